@@ -1,0 +1,44 @@
+package incidents
+
+import "time"
+
+// EventType names what happened on the timeline.
+type EventType string
+
+// Timeline event types.
+const (
+	EventDeclared          EventType = "declared"
+	EventAlertFired        EventType = "alert_fired"
+	EventAlertResolved     EventType = "alert_resolved"
+	EventStatusChanged     EventType = "status_changed"
+	EventSeverityChanged   EventType = "severity_changed"
+	EventRoleAssigned      EventType = "role_assigned"
+	EventNote              EventType = "note"
+	EventAction            EventType = "action"
+	EventPaged             EventType = "paged"
+	EventAcknowledged      EventType = "acknowledged"
+	EventMessagePinned     EventType = "message_pinned"
+	EventPostmortemWritten EventType = "postmortem_written"
+	EventResolved          EventType = "resolved"
+	EventReopened          EventType = "reopened"
+	EventStormGroup        EventType = "storm_group" // a group attached to an alert-storm incident
+	EventSlack             EventType = "slack"       // what the bot did in Slack
+)
+
+// Event is one entry on an incident's timeline. ID makes appends idempotent:
+// the same fact recorded twice keeps one event.
+type Event struct {
+	ID       string            `bson:"_id" json:"id"`
+	Incident int64             `bson:"incident" json:"incident"`
+	Type     EventType         `bson:"type" json:"type"`
+	At       time.Time         `bson:"at" json:"at"`
+	Actor    string            `bson:"actor,omitempty" json:"actor,omitempty"` // Slack user ID, "alertmanager" or "incidentbot"
+	Text     string            `bson:"text" json:"text"`
+	Fields   map[string]string `bson:"fields,omitempty" json:"fields,omitempty"`
+}
+
+// Actors that are not people.
+const (
+	ActorAlertmanager = "alertmanager"
+	ActorBot          = "incidentbot"
+)

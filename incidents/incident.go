@@ -1,0 +1,212 @@
+// Package incidents holds the incident domain: the Incident, its lifecycle,
+// its timeline, and the Service that applies alerts and commands to it.
+// It depends on the standard library only; storage and Slack are behind the
+// Store and Tasks interfaces declared here.
+package incidents
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Status is where an incident is in its lifecycle.
+type Status string
+
+// The lifecycle: triggered → investigating → identified → monitoring → resolved,
+// and resolved → reopened.
+const (
+	StatusTriggered     Status = "triggered"
+	StatusInvestigating Status = "investigating"
+	StatusIdentified    Status = "identified"
+	StatusMonitoring    Status = "monitoring"
+	StatusResolved      Status = "resolved"
+	StatusReopened      Status = "reopened"
+)
+
+// Open reports whether the status is anything but resolved.
+func (s Status) Open() bool { return s != StatusResolved }
+
+// ParseStatus parses a status a user may set by hand.
+func ParseStatus(s string) (Status, error) {
+	switch st := Status(strings.ToLower(strings.TrimSpace(s))); st {
+	case StatusInvestigating, StatusIdentified, StatusMonitoring, StatusResolved:
+		return st, nil
+	}
+	return "", fmt.Errorf("%w: unknown status %q (use investigating, identified, monitoring or resolved)", ErrInvalid, s)
+}
+
+// Sentinel errors; callers test them with errors.Is.
+var (
+	ErrNotFound   = errors.New("not found")
+	ErrConflict   = errors.New("changed concurrently")
+	ErrExists     = errors.New("already exists")
+	ErrInvalid    = errors.New("invalid")
+	ErrTransition = errors.New("not allowed")
+)
+
+// Alert is one Alertmanager alert as tracked on an incident, by fingerprint.
+type Alert struct {
+	Fingerprint  string            `bson:"fingerprint" json:"fingerprint"`
+	Status       string            `bson:"status" json:"status"` // firing | resolved
+	Labels       map[string]string `bson:"labels,omitempty" json:"labels,omitempty"`
+	Annotations  map[string]string `bson:"annotations,omitempty" json:"annotations,omitempty"`
+	StartsAt     time.Time         `bson:"starts_at" json:"starts_at"`
+	EndsAt       time.Time         `bson:"ends_at,omitempty" json:"ends_at,omitempty"`
+	GeneratorURL string            `bson:"generator_url,omitempty" json:"generator_url,omitempty"`
+	GroupKey     string            `bson:"group_key,omitempty" json:"group_key,omitempty"`
+}
+
+// Firing reports whether the alert is firing.
+func (a Alert) Firing() bool { return a.Status == AlertFiring }
+
+// Alert statuses as Alertmanager sends them.
+const (
+	AlertFiring   = "firing"
+	AlertResolved = "resolved"
+)
+
+// Incident is one incident. Number is its identity and never repeats.
+type Incident struct {
+	Number           int64             `bson:"_id" json:"number"`
+	Version          int64             `bson:"version" json:"version"`
+	Title            string            `bson:"title" json:"title"`
+	Description      string            `bson:"description,omitempty" json:"description,omitempty"`
+	Severity         string            `bson:"severity" json:"severity"`
+	Status           Status            `bson:"status" json:"status"`
+	Commander        string            `bson:"commander,omitempty" json:"commander,omitempty"`
+	Roles            map[string]string `bson:"roles,omitempty" json:"roles,omitempty"`
+	Labels           map[string]string `bson:"labels,omitempty" json:"labels,omitempty"`
+	Service          string            `bson:"service,omitempty" json:"service,omitempty"`
+	EscalationPolicy string            `bson:"escalation_policy,omitempty" json:"escalation_policy,omitempty"`
+	GroupKey         string            `bson:"group_key,omitempty" json:"group_key,omitempty"`
+	Alerts           map[string]Alert  `bson:"alerts,omitempty" json:"alerts,omitempty"` // by fingerprint
+	Storm            bool              `bson:"storm,omitempty" json:"storm,omitempty"`
+	StormGroups      int               `bson:"storm_groups,omitempty" json:"storm_groups,omitempty"`
+	Previous         int64             `bson:"previous,omitempty" json:"previous,omitempty"` // an earlier incident of the same group
+	DeclaredBy       string            `bson:"declared_by,omitempty" json:"declared_by,omitempty"`
+	Summary          string            `bson:"summary,omitempty" json:"summary,omitempty"` // resolution summary
+	Actions          []Action          `bson:"actions,omitempty" json:"actions,omitempty"`
+
+	DetectedAt     time.Time  `bson:"detected_at" json:"detected_at"`
+	DeclaredAt     time.Time  `bson:"declared_at" json:"declared_at"`
+	AcknowledgedAt *time.Time `bson:"acknowledged_at,omitempty" json:"acknowledged_at,omitempty"`
+	MitigatedAt    *time.Time `bson:"mitigated_at,omitempty" json:"mitigated_at,omitempty"`
+	ResolvedAt     *time.Time `bson:"resolved_at,omitempty" json:"resolved_at,omitempty"`
+	UpdatedAt      time.Time  `bson:"updated_at" json:"updated_at"`
+	// AlertsClearAt is when the last firing alert resolved; zero while any fires.
+	AlertsClearAt time.Time `bson:"alerts_clear_at,omitempty" json:"alerts_clear_at,omitempty"`
+
+	// Slack holds what the Slack side recorded (channel, summary message).
+	Slack SlackRefs `bson:"slack,omitempty" json:"slack,omitempty"`
+}
+
+// SlackRefs are the Slack objects that belong to an incident.
+type SlackRefs struct {
+	ChannelID   string `bson:"channel_id,omitempty" json:"channel_id,omitempty"`
+	ChannelName string `bson:"channel_name,omitempty" json:"channel_name,omitempty"`
+	SummaryTS   string `bson:"summary_ts,omitempty" json:"summary_ts,omitempty"`
+}
+
+// Action is a follow-up item.
+type Action struct {
+	ID    int       `bson:"id" json:"id"`
+	Text  string    `bson:"text" json:"text"`
+	Owner string    `bson:"owner,omitempty" json:"owner,omitempty"`
+	Done  bool      `bson:"done,omitempty" json:"done,omitempty"`
+	At    time.Time `bson:"at" json:"at"`
+}
+
+// Open reports whether the incident is not resolved.
+func (i *Incident) Open() bool { return i.Status.Open() }
+
+// FiringAlerts returns the firing alerts sorted by fingerprint.
+func (i *Incident) FiringAlerts() []Alert {
+	var out []Alert
+	for _, a := range i.SortedAlerts() {
+		if a.Firing() {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// SortedAlerts returns every alert, oldest first.
+func (i *Incident) SortedAlerts() []Alert {
+	out := make([]Alert, 0, len(i.Alerts))
+	for _, a := range i.Alerts {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if !out[a].StartsAt.Equal(out[b].StartsAt) {
+			return out[a].StartsAt.Before(out[b].StartsAt)
+		}
+		return out[a].Fingerprint < out[b].Fingerprint
+	})
+	return out
+}
+
+// SetStatus moves the incident to a new status by hand, following the lifecycle rules.
+func (i *Incident) SetStatus(to Status, now time.Time) error {
+	switch to {
+	case StatusInvestigating, StatusIdentified, StatusMonitoring, StatusResolved:
+	default:
+		return fmt.Errorf("%w: status cannot be set to %q", ErrTransition, to)
+	}
+	if !i.Open() {
+		return fmt.Errorf("%w: incident #%d is resolved; reopen it first", ErrTransition, i.Number)
+	}
+	if i.Status == to {
+		return fmt.Errorf("%w: incident #%d is already %s", ErrTransition, i.Number, to)
+	}
+	i.Status = to
+	switch to {
+	case StatusMonitoring:
+		i.mitigate(now)
+	case StatusResolved:
+		i.mitigate(now)
+		t := now
+		i.ResolvedAt = &t
+	}
+	if i.AcknowledgedAt == nil && to != StatusResolved {
+		t := now
+		i.AcknowledgedAt = &t
+	}
+	return nil
+}
+
+func (i *Incident) mitigate(now time.Time) {
+	if i.MitigatedAt == nil {
+		t := now
+		i.MitigatedAt = &t
+	}
+}
+
+// Acknowledge records the first acknowledgement; a triggered incident moves to investigating.
+func (i *Incident) Acknowledge(now time.Time) error {
+	if !i.Open() {
+		return fmt.Errorf("%w: incident #%d is resolved", ErrTransition, i.Number)
+	}
+	if i.AcknowledgedAt != nil {
+		return fmt.Errorf("%w: incident #%d was already acknowledged", ErrTransition, i.Number)
+	}
+	t := now
+	i.AcknowledgedAt = &t
+	if i.Status == StatusTriggered {
+		i.Status = StatusInvestigating
+	}
+	return nil
+}
+
+// Reopen moves a resolved incident to reopened.
+func (i *Incident) Reopen(now time.Time) error {
+	if i.Open() {
+		return fmt.Errorf("%w: incident #%d is not resolved", ErrTransition, i.Number)
+	}
+	i.Status = StatusReopened
+	i.ResolvedAt = nil
+	i.AlertsClearAt = time.Time{}
+	return nil
+}
