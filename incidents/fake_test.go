@@ -1,0 +1,203 @@
+package incidents
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+)
+
+// memStore is an in-memory Store for the domain tests.
+type memStore struct {
+	mu        sync.Mutex
+	seq       int64
+	incidents map[int64]Incident
+	events    map[string]Event
+	groups    map[string]Group
+	storm     StormState
+}
+
+func newMemStore() *memStore {
+	return &memStore{incidents: map[int64]Incident{}, events: map[string]Event{}, groups: map[string]Group{}}
+}
+
+func clone(inc Incident) *Incident {
+	c := inc
+	c.Alerts = map[string]Alert{}
+	for k, v := range inc.Alerts {
+		c.Alerts[k] = v
+	}
+	c.Roles = map[string]string{}
+	for k, v := range inc.Roles {
+		c.Roles[k] = v
+	}
+	c.Actions = append([]Action(nil), inc.Actions...)
+	return &c
+}
+
+func (m *memStore) NextNumber(context.Context) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.seq++
+	return m.seq, nil
+}
+
+func (m *memStore) CreateIncident(_ context.Context, inc *Incident) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.incidents[inc.Number]; ok {
+		return ErrExists
+	}
+	m.incidents[inc.Number] = *clone(*inc)
+	return nil
+}
+
+func (m *memStore) GetIncident(_ context.Context, n int64) (*Incident, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	inc, ok := m.incidents[n]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return clone(inc), nil
+}
+
+func (m *memStore) UpdateIncident(_ context.Context, inc *Incident) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.incidents[inc.Number]
+	if !ok {
+		return ErrNotFound
+	}
+	if old.Version != inc.Version {
+		return ErrConflict
+	}
+	inc.Version++
+	m.incidents[inc.Number] = *clone(*inc)
+	return nil
+}
+
+func (m *memStore) ListIncidents(_ context.Context, o ListOptions) ([]*Incident, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Incident
+	for _, inc := range m.incidents {
+		if o.OpenOnly && !inc.Open() || inc.DeclaredAt.Before(o.Since) {
+			continue
+		}
+		out = append(out, clone(inc))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Number > out[j].Number })
+	if o.Limit > 0 && len(out) > o.Limit {
+		out = out[:o.Limit]
+	}
+	return out, nil
+}
+
+func (m *memStore) AppendEvents(_ context.Context, evs ...Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, e := range evs {
+		if _, ok := m.events[e.ID]; !ok {
+			m.events[e.ID] = e
+		}
+	}
+	return nil
+}
+
+func (m *memStore) Timeline(_ context.Context, n int64) ([]Event, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Event
+	for _, e := range m.events {
+		if e.Incident == n {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].At.Equal(out[j].At) {
+			return out[i].At.Before(out[j].At)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func (m *memStore) GetGroup(_ context.Context, key string) (Group, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g, ok := m.groups[key]
+	if !ok {
+		return Group{}, ErrNotFound
+	}
+	return g, nil
+}
+
+func (m *memStore) PutGroup(_ context.Context, g Group) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.groups[g.Key] = g
+	return nil
+}
+
+func (m *memStore) GetStorm(context.Context) (StormState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return StormState{Opened: append([]time.Time(nil), m.storm.Opened...), Incident: m.storm.Incident}, nil
+}
+
+func (m *memStore) PutStorm(_ context.Context, s StormState) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.storm = s
+	return nil
+}
+
+// memTasks records scheduled tasks by key.
+type memTasks struct {
+	mu    sync.Mutex
+	tasks map[string]Task
+}
+
+func (t *memTasks) Schedule(_ context.Context, task Task) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.tasks == nil {
+		t.tasks = map[string]Task{}
+	}
+	t.tasks[task.Key] = task
+	return nil
+}
+
+func (t *memTasks) ofKind(kind string) []Task {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []Task
+	for _, task := range t.tasks {
+		if task.Kind == kind {
+			out = append(out, task)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// clock is a fake clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}

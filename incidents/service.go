@@ -1,0 +1,444 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Severity is one configured severity level; the list is ordered most severe first.
+type Severity struct {
+	Name        string
+	Description string
+	UpdateEvery time.Duration // status-update nudge interval; 0 = none
+}
+
+// Options configure a Service. The zero value works: sev1..sev4, auto-resolve after 15m,
+// storm guard at 10 new incidents per 5 minutes, the wall clock.
+type Options struct {
+	Severities       []Severity
+	AutoResolve      bool
+	AutoResolveAfter time.Duration
+	StormMaxNew      int
+	StormWindow      time.Duration
+	Now              func() time.Time
+}
+
+// DefaultSeverities are used when none are configured.
+func DefaultSeverities() []Severity {
+	return []Severity{
+		{Name: "sev1", Description: "Critical, customer-facing outage", UpdateEvery: 30 * time.Minute},
+		{Name: "sev2", Description: "Major degradation", UpdateEvery: time.Hour},
+		{Name: "sev3", Description: "Minor issue"},
+		{Name: "sev4", Description: "Cosmetic or internal"},
+	}
+}
+
+// Service applies alerts and commands to incidents. Every change is persisted
+// before any side effect is scheduled, and every method is safe to retry.
+type Service struct {
+	store Store
+	tasks Tasks
+	opts  Options
+}
+
+// NewService returns a Service over store, scheduling side effects with tasks.
+func NewService(store Store, tasks Tasks, opts Options) *Service {
+	if len(opts.Severities) == 0 {
+		opts.Severities = DefaultSeverities()
+	}
+	if opts.AutoResolveAfter <= 0 {
+		opts.AutoResolveAfter = 15 * time.Minute
+	}
+	if opts.StormMaxNew <= 0 {
+		opts.StormMaxNew = 10
+	}
+	if opts.StormWindow <= 0 {
+		opts.StormWindow = 5 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Service{store: store, tasks: tasks, opts: opts}
+}
+
+// Severities returns the configured severities, most severe first.
+func (s *Service) Severities() []Severity { return s.opts.Severities }
+
+// ParseSeverity resolves a severity name (case-insensitive) against the configuration.
+func (s *Service) ParseSeverity(name string) (string, error) {
+	names := make([]string, len(s.opts.Severities))
+	for i, sev := range s.opts.Severities {
+		if strings.EqualFold(sev.Name, strings.TrimSpace(name)) {
+			return sev.Name, nil
+		}
+		names[i] = sev.Name
+	}
+	return "", fmt.Errorf("%w: unknown severity %q (use %s)", ErrInvalid, name, strings.Join(names, ", "))
+}
+
+// severityRank orders severities: 0 is the most severe; unknown names rank last.
+func (s *Service) severityRank(name string) int {
+	for i, sev := range s.opts.Severities {
+		if sev.Name == name {
+			return i
+		}
+	}
+	return len(s.opts.Severities)
+}
+
+func (s *Service) now() time.Time { return s.opts.Now().UTC() }
+
+// Get returns one incident.
+func (s *Service) Get(ctx context.Context, number int64) (*Incident, error) {
+	return s.store.GetIncident(ctx, number)
+}
+
+// List returns incidents, newest first.
+func (s *Service) List(ctx context.Context, opts ListOptions) ([]*Incident, error) {
+	return s.store.ListIncidents(ctx, opts)
+}
+
+// Timeline returns an incident's events, oldest first.
+func (s *Service) Timeline(ctx context.Context, number int64) ([]Event, error) {
+	if _, err := s.store.GetIncident(ctx, number); err != nil {
+		return nil, err
+	}
+	return s.store.Timeline(ctx, number)
+}
+
+// maxConflictRetries bounds optimistic-concurrency retries of one change.
+const maxConflictRetries = 20
+
+// mutate applies change to the stored incident with optimistic concurrency:
+// change may be called several times and must derive everything from inc.
+// The events it returns are stored before the incident, so a crash between
+// the two loses nothing (events have deterministic or fresh IDs and the
+// change is recomputed on retry).
+func (s *Service) mutate(ctx context.Context, number int64, change func(inc *Incident) ([]Event, []Task, error)) (*Incident, error) {
+	for range maxConflictRetries {
+		inc, err := s.store.GetIncident(ctx, number)
+		if err != nil {
+			return nil, fmt.Errorf("load incident #%d: %w", number, err)
+		}
+		events, tasks, err := change(inc)
+		if err != nil {
+			return nil, err
+		}
+		if events == nil && tasks == nil {
+			return inc, nil // nothing changed
+		}
+		if err := s.persist(ctx, inc, events, tasks, false); err != nil {
+			if errors.Is(err, ErrConflict) {
+				continue
+			}
+			return nil, err
+		}
+		return inc, nil
+	}
+	return nil, fmt.Errorf("update incident #%d: %w too often, try again", number, ErrConflict)
+}
+
+// persist stores events, schedules tasks (their handlers check state, so early
+// scheduling is harmless), then creates or updates the incident. A change with
+// events also schedules a Slack sync; one without (SetSlack) does not.
+func (s *Service) persist(ctx context.Context, inc *Incident, events []Event, tasks []Task, create bool) error {
+	if len(events) > 0 {
+		if err := s.store.AppendEvents(ctx, events...); err != nil {
+			return fmt.Errorf("record timeline of incident #%d: %w", inc.Number, err)
+		}
+	}
+	inc.UpdatedAt = s.now()
+	if len(events) > 0 { // something people see changed: bring Slack up to date
+		tasks = append(tasks, Task{Key: fmt.Sprintf("sync:%d", inc.Number), Kind: TaskSync, Incident: inc.Number})
+	}
+	for _, t := range tasks {
+		if err := s.tasks.Schedule(ctx, t); err != nil {
+			return fmt.Errorf("schedule %s for incident #%d: %w", t.Kind, inc.Number, err)
+		}
+	}
+	if create {
+		if err := s.store.CreateIncident(ctx, inc); err != nil && !errors.Is(err, ErrExists) {
+			return fmt.Errorf("create incident #%d: %w", inc.Number, err)
+		}
+		return nil
+	}
+	if err := s.store.UpdateIncident(ctx, inc); err != nil {
+		return fmt.Errorf("update incident #%d: %w", inc.Number, err)
+	}
+	return nil
+}
+
+// event builds a timeline event with a fresh ID for user actions.
+func (s *Service) event(inc *Incident, typ EventType, actor, text string, fields map[string]string) Event {
+	now := s.now()
+	return Event{
+		ID:       fmt.Sprintf("%d:%s:%d:v%d", inc.Number, typ, now.UnixNano(), inc.Version),
+		Incident: inc.Number, Type: typ, At: now, Actor: actor, Text: text, Fields: fields,
+	}
+}
+
+// DeclareRequest is a manual declaration.
+type DeclareRequest struct {
+	Title       string
+	Severity    string // empty = the least severe configured
+	Description string
+	Actor       string // Slack user ID
+}
+
+// Declare opens an incident by hand; the declaring user becomes commander.
+func (s *Service) Declare(ctx context.Context, req DeclareRequest) (*Incident, error) {
+	title := strings.TrimSpace(req.Title)
+	if title == "" {
+		return nil, fmt.Errorf("%w: an incident needs a title", ErrInvalid)
+	}
+	if len(title) > 200 {
+		return nil, fmt.Errorf("%w: the title is %d characters; keep it under 200", ErrInvalid, len(title))
+	}
+	sev := s.opts.Severities[len(s.opts.Severities)-1].Name
+	if req.Severity != "" {
+		var err error
+		if sev, err = s.ParseSeverity(req.Severity); err != nil {
+			return nil, err
+		}
+	}
+	number, err := s.store.NextNumber(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("allocate incident number: %w", err)
+	}
+	now := s.now()
+	inc := &Incident{
+		Number: number, Title: title, Description: strings.TrimSpace(req.Description),
+		Severity: sev, Status: StatusInvestigating, Commander: req.Actor, DeclaredBy: req.Actor,
+		DetectedAt: now, DeclaredAt: now, AcknowledgedAt: &now,
+	}
+	ev := s.event(inc, EventDeclared, req.Actor, fmt.Sprintf("Declared %s: %s", sev, title), nil)
+	if err := s.persist(ctx, inc, []Event{ev}, nil, true); err != nil {
+		return nil, err
+	}
+	return inc, nil
+}
+
+// SetStatus changes the status by hand.
+func (s *Service) SetStatus(ctx context.Context, number int64, to Status, actor string) (*Incident, error) {
+	if to == StatusResolved {
+		return s.Resolve(ctx, number, actor, "")
+	}
+	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+		from := inc.Status
+		if err := inc.SetStatus(to, s.now()); err != nil {
+			return nil, nil, err
+		}
+		return []Event{s.event(inc, EventStatusChanged, actor, fmt.Sprintf("Status %s → %s", from, to),
+			map[string]string{"from": string(from), "to": string(to)})}, nil, nil
+	})
+}
+
+// SetSeverity changes the severity.
+func (s *Service) SetSeverity(ctx context.Context, number int64, severity, actor string) (*Incident, error) {
+	sev, err := s.ParseSeverity(severity)
+	if err != nil {
+		return nil, err
+	}
+	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+		if inc.Severity == sev {
+			return nil, nil, fmt.Errorf("%w: incident #%d is already %s", ErrTransition, inc.Number, sev)
+		}
+		from := inc.Severity
+		inc.Severity = sev
+		return []Event{s.event(inc, EventSeverityChanged, actor, fmt.Sprintf("Severity %s → %s", from, sev),
+			map[string]string{"from": from, "to": sev})}, nil, nil
+	})
+}
+
+// RoleCommander is the role name of the incident commander.
+const RoleCommander = "commander"
+
+// AssignRole gives a role ("commander" or any named role) to a user.
+func (s *Service) AssignRole(ctx context.Context, number int64, role, user, actor string) (*Incident, error) {
+	role = strings.ToLower(strings.TrimSpace(role))
+	if role == "" || len(role) > 40 {
+		return nil, fmt.Errorf("%w: a role needs a name of 1 to 40 characters", ErrInvalid)
+	}
+	if user == "" {
+		return nil, fmt.Errorf("%w: a role needs a user", ErrInvalid)
+	}
+	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+		if role == RoleCommander {
+			if inc.Commander == user {
+				return nil, nil, fmt.Errorf("%w: <@%s> is already commander", ErrTransition, user)
+			}
+			inc.Commander = user
+		} else {
+			if inc.Roles[role] == user {
+				return nil, nil, fmt.Errorf("%w: <@%s> is already %s", ErrTransition, user, role)
+			}
+			if inc.Roles == nil {
+				inc.Roles = map[string]string{}
+			}
+			inc.Roles[role] = user
+		}
+		return []Event{s.event(inc, EventRoleAssigned, actor, fmt.Sprintf("%s: <@%s>", role, user),
+			map[string]string{"role": role, "user": user})}, nil, nil
+	})
+}
+
+// AddNote records a note on the timeline.
+func (s *Service) AddNote(ctx context.Context, number int64, text, actor string) (*Incident, error) {
+	return s.record(ctx, number, EventNote, text, actor, nil)
+}
+
+// Record adds an event of any type (pins, pages, Slack actions) without changing the incident.
+// A non-empty id makes it idempotent.
+func (s *Service) Record(ctx context.Context, number int64, ev Event) error {
+	inc, err := s.store.GetIncident(ctx, number)
+	if err != nil {
+		return fmt.Errorf("load incident #%d: %w", number, err)
+	}
+	if ev.ID == "" {
+		ev.ID = s.event(inc, ev.Type, "", "", nil).ID
+	}
+	if ev.At.IsZero() {
+		ev.At = s.now()
+	}
+	ev.Incident = number
+	if err := s.store.AppendEvents(ctx, ev); err != nil {
+		return fmt.Errorf("record event on incident #%d: %w", number, err)
+	}
+	return nil
+}
+
+func (s *Service) record(ctx context.Context, number int64, typ EventType, text, actor string, fields map[string]string) (*Incident, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, fmt.Errorf("%w: the %s is empty", ErrInvalid, typ)
+	}
+	inc, err := s.store.GetIncident(ctx, number)
+	if err != nil {
+		return nil, fmt.Errorf("load incident #%d: %w", number, err)
+	}
+	if err := s.store.AppendEvents(ctx, s.event(inc, typ, actor, text, fields)); err != nil {
+		return nil, fmt.Errorf("record %s on incident #%d: %w", typ, number, err)
+	}
+	return inc, nil
+}
+
+// AddAction adds a follow-up action item.
+func (s *Service) AddAction(ctx context.Context, number int64, text, owner, actor string) (*Incident, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil, fmt.Errorf("%w: an action needs text", ErrInvalid)
+	}
+	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+		a := Action{ID: len(inc.Actions) + 1, Text: text, Owner: owner, At: s.now()}
+		inc.Actions = append(inc.Actions, a)
+		f := map[string]string{"action": fmt.Sprint(a.ID)}
+		if owner != "" {
+			f["owner"] = owner
+		}
+		return []Event{s.event(inc, EventAction, actor, text, f)}, nil, nil
+	})
+}
+
+// Acknowledge records the first acknowledgement.
+func (s *Service) Acknowledge(ctx context.Context, number int64, actor string) (*Incident, error) {
+	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+		if err := inc.Acknowledge(s.now()); err != nil {
+			return nil, nil, err
+		}
+		if inc.Commander == "" && actor != "" && actor != ActorBot {
+			inc.Commander = actor
+		}
+		return []Event{s.event(inc, EventAcknowledged, actor, "Acknowledged", nil)}, nil, nil
+	})
+}
+
+// Resolve resolves an incident with an optional summary.
+func (s *Service) Resolve(ctx context.Context, number int64, actor, summary string) (*Incident, error) {
+	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+		from := inc.Status
+		if err := inc.SetStatus(StatusResolved, s.now()); err != nil {
+			return nil, nil, err
+		}
+		text := "Resolved"
+		if summary = strings.TrimSpace(summary); summary != "" {
+			inc.Summary = summary
+			text += ": " + summary
+		}
+		return []Event{s.event(inc, EventResolved, actor, text, map[string]string{"from": string(from)})}, nil, nil
+	})
+}
+
+// Reopen reopens a resolved incident.
+func (s *Service) Reopen(ctx context.Context, number int64, actor string) (*Incident, error) {
+	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+		if err := inc.Reopen(s.now()); err != nil {
+			return nil, nil, err
+		}
+		return []Event{s.event(inc, EventReopened, actor, "Reopened", nil)}, nil, nil
+	})
+}
+
+// SetSlack records the incident's Slack objects (only fields that are set).
+func (s *Service) SetSlack(ctx context.Context, number int64, refs SlackRefs) (*Incident, error) {
+	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+		before := inc.Slack
+		if refs.ChannelID != "" {
+			inc.Slack.ChannelID = refs.ChannelID
+		}
+		if refs.ChannelName != "" {
+			inc.Slack.ChannelName = refs.ChannelName
+		}
+		if refs.SummaryTS != "" {
+			inc.Slack.SummaryTS = refs.SummaryTS
+		}
+		if inc.Slack == before {
+			return nil, nil, nil
+		}
+		return []Event{}, nil, nil
+	})
+}
+
+// AutoResolve runs when an incident's alerts have all been resolved for
+// AutoResolveAfter. It returns the time to try again when it is too early,
+// and zero when there is nothing more to do.
+func (s *Service) AutoResolve(ctx context.Context, number int64) (retryAt time.Time, err error) {
+	if !s.opts.AutoResolve {
+		return time.Time{}, nil
+	}
+	_, err = s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+		retryAt = time.Time{}
+		if !inc.Open() || inc.AlertsClearAt.IsZero() || len(inc.FiringAlerts()) > 0 {
+			return nil, nil, nil // fired again, or resolved already
+		}
+		due := inc.AlertsClearAt.Add(s.opts.AutoResolveAfter)
+		if s.now().Before(due) {
+			retryAt = due
+			return nil, nil, nil
+		}
+		from := inc.Status
+		if err := inc.SetStatus(StatusResolved, s.now()); err != nil {
+			return nil, nil, err
+		}
+		text := fmt.Sprintf("Auto-resolved: every alert resolved %s ago", s.opts.AutoResolveAfter)
+		return []Event{{
+			ID:       fmt.Sprintf("%d:autoresolved:%d", inc.Number, inc.AlertsClearAt.UnixNano()),
+			Incident: inc.Number, Type: EventResolved, At: s.now(), Actor: ActorBot, Text: text,
+			Fields: map[string]string{"from": string(from), "auto": "true"},
+		}}, nil, nil
+	})
+	return retryAt, err
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
