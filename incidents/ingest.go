@@ -109,10 +109,10 @@ func (s *Service) createForGroup(ctx context.Context, n Notification, number, pr
 		Number: number, Title: n.Title, Severity: n.Severity, Status: StatusTriggered,
 		Labels: n.CommonLabels, Service: n.Service, EscalationPolicy: n.EscalationPolicy,
 		GroupKey: n.GroupKey, Previous: previous, DeclaredBy: ActorAlertmanager,
-		DetectedAt: earliestStart(n.Alerts, now), DeclaredAt: now,
+		DetectedAt: earliestStart(n.Alerts, now), DeclaredAt: now, StatusAt: now,
 	}
 	if _, err := s.ParseSeverity(inc.Severity); err != nil {
-		inc.Severity = s.opts.Severities[len(s.opts.Severities)/2].Name
+		inc.Severity = s.opts.Severities[(len(s.opts.Severities)-1)/2].Name // the middle one, as config routes do
 	}
 	if inc.Title == "" {
 		inc.Title = "Alert group"
@@ -153,7 +153,7 @@ func (s *Service) attachToStorm(ctx context.Context, n Notification, storm Storm
 		inc := &Incident{
 			Number: number, Title: "Alert storm", Severity: n.Severity, Status: StatusTriggered,
 			Storm: true, EscalationPolicy: n.EscalationPolicy, DeclaredBy: ActorBot,
-			DetectedAt: now, DeclaredAt: now,
+			DetectedAt: now, DeclaredAt: now, StatusAt: now,
 		}
 		ev := Event{
 			ID: fmt.Sprintf("%d:declared", number), Incident: number, Type: EventDeclared, At: now, Actor: ActorBot,

@@ -213,7 +213,7 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (*Incident, e
 	inc := &Incident{
 		Number: number, Title: title, Description: strings.TrimSpace(req.Description),
 		Severity: sev, Status: StatusInvestigating, Commander: req.Actor, DeclaredBy: req.Actor,
-		DetectedAt: now, DeclaredAt: now, AcknowledgedAt: &now,
+		DetectedAt: now, DeclaredAt: now, AcknowledgedAt: &now, StatusAt: now,
 	}
 	ev := s.event(inc, EventDeclared, req.Actor, fmt.Sprintf("Declared %s: %s", sev, title), nil)
 	if err := s.persist(ctx, inc, []Event{ev}, nil, true); err != nil {
@@ -382,24 +382,32 @@ func (s *Service) Reopen(ctx context.Context, number int64, actor string) (*Inci
 	})
 }
 
-// SetSlack records the incident's Slack objects (only fields that are set).
-func (s *Service) SetSlack(ctx context.Context, number int64, refs SlackRefs) (*Incident, error) {
-	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+// ByChannel returns the incident whose Slack channel is channelID.
+func (s *Service) ByChannel(ctx context.Context, channelID string) (*Incident, error) {
+	return s.store.IncidentByChannel(ctx, channelID)
+}
+
+// SetSlack records what the Slack side created for an incident. update changes
+// inc.Slack only; it may run more than once. Nothing on the timeline changes,
+// so no new Slack sync is scheduled.
+func (s *Service) SetSlack(ctx context.Context, number int64, update func(refs *SlackRefs)) (*Incident, error) {
+	inc, err := s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		before := inc.Slack
-		if refs.ChannelID != "" {
-			inc.Slack.ChannelID = refs.ChannelID
-		}
-		if refs.ChannelName != "" {
-			inc.Slack.ChannelName = refs.ChannelName
-		}
-		if refs.SummaryTS != "" {
-			inc.Slack.SummaryTS = refs.SummaryTS
-		}
+		update(&inc.Slack)
 		if inc.Slack == before {
 			return nil, nil, nil
 		}
 		return []Event{}, nil, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	if inc.Slack.ChannelID != "" {
+		if err := s.store.PutChannel(ctx, inc.Slack.ChannelID, number); err != nil {
+			return nil, fmt.Errorf("index the channel of incident #%d: %w", number, err)
+		}
+	}
+	return inc, nil
 }
 
 // AutoResolve runs when an incident's alerts have all been resolved for

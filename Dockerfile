@@ -1,0 +1,23 @@
+# syntax=docker/dockerfile:1
+# Build stage: a static binary (FerretDB's SQLite is pure Go, so no cgo).
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+ARG COMMIT=unknown
+RUN CGO_ENABLED=0 go build -trimpath \
+      -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" \
+      -o /out/incidentbot ./cmd/incidentbot
+
+# Final stage: no shell, no package manager, non-root.
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/incidentbot /usr/local/bin/incidentbot
+WORKDIR /var/lib/incidentbot
+ENV INCIDENTBOT_LISTEN=:8080 \
+    INCIDENTBOT_DATA_DIR=/var/lib/incidentbot/data
+EXPOSE 8080
+USER nonroot:nonroot
+ENTRYPOINT ["/usr/local/bin/incidentbot"]
+CMD ["serve"]

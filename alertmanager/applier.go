@@ -1,0 +1,225 @@
+package alertmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/sirupsen/logrus"
+)
+
+// Ingester is what the Applier needs from the incidents service.
+type Ingester interface {
+	// IngestAlerts opens or updates the incident of n's group and returns its number.
+	// It may see the same notification again after a crash and must tolerate that.
+	IngestAlerts(ctx context.Context, n incidents.Notification) (int64, error)
+}
+
+// ApplierOptions configure an Applier. Inbox and Service are required.
+type ApplierOptions struct {
+	Inbox   Inbox
+	Service Ingester
+	Router  Router
+	// Lease reports whether this process may apply (with several replicas
+	// on one MongoDB, only the lease holder does). Nil: always held.
+	Lease func(ctx context.Context) (bool, error)
+	// Logger; nil discards.
+	Logger *logrus.Entry
+	// Now is the clock (default time.Now); used for logging only here, as
+	// notifications carry the time they were received.
+	Now func() time.Time
+	// BatchSize is how many inbox items are read at once (default 256).
+	BatchSize int
+	// Poll is how often Run looks at the inbox without a Kick (default 1s).
+	Poll time.Duration
+	// RetryMin and RetryMax bound the backoff after a failed pass
+	// (defaults 200ms and 30s).
+	RetryMin, RetryMax time.Duration
+	// MaxBatches bounds one ApplyPending pass (default 1000 batches), so a
+	// pass always ends; Run starts the next one at once when items are left.
+	MaxBatches int
+}
+
+// Applier moves notifications from the inbox into incidents, oldest first,
+// one at a time, and removes them once applied. Applying is at least once:
+// an item applied but not yet removed when the process stops is applied
+// again after the restart.
+type Applier struct {
+	o    ApplierOptions
+	log  *logrus.Entry
+	kick chan struct{}
+}
+
+// NewApplier returns an Applier; it does nothing until Run or ApplyPending.
+func NewApplier(o ApplierOptions) (*Applier, error) {
+	if o.Inbox == nil || o.Service == nil {
+		return nil, errors.New("alertmanager: NewApplier needs an Inbox and a Service")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 256
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.RetryMin <= 0 {
+		o.RetryMin = 200 * time.Millisecond
+	}
+	if o.RetryMax < o.RetryMin {
+		o.RetryMax = max(30*time.Second, o.RetryMin)
+	}
+	if o.MaxBatches <= 0 {
+		o.MaxBatches = 1000
+	}
+	log := o.Logger
+	if log == nil {
+		log = discardLogger()
+	}
+	return &Applier{o: o, log: log, kick: make(chan struct{}, 1)}, nil
+}
+
+// Kick wakes Run at once (after an append), instead of at the next poll.
+// It never blocks; kicks while a pass runs fold into one more pass.
+func (a *Applier) Kick() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run applies pending items until ctx ends: at each Kick, every Poll, and
+// after a failure with exponential backoff (kicks do not cut a backoff
+// short, so a failing service is not hammered). It returns nil when ctx ends.
+func (a *Applier) Run(ctx context.Context) error {
+	backoff := time.Duration(0)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
+	for {
+		n, more, err := a.pass(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := a.o.Poll
+		switch {
+		case err == nil && more:
+			backoff = 0
+			wait = 0
+		case err != nil:
+			backoff = min(max(2*backoff, a.o.RetryMin), a.o.RetryMax)
+			wait = backoff
+			a.log.WithError(err).WithFields(logrus.Fields{"applied": n, "retry_in": backoff.String()}).
+				Error("applying webhook notifications failed; will retry")
+		default:
+			backoff = 0
+		}
+		if wait == 0 {
+			continue
+		}
+		timer.Reset(wait)
+		kick := a.kick
+		if backoff > 0 {
+			kick = nil // wait out the backoff
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-kick:
+			if !timer.Stop() {
+				<-timer.C
+			}
+		case <-timer.C:
+		}
+	}
+}
+
+// ApplyPending does one pass synchronously: while the lease is held it
+// reads pending items oldest first, applies each through the Router and the
+// Service in order, and removes the applied ones after each batch. An item
+// that no longer decodes is logged and removed (it was checked when it was
+// received, so only a format change can cause it). On a Service error the
+// pass stops at that item, removes what was applied before it and returns
+// the error; the item stays first in line. It returns how many items it
+// applied.
+func (a *Applier) ApplyPending(ctx context.Context) (int, error) {
+	n, _, err := a.pass(ctx)
+	return n, err
+}
+
+// pass is ApplyPending; more reports that it stopped at MaxBatches.
+func (a *Applier) pass(ctx context.Context) (applied int, more bool, err error) {
+	removed := make(map[string]bool)
+	for range a.o.MaxBatches {
+		if a.o.Lease != nil {
+			held, err := a.o.Lease(ctx)
+			if err != nil {
+				return applied, false, fmt.Errorf("checking the inbox lease: %w", err)
+			}
+			if !held {
+				return applied, false, nil
+			}
+		}
+		items, err := a.o.Inbox.PendingInbox(ctx, a.o.BatchSize)
+		if err != nil {
+			return applied, false, fmt.Errorf("reading the inbox: %w", err)
+		}
+		if len(items) == 0 {
+			return applied, false, nil
+		}
+		for _, it := range items {
+			if removed[it.ID] {
+				// RemoveInbox did not take effect; stop rather than apply it again and again.
+				return applied, false, fmt.Errorf("inbox item %s is still pending after it was removed", it.ID)
+			}
+		}
+		n, done, err := a.applyBatch(ctx, items)
+		applied += n
+		if len(done) > 0 {
+			if rerr := a.o.Inbox.RemoveInbox(ctx, done); rerr != nil {
+				return applied, false, errors.Join(err, fmt.Errorf("removing %d applied items from the inbox: %w", len(done), rerr))
+			}
+			for _, id := range done {
+				removed[id] = true
+			}
+		}
+		if err != nil {
+			return applied, false, err
+		}
+		if len(items) < a.o.BatchSize {
+			return applied, false, nil
+		}
+	}
+	return applied, true, nil
+}
+
+// applyBatch applies items in order until one fails. It returns how many
+// were applied and the IDs to remove (applied or undecodable).
+func (a *Applier) applyBatch(ctx context.Context, items []InboxItem) (applied int, done []string, err error) {
+	for _, it := range items {
+		log := a.log.WithField("inbox_id", it.ID)
+		msg, derr := Decode(it.Body)
+		if derr != nil {
+			log.WithError(derr).Error("dropping an inbox item that no longer decodes")
+			done = append(done, it.ID)
+			continue
+		}
+		n := a.o.Router.Notification(msg, it.ReceivedAt)
+		number, ierr := a.o.Service.IngestAlerts(ctx, n)
+		if ierr != nil {
+			return applied, done, fmt.Errorf("applying inbox item %s (group %s): %w", it.ID, msg.GroupKey, ierr)
+		}
+		applied++
+		done = append(done, it.ID)
+		log.WithFields(logrus.Fields{
+			"incident":  number,
+			"group_key": msg.GroupKey,
+			"status":    msg.Status,
+			"lag":       a.o.Now().Sub(it.ReceivedAt).String(),
+		}).Debug("webhook notification applied")
+	}
+	return applied, done, nil
+}

@@ -1,0 +1,471 @@
+package bot
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/incidents"
+)
+
+// Block Kit limits the renderers keep to (Slack's Block Kit reference).
+const (
+	MaxBlocks          = 50   // blocks in one message
+	MaxHeaderText      = 150  // header block plain_text
+	MaxSectionText     = 3000 // section block text
+	MaxFieldText       = 2000 // each section field
+	MaxFields          = 10   // fields in one section
+	MaxButtonText      = 75   // button label
+	MaxContextElements = 10   // elements in one context block
+	MaxMessageText     = 3000 // the fallback "text" we send with blocks (ours, not Slack's 40k)
+)
+
+// Action IDs of the buttons the bot posts; the interaction handler dispatches on them.
+// Every button's value is the incident number in decimal.
+const (
+	ActionAcknowledge = "incident_ack"
+	ActionStatus      = "incident_status"
+	ActionResolve     = "incident_resolve"
+	ActionReopen      = "incident_reopen"
+	ActionPostmortem  = "incident_postmortem"
+	ActionJoin        = "incident_join"
+)
+
+// DefaultMaxAlerts is how many alerts the summary lists when
+// SummaryOptions.MaxAlerts is zero.
+const DefaultMaxAlerts = 10
+
+// maxAlertText bounds the annotation shown for one alert, so ten alerts and
+// the rest of the message stay readable.
+const maxAlertText = 300
+
+// maxLinkURL bounds a URL we link to; longer ones are left out rather than cut.
+const maxLinkURL = 2000
+
+// SummaryOptions tune SummaryBlocks. The zero value is usable: no links,
+// times in UTC, no running duration for an open incident.
+type SummaryOptions struct {
+	// PublicURL is the bot's base URL (INCIDENTBOT_PUBLIC_URL) for links to
+	// the web view; only http and https URLs are linked.
+	PublicURL string
+	// Now ends the duration of an open incident.
+	Now time.Time
+	// Location is the zone times are shown in; nil means UTC.
+	Location *time.Location
+	// MaxAlerts caps the alerts listed (then "…and N more"); 0 means DefaultMaxAlerts.
+	MaxAlerts int
+}
+
+// SummaryBlocks renders the live summary message of an incident, the one the
+// bot pins in the incident channel and updates in place: a header, the key
+// facts as fields, the description or resolution summary, the alerts, links
+// and the action buttons that fit the incident's state.
+//
+// Everything that comes from alerts or users is escaped, and every Block Kit
+// limit holds whatever the size of the incident.
+func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
+	loc := opts.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	num := strconv.FormatInt(inc.Number, 10)
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(plain(Truncate(
+			fmt.Sprintf(":rotating_light: #%d %s", inc.Number, oneLine(inc.Title)), MaxHeaderText))),
+	}
+
+	fields := []*slack.TextBlockObject{
+		field("Severity", severityText(inc.Severity)),
+		field("Status", statusEmoji(inc.Status)+" "+statusName(inc.Status)),
+		field("Commander", commanderText(inc.Commander)),
+		field("Duration", durationText(inc, opts.Now)),
+		field("Roles", rolesText(inc.Roles)),
+		field("Declared", inc.DeclaredAt.In(loc).Format("2006-01-02 15:04 MST")),
+	}
+	if inc.ResolvedAt != nil {
+		fields = append(fields, field("Resolved", inc.ResolvedAt.In(loc).Format("2006-01-02 15:04 MST")))
+	}
+	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
+
+	if d := strings.TrimSpace(inc.Description); d != "" {
+		blocks = append(blocks, mrkdwnSection(escapeTruncate(d, MaxSectionText)))
+	}
+	if s := strings.TrimSpace(inc.Summary); s != "" && !inc.Open() {
+		blocks = append(blocks, mrkdwnSection("*Resolution:* "+escapeTruncate(s, MaxSectionText-len("*Resolution:* "))))
+	}
+
+	blocks = append(blocks, alertBlocks(inc, opts.MaxAlerts)...)
+	if ctx := summaryContext(inc, opts.PublicURL); ctx != nil {
+		blocks = append(blocks, ctx)
+	}
+	blocks = append(blocks, slack.NewActionBlock("incident_actions", summaryButtons(inc, num)...))
+	return blocks
+}
+
+// alertBlocks lists the incident's alerts, firing first and oldest first
+// within each group, at most max of them followed by a count of the rest.
+func alertBlocks(inc *incidents.Incident, max int) []slack.Block {
+	if max <= 0 {
+		max = DefaultMaxAlerts
+	}
+	// Stay well inside the 50-block limit whatever the caller asks.
+	if max > 30 {
+		max = 30
+	}
+	alerts := inc.SortedAlerts()
+	if len(alerts) == 0 {
+		return nil
+	}
+	sort.SliceStable(alerts, func(a, b int) bool { return alerts[a].Firing() && !alerts[b].Firing() })
+	firing := 0
+	for _, a := range alerts {
+		if a.Firing() {
+			firing++
+		}
+	}
+
+	out := []slack.Block{
+		slack.NewDividerBlock(),
+		mrkdwnSection(fmt.Sprintf("*Alerts* — %d firing, %d resolved", firing, len(alerts)-firing)),
+	}
+	shown := alerts
+	if len(shown) > max {
+		shown = shown[:max]
+	}
+	for _, a := range shown {
+		out = append(out, mrkdwnSection(alertText(a)))
+	}
+	if more := len(alerts) - len(shown); more > 0 {
+		moreFiring := 0
+		for _, a := range alerts[len(shown):] {
+			if a.Firing() {
+				moreFiring++
+			}
+		}
+		out = append(out, slack.NewContextBlock("", mrkdwn(
+			fmt.Sprintf("…and %d more (%d firing)", more, moreFiring))))
+	}
+	return out
+}
+
+// alertText renders one alert: name and state, its summary, its labels and a
+// link to where it was generated.
+func alertText(a incidents.Alert) string {
+	name := a.Labels["alertname"]
+	if name == "" {
+		name = "alert " + a.Fingerprint
+	}
+	state, icon := "resolved", ":white_check_mark:"
+	if a.Firing() {
+		state, icon = "firing", ":fire:"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s *%s* — %s", icon, escapeTruncate(oneLine(name), 200), state)
+	if s := alertSummary(a); s != "" {
+		b.WriteString("\n" + escapeTruncate(oneLine(s), maxAlertText))
+	}
+	if l := labelsText(a.Labels); l != "" {
+		b.WriteString("\n" + l)
+	}
+	link := ""
+	if u := LinkURL(a.GeneratorURL); u != "" && len(u) <= maxLinkURL {
+		link = "\n<" + u + "|Source>"
+	}
+	return trimBrokenEntity(Truncate(b.String(), MaxSectionText-len(link))) + link
+}
+
+// alertSummary picks the annotation people read first.
+func alertSummary(a incidents.Alert) string {
+	for _, k := range []string{"summary", "description", "message"} {
+		if v := strings.TrimSpace(a.Annotations[k]); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// labelsText renders labels as key=value, sorted, without alertname.
+func labelsText(labels map[string]string) string {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		if k != "alertname" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, escapeTruncate(oneLine(k), 100)+"="+escapeTruncate(oneLine(labels[k]), 200))
+	}
+	return escapeSafeJoin(parts, " · ", 1200)
+}
+
+// escapeSafeJoin joins already-escaped parts, stopping (with "…") before
+// the result would pass max characters, so no entity is ever cut.
+func escapeSafeJoin(parts []string, sep string, max int) string {
+	var b strings.Builder
+	n := 0
+	for i, p := range parts {
+		w := len([]rune(p))
+		if i > 0 {
+			w += len([]rune(sep))
+		}
+		if n+w > max-1 {
+			b.WriteString(Ellipsis)
+			break
+		}
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(p)
+		n += w
+	}
+	return b.String()
+}
+
+// trimBrokenEntity removes a partial entity ("&am…") that Truncate may
+// have left before a trailing ellipsis.
+func trimBrokenEntity(s string) string {
+	body, ok := strings.CutSuffix(s, Ellipsis)
+	if !ok {
+		return s
+	}
+	if i := strings.LastIndexByte(body, '&'); i >= 0 && !strings.Contains(body[i:], ";") {
+		body = body[:i]
+	}
+	return body + Ellipsis
+}
+
+// summaryContext links the incident page and names the service.
+func summaryContext(inc *incidents.Incident, publicURL string) slack.Block {
+	var parts []string
+	if u := incidentURL(publicURL, inc.Number); u != "" {
+		parts = append(parts, Link(u, fmt.Sprintf("Incident #%d", inc.Number)))
+		if !inc.Open() {
+			parts = append(parts, Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Number, 10), "Postmortem"))
+		}
+	}
+	if inc.Service != "" {
+		parts = append(parts, "Service: "+escapeTruncate(oneLine(inc.Service), 200))
+	}
+	if inc.Storm {
+		parts = append(parts, fmt.Sprintf(":ocean: Alert storm: %d groups", inc.StormGroups))
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return slack.NewContextBlock("", mrkdwn(strings.Join(parts, "  ·  ")))
+}
+
+// summaryButtons returns the buttons that make sense in the incident's state.
+func summaryButtons(inc *incidents.Incident, num string) []slack.BlockElement {
+	var els []slack.BlockElement
+	if inc.Open() {
+		if inc.AcknowledgedAt == nil {
+			els = append(els, slack.NewButtonBlockElement(ActionAcknowledge, num, plain("Acknowledge")).WithStyle(slack.StylePrimary))
+		}
+		els = append(els, slack.NewButtonBlockElement(ActionStatus, num, plain("Update status")))
+		resolve := slack.NewButtonBlockElement(ActionResolve, num, plain("Resolve")).WithStyle(slack.StyleDanger)
+		resolve.WithConfirm(slack.NewConfirmationBlockObject(
+			plain("Resolve incident?"),
+			plain(Truncate(fmt.Sprintf("Resolve #%d %s?", inc.Number, oneLine(inc.Title)), 300)),
+			plain("Resolve"), plain("Cancel")))
+		els = append(els, resolve)
+	} else {
+		els = append(els, slack.NewButtonBlockElement(ActionReopen, num, plain("Reopen")))
+	}
+	els = append(els, slack.NewButtonBlockElement(ActionPostmortem, num, plain("Postmortem")))
+	return els
+}
+
+// AnnounceText renders the one-line announcement of an incident for the
+// announce channel. kind is "opened" or "resolved" (anything else reads as
+// an update). It returns the notification text (mrkdwn, escaped) and blocks
+// with a Join button (action incident_join, value the incident number).
+func AnnounceText(inc *incidents.Incident, kind, publicURL string) (string, []slack.Block) {
+	num := strconv.FormatInt(inc.Number, 10)
+	title := escapeTruncate(oneLine(inc.Title), 500)
+	var icon, verb string
+	switch kind {
+	case "opened":
+		icon, verb = ":rotating_light:", "opened"
+	case "resolved":
+		icon, verb = ":white_check_mark:", "resolved"
+	default:
+		icon, verb = ":information_source:", "updated"
+	}
+	text := fmt.Sprintf("%s Incident #%s %s: %s", icon, num, verb, title)
+
+	var line strings.Builder
+	fmt.Fprintf(&line, "%s *#%s %s* %s", icon, num, title, verb)
+	details := []string{severityText(inc.Severity)}
+	if kind == "resolved" && inc.ResolvedAt != nil {
+		details = append(details, "after "+formatDuration(inc.ResolvedAt.Sub(inc.DeclaredAt)))
+	} else if inc.Commander != "" {
+		details = append(details, "commander "+userText(inc.Commander))
+	}
+	if isSlackID(inc.Slack.ChannelID, "CGD") {
+		details = append(details, ChannelMention(inc.Slack.ChannelID))
+	}
+	line.WriteString(" · " + strings.Join(details, " · "))
+	if kind == "resolved" && strings.TrimSpace(inc.Summary) != "" {
+		line.WriteString("\n" + escapeTruncate(inc.Summary, 1000))
+	}
+
+	join := slack.NewButtonBlockElement(ActionJoin, num, plain("Join"))
+	if kind != "resolved" {
+		join.WithStyle(slack.StylePrimary)
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(mrkdwn(Truncate(line.String(), MaxSectionText)), nil, slack.NewAccessory(join)),
+	}
+	if u := incidentURL(publicURL, inc.Number); u != "" {
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(Link(u, "Incident page"))))
+	}
+	return text, blocks
+}
+
+// incidentURL is the web view's page of the incident, or "" without a usable base URL.
+func incidentURL(publicURL string, number int64) string {
+	base := strings.TrimRight(strings.TrimSpace(publicURL), "/")
+	if LinkURL(base) == "" {
+		return ""
+	}
+	return base + "/incidents/" + strconv.FormatInt(number, 10)
+}
+
+func severityText(sev string) string {
+	if sev == "" {
+		return "_none_"
+	}
+	return escapeTruncate(oneLine(sev), 100)
+}
+
+// statusEmoji gives each status its emoji.
+func statusEmoji(s incidents.Status) string {
+	switch s {
+	case incidents.StatusTriggered:
+		return ":red_circle:"
+	case incidents.StatusInvestigating:
+		return ":mag:"
+	case incidents.StatusIdentified:
+		return ":dart:"
+	case incidents.StatusMonitoring:
+		return ":eyes:"
+	case incidents.StatusResolved:
+		return ":white_check_mark:"
+	case incidents.StatusReopened:
+		return ":repeat:"
+	}
+	return ":grey_question:"
+}
+
+// statusName is the status for people: "Investigating".
+func statusName(s incidents.Status) string {
+	name := escapeTruncate(oneLine(string(s)), 100)
+	if name == "" {
+		return "_unknown_"
+	}
+	if c := name[0]; c >= 'a' && c <= 'z' {
+		name = string(c-'a'+'A') + name[1:]
+	}
+	return name
+}
+
+func commanderText(id string) string {
+	if id == "" {
+		return "_unassigned_"
+	}
+	return userText(id)
+}
+
+// userText mentions a user by ID, or shows a malformed ID as short escaped text.
+func userText(id string) string {
+	if isSlackID(id, "UW") {
+		return UserMention(id)
+	}
+	return escapeTruncate(oneLine(id), 100)
+}
+
+// rolesText lists roles as "name: @user", sorted by role name.
+func rolesText(roles map[string]string) string {
+	if len(roles) == 0 {
+		return "_none_"
+	}
+	names := make([]string, 0, len(roles))
+	for k := range roles {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, escapeTruncate(oneLine(n), 60)+": "+userText(roles[n]))
+	}
+	return escapeSafeJoin(parts, "\n", MaxFieldText-len("*Roles*\n"))
+}
+
+// durationText is how long the incident has lasted: to its resolution, or to now.
+func durationText(inc *incidents.Incident, now time.Time) string {
+	end := now
+	if inc.ResolvedAt != nil {
+		end = *inc.ResolvedAt
+	}
+	if end.IsZero() || inc.DeclaredAt.IsZero() {
+		return "—"
+	}
+	return formatDuration(end.Sub(inc.DeclaredAt))
+}
+
+// formatDuration renders a duration for people: "45s", "5m", "1h 5m", "2d 3h".
+func formatDuration(d time.Duration) string {
+	if d < time.Minute {
+		if d < 0 {
+			d = 0
+		}
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	}
+	d = d.Truncate(time.Minute)
+	days := int(d / (24 * time.Hour))
+	hours := int(d % (24 * time.Hour) / time.Hour)
+	mins := int(d % time.Hour / time.Minute)
+	switch {
+	case days > 0 && hours > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case days > 0:
+		return fmt.Sprintf("%dd", days)
+	case hours > 0 && mins > 0:
+		return fmt.Sprintf("%dh %dm", hours, mins)
+	case hours > 0:
+		return fmt.Sprintf("%dh", hours)
+	}
+	return fmt.Sprintf("%dm", mins)
+}
+
+// field renders one "*Label*\nvalue" section field within the field limit.
+func field(label, value string) *slack.TextBlockObject {
+	return mrkdwn(Truncate("*"+label+"*\n"+value, MaxFieldText))
+}
+
+func mrkdwnSection(text string) *slack.SectionBlock {
+	return slack.NewSectionBlock(mrkdwn(text), nil, nil)
+}
+
+func mrkdwn(text string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, text, false, false)
+}
+
+func plain(text string) *slack.TextBlockObject {
+	if text == "" {
+		text = " " // Slack rejects empty text objects
+	}
+	return slack.NewTextBlockObject(slack.PlainTextType, text, true, false)
+}
+
+// oneLine folds white space (newlines included) into single spaces.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

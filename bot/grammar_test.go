@@ -1,0 +1,379 @@
+package bot
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incidents"
+)
+
+func TestParseIncident(t *testing.T) {
+	alice := UserRef{ID: "U123ABC", Name: "alice"}
+	tests := []struct {
+		name string
+		text string
+		want IncidentCommand
+	}{
+		{"empty is help", "", IncidentCommand{Verb: VerbHelp}},
+		{"blank is help", "  \n\t ", IncidentCommand{Verb: VerbHelp}},
+		{"help", "help", IncidentCommand{Verb: VerbHelp}},
+		{"help topic", "help Status", IncidentCommand{Verb: VerbHelp, Topic: VerbStatus}},
+
+		{"declare", "declare Payments API down", IncidentCommand{Verb: VerbDeclare, Title: "Payments API down"}},
+		{"declare with severity", "declare Payments API down sev2", IncidentCommand{Verb: VerbDeclare, Title: "Payments API down", Severity: "sev2"}},
+		{"declare severity any case", "declare DB down SEV1", IncidentCommand{Verb: VerbDeclare, Title: "DB down", Severity: "sev1"}},
+		{"declare severity only in the middle stays in the title", "declare sev1 DB down", IncidentCommand{Verb: VerbDeclare, Title: "sev1 DB down"}},
+		{"declare unknown severity is title", "declare DB down sev9", IncidentCommand{Verb: VerbDeclare, Title: "DB down sev9"}},
+		{"declare no text opens modal", "declare", IncidentCommand{Verb: VerbDeclare, OpenDeclareModal: true}},
+		{"declare only severity opens modal with it", "declare sev3", IncidentCommand{Verb: VerbDeclare, OpenDeclareModal: true, Severity: "sev3"}},
+		{"declare verb any case, spaces folded", "DECLARE   DB\n down ", IncidentCommand{Verb: VerbDeclare, Title: "DB down"}},
+		{"declare unescapes Slack text", "declare a &lt;b&gt; &amp; <@U1|bob> <!channel>", IncidentCommand{Verb: VerbDeclare, Title: "a <b> & @bob @channel"}},
+		{"declare cyrillic", "declare Упала база sev1", IncidentCommand{Verb: VerbDeclare, Title: "Упала база", Severity: "sev1"}},
+
+		{"status", "status identified", IncidentCommand{Verb: VerbStatus, Status: incidents.StatusIdentified}},
+		{"status any case", "Status RESOLVED", IncidentCommand{Verb: VerbStatus, Status: incidents.StatusResolved}},
+		{"status with number", "#42 status monitoring", IncidentCommand{Verb: VerbStatus, Incident: 42, Status: incidents.StatusMonitoring}},
+
+		{"severity", "severity sev1", IncidentCommand{Verb: VerbSeverity, Severity: "sev1"}},
+		{"severity any case", "severity Sev4", IncidentCommand{Verb: VerbSeverity, Severity: "sev4"}},
+
+		{"commander escaped mention", "commander <@U123ABC|alice>", IncidentCommand{Verb: VerbCommander, User: alice}},
+		{"commander bare mention", "commander <@U123ABC>", IncidentCommand{Verb: VerbCommander, User: UserRef{ID: "U123ABC"}}},
+		{"commander enterprise user", "commander <@W0001>", IncidentCommand{Verb: VerbCommander, User: UserRef{ID: "W0001"}}},
+		{"commander unresolved name", "commander @alice.smith", IncidentCommand{Verb: VerbCommander, User: UserRef{Name: "alice.smith"}}},
+
+		{"role", "role comms <@U123ABC|alice>", IncidentCommand{Verb: VerbRole, Role: "comms", User: alice}},
+		{"role multi-word lowercased", "role Ops Lead @bob", IncidentCommand{Verb: VerbRole, Role: "ops lead", User: UserRef{Name: "bob"}}},
+		{"role with number", "#7 role scribe <@U123ABC>", IncidentCommand{Verb: VerbRole, Incident: 7, Role: "scribe", User: UserRef{ID: "U123ABC"}}},
+
+		{"note", "note restarted the primary", IncidentCommand{Verb: VerbNote, Text: "restarted the primary"}},
+		{"note keeps lines", "note line one\nline two", IncidentCommand{Verb: VerbNote, Text: "line one\nline two"}},
+		{"note with number", "#42 note rolled back <@U9|carol>", IncidentCommand{Verb: VerbNote, Incident: 42, Text: "rolled back @carol"}},
+
+		{"action", "action add an alert on replica lag", IncidentCommand{Verb: VerbAction, Text: "add an alert on replica lag"}},
+		{"action with owner", "action add an alert on replica lag <@U123ABC|alice>", IncidentCommand{Verb: VerbAction, Text: "add an alert on replica lag", User: alice}},
+		{"action with unresolved owner", "action fix it @bob", IncidentCommand{Verb: VerbAction, Text: "fix it", User: UserRef{Name: "bob"}}},
+		{"action of only a mention is text", "action @bob", IncidentCommand{Verb: VerbAction, Text: "@bob"}},
+
+		{"page schedule", "page primary", IncidentCommand{Verb: VerbPage, Schedule: "primary"}},
+		{"page user", "page <@U123ABC|alice>", IncidentCommand{Verb: VerbPage, User: alice}},
+		{"page channel", "page <#C0SRE|sre>", IncidentCommand{Verb: VerbPage, Channel: ChannelRef{ID: "C0SRE", Name: "sre"}}},
+
+		{"resolve", "resolve", IncidentCommand{Verb: VerbResolve}},
+		{"resolve with summary", "resolve failed over to the replica", IncidentCommand{Verb: VerbResolve, Text: "failed over to the replica"}},
+		{"reopen", "#3 reopen", IncidentCommand{Verb: VerbReopen, Incident: 3}},
+		{"postmortem", "postmortem", IncidentCommand{Verb: VerbPostmortem}},
+		{"timeline", "#12 timeline", IncidentCommand{Verb: VerbTimeline, Incident: 12}},
+		{"list", "list", IncidentCommand{Verb: VerbList}},
+		{"stats default", "stats", IncidentCommand{Verb: VerbStats, Period: 30 * 24 * time.Hour}},
+		{"stats 7d", "stats 7d", IncidentCommand{Verb: VerbStats, Period: 7 * 24 * time.Hour}},
+		{"stats 90D", "stats 90D", IncidentCommand{Verb: VerbStats, Period: 90 * 24 * time.Hour}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseIncident(tt.text, nil)
+			if err != nil {
+				t.Fatalf("ParseIncident(%q) error = %v, want nil", tt.text, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("ParseIncident(%q)\n got %+v\nwant %+v", tt.text, got, tt.want)
+			}
+			if err := got.Validate(); err != nil {
+				t.Errorf("ParseIncident(%q).Validate() = %v, want nil", tt.text, err)
+			}
+		})
+	}
+}
+
+func TestParseIncidentConfiguredSeverities(t *testing.T) {
+	sevs := []string{"P1", "P2", "Minor"}
+	got, err := ParseIncident("declare checkout slow minor", sevs)
+	if err != nil {
+		t.Fatalf("ParseIncident() error = %v", err)
+	}
+	if got.Title != "checkout slow" || got.Severity != "Minor" {
+		t.Errorf("got title %q severity %q, want %q %q", got.Title, got.Severity, "checkout slow", "Minor")
+	}
+	if _, err := ParseIncident("severity sev1", sevs); err == nil {
+		t.Errorf("ParseIncident(severity sev1) with P1..Minor configured: error = nil, want a usage error")
+	}
+	if got, err := ParseIncident("severity p2", sevs); err != nil || got.Severity != "P2" {
+		t.Errorf("ParseIncident(severity p2) = %q, %v; want P2", got.Severity, err)
+	}
+}
+
+func TestParseIncidentErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		text      string
+		wantMsg   string // substring of Msg
+		wantUsage string // exact usage line
+	}{
+		{"unknown subcommand", "explode now", `Unknown subcommand "explode"`, incidentGeneralUsage},
+		{"number alone", "#42", "Say what to do with incident #42", incidentGeneralUsage},
+		{"bad number", "#abc note x", `"#abc" is not an incident number`, incidentGeneralUsage},
+		{"zero number", "#0 note x", "numbers start at #1", incidentGeneralUsage},
+		{"overflowing number", "#99999999999999999999 note x", "not an incident number", incidentGeneralUsage},
+		{"number on declare", "#4 declare x", "declare does not take an incident number", "/incident declare <title> [sev1..sev4]"},
+		{"number on list", "#4 list", "list does not take an incident number", "/incident list"},
+		{"title too long", "declare " + strings.Repeat("x", MaxTitleLength+1), "keep it within 250", "/incident declare <title> [sev1..sev4]"},
+		{"status missing", "status", "status needs one of investigating, identified, monitoring, resolved.", "/incident status <investigating|identified|monitoring|resolved>"},
+		{"status unknown", "status fixed", `not "fixed"`, "/incident status <investigating|identified|monitoring|resolved>"},
+		{"status triggered not settable", "status triggered", `not "triggered"`, "/incident status <investigating|identified|monitoring|resolved>"},
+		{"status extra", "status identified now", "status needs one of", "/incident status <investigating|identified|monitoring|resolved>"},
+		{"severity missing", "severity", "severity needs one of sev1, sev2, sev3, sev4.", "/incident severity <sev1..sev4>"},
+		{"severity unknown", "severity critical", `not "critical"`, "/incident severity <sev1..sev4>"},
+		{"commander missing", "commander", "commander needs exactly one @user.", "/incident commander @user"},
+		{"commander not a user", "commander alice", `not "alice"`, "/incident commander @user"},
+		{"commander two users", "commander @a @b", "exactly one", "/incident commander @user"},
+		{"commander channel", "commander <#C1|x>", "needs an @user", "/incident commander @user"},
+		{"commander broken mention", "commander <@U1|a|b>", "needs an @user", "/incident commander @user"},
+		{"commander bad id", "commander <@u1>", "needs an @user", "/incident commander @user"},
+		{"role missing all", "role", "role needs a role name and an @user.", "/incident role <name> @user"},
+		{"role missing user", "role comms lead", `needs an @user last, not "lead"`, "/incident role <name> @user"},
+		{"role missing name", "role @bob", "role needs a role name and an @user.", "/incident role <name> @user"},
+		{"role bad name", "role c*mms @bob", "letters, digits", "/incident role <name> @user"},
+		{"role name too long", "role " + strings.Repeat("r", MaxRoleLength+1) + " @bob", "too long", "/incident role <name> @user"},
+		{"note empty", "note", "note needs some text.", "/incident note <text>"},
+		{"note only spaces", "note    ", "note needs some text.", "/incident note <text>"},
+		{"action empty", "action", "action needs a description", "/incident action <text> [@owner]"},
+		{"page missing", "page", "page needs one schedule name or one @user.", "/incident page <schedule|@user>"},
+		{"page two", "page primary secondary", "page needs one", "/incident page <schedule|@user>"},
+		{"page bad name", "page prim@ry!", "page needs a schedule name or an @user", "/incident page <schedule|@user>"},
+		{"reopen extra", "reopen now", "reopen takes no arguments.", "/incident reopen"},
+		{"postmortem extra", "postmortem please", "postmortem takes no arguments.", "/incident postmortem"},
+		{"timeline extra", "timeline all", "timeline takes no arguments.", "/incident timeline"},
+		{"list extra", "list open", "list takes no arguments.", "/incident list"},
+		{"stats bad period", "stats 14d", `7d, 30d or 90d, not "14d"`, "/incident stats [7d|30d|90d]"},
+		{"stats two periods", "stats 7d 30d", "at most one period", "/incident stats [7d|30d|90d]"},
+		{"help unknown topic", "help explode", `no subcommand "explode"`, "/incident help [subcommand]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseIncident(tt.text, nil)
+			var ue *UsageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("ParseIncident(%q) = %+v, %v; want a *UsageError", tt.text, got, err)
+			}
+			if !strings.Contains(ue.Msg, tt.wantMsg) {
+				t.Errorf("Msg = %q, want it to contain %q", ue.Msg, tt.wantMsg)
+			}
+			if ue.Usage != tt.wantUsage {
+				t.Errorf("Usage = %q, want %q", ue.Usage, tt.wantUsage)
+			}
+			if want := ue.Msg + " Usage: " + ue.Usage; err.Error() != want {
+				t.Errorf("Error() = %q, want %q", err.Error(), want)
+			}
+			if !reflect.DeepEqual(got, IncidentCommand{}) {
+				t.Errorf("command on error = %+v, want the zero value", got)
+			}
+		})
+	}
+}
+
+func TestUsageErrorExample(t *testing.T) {
+	_, err := ParseIncident("status", nil)
+	want := "status needs one of investigating, identified, monitoring, resolved. Usage: /incident status <investigating|identified|monitoring|resolved>"
+	if err == nil || err.Error() != want {
+		t.Errorf("ParseIncident(status) error = %v, want %q", err, want)
+	}
+}
+
+func TestIncidentUsage(t *testing.T) {
+	u := IncidentUsage()
+	for _, v := range IncidentVerbs() {
+		if !strings.Contains(u, v.usage()) {
+			t.Errorf("IncidentUsage() lacks the usage of %s (%q)", v, v.usage())
+		}
+	}
+	if got := IncidentHelp(VerbNote); !strings.HasPrefix(got, "/incident note <text> — ") {
+		t.Errorf("IncidentHelp(note) = %q, want the note usage line", got)
+	}
+	if got := IncidentHelp(""); got != u {
+		t.Errorf("IncidentHelp(\"\") = %q, want the whole help", got)
+	}
+}
+
+func TestParseOncall(t *testing.T) {
+	almaty := time.FixedZone("+05", 5*3600)
+	tests := []struct {
+		name string
+		text string
+		want OncallCommand
+	}{
+		{"empty is now", "", OncallCommand{Verb: OncallNow}},
+		{"help", "HELP", OncallCommand{Verb: OncallHelp}},
+		{"schedule", "primary", OncallCommand{Verb: OncallSchedule, Schedule: "primary"}},
+		{"handoff", "handoff", OncallCommand{Verb: OncallHandoff}},
+		{"handoff schedule", "handoff primary", OncallCommand{Verb: OncallHandoff, Schedule: "primary"}},
+		{"override local times", "override primary <@U1|bob> 2026-03-01T09:00 2026-03-01T18:00", OncallCommand{
+			Verb: OncallOverride, Schedule: "primary", User: UserRef{ID: "U1", Name: "bob"},
+			From: TimeArg{Time: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},
+			To:   TimeArg{Time: time.Date(2026, 3, 1, 18, 0, 0, 0, time.UTC)},
+		}},
+		{"override spaced local times", "override primary @bob 2026-03-01 09:00 2026-03-02 09:00", OncallCommand{
+			Verb: OncallOverride, Schedule: "primary", User: UserRef{Name: "bob"},
+			From: TimeArg{Time: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},
+			To:   TimeArg{Time: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)},
+		}},
+		{"override RFC 3339", "override primary <@U1> 2026-03-01T09:00:00+05:00 2026-03-01T10:00:00Z", OncallCommand{
+			Verb: OncallOverride, Schedule: "primary", User: UserRef{ID: "U1"},
+			From: TimeArg{Time: time.Date(2026, 3, 1, 9, 0, 0, 0, almaty), Zoned: true},
+			To:   TimeArg{Time: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC), Zoned: true},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseOncall(tt.text)
+			if err != nil {
+				t.Fatalf("ParseOncall(%q) error = %v, want nil", tt.text, err)
+			}
+			if got.Verb != tt.want.Verb || got.Schedule != tt.want.Schedule || got.User != tt.want.User ||
+				got.From.Zoned != tt.want.From.Zoned || !got.From.Time.Equal(tt.want.From.Time) ||
+				got.To.Zoned != tt.want.To.Zoned || !got.To.Time.Equal(tt.want.To.Time) {
+				t.Errorf("ParseOncall(%q)\n got %+v\nwant %+v", tt.text, got, tt.want)
+			}
+			if err := got.Validate(); err != nil {
+				t.Errorf("Validate() = %v, want nil", err)
+			}
+		})
+	}
+}
+
+func TestOverrideWindowInScheduleZone(t *testing.T) {
+	almaty, err := time.LoadLocation("Asia/Almaty")
+	if err != nil {
+		t.Skipf("no tzdata: %v", err)
+	}
+	cmd, err := ParseOncall("override primary @bob 2026-03-01T09:00 2026-03-01T18:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to, err := cmd.OverrideWindow(almaty)
+	if err != nil {
+		t.Fatalf("OverrideWindow() error = %v", err)
+	}
+	if want := time.Date(2026, 3, 1, 9, 0, 0, 0, almaty); !from.Equal(want) {
+		t.Errorf("from = %v, want %v", from, want)
+	}
+	if want := time.Date(2026, 3, 1, 18, 0, 0, 0, almaty); !to.Equal(want) {
+		t.Errorf("to = %v, want %v", to, want)
+	}
+
+	// Mixed forms can only be ordered once the zone is known.
+	cmd, err = ParseOncall("override primary @bob 2026-03-01T09:00 2026-03-01T08:00:00+05:00")
+	if err != nil {
+		t.Fatalf("ParseOncall(mixed) error = %v", err)
+	}
+	if _, _, err := cmd.OverrideWindow(almaty); err == nil {
+		t.Errorf("OverrideWindow(end before start) error = nil, want a usage error")
+	}
+}
+
+func TestParseOncallErrors(t *testing.T) {
+	override := "/oncall override <schedule> @user <from> <to>"
+	tests := []struct {
+		name, text, wantMsg, wantUsage string
+	}{
+		{"bad schedule", "prim@ry", "neither a subcommand nor a schedule name", oncallGeneralUsage},
+		{"two schedules", "primary secondary", `"secondary" is extra`, "/oncall <schedule>"},
+		{"help extra", "help me", "help takes no arguments.", "/oncall help"},
+		{"handoff two", "handoff a b", "at most one schedule", "/oncall handoff [schedule]"},
+		{"handoff bad", "handoff <@U1>", "is not a schedule name", "/oncall handoff [schedule]"},
+		{"override nothing", "override", "needs a schedule, an @user, a start and an end.", override},
+		{"override bad schedule", "override !! @bob 2026-03-01T09:00 2026-03-01T10:00", "is not a schedule name", override},
+		{"override no user", "override primary bob 2026-03-01T09:00 2026-03-01T10:00", `not "bob"`, override},
+		{"override no times", "override primary @bob", "needs a start and an end time.", override},
+		{"override one time", "override primary @bob 2026-03-01T09:00", "needs a start and an end time.", override},
+		{"override bad time", "override primary @bob tomorrow 2026-03-01T10:00", `"tomorrow" is not a time`, override},
+		{"override bad date", "override primary @bob 2026-02-30T09:00 2026-03-01T10:00", "is not a time", override},
+		{"override extra", "override primary @bob 2026-03-01T09:00 2026-03-01T10:00 later", `"later" is extra`, override},
+		{"override backwards", "override primary @bob 2026-03-01T10:00 2026-03-01T09:00", "must end after it starts", override},
+		{"override zoned time without seconds", "override primary @bob 2026-03-01T10:00Z 2026-03-01T10:00Z", "is not a time", override},
+		{"override empty window rfc", "override primary @bob 2026-03-01T10:00:00Z 2026-03-01T15:00:00+05:00", "must end after it starts", override},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseOncall(tt.text)
+			var ue *UsageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("ParseOncall(%q) = %+v, %v; want a *UsageError", tt.text, got, err)
+			}
+			if !strings.Contains(ue.Msg, tt.wantMsg) {
+				t.Errorf("Msg = %q, want it to contain %q", ue.Msg, tt.wantMsg)
+			}
+			if ue.Usage != tt.wantUsage {
+				t.Errorf("Usage = %q, want %q", ue.Usage, tt.wantUsage)
+			}
+		})
+	}
+}
+
+func TestOncallUsage(t *testing.T) {
+	u := OncallUsage()
+	for _, want := range []string{"/oncall <schedule>", "/oncall override <schedule> @user <from> <to>", "/oncall handoff", "/oncall help", "2026-03-01T09:00"} {
+		if !strings.Contains(u, want) {
+			t.Errorf("OncallUsage() lacks %q", want)
+		}
+	}
+}
+
+// checkParsed is what the fuzz targets assert: no panic, every error a
+// *UsageError, and a nil error means a command that validates.
+func checkParsedIncident(t *testing.T, text string) {
+	cmd, err := ParseIncident(text, nil)
+	if err != nil {
+		var ue *UsageError
+		if !errors.As(err, &ue) || ue.Msg == "" || ue.Usage == "" {
+			t.Fatalf("ParseIncident(%q) error = %#v, want a *UsageError with Msg and Usage", text, err)
+		}
+		return
+	}
+	if verr := cmd.Validate(); verr != nil {
+		t.Fatalf("ParseIncident(%q) = %+v, which fails Validate: %v", text, cmd, verr)
+	}
+}
+
+func checkParsedOncall(t *testing.T, text string) {
+	cmd, err := ParseOncall(text)
+	if err != nil {
+		var ue *UsageError
+		if !errors.As(err, &ue) || ue.Msg == "" || ue.Usage == "" {
+			t.Fatalf("ParseOncall(%q) error = %#v, want a *UsageError with Msg and Usage", text, err)
+		}
+		return
+	}
+	if verr := cmd.Validate(); verr != nil {
+		t.Fatalf("ParseOncall(%q) = %+v, which fails Validate: %v", text, cmd, verr)
+	}
+}
+
+func FuzzParseIncident(f *testing.F) {
+	// More seeds live in testdata/fuzz/FuzzParseIncident.
+	for _, s := range []string{"", "declare DB down sev1", "#42 note hi <@U1|a>", "role comms @bob", "stats 7d", "action x <@U1>"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkParsedIncident)
+}
+
+func FuzzParseOncall(f *testing.F) {
+	for _, s := range []string{"", "primary", "override primary <@U1|bob> 2026-03-01T09:00 2026-03-01T18:00", "handoff"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkParsedOncall)
+}
+
+// TestFuzzSeedsPresent keeps the checked-in corpora from silently vanishing.
+func TestFuzzSeedsPresent(t *testing.T) {
+	for _, target := range []string{"FuzzParseIncident", "FuzzParseOncall"} {
+		files, err := os.ReadDir(filepath.Join("testdata", "fuzz", target))
+		if err != nil || len(files) == 0 {
+			t.Errorf("testdata/fuzz/%s: %d seeds, %v; want some", target, len(files), err)
+		}
+	}
+}

@@ -1,0 +1,97 @@
+// Command incidentbot is a self-hosted, Slack-native incident bot.
+// main only turns flags and environment into options; internal/app does the rest.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/incidentbot/incidentbot/internal/app"
+)
+
+// Set at build time with -ldflags "-X main.version=… -X main.commit=…".
+var (
+	version = "dev"
+	commit  = "unknown"
+)
+
+const usage = `incidentbot — Slack-native incident management
+
+Usage:
+  incidentbot serve                        run the server (Slack, Alertmanager webhook, web view)
+  incidentbot dev                          run everything locally with no accounts
+  incidentbot check-config [FILE]          validate the YAML config
+  incidentbot export-postmortems --dir DIR write every postmortem as Markdown
+  incidentbot healthcheck                  exit 0 if the local server answers /healthz
+  incidentbot version                      print version, commit and Go version
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	info := app.BuildInfo{Version: version, Commit: commit}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return exit(stderr, app.Serve(ctx, os.Getenv, info))
+	case "dev":
+		fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		dir := fs.String("data-dir", "", "keep the embedded store here (default: a new temporary directory)")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		return exit(stderr, app.Dev(ctx, os.Getenv, stdout, *dir, info))
+	case "check-config":
+		path := ""
+		if len(rest) > 0 {
+			path = rest[0]
+		}
+		return app.CheckConfig(os.Getenv, path, stdout, stderr)
+	case "export-postmortems":
+		fs := flag.NewFlagSet("export-postmortems", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		dir := fs.String("dir", "", "directory to write the Markdown files to (required)")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		if *dir == "" {
+			fmt.Fprintln(stderr, "export-postmortems: --dir is required")
+			return 2
+		}
+		return exit(stderr, app.ExportPostmortems(ctx, os.Getenv, *dir, stdout))
+	case "healthcheck":
+		return exit(stderr, app.Healthcheck(ctx, os.Getenv))
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, info.String())
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
+
+func exit(stderr io.Writer, err error) int {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "incidentbot:", err)
+	return 1
+}

@@ -1,0 +1,304 @@
+// Package app wires incidentbot together from its configuration: the store,
+// the durable jobs, the incidents service, the Alertmanager webhook, Slack and
+// the web view. It starts them and stops them cleanly.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/sirupsen/logrus"
+
+	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/jobs"
+	"github.com/incidentbot/incidentbot/internal/store"
+	"github.com/incidentbot/incidentbot/internal/web"
+)
+
+// BuildInfo identifies the binary.
+type BuildInfo struct{ Version, Commit string }
+
+func (b BuildInfo) String() string {
+	return fmt.Sprintf("incidentbot %s (commit %s, %s)", b.Version, b.Commit, runtime.Version())
+}
+
+// Options build an App. Env and Config are required; the rest have defaults.
+type Options struct {
+	Env    config.Env
+	Config *config.Config
+	Logger *logrus.Logger
+	// Now is the clock of everything in the app; tests pass a fake one.
+	Now func() time.Time
+	// Listener serves HTTP; nil listens on Env.Listen.
+	Listener net.Listener
+	// Store, when set, is used instead of opening one, and is not closed by
+	// the app: two apps in one test share a store as two replicas share MongoDB.
+	Store *store.Store
+	// Manual leaves the background loops (job workers, alert applier) stopped;
+	// the test harness drives them with RunDue and ApplyPending on a fake clock.
+	Manual bool
+	// Registry receives the metrics; nil makes a new one.
+	Registry *prometheus.Registry
+}
+
+// App is one running incidentbot.
+type App struct {
+	opts     Options
+	log      *logrus.Entry
+	store    *store.Store
+	ownStore bool
+	jobStore *store.Jobs
+	runner   *jobs.Runner
+	service  *incidents.Service
+	batcher  *alertmanager.Batcher
+	applier  *alertmanager.Applier
+	server   *http.Server
+	listener net.Listener
+	holder   string
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New builds the app: it opens the store (or uses Options.Store) and wires
+// every part, but serves nothing until Start.
+func New(ctx context.Context, o Options) (a *App, err error) {
+	if o.Config == nil {
+		return nil, errors.New("app: no config")
+	}
+	if o.Logger == nil {
+		o.Logger = logrus.New()
+		o.Logger.SetOutput(io.Discard)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+		o.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	a = &App{opts: o, log: logrus.NewEntry(o.Logger), store: o.Store}
+	a.holder = fmt.Sprintf("%s-%d-%d", hostname(), os.Getpid(), time.Now().UnixNano())
+	defer func() {
+		if err != nil {
+			a.closeStore()
+		}
+	}()
+	if a.store == nil {
+		a.store, err = store.Open(ctx, store.Options{
+			URI: o.Env.MongoDBURI, Database: o.Env.MongoDBDatabase, DataDir: o.Env.DataDir,
+			Logger: a.log.WithField("component", "store"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.ownStore = true
+		if a.store.Embedded() {
+			// The data-dir lock makes this the only process on the store, so
+			// leases a crashed predecessor left behind are ours to take at once.
+			a.holder = "embedded"
+		}
+	}
+	if a.jobStore, err = store.NewJobs(ctx, a.store.DB()); err != nil {
+		return nil, fmt.Errorf("open the jobs collection: %w", err)
+	}
+	a.runner = jobs.New(a.jobStore, jobs.Options{
+		Owner: a.holder, Now: o.Now, Logger: a.log.WithField("component", "jobs"), Registerer: o.Registry,
+	})
+
+	cfg := o.Config
+	sevs := make([]incidents.Severity, len(cfg.Severities))
+	for i, s := range cfg.Severities {
+		sevs[i] = incidents.Severity{Name: s.Name, Description: s.Description, UpdateEvery: s.UpdateEvery}
+	}
+	a.service = incidents.NewService(a.store, taskQueue{a.runner}, incidents.Options{
+		Severities: sevs, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
+		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Now: o.Now,
+	})
+	a.runner.Handle(incidents.TaskAutoResolve, a.autoResolve)
+	a.runner.Handle(incidents.TaskSync, a.syncSlack)
+
+	a.applier, err = alertmanager.NewApplier(alertmanager.ApplierOptions{
+		Inbox: a.store, Service: a.service, Router: cfg.Router(), Now: o.Now,
+		Logger: a.log.WithField("component", "applier"), Lease: a.applierLease,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.batcher, err = alertmanager.NewBatcher(a.store, alertmanager.BatcherOptions{
+		OnStored: a.applier.Kick, Logger: a.log.WithField("component", "inbox"), Registerer: o.Registry,
+	})
+	if err != nil {
+		return nil, err
+	}
+	webhook, err := alertmanager.NewHandler(a.batcher, alertmanager.HandlerOptions{
+		Token: o.Env.WebhookToken, AuthNone: !o.Env.WebhookAuthRequired(), Now: o.Now,
+		Logger: a.log.WithField("component", "webhook"), Registerer: o.Registry,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/alertmanager", webhook)
+	web.New(web.Options{
+		Incidents: a.service, Ready: a.store.Ping, Gatherer: o.Registry, Location: cfg.Timezone,
+		Now: o.Now, Logger: a.log.WithField("component", "web"),
+	}).Register(mux)
+	a.server = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	a.listener = o.Listener
+	if a.listener == nil {
+		if a.listener, err = net.Listen("tcp", o.Env.Listen); err != nil {
+			return nil, fmt.Errorf("listen on %s (INCIDENTBOT_LISTEN): %w", o.Env.Listen, err)
+		}
+	}
+	return a, nil
+}
+
+// Start serves HTTP and, unless Manual, starts the job workers and the alert applier.
+func (a *App) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := a.server.Serve(a.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.WithError(err).Error("http server stopped")
+		}
+	}()
+	if a.opts.Manual {
+		return
+	}
+	a.wg.Add(2)
+	go func() {
+		defer a.wg.Done()
+		a.runner.Run(ctx)
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.applier.Run(ctx)
+	}()
+}
+
+// URL is the base URL the app serves on.
+func (a *App) URL() string { return "http://" + a.listener.Addr().String() }
+
+// Service returns the incidents service.
+func (a *App) Service() *incidents.Service { return a.service }
+
+// Runner returns the job runner.
+func (a *App) Runner() *jobs.Runner { return a.runner }
+
+// Applier returns the alert applier.
+func (a *App) Applier() *alertmanager.Applier { return a.applier }
+
+// Store returns the store.
+func (a *App) Store() *store.Store { return a.store }
+
+// Jobs returns the job store.
+func (a *App) Jobs() *store.Jobs { return a.jobStore }
+
+// Shutdown stops cleanly: no new requests, in-flight requests and jobs
+// finish, the inbox batcher drains, then the store closes.
+func (a *App) Shutdown(ctx context.Context) error {
+	err := a.server.Shutdown(ctx)
+	a.batcher.Close()
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.wg.Wait()
+	if a.ownStore {
+		if cerr := a.store.Close(ctx); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// Kill stops abruptly, as a crash would: connections are cut, nothing drains,
+// and background loops are abandoned. What was stored stays stored. The
+// store is closed so that a new app may open the same data dir.
+func (a *App) Kill() {
+	a.server.Close()
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.closeStore()
+}
+
+func (a *App) closeStore() {
+	if a.ownStore && a.store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		a.store.Close(ctx)
+	}
+}
+
+// applierLease lets one replica apply alerts at a time.
+func (a *App) applierLease(ctx context.Context) (bool, error) {
+	return a.store.AcquireLease(ctx, "alert-applier", a.holder, 30*time.Second, a.opts.Now())
+}
+
+func (a *App) autoResolve(ctx context.Context, j jobs.Job) error {
+	n, err := strconv.ParseInt(j.Payload["incident"], 10, 64)
+	if err != nil {
+		return jobs.Permanent(fmt.Errorf("auto-resolve job %s without an incident number", j.Key))
+	}
+	retryAt, err := a.service.AutoResolve(ctx, n)
+	if errors.Is(err, incidents.ErrNotFound) {
+		return jobs.Permanent(err)
+	}
+	if err != nil {
+		return err
+	}
+	if !retryAt.IsZero() {
+		return jobs.RetryAfter(retryAt.Sub(a.opts.Now()), nil)
+	}
+	return nil
+}
+
+// syncSlack brings Slack up to date with an incident. Without a Slack
+// notifier configured there is nothing to bring up to date.
+func (a *App) syncSlack(ctx context.Context, j jobs.Job) error { return nil }
+
+// taskQueue schedules the service's tasks as durable jobs.
+type taskQueue struct{ r *jobs.Runner }
+
+func (q taskQueue) Schedule(ctx context.Context, t incidents.Task) error {
+	err := q.r.Enqueue(ctx, jobs.Job{
+		Key: t.Key, Kind: t.Kind, RunAt: t.RunAt,
+		Payload: map[string]string{"incident": strconv.FormatInt(t.Incident, 10)},
+	})
+	if err == nil {
+		q.r.Kick()
+	}
+	return err
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "incidentbot"
+	}
+	return h
+}

@@ -1,0 +1,237 @@
+// Command loadtest measures the Alertmanager webhook: sustained posts per second
+// and acknowledgement latency with the embedded store, next to a bare net/http
+// handler that only decodes the same JSON, in the same run. Then it sends an
+// alert storm and checks that every group landed in exactly the right incident.
+//
+//	go run ./internal/loadtest [-posts 20000] [-groups 2000] [-concurrency 32]
+//
+// Everything listens on 127.0.0.1 and stops by itself.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/app"
+	"github.com/incidentbot/incidentbot/internal/config"
+)
+
+const token = "loadtest-token"
+
+func main() {
+	posts := flag.Int("posts", 20000, "webhook posts to send")
+	groups := flag.Int("groups", 2000, "distinct alert groups among them")
+	conc := flag.Int("concurrency", 32, "concurrent senders")
+	flag.Parse()
+	if err := run(*posts, *groups, *conc); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(posts, groups, conc int) error {
+	bodies := makeBodies(posts, groups)
+
+	// Baseline: a bare handler that decodes the same JSON and answers 200.
+	bare := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var v map[string]any
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&v); err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		w.Write([]byte(`{"status":"ok"}`))
+	})}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go bare.Serve(ln)
+	base := load("http://"+ln.Addr().String()+"/webhooks/alertmanager", bodies, conc)
+	bare.Close()
+
+	// The bot, embedded store, storm guard at its defaults.
+	dir, err := os.MkdirTemp("", "incidentbot-loadtest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	env := config.LoadEnv(func(k string) string {
+		return map[string]string{"INCIDENTBOT_DATA_DIR": dir, "INCIDENTBOT_LISTEN": "127.0.0.1:0", "ALERTMANAGER_WEBHOOK_TOKEN": token}[k]
+	}, func(string) bool { return false })
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	ctx := context.Background()
+	cfg := config.Default()
+	a, err := app.New(ctx, app.Options{Env: env, Config: cfg, Logger: log})
+	if err != nil {
+		return err
+	}
+	a.Start()
+	defer a.Shutdown(ctx)
+	started := time.Now()
+	bot := load(a.URL()+"/webhooks/alertmanager", bodies, conc)
+
+	// Wait (bounded) for the applier to drain the inbox.
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		pending, err := a.Store().PendingInbox(ctx, 1)
+		if err != nil {
+			return err
+		}
+		if len(pending) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("inbox not drained after 10 minutes")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	drained := time.Since(started)
+
+	fmt.Printf("posts=%d groups=%d concurrency=%d GOMAXPROCS=%d\n\n", posts, groups, conc, runtimeProcs())
+	fmt.Printf("%-28s %10s %10s %10s %10s\n", "handler", "posts/s", "p50", "p99", "errors")
+	base.print("bare net/http (decode only)")
+	bot.print("incidentbot webhook")
+	fmt.Printf("\nall %d posts applied to incidents %.1fs after the first post\n", posts, drained.Seconds())
+	return verify(ctx, a, groups, cfg.Storm.MaxNew)
+}
+
+// verify checks the storm outcome: max_new incidents of their own, one storm
+// incident holding every other group, and every alert of every group somewhere.
+func verify(ctx context.Context, a *app.App, groups, maxNew int) error {
+	list, err := a.Service().List(ctx, incidents.ListOptions{})
+	if err != nil {
+		return err
+	}
+	own, storms, alerts := 0, 0, 0
+	var storm *incidents.Incident
+	for _, inc := range list {
+		alerts += len(inc.Alerts)
+		if inc.Storm {
+			storms++
+			storm = inc
+		} else {
+			own++
+		}
+	}
+	fmt.Printf("incidents: %d of their own, %d storm incident holding %d groups; %d alerts in all\n", own, storms, stormGroups(storm), alerts)
+	switch {
+	case own != min(groups, maxNew):
+		return fmt.Errorf("%d incidents of their own, want %d", own, min(groups, maxNew))
+	case groups > maxNew && (storms != 1 || storm.StormGroups != groups-maxNew):
+		return fmt.Errorf("storm incidents = %d holding %d groups, want 1 holding %d", storms, stormGroups(storm), groups-maxNew)
+	case alerts != groups*2:
+		return fmt.Errorf("alerts = %d, want %d (two per group)", alerts, groups*2)
+	}
+	fmt.Println("verified: nothing lost, nothing duplicated")
+	return nil
+}
+
+func stormGroups(inc *incidents.Incident) int {
+	if inc == nil {
+		return 0
+	}
+	return inc.StormGroups
+}
+
+// makeBodies builds the posts: each group is sent posts/groups times, first
+// with one alert, then with two (as Alertmanager re-sends a growing group).
+func makeBodies(posts, groups int) [][]byte {
+	start := time.Now().Add(-time.Minute).UTC()
+	out := make([][]byte, posts)
+	for i := range posts {
+		g := i % groups
+		alerts := []map[string]any{alert(g, 0, start)}
+		if i >= groups {
+			alerts = append(alerts, alert(g, 1, start))
+		}
+		out[i], _ = json.Marshal(map[string]any{
+			"version": "4", "groupKey": fmt.Sprintf("{}:{alertname=\"Load%d\"}", g), "status": "firing",
+			"receiver": "incidentbot", "groupLabels": map[string]string{"alertname": fmt.Sprintf("Load%d", g)},
+			"commonLabels": map[string]string{"alertname": fmt.Sprintf("Load%d", g)}, "commonAnnotations": map[string]string{},
+			"externalURL": "http://alertmanager.local", "truncatedAlerts": 0, "alerts": alerts,
+		})
+	}
+	return out
+}
+
+func alert(g, n int, start time.Time) map[string]any {
+	return map[string]any{
+		"status": "firing", "fingerprint": fmt.Sprintf("%08x%08x", g, n),
+		"labels":      map[string]string{"alertname": fmt.Sprintf("Load%d", g), "instance": fmt.Sprintf("host-%d", n)},
+		"annotations": map[string]string{"summary": "load test"}, "startsAt": start.Format(time.RFC3339),
+		"endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus.local/graph",
+	}
+}
+
+type result struct {
+	n       int
+	elapsed time.Duration
+	lat     []time.Duration
+	errors  int64
+}
+
+func (r result) print(name string) {
+	sort.Slice(r.lat, func(i, j int) bool { return r.lat[i] < r.lat[j] })
+	q := func(p float64) time.Duration {
+		if len(r.lat) == 0 {
+			return 0
+		}
+		return r.lat[min(len(r.lat)-1, int(p*float64(len(r.lat))))]
+	}
+	fmt.Printf("%-28s %10.0f %10s %10s %10d\n", name, float64(r.n)/r.elapsed.Seconds(),
+		q(0.50).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), r.errors)
+}
+
+// load sends every body once with conc senders and records each ack latency.
+func load(url string, bodies [][]byte, conc int) result {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}, Timeout: 30 * time.Second}
+	lat := make([]time.Duration, len(bodies))
+	var next atomic.Int64
+	var errs atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(bodies) {
+					return
+				}
+				t := time.Now()
+				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(bodies[i]))
+				req.Header.Set("Authorization", "Bearer "+token)
+				resp, err := client.Do(req)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				lat[i] = time.Since(t)
+				if err != nil || resp.StatusCode != http.StatusOK {
+					errs.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return result{n: len(bodies), elapsed: time.Since(start), lat: lat, errors: errs.Load()}
+}
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
