@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -114,10 +113,4 @@ func Healthcheck(ctx context.Context, getenv func(string) string) error {
 		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
 	}
 	return nil
-}
-
-// Dev runs `incidentbot dev`.
-func Dev(ctx context.Context, getenv func(string) string, stdout io.Writer, dataDir string, info BuildInfo) error {
-	_ = strings.TrimSpace
-	return errors.New("dev: the local Slack simulator is not wired in yet")
 }
