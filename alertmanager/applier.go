@@ -17,6 +17,13 @@ type Ingester interface {
 	IngestAlerts(ctx context.Context, n incidents.Notification) (int64, error)
 }
 
+// BatchIngester is an Ingester that can apply many notifications at once, in
+// order, all or nothing; the Applier prefers it, since a batch reads and
+// writes each incident once.
+type BatchIngester interface {
+	IngestBatch(ctx context.Context, ns []incidents.Notification) error
+}
+
 // ApplierOptions configure an Applier. Inbox and Service are required.
 type ApplierOptions struct {
 	Inbox   Inbox
@@ -199,6 +206,9 @@ func (a *Applier) pass(ctx context.Context) (applied int, more bool, err error) 
 // applyBatch applies items in order until one fails. It returns how many
 // were applied and the IDs to remove (applied or undecodable).
 func (a *Applier) applyBatch(ctx context.Context, items []InboxItem) (applied int, done []string, err error) {
+	if b, ok := a.o.Service.(BatchIngester); ok {
+		return a.applyAll(ctx, b, items)
+	}
 	for _, it := range items {
 		log := a.log.WithField("inbox_id", it.ID)
 		msg, derr := Decode(it.Body)
@@ -222,4 +232,29 @@ func (a *Applier) applyBatch(ctx context.Context, items []InboxItem) (applied in
 		}).Debug("webhook notification applied")
 	}
 	return applied, done, nil
+}
+
+// applyAll applies the decodable items with one IngestBatch call: all or none.
+func (a *Applier) applyAll(ctx context.Context, b BatchIngester, items []InboxItem) (applied int, done []string, err error) {
+	var ns []incidents.Notification
+	var ids []string
+	for _, it := range items {
+		msg, derr := Decode(it.Body)
+		if derr != nil {
+			a.log.WithField("inbox_id", it.ID).WithError(derr).Error("dropping an inbox item that no longer decodes")
+			done = append(done, it.ID)
+			continue
+		}
+		ns = append(ns, a.o.Router.Notification(msg, it.ReceivedAt))
+		ids = append(ids, it.ID)
+	}
+	if len(ns) == 0 {
+		return 0, done, nil
+	}
+	if err := b.IngestBatch(ctx, ns); err != nil {
+		return 0, done, fmt.Errorf("applying %d inbox items from %s: %w", len(ns), ids[0], err)
+	}
+	a.log.WithFields(logrus.Fields{"items": len(ns), "lag": a.o.Now().Sub(items[0].ReceivedAt).String()}).
+		Debug("webhook notifications applied")
+	return len(ns), append(done, ids...), nil
 }
