@@ -329,3 +329,48 @@ func TestWebhookToIncident(t *testing.T) {
 		t.Errorf("applied %v, want %v", statuses, want)
 	}
 }
+
+// batchService applies whole batches, all or nothing.
+type batchService struct {
+	fakeService
+	batches [][]string
+	fail    bool
+}
+
+func (b *batchService) IngestBatch(ctx context.Context, ns []incidents.Notification) error {
+	if b.fail {
+		return errStoreDown
+	}
+	var keys []string
+	for _, n := range ns {
+		keys = append(keys, n.GroupKey)
+	}
+	b.batches = append(b.batches, keys)
+	return nil
+}
+
+func TestApplierUsesBatchIngester(t *testing.T) {
+	inbox, svc := newMemInbox(), &batchService{fail: true}
+	fill(t, inbox, "g1", "g2", "g3", "g4", "g5")
+	a := newTestApplier(t, ApplierOptions{Inbox: inbox, Service: svc, BatchSize: 3})
+	if n, err := a.ApplyPending(t.Context()); !errors.Is(err, errStoreDown) || n != 0 {
+		t.Fatalf("failing batch: ApplyPending = %d, %v; want 0, errStoreDown", n, err)
+	}
+	if left := inbox.ids(); len(left) != 5 {
+		t.Fatalf("a failed batch removed items: %d left, want 5", len(left))
+	}
+	svc.fail = false
+	if n, err := a.ApplyPending(t.Context()); err != nil || n != 5 {
+		t.Fatalf("ApplyPending = %d, %v; want 5, nil", n, err)
+	}
+	want := [][]string{{"g1", "g2", "g3"}, {"g4", "g5"}}
+	if fmt.Sprint(svc.batches) != fmt.Sprint(want) {
+		t.Errorf("batches = %v, want %v", svc.batches, want)
+	}
+	if len(svc.got) != 0 {
+		t.Errorf("IngestAlerts called %d times; the batch path should be used", len(svc.got))
+	}
+	if left := inbox.ids(); len(left) != 0 {
+		t.Errorf("inbox still holds %v", left)
+	}
+}
