@@ -20,7 +20,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/sirupsen/logrus"
 
+	"github.com/slack-go/slack"
+
 	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/internal/jobs"
@@ -68,6 +71,11 @@ type App struct {
 	server   *http.Server
 	listener net.Listener
 	holder   string
+
+	slack    *slack.Client // nil without SLACK_BOT_TOKEN
+	notifier *bot.Notifier
+	handler  *bot.Handler
+	cron     *jobs.Cron
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -154,6 +162,9 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/alertmanager", webhook)
+	if err := a.wireSlack(mux); err != nil {
+		return nil, err
+	}
 	web.New(web.Options{
 		Incidents: a.service, Ready: a.store.Ping, Gatherer: o.Registry, Location: cfg.Timezone,
 		Now: o.Now, Logger: a.log.WithField("component", "web"),
@@ -198,6 +209,20 @@ func (a *App) Start() {
 		defer a.wg.Done()
 		a.applier.Run(ctx)
 	}()
+	if a.cron != nil {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.cron.Run(ctx)
+		}()
+	}
+	if a.slack != nil && a.opts.Env.SocketMode() {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.runSocketMode(ctx)
+		}()
+	}
 }
 
 // URL is the base URL the app serves on.
@@ -222,6 +247,9 @@ func (a *App) Jobs() *store.Jobs { return a.jobStore }
 // finish, the inbox batcher drains, then the store closes.
 func (a *App) Shutdown(ctx context.Context) error {
 	err := a.server.Shutdown(ctx)
+	if a.handler != nil {
+		a.handler.Shutdown(ctx) // late slash-command answers in flight
+	}
 	a.batcher.Close()
 	if a.cancel != nil {
 		a.cancel()
@@ -276,10 +304,6 @@ func (a *App) autoResolve(ctx context.Context, j jobs.Job) error {
 	}
 	return nil
 }
-
-// syncSlack brings Slack up to date with an incident. Without a Slack
-// notifier configured there is nothing to bring up to date.
-func (a *App) syncSlack(ctx context.Context, j jobs.Job) error { return nil }
 
 // taskQueue schedules the service's tasks as durable jobs.
 type taskQueue struct{ r *jobs.Runner }

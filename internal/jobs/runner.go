@@ -206,33 +206,50 @@ func (r *Runner) Run(ctx context.Context) error {
 
 	r.log.WithField("workers", r.opts.Workers).Info("jobs: runner started")
 	var wg sync.WaitGroup
+	// One poller wakes one worker per Poll, rather than every idle worker looking on its own:
+	// a claim that finds nothing scans the jobs collection, and on the embedded store all
+	// commands share one connection. A worker that finds a job wakes the next.
+	wg.Go(func() {
+		t := time.NewTicker(r.opts.Poll)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				r.Kick()
+			}
+		}
+	})
 	for range r.opts.Workers {
 		wg.Go(func() { r.worker(ctx, work) })
 	}
+	r.Kick()
 	wg.Wait()
 	r.log.Info("jobs: runner stopped")
 	return nil
 }
 
 func (r *Runner) worker(ctx, work context.Context) {
-	timer := time.NewTimer(r.opts.Poll)
-	defer timer.Stop()
-	for ctx.Err() == nil {
-		j, err := r.store.Claim(work, r.opts.Owner, r.opts.Now(), r.opts.Lease)
-		if err != nil {
-			if ctx.Err() == nil {
-				r.log.WithError(err).Error("jobs: claim failed")
-			}
-		} else if j != nil {
-			r.Kick() // more may be due: let a sibling look too
-			r.process(work, j, true)
-			continue
-		}
-		timer.Reset(r.opts.Poll)
+	for {
 		select {
 		case <-ctx.Done():
+			return
 		case <-r.kick:
-		case <-timer.C:
+		}
+		for ctx.Err() == nil {
+			j, err := r.store.Claim(work, r.opts.Owner, r.opts.Now(), r.opts.Lease)
+			if err != nil {
+				if ctx.Err() == nil {
+					r.log.WithError(err).Error("jobs: claim failed")
+				}
+				break
+			}
+			if j == nil {
+				break
+			}
+			r.Kick() // more may be due: let a sibling look too
+			r.process(work, j, true)
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/incidentbot/incidentbot/incidents"
 )
 
 func TestEscapeKey(t *testing.T) {
@@ -60,5 +62,46 @@ func TestStringMapCodec(t *testing.T) {
 	}
 	if !reflect.DeepEqual(out, in) {
 		t.Errorf("round trip = %#v, want %#v", out, in)
+	}
+}
+
+func TestIncidentCodec(t *testing.T) {
+	reg := newRegistry()
+	in := incidents.Incident{Number: 42, Version: 3, Title: "t", Labels: map[string]string{"service.name": "pay"}}
+
+	var buf bytes.Buffer
+	enc := bson.NewEncoder(bson.NewDocumentWriter(&buf))
+	enc.SetRegistry(reg)
+	if err := enc.Encode(in); err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	raw := bson.Raw(buf.Bytes())
+	if id, ok := raw.Lookup("_id").StringValueOK(); !ok || id != "42" {
+		t.Errorf(`_id = %v, want the string "42"`, raw.Lookup("_id"))
+	}
+	if n, ok := raw.Lookup("number").Int64OK(); !ok || n != 42 {
+		t.Errorf("number = %v, want int64 42", raw.Lookup("number"))
+	}
+	if v := raw.Lookup("labels", "service%2Ename"); v.StringValue() != "pay" {
+		t.Errorf("nested map key not escaped: %s", raw)
+	}
+
+	decode := func(doc []byte) incidents.Incident {
+		t.Helper()
+		dec := bson.NewDecoder(bson.NewDocumentReader(bytes.NewReader(doc)))
+		dec.SetRegistry(reg)
+		var out incidents.Incident
+		if err := dec.Decode(&out); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		return out
+	}
+	if out := decode(raw); !reflect.DeepEqual(out, in) {
+		t.Errorf("round trip = %+v, want %+v", out, in)
+	}
+	// A document with the number as an integer _id (no number field) decodes too.
+	legacy, _ := bson.Marshal(bson.D{{Key: "_id", Value: int64(7)}, {Key: "title", Value: "old"}})
+	if out := decode(legacy); out.Number != 7 || out.Title != "old" {
+		t.Errorf("legacy document = %+v, want number 7 title old", out)
 	}
 }

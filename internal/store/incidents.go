@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -53,29 +54,39 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident) err
 // GetIncident implements incidents.Store.
 func (s *Store) GetIncident(ctx context.Context, number int64) (*incidents.Incident, error) {
 	var inc incidents.Incident
-	err := s.db.Collection(colIncidents).FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&inc)
+	err := s.db.Collection(colIncidents).FindOne(ctx, byID(incidentID(number))).Decode(&inc)
 	if err != nil {
 		return nil, fmt.Errorf("get incident #%d: %w", number, notFound(err))
 	}
+	normalizeIncident(&inc)
 	return &inc, nil
 }
 
 // UpdateIncident implements incidents.Store. It replaces the document only if
 // its stored version still equals inc.Version, writing version+1 in the same
-// single-document operation; fields left empty in inc are removed, as a
-// replacement does. On MongoDB that is atomic; on the embedded server the
-// single connection makes it so.
+// replacement; fields left empty in inc are removed, as a replacement does.
+//
+// On MongoDB that is one conditional findOneAndReplace, atomic against other
+// replicas. FerretDB v1 would scan the whole collection for that two-field
+// filter, so the embedded store (one process, one connection, and this the
+// only writer of existing incidents) checks the version and replaces by _id
+// alone under a mutex.
 func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident) error {
 	next := *inc
 	next.Version = inc.Version + 1
 	coll := s.db.Collection(colIncidents)
-	err := coll.FindOneAndReplace(ctx,
-		bson.D{{Key: "_id", Value: inc.Number}, {Key: "version", Value: inc.Version}},
-		&next).Err()
+	id := incidentID(inc.Number)
+
+	var err error
+	if s.emb != nil {
+		err = s.replaceIfVersionSerialized(ctx, id, inc.Version, &next)
+	} else {
+		err = coll.FindOneAndReplace(ctx,
+			bson.D{{Key: "_id", Value: id}, {Key: "version", Value: inc.Version}}, &next).Err()
+	}
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		// Tell a stale version from a missing incident.
-		ferr := coll.FindOne(ctx, bson.D{{Key: "_id", Value: inc.Number}},
-			options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Err()
+		ferr := coll.FindOne(ctx, byID(id), options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Err()
 		switch {
 		case ferr == nil:
 			return fmt.Errorf("update incident #%d at version %d: %w", inc.Number, inc.Version, incidents.ErrConflict)
@@ -92,6 +103,26 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident) err
 	return nil
 }
 
+// replaceIfVersionSerialized is the embedded store's conditional replace: it
+// returns mongo.ErrNoDocuments when the incident is missing or its version is
+// not version. Every lookup is by _id alone, which FerretDB does not scan for.
+func (s *Store) replaceIfVersionSerialized(ctx context.Context, id string, version int64, next *incidents.Incident) error {
+	s.incidentMu.Lock()
+	defer s.incidentMu.Unlock()
+	coll := s.db.Collection(colIncidents)
+	var cur struct {
+		Version int64 `bson:"version"`
+	}
+	err := coll.FindOne(ctx, byID(id), options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&cur)
+	if err != nil {
+		return err
+	}
+	if cur.Version != version {
+		return mongo.ErrNoDocuments
+	}
+	return coll.FindOneAndReplace(ctx, byID(id), next).Err()
+}
+
 // ListIncidents implements incidents.Store: newest (highest number) first.
 func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*incidents.Incident, error) {
 	filter := bson.D{}
@@ -101,7 +132,7 @@ func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*
 	if !o.Since.IsZero() {
 		filter = append(filter, bson.E{Key: "declared_at", Value: bson.D{{Key: "$gte", Value: o.Since}}})
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: -1}})
+	opts := options.Find().SetSort(bson.D{{Key: "number", Value: -1}})
 	if o.Limit > 0 {
 		opts.SetLimit(int64(o.Limit))
 	}
@@ -112,6 +143,9 @@ func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*
 	out := []*incidents.Incident{}
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("list incidents: read: %w", err)
+	}
+	for _, inc := range out {
+		normalizeIncident(inc)
 	}
 	return out, nil
 }
@@ -226,10 +260,45 @@ func (s *Store) upsert(ctx context.Context, coll string, id, doc any) error {
 	return err
 }
 
+// byID is the filter {_id: id}, the one FerretDB answers without a scan.
+func byID(id any) bson.D { return bson.D{{Key: "_id", Value: id}} }
+
 // notFound maps the driver's "no document" to incidents.ErrNotFound.
 func notFound(err error) error {
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return incidents.ErrNotFound
 	}
 	return err
+}
+
+// normalizeIncident puts the incident's times in UTC. The driver already
+// decodes BSON datetimes in UTC (see Open); this keeps the guarantee explicit
+// for code that builds incidents from other sources.
+func normalizeIncident(inc *incidents.Incident) {
+	utc := func(t *time.Time) { *t = t.UTC() }
+	utcPtr := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		u := t.UTC()
+		return &u
+	}
+	utc(&inc.DetectedAt)
+	utc(&inc.DeclaredAt)
+	utc(&inc.UpdatedAt)
+	utc(&inc.StatusAt)
+	utc(&inc.AlertsClearAt)
+	utc(&inc.Slack.AnnouncedResolvedAt)
+	utc(&inc.Slack.NudgedAt)
+	inc.AcknowledgedAt = utcPtr(inc.AcknowledgedAt)
+	inc.MitigatedAt = utcPtr(inc.MitigatedAt)
+	inc.ResolvedAt = utcPtr(inc.ResolvedAt)
+	for k, a := range inc.Alerts {
+		utc(&a.StartsAt)
+		utc(&a.EndsAt)
+		inc.Alerts[k] = a
+	}
+	for i := range inc.Actions {
+		utc(&inc.Actions[i].At)
+	}
 }

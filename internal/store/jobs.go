@@ -129,57 +129,54 @@ func (s *Jobs) touch(ctx context.Context, filter, update bson.D) (bool, error) {
 	return err == nil, err
 }
 
-// Enqueue implements jobs.Store. It is a short sequence of atomic steps; whichever state the
-// job moves through between them (claimed, finished, deleted), a change persisted before
-// Enqueue is seen by a run that starts after it, or by the rerun it asks for.
+// Enqueue implements jobs.Store. It reads the job by _id and then changes it only with a
+// compare-and-set on the fields it read (equality on _id and the lease), looping when the job moved
+// on in between; whichever state the job passes through (claimed, finished, deleted), a change
+// persisted before Enqueue is seen by a run that starts after it, or by the rerun it asks for.
+// Reading first keeps the common paths on FerretDB fast: there a findAndModify whose filter
+// misses costs a scan of the collection, a hit by _id does not.
 func (s *Jobs) Enqueue(ctx context.Context, j jobs.Job) error {
 	if j.Key == "" {
 		return errors.New("enqueue job: empty key")
 	}
 	doc := toJobDoc(j)
 	for range enqueueRetries {
-		_, err := s.jobs.InsertOne(ctx, doc)
-		if err == nil {
+		var cur jobDoc
+		err := s.jobs.FindOne(ctx, bson.D{byKey(j.Key)}).Decode(&cur)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			_, err = s.jobs.InsertOne(ctx, doc)
+			if mongo.IsDuplicateKeyError(err) {
+				continue // inserted by someone else just now: look again
+			}
+			if err != nil {
+				return fmt.Errorf("enqueue job %s: %w", j.Key, err)
+			}
 			return nil
 		}
-		if !mongo.IsDuplicateKeyError(err) {
+		if err != nil {
 			return fmt.Errorf("enqueue job %s: %w", j.Key, err)
 		}
-		// Running: ask for one more run after this one.
-		ok, err := s.touch(ctx,
-			bson.D{byKey(j.Key), {Key: "lease_owner", Value: bson.D{{Key: "$ne", Value: ""}}}},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "rerun", Value: true}}}})
+		var filter, set bson.D
+		switch {
+		case cur.LeaseOwner != "":
+			// Running: ask for one more run after this one.
+			filter = bson.D{byKey(j.Key), {Key: "lease_owner", Value: cur.LeaseOwner}}
+			set = bson.D{{Key: "rerun", Value: true}}
+		case cur.Attempts == 0 && cur.RunAt.After(doc.RunAt):
+			// A pending timer that has not failed yet: move it earlier.
+			filter = bson.D{byKey(j.Key), {Key: "lease_owner", Value: ""}, {Key: "attempts", Value: 0}, {Key: "run_at", Value: cur.RunAt}}
+			set = bson.D{{Key: "run_at", Value: doc.RunAt}}
+		default:
+			return nil // pending or in backoff: it will run and see the change
+		}
+		ok, err := s.touch(ctx, filter, bson.D{{Key: "$set", Value: set}})
 		if err != nil {
-			return fmt.Errorf("enqueue job %s: request rerun: %w", j.Key, err)
+			return fmt.Errorf("enqueue job %s: %w", j.Key, err)
 		}
 		if ok {
 			return nil
 		}
-		// A pending timer that has not failed yet: move it earlier if asked to.
-		ok, err = s.touch(ctx,
-			bson.D{
-				byKey(j.Key),
-				{Key: "lease_owner", Value: ""},
-				{Key: "attempts", Value: 0},
-				{Key: "run_at", Value: bson.D{{Key: "$gt", Value: doc.RunAt}}},
-			},
-			bson.D{{Key: "$set", Value: bson.D{{Key: "run_at", Value: doc.RunAt}}}})
-		if err != nil {
-			return fmt.Errorf("enqueue job %s: move run_at: %w", j.Key, err)
-		}
-		if ok {
-			return nil
-		}
-		// Still there (pending, or in backoff, or claimed just now): keep it.
-		err = s.jobs.FindOne(ctx, bson.D{byKey(j.Key)},
-			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("enqueue job %s: %w", j.Key, err)
-		}
-		// It finished and was deleted between our steps: insert it again.
+		// It moved on between the read and the write: look again.
 	}
 	return fmt.Errorf("enqueue job %s: it kept changing; gave up after %d tries", j.Key, enqueueRetries)
 }
@@ -239,21 +236,33 @@ func (s *Jobs) Extend(ctx context.Context, key, owner string, until time.Time) e
 }
 
 // Complete implements jobs.Store: delete when no rerun was asked for, else release for the rerun.
+// Like Enqueue it reads first and then writes conditionally on what it read (the owner and Rerun),
+// looping if a rerun request lands in between.
 func (s *Jobs) Complete(ctx context.Context, key, owner string, now time.Time) error {
 	if owner == "" {
 		return jobs.ErrLeaseLost
 	}
-	err := s.jobs.FindOneAndDelete(ctx,
-		append(owned(key, owner), bson.E{Key: "rerun", Value: false})).Err()
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, mongo.ErrNoDocuments) {
-		return fmt.Errorf("complete job %s: %w", key, err)
-	}
-	ok, err := s.touch(ctx,
-		append(owned(key, owner), bson.E{Key: "rerun", Value: true}),
-		bson.D{{Key: "$set", Value: bson.D{
+	for range enqueueRetries {
+		var cur jobDoc
+		err := s.jobs.FindOne(ctx, bson.D{byKey(key)}).Decode(&cur)
+		if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && cur.LeaseOwner != owner) {
+			return fmt.Errorf("complete job %s for %s: %w", key, owner, jobs.ErrLeaseLost)
+		}
+		if err != nil {
+			return fmt.Errorf("complete job %s: %w", key, err)
+		}
+		filter := append(owned(key, owner), bson.E{Key: "rerun", Value: cur.Rerun})
+		if !cur.Rerun {
+			err := s.jobs.FindOneAndDelete(ctx, filter).Err()
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, mongo.ErrNoDocuments) {
+				return fmt.Errorf("complete job %s: %w", key, err)
+			}
+			continue
+		}
+		ok, err := s.touch(ctx, filter, bson.D{{Key: "$set", Value: bson.D{
 			{Key: "lease_owner", Value: ""},
 			{Key: "lease_until", Value: time.Time{}},
 			{Key: "rerun", Value: false},
@@ -261,13 +270,14 @@ func (s *Jobs) Complete(ctx context.Context, key, owner string, now time.Time) e
 			{Key: "attempts", Value: 0},
 			{Key: "last_error", Value: ""},
 		}}})
-	if err != nil {
-		return fmt.Errorf("complete job %s: release for rerun: %w", key, err)
+		if err != nil {
+			return fmt.Errorf("complete job %s: release for rerun: %w", key, err)
+		}
+		if ok {
+			return nil
+		}
 	}
-	if !ok {
-		return fmt.Errorf("complete job %s for %s: %w", key, owner, jobs.ErrLeaseLost)
-	}
-	return nil
+	return fmt.Errorf("complete job %s: it kept changing; gave up after %d tries", key, enqueueRetries)
 }
 
 // Retry implements jobs.Store.
@@ -292,9 +302,16 @@ func (s *Jobs) Retry(ctx context.Context, key, owner string, runAt time.Time, er
 	return nil
 }
 
-// Cancel implements jobs.Store.
+// Cancel implements jobs.Store. It looks first because on FerretDB a findAndModify that finds
+// nothing scans the collection, and cancelling a job that already ran is common.
 func (s *Jobs) Cancel(ctx context.Context, key string) error {
-	err := s.jobs.FindOneAndDelete(ctx, bson.D{byKey(key)}).Err()
+	err := s.jobs.FindOne(ctx, bson.D{byKey(key)}, options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil
+	}
+	if err == nil {
+		err = s.jobs.FindOneAndDelete(ctx, bson.D{byKey(key)}).Err()
+	}
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return fmt.Errorf("cancel job %s: %w", key, err)
 	}

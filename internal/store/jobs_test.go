@@ -232,18 +232,26 @@ func BenchmarkEnqueueClaimComplete(b *testing.B) {
 	js := newJobs(b, storetest.New(b))
 	ctx := context.Background()
 	now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
+	var enq, claim, complete time.Duration
 	b.ResetTimer()
 	for i := range b.N {
 		key := fmt.Sprintf("bench-%d", i)
+		t0 := time.Now()
 		if err := js.Enqueue(ctx, jobs.Job{Key: key, Kind: "k", RunAt: now, CreatedAt: now}); err != nil {
 			b.Fatalf("Enqueue: %v", err)
 		}
+		t1 := time.Now()
 		j, err := js.Claim(ctx, "bench", now, time.Minute)
 		if err != nil || j == nil {
 			b.Fatalf("Claim = %v, %v", j, err)
 		}
+		t2 := time.Now()
 		if err := js.Complete(ctx, j.Key, "bench", now); err != nil {
 			b.Fatalf("Complete: %v", err)
 		}
+		enq, claim, complete = enq+t1.Sub(t0), claim+t2.Sub(t1), complete+time.Since(t2)
 	}
+	b.ReportMetric(float64(enq.Microseconds())/float64(b.N), "µs/enqueue")
+	b.ReportMetric(float64(claim.Microseconds())/float64(b.N), "µs/claim")
+	b.ReportMetric(float64(complete.Microseconds())/float64(b.N), "µs/complete")
 }

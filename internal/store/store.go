@@ -59,6 +59,9 @@ type Store struct {
 	log    *logrus.Entry
 	emb    *embedded // nil when connected to an external MongoDB
 
+	// incidentMu serializes UpdateIncident on the embedded store.
+	incidentMu sync.Mutex
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -174,6 +177,10 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		{colEvents, mongo.IndexModel{
 			Keys:    bson.D{{Key: "incident", Value: 1}, {Key: "at", Value: 1}},
 			Options: options.Index().SetName("incident_at"),
+		}},
+		{colIncidents, mongo.IndexModel{
+			Keys:    bson.D{{Key: "number", Value: -1}},
+			Options: options.Index().SetName("number").SetUnique(true),
 		}},
 		{colIncidents, mongo.IndexModel{
 			Keys:    bson.D{{Key: "declared_at", Value: 1}},

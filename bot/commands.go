@@ -1,0 +1,321 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/incidents"
+)
+
+// Slash commands the handler answers.
+const (
+	CommandIncident = "/incident"
+	CommandOncall   = "/oncall"
+)
+
+// timelineMax is how many of the latest events /incident timeline shows.
+const timelineMax = 20
+
+// listMax is how many open incidents /incident list shows.
+const listMax = 25
+
+// serveCommand answers POST /slack/commands (already verified).
+func (h *Handler) serveCommand(w http.ResponseWriter, r *http.Request) {
+	sc, err := slack.SlashCommandParse(r)
+	if err != nil {
+		writeJSONError(w, http.StatusBadRequest, "malformed slash command")
+		return
+	}
+	writeReply(w, h.handleCommand(r.Context(), sc))
+}
+
+// writeReply answers with the reply as JSON, or an empty 200 when there is nothing to say.
+func writeReply(w http.ResponseWriter, r reply) {
+	if r.Text == "" {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeJSON(w, r)
+}
+
+// handleCommand answers one slash command within the ack budget. Parsing
+// and help need no I/O and are answered at once; the rest runs with the
+// budget and, when late, "Working on it…" is answered and the result goes to
+// the command's response_url. It is shared by HTTP and Socket Mode.
+func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) reply {
+	log := h.log.WithFields(logrus.Fields{"command": sc.Command, "user": sc.UserID, "channel": sc.ChannelID})
+	switch sc.Command {
+	case CommandIncident:
+	case CommandOncall:
+		return oncallReply(sc.Text)
+	default:
+		return ephemeralf("I don't know the command %s.", EscapeMrkdwn(Truncate(sc.Command, 40)))
+	}
+
+	cmd, err := ParseIncident(sc.Text, h.severityNames())
+	if err != nil {
+		return usageReply(err)
+	}
+	switch cmd.Verb {
+	case VerbHelp:
+		return ephemeralf("%s", "```"+EscapeMrkdwn(IncidentHelp(cmd.Topic))+"```")
+	case VerbPage, VerbPostmortem, VerbStats:
+		return ephemeralf("/incident %s is not available yet; it is coming in a later version.", cmd.Verb)
+	}
+	log = log.WithField("verb", string(cmd.Verb))
+	r, late, err := runBudgeted(ctx, h,
+		func(ctx context.Context) reply { return h.runIncident(ctx, log, sc, cmd) },
+		func(ctx context.Context, r reply) { h.deliverLate(ctx, sc.ResponseURL, r) })
+	switch {
+	case errors.Is(err, errBusy):
+		return busyReply
+	case late:
+		return workingReply
+	}
+	return r
+}
+
+// usageReply is the ephemeral answer to malformed command text.
+func usageReply(err error) reply {
+	var ue *UsageError
+	if errors.As(err, &ue) {
+		return ephemeralf("%s\nUsage: `%s`", EscapeMrkdwn(ue.Msg), EscapeMrkdwn(ue.Usage))
+	}
+	return ephemeralf("%s", EscapeMrkdwn(err.Error()))
+}
+
+// oncallReply answers /oncall: help and usage errors for now; schedules come later.
+func oncallReply(text string) reply {
+	cmd, err := ParseOncall(text)
+	if err != nil {
+		return usageReply(err)
+	}
+	if cmd.Verb == OncallHelp {
+		return ephemeralf("%s", "```"+EscapeMrkdwn(OncallUsage())+"```")
+	}
+	return ephemeralf("On-call schedules are not available yet; they are coming in a later version. Try /oncall help.")
+}
+
+// runIncident runs one parsed /incident command.
+func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.SlashCommand, cmd IncidentCommand) reply {
+	actor := sc.UserID
+	switch cmd.Verb {
+	case VerbDeclare:
+		if cmd.OpenDeclareModal {
+			meta := modalMeta{Channel: sc.ChannelID, ResponseURL: sc.ResponseURL}
+			if err := h.openModal(ctx, sc.TriggerID, declareModal(h.severityNames(), cmd.Severity, meta)); err != nil {
+				log.WithError(err).Warn("could not open the declare modal")
+				return ephemeralf("I couldn't open the declare form (%s). You can also type /incident declare <title> [severity].", EscapeMrkdwn(err.Error()))
+			}
+			return reply{}
+		}
+		inc, err := h.svc.Declare(ctx, incidents.DeclareRequest{Title: cmd.Title, Severity: cmd.Severity, Actor: actor})
+		if err != nil {
+			return ephemeralf("%s", h.friendly(log, 0, err))
+		}
+		return declaredReply(inc, actor)
+	case VerbList:
+		return h.listReply(ctx, log)
+	}
+
+	inc, fail := h.target(ctx, log, cmd.Incident, sc.ChannelID)
+	if fail != nil {
+		return *fail
+	}
+	n := inc.Number
+	var err error
+	var out reply
+	switch cmd.Verb {
+	case VerbStatus:
+		if cmd.Status == incidents.StatusResolved && !h.mayClose(inc, actor) {
+			return ephemeralf("%s", refuseClose(inc, "resolve"))
+		}
+		_, err = h.svc.SetStatus(ctx, n, cmd.Status, actor)
+		out = inChannelf("%s set incident #%d to *%s*.", UserMention(actor), n, cmd.Status)
+	case VerbSeverity:
+		_, err = h.svc.SetSeverity(ctx, n, cmd.Severity, actor)
+		out = inChannelf("%s changed the severity of incident #%d to *%s*.", UserMention(actor), n, EscapeMrkdwn(cmd.Severity))
+	case VerbCommander:
+		if !cmd.User.Resolved() {
+			return unresolvedUser(cmd.User)
+		}
+		_, err = h.svc.AssignRole(ctx, n, incidents.RoleCommander, cmd.User.ID, actor)
+		out = inChannelf("%s made %s commander of incident #%d.", UserMention(actor), UserMention(cmd.User.ID), n)
+	case VerbRole:
+		if !cmd.User.Resolved() {
+			return unresolvedUser(cmd.User)
+		}
+		_, err = h.svc.AssignRole(ctx, n, cmd.Role, cmd.User.ID, actor)
+		out = inChannelf("%s assigned %s as *%s* of incident #%d.", UserMention(actor), UserMention(cmd.User.ID), EscapeMrkdwn(cmd.Role), n)
+	case VerbNote:
+		_, err = h.svc.AddNote(ctx, n, cmd.Text, actor)
+		out = ephemeralf("Added your note to the timeline of incident #%d.", n)
+	case VerbAction:
+		if !cmd.User.IsZero() && !cmd.User.Resolved() {
+			return unresolvedUser(cmd.User)
+		}
+		var after *incidents.Incident
+		after, err = h.svc.AddAction(ctx, n, cmd.Text, cmd.User.ID, actor)
+		if err == nil {
+			owner := ""
+			if cmd.User.ID != "" {
+				owner = ", owned by " + UserMention(cmd.User.ID)
+			}
+			out = ephemeralf("Added follow-up action %d to incident #%d%s.", len(after.Actions), n, owner)
+		}
+	case VerbResolve:
+		if !h.mayClose(inc, actor) {
+			return ephemeralf("%s", refuseClose(inc, "resolve"))
+		}
+		if cmd.Text == "" {
+			if !inc.Open() {
+				return ephemeralf("Incident #%d is already resolved.", n)
+			}
+			meta := modalMeta{Incident: n, Channel: sc.ChannelID, ResponseURL: sc.ResponseURL}
+			if err := h.openModal(ctx, sc.TriggerID, resolveModal(inc, meta)); err != nil {
+				log.WithError(err).Warn("could not open the resolve modal")
+				return ephemeralf("I couldn't open the resolve form (%s). You can also type /incident resolve <summary>.", EscapeMrkdwn(err.Error()))
+			}
+			return reply{}
+		}
+		_, err = h.svc.Resolve(ctx, n, actor, cmd.Text)
+		out = resolvedReply(n, actor, cmd.Text)
+	case VerbReopen:
+		if !h.mayClose(inc, actor) {
+			return ephemeralf("%s", refuseClose(inc, "reopen"))
+		}
+		_, err = h.svc.Reopen(ctx, n, actor)
+		out = inChannelf("%s reopened incident #%d.", UserMention(actor), n)
+	case VerbTimeline:
+		return h.timelineReply(ctx, log, inc)
+	default:
+		return ephemeralf("/incident %s is not available yet.", cmd.Verb)
+	}
+	if err != nil {
+		return ephemeralf("%s", h.friendly(log, n, err))
+	}
+	return out
+}
+
+// target finds the incident a command acts on: the #<number> given, or the
+// incident of the channel. The reply is set when there is none.
+func (h *Handler) target(ctx context.Context, log *logrus.Entry, number int64, channelID string) (*incidents.Incident, *reply) {
+	if number > 0 {
+		inc, err := h.svc.Get(ctx, number)
+		if err != nil {
+			r := ephemeralf("%s", h.friendly(log, number, err))
+			return nil, &r
+		}
+		return inc, nil
+	}
+	inc, err := h.svc.ByChannel(ctx, channelID)
+	if errors.Is(err, incidents.ErrNotFound) {
+		r := ephemeralf("This channel is not an incident channel, so say which incident you mean: put its number first, e.g. /incident #42 note …")
+		return nil, &r
+	}
+	if err != nil {
+		r := ephemeralf("%s", h.friendly(log, 0, err))
+		return nil, &r
+	}
+	return inc, nil
+}
+
+// unresolvedUser answers a plain "@name" that Slack did not turn into a mention.
+func unresolvedUser(u UserRef) reply {
+	return ephemeralf("I can't tell who @%s is. Pick the person from Slack's @-autocomplete so the mention carries their user ID.",
+		EscapeMrkdwn(Truncate(u.Name, 80)))
+}
+
+// declaredReply announces a declaration where it was typed.
+func declaredReply(inc *incidents.Incident, actor string) reply {
+	return inChannelf("%s declared incident #%d (%s): %s. Its channel is being set up.",
+		UserMention(actor), inc.Number, EscapeMrkdwn(inc.Severity), EscapeMrkdwn(Truncate(oneLine(inc.Title), 200)))
+}
+
+// resolvedReply announces a resolution.
+func resolvedReply(number int64, actor, summary string) reply {
+	if summary == "" {
+		return inChannelf("%s resolved incident #%d.", UserMention(actor), number)
+	}
+	return inChannelf("%s resolved incident #%d: %s", UserMention(actor), number, EscapeMrkdwn(Truncate(summary, 1000)))
+}
+
+// listReply lists the open incidents.
+func (h *Handler) listReply(ctx context.Context, log *logrus.Entry) reply {
+	list, err := h.svc.List(ctx, incidents.ListOptions{OpenOnly: true, Limit: listMax})
+	if err != nil {
+		return ephemeralf("%s", h.friendly(log, 0, err))
+	}
+	if len(list) == 0 {
+		return ephemeralf("No open incidents. :tada:")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Open incidents (%d):", len(list))
+	for _, inc := range list {
+		fmt.Fprintf(&b, "\n• *#%d* [%s] %s — %s", inc.Number, EscapeMrkdwn(inc.Severity),
+			EscapeMrkdwn(Truncate(oneLine(inc.Title), 120)), inc.Status)
+		if inc.Slack.ChannelID != "" {
+			b.WriteString(" — " + ChannelMention(inc.Slack.ChannelID))
+		}
+		if inc.Commander != "" {
+			b.WriteString(" — commander " + UserMention(inc.Commander))
+		}
+	}
+	if len(list) == listMax {
+		b.WriteString("\n(only the newest are shown)")
+	}
+	return ephemeralf("%s", b.String())
+}
+
+// timelineReply shows the latest events of the incident's timeline.
+func (h *Handler) timelineReply(ctx context.Context, log *logrus.Entry, inc *incidents.Incident) reply {
+	events, err := h.svc.Timeline(ctx, inc.Number)
+	if err != nil {
+		return ephemeralf("%s", h.friendly(log, inc.Number, err))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Timeline of incident #%d* — %s", inc.Number, EscapeMrkdwn(Truncate(oneLine(inc.Title), 150)))
+	shown := events
+	if len(shown) > timelineMax {
+		shown = shown[len(shown)-timelineMax:]
+		fmt.Fprintf(&b, " (the last %d of %d events)", timelineMax, len(events))
+	}
+	if len(shown) == 0 {
+		b.WriteString("\nNothing on the timeline yet.")
+	}
+	for _, ev := range shown {
+		fmt.Fprintf(&b, "\n• `%s` %s", ev.At.In(h.o.Location).Format("Jan 2 15:04 MST"), eventLine(ev))
+	}
+	return ephemeralf("%s", Truncate(b.String(), MaxMessageText))
+}
+
+// eventLine renders one timeline event: who and what, escaped.
+func eventLine(ev incidents.Event) string {
+	actor := ""
+	switch {
+	case ev.Actor == "":
+	case isSlackID(ev.Actor, "UW"):
+		actor = UserMention(ev.Actor) + ": "
+	default:
+		actor = "_" + EscapeMrkdwn(ev.Actor) + "_: "
+	}
+	text := EscapeMrkdwn(Truncate(oneLine(ev.Text), 200))
+	switch ev.Type {
+	case incidents.EventRoleAssigned:
+		if u := ev.Fields["user"]; u != "" {
+			text = EscapeMrkdwn(ev.Fields["role"]) + ": " + UserMention(u)
+		}
+	case incidents.EventMessagePinned:
+		text = ":pushpin: " + text
+		if link := ev.Fields["permalink"]; link != "" {
+			text += " " + Link(link, "(message)")
+		}
+	}
+	return actor + text
+}

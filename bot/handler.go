@@ -1,0 +1,420 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/sirupsen/logrus"
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/incidents"
+)
+
+// Service is what the Slack handlers need from the incident domain;
+// *incidents.Service satisfies it.
+type Service interface {
+	Declare(ctx context.Context, req incidents.DeclareRequest) (*incidents.Incident, error)
+	SetStatus(ctx context.Context, number int64, to incidents.Status, actor string) (*incidents.Incident, error)
+	SetSeverity(ctx context.Context, number int64, severity, actor string) (*incidents.Incident, error)
+	AssignRole(ctx context.Context, number int64, role, user, actor string) (*incidents.Incident, error)
+	AddNote(ctx context.Context, number int64, text, actor string) (*incidents.Incident, error)
+	AddAction(ctx context.Context, number int64, text, owner, actor string) (*incidents.Incident, error)
+	Acknowledge(ctx context.Context, number int64, actor string) (*incidents.Incident, error)
+	Resolve(ctx context.Context, number int64, actor, summary string) (*incidents.Incident, error)
+	Reopen(ctx context.Context, number int64, actor string) (*incidents.Incident, error)
+	Get(ctx context.Context, number int64) (*incidents.Incident, error)
+	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
+	Timeline(ctx context.Context, number int64) ([]incidents.Event, error)
+	ByChannel(ctx context.Context, channelID string) (*incidents.Incident, error)
+	Record(ctx context.Context, number int64, ev incidents.Event) error
+	Severities() []incidents.Severity
+}
+
+var _ Service = (*incidents.Service)(nil)
+
+// Defaults of HandlerOptions.
+const (
+	// DefaultAckBudget is how long a command or interaction may work before
+	// Slack is answered anyway; Slack gives up after 3 seconds.
+	DefaultAckBudget = 2 * time.Second
+	// DefaultWorkTimeout bounds work that goes on after Slack was answered.
+	DefaultWorkTimeout = 30 * time.Second
+	// DefaultMaxInFlight bounds the commands and interactions being worked on at once.
+	DefaultMaxInFlight = 64
+)
+
+// EventJobKind is the job kind under which Slack events are enqueued;
+// the job handler is Handler.HandleEvent.
+const EventJobKind = "slack.event"
+
+// HandlerOptions configure a Handler. The zero value works except that every
+// HTTP request is refused without a SigningSecret and events need Enqueue.
+type HandlerOptions struct {
+	// SigningSecret verifies every HTTP request from Slack.
+	SigningSecret string
+	// Admins are Slack user IDs that may resolve or reopen any incident.
+	Admins []string
+	// PublicURL is the bot's base URL, for links to the web view.
+	PublicURL string
+	// Location is the zone times are shown in; nil means UTC.
+	Location *time.Location
+	// Now is the clock (signature windows); nil means time.Now.
+	Now func() time.Time
+	// Logger receives the handlers' logs; nil discards them.
+	Logger *logrus.Entry
+	// Enqueue stores a durable job (idempotent by key). Events are enqueued
+	// before they are acknowledged and handled later by HandleEvent.
+	Enqueue func(ctx context.Context, key, kind string, payload map[string]string) error
+	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
+	MaxBody int64
+
+	// AckBudget is how long a request may work before Slack is answered with
+	// "Working on it…" (the result then goes to response_url); 0 means DefaultAckBudget.
+	AckBudget time.Duration
+	// WorkTimeout bounds the work that continues after the answer; 0 means DefaultWorkTimeout.
+	WorkTimeout time.Duration
+	// MaxInFlight bounds concurrent commands and interactions; 0 means DefaultMaxInFlight.
+	MaxInFlight int
+	// BotUserID is the bot's own user ID; empty means ask auth.test once.
+	BotUserID string
+	// HTTPClient posts to response_url; nil means a client with a 10 s timeout.
+	HTTPClient *http.Client
+}
+
+// Handler answers Slack: slash commands, interactions and events, over HTTP
+// (Register) or Socket Mode (RunSocketMode). It answers every request within
+// the ack budget and keeps slow work in bounded background goroutines.
+type Handler struct {
+	api  *slack.Client
+	svc  Service
+	o    HandlerOptions
+	log  *logrus.Entry
+	http *http.Client
+
+	sem chan struct{} // one slot per command or interaction being worked on
+	wg  sync.WaitGroup
+
+	botMu  sync.Mutex
+	botUID string
+}
+
+// NewHandler returns a Handler that calls Slack with api and applies commands to svc.
+func NewHandler(api *slack.Client, svc Service, o HandlerOptions) *Handler {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
+	}
+	if o.AckBudget <= 0 {
+		o.AckBudget = DefaultAckBudget
+	}
+	if o.WorkTimeout <= 0 {
+		o.WorkTimeout = DefaultWorkTimeout
+	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
+	log := o.Logger
+	if log == nil {
+		l := logrus.New()
+		l.SetOutput(io.Discard)
+		log = logrus.NewEntry(l)
+	}
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &Handler{
+		api: api, svc: svc, o: o, log: log, http: hc,
+		sem:    make(chan struct{}, o.MaxInFlight),
+		botUID: o.BotUserID,
+	}
+}
+
+// Register mounts POST /slack/commands, /slack/interactions and /slack/events
+// on mux, each behind signature verification (401 JSON before any parsing).
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.Handle("POST /slack/commands", h.verified(http.HandlerFunc(h.serveCommand)))
+	mux.Handle("POST /slack/interactions", h.verified(http.HandlerFunc(h.serveInteraction)))
+	mux.Handle("POST /slack/events", h.verified(http.HandlerFunc(h.serveEvent)))
+}
+
+// Shutdown waits for the work that outlived its request (results still on
+// their way to response_url), or until ctx ends.
+func (h *Handler) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("slack handler shutdown: %w", ctx.Err())
+	}
+}
+
+// verified lets a request through only when Slack signed it, like Verifier
+// but with the configured body limit and clock.
+func (h *Handler) verified(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.o.SigningSecret == "" {
+			writeJSONError(w, http.StatusInternalServerError, "Slack signing secret is not configured")
+			return
+		}
+		if _, err := VerifyRequest(r, h.o.SigningSecret, h.o.Now(), h.o.MaxBody); err != nil {
+			status := http.StatusUnauthorized
+			switch {
+			case errors.Is(err, ErrBodyTooLarge):
+				status = http.StatusRequestEntityTooLarge
+			case !errors.Is(err, ErrUnverified):
+				status = http.StatusBadRequest
+			}
+			h.log.WithField("path", r.URL.Path).WithError(err).Warn("refused a Slack request")
+			writeJSONError(w, status, err.Error())
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// reply is an answer shown to the user: a slash command's response body, or
+// a message posted to a response_url.
+type reply struct {
+	ResponseType    string `json:"response_type,omitempty"`
+	Text            string `json:"text"`
+	ReplaceOriginal bool   `json:"replace_original"` // explicit: a response_url post adds a message unless told to replace
+}
+
+// Response types of a reply.
+const (
+	ephemeral = "ephemeral"
+	inChannel = "in_channel"
+)
+
+func ephemeralf(format string, args ...any) reply {
+	return reply{ResponseType: ephemeral, Text: fmt.Sprintf(format, args...)}
+}
+
+func inChannelf(format string, args ...any) reply {
+	return reply{ResponseType: inChannel, Text: fmt.Sprintf(format, args...)}
+}
+
+// workingReply is the answer when the work outlasts the ack budget.
+var workingReply = reply{ResponseType: ephemeral, Text: "Working on it… I'll post the result here."}
+
+// busyReply is the answer when too much work is in flight.
+var busyReply = reply{ResponseType: ephemeral, Text: "I'm handling a lot right now; please try again in a moment."}
+
+// errBusy says no slot was free to run the work.
+var errBusy = errors.New("too many Slack requests in flight")
+
+// runBudgeted runs work in a bounded goroutine with a context detached from
+// the request (bounded by WorkTimeout). If the work finishes within the ack
+// budget its result is returned with late=false. Otherwise late=true is
+// returned at once and, when the work finishes, its result goes to deliver
+// (if not nil) in the same goroutine.
+func runBudgeted[T any](ctx context.Context, h *Handler, work func(ctx context.Context) T, deliver func(ctx context.Context, v T)) (v T, late bool, err error) {
+	select {
+	case h.sem <- struct{}{}:
+	default:
+		return v, false, errBusy
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.o.WorkTimeout)
+	result := make(chan T)
+	lateCh := make(chan struct{})
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		defer func() { <-h.sem }()
+		defer cancel()
+		v := work(wctx)
+		select {
+		case result <- v:
+		case <-lateCh:
+			if deliver != nil {
+				deliver(wctx, v)
+			}
+		}
+	}()
+	timer := time.NewTimer(h.o.AckBudget)
+	defer timer.Stop()
+	select {
+	case v := <-result:
+		return v, false, nil
+	case <-timer.C:
+		close(lateCh)
+		return v, true, nil
+	case <-ctx.Done():
+		close(lateCh)
+		return v, true, nil
+	}
+}
+
+// postResponse posts r to a response_url.
+func (h *Handler) postResponse(ctx context.Context, responseURL string, r reply) error {
+	if responseURL == "" {
+		return errors.New("no response_url to answer on")
+	}
+	if !strings.HasPrefix(responseURL, "https://") && !strings.HasPrefix(responseURL, "http://") {
+		return fmt.Errorf("response_url is not an http(s) URL")
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode response: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, responseURL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("response_url request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	resp, err := h.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("post to response_url: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("post to response_url: HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// deliverLate posts a result that missed the ack budget to response_url and logs failures.
+func (h *Handler) deliverLate(ctx context.Context, responseURL string, r reply) {
+	if r.Text == "" {
+		return
+	}
+	if err := h.postResponse(ctx, responseURL, r); err != nil {
+		h.log.WithError(err).Warn("could not deliver a late result to Slack")
+	}
+}
+
+// writeJSON answers 200 with v as JSON.
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// friendly turns an error of the incident service into a sentence for the
+// user; unexpected errors are logged and reported without their details.
+func (h *Handler) friendly(log *logrus.Entry, number int64, err error) string {
+	switch {
+	case errors.Is(err, incidents.ErrNotFound):
+		if number > 0 {
+			return fmt.Sprintf("Incident #%d does not exist.", number)
+		}
+		return "That incident does not exist."
+	case errors.Is(err, incidents.ErrInvalid):
+		return domainMessage(err, incidents.ErrInvalid)
+	case errors.Is(err, incidents.ErrTransition):
+		return domainMessage(err, incidents.ErrTransition)
+	case errors.Is(err, incidents.ErrConflict):
+		return "Someone changed the incident at the same moment; please try again."
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return "That took too long and was stopped; please try again."
+	}
+	log.WithError(err).Error("Slack request failed")
+	return "Something went wrong on my side; please try again. If it keeps failing, tell the admins."
+}
+
+// domainMessage extracts the human part of a service error ("not allowed:
+// incident #3 is resolved" → "Incident #3 is resolved.") and escapes it,
+// keeping the user mentions the service itself wrote.
+func domainMessage(err error, sentinel error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, sentinel.Error()+": "); i >= 0 {
+		msg = msg[i+len(sentinel.Error())+2:]
+	}
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		msg = sentinel.Error()
+	}
+	r, size := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[size:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return escapeKeepMentions(msg)
+}
+
+// escapeKeepMentions escapes s for mrkdwn but keeps well-formed user
+// mentions (<@U123>) that our own service put into its messages.
+func escapeKeepMentions(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "<@")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], '>')
+		if j < 0 || !isSlackID(s[i+2:i+j], "UW") {
+			b.WriteString(EscapeMrkdwn(s[:i+2]))
+			s = s[i+2:]
+			continue
+		}
+		b.WriteString(EscapeMrkdwn(s[:i]))
+		b.WriteString(s[i : i+j+1])
+		s = s[i+j+1:]
+	}
+	b.WriteString(EscapeMrkdwn(s))
+	return b.String()
+}
+
+// mayClose reports whether user may resolve or reopen inc: whoever declared
+// it, its commander, or an admin.
+func (h *Handler) mayClose(inc *incidents.Incident, user string) bool {
+	if user == "" {
+		return false
+	}
+	return user == inc.DeclaredBy || user == inc.Commander || slices.Contains(h.o.Admins, user)
+}
+
+// refuseClose is the answer to a user who may not resolve or reopen inc.
+func refuseClose(inc *incidents.Incident, verb string) string {
+	who := "whoever declared it"
+	if inc.Commander != "" {
+		who = "its commander " + UserMention(inc.Commander) + ", " + who
+	}
+	return fmt.Sprintf("Only %s or an admin may %s incident #%d. Ask them, or take command first with /incident commander @you.",
+		who, verb, inc.Number)
+}
+
+// severityNames returns the configured severity names, most severe first.
+func (h *Handler) severityNames() []string {
+	sevs := h.svc.Severities()
+	names := make([]string, len(sevs))
+	for i, s := range sevs {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// botUserID returns the bot's own user ID, asking auth.test once.
+func (h *Handler) botUserID(ctx context.Context) (string, error) {
+	h.botMu.Lock()
+	defer h.botMu.Unlock()
+	if h.botUID != "" {
+		return h.botUID, nil
+	}
+	res, err := h.api.AuthTestContext(ctx)
+	if err != nil {
+		return "", fmt.Errorf("auth.test: %w", err)
+	}
+	h.botUID = res.UserID
+	return h.botUID, nil
+}

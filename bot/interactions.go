@@ -1,0 +1,273 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/sirupsen/logrus"
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/incidents"
+)
+
+// serveInteraction answers POST /slack/interactions (already verified): a
+// form with one field, payload, holding the interaction as JSON.
+func (h *Handler) serveInteraction(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		writeJSONError(w, http.StatusBadRequest, "malformed interaction form")
+		return
+	}
+	raw := r.PostForm.Get("payload")
+	if raw == "" {
+		writeJSONError(w, http.StatusBadRequest, "interaction without payload")
+		return
+	}
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal([]byte(raw), &cb); err != nil {
+		writeJSONError(w, http.StatusBadRequest, "malformed interaction payload")
+		return
+	}
+	if ans := h.handleInteraction(r.Context(), cb); ans != nil {
+		writeJSON(w, ans)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// handleInteraction handles one interaction within the ack budget and returns
+// the body to answer with (nil: an empty 200). It is shared by HTTP and Socket Mode.
+func (h *Handler) handleInteraction(ctx context.Context, cb slack.InteractionCallback) *slack.ViewSubmissionResponse {
+	log := h.log.WithFields(logrus.Fields{"interaction": string(cb.Type), "user": cb.User.ID})
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		if len(cb.ActionCallback.BlockActions) == 0 {
+			return nil
+		}
+		act := cb.ActionCallback.BlockActions[0]
+		log = log.WithField("action", act.ActionID)
+		// The answer to block_actions is ignored by Slack: every result goes to response_url.
+		_, _, err := runBudgeted(ctx, h, func(ctx context.Context) struct{} {
+			if r := h.runAction(ctx, log, cb, act); r.Text != "" {
+				if err := h.postResponse(ctx, cb.ResponseURL, r); err != nil {
+					log.WithError(err).Warn("could not answer a button click")
+				}
+			}
+			return struct{}{}
+		}, nil)
+		if err != nil {
+			log.WithError(err).Warn("dropped a button click")
+		}
+		return nil
+	case slack.InteractionTypeViewSubmission:
+		return h.handleSubmission(ctx, log.WithField("callback_id", cb.View.CallbackID), cb)
+	}
+	return nil
+}
+
+// channelOf returns the channel an interaction happened in.
+func channelOf(cb slack.InteractionCallback) string {
+	if cb.Channel.ID != "" {
+		return cb.Channel.ID
+	}
+	return cb.Container.ChannelID
+}
+
+// runAction runs one button click and returns what to tell the user.
+func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.InteractionCallback, act *slack.BlockAction) reply {
+	user := cb.User.ID
+	switch act.ActionID {
+	case ActionAcknowledge, ActionStatus, ActionResolve, ActionReopen, ActionPostmortem, ActionJoin:
+	default:
+		return reply{} // not ours (a link button, say)
+	}
+	if act.ActionID == ActionPostmortem {
+		return ephemeralf("Postmortems are not available yet; they are coming in a later version.")
+	}
+	n, err := incidentFromValue(act.Value)
+	if err != nil {
+		log.WithError(err).Warn("button without an incident number")
+		return ephemeralf("That button does not name an incident; try the /incident command instead.")
+	}
+	log = log.WithField("incident", n)
+	inc, err := h.svc.Get(ctx, n)
+	if err != nil {
+		return ephemeralf("%s", h.friendly(log, n, err))
+	}
+	meta := modalMeta{Incident: n, Channel: channelOf(cb), ResponseURL: cb.ResponseURL}
+	switch act.ActionID {
+	case ActionAcknowledge:
+		if _, err := h.svc.Acknowledge(ctx, n, user); err != nil {
+			return ephemeralf("%s", h.friendly(log, n, err))
+		}
+		return ephemeralf("You acknowledged incident #%d.", n)
+	case ActionStatus:
+		if !inc.Open() {
+			return ephemeralf("Incident #%d is resolved; reopen it first.", n)
+		}
+		if err := h.openModal(ctx, cb.TriggerID, statusModal(inc, meta)); err != nil {
+			log.WithError(err).Warn("could not open the status modal")
+			return ephemeralf("I couldn't open the status form; try /incident status <status> instead.")
+		}
+	case ActionResolve:
+		if !h.mayClose(inc, user) {
+			return ephemeralf("%s", refuseClose(inc, "resolve"))
+		}
+		if !inc.Open() {
+			return ephemeralf("Incident #%d is already resolved.", n)
+		}
+		if err := h.openModal(ctx, cb.TriggerID, resolveModal(inc, meta)); err != nil {
+			log.WithError(err).Warn("could not open the resolve modal")
+			return ephemeralf("I couldn't open the resolve form; try /incident resolve <summary> instead.")
+		}
+	case ActionReopen:
+		if !h.mayClose(inc, user) {
+			return ephemeralf("%s", refuseClose(inc, "reopen"))
+		}
+		if _, err := h.svc.Reopen(ctx, n, user); err != nil {
+			return ephemeralf("%s", h.friendly(log, n, err))
+		}
+		return inChannelf("%s reopened incident #%d.", UserMention(user), n)
+	case ActionJoin:
+		return h.join(ctx, log, inc, user)
+	}
+	return reply{}
+}
+
+// join invites user to the incident's channel.
+func (h *Handler) join(ctx context.Context, log *logrus.Entry, inc *incidents.Incident, user string) reply {
+	ch := inc.Slack.ChannelID
+	if ch == "" {
+		return ephemeralf("The channel of incident #%d is still being set up; try again in a moment.", inc.Number)
+	}
+	_, err := h.api.InviteUsersToConversationContext(ctx, ch, user)
+	switch {
+	case err == nil:
+		return ephemeralf("Added you to %s.", ChannelMention(ch))
+	case ErrorCode(err) == "already_in_channel":
+		return ephemeralf("You are already in %s.", ChannelMention(ch))
+	}
+	log.WithError(err).Warn("conversations.invite failed")
+	return ephemeralf("I couldn't add you to %s: %s Join it from the channel list.", ChannelMention(ch), UserMessage(err))
+}
+
+// submitResult is the outcome of a submitted modal: errors by block ID, or
+// nil on success.
+type submitResult struct {
+	errors map[string]string
+}
+
+// handleSubmission validates a submitted modal and applies it within the
+// ack budget. Invalid input keeps the modal open with errors next to the
+// inputs; a late result closes it and reports problems on response_url.
+func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb slack.InteractionCallback) *slack.ViewSubmissionResponse {
+	meta, err := decodeMeta(cb.View.PrivateMetadata)
+	if err != nil {
+		log.WithError(err).Warn("modal with unreadable metadata")
+		return nil
+	}
+	user := cb.User.ID
+	var work func(ctx context.Context) submitResult
+	switch cb.View.CallbackID {
+	case CallbackDeclare:
+		in, errs := validateDeclare(cb.View, h.severityNames())
+		if len(errs) > 0 {
+			return slack.NewErrorsViewSubmissionResponse(errs)
+		}
+		work = func(ctx context.Context) submitResult {
+			inc, err := h.svc.Declare(ctx, incidents.DeclareRequest{Title: in.Title, Severity: in.Severity, Description: in.Description, Actor: user})
+			if err != nil {
+				return submitResult{errors: map[string]string{BlockTitle: h.plainFriendly(log, 0, err)}}
+			}
+			h.followUp(ctx, log, meta.ResponseURL, declaredReply(inc, user))
+			return submitResult{}
+		}
+	case CallbackStatus:
+		st, errs := validateStatus(cb.View)
+		if len(errs) > 0 {
+			return slack.NewErrorsViewSubmissionResponse(errs)
+		}
+		work = func(ctx context.Context) submitResult {
+			if st == incidents.StatusResolved {
+				if msg := h.checkClose(ctx, log, meta.Incident, user); msg != "" {
+					return submitResult{errors: map[string]string{BlockStatus: msg}}
+				}
+			}
+			if _, err := h.svc.SetStatus(ctx, meta.Incident, st, user); err != nil {
+				return submitResult{errors: map[string]string{BlockStatus: h.plainFriendly(log, meta.Incident, err)}}
+			}
+			h.followUp(ctx, log, meta.ResponseURL, inChannelf("%s set incident #%d to *%s*.", UserMention(user), meta.Incident, st))
+			return submitResult{}
+		}
+	case CallbackResolve:
+		summary, errs := validateSummary(cb.View)
+		if len(errs) > 0 {
+			return slack.NewErrorsViewSubmissionResponse(errs)
+		}
+		work = func(ctx context.Context) submitResult {
+			if msg := h.checkClose(ctx, log, meta.Incident, user); msg != "" {
+				return submitResult{errors: map[string]string{BlockSummary: msg}}
+			}
+			if _, err := h.svc.Resolve(ctx, meta.Incident, user, summary); err != nil {
+				return submitResult{errors: map[string]string{BlockSummary: h.plainFriendly(log, meta.Incident, err)}}
+			}
+			h.followUp(ctx, log, meta.ResponseURL, resolvedReply(meta.Incident, user, summary))
+			return submitResult{}
+		}
+	default:
+		return nil
+	}
+	res, late, err := runBudgeted(ctx, h, work, func(ctx context.Context, res submitResult) {
+		for _, msg := range res.errors { // the modal is closed by now: say it on response_url
+			h.deliverLate(ctx, meta.ResponseURL, ephemeralf("%s", EscapeMrkdwn(msg)))
+		}
+	})
+	switch {
+	case errors.Is(err, errBusy):
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock(cb.View.CallbackID): busyReply.Text})
+	case late:
+		return nil // closes the modal; the outcome follows on response_url
+	case len(res.errors) > 0:
+		return slack.NewErrorsViewSubmissionResponse(res.errors)
+	}
+	return slack.NewClearViewSubmissionResponse()
+}
+
+// firstBlock is the input a general error of a modal is shown at.
+func firstBlock(callbackID string) string {
+	switch callbackID {
+	case CallbackStatus:
+		return BlockStatus
+	case CallbackResolve:
+		return BlockSummary
+	}
+	return BlockTitle
+}
+
+// checkClose returns why user may not resolve the incident, or "".
+func (h *Handler) checkClose(ctx context.Context, log *logrus.Entry, n int64, user string) string {
+	inc, err := h.svc.Get(ctx, n)
+	if err != nil {
+		return h.plainFriendly(log, n, err)
+	}
+	if !h.mayClose(inc, user) {
+		return UnescapeSlack(refuseClose(inc, "resolve"))
+	}
+	return ""
+}
+
+// plainFriendly is friendly as plain text, for modal errors (not mrkdwn).
+func (h *Handler) plainFriendly(log *logrus.Entry, n int64, err error) string {
+	return UnescapeSlack(h.friendly(log, n, err))
+}
+
+// followUp posts a confirmation to where the modal was opened from.
+func (h *Handler) followUp(ctx context.Context, log *logrus.Entry, responseURL string, r reply) {
+	if responseURL == "" {
+		return
+	}
+	if err := h.postResponse(ctx, responseURL, r); err != nil {
+		log.WithError(err).Warn("could not post a confirmation")
+	}
+}

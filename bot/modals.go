@@ -1,0 +1,232 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/incidents"
+)
+
+// Callback IDs of the modals the bot opens; view_submission dispatches on them.
+const (
+	CallbackDeclare = "incident_declare"
+	CallbackStatus  = "incident_set_status"
+	CallbackResolve = "incident_resolve_summary"
+)
+
+// Block IDs of the modals' inputs (each input's action_id equals its block_id).
+// Validation errors are reported against them.
+const (
+	BlockTitle       = "title"
+	BlockSeverity    = "severity"
+	BlockDescription = "description"
+	BlockStatus      = "status"
+	BlockSummary     = "summary"
+)
+
+// Input limits of the modals.
+const (
+	maxModalTitle       = 200
+	maxModalDescription = 3000
+	maxModalSummary     = 3000
+	maxPrivateMetadata  = 3000
+)
+
+// modalMeta travels in a modal's private_metadata: the incident, where the
+// modal was opened from, and the response_url to report back on.
+type modalMeta struct {
+	Incident    int64  `json:"n,omitempty"`
+	Channel     string `json:"c,omitempty"`
+	ResponseURL string `json:"r,omitempty"`
+}
+
+func (m modalMeta) encode() string {
+	b, _ := json.Marshal(m)
+	if len(b) > maxPrivateMetadata { // cannot happen with Slack's short URLs; drop the URL rather than fail
+		m.ResponseURL = ""
+		b, _ = json.Marshal(m)
+	}
+	return string(b)
+}
+
+func decodeMeta(s string) (modalMeta, error) {
+	var m modalMeta
+	if s == "" {
+		return m, nil
+	}
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return m, fmt.Errorf("decode private_metadata: %w", err)
+	}
+	return m, nil
+}
+
+// openModal opens view with a trigger_id, which Slack accepts for 3 seconds only.
+func (h *Handler) openModal(ctx context.Context, triggerID string, view slack.ModalViewRequest) error {
+	if triggerID == "" {
+		return errors.New("no trigger_id to open a form with")
+	}
+	if _, err := h.api.OpenViewContext(ctx, triggerID, view); err != nil {
+		return fmt.Errorf("views.open %s: %w", view.CallbackID, err)
+	}
+	return nil
+}
+
+func textInput(blockID, label string, multiline bool, initial string) *slack.InputBlock {
+	el := slack.NewPlainTextInputBlockElement(nil, blockID)
+	el.Multiline = multiline
+	if initial != "" {
+		el.InitialValue = initial
+	}
+	return slack.NewInputBlock(blockID, plain(label), nil, el)
+}
+
+func modal(callbackID, title, submit string, meta modalMeta, blocks ...slack.Block) slack.ModalViewRequest {
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		Title:           plain(title),
+		Submit:          plain(submit),
+		Close:           plain("Cancel"),
+		Blocks:          slack.Blocks{BlockSet: blocks},
+		CallbackID:      callbackID,
+		PrivateMetadata: meta.encode(),
+	}
+}
+
+// declareModal asks for a title, a severity (preselected, else the least
+// severe) and an optional description.
+func declareModal(severities []string, preselect string, meta modalMeta) slack.ModalViewRequest {
+	opts := make([]*slack.OptionBlockObject, len(severities))
+	var initial *slack.OptionBlockObject
+	for i, s := range severities {
+		opts[i] = slack.NewOptionBlockObject(s, plain(s), nil)
+		if strings.EqualFold(s, preselect) {
+			initial = opts[i]
+		}
+	}
+	if initial == nil && len(opts) > 0 {
+		initial = opts[len(opts)-1]
+	}
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Severity"), BlockSeverity, opts...)
+	sel.InitialOption = initial
+	desc := textInput(BlockDescription, "Description", true, "")
+	desc.Optional = true
+	return modal(CallbackDeclare, "Declare an incident", "Declare", meta,
+		textInput(BlockTitle, "Title", false, ""),
+		slack.NewInputBlock(BlockSeverity, plain("Severity"), nil, sel),
+		desc,
+	)
+}
+
+// statusChoices are the statuses a person may set.
+var statusChoices = []incidents.Status{
+	incidents.StatusInvestigating, incidents.StatusIdentified, incidents.StatusMonitoring, incidents.StatusResolved,
+}
+
+// statusModal asks for the new status of inc.
+func statusModal(inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
+	opts := make([]*slack.OptionBlockObject, len(statusChoices))
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Status"), BlockStatus)
+	for i, s := range statusChoices {
+		opts[i] = slack.NewOptionBlockObject(string(s), plain(statusName(s)), nil)
+		if s == inc.Status {
+			sel.InitialOption = opts[i]
+		}
+	}
+	sel.Options = opts
+	return modal(CallbackStatus, "Update status", "Update", meta,
+		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, EscapeMrkdwn(Truncate(oneLine(inc.Title), 200)))),
+		slack.NewInputBlock(BlockStatus, plain("New status"), nil, sel),
+	)
+}
+
+// resolveModal asks for the resolution summary of inc.
+func resolveModal(inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
+	return modal(CallbackResolve, "Resolve incident", "Resolve", meta,
+		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, EscapeMrkdwn(Truncate(oneLine(inc.Title), 200)))),
+		textInput(BlockSummary, "What happened and how was it fixed?", true, ""),
+	)
+}
+
+// declareInput is a validated declare form.
+type declareInput struct {
+	Title, Severity, Description string
+}
+
+// stateValue returns the value of one input in a submitted view.
+func stateValue(v slack.View, blockID string) string {
+	if v.State == nil {
+		return ""
+	}
+	a, ok := v.State.Values[blockID][blockID]
+	if !ok {
+		return ""
+	}
+	if a.SelectedOption.Value != "" {
+		return a.SelectedOption.Value
+	}
+	return a.Value
+}
+
+// validateDeclare checks a submitted declare form; errs is keyed by block ID.
+func validateDeclare(v slack.View, severities []string) (declareInput, map[string]string) {
+	in := declareInput{
+		Title:       strings.Join(strings.Fields(stateValue(v, BlockTitle)), " "),
+		Severity:    stateValue(v, BlockSeverity),
+		Description: strings.TrimSpace(stateValue(v, BlockDescription)),
+	}
+	errs := map[string]string{}
+	switch n := utf8.RuneCountInString(in.Title); {
+	case n == 0:
+		errs[BlockTitle] = "Give the incident a title."
+	case n > maxModalTitle || len(in.Title) > maxModalTitle:
+		errs[BlockTitle] = fmt.Sprintf("Keep the title within %d characters (it has %d).", maxModalTitle, n)
+	}
+	if in.Severity != "" {
+		sev, ok := matchSeverity(in.Severity, severities)
+		if !ok {
+			errs[BlockSeverity] = "Pick one of " + strings.Join(severities, ", ") + "."
+		}
+		in.Severity = sev
+	}
+	if utf8.RuneCountInString(in.Description) > maxModalDescription {
+		errs[BlockDescription] = fmt.Sprintf("Keep the description within %d characters.", maxModalDescription)
+	}
+	return in, errs
+}
+
+// validateStatus checks a submitted status form.
+func validateStatus(v slack.View) (incidents.Status, map[string]string) {
+	st, err := incidents.ParseStatus(stateValue(v, BlockStatus))
+	if err != nil {
+		return "", map[string]string{BlockStatus: "Pick one of investigating, identified, monitoring, resolved."}
+	}
+	return st, nil
+}
+
+// validateSummary checks a submitted resolve form.
+func validateSummary(v slack.View) (string, map[string]string) {
+	s := strings.TrimSpace(stateValue(v, BlockSummary))
+	switch n := utf8.RuneCountInString(s); {
+	case n == 0:
+		return "", map[string]string{BlockSummary: "Write a short summary: what happened and how it was fixed."}
+	case n > maxModalSummary:
+		return "", map[string]string{BlockSummary: fmt.Sprintf("Keep the summary within %d characters.", maxModalSummary)}
+	}
+	return s, nil
+}
+
+// incidentFromValue reads a button's value, the incident number.
+func incidentFromValue(v string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("button value %q is not an incident number", Truncate(v, 20))
+	}
+	return n, nil
+}

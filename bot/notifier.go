@@ -1,0 +1,652 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/incidents"
+)
+
+// Block IDs by which the bot recognises its own messages in a channel's
+// history, to adopt a message it posted but did not get to record.
+const (
+	// SummaryBlockID is the block_id of the summary message's first block.
+	SummaryBlockID = "incident-summary"
+	// announceOpenedBlockID, with the incident number, marks an "opened" line.
+	announceOpenedBlockID = "announce-opened-%d"
+	// announceResolvedBlockID, with the number and the resolution's Unix time,
+	// marks a "resolved" line; a reopened incident resolved again gets a new one.
+	announceResolvedBlockID = "announce-resolved-%d-%d"
+)
+
+// Bounds of the Notifier's searches and retries.
+const (
+	// historyScan is how many recent messages are searched for one to adopt.
+	historyScan = 20
+	// maxNameSuffix bounds the name_taken retries: name, name-2, …, name-10.
+	maxNameSuffix = 10
+	// maxListPages bounds the conversations.list pages read looking for a channel.
+	maxListPages = 50
+	// maxTopic and maxPurpose are Slack's limits on a channel's topic and purpose.
+	maxTopic   = 250
+	maxPurpose = 250
+)
+
+// NotifierService is what the Notifier needs of the incident service;
+// *incidents.Service satisfies it.
+type NotifierService interface {
+	Get(ctx context.Context, number int64) (*incidents.Incident, error)
+	SetSlack(ctx context.Context, number int64, update func(refs *incidents.SlackRefs)) (*incidents.Incident, error)
+	Record(ctx context.Context, number int64, ev incidents.Event) error
+	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
+	Severities() []incidents.Severity
+}
+
+var _ NotifierService = (*incidents.Service)(nil)
+
+// NotifierOptions configure a Notifier. The zero value works: channels named
+// inc-<n>-<slug>, no announce channel, nobody invited beyond the incident's
+// people, times in UTC, the wall clock, a discarding logger.
+type NotifierOptions struct {
+	// ChannelPrefix starts every incident channel's name; "inc" when empty.
+	ChannelPrefix string
+	// AnnounceChannel gets one line per opened and per resolved incident:
+	// "#name" or a channel ID; empty means none.
+	AnnounceChannel string
+	// Invite lists user IDs invited to every incident channel.
+	Invite []string
+	// PublicURL is the base URL of the web view, for links.
+	PublicURL string
+	// Location is the zone times are shown in; nil means UTC.
+	Location *time.Location
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Logger receives what the Notifier did and skipped; nil discards.
+	Logger *logrus.Entry
+}
+
+// Notifier makes Slack reflect incidents: the channel with its topic, purpose
+// and members, the pinned live summary, the announce-channel lines and the
+// status-update reminders. Each step is recorded on the incident right after
+// Slack accepts it, so a retried Sync resumes where the last one stopped and
+// posts nothing twice. It is safe for concurrent use.
+type Notifier struct {
+	api  *slack.Client
+	svc  NotifierService
+	opts NotifierOptions
+	log  *logrus.Entry
+
+	mu             sync.Mutex
+	botUser        string // from auth.test
+	announceID     string // AnnounceChannel resolved to an ID
+	announceJoined bool   // the bot is a member of announceID
+}
+
+// NewNotifier returns a Notifier that talks to Slack through api and records
+// what it did through svc.
+func NewNotifier(api *slack.Client, svc NotifierService, o NotifierOptions) *Notifier {
+	if strings.TrimSpace(o.ChannelPrefix) == "" {
+		o.ChannelPrefix = DefaultChannelPrefix
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		l := logrus.New()
+		l.SetOutput(io.Discard)
+		o.Logger = logrus.NewEntry(l)
+	}
+	return &Notifier{api: api, svc: svc, opts: o, log: o.Logger}
+}
+
+// Sync makes Slack reflect incident number: it creates and records the channel
+// (adopting one the bot created but did not record), sets topic and purpose,
+// invites the incident's people, posts or updates the pinned summary, and posts
+// the announce lines. It is idempotent; after an error, calling it again resumes.
+// Classify its errors with RetryDelay and Permanent.
+func (n *Notifier) Sync(ctx context.Context, number int64) error {
+	inc, err := n.svc.Get(ctx, number)
+	if err != nil {
+		return fmt.Errorf("sync incident #%d: %w", number, err)
+	}
+	log := n.log.WithField("incident", number)
+	if inc.Slack.ChannelID == "" {
+		if inc, err = n.createChannel(ctx, inc, log); err != nil {
+			return fmt.Errorf("sync incident #%d: %w", number, err)
+		}
+	}
+	log = log.WithField("channel", inc.Slack.ChannelID)
+	if inc, err = n.syncTopic(ctx, inc, log); err != nil {
+		return fmt.Errorf("sync incident #%d: %w", number, err)
+	}
+	if inc, err = n.invite(ctx, inc, log); err != nil {
+		return fmt.Errorf("sync incident #%d: %w", number, err)
+	}
+	inc, posted, err := n.ensureSummary(ctx, inc, log)
+	if err != nil {
+		return fmt.Errorf("sync incident #%d: %w", number, err)
+	}
+	if inc, err = n.announce(ctx, inc, log); err != nil {
+		return fmt.Errorf("sync incident #%d: %w", number, err)
+	}
+	// The update comes last: it is the one call not recorded, so a retry after a
+	// rate limit repeats as little as possible before making progress.
+	if !posted {
+		if err := n.updateSummary(ctx, inc, log); err != nil {
+			return fmt.Errorf("sync incident #%d: %w", number, err)
+		}
+	}
+	return nil
+}
+
+// setSlack records refs on the incident and returns the incident as stored.
+func (n *Notifier) setSlack(ctx context.Context, number int64, update func(*incidents.SlackRefs)) (*incidents.Incident, error) {
+	inc, err := n.svc.SetSlack(ctx, number, update)
+	if err != nil {
+		return nil, fmt.Errorf("record Slack state: %w", err)
+	}
+	return inc, nil
+}
+
+// botUserID returns the bot's own user ID from auth.test, asked once.
+func (n *Notifier) botUserID(ctx context.Context) (string, error) {
+	n.mu.Lock()
+	id := n.botUser
+	n.mu.Unlock()
+	if id != "" {
+		return id, nil
+	}
+	resp, err := n.api.AuthTestContext(ctx)
+	if err != nil {
+		return "", fmt.Errorf("auth.test: %w", err)
+	}
+	n.mu.Lock()
+	n.botUser = resp.UserID
+	n.mu.Unlock()
+	return resp.UserID, nil
+}
+
+// createChannel creates the incident's channel, or adopts the one the bot
+// created for it before a crash, and records it at once.
+func (n *Notifier) createChannel(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) (*incidents.Incident, error) {
+	base := ChannelName(n.opts.ChannelPrefix, inc.Number, inc.Title)
+	var ch *slack.Channel
+	for i := 1; i <= maxNameSuffix && ch == nil; i++ {
+		name := WithSuffix(base, i)
+		created, err := n.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name})
+		switch {
+		case err == nil:
+			ch = created
+			log.WithField("channel_name", name).Info("created incident channel")
+		case ErrorCode(err) == "name_taken":
+			own, ferr := n.ownChannel(ctx, name)
+			if ferr != nil {
+				return nil, ferr
+			}
+			if own != nil {
+				ch = own
+				log.WithField("channel_name", name).Info("adopted the incident channel created before a restart")
+			} else {
+				log.WithField("channel_name", name).Info("channel name taken; trying a suffix")
+			}
+		default:
+			return nil, fmt.Errorf("conversations.create %s: %w", name, err)
+		}
+	}
+	if ch == nil {
+		return nil, fmt.Errorf("create a channel for incident #%d: the names %s to %s are all taken: %w",
+			inc.Number, base, WithSuffix(base, maxNameSuffix), ErrPermanent)
+	}
+	id, name := ch.ID, ch.Name
+	inc, err := n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) {
+		r.ChannelID, r.ChannelName = id, name
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := n.svc.Record(ctx, inc.Number, incidents.Event{
+		ID:    fmt.Sprintf("%d:slack:channel", inc.Number),
+		Type:  incidents.EventSlack,
+		Actor: incidents.ActorBot,
+		Text:  "Created channel #" + name,
+		Fields: map[string]string{
+			"channel_id": id, "channel_name": name,
+		},
+	}); err != nil {
+		return nil, fmt.Errorf("record channel creation: %w", err)
+	}
+	return inc, nil
+}
+
+// ownChannel returns the channel called name when the bot created it and it is
+// not archived: a channel the bot made for this incident (its number is in the
+// name, and numbers never repeat) and did not get to record. It returns nil
+// when the name belongs to someone else's channel.
+func (n *Notifier) ownChannel(ctx context.Context, name string) (*slack.Channel, error) {
+	bot, err := n.botUserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := n.findChannel(ctx, name, []string{"public_channel", "private_channel"})
+	if err != nil || ch == nil {
+		return nil, err
+	}
+	if ch.Creator != bot || ch.IsArchived {
+		return nil, nil
+	}
+	return ch, nil
+}
+
+// findChannel looks a channel up by name with conversations.list.
+func (n *Notifier) findChannel(ctx context.Context, name string, types []string) (*slack.Channel, error) {
+	cursor := ""
+	for range maxListPages {
+		chans, next, err := n.api.GetConversationsContext(ctx, &slack.GetConversationsParameters{
+			Cursor: cursor, Limit: 1000, Types: types,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("conversations.list: %w", err)
+		}
+		for i := range chans {
+			if chans[i].Name == name {
+				return &chans[i], nil
+			}
+		}
+		if next == "" {
+			return nil, nil
+		}
+		cursor = next
+	}
+	return nil, nil
+}
+
+// topicText is the channel topic: number, title, severity and status.
+func topicText(inc *incidents.Incident) string {
+	suffix := fmt.Sprintf(" · %s · %s", severityText(inc.Severity), statusName(inc.Status))
+	head := fmt.Sprintf("#%d ", inc.Number)
+	room := maxTopic - len([]rune(head)) - len([]rune(suffix))
+	return head + escapeTruncate(oneLine(inc.Title), room) + suffix
+}
+
+// purposeText is the channel purpose, set once per title.
+func purposeText(inc *incidents.Incident) string {
+	head := fmt.Sprintf("Incident #%d: ", inc.Number)
+	tail := " — managed by incidentbot"
+	room := maxPurpose - len([]rune(head)) - len([]rune(tail))
+	return head + escapeTruncate(oneLine(inc.Title), room) + tail
+}
+
+// syncTopic sets the topic and purpose when they differ from what was last set.
+func (n *Notifier) syncTopic(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) (*incidents.Incident, error) {
+	if topic := topicText(inc); topic != inc.Slack.Topic {
+		if _, err := n.api.SetTopicOfConversationContext(ctx, inc.Slack.ChannelID, topic); err != nil {
+			return nil, fmt.Errorf("conversations.setTopic: %w", err)
+		}
+		var err error
+		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) { r.Topic = topic }); err != nil {
+			return nil, err
+		}
+	}
+	if purpose := purposeText(inc); purpose != inc.Slack.Purpose {
+		if _, err := n.api.SetPurposeOfConversationContext(ctx, inc.Slack.ChannelID, purpose); err != nil {
+			return nil, fmt.Errorf("conversations.setPurpose: %w", err)
+		}
+		var err error
+		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) { r.Purpose = purpose }); err != nil {
+			return nil, err
+		}
+	}
+	return inc, nil
+}
+
+// inviteHandled are conversations.invite's per-user codes after which that
+// user needs no further attempt: already there, or never invitable.
+var inviteHandled = map[string]bool{
+	"already_in_channel": true, "user_not_found": true, "cant_invite_self": true,
+	"cant_invite": true, "user_is_restricted": true, "user_is_ultra_restricted": true,
+	"user_disabled": true, "invitee_cant_see_channel": true, "no_external_invite_permission": true,
+	"not_allowed_to_invite_external": true,
+}
+
+// invite invites the commander, the role holders and the configured users who
+// were not invited before. Slack fails the whole call when any one user fails
+// (without inviting the others), listing each failure; the failed users are
+// logged and dropped and the rest invited again.
+func (n *Notifier) invite(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) (*incidents.Incident, error) {
+	bot, err := n.botUserID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	done := splitInvited(inc.Slack.Invited)
+	var want []string
+	add := func(id string) {
+		id = strings.TrimSpace(id)
+		if !isSlackID(id, "UW") || id == bot || slices.Contains(want, id) || slices.Contains(done, id) {
+			return
+		}
+		want = append(want, id)
+	}
+	add(inc.Commander)
+	for _, role := range sortedRoleNames(inc.Roles) {
+		add(inc.Roles[role])
+	}
+	for _, id := range n.opts.Invite {
+		add(id)
+	}
+	if len(want) == 0 {
+		return inc, nil
+	}
+	pending := slices.Clone(want)
+	for len(pending) > 0 {
+		_, err := n.api.InviteUsersToConversationContext(ctx, inc.Slack.ChannelID, pending...)
+		if err == nil {
+			break
+		}
+		failed := inviteFailures(err)
+		if len(failed) == 0 && inviteHandled[ErrorCode(err)] {
+			if len(pending) == 1 {
+				failed = map[string]string{pending[0]: ErrorCode(err)}
+			} else {
+				// Slack named no user: find them one at a time.
+				for _, id := range pending {
+					if _, err := n.api.InviteUsersToConversationContext(ctx, inc.Slack.ChannelID, id); err != nil {
+						if !inviteHandled[ErrorCode(err)] {
+							return nil, fmt.Errorf("conversations.invite %s: %w", id, err)
+						}
+						logInviteSkip(log, id, ErrorCode(err))
+					}
+				}
+				break
+			}
+		}
+		if len(failed) == 0 {
+			return nil, fmt.Errorf("conversations.invite: %w", err)
+		}
+		var rest []string
+		for _, id := range pending {
+			code, bad := failed[id]
+			if !bad {
+				rest = append(rest, id)
+				continue
+			}
+			if !inviteHandled[code] {
+				return nil, fmt.Errorf("conversations.invite %s: %s: %w", id, code, err)
+			}
+			logInviteSkip(log, id, code)
+		}
+		if len(rest) == len(pending) { // Slack named users we did not send; do not loop
+			return nil, fmt.Errorf("conversations.invite: %w", err)
+		}
+		pending = rest
+	}
+	all := append(done, want...)
+	sort.Strings(all)
+	invited := strings.Join(all, ",")
+	return n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) { r.Invited = invited })
+}
+
+func logInviteSkip(log *logrus.Entry, user, code string) {
+	if code == "already_in_channel" {
+		return
+	}
+	log.WithFields(logrus.Fields{"user": user, "error": code}).Warn("cannot invite user to the incident channel; skipped")
+}
+
+// inviteFailures returns the per-user failures of a conversations.invite error.
+func inviteFailures(err error) map[string]string {
+	var se slack.SlackErrorResponse
+	if !errors.As(err, &se) {
+		return nil
+	}
+	out := map[string]string{}
+	for _, e := range se.Errors {
+		if ci := e.ConversationsInviteResponseError; ci != nil && ci.User != "" {
+			out[ci.User] = ci.Error
+		}
+	}
+	return out
+}
+
+func splitInvited(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+func sortedRoleNames(roles map[string]string) []string {
+	names := make([]string, 0, len(roles))
+	for k := range roles {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// summary renders the summary message with its recognisable first block.
+func (n *Notifier) summary(inc *incidents.Incident) (string, []slack.Block) {
+	blocks := SummaryBlocks(inc, SummaryOptions{PublicURL: n.opts.PublicURL, Now: n.opts.Now(), Location: n.opts.Location})
+	setBlockID(blocks, SummaryBlockID)
+	text := fmt.Sprintf("Incident #%d: %s — %s, %s", inc.Number, escapeTruncate(oneLine(inc.Title), 500),
+		severityText(inc.Severity), statusName(inc.Status))
+	return text, blocks
+}
+
+// setBlockID sets the block_id of the first block, when its type has one.
+func setBlockID(blocks []slack.Block, id string) {
+	if len(blocks) == 0 {
+		return
+	}
+	switch b := blocks[0].(type) {
+	case *slack.HeaderBlock:
+		b.BlockID = id
+	case *slack.SectionBlock:
+		b.BlockID = id
+	case *slack.ContextBlock:
+		b.BlockID = id
+	}
+}
+
+// ensureSummary posts (or adopts) the summary and pins it, recording each
+// step. posted reports a summary posted just now, already current.
+func (n *Notifier) ensureSummary(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) (_ *incidents.Incident, posted bool, err error) {
+	channel := inc.Slack.ChannelID
+	if inc.Slack.SummaryTS == "" {
+		ts, err := n.findOwnMessage(ctx, channel, SummaryBlockID)
+		if err != nil {
+			return nil, false, err
+		}
+		if ts == "" {
+			text, blocks := n.summary(inc)
+			_, ts, err = n.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+			if err != nil {
+				return nil, false, fmt.Errorf("post summary: %w", err)
+			}
+			posted = true
+			log.WithField("ts", ts).Info("posted incident summary")
+		} else {
+			log.WithField("ts", ts).Info("adopted the summary posted before a restart")
+		}
+		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) {
+			r.SummaryTS, r.SummaryPinned = ts, false
+		}); err != nil {
+			return nil, false, err
+		}
+	}
+	if !inc.Slack.SummaryPinned {
+		err := n.api.AddPinContext(ctx, channel, slack.NewRefToMessage(channel, inc.Slack.SummaryTS))
+		if err != nil && ErrorCode(err) != "already_pinned" {
+			return nil, false, fmt.Errorf("pin summary: %w", err)
+		}
+		ts := inc.Slack.SummaryTS
+		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) {
+			if r.SummaryTS == ts {
+				r.SummaryPinned = true
+			}
+		}); err != nil {
+			return nil, false, err
+		}
+	}
+	return inc, posted, nil
+}
+
+// updateSummary brings the summary up to date with chat.update. When the
+// message is gone (someone deleted it) it posts and pins a new one.
+func (n *Notifier) updateSummary(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) error {
+	text, blocks := n.summary(inc)
+	_, _, _, err := n.api.UpdateMessageContext(ctx, inc.Slack.ChannelID, inc.Slack.SummaryTS,
+		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	if ErrorCode(err) != "message_not_found" {
+		if err != nil {
+			return fmt.Errorf("update summary: %w", err)
+		}
+		return nil
+	}
+	log.WithField("ts", inc.Slack.SummaryTS).Warn("summary message is gone; posting a new one")
+	ts := inc.Slack.SummaryTS
+	if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) {
+		if r.SummaryTS == ts {
+			r.SummaryTS, r.SummaryPinned = "", false
+		}
+	}); err != nil {
+		return err
+	}
+	if _, _, err := n.ensureSummary(ctx, inc, log); err != nil {
+		return err
+	}
+	return nil
+}
+
+// findOwnMessage returns the ts of a recent message of the bot in channel
+// whose first block has the given block_id, or "".
+func (n *Notifier) findOwnMessage(ctx context.Context, channel, blockID string) (string, error) {
+	bot, err := n.botUserID(ctx)
+	if err != nil {
+		return "", err
+	}
+	resp, err := n.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+		ChannelID: channel, Limit: historyScan,
+	})
+	if err != nil {
+		return "", fmt.Errorf("conversations.history: %w", err)
+	}
+	for _, m := range resp.Messages {
+		if m.User != bot && m.BotID == "" {
+			continue
+		}
+		if bs := m.Blocks.BlockSet; len(bs) > 0 && bs[0].ID() == blockID {
+			return m.Timestamp, nil
+		}
+	}
+	return "", nil
+}
+
+// announceChannel resolves AnnounceChannel to an ID and joins it when the bot
+// is not a member, remembering each step so a retry does not repeat it.
+func (n *Notifier) announceChannel(ctx context.Context) (string, error) {
+	n.mu.Lock()
+	id, joined := n.announceID, n.announceJoined
+	n.mu.Unlock()
+	if id != "" && joined {
+		return id, nil
+	}
+	ref := strings.TrimSpace(n.opts.AnnounceChannel)
+	if id == "" {
+		var ch *slack.Channel
+		if name, ok := strings.CutPrefix(ref, "#"); ok {
+			found, err := n.findChannel(ctx, name, []string{"public_channel", "private_channel"})
+			if err != nil {
+				return "", fmt.Errorf("find announce channel %s: %w", ref, err)
+			}
+			if found == nil {
+				return "", fmt.Errorf("announce channel %s does not exist or the bot cannot see it: %w", ref, ErrPermanent)
+			}
+			ch = found
+		} else {
+			found, err := n.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: ref})
+			if err != nil {
+				return "", fmt.Errorf("conversations.info %s: %w", ref, err)
+			}
+			ch = found
+		}
+		id, joined = ch.ID, ch.IsMember
+		n.mu.Lock()
+		n.announceID, n.announceJoined = id, joined
+		n.mu.Unlock()
+	}
+	if !joined {
+		if _, _, _, err := n.api.JoinConversationContext(ctx, id); err != nil {
+			return "", fmt.Errorf("join announce channel %s: %w", ref, err)
+		}
+		n.mu.Lock()
+		n.announceJoined = true
+		n.mu.Unlock()
+	}
+	return id, nil
+}
+
+// announce posts the "opened" line once, and a "resolved" line once per resolution.
+func (n *Notifier) announce(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) (*incidents.Incident, error) {
+	if strings.TrimSpace(n.opts.AnnounceChannel) == "" {
+		return inc, nil
+	}
+	if inc.Slack.AnnouncedOpen == "" {
+		ts, err := n.postAnnounce(ctx, inc, "opened", fmt.Sprintf(announceOpenedBlockID, inc.Number), log)
+		if err != nil {
+			return nil, err
+		}
+		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) { r.AnnouncedOpen = ts }); err != nil {
+			return nil, err
+		}
+	}
+	if inc.ResolvedAt != nil && !inc.Slack.AnnouncedResolvedAt.Equal(*inc.ResolvedAt) {
+		at := *inc.ResolvedAt
+		ts, err := n.postAnnounce(ctx, inc, "resolved", fmt.Sprintf(announceResolvedBlockID, inc.Number, at.UnixMilli()), log)
+		if err != nil {
+			return nil, err
+		}
+		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) {
+			r.AnnouncedResolved, r.AnnouncedResolvedAt = ts, at
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return inc, nil
+}
+
+// postAnnounce posts one announce line, or adopts it when a crash left it unrecorded.
+func (n *Notifier) postAnnounce(ctx context.Context, inc *incidents.Incident, kind, blockID string, log *logrus.Entry) (string, error) {
+	channel, err := n.announceChannel(ctx)
+	if err != nil {
+		return "", err
+	}
+	ts, err := n.findOwnMessage(ctx, channel, blockID)
+	if err != nil {
+		return "", err
+	}
+	if ts != "" {
+		log.WithField("ts", ts).Info("adopted the announce line posted before a restart")
+		return ts, nil
+	}
+	text, blocks := AnnounceText(inc, kind, n.opts.PublicURL)
+	setBlockID(blocks, blockID)
+	_, ts, err = n.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	if err != nil {
+		return "", fmt.Errorf("announce %s: %w", kind, err)
+	}
+	log.WithFields(logrus.Fields{"ts": ts, "kind": kind}).Info("announced incident")
+	return ts, nil
+}
