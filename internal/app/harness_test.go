@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/internal/store"
 )
 
@@ -38,13 +40,20 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// harness boots a whole app on loopback with the embedded store.
+// harness boots a whole app on loopback with the embedded store and the
+// Slack simulator, on a fake clock.
 type harness struct {
 	t     *testing.T
 	app   *App
 	clock *fakeClock
 	dir   string
+	sim   *slacksim.Server
 }
+
+const (
+	testBotToken      = "xoxb-test"
+	testSigningSecret = "test-signing-secret"
+)
 
 type harnessOptions struct {
 	dir    string       // data dir; default a new temp dir
@@ -62,10 +71,16 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 	if ho.clock == nil {
 		ho.clock = &fakeClock{t: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)}
 	}
+	sim := slacksim.New(slacksim.Options{Token: testBotToken, SigningSecret: testSigningSecret, Now: ho.clock.Now})
+	simSrv := httptest.NewServer(sim.Handler())
+	t.Cleanup(simSrv.Close)
+	sim.SetSelfURL(simSrv.URL)
 	env := config.LoadEnv(func(k string) string {
 		return map[string]string{
 			"INCIDENTBOT_DATA_DIR": ho.dir, "INCIDENTBOT_LISTEN": "127.0.0.1:0",
 			"ALERTMANAGER_WEBHOOK_TOKEN": testToken, "MONGODB_URI": "",
+			"SLACK_BOT_TOKEN": testBotToken, "SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_API_URL": simSrv.URL + "/api/",
+			"INCIDENTBOT_PUBLIC_URL": "http://incidentbot.test",
 		}[k]
 	}, func(string) bool { return false })
 	cfg := config.Default()
@@ -79,7 +94,8 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 		t.Fatalf("start app: %v", err)
 	}
 	a.Start()
-	h := &harness{t: t, app: a, clock: ho.clock, dir: ho.dir}
+	sim.SetBotURL(a.URL())
+	h := &harness{t: t, app: a, clock: ho.clock, dir: ho.dir, sim: sim}
 	t.Cleanup(func() { h.stop() })
 	return h
 }
