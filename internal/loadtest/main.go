@@ -85,10 +85,17 @@ func run(posts, groups, conc int) error {
 	defer a.Shutdown(ctx)
 	started := time.Now()
 	bot := load(a.URL()+"/webhooks/alertmanager", bodies, conc)
+	fmt.Fprintf(os.Stderr, "all %d posts acknowledged after %.1fs\n", posts, time.Since(started).Seconds())
 
 	// Wait (bounded) for the applier to drain the inbox.
 	deadline := time.Now().Add(10 * time.Minute)
+	lastReport := time.Now()
 	for {
+		if time.Since(lastReport) > 10*time.Second {
+			left, _ := a.Store().DB().Collection("inbox").CountDocuments(ctx, map[string]any{})
+			fmt.Fprintf(os.Stderr, "applying: %d posts still in the inbox\n", left)
+			lastReport = time.Now()
+		}
 		pending, err := a.Store().PendingInbox(ctx, 1)
 		if err != nil {
 			return err

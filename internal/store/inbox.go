@@ -30,7 +30,7 @@ func (s *Store) AppendInbox(ctx context.Context, items []alertmanager.InboxItem)
 	for i, it := range items {
 		docs[i] = inboxDoc{ID: it.ID, ReceivedAt: it.ReceivedAt, Body: it.Body}
 	}
-	_, err := s.db.Collection(colInbox).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	_, err := s.inbox.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err != nil && !isDuplicateOnly(err) {
 		return fmt.Errorf("append %d inbox items: %w", len(items), err)
 	}

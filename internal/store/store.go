@@ -58,6 +58,12 @@ type Store struct {
 	db     *mongo.Database
 	log    *logrus.Entry
 	emb    *embedded // nil when connected to an external MongoDB
+	// inbox is where webhook bodies are appended. On the embedded store it is a
+	// second connection, so acknowledging a webhook never waits behind the
+	// applier's slower commands on the first; appends need no atomic
+	// read-modify-write, so the one-connection rule does not apply to them.
+	inbox       *mongo.Collection
+	inboxClient *mongo.Client
 
 	// incidentMu serializes UpdateIncident on the embedded store.
 	incidentMu sync.Mutex
@@ -109,6 +115,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	s.client = client
 	s.db = client.Database(o.Database)
+	s.inbox = s.db.Collection(colInbox)
+	if s.emb != nil {
+		ic, err := mongo.Connect(copts)
+		if err != nil {
+			_ = s.Close(context.WithoutCancel(ctx))
+			return nil, fmt.Errorf("open store: connect the inbox: %w", err)
+		}
+		s.inboxClient = ic
+		s.inbox = ic.Database(o.Database).Collection(colInbox)
+	}
 
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close(context.WithoutCancel(ctx))
@@ -146,6 +162,11 @@ func (s *Store) Embedded() bool { return s.emb != nil }
 func (s *Store) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
 		var errs []error
+		if s.inboxClient != nil {
+			if err := s.inboxClient.Disconnect(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("disconnect the inbox: %w", err))
+			}
+		}
 		if s.client != nil {
 			if err := s.client.Disconnect(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("disconnect: %w", err))
