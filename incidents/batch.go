@@ -146,6 +146,9 @@ func (u *unitOfWork) PutStorm(ctx context.Context, st StormState) error {
 	return nil
 }
 
+// Wake implements Tasks; the real tasks are woken at flush.
+func (u *unitOfWork) Wake() {}
+
 // Schedule implements Tasks; tasks are scheduled at flush.
 func (u *unitOfWork) Schedule(ctx context.Context, t Task) error {
 	if _, ok := u.tasks[t.Key]; !ok {
@@ -195,6 +198,9 @@ func (u *unitOfWork) flush(ctx context.Context, tasks Tasks) error {
 		if err := u.Store.UpdateIncident(ctx, inc); err != nil {
 			return fmt.Errorf("update incident #%d: %w", n, err)
 		}
+	}
+	if len(u.taskOrder) > 0 {
+		tasks.Wake()
 	}
 	return nil
 }

@@ -169,6 +169,8 @@ func (t *memTasks) Schedule(_ context.Context, task Task) error {
 	return nil
 }
 
+func (t *memTasks) Wake() {}
+
 func (t *memTasks) ofKind(kind string) []Task {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -164,10 +164,11 @@ func (s *Service) persist(ctx context.Context, inc *Incident, events []Event, ta
 		if err := s.store.CreateIncident(ctx, inc); err != nil && !errors.Is(err, ErrExists) {
 			return fmt.Errorf("create incident #%d: %w", inc.Number, err)
 		}
-		return nil
-	}
-	if err := s.store.UpdateIncident(ctx, inc); err != nil {
+	} else if err := s.store.UpdateIncident(ctx, inc); err != nil {
 		return fmt.Errorf("update incident #%d: %w", inc.Number, err)
+	}
+	if len(tasks) > 0 {
+		s.tasks.Wake()
 	}
 	return nil
 }

@@ -73,7 +73,10 @@ const (
 	TaskSync        = "incident.sync" // make Slack reflect the incident (channel, summary)
 )
 
-// Tasks schedules durable work.
+// Tasks schedules durable work. Tasks are scheduled before the change they
+// follow is stored (so a crash cannot lose them); Wake is called once the
+// change is stored, to start them without waiting for a poll.
 type Tasks interface {
 	Schedule(ctx context.Context, t Task) error
+	Wake()
 }

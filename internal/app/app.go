@@ -309,15 +309,13 @@ func (a *App) autoResolve(ctx context.Context, j jobs.Job) error {
 type taskQueue struct{ r *jobs.Runner }
 
 func (q taskQueue) Schedule(ctx context.Context, t incidents.Task) error {
-	err := q.r.Enqueue(ctx, jobs.Job{
+	return q.r.Enqueue(ctx, jobs.Job{
 		Key: t.Key, Kind: t.Kind, RunAt: t.RunAt,
 		Payload: map[string]string{"incident": strconv.FormatInt(t.Incident, 10)},
 	})
-	if err == nil {
-		q.r.Kick()
-	}
-	return err
 }
+
+func (q taskQueue) Wake() { q.r.Kick() }
 
 func hostname() string {
 	h, err := os.Hostname()

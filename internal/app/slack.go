@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -87,8 +88,20 @@ func (a *App) syncSlack(ctx context.Context, j jobs.Job) error {
 	if err != nil {
 		return jobs.Permanent(fmt.Errorf("sync job %s without an incident number", j.Key))
 	}
-	return slackJobError(a.notifier.Sync(ctx, n))
+	err = a.notifier.Sync(ctx, n)
+	if errors.Is(err, incidents.ErrNotFound) && j.Attempts < maxEarlySyncAttempts {
+		// Sync is scheduled just before its incident is stored; a worker that
+		// polls in between comes back a moment later.
+		return jobs.RetryAfter(earlySyncRetry, err)
+	}
+	return slackJobError(err)
 }
+
+// A sync that finds no incident retries this often before giving up.
+const (
+	maxEarlySyncAttempts = 20
+	earlySyncRetry       = 250 * time.Millisecond
+)
 
 // scanNudges enqueues one job per status-update reminder that is due.
 func (a *App) scanNudges(ctx context.Context, _ jobs.Job) error {
