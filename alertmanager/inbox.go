@@ -16,7 +16,9 @@ type InboxItem struct {
 type Inbox interface {
 	// AppendInbox stores items with one insertMany; an item whose ID is already stored is skipped.
 	AppendInbox(ctx context.Context, items []InboxItem) error
-	// PendingInbox returns up to limit stored items, oldest first (by ID).
+	// PendingInbox returns up to limit stored items, oldest first (by ID). Items are
+	// appended in ID order (one writer per process, increasing IDs), so a store may
+	// return them in insertion order.
 	PendingInbox(ctx context.Context, limit int) ([]InboxItem, error)
 	// RemoveInbox deletes applied items by ID.
 	RemoveInbox(ctx context.Context, ids []string) error

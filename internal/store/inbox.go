@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -39,7 +41,15 @@ func (s *Store) AppendInbox(ctx context.Context, items []alertmanager.InboxItem)
 
 // PendingInbox implements alertmanager.Inbox: up to limit items (all if limit <= 0), oldest ID first.
 func (s *Store) PendingInbox(ctx context.Context, limit int) ([]alertmanager.InboxItem, error) {
-	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}})
+	// MongoDB reads the _id index in order. FerretDB v1 would decode and sort
+	// the whole collection in Go on every call, but a find with no filter and
+	// no sort goes to SQLite with its limit and comes back in insertion
+	// order, which on the embedded store is ID order: one process, one batch
+	// writer, IDs increasing. The page is sorted below all the same.
+	opts := options.Find()
+	if s.emb == nil {
+		opts.SetSort(bson.D{{Key: "_id", Value: 1}})
+	}
 	if limit > 0 {
 		opts.SetLimit(int64(limit))
 	}
@@ -55,6 +65,7 @@ func (s *Store) PendingInbox(ctx context.Context, limit int) ([]alertmanager.Inb
 	for i, d := range docs {
 		out[i] = alertmanager.InboxItem{ID: d.ID, ReceivedAt: d.ReceivedAt, Body: d.Body}
 	}
+	slices.SortFunc(out, func(a, b alertmanager.InboxItem) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

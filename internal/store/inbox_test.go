@@ -20,12 +20,16 @@ func TestInbox(t *testing.T) {
 	b := item("0002", 2, `{"version":"4","status":"resolved"}`)
 	c := item("0003", 3, "not utf-8: \xff\x00\xfe")
 
-	if err := s.AppendInbox(ctx, []alertmanager.InboxItem{c, a}); err != nil {
+	// Items arrive in ID order (the contract: the Batcher's IDs increase).
+	if err := s.AppendInbox(ctx, []alertmanager.InboxItem{a}); err != nil {
 		t.Fatalf("AppendInbox: %v", err)
 	}
 	// a again with another body: skipped, no error.
 	if err := s.AppendInbox(ctx, []alertmanager.InboxItem{item("0001", 9, "dup"), b}); err != nil {
 		t.Fatalf("AppendInbox with a duplicate: %v", err)
+	}
+	if err := s.AppendInbox(ctx, []alertmanager.InboxItem{c}); err != nil {
+		t.Fatalf("AppendInbox: %v", err)
 	}
 	if err := s.AppendInbox(ctx, nil); err != nil {
 		t.Fatalf("AppendInbox(nil): %v", err)
