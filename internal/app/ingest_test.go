@@ -281,3 +281,31 @@ func TestWebhookRejectsBadRequests(t *testing.T) {
 		t.Errorf("bad requests made %d incidents", got)
 	}
 }
+
+func TestStoreGoneAnswers503AndNotReady(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true})
+	get := func(path string) int {
+		resp, err := http.Get(h.app.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get("/readyz"); code != 200 {
+		t.Fatalf("/readyz = %d while the store answers, want 200", code)
+	}
+	if err := h.app.Store().Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if code := get("/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz = %d with the store gone, want 503", code)
+	}
+	if code := get("/healthz"); code != 200 {
+		t.Errorf("/healthz = %d with the store gone, want 200 (the process runs)", code)
+	}
+	// Alertmanager retries a 5xx, so nothing is lost: the webhook must not say 200.
+	if code := h.post(payload("g", testAlert{fp(1), "firing", "X", h.clock.Now()})); code != http.StatusServiceUnavailable {
+		t.Errorf("webhook = %d with the store gone, want 503", code)
+	}
+}

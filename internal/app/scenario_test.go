@@ -288,3 +288,49 @@ func TestStoryRateLimitedSlackStillGetsEverythingOnce(t *testing.T) {
 		t.Errorf("no postMessage was rate limited; the test did not exercise 429s")
 	}
 }
+
+func TestStoryStatusUpdateNudges(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withSlack})
+	ctx := context.Background()
+	h.command("U0002", h.channelID("general"), "declare Checkout down sev1")
+	h.settle()
+	ch := h.channel(1)
+	reminders := func() int {
+		n := 0
+		for _, m := range botMessages(h.sim.Messages(ch.ID)) {
+			if strings.Contains(m.Text, "No status update") {
+				n++
+			}
+		}
+		return n
+	}
+	tick := func(d time.Duration) {
+		h.clock.Advance(d)
+		if _, err := h.app.cron.TickDue(ctx, h.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		h.settle()
+	}
+	tick(29 * time.Minute)
+	if got := reminders(); got != 0 {
+		t.Fatalf("reminders after 29m = %d, want 0", got)
+	}
+	tick(2 * time.Minute)
+	if got := reminders(); got != 1 {
+		t.Fatalf("reminders after 31m = %d, want 1 (sev1 updates every 30m)", got)
+	}
+	tick(5 * time.Minute)
+	if got := reminders(); got != 1 {
+		t.Fatalf("reminders after 36m = %d, want still 1", got)
+	}
+	// A status update resets the clock.
+	h.command("U0002", ch.ID, "status identified")
+	tick(29 * time.Minute)
+	if got := reminders(); got != 1 {
+		t.Fatalf("reminders 29m after a status update = %d, want 1", got)
+	}
+	tick(2 * time.Minute)
+	if got := reminders(); got != 2 {
+		t.Fatalf("reminders 31m after a status update = %d, want 2", got)
+	}
+}
