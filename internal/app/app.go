@@ -140,7 +140,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	a.runner.Handle(incidents.TaskSync, a.syncSlack)
 
 	a.applier, err = alertmanager.NewApplier(alertmanager.ApplierOptions{
-		Inbox: a.store, Service: a.service, Router: cfg.Router(), Now: o.Now,
+		Inbox: a.store, Service: a.service, Router: cfg.Router(), Now: o.Now, BatchSize: applyBatch,
 		Logger: a.log.WithField("component", "applier"), Lease: a.applierLease,
 	})
 	if err != nil {
@@ -281,6 +281,11 @@ func (a *App) closeStore() {
 		a.store.Close(ctx)
 	}
 }
+
+// applyBatch is how many webhook notifications are applied together. Large:
+// on the embedded store every inbox read and removal scans the inbox, so a
+// backlog drains in fewer, bigger steps; each incident is written once per batch.
+const applyBatch = 1000
 
 // applierLease lets one replica apply alerts at a time.
 func (a *App) applierLease(ctx context.Context) (bool, error) {

@@ -85,6 +85,12 @@ func run(posts, groups, conc int) error {
 	}, func(string) bool { return false })
 	log := logrus.New()
 	log.SetOutput(io.Discard)
+	if path := os.Getenv("LOADTEST_LOG"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			log.SetOutput(f)
+			log.SetLevel(logrus.WarnLevel)
+		}
+	}
 	ctx := context.Background()
 	cfg := config.Default()
 	a, err := app.New(ctx, app.Options{Env: env, Config: cfg, Logger: log})
