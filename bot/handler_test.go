@@ -60,6 +60,8 @@ func (f *fakeTasks) Schedule(_ context.Context, t incidents.Task) error {
 	return nil
 }
 
+func (f *fakeTasks) Wake() {}
+
 // fakeQueue is a durable job queue in memory: keys collapse like the real one.
 type fakeQueue struct {
 	mu    sync.Mutex

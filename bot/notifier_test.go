@@ -45,6 +45,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 type noTasks struct{}
 
 func (noTasks) Schedule(context.Context, incidents.Task) error { return nil }
+func (noTasks) Wake()                                          {}
 
 type env struct {
 	t     *testing.T

@@ -2,8 +2,7 @@ package incidents
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"hash/fnv"
 	"errors"
 	"fmt"
 	"strings"
@@ -287,6 +286,7 @@ func recent(times []time.Time, now time.Time, window time.Duration) []time.Time 
 
 // hashKey shortens a group key for use in IDs.
 func hashKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:8])
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return fmt.Sprintf("%016x", h.Sum64())
 }
