@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Severity is one configured severity level; the list is ordered most severe first.
@@ -182,6 +183,9 @@ func (s *Service) event(inc *Incident, typ EventType, actor, text string, fields
 	}
 }
 
+// maxTitle bounds an incident title, in characters.
+const maxTitle = 200
+
 // DeclareRequest is a manual declaration.
 type DeclareRequest struct {
 	Title       string
@@ -196,8 +200,8 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (*Incident, e
 	if title == "" {
 		return nil, fmt.Errorf("%w: an incident needs a title", ErrInvalid)
 	}
-	if len(title) > 200 {
-		return nil, fmt.Errorf("%w: the title is %d characters; keep it under 200", ErrInvalid, len(title))
+	if n := utf8.RuneCountInString(title); n > maxTitle {
+		return nil, fmt.Errorf("%w: the title is %d characters; keep it to %d", ErrInvalid, n, maxTitle)
 	}
 	sev := s.opts.Severities[len(s.opts.Severities)-1].Name
 	if req.Severity != "" {

@@ -418,3 +418,11 @@ func TestParseStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestDeclareCountsTitleCharactersNotBytes(t *testing.T) {
+	f := newFixture(t, Options{})
+	title := strings.Repeat("д", 150) // 300 bytes, 150 characters
+	if _, err := f.svc.Declare(context.Background(), DeclareRequest{Title: title}); err != nil {
+		t.Fatalf("a 150-character Cyrillic title was refused: %v", err)
+	}
+}
