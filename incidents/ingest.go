@@ -2,9 +2,9 @@ package incidents
 
 import (
 	"context"
-	"hash/fnv"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 )
