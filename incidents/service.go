@@ -201,7 +201,7 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (*Incident, e
 		return nil, fmt.Errorf("%w: an incident needs a title", ErrInvalid)
 	}
 	if n := utf8.RuneCountInString(title); n > maxTitle {
-		return nil, fmt.Errorf("%w: the title is %d characters; keep it to %d", ErrInvalid, n, maxTitle)
+		return nil, fmt.Errorf("%w: the title is %d characters; the limit is %d", ErrInvalid, n, maxTitle)
 	}
 	sev := s.opts.Severities[len(s.opts.Severities)-1].Name
 	if req.Severity != "" {
