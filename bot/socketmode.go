@@ -16,6 +16,14 @@ type acker interface {
 	Ack(req socketmode.Request, payload ...any) error
 }
 
+// ctxAcker is an acker whose acknowledgement gives up when ctx ends;
+// *socketmode.Client is one. Its Ack waits without a bound for a connection
+// to send on, which would keep RunSocketMode from returning when the
+// websocket is gone at shutdown.
+type ctxAcker interface {
+	AckCtx(ctx context.Context, envelopeID string, payload any) error
+}
+
 // RunSocketMode serves Slack over Socket Mode until ctx ends or the
 // connection fails for good: slash commands, interactions and Events API
 // envelopes go through the same handlers as over HTTP, and each envelope is
@@ -106,9 +114,12 @@ func (h *Handler) dispatchSocketEvent(ctx context.Context, ack acker, evt socket
 		return
 	}
 	var err error
-	if payload == nil {
+	switch a, ok := ack.(ctxAcker); {
+	case ok:
+		err = a.AckCtx(ctx, evt.Request.EnvelopeID, payload)
+	case payload == nil:
 		err = ack.Ack(*evt.Request)
-	} else {
+	default:
 		err = ack.Ack(*evt.Request, payload)
 	}
 	if err != nil {
