@@ -5,7 +5,8 @@
 //
 //	go run ./internal/loadtest [-posts 20000] [-groups 2000] [-concurrency 32]
 //
-// Everything listens on 127.0.0.1 and stops by itself.
+// Everything listens on 127.0.0.1 and stops by itself. -cpuprofile FILE
+// profiles the run; LOADTEST_LOG=FILE keeps the bot's warnings and errors.
 package main
 
 import (
