@@ -19,6 +19,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/internal/store/storetest"
 )
@@ -28,24 +29,6 @@ const (
 	testSecret = "test-signing-secret"
 	testAdmin  = "U0004" // dave
 )
-
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // fakeTasks accepts every task.
 type fakeTasks struct {
@@ -108,7 +91,7 @@ func (q *fakeQueue) drain() []map[string]string {
 type env struct {
 	t        testing.TB
 	ctx      context.Context
-	clock    *fakeClock
+	clock    *clocktest.Clock
 	sim      *slacksim.Server
 	simURL   string
 	apiCalls atomic.Int64
@@ -128,7 +111,7 @@ func discardLogger() *logrus.Entry {
 func newEnv(t testing.TB, tweak ...func(*HandlerOptions)) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), queue: &fakeQueue{},
-		clock: &fakeClock{now: time.Date(2026, 3, 2, 4, 0, 0, 0, time.UTC)}}
+		clock: clocktest.New(time.Date(2026, 3, 2, 4, 0, 0, 0, time.UTC))}
 	e.sim = slacksim.New(slacksim.Options{Token: testToken, SigningSecret: testSecret, Now: e.clock.Now})
 	simHandler := e.sim.Handler()
 	simSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

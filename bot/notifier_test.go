@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,29 +16,12 @@ import (
 
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/internal/store/storetest"
 )
 
 const testToken = "xoxb-test-token"
-
-// fakeClock is a settable clock shared by the service, the simulator and the notifier.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // noTasks accepts every scheduled task; the tests call Sync themselves.
 type noTasks struct{}
@@ -50,7 +32,7 @@ func (noTasks) Wake()                                          {}
 type env struct {
 	t     *testing.T
 	ctx   context.Context
-	clock *fakeClock
+	clock *clocktest.Clock
 	sim   *slacksim.Server
 	svc   *incidents.Service
 	api   *slack.Client
@@ -67,7 +49,7 @@ func discardLogger() *logrus.Entry {
 // HTTP to the simulator.
 func newEnv(t *testing.T, configure func(*bot.NotifierOptions)) *env {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	sim := slacksim.New(slacksim.Options{Token: testToken, Now: clock.Now, Seed: 1})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/clocktest"
 )
 
 // alertmanagerBinary finds the real Alertmanager: $ALERTMANAGER_BIN, PATH, or GOPATH/bin.
@@ -64,7 +65,7 @@ func TestRealAlertmanagerDelivers(t *testing.T) {
 		t.Skip("starts the real Alertmanager")
 	}
 	bin := alertmanagerBinary(t)
-	clock := &fakeClock{t: time.Now().UTC()}
+	clock := clocktest.New(time.Now().UTC())
 	h := newHarness(t, harnessOptions{manual: true, clock: clock})
 
 	dir := t.TempDir()

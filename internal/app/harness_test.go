@@ -8,13 +8,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/internal/store"
@@ -22,30 +22,12 @@ import (
 
 const testToken = "test-webhook-token"
 
-// fakeClock is the clock of a harness; every part of the app reads it.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // harness boots a whole app on loopback with the embedded store and the
 // Slack simulator, on a fake clock.
 type harness struct {
 	t     *testing.T
 	app   *App
-	clock *fakeClock
+	clock *clocktest.Clock
 	dir   string
 	sim   *slacksim.Server
 }
@@ -58,7 +40,7 @@ const (
 type harnessOptions struct {
 	dir    string       // data dir; default a new temp dir
 	store  *store.Store // share a store with another harness
-	clock  *fakeClock
+	clock  *clocktest.Clock
 	manual bool
 	config func(*config.Config)
 }
@@ -69,7 +51,7 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 		ho.dir = t.TempDir()
 	}
 	if ho.clock == nil {
-		ho.clock = &fakeClock{t: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)}
+		ho.clock = clocktest.New(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
 	}
 	sim := slacksim.New(slacksim.Options{Token: testBotToken, SigningSecret: testSigningSecret, Now: ho.clock.Now})
 	simSrv := httptest.NewServer(sim.Handler())

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 )
@@ -185,7 +186,7 @@ func TestTwoInstancesShareOneStore(t *testing.T) {
 
 func TestCrashLosesNothingAnsweredAndRunsPendingJobs(t *testing.T) {
 	dir := t.TempDir()
-	clock := &fakeClock{t: time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)}
+	clock := clocktest.New(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
 	h := newHarness(t, harnessOptions{dir: dir, clock: clock, config: noStorm}) // background applier running
 	ctx := context.Background()
 

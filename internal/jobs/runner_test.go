@@ -5,40 +5,23 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/internal/jobs/jobstest"
 )
 
 var t0 = time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
 
-// clock is a fake clock, safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the shared fake clock.
+type clock = clocktest.Clock
 
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+func newClock(t time.Time) *clock { return clocktest.New(t) }
 
 func TestMemStoreConformance(t *testing.T) {
 	jobstest.Conformance(t, func(*testing.T) jobs.Store { return jobstest.NewMemStore() })

@@ -17,6 +17,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 )
 
@@ -25,27 +26,10 @@ const (
 	testSecret = "test-signing-secret"
 )
 
-// clock is a fake clock tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the shared fake clock.
+type clock = clocktest.Clock
 
-func newClock() *clock {
-	return &clock{now: time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return clocktest.New(time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)) }
 
 // env is a simulator on a loopback test server, with a slack-go client and a clock.
 type env struct {
