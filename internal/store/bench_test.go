@@ -97,7 +97,8 @@ func BenchmarkNextNumber(b *testing.B) {
 	}
 }
 
-// BenchmarkAppendEvents appends one event, as the service does per fact.
+// BenchmarkAppendEvents appends one event, as the service does per fact,
+// spread over 100 incidents.
 func BenchmarkAppendEvents(b *testing.B) {
 	s := storetest.New(b)
 	ctx := testCtx(b)
@@ -105,9 +106,34 @@ func BenchmarkAppendEvents(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		n++
-		ev := incidents.Event{ID: fmt.Sprintf("e%d", n), Incident: 1, Type: incidents.EventNote, At: time.Now(), Text: "note"}
+		ev := incidents.Event{ID: fmt.Sprintf("e%d", n), Incident: int64(n%100 + 1), Type: incidents.EventNote, At: time.Now(), Text: "note"}
 		if err := s.AppendEvents(ctx, ev); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTimeline reads one incident's 100 events among 10,000 (100 incidents).
+func BenchmarkTimeline(b *testing.B) {
+	s := storetest.New(b)
+	ctx := testCtx(b)
+	now := time.Now().UTC()
+	for inc := int64(1); inc <= 100; inc++ {
+		evs := make([]incidents.Event, 100)
+		for i := range evs {
+			evs[i] = incidents.Event{ID: fmt.Sprintf("%d:e%d", inc, i), Incident: inc, Type: incidents.EventAlertFired,
+				At: now.Add(time.Duration(i) * time.Second), Text: "Alert firing: HighErrorRate — 5xx above 5%",
+				Fields: map[string]string{"fingerprint": "a1b2c3d4e5f60718", "labels": "alertname=HighErrorRate, instance=pay-1"}}
+		}
+		if err := s.AppendEvents(ctx, evs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		evs, err := s.Timeline(ctx, 50)
+		if err != nil || len(evs) != 100 {
+			b.Fatalf("Timeline = %d events, %v", len(evs), err)
 		}
 	}
 }

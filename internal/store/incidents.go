@@ -150,11 +150,15 @@ func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*
 	return out, nil
 }
 
-// AppendEvents implements incidents.Store with one unordered insertMany;
-// events whose ID is already stored are skipped (their duplicate-key errors ignored).
+// AppendEvents implements incidents.Store: on MongoDB with one unordered
+// insertMany, events whose ID is already stored skipped (their duplicate-key
+// errors ignored); on the embedded store in per-incident timeline documents.
 func (s *Store) AppendEvents(ctx context.Context, events ...incidents.Event) error {
 	if len(events) == 0 {
 		return nil
+	}
+	if s.emb != nil {
+		return s.appendTimelines(ctx, events)
 	}
 	docs := make([]any, len(events))
 	for i := range events {
@@ -169,6 +173,9 @@ func (s *Store) AppendEvents(ctx context.Context, events ...incidents.Event) err
 
 // Timeline implements incidents.Store: oldest first, ties broken by event ID.
 func (s *Store) Timeline(ctx context.Context, number int64) ([]incidents.Event, error) {
+	if s.emb != nil {
+		return s.embeddedTimeline(ctx, number)
+	}
 	cur, err := s.db.Collection(colEvents).Find(ctx,
 		bson.D{{Key: "incident", Value: number}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))

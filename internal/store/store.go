@@ -67,6 +67,8 @@ type Store struct {
 
 	// incidentMu serializes UpdateIncident on the embedded store.
 	incidentMu sync.Mutex
+	// timelineMu serializes timeline appends on the embedded store.
+	timelineMu sync.Mutex
 
 	closeOnce sync.Once
 	closeErr  error
