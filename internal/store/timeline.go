@@ -24,7 +24,19 @@ const colTimelines = "timelines"
 
 type timelineDoc struct {
 	ID     string            `bson:"_id"`
+	Chunks int               `bson:"chunks,omitempty"` // on the first chunk: how many there are
 	Events []incidents.Event `bson:"events"`
+}
+
+// timelineChunk bounds the events of one timeline document, so an alert storm's
+// timeline never nears the 16 MB document limit: later chunks are "<n>:2", "<n>:3", ….
+const timelineChunk = 2000
+
+func chunkID(number int64, i int) string {
+	if i == 1 {
+		return strconv.FormatInt(number, 10)
+	}
+	return fmt.Sprintf("%d:%d", number, i)
 }
 
 // appendTimelines adds events to their incidents' timeline documents,
@@ -41,51 +53,87 @@ func (s *Store) appendTimelines(ctx context.Context, events []incidents.Event) e
 		}
 		byIncident[ev.Incident] = append(byIncident[ev.Incident], ev)
 	}
-	coll := s.db.Collection(colTimelines)
 	for _, n := range order {
-		doc, err := s.timelineDoc(ctx, n)
-		if err != nil {
-			return err
-		}
-		seen := make(map[string]bool, len(doc.Events))
-		for _, ev := range doc.Events {
-			seen[ev.ID] = true
-		}
-		added := false
-		for _, ev := range byIncident[n] {
-			if !seen[ev.ID] {
-				seen[ev.ID] = true
-				doc.Events = append(doc.Events, ev)
-				added = true
-			}
-		}
-		if !added {
-			continue
-		}
-		_, err = coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}, doc, options.Replace().SetUpsert(true))
-		if err != nil {
+		if err := s.appendTimeline(ctx, n, byIncident[n]); err != nil {
 			return fmt.Errorf("append events to the timeline of incident #%d: %w", n, err)
 		}
 	}
 	return nil
 }
 
-func (s *Store) timelineDoc(ctx context.Context, number int64) (timelineDoc, error) {
-	doc := timelineDoc{ID: strconv.FormatInt(number, 10)}
-	err := s.db.Collection(colTimelines).FindOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}).Decode(&doc)
-	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
-		return doc, fmt.Errorf("read the timeline of incident #%d: %w", number, err)
+func (s *Store) appendTimeline(ctx context.Context, number int64, events []incidents.Event) error {
+	chunks, err := s.timelineChunks(ctx, number)
+	if err != nil {
+		return err
 	}
-	return doc, nil
+	seen := map[string]bool{}
+	for _, c := range chunks {
+		for _, ev := range c.Events {
+			seen[ev.ID] = true
+		}
+	}
+	last := len(chunks) - 1
+	dirty := map[int]bool{}
+	for _, ev := range events {
+		if seen[ev.ID] {
+			continue
+		}
+		seen[ev.ID] = true
+		if len(chunks[last].Events) >= timelineChunk {
+			chunks = append(chunks, timelineDoc{ID: chunkID(number, len(chunks)+1)})
+			last++
+			chunks[0].Chunks = len(chunks)
+			dirty[0] = true
+		}
+		chunks[last].Events = append(chunks[last].Events, ev)
+		dirty[last] = true
+	}
+	// Later chunks first: the first chunk's count is written last, so a crash
+	// in between leaves at worst an unlisted chunk, whose events a replay
+	// appends again.
+	coll := s.db.Collection(colTimelines)
+	for i := len(chunks) - 1; i >= 0; i-- {
+		if !dirty[i] {
+			continue
+		}
+		_, err := coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: chunks[i].ID}}, chunks[i], options.Replace().SetUpsert(true))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// embeddedTimeline returns an incident's events from its timeline document.
+// timelineChunks reads every chunk of a timeline; a timeline never written is one empty chunk.
+func (s *Store) timelineChunks(ctx context.Context, number int64) ([]timelineDoc, error) {
+	coll := s.db.Collection(colTimelines)
+	first := timelineDoc{ID: chunkID(number, 1)}
+	err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: first.ID}}).Decode(&first)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fmt.Errorf("read the timeline of incident #%d: %w", number, err)
+	}
+	chunks := []timelineDoc{first}
+	for i := 2; i <= first.Chunks; i++ {
+		c := timelineDoc{ID: chunkID(number, i)}
+		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: c.ID}}).Decode(&c)
+		if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, fmt.Errorf("read the timeline of incident #%d: %w", number, err)
+		}
+		chunks = append(chunks, c)
+	}
+	return chunks, nil
+}
+
+// embeddedTimeline returns an incident's events from its timeline documents.
 func (s *Store) embeddedTimeline(ctx context.Context, number int64) ([]incidents.Event, error) {
-	doc, err := s.timelineDoc(ctx, number)
+	chunks, err := s.timelineChunks(ctx, number)
 	if err != nil {
 		return nil, err
 	}
-	out := append([]incidents.Event{}, doc.Events...)
+	out := []incidents.Event{}
+	for _, c := range chunks {
+		out = append(out, c.Events...)
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].At.Equal(out[j].At) {
 			return out[i].At.Before(out[j].At)
