@@ -167,7 +167,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	}
 	web.New(web.Options{
 		Incidents: a.service, Ready: a.store.Ping, Gatherer: o.Registry, Location: cfg.Timezone,
-		Now: o.Now, Logger: a.log.WithField("component", "web"),
+		Logger: a.log.WithField("component", "web"),
 	}).Register(mux)
 	a.server = &http.Server{
 		Handler:           mux,

@@ -36,7 +36,6 @@ type Options struct {
 	Ready     func(ctx context.Context) error // nil = always ready
 	Gatherer  prometheus.Gatherer             // nil = the default gatherer
 	Location  *time.Location                  // zone times are shown in; nil = UTC
-	Now       func() time.Time
 	Logger    *logrus.Entry
 }
 
@@ -50,9 +49,6 @@ type Server struct {
 func New(opts Options) *Server {
 	if opts.Location == nil {
 		opts.Location = time.UTC
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = logrus.NewEntry(logrus.New())
