@@ -214,7 +214,7 @@ func (h *Handler) target(ctx context.Context, log *logrus.Entry, number int64, c
 		}
 		return inc, nil
 	}
-	inc, err := h.svc.ByChannel(ctx, channelID)
+	inc, err := h.incidentOfChannel(ctx, channelID)
 	if errors.Is(err, incidents.ErrNotFound) {
 		r := ephemeralf("This channel is not an incident channel, so say which incident you mean: put its number first, e.g. /incident #42 note …")
 		return nil, &r
@@ -260,8 +260,10 @@ func (h *Handler) listReply(ctx context.Context, log *logrus.Entry) reply {
 	for _, inc := range list {
 		fmt.Fprintf(&b, "\n• *#%d* [%s] %s — %s", inc.Number, EscapeMrkdwn(inc.Severity),
 			EscapeMrkdwn(Truncate(oneLine(inc.Title), 120)), inc.Status)
-		if inc.Slack.ChannelID != "" {
-			b.WriteString(" — " + ChannelMention(inc.Slack.ChannelID))
+		if ch, err := h.channelOf(ctx, inc.Number); err != nil {
+			return ephemeralf("%s", h.friendly(log, 0, err))
+		} else if ch != "" {
+			b.WriteString(" — " + ChannelMention(ch))
 		}
 		if inc.Commander != "" {
 			b.WriteString(" — commander " + UserMention(inc.Commander))

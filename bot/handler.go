@@ -18,6 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -36,7 +37,6 @@ type Service interface {
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
 	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
 	Timeline(ctx context.Context, number int64) ([]incidents.Event, error)
-	ByChannel(ctx context.Context, channelID string) (*incidents.Incident, error)
 	Record(ctx context.Context, number int64, ev incidents.Event) error
 	Severities() []incidents.Severity
 }
@@ -96,11 +96,12 @@ type HandlerOptions struct {
 // (Register) or Socket Mode (RunSocketMode). It answers every request within
 // the ack budget and keeps slow work in bounded background goroutines.
 type Handler struct {
-	api  *slack.Client
-	svc  Service
-	o    HandlerOptions
-	log  *logrus.Entry
-	http *http.Client
+	api   *slack.Client
+	svc   Service
+	state slackstate.Store
+	o     HandlerOptions
+	log   *logrus.Entry
+	http  *http.Client
 
 	sem chan struct{} // one slot per command or interaction being worked on
 	wg  sync.WaitGroup
@@ -109,8 +110,9 @@ type Handler struct {
 	botUID string
 }
 
-// NewHandler returns a Handler that calls Slack with api and applies commands to svc.
-func NewHandler(api *slack.Client, svc Service, o HandlerOptions) *Handler {
+// NewHandler returns a Handler that calls Slack with api, applies commands to
+// svc and finds incidents by channel in state.
+func NewHandler(api *slack.Client, svc Service, state slackstate.Store, o HandlerOptions) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -140,7 +142,7 @@ func NewHandler(api *slack.Client, svc Service, o HandlerOptions) *Handler {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
 	return &Handler{
-		api: api, svc: svc, o: o, log: log, http: hc,
+		api: api, svc: svc, state: state, o: o, log: log, http: hc,
 		sem:    make(chan struct{}, o.MaxInFlight),
 		botUID: o.BotUserID,
 	}
@@ -392,6 +394,25 @@ func refuseClose(inc *incidents.Incident, verb string) string {
 	}
 	return fmt.Sprintf("Only %s or an admin may %s incident #%d. Ask them, or take command first with /incident commander @you.",
 		who, verb, inc.Number)
+}
+
+// incidentOfChannel returns the incident whose channel is channelID;
+// incidents.ErrNotFound when it is not an incident channel.
+func (h *Handler) incidentOfChannel(ctx context.Context, channelID string) (*incidents.Incident, error) {
+	st, err := h.state.SlackStateByChannel(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	return h.svc.Get(ctx, st.Number)
+}
+
+// channelOf returns the Slack channel of incident number, "" while it has none.
+func (h *Handler) channelOf(ctx context.Context, number int64) (string, error) {
+	st, err := h.state.SlackState(ctx, number)
+	if err != nil {
+		return "", fmt.Errorf("read the Slack state of incident #%d: %w", number, err)
+	}
+	return st.ChannelID, nil
 }
 
 // severityNames returns the configured severity names, most severe first.

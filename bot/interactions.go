@@ -137,11 +137,14 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 
 // join invites user to the incident's channel.
 func (h *Handler) join(ctx context.Context, log *logrus.Entry, inc *incidents.Incident, user string) reply {
-	ch := inc.Slack.ChannelID
+	ch, err := h.channelOf(ctx, inc.Number)
+	if err != nil {
+		return ephemeralf("%s", h.friendly(log, inc.Number, err))
+	}
 	if ch == "" {
 		return ephemeralf("The channel of incident #%d is still being set up; try again in a moment.", inc.Number)
 	}
-	_, err := h.api.InviteUsersToConversationContext(ctx, ch, user)
+	_, err = h.api.InviteUsersToConversationContext(ctx, ch, user)
 	switch {
 	case err == nil:
 		return ephemeralf("Added you to %s.", ChannelMention(ch))

@@ -101,36 +101,6 @@ type Incident struct {
 	StatusAt time.Time `bson:"status_at,omitempty" json:"status_at,omitempty"`
 	// AlertsClearAt is when the last firing alert resolved; zero while any fires.
 	AlertsClearAt time.Time `bson:"alerts_clear_at,omitempty" json:"alerts_clear_at,omitempty"`
-
-	// Slack holds what the Slack side recorded (channel, summary message).
-	Slack SlackRefs `bson:"slack,omitempty" json:"slack,omitempty"`
-}
-
-// SlackRefs are the Slack objects that belong to an incident.
-type SlackRefs struct {
-	ChannelID   string `bson:"channel_id,omitempty" json:"channel_id,omitempty"`
-	ChannelName string `bson:"channel_name,omitempty" json:"channel_name,omitempty"`
-	SummaryTS   string `bson:"summary_ts,omitempty" json:"summary_ts,omitempty"`
-	// AnnouncedOpen and AnnouncedResolved are the ts of the announce-channel lines,
-	// so each is posted once.
-	AnnouncedOpen     string `bson:"announced_open,omitempty" json:"announced_open,omitempty"`
-	AnnouncedResolved string `bson:"announced_resolved,omitempty" json:"announced_resolved,omitempty"`
-	// AnnouncedResolvedAt is the resolution the last resolved line was for (a reopened
-	// and resolved-again incident is announced again).
-	AnnouncedResolvedAt time.Time `bson:"announced_resolved_at,omitempty" json:"announced_resolved_at,omitempty"`
-	// Topic and Purpose are what the bot last set on the channel, so they are set
-	// again only when they change.
-	Topic   string `bson:"topic,omitempty" json:"topic,omitempty"`
-	Purpose string `bson:"purpose,omitempty" json:"purpose,omitempty"`
-	// Invited lists (comma-separated, sorted) the users the bot has invited or found
-	// uninvitable, so someone who leaves the channel is not pulled back on every update.
-	// A string, not a slice, keeps SlackRefs comparable.
-	Invited string `bson:"invited,omitempty" json:"invited,omitempty"`
-	// SummaryPinned records that the summary message at SummaryTS is pinned.
-	SummaryPinned bool `bson:"summary_pinned,omitempty" json:"summary_pinned,omitempty"`
-	// NudgedAt is the due time of the last status-update reminder posted, so each
-	// interval is reminded once.
-	NudgedAt time.Time `bson:"nudged_at,omitempty" json:"nudged_at,omitempty"`
 }
 
 // Action is a follow-up item.

@@ -145,7 +145,7 @@ func (s *Service) mutate(ctx context.Context, number int64, change func(inc *Inc
 
 // persist stores events, schedules tasks (their handlers check state, so early
 // scheduling is harmless), then creates or updates the incident. A change with
-// events also schedules a Slack sync; one without (SetSlack) does not.
+// events also schedules a Slack sync.
 func (s *Service) persist(ctx context.Context, inc *Incident, events []Event, tasks []Task, create bool) error {
 	if len(events) > 0 {
 		if err := s.store.AppendEvents(ctx, events...); err != nil {
@@ -385,34 +385,6 @@ func (s *Service) Reopen(ctx context.Context, number int64, actor string) (*Inci
 		}
 		return []Event{s.event(inc, EventReopened, actor, "Reopened", nil)}, nil, nil
 	})
-}
-
-// ByChannel returns the incident whose Slack channel is channelID.
-func (s *Service) ByChannel(ctx context.Context, channelID string) (*Incident, error) {
-	return s.store.IncidentByChannel(ctx, channelID)
-}
-
-// SetSlack records what the Slack side created for an incident. update changes
-// inc.Slack only; it may run more than once. Nothing on the timeline changes,
-// so no new Slack sync is scheduled.
-func (s *Service) SetSlack(ctx context.Context, number int64, update func(refs *SlackRefs)) (*Incident, error) {
-	inc, err := s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
-		before := inc.Slack
-		update(&inc.Slack)
-		if inc.Slack == before {
-			return nil, nil, nil
-		}
-		return []Event{}, nil, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if inc.Slack.ChannelID != "" {
-		if err := s.store.PutChannel(ctx, inc.Slack.ChannelID, number); err != nil {
-			return nil, fmt.Errorf("index the channel of incident #%d: %w", number, err)
-		}
-	}
-	return inc, nil
 }
 
 // AutoResolve runs when an incident's alerts have all been resolved for
