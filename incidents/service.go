@@ -183,8 +183,22 @@ func (s *Service) event(inc *Incident, typ EventType, actor, text string, fields
 	}
 }
 
-// maxTitle bounds an incident title, in characters.
-const maxTitle = 200
+// MaxTitle bounds an incident title, in characters; every way of declaring
+// (command, form, alert) keeps within it.
+const MaxTitle = 200
+
+// CheckTitle trims a title and checks it against the rules every incident
+// title follows: not empty, at most MaxTitle characters.
+func CheckTitle(title string) (string, error) {
+	title = strings.TrimSpace(title)
+	if title == "" {
+		return "", fmt.Errorf("%w: an incident needs a title", ErrInvalid)
+	}
+	if n := utf8.RuneCountInString(title); n > MaxTitle {
+		return "", fmt.Errorf("%w: the title is %d characters; the limit is %d", ErrInvalid, n, MaxTitle)
+	}
+	return title, nil
+}
 
 // DeclareRequest is a manual declaration.
 type DeclareRequest struct {
@@ -196,16 +210,12 @@ type DeclareRequest struct {
 
 // Declare opens an incident by hand; the declaring user becomes commander.
 func (s *Service) Declare(ctx context.Context, req DeclareRequest) (*Incident, error) {
-	title := strings.TrimSpace(req.Title)
-	if title == "" {
-		return nil, fmt.Errorf("%w: an incident needs a title", ErrInvalid)
-	}
-	if n := utf8.RuneCountInString(title); n > maxTitle {
-		return nil, fmt.Errorf("%w: the title is %d characters; the limit is %d", ErrInvalid, n, maxTitle)
+	title, err := CheckTitle(req.Title)
+	if err != nil {
+		return nil, err
 	}
 	sev := s.opts.Severities[len(s.opts.Severities)-1].Name
 	if req.Severity != "" {
-		var err error
 		if sev, err = s.ParseSeverity(req.Severity); err != nil {
 			return nil, err
 		}
