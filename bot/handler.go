@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +33,7 @@ type Service interface {
 	Acknowledge(ctx context.Context, number int64, actor string) (*incidents.Incident, error)
 	Resolve(ctx context.Context, number int64, actor, summary string) (*incidents.Incident, error)
 	Reopen(ctx context.Context, number int64, actor string) (*incidents.Incident, error)
+	MayClose(inc *incidents.Incident, actor, verb string) error
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
 	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
 	Timeline(ctx context.Context, number int64) ([]incidents.Event, error)
@@ -63,8 +63,6 @@ const EventJobKind = "slack.event"
 type HandlerOptions struct {
 	// SigningSecret verifies every HTTP request from Slack.
 	SigningSecret string
-	// Admins are Slack user IDs that may resolve or reopen any incident.
-	Admins []string
 	// PublicURL is the bot's base URL, for links to the web view.
 	PublicURL string
 	// Location is the zone times are shown in; nil means UTC.
@@ -315,16 +313,15 @@ func writeJSON(w http.ResponseWriter, v any) {
 // friendly turns an error of the incident service into a sentence for the
 // user; unexpected errors are logged and reported without their details.
 func (h *Handler) friendly(log *logrus.Entry, number int64, err error) string {
+	if msg, ok := incidents.UserMessage(err); ok {
+		return sentence(msg)
+	}
 	switch {
 	case errors.Is(err, incidents.ErrNotFound):
 		if number > 0 {
 			return fmt.Sprintf("Incident #%d does not exist.", number)
 		}
 		return "That incident does not exist."
-	case errors.Is(err, incidents.ErrInvalid):
-		return domainMessage(err, incidents.ErrInvalid)
-	case errors.Is(err, incidents.ErrTransition):
-		return domainMessage(err, incidents.ErrTransition)
 	case errors.Is(err, incidents.ErrConflict):
 		return "Someone changed the incident at the same moment; please try again."
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
@@ -334,17 +331,13 @@ func (h *Handler) friendly(log *logrus.Entry, number int64, err error) string {
 	return "Something went wrong on my side; please try again. If it keeps failing, tell the admins."
 }
 
-// domainMessage extracts the human part of a service error ("not allowed:
-// incident #3 is resolved" → "Incident #3 is resolved.") and escapes it,
-// keeping the user mentions the service itself wrote.
-func domainMessage(err error, sentinel error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, sentinel.Error()+": "); i >= 0 {
-		msg = msg[i+len(sentinel.Error())+2:]
-	}
+// sentence turns a service's message into an escaped sentence ("incident
+// #3 is resolved" → "Incident #3 is resolved."), keeping the user mentions
+// the service itself wrote.
+func sentence(msg string) string {
 	msg = strings.TrimSpace(msg)
 	if msg == "" {
-		msg = sentinel.Error()
+		return "That is not possible."
 	}
 	r, size := utf8.DecodeRuneInString(msg)
 	msg = string(unicode.ToUpper(r)) + msg[size:]
@@ -377,23 +370,14 @@ func escapeKeepMentions(s string) string {
 	return b.String()
 }
 
-// mayClose reports whether user may resolve or reopen inc: whoever declared
-// it, its commander, or an admin.
-func (h *Handler) mayClose(inc *incidents.Incident, user string) bool {
-	if user == "" {
-		return false
+// refuseClose returns the answer to a user who may not resolve or reopen
+// inc (verb), or "" when they may.
+func (h *Handler) refuseClose(inc *incidents.Incident, user, verb string) string {
+	err := h.svc.MayClose(inc, user, verb)
+	if err == nil {
+		return ""
 	}
-	return user == inc.DeclaredBy || user == inc.Commander || slices.Contains(h.o.Admins, user)
-}
-
-// refuseClose is the answer to a user who may not resolve or reopen inc.
-func refuseClose(inc *incidents.Incident, verb string) string {
-	who := "whoever declared it"
-	if inc.Commander != "" {
-		who = "its commander " + UserMention(inc.Commander) + ", " + who
-	}
-	return fmt.Sprintf("Only %s or an admin may %s incident #%d. Ask them, or take command first with /incident commander @you.",
-		who, verb, inc.Number)
+	return h.friendly(h.log, inc.Number, err) + " Take command with /incident commander @you."
 }
 
 // incidentOfChannel returns the incident whose channel is channelID;

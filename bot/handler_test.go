@@ -128,7 +128,7 @@ func newEnv(t testing.TB, tweak ...func(*HandlerOptions)) *env {
 	e.api = slack.New(testToken, slack.OptionAPIURL(simSrv.URL+"/api/"))
 
 	st := storetest.New(t)
-	e.svc = incidents.NewService(st, &fakeTasks{}, incidents.Options{Now: e.clock.Now})
+	e.svc = incidents.NewService(st, &fakeTasks{}, incidents.Options{Now: e.clock.Now, Admins: []string{testAdmin}})
 	e.state = st
 	almaty, err := time.LoadLocation("Asia/Almaty")
 	if err != nil {
@@ -136,7 +136,6 @@ func newEnv(t testing.TB, tweak ...func(*HandlerOptions)) *env {
 	}
 	o := HandlerOptions{
 		SigningSecret: testSecret,
-		Admins:        []string{testAdmin},
 		Location:      almaty,
 		Now:           e.clock.Now,
 		Logger:        discardLogger(),

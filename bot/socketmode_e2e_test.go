@@ -245,7 +245,7 @@ func TestSocketModeEndToEnd(t *testing.T) {
 	// Wired as internal/app does it: one client for the Web API and Socket Mode.
 	client := slack.New(testToken, slack.OptionAPIURL(link.srv.URL+"/api/"), slack.OptionAppLevelToken(testAppToken))
 	h := NewHandler(client, e.svc, e.state, HandlerOptions{
-		Admins: []string{testAdmin}, Location: time.UTC, Now: e.clock.Now, Logger: discardLogger(), Enqueue: e.queue.Enqueue,
+		Location: time.UTC, Now: e.clock.Now, Logger: discardLogger(), Enqueue: e.queue.Enqueue,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)

@@ -130,7 +130,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	cfg := o.Config
 	a.service = incidents.NewService(a.store, taskQueue{a.runner}, incidents.Options{
 		Severities: cfg.Severities, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
-		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Now: o.Now,
+		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Admins: cfg.Admins, Now: o.Now,
 	})
 	a.runner.Handle(incidents.TaskAutoResolve, a.autoResolve)
 	a.runner.Handle(incidents.TaskSync, a.syncSlack)

@@ -46,7 +46,7 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 		PublicURL: env.PublicURL, Location: cfg.Timezone, Now: a.opts.Now, Logger: a.log.WithField("component", "notifier"),
 	})
 	a.handler = bot.NewHandler(a.slack, a.service, a.store, bot.HandlerOptions{
-		SigningSecret: env.SlackSigningSecret, Admins: cfg.Admins, PublicURL: env.PublicURL, Location: cfg.Timezone,
+		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone,
 		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), Enqueue: a.enqueue,
 	})
 	if !env.SocketMode() {
