@@ -152,6 +152,8 @@ const maxConflictRetries = 20
 
 // mutate applies change to the stored incident with optimistic concurrency:
 // change may be called several times and must derive everything from inc.
+// It returns the events and tasks of the change; neither (nil, nil) means
+// nothing changed and nothing is stored.
 // The events it returns are stored before the incident, so a crash between
 // the two loses nothing (events have deterministic or fresh IDs and the
 // change is recomputed on retry).
@@ -276,7 +278,7 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (*Incident, e
 // SetStatus changes the status by hand.
 func (s *Service) SetStatus(ctx context.Context, number int64, to Status, actor string) (*Incident, error) {
 	if to == StatusResolved {
-		return s.Resolve(ctx, number, actor, "")
+		return s.Resolve(ctx, number, "", actor)
 	}
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		from := inc.Status
@@ -423,7 +425,7 @@ func (s *Service) MayClose(inc *Incident, actor, verb string) error {
 }
 
 // Resolve resolves an incident with an optional summary; see MayClose for who may.
-func (s *Service) Resolve(ctx context.Context, number int64, actor, summary string) (*Incident, error) {
+func (s *Service) Resolve(ctx context.Context, number int64, summary, actor string) (*Incident, error) {
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		if err := s.MayClose(inc, actor, "resolve"); err != nil {
 			return nil, nil, err
