@@ -24,6 +24,8 @@ func TestNearestRank(t *testing.T) {
 		{"two", s(1, 2), 1, 2},
 		// n=3: median rank ⌈1.5⌉ = 2, p90 rank ⌈2.7⌉ = 3.
 		{"three", s(10, 20, 30), 20, 30},
+		// n=6: p90 rank ⌈5.4⌉ = 6, where rounding to nearest would give the 5th.
+		{"six", s(1, 2, 3, 4, 5, 6), 3, 6},
 		// n=10: median rank 5, p90 rank 9 (exactly, no rounding up).
 		{"ten", s(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 5, 9},
 		// n=11: median rank ⌈5.5⌉ = 6, p90 rank ⌈9.9⌉ = 10.
