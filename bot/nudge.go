@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -38,11 +39,15 @@ func (n *Notifier) DueNudges(ctx context.Context, now time.Time) ([]Nudge, error
 	every := n.intervals()
 	var out []Nudge
 	for _, inc := range open {
-		if !inc.Open() || inc.Slack.ChannelID == "" {
+		due, ok := latestDue(inc, every[inc.Severity], now)
+		if !ok || !inc.Open() {
 			continue
 		}
-		due, ok := latestDue(inc, every[inc.Severity], now)
-		if ok && inc.Slack.NudgedAt.Before(due) {
+		st, err := n.state.SlackState(ctx, inc.Number)
+		if err != nil {
+			return nil, fmt.Errorf("read Slack state for nudges: %w", err)
+		}
+		if st.ChannelID != "" && st.NudgedAt.Before(due) {
 			out = append(out, Nudge{Incident: inc.Number, Due: due})
 		}
 	}
@@ -89,16 +94,20 @@ func (n *Notifier) Nudge(ctx context.Context, number int64, due time.Time) error
 	if err != nil {
 		return fmt.Errorf("nudge incident #%d: %w", number, err)
 	}
-	log := n.log.WithFields(logrus.Fields{"incident": number, "channel": inc.Slack.ChannelID})
+	st, err := n.state.SlackState(ctx, number)
+	if err != nil {
+		return fmt.Errorf("nudge incident #%d: read Slack state: %w", number, err)
+	}
+	log := n.log.WithFields(logrus.Fields{"incident": number, "channel": st.ChannelID})
 	every := n.intervals()[inc.Severity]
 	switch {
-	case !inc.Open(), inc.Slack.ChannelID == "", every <= 0, !inc.Slack.NudgedAt.Before(due):
+	case !inc.Open(), st.ChannelID == "", every <= 0, !st.NudgedAt.Before(due):
 		return nil
 	case due.Before(statusBase(inc).Add(every).Truncate(time.Second)):
 		return nil // a status update came after this reminder was planned
 	}
 	blockID := fmt.Sprintf(nudgeBlockID, number, due.UnixMilli())
-	ts, err := n.findOwnMessage(ctx, inc.Slack.ChannelID, blockID)
+	ts, err := n.findOwnMessage(ctx, st.ChannelID, blockID)
 	if err != nil {
 		return fmt.Errorf("nudge incident #%d: %w", number, err)
 	}
@@ -106,13 +115,13 @@ func (n *Notifier) Nudge(ctx context.Context, number int64, due time.Time) error
 		text := fmt.Sprintf("⏰ No status update for %s — post one with `/incident status …`",
 			formatDuration(due.Sub(statusBase(inc))))
 		block := slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID(blockID))
-		if _, ts, err = n.api.PostMessageContext(ctx, inc.Slack.ChannelID,
+		if _, ts, err = n.api.PostMessageContext(ctx, st.ChannelID,
 			slack.MsgOptionText(text, false), slack.MsgOptionBlocks(block)); err != nil {
 			return fmt.Errorf("nudge incident #%d: post reminder: %w", number, err)
 		}
 		log.WithField("ts", ts).Info("posted status-update reminder")
 	}
-	if _, err := n.setSlack(ctx, number, func(r *incidents.SlackRefs) {
+	if err := n.record(ctx, &st, func(r *slackstate.Incident) {
 		if r.NudgedAt.Before(due) {
 			r.NudgedAt = due
 		}

@@ -197,7 +197,7 @@ func TestAutoResolveDisabled(t *testing.T) {
 }
 
 func TestGroupFiringAgainAfterResolveOpensLinkedIncident(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{Admins: []string{"U1"}})
 	ctx := context.Background()
 	t0 := f.clock.Now()
 	first := f.ingest(t, notification("g", alert("a", AlertFiring, t0)))
@@ -334,7 +334,8 @@ func TestLifecycle(t *testing.T) {
 		{"resolve", func() (*Incident, error) { return f.svc.Resolve(ctx, 1, "U1", "rolled back") }, nil, StatusResolved},
 		{"resolve twice", func() (*Incident, error) { return f.svc.Resolve(ctx, 1, "U1", "") }, ErrTransition, StatusResolved},
 		{"status while resolved", func() (*Incident, error) { return f.svc.SetStatus(ctx, 1, StatusIdentified, "U1") }, ErrTransition, StatusResolved},
-		{"reopen", func() (*Incident, error) { return f.svc.Reopen(ctx, 1, "U2") }, nil, StatusReopened},
+		{"reopen by a bystander", func() (*Incident, error) { return f.svc.Reopen(ctx, 1, "U2") }, ErrForbidden, StatusResolved},
+		{"reopen", func() (*Incident, error) { return f.svc.Reopen(ctx, 1, "U1") }, nil, StatusReopened},
 		{"investigating", func() (*Incident, error) { return f.svc.SetStatus(ctx, 1, StatusInvestigating, "U2") }, nil, StatusInvestigating},
 	}
 	for _, st := range steps {
@@ -424,5 +425,29 @@ func TestDeclareCountsTitleCharactersNotBytes(t *testing.T) {
 	title := strings.Repeat("д", 150) // 300 bytes, 150 characters
 	if _, err := f.svc.Declare(context.Background(), DeclareRequest{Title: title}); err != nil {
 		t.Fatalf("a 150-character Cyrillic title was refused: %v", err)
+	}
+}
+
+func TestMayClose(t *testing.T) {
+	f := newFixture(t, Options{Admins: []string{"UADMIN"}})
+	inc := &Incident{Number: 7, DeclaredBy: "UDECL", Commander: "UCMD"}
+	for _, tt := range []struct {
+		actor string
+		ok    bool
+	}{
+		{"UDECL", true}, {"UCMD", true}, {"UADMIN", true}, {ActorBot, true}, {ActorAlertmanager, true},
+		{"UOTHER", false}, {"", false},
+	} {
+		err := f.svc.MayClose(inc, tt.actor, "resolve")
+		if (err == nil) != tt.ok {
+			t.Errorf("MayClose(%q) = %v, want allowed %v", tt.actor, err, tt.ok)
+		}
+		if err == nil {
+			continue
+		}
+		msg, ok := UserMessage(err)
+		if !errors.Is(err, ErrForbidden) || !ok || !strings.Contains(msg, "<@UCMD>") || !strings.Contains(msg, "resolve incident #7") {
+			t.Errorf("MayClose(%q) refusal = %v (message %q), want ErrForbidden naming the commander", tt.actor, err, msg)
+		}
 	}
 }
