@@ -1,6 +1,8 @@
 package stats
 
 import (
+	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -21,13 +23,20 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	return strconv.AppendFloat(nil, time.Duration(d).Seconds(), 'f', -1, 64), nil
 }
 
+// errSeconds is returned for a duration that is not a number of seconds a
+// time.Duration can hold.
+var errSeconds = errors.New("stats: duration must be a finite number of seconds within ±292 years")
+
 // UnmarshalJSON reads seconds, so API clients can round-trip a Report.
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil {
-		return err
+	ns := f * float64(time.Second)
+	// Converting a float outside int64's range to an integer gives an
+	// arbitrary value, so bound it first.
+	if err != nil || math.IsNaN(ns) || math.Abs(ns) >= math.MaxInt64 {
+		return errSeconds
 	}
-	*d = Duration(f * float64(time.Second))
+	*d = Duration(math.Round(ns))
 	return nil
 }
 

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 	"time"
 )
@@ -79,5 +80,40 @@ func TestDurationJSON(t *testing.T) {
 	}
 	if got := Duration(90*time.Minute + 400*time.Millisecond).String(); got != "1h30m0s" {
 		t.Errorf("String got %q, want 1h30m0s", got)
+	}
+}
+
+// FuzzDurationJSON checks that reading seconds never panics, rejects what a
+// Duration cannot hold, and that what it accepts writes back to the same value.
+// Seeds live in testdata/fuzz/FuzzDurationJSON.
+func FuzzDurationJSON(f *testing.F) {
+	f.Add([]byte("90"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var d Duration
+		if err := d.UnmarshalJSON(b); err != nil {
+			return
+		}
+		out, err := d.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var again Duration
+		if err := again.UnmarshalJSON(out); err != nil {
+			t.Fatalf("re-reading %s (from %q): %v", out, b, err)
+		}
+		// Seconds as a float64 keep about 15 digits; beyond that a nanosecond or
+		// two may move, never more than a part in 10^14.
+		if diff := math.Abs(float64(again - d)); diff > 1 && diff > math.Abs(float64(d))*1e-14 {
+			t.Fatalf("round trip of %q got %d, want %d", b, again, d)
+		}
+	})
+}
+
+func TestDurationJSONRejects(t *testing.T) {
+	for _, in := range []string{`"90"`, `NaN`, `Inf`, `1e300`, `-9.3e9`, `null`} {
+		var d Duration
+		if err := d.UnmarshalJSON([]byte(in)); err == nil {
+			t.Errorf("UnmarshalJSON(%s) got %v, want an error", in, time.Duration(d))
+		}
 	}
 }
