@@ -11,10 +11,12 @@ const DefaultCauseWindow = 2 * time.Hour
 
 // LikelyCauses returns the deployments of service that landed within window
 // before detected (detected−window ≤ At ≤ detected), newest first: the ones to
-// offer as the incident's cause. Failed deployments are offered too, since a
-// failed rollout can leave part of the new version running; a person confirms
-// the link. A window ≤ 0 means DefaultCauseWindow. ds is not modified.
-func LikelyCauses(ds []Deployment, service string, detected time.Time, window time.Duration) []Deployment {
+// offer as the incident's cause. A non-empty environment keeps only that
+// environment's deployments (a staging deploy rarely breaks production); empty
+// means any. Failed deployments are offered too, since a failed rollout can
+// leave part of the new version running; a person confirms the link. A window
+// ≤ 0 means DefaultCauseWindow. ds is not modified.
+func LikelyCauses(ds []Deployment, service, environment string, detected time.Time, window time.Duration) []Deployment {
 	if window <= 0 {
 		window = DefaultCauseWindow
 	}
@@ -24,7 +26,8 @@ func LikelyCauses(ds []Deployment, service string, detected time.Time, window ti
 	from := detected.Add(-window)
 	var out []Deployment
 	for _, d := range ds {
-		if d.Service == service && !d.At.Before(from) && !d.At.After(detected) {
+		if d.Service == service && (environment == "" || d.Environment == environment) &&
+			!d.At.Before(from) && !d.At.After(detected) {
 			out = append(out, d)
 		}
 	}

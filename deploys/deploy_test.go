@@ -87,10 +87,21 @@ func TestDecode(t *testing.T) {
 				At: t0.Add(5 * time.Minute), CommitAt: t0.Add(-time.Hour)},
 		},
 		{
+			name: "null is absent",
+			body: `{"id":null,"service":"a","version":"1","environment":null,"status":"success","at":"2026-12-01T10:00:00Z","commit":null}`,
+			want: Deployment{Service: "a", Version: "1", Environment: "production", Status: StatusSuccess, At: t0},
+		},
+		{
 			name: "fractional seconds",
 			body: `{"service":"a","version":"1","environment":"staging","status":"success","at":"2026-12-01T10:00:00.5Z"}`,
 			want: Deployment{Service: "a", Version: "1", Environment: "staging", Status: StatusSuccess, At: t0.Add(500 * time.Millisecond)},
 		},
+		{name: "miscased field", body: `{"Service":"a","version":"1","status":"success"}`,
+			wantErr: `unknown field "Service" (known fields: id, service, version, environment, status, at, commit, commit_at; names are lowercase)`},
+		{name: "repeated field", body: `{"service":"a","version":"1","status":"failure","status":"success"}`,
+			wantErr: `field "status" appears twice`},
+		{name: "nested value", body: `{"service":{"name":"a"},"version":"1","status":"success"}`, wantErr: `field "service" must be a string`},
+		{name: "truncated after a key", body: `{"service":`, wantErr: "ends too early"},
 		{name: "unknown field", body: `{"service":"a","version":"1","status":"success","sha":"x"}`,
 			wantErr: `unknown field "sha" (known fields: id, service`},
 		{name: "not RFC 3339", body: `{"service":"a","version":"1","status":"success","at":"2026-12-01 10:00"}`,
@@ -170,7 +181,8 @@ func TestLikelyCauses(t *testing.T) {
 	ds := []Deployment{
 		{ID: "old", Service: "checkout", At: detected.Add(-2*time.Hour - time.Second)},
 		{ID: "edge", Service: "checkout", At: detected.Add(-2 * time.Hour)},
-		{ID: "mid", Service: "checkout", At: detected.Add(-30 * time.Minute), Status: StatusFailure},
+		{ID: "mid", Service: "checkout", At: detected.Add(-30 * time.Minute), Status: StatusFailure, Environment: "production"},
+		{ID: "stg", Service: "checkout", At: detected.Add(-20 * time.Minute), Environment: "staging"},
 		{ID: "other", Service: "search", At: detected.Add(-10 * time.Minute)},
 		{ID: "new", Service: "checkout", At: detected},
 		{ID: "after", Service: "checkout", At: detected.Add(time.Second)},
@@ -178,21 +190,22 @@ func TestLikelyCauses(t *testing.T) {
 		{ID: "a-same", Service: "checkout", At: detected.Add(-time.Hour)},
 	}
 	tests := []struct {
-		name    string
-		service string
-		window  time.Duration
-		want    string
+		name         string
+		service, env string
+		window       time.Duration
+		want         string
 	}{
-		{"default window is 2h, inclusive at both ends, newest first", "checkout", 0, "new,mid,a-same,b-same,edge"},
-		{"narrow window", "checkout", 45 * time.Minute, "new,mid"},
-		{"other service", "search", time.Hour, "other"},
-		{"unknown service", "payments", time.Hour, ""},
-		{"no service", "", time.Hour, ""},
+		{"default window is 2h, inclusive at both ends, newest first", "checkout", "", 0, "new,stg,mid,a-same,b-same,edge"},
+		{"narrow window", "checkout", "", 45 * time.Minute, "new,stg,mid"},
+		{"one environment", "checkout", "production", 45 * time.Minute, "mid"},
+		{"other service", "search", "", time.Hour, "other"},
+		{"unknown service", "payments", "", time.Hour, ""},
+		{"no service", "", "", time.Hour, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var ids []string
-			for _, d := range LikelyCauses(ds, tt.service, detected, tt.window) {
+			for _, d := range LikelyCauses(ds, tt.service, tt.env, detected, tt.window) {
 				ids = append(ids, d.ID)
 			}
 			if got := strings.Join(ids, ","); got != tt.want {
@@ -200,7 +213,7 @@ func TestLikelyCauses(t *testing.T) {
 			}
 		})
 	}
-	if ds[0].ID != "old" || ds[7].ID != "a-same" {
+	if ds[0].ID != "old" || ds[8].ID != "a-same" {
 		t.Errorf("LikelyCauses reordered its input")
 	}
 }
