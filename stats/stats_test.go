@@ -398,3 +398,21 @@ func TestReportJSON(t *testing.T) {
 		t.Errorf("JSON round trip changed the figures:\n got %+v\nwant %+v", back.TimeToRestore, r.TimeToRestore)
 	}
 }
+
+func TestReopenedIncident(t *testing.T) {
+	// Mitigated at +10m, resolved, then reopened: ResolvedAt is cleared but the
+	// restore stands; it is open, not yet resolved, and the longest runs to now.
+	inc := &incidents.Incident{Number: 1, Severity: "sev2", Status: incidents.StatusReopened,
+		DetectedAt: T, AcknowledgedAt: ptr(time.Minute), MitigatedAt: ptr(10 * time.Minute)}
+	r, err := Compute(Input{From: T, To: T.Add(day), Incidents: []*incidents.Incident{inc}}, T.Add(3*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Open != 1 || r.TimeToRestore.Count != 1 || r.TimeToRestore.Median != m(10) ||
+		r.TimeToResolve.Count != 0 || r.TimeToResolve.Missing != 1 {
+		t.Errorf("got open %d, restore %+v, resolve %+v; want open 1, restore 10m, resolve missing 1", r.Open, r.TimeToRestore, r.TimeToResolve)
+	}
+	if len(r.Longest) != 1 || r.Longest[0].Duration != Duration(3*time.Hour) || !r.Longest[0].Open {
+		t.Errorf("longest got %+v, want #1 open for 3h", r.Longest)
+	}
+}

@@ -72,7 +72,7 @@ func IncidentsPerWeekSVG(weeks []Week) string {
 	}
 	legend := make([]legendItem, len(names))
 	for j, n := range names {
-		legend[j] = legendItem{n, palette[j%len(palette)], false}
+		legend[j] = legendItem{shorten(n), palette[j%len(palette)], false}
 	}
 	c.legend(legend)
 	return c.close()
@@ -234,6 +234,18 @@ func unitName(u time.Duration) string {
 }
 
 func weekLabel(t time.Time) string { return t.Format("Jan 2") }
+
+// maxLegend bounds a legend entry so a long severity name cannot push the
+// others off the chart; the full name stays in the bars' titles and attributes.
+const maxLegend = 16
+
+func shorten(s string) string {
+	r := []rune(s)
+	if len(r) <= maxLegend {
+		return s
+	}
+	return string(r[:maxLegend-1]) + "…"
+}
 
 func listSuffix(parts []string) string {
 	if len(parts) == 0 {

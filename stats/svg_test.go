@@ -217,6 +217,22 @@ func TestSVGEscapesLabels(t *testing.T) {
 	}
 }
 
+func TestLegendShortensLongNames(t *testing.T) {
+	long := strings.Repeat("ü", 40)
+	weeks := []Week{{Start: T, Incidents: 1, BySeverity: []Count{{Name: long, Count: 1}}}}
+	root := parseSVG(t, IncidentsPerWeekSVG(weeks))
+	for _, g := range root.all("g") {
+		if g.attr("class") == "legend" {
+			if got, want := g.all("text")[0].Text, strings.Repeat("ü", 15)+"…"; got != want {
+				t.Errorf("legend got %q, want %q", got, want)
+			}
+		}
+	}
+	if got := root.all("rect"); got[len(got)-2].attr("data-severity") != long {
+		t.Errorf("the bar lost the full name: %v", got[len(got)-2].Attrs)
+	}
+}
+
 func TestSVGEmpty(t *testing.T) {
 	for name, s := range map[string]string{"bars": IncidentsPerWeekSVG(nil), "trend": ResponseTrendSVG(nil)} {
 		t.Run(name, func(t *testing.T) {
