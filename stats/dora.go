@@ -90,7 +90,7 @@ func dora(in Input, service string, now time.Time) []DORA {
 	}
 	days := end.Sub(in.From).Hours() / 24
 
-	var out []DORA
+	out := []DORA{} // [] rather than null in JSON
 	for k, ds := range byKey {
 		slices.SortStableFunc(ds, func(a, b *deploys.Deployment) int { return a.At.Compare(b.At) })
 		m := DORA{Service: k.service, Environment: k.env}

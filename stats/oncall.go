@@ -21,7 +21,7 @@ type PersonLoad struct {
 }
 
 func onCallLoad(pages []PageRecord, from, to time.Time, o Options) OnCallLoad {
-	var out OnCallLoad
+	out := OnCallLoad{People: []PersonLoad{}} // [] rather than null in JSON
 	idx := map[string]int{}
 	for _, p := range pages {
 		if !inWindow(p.At, from, to) {

@@ -123,9 +123,11 @@ type FollowUps struct {
 
 // Report holds every figure for one window.
 type Report struct {
-	From    time.Time `json:"from"`
-	To      time.Time `json:"to"`
-	Service string    `json:"service,omitempty"`
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	// Zone is the IANA name of the zone weeks and working hours were taken in.
+	Zone    string `json:"zone"`
+	Service string `json:"service,omitempty"`
 	// Incidents is how many incidents were detected in the window; Open how many
 	// of them are not resolved.
 	Incidents  int     `json:"incidents"`
@@ -155,7 +157,7 @@ func Compute(in Input, now time.Time) (Report, error) {
 		return Report{}, fmt.Errorf("%w: from %s to %s", ErrWindow, in.From.Format(time.RFC3339), in.To.Format(time.RFC3339))
 	}
 	o := in.Options.withDefaults()
-	r := Report{From: in.From, To: in.To, Service: o.Service, Definitions: definitions()}
+	r := Report{From: in.From, To: in.To, Zone: o.Zone.String(), Service: o.Service, Definitions: definitions()}
 
 	var window []*incidents.Incident
 	for _, inc := range in.Incidents {
@@ -323,8 +325,8 @@ func longest(window []*incidents.Incident, now time.Time, top int) []Longest {
 
 func noisiest(window []*incidents.Incident, top int) []AlertCount {
 	idx := map[string]int{}
-	var all []AlertCount
-	var last []int // per name, the last incident (index in window) it was counted for
+	all := []AlertCount{} // [] rather than null in JSON
+	var last []int        // per name, the last incident (index in window) it was counted for
 	for n, inc := range window {
 		for _, a := range inc.Alerts {
 			name := a.Labels["alertname"]

@@ -372,6 +372,15 @@ func TestEmptyInput(t *testing.T) {
 	if len(r.Weeks) != 1 {
 		t.Errorf("weeks got %d, want 1 (T is a Monday)", len(r.Weeks))
 	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"zone":"UTC"`, `"longest":[]`, `"noisiest_alerts":[]`, `"people":[]`, `"dora":[]`, `"by_service":[]`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s: lists are [] for scripts, never null", want)
+		}
+	}
 }
 
 func TestReportJSON(t *testing.T) {
