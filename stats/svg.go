@@ -50,7 +50,9 @@ func IncidentsPerWeekSVG(weeks []Week) string {
 	slot := plotWidth() / float64(max(len(weeks), 1))
 	for i, w := range weeks {
 		x := plotLeft + float64(i)*slot
-		c.xLabel(x+slot/2, weekLabel(w.Start))
+		if i%labelEvery(slot) == 0 {
+			c.xLabel(x+slot/2, weekLabel(w.Start))
+		}
 		var parts []string
 		for _, s := range w.BySeverity {
 			if s.Count > 0 {
@@ -107,7 +109,9 @@ func ResponseTrendSVG(weeks []Week) string {
 	c.yAxis(top, step, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) + unitName(unit) })
 	slot := plotWidth() / float64(max(len(weeks), 1))
 	for i, w := range weeks {
-		c.xLabel(plotLeft+float64(i)*slot+slot/2, weekLabel(w.Start))
+		if i%labelEvery(slot) == 0 {
+			c.xLabel(plotLeft+float64(i)*slot+slot/2, weekLabel(w.Start))
+		}
 	}
 	legend := make([]legendItem, len(series))
 	for k, s := range series {
@@ -170,6 +174,10 @@ func (c *chart) yAxis(top, step float64, format func(float64) string) {
 	}
 	c.printf(`</g>`)
 }
+
+// labelEvery is how many weeks apart the x labels go so that they do not
+// overlap ("Nov 30" needs about 40 units); every bar keeps its own <title>.
+func labelEvery(slot float64) int { return max(1, int(math.Ceil(40/slot))) }
 
 func (c *chart) xLabel(x float64, s string) {
 	c.printf(`<text class="x-label" x="%s" y="%d" text-anchor="middle" fill="#374151">%s</text>`,

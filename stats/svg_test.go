@@ -233,6 +233,26 @@ func TestLegendShortensLongNames(t *testing.T) {
 	}
 }
 
+func TestXLabelsThinOut(t *testing.T) {
+	var weeks []Week
+	for i := range 26 { // half a year: 22 units a week, so every other week is labelled
+		weeks = append(weeks, Week{Start: T.AddDate(0, 0, 7*i), Incidents: 1, BySeverity: []Count{{Name: "sev1", Count: 1}},
+			TimeToAcknowledge: Durations{Count: 1, Median: m(1)}})
+	}
+	for name, s := range map[string]string{"bars": IncidentsPerWeekSVG(weeks), "trend": ResponseTrendSVG(weeks)} {
+		root := parseSVG(t, s)
+		var labels []string
+		for _, txt := range root.all("text") {
+			if txt.attr("class") == "x-label" {
+				labels = append(labels, txt.Text)
+			}
+		}
+		if len(labels) != 13 || labels[0] != "Nov 2" || labels[1] != "Nov 16" {
+			t.Errorf("%s: x labels got %d %v, want 13 from Nov 2, Nov 16, …", name, len(labels), labels)
+		}
+	}
+}
+
 func TestSVGEmpty(t *testing.T) {
 	for name, s := range map[string]string{"bars": IncidentsPerWeekSVG(nil), "trend": ResponseTrendSVG(nil)} {
 		t.Run(name, func(t *testing.T) {
