@@ -90,3 +90,64 @@ func BenchmarkComputeAndCharts(b *testing.B) {
 		_ = ResponseTrendSVG(r.Weeks)
 	}
 }
+
+// TestInvariants checks, over the benchmark's 10,000 incidents, that nothing
+// is dropped: every incident is either measured or counted apart, and the
+// partial counts add up to the totals.
+func TestInvariants(t *testing.T) {
+	in := benchInput()
+	r, err := Compute(in, in.To)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Incidents != 10000 {
+		t.Fatalf("incidents got %d, want all 10000 (all detected in the window)", r.Incidents)
+	}
+	for name, d := range map[string]Durations{"ack": r.TimeToAcknowledge, "restore": r.TimeToRestore, "resolve": r.TimeToResolve} {
+		if d.Count+d.Missing != r.Incidents {
+			t.Errorf("%s: measured %d + apart %d, want %d", name, d.Count, d.Missing, r.Incidents)
+		}
+		if !(d.Median <= d.P90 && d.P90 <= d.Max) {
+			t.Errorf("%s: median %s, p90 %s, max %s out of order", name, d.Median, d.P90, d.Max)
+		}
+	}
+	// 1 in 10 never acknowledged, 1 in 50 open.
+	if r.TimeToAcknowledge.Missing != 1000 || r.TimeToRestore.Missing != 200 || r.Open != 200 {
+		t.Errorf("apart got ack %d, restore %d, open %d; want 1000, 200, 200", r.TimeToAcknowledge.Missing, r.TimeToRestore.Missing, r.Open)
+	}
+	sum := func(cs []Count) (n int) {
+		for _, c := range cs {
+			n += c.Count
+		}
+		return n
+	}
+	weekly := 0
+	for _, w := range r.Weeks {
+		weekly += w.Incidents
+		if sum(w.BySeverity) != w.Incidents {
+			t.Errorf("week %s: severities add to %d, want %d", w.Start, sum(w.BySeverity), w.Incidents)
+		}
+	}
+	if sum(r.BySeverity) != r.Incidents || sum(r.ByService) != r.Incidents || weekly != r.Incidents {
+		t.Errorf("by severity %d, by service %d, weekly %d; want %d each", sum(r.BySeverity), sum(r.ByService), weekly, r.Incidents)
+	}
+	if r.FollowUps != (FollowUps{Open: 10000, Done: 10000}) {
+		t.Errorf("follow-ups got %+v, want 10000 open and done", r.FollowUps)
+	}
+	deploysN := 0
+	for _, d := range r.DORA {
+		deploysN += d.Deployments
+		if d.LeadTime.Count+d.LeadTime.Missing != d.Deployments-d.Failed {
+			t.Errorf("%s/%s: lead time %d + %d, want %d successful", d.Service, d.Environment, d.LeadTime.Count, d.LeadTime.Missing, d.Deployments-d.Failed)
+		}
+		if d.Recovery.Count+d.Recovery.Missing != d.ChangeFailures || d.ChangeFailures < d.Failed || d.Rework > d.Deployments {
+			t.Errorf("%s/%s: inconsistent %+v", d.Service, d.Environment, d)
+		}
+	}
+	if deploysN != 5000 {
+		t.Errorf("deployments got %d, want 5000", deploysN)
+	}
+	if r.OnCall.Pages != 20000 || len(r.OnCall.People) != 30 {
+		t.Errorf("pages got %d over %d people, want 20000 over 30", r.OnCall.Pages, len(r.OnCall.People))
+	}
+}
