@@ -49,7 +49,8 @@ type NotifierService interface {
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
 	Record(ctx context.Context, number int64, ev incidents.Event) error
 	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
-	Severities() []incidents.Severity
+	UpdateDue(inc *incidents.Incident, now time.Time) (time.Time, bool)
+	UpdateStillDue(inc *incidents.Incident, due time.Time) bool
 }
 
 var _ NotifierService = (*incidents.Service)(nil)

@@ -183,6 +183,15 @@ func (i *Incident) Acknowledge(now time.Time) error {
 	return nil
 }
 
+// LastStatusUpdate is when the status was last updated: StatusAt, or the
+// declaration for incidents stored before StatusAt existed.
+func (i *Incident) LastStatusUpdate() time.Time {
+	if !i.StatusAt.IsZero() {
+		return i.StatusAt
+	}
+	return i.DeclaredAt
+}
+
 // Reopen moves a resolved incident to reopened.
 func (i *Incident) Reopen(now time.Time) error {
 	if i.Open() {

@@ -84,6 +84,39 @@ func (s *Service) ParseSeverity(name string) (string, error) {
 	return "", userErrorf(ErrInvalid, "unknown severity %q (use %s)", name, strings.Join(names, ", "))
 }
 
+// updateEvery returns the status-update interval of a severity; 0 means none.
+func (s *Service) updateEvery(severity string) time.Duration {
+	for _, sev := range s.opts.Severities {
+		if sev.Name == severity {
+			return sev.UpdateEvery
+		}
+	}
+	return 0
+}
+
+// UpdateDue returns the latest time a status update of inc fell due at or
+// before now: its last status update plus a whole number (≥ 1) of its
+// severity's UpdateEvery, cut to whole seconds so it survives a job key.
+// It reports false for a resolved incident, a severity without an interval,
+// or when the first interval has not passed.
+func (s *Service) UpdateDue(inc *Incident, now time.Time) (time.Time, bool) {
+	every := s.updateEvery(inc.Severity)
+	base := inc.LastStatusUpdate()
+	if !inc.Open() || every <= 0 || base.IsZero() || now.Before(base.Add(every)) {
+		return time.Time{}, false
+	}
+	k := now.Sub(base) / every
+	return base.Add(k * every).Truncate(time.Second), true
+}
+
+// UpdateStillDue reports whether a reminder planned for due still stands:
+// the incident is open, its severity has an interval, and no status update
+// came after the reminder was planned.
+func (s *Service) UpdateStillDue(inc *Incident, due time.Time) bool {
+	every := s.updateEvery(inc.Severity)
+	return inc.Open() && every > 0 && !due.Before(inc.LastStatusUpdate().Add(every).Truncate(time.Second))
+}
+
 // severityRank orders severities: 0 is the most severe; unknown names rank last.
 func (s *Service) severityRank(name string) int {
 	for i, sev := range s.opts.Severities {

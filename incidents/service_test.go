@@ -451,3 +451,40 @@ func TestMayClose(t *testing.T) {
 		}
 	}
 }
+
+func TestUpdateDue(t *testing.T) {
+	f := newFixture(t, Options{}) // sev1 every 30m, sev3 none
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	sev1 := &Incident{Severity: "sev1", Status: StatusInvestigating, DeclaredAt: t0.Add(-time.Hour), StatusAt: t0}
+	tests := []struct {
+		name    string
+		inc     *Incident
+		at      time.Duration
+		want    time.Duration
+		wantDue bool
+	}{
+		{"before the first interval", sev1, 29 * time.Minute, 0, false},
+		{"at the first interval", sev1, 30 * time.Minute, 30 * time.Minute, true},
+		{"missed intervals collapse", sev1, 95 * time.Minute, 90 * time.Minute, true},
+		{"no interval", &Incident{Severity: "sev3", Status: StatusInvestigating, StatusAt: t0}, 5 * time.Hour, 0, false},
+		{"resolved", &Incident{Severity: "sev1", Status: StatusResolved, StatusAt: t0}, 5 * time.Hour, 0, false},
+		{"old incident without StatusAt counts from declaration", &Incident{Severity: "sev1", Status: StatusInvestigating, DeclaredAt: t0}, 31 * time.Minute, 30 * time.Minute, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := f.svc.UpdateDue(tt.inc, t0.Add(tt.at))
+			if ok != tt.wantDue || ok && !got.Equal(t0.Add(tt.want)) {
+				t.Errorf("UpdateDue = %v, %v; want %v, %v", got, ok, t0.Add(tt.want), tt.wantDue)
+			}
+		})
+	}
+	due := t0.Add(30 * time.Minute)
+	if !f.svc.UpdateStillDue(sev1, due) {
+		t.Error("UpdateStillDue = false for a reminder with no status update since, want true")
+	}
+	updated := *sev1
+	updated.StatusAt = t0.Add(10 * time.Minute)
+	if f.svc.UpdateStillDue(&updated, due) {
+		t.Error("UpdateStillDue = true after a status update made the reminder stale, want false")
+	}
+}
