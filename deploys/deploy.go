@@ -41,15 +41,15 @@ const (
 type Deployment struct {
 	// ID makes recording idempotent: a deployment whose ID is already stored is
 	// not recorded twice. Optional; the store assigns one when it is empty.
-	ID          string    `bson:"id,omitempty" json:"id,omitempty"`
-	Service     string    `bson:"service" json:"service"`
-	Version     string    `bson:"version" json:"version"`
-	Environment string    `bson:"environment" json:"environment"`
-	Status      Status    `bson:"status" json:"status"`
-	At          time.Time `bson:"at" json:"at"`
+	ID          string    `json:"id,omitempty"`
+	Service     string    `json:"service"`
+	Version     string    `json:"version"`
+	Environment string    `json:"environment"`
+	Status      Status    `json:"status"`
+	At          time.Time `json:"at"`
 	// Commit and CommitAt identify the change deployed; CommitAt gives lead time.
-	Commit   string    `bson:"commit,omitempty" json:"commit,omitempty"`
-	CommitAt time.Time `bson:"commit_at,omitzero" json:"commit_at,omitzero"`
+	Commit   string    `json:"commit,omitempty"`
+	CommitAt time.Time `json:"commit_at,omitzero"`
 }
 
 // Succeeded reports whether the deployment reached its environment.
