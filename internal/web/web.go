@@ -166,8 +166,13 @@ func (s *Server) Register(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "application/yaml")
 		_, _ = w.Write(openAPI)
 	})
-	// Anything else under /api/ is a JSON 404, not the HTML one.
+	// Anything else under /api/ answers JSON, not the mux's plain text.
 	page("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			WriteError(w, http.StatusMethodNotAllowed, "the API is read-only: use GET")
+			return
+		}
 		WriteError(w, http.StatusNotFound, "no such API endpoint: "+r.URL.Path)
 	})
 }
