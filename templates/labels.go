@@ -1,0 +1,35 @@
+package templates
+
+// labels are the words templates look up with label: event types, statuses
+// and action states. A key with no entry is shown as itself.
+var labels = map[Locale]map[string]string{
+	EN: {
+		"declared": "Declared", "alert_fired": "Alert fired", "alert_resolved": "Alert resolved",
+		"status_changed": "Status", "severity_changed": "Severity", "role_assigned": "Role",
+		"note": "Note", "action": "Action item", "paged": "Paged", "acknowledged": "Acknowledged",
+		"message_pinned": "Pinned", "postmortem_written": "Postmortem", "resolved": "Resolved",
+		"reopened": "Reopened", "storm_group": "Alert group joined", "slack": "Slack",
+		"draft": "Draft", "in-review": "In review", "final": "Final",
+		"triggered": "triggered", "investigating": "investigating", "identified": "identified",
+		"monitoring": "monitoring", "open": "open", "done": "done",
+		"commander": "Commander",
+	},
+	RU: {
+		"declared": "Объявлен", "alert_fired": "Сработал алерт", "alert_resolved": "Алерт снят",
+		"status_changed": "Статус", "severity_changed": "Уровень", "role_assigned": "Роль",
+		"note": "Заметка", "action": "Задача", "paged": "Вызов", "acknowledged": "Подтверждено",
+		"message_pinned": "Закреплено", "postmortem_written": "Постмортем", "resolved": "Решён",
+		"reopened": "Открыт снова", "storm_group": "Группа алертов присоединилась", "slack": "Slack",
+		"draft": "Черновик", "in-review": "На рецензии", "final": "Окончательный",
+		"triggered": "сработал", "investigating": "расследуется", "identified": "причина найдена",
+		"monitoring": "наблюдение", "open": "открыта", "done": "выполнена",
+		"commander": "Руководитель",
+	},
+}
+
+func (f formatter) label(key string) string {
+	if s, ok := labels[f.loc][key]; ok {
+		return s
+	}
+	return key
+}
