@@ -118,6 +118,7 @@ type Timeline struct {
 	AlertFirst time.Time
 	AlertLast  time.Time
 	Omitted    int // alert events left out
+	Groups     int // of them, alert groups that joined the storm
 }
 
 // Day is the events of one day in the team's zone.
@@ -179,7 +180,7 @@ func Sample(loc Locale) *Postmortem {
 		Acks:  []Ack{{At: at, By: "bob", After: m}},
 		Timeline: Timeline{
 			Days: []Day{{Date: at, Events: []Entry{e}}}, MultiDay: true, Total: 1,
-			Summarised: true, Alerts: []AlertCount{ac}, AlertFirst: at, AlertLast: at, Omitted: 3,
+			Summarised: true, Alerts: []AlertCount{ac}, AlertFirst: at, AlertLast: at, Omitted: 3, Groups: 1,
 		},
 		Actions:       []Action{{ID: "1", Text: "t", Owner: "bob", Due: at, Overdue: true, Link: "https://example.com"}},
 		Open:          1,

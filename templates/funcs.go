@@ -259,7 +259,8 @@ func escape(s string, keepLines bool) string {
 		case 0:
 			b.WriteString("\uFFFD")
 			continue
-		case '\\', '`', '*', '_', '[', ']', '<', '>', '&', '|', '~':
+		case '\\', '`', '*', '_', '[', ']', '<', '>', '&', '|', '~', '{', '}':
+			// Braces too: MDX (Docusaurus) runs {…} as code.
 			b.WriteByte('\\')
 		case '#', '+', '-', '=':
 			// Only where they could open a heading, list or setext underline;

@@ -99,6 +99,7 @@ func TestMarkdown(t *testing.T) {
 		{"two\nlines", "two lines"},
 		{"    indented", "indented"},
 		{"~~strike~~", `\~\~strike\~\~`},
+		{"{alert(1)}", `\{alert(1)\}`},
 		{"back\\slash", `back\\slash`},
 		{"invalid \xff byte", "invalid \uFFFD byte"},
 	}

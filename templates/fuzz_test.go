@@ -52,7 +52,7 @@ func FuzzMarkdown(f *testing.F) {
 				if i >= len(got) {
 					t.Fatalf("Markdown(%q) = %q ends in a lone backslash", s, got)
 				}
-			case '`', '*', '_', '[', ']', '<', '>', '&', '|', '~':
+			case '`', '*', '_', '[', ']', '<', '>', '&', '|', '~', '{', '}':
 				t.Fatalf("Markdown(%q) = %q has an unescaped %q at %d", s, got, got[i], i)
 			}
 		}

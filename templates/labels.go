@@ -1,5 +1,7 @@
 package templates
 
+import "strings"
+
 // labels are the words templates look up with label: event types, statuses
 // and action states. A key with no entry is shown as itself.
 var labels = map[Locale]map[string]string{
@@ -10,9 +12,9 @@ var labels = map[Locale]map[string]string{
 		"message_pinned": "Pinned", "postmortem_written": "Postmortem", "resolved": "Resolved",
 		"reopened": "Reopened", "storm_group": "Alert group joined", "slack": "Slack",
 		"draft": "Draft", "in-review": "In review", "final": "Final",
-		"triggered": "triggered", "investigating": "investigating", "identified": "identified",
-		"monitoring": "monitoring", "open": "open", "done": "done",
-		"commander": "Commander",
+		"commander":          "Commander",
+		"incident:triggered": "triggered", "incident:investigating": "investigating", "incident:identified": "identified",
+		"incident:monitoring": "monitoring", "incident:resolved": "resolved", "incident:reopened": "reopened",
 	},
 	RU: {
 		"declared": "Объявлен", "alert_fired": "Сработал алерт", "alert_resolved": "Алерт снят",
@@ -21,14 +23,17 @@ var labels = map[Locale]map[string]string{
 		"message_pinned": "Закреплено", "postmortem_written": "Постмортем", "resolved": "Решён",
 		"reopened": "Открыт снова", "storm_group": "Группа алертов присоединилась", "slack": "Slack",
 		"draft": "Черновик", "in-review": "На рецензии", "final": "Окончательный",
-		"triggered": "сработал", "investigating": "расследуется", "identified": "причина найдена",
-		"monitoring": "наблюдение", "open": "открыта", "done": "выполнена",
-		"commander": "Руководитель",
+		"commander":          "Руководитель",
+		"incident:triggered": "сработал", "incident:investigating": "расследуется", "incident:identified": "причина найдена",
+		"incident:monitoring": "наблюдение", "incident:resolved": "решён", "incident:reopened": "открыт снова",
 	},
 }
 
 func (f formatter) label(key string) string {
 	if s, ok := labels[f.loc][key]; ok {
+		return s
+	}
+	if s, ok := strings.CutPrefix(key, "incident:"); ok {
 		return s
 	}
 	return key
