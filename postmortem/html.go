@@ -13,8 +13,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
-	"github.com/yuin/goldmark/renderer/html"
-	"github.com/yuin/goldmark/text"
+		"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
 
@@ -30,7 +29,6 @@ var markdown = goldmark.New(
 		parser.WithAutoHeadingID(),
 		parser.WithASTTransformers(util.Prioritized(safeLinks{}, 1000)),
 	),
-	goldmark.WithRendererOptions(html.WithHardWraps()),
 )
 
 // HTMLFragment renders Markdown (front matter skipped) to an HTML fragment
@@ -95,7 +93,12 @@ func HTMLPage(d *Draft, lang string) ([]byte, error) {
 // mailto or same-site, whatever wrote them (an override template too).
 type safeLinks struct{}
 
-func (safeLinks) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
+func (safeLinks) Transform(doc *ast.Document, reader text.Reader, _ parser.Context) {
+	source := reader.Source()
+	// Replace after the walk: a node replaced during it loses its next
+	// sibling, and the walk would skip the rest of the paragraph.
+	type swap struct{ old, new ast.Node }
+	var swaps []swap
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -107,21 +110,38 @@ func (safeLinks) Transform(doc *ast.Document, _ text.Reader, _ parser.Context) {
 			}
 		case *ast.Image:
 			if !allowedURL(l.Destination) {
-				l.Destination = nil
+				// An image without a source still loads the page itself; keep its alt text.
+				swaps = append(swaps, swap{l, ast.NewString(inlineText(l, source))})
+				return ast.WalkSkipChildren, nil
 			}
 		case *ast.AutoLink:
-			if !allowedURL(l.URL(nil)) && l.AutoLinkType != ast.AutoLinkEmail {
-				// Keep the text, lose the link.
-				parent := l.Parent()
-				parent.ReplaceChild(parent, l, ast.NewString(l.Label(nil)))
+			if l.AutoLinkType != ast.AutoLinkEmail && !allowedURL(l.URL(source)) {
+				swaps = append(swaps, swap{l, ast.NewString(l.Label(source))})
 			}
 		}
 		return ast.WalkContinue, nil
 	})
+	for _, s := range swaps {
+		s.old.Parent().ReplaceChild(s.old.Parent(), s.old, s.new)
+	}
 }
 
+// inlineText is the text of n's inline children.
+func inlineText(n ast.Node, source []byte) []byte {
+	var b bytes.Buffer
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if t, ok := c.(*ast.Text); ok && entering {
+			b.Write(t.Segment.Value(source))
+		}
+		return ast.WalkContinue, nil
+	})
+	return b.Bytes()
+}
+
+// allowedURL checks a destination as goldmark will write it (entities
+// resolved, then percent-encoded).
 func allowedURL(dest []byte) bool {
-	s := string(dest)
+	s := string(util.URLEscape(dest, true))
 	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
 		return false
 	}
