@@ -126,13 +126,17 @@ func Slug(s string) string {
 		default:
 			dash = true
 		}
-		if b.Len() >= maxSlug {
+		if b.Len() > maxSlug {
 			break
 		}
 	}
 	out := b.String()
 	if len(out) > maxSlug {
 		out = out[:maxSlug]
+		// End at a word, not in one.
+		if i := strings.LastIndexByte(out, '-'); i > maxSlug/2 {
+			out = out[:i]
+		}
 	}
 	return strings.Trim(out, "-")
 }
