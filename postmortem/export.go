@@ -376,11 +376,11 @@ func (e *Exporter) index(m *manifest) []byte {
 	if head[0] == "" {
 		head = [2]string{"Postmortems", "| Date (UTC) | Postmortem | Severity | Duration | Status |"}
 	}
-	var b strings.Builder
+	var b bytes.Buffer
 	FrontMatter{Title: head[0], Date: latest(items), Tags: []string{"incident"}}.writeIndex(&b)
 	b.WriteString("\n# " + head[0] + "\n\n")
 	if len(items) == 0 {
-		return []byte(b.String())
+		return b.Bytes()
 	}
 	b.WriteString(head[1] + "\n|---|---|---|---|---|\n")
 	f := templates.FuncMap(loc, time.UTC)
@@ -394,7 +394,7 @@ func (e *Exporter) index(m *manifest) []byte {
 			it.Date.UTC().Format("2006-01-02"), it.Number, templates.Cell(it.Title), it.File,
 			templates.Cell(it.Severity), dur, templates.Cell(label(it.Status)))
 	}
-	return []byte(b.String())
+	return b.Bytes()
 }
 
 func latest(items []*manifestItem) time.Time {
@@ -405,7 +405,7 @@ func latest(items []*manifestItem) time.Time {
 }
 
 // writeIndex writes the index's front matter: a title and date only.
-func (f FrontMatter) writeIndex(b *strings.Builder) {
+func (f FrontMatter) writeIndex(b *bytes.Buffer) {
 	b.WriteString("---\n")
 	b.WriteString("title: " + yamlQuote(SafeTitle(f.Title)) + "\n")
 	b.WriteString("date: " + f.Date.UTC().Format(time.RFC3339) + "\n")

@@ -26,7 +26,7 @@ type FrontMatter struct {
 
 // write writes the header between --- lines. Every string is a quoted
 // YAML scalar, and the title is made safe for wikis that print it as HTML.
-func (f FrontMatter) write(b *strings.Builder) {
+func (f FrontMatter) write(b *bytes.Buffer) {
 	b.WriteString("---\n")
 	b.WriteString("title: " + yamlQuote(SafeTitle(f.Title)) + "\n")
 	b.WriteString("date: " + f.Date.UTC().Format(time.RFC3339) + "\n")
@@ -77,9 +77,6 @@ func yamlQuote(s string) string {
 // (Hugo): markup characters become look-alikes, control characters and
 // runs of space one space.
 func SafeTitle(s string) string {
-	r := strings.NewReplacer(
-		"<", "‹", ">", "›", "&", "＆", `"`, "”", "'", "’", "`", "ʼ",
-	)
 	var b strings.Builder
 	for _, c := range strings.ToValidUTF8(s, "") {
 		if unicode.IsControl(c) || unicode.Is(unicode.Zl, c) || unicode.Is(unicode.Zp, c) || c == 0xfeff {
@@ -87,8 +84,11 @@ func SafeTitle(s string) string {
 		}
 		b.WriteRune(c)
 	}
-	return r.Replace(strings.Join(strings.Fields(b.String()), " "))
+	return titleLookalikes.Replace(strings.Join(strings.Fields(b.String()), " "))
 }
+
+// titleLookalikes stand in for the characters HTML gives meaning to.
+var titleLookalikes = strings.NewReplacer("<", "‹", ">", "›", "&", "＆", `"`, "”", "'", "’", "`", "ʼ")
 
 // maxSlug bounds the slug in file names; with the date and number a name
 // stays well below file-system limits.

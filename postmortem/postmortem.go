@@ -15,6 +15,7 @@
 package postmortem
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -166,7 +167,9 @@ func (d *Drafter) Draft(in Input) (*Draft, error) {
 		Tags: tags(in.Incident, view.Services), Severity: view.Severity, Status: string(in.Status),
 		Incident: view.Number,
 	}
-	var b strings.Builder
+	var b bytes.Buffer
+	// Most of a big postmortem is its timeline, about 200 bytes an event.
+	b.Grow(16<<10 + 200*len(in.Timeline))
 	fm.write(&b)
 	b.WriteString("\n")
 	if err := d.templates.ExecutePostmortem(&b, view); err != nil {
@@ -175,6 +178,6 @@ func (d *Drafter) Draft(in Input) (*Draft, error) {
 	return &Draft{
 		Number: view.Number, Title: view.Title, Severity: view.Severity, Status: in.Status,
 		Date: view.DetectedAt, Duration: view.Duration, Ongoing: view.Ongoing,
-		Services: view.Services, Storm: view.Storm, Markdown: []byte(b.String()),
+		Services: view.Services, Storm: view.Storm, Markdown: b.Bytes(),
 	}, nil
 }

@@ -34,8 +34,11 @@ func slackText(s string, names map[string]string, message bool) string {
 	if !message {
 		return b.String()
 	}
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(b.String())
+	return slackEntities.Replace(b.String())
 }
+
+// slackEntities are the three entities Slack escapes in message text.
+var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 func slackToken(tok string, names map[string]string, message bool) (string, bool) {
 	target, label, _ := strings.Cut(tok, "|")

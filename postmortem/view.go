@@ -226,10 +226,7 @@ func (v viewer) timeline(p *templates.Postmortem, events []incidents.Event) {
 			tl.Days = append(tl.Days, templates.Day{Date: time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, p.Zone)})
 			day, dayKey = &tl.Days[len(tl.Days)-1], key
 		}
-		day.Events = append(day.Events, templates.Entry{
-			At: at, Kind: string(ev.Type), Actor: v.person(ev.Actor), Text: v.eventText(ev),
-			Link: templates.SafeURL(ev.Fields["permalink"]),
-		})
+		day.Events = append(day.Events, v.entry(ev, at, local))
 	}
 	tl.MultiDay = len(tl.Days) > 1
 	if counts != nil {
@@ -238,6 +235,20 @@ func (v viewer) timeline(p *templates.Postmortem, events []incidents.Event) {
 		}
 		sortCounts(tl.Alerts)
 	}
+}
+
+func (v viewer) entry(ev incidents.Event, at, local time.Time) templates.Entry {
+	var link string
+	if p := ev.Fields["permalink"]; p != "" {
+		link = templates.Dest(p)
+	}
+	e := templates.Entry{
+		At: at, Local: local.Format("15:04"), UTC: at.Format("15:04"),
+		Kind: string(ev.Type), Label: templates.Word(v.in.Locale, string(ev.Type)),
+		Actor: v.person(ev.Actor), Text: v.eventText(ev), Link: link,
+	}
+	e.Line = templates.EntryLine(e)
+	return e
 }
 
 // sortCounts orders by events, most first, then by name.
@@ -440,10 +451,7 @@ func (v viewer) supporting(p *templates.Postmortem, alerts []incidents.Alert, ev
 			addGen(v.alertName(ev), ev.Fields["generator_url"])
 		}
 		if ev.Type == incidents.EventMessagePinned {
-			p.Pins = append(p.Pins, templates.Entry{
-				At: ev.At.UTC(), Kind: string(ev.Type), Actor: v.person(ev.Actor), Text: v.eventText(ev),
-				Link: templates.SafeURL(ev.Fields["permalink"]),
-			})
+			p.Pins = append(p.Pins, v.entry(ev, ev.At.UTC(), ev.At.In(p.Zone)))
 		}
 	}
 	if more > 0 {

@@ -127,13 +127,22 @@ type Day struct {
 	Events []Entry
 }
 
-// Entry is one line of the timeline.
+// Entry is one line of the timeline. Local, UTC and Label are
+// precomputed: a timeline can have many thousands of lines.
 type Entry struct {
 	At    time.Time
-	Kind  string // the incidents.EventType; label turns it into words
+	Local string // "22:40" in the team's zone
+	UTC   string // "17:40"
+	Kind  string // the incidents.EventType
+	Label string // Kind in the locale's words
 	Actor string
 	Text  string
-	Link  string // the Slack permalink, when known
+	Link  string // the Slack permalink, when known: a safe URL, ready for a link destination
+	// Line is the entry as the default templates print it, already
+	// escaped Markdown: "22:40 (17:40 UTC) — alice · Note: text ([Slack](…))".
+	// Built in Go because text/template costs about 3 µs a field on a
+	// 10,000-event timeline; a template may build its own from the fields.
+	Line string
 }
 
 // Action is one follow-up.
@@ -164,7 +173,7 @@ type Previous struct {
 func Sample(loc Locale) *Postmortem {
 	at := time.Date(2026, 11, 30, 14, 5, 0, 0, time.UTC)
 	m := Measure{D: 5 * time.Minute, Known: true}
-	e := Entry{At: at, Kind: "note", Actor: "alice", Text: "sample", Link: "https://example.slack.com/archives/C1/p1"}
+	e := Entry{At: at, Local: "14:05", UTC: "14:05", Kind: "note", Label: "Note", Actor: "alice", Text: "sample", Link: "https://example.slack.com/archives/C1/p1", Line: "14:05 (14:05 UTC) — alice · Note: sample"}
 	ac := AlertCount{Name: "HighErrorRate", Fired: 2, Resolved: 1, First: at, Last: at}
 	return &Postmortem{
 		Locale: loc, Zone: time.UTC, Generated: at,

@@ -19,7 +19,7 @@ import (
 //	cell s        text for a table cell (escaped, one line, never empty)
 //	code s        an inline code span that no backtick in s can close
 //	link text u   a Markdown link when u is http(s) or mailto, else the escaped text
-//	url u         u when it is http(s) or mailto, else ""
+//	url u         u for a link destination when it is http(s) or mailto, else ""
 //	utc t         "2026-11-30 14:05 UTC"
 //	local t       "2026-11-30 19:05 +05" in the team's zone
 //	clock t       "14:05" (UTC);  localClock t  "19:05" (team zone)
@@ -44,7 +44,7 @@ func FuncMap(loc Locale, zone *time.Location) template.FuncMap {
 		"cell":       Cell,
 		"code":       Code,
 		"link":       Link,
-		"url":        SafeURL,
+		"url":        Dest,
 		"utc":        f.utc,
 		"local":      f.local,
 		"clock":      func(t time.Time) string { return t.UTC().Format("15:04") },
@@ -212,6 +212,31 @@ func Duration(loc Locale, d time.Duration) string {
 
 func (f formatter) duration(d time.Duration) string { return Duration(f.loc, d) }
 
+// EntryLine is the timeline line the default templates print for e.
+func EntryLine(e Entry) string {
+	var b strings.Builder
+	b.Grow(32 + len(e.Actor) + len(e.Label) + len(e.Text)*9/8 + len(e.Link))
+	b.WriteString(e.Local)
+	b.WriteString(" (")
+	b.WriteString(e.UTC)
+	b.WriteString(" UTC) — ")
+	if e.Actor != "" {
+		b.WriteString(Markdown(e.Actor))
+		b.WriteString(" · ")
+	}
+	b.WriteString(Markdown(e.Label))
+	if e.Text != "" {
+		b.WriteString(": ")
+		b.WriteString(Markdown(e.Text))
+	}
+	if e.Link != "" {
+		b.WriteString(" ([Slack](")
+		b.WriteString(e.Link)
+		b.WriteString("))")
+	}
+	return b.String()
+}
+
 // Markdown escapes s so that it renders as the same text and can start no
 // Markdown construct: no emphasis, link, image, autolink, raw HTML, entity,
 // table cell break, heading or list. Line breaks become spaces, so the text
@@ -259,9 +284,19 @@ func escape(s string, keepLines bool) string {
 		case 0:
 			b.WriteString("\uFFFD")
 			continue
-		case '\\', '`', '*', '_', '[', ']', '<', '>', '&', '|', '~', '{', '}':
+		case '\\', '`', '*', '[', ']', '<', '>', '|', '~', '{', '}':
 			// Braces too: MDX (Docusaurus) runs {…} as code.
 			b.WriteByte('\\')
+		case '_':
+			// Between two letters or digits it cannot emphasise: node_exporter stays.
+			if !(i > 0 && i+1 < len(s) && isAlnum(s[i-1]) && isAlnum(s[i+1])) {
+				b.WriteByte('\\')
+			}
+		case '&':
+			// Only an entity (&lt; &#60;) would be decoded: "R&D" stays.
+			if entityAhead(s[i+1:]) {
+				b.WriteByte('\\')
+			}
 		case '#', '+', '-', '=':
 			// Only where they could open a heading, list or setext underline;
 			// "api-gw" stays readable.
@@ -283,6 +318,27 @@ func escape(s string, keepLines bool) string {
 		lineStart = false
 	}
 	return b.String()
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// entityAhead reports whether s, after an '&', reads as an HTML entity:
+// a name, #digits or #xhex, then ';'.
+func entityAhead(s string) bool {
+	i := 0
+	if i < len(s) && s[i] == '#' {
+		i++
+		if i < len(s) && (s[i] == 'x' || s[i] == 'X') {
+			i++
+		}
+	}
+	start := i
+	for i < len(s) && isAlnum(s[i]) {
+		i++
+	}
+	return i > start && i < len(s) && s[i] == ';'
 }
 
 func trimTrailingSpace(b *strings.Builder) {
@@ -338,6 +394,13 @@ func Code(s string) string {
 // only links the bot ever writes from alert or user data), else "".
 func SafeURL(u string) string {
 	u = strings.TrimSpace(u)
+	if strings.ContainsAny(u, " \t\n\r<>\"'`\\") {
+		return ""
+	}
+	// The common case, an https link, without url.Parse's allocations.
+	if rest, ok := strings.CutPrefix(u, "https://"); ok && plainURL(rest) {
+		return u
+	}
 	p, err := url.Parse(u)
 	if err != nil || strings.ContainsAny(u, " \t\n\r<>\"'`") {
 		return ""
@@ -354,6 +417,28 @@ func SafeURL(u string) string {
 	return u
 }
 
+// Dest is SafeURL(u) ready for a Markdown link destination: parentheses
+// and spaces percent-encoded, so the destination cannot end early.
+func Dest(u string) string { return destEscaper.Replace(SafeURL(u)) }
+
+// destEscaper keeps a URL inside a Markdown link destination.
+var destEscaper = strings.NewReplacer("(", "%28", ")", "%29", " ", "%20")
+
+// plainURL reports whether the part of an URL after "https://" starts
+// with a host and holds only characters URLs use unencoded.
+func plainURL(rest string) bool {
+	if rest == "" || rest[0] == '/' || rest[0] == ':' || rest[0] == '@' {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		if !(isAlnum(c) || strings.IndexByte("-._~:/?#[]@!$&()*+,;=%", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
 // Link returns a Markdown link to u with the escaped text, or only the
 // escaped text when u is not a safe URL. Parentheses in u are escaped so
 // the destination cannot end early.
@@ -366,6 +451,5 @@ func Link(text, u string) string {
 	if safe == "" {
 		return t
 	}
-	r := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20")
-	return "[" + t + "](" + r.Replace(safe) + ")"
+	return "[" + t + "](" + destEscaper.Replace(safe) + ")"
 }

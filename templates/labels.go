@@ -29,8 +29,12 @@ var labels = map[Locale]map[string]string{
 	},
 }
 
-func (f formatter) label(key string) string {
-	if s, ok := labels[f.loc][key]; ok {
+func (f formatter) label(key string) string { return Word(f.loc, key) }
+
+// Word is the locale's word for an event type, a status or an action
+// state; a key it does not know is returned as it is.
+func Word(loc Locale, key string) string {
+	if s, ok := labels[loc][key]; ok {
 		return s
 	}
 	if s, ok := strings.CutPrefix(key, "incident:"); ok {
