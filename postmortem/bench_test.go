@@ -2,7 +2,6 @@ package postmortem
 
 import (
 	"fmt"
-	"syscall"
 	"testing"
 	"time"
 
@@ -56,14 +55,6 @@ func benchmarkDraftHTML(b *testing.B, in Input) {
 	b.ReportMetric(float64(size)/1e6, "MB-out")
 }
 
-// cpuTime is the process's user and system time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // BenchmarkDraftHTML10k: draft + HTML page for 10,000 listed timeline events
 // (the target: under 100 ms and 64 MB allocated per op).

@@ -23,6 +23,7 @@ import (
 // Names in the export directory that belong to the bot.
 const (
 	ManifestFile = ".incidentbot-export.json"
+	LockFile     = ".incidentbot-export.lock" // never committed
 	IndexFile    = "index.md"
 	// SideSuffix replaces ".md" in the name of the bot's copy written
 	// beside a file someone edited.
@@ -31,6 +32,10 @@ const (
 
 // ErrExport wraps every failure to write the export directory.
 var ErrExport = errors.New("postmortem export failed")
+
+// ErrBusy means another process is exporting to the same directory right
+// now; the caller tries again later (a job retries with backoff).
+var ErrBusy = fmt.Errorf("%w: another export is writing this directory", ErrExport)
 
 // WriteState says what happened to one file.
 type WriteState string
@@ -137,6 +142,11 @@ func (e *Exporter) Export(ctx context.Context, drafts ...*Draft) (*ExportResult,
 	if err := os.MkdirAll(e.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrExport, err)
 	}
+	lock, err := lockDir(filepath.Join(e.dir, LockFile))
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
 	m, err := e.readManifest()
 	if err != nil {
 		return nil, err

@@ -399,3 +399,21 @@ func TestExportCommitsInGit(t *testing.T) {
 		t.Errorf("rename commit:\n%s", status)
 	}
 }
+
+func TestExportBusyAndNoGit(t *testing.T) {
+	dir := t.TempDir()
+	lock, err := lockDir(filepath.Join(dir, LockFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := NewExporter(dir, ExportOptions{Git: filepath.Join(dir, "no-such-git")}, func() time.Time { return t0 })
+	d := exportDraft(t, 5, "Payments slow", StatusDraft, t0)
+	if _, err := e.Export(context.Background(), d); !errors.Is(err, ErrBusy) || !errors.Is(err, ErrExport) {
+		t.Errorf("export while another holds the lock: error = %v, want ErrBusy", err)
+	}
+	lock.Close()
+	res, err := e.Export(context.Background(), d)
+	if err != nil || res.Commit != "" || res.Files[0].State != Created {
+		t.Errorf("export without git: %+v, %v", res, err)
+	}
+}
