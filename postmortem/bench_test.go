@@ -55,7 +55,6 @@ func benchmarkDraftHTML(b *testing.B, in Input) {
 	b.ReportMetric(float64(size)/1e6, "MB-out")
 }
 
-
 // BenchmarkDraftHTML10k: draft + HTML page for 10,000 listed timeline events
 // (the target: under 100 ms and 64 MB allocated per op).
 func BenchmarkDraftHTML10k(b *testing.B) { benchmarkDraftHTML(b, bigIncident(10000)) }
