@@ -368,51 +368,89 @@ func (e *Exporter) writeIndex(m *manifest) (Written, []string, error) {
 }
 
 func (e *Exporter) index(m *manifest) []byte {
-	items := make([]*manifestItem, 0, len(m.Incidents))
+	entries := make([]IndexEntry, 0, len(m.Incidents))
 	for _, it := range m.Incidents {
-		items = append(items, it)
+		entries = append(entries, IndexEntry{
+			Number: it.Number, Title: it.Title, Link: it.File, Date: it.Date, Severity: it.Severity,
+			Status: Status(it.Status), Duration: time.Duration(it.Duration) * time.Second, Ongoing: it.Ongoing,
+		})
 	}
+	return IndexMarkdown(e.o.Locale, entries)
+}
+
+// IndexEntry is one postmortem in a list.
+type IndexEntry struct {
+	Number   int64
+	Title    string
+	Link     string // where the entry links: a file name in the export, /postmortems/42 on the web
+	Date     time.Time
+	Severity string
+	Status   Status
+	Duration time.Duration
+	Ongoing  bool
+}
+
+// Entry is the draft's line in a list, linking to link.
+func (d *Draft) Entry(link string) IndexEntry {
+	return IndexEntry{Number: d.Number, Title: d.Title, Link: link, Date: d.Date, Severity: d.Severity,
+		Status: d.Status, Duration: d.Duration, Ongoing: d.Ongoing}
+}
+
+// IndexMarkdown lists postmortems newest first, with severity, duration and
+// status: the export's index.md, and the source of the web's list.
+func IndexMarkdown(loc templates.Locale, entries []IndexEntry) []byte {
+	items := append([]IndexEntry(nil), entries...)
 	sort.Slice(items, func(i, j int) bool {
 		if !items[i].Date.Equal(items[j].Date) {
 			return items[i].Date.After(items[j].Date)
 		}
 		return items[i].Number > items[j].Number
 	})
-	loc := e.o.Locale
-	head := map[templates.Locale][2]string{
-		templates.EN: {"Postmortems", "| Date (UTC) | Postmortem | Severity | Duration | Status |"},
-		templates.RU: {"Постмортемы", "| Дата (UTC) | Постмортем | Уровень | Длительность | Статус |"},
-	}[loc]
-	if head[0] == "" {
-		head = [2]string{"Postmortems", "| Date (UTC) | Postmortem | Severity | Duration | Status |"}
+	head := [2]string{"Postmortems", "| Date (UTC) | Postmortem | Severity | Duration | Status |"}
+	if loc == templates.RU {
+		head = [2]string{"Постмортемы", "| Дата (UTC) | Постмортем | Уровень | Длительность | Статус |"}
 	}
 	var b bytes.Buffer
-	FrontMatter{Title: head[0], Date: latest(items), Tags: []string{"incident"}}.writeIndex(&b)
+	date := time.Unix(0, 0)
+	if len(items) > 0 {
+		date = items[0].Date
+	}
+	FrontMatter{Title: head[0], Date: date}.writeIndex(&b)
 	b.WriteString("\n# " + head[0] + "\n\n")
 	if len(items) == 0 {
 		return b.Bytes()
 	}
 	b.WriteString(head[1] + "\n|---|---|---|---|---|\n")
-	f := templates.FuncMap(loc, time.UTC)
-	label := f["label"].(func(string) string)
 	for _, it := range items {
-		dur := templates.Duration(loc, time.Duration(it.Duration)*time.Second)
+		dur := templates.Duration(loc, it.Duration)
 		if it.Ongoing {
 			dur += " …"
 		}
-		fmt.Fprintf(&b, "| %s | [INC-%d: %s](%s) | %s | %s | %s |\n",
-			it.Date.UTC().Format("2006-01-02"), it.Number, templates.Cell(it.Title), it.File,
-			templates.Cell(it.Severity), dur, templates.Cell(label(it.Status)))
+		title := fmt.Sprintf("INC-%d: %s", it.Number, templates.Cell(it.Title))
+		if link := indexLink(it.Link); link != "" {
+			title = "[" + title + "](" + link + ")"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n",
+			it.Date.UTC().Format("2006-01-02"), title, templates.Cell(it.Severity), dur,
+			templates.Cell(templates.Word(loc, string(it.Status))))
 	}
 	return b.Bytes()
 }
 
-func latest(items []*manifestItem) time.Time {
-	if len(items) == 0 {
-		return time.Unix(0, 0)
+// indexLink accepts the links the bot makes (file names, site paths, http
+// URLs) and encodes what would end a link destination; anything with a
+// scheme but http(s) is no link.
+func indexLink(l string) string {
+	if u := templates.Dest(l); u != "" {
+		return u
 	}
-	return items[0].Date
+	if l == "" || strings.ContainsAny(l, ":<>\"'` \t\n\\") {
+		return ""
+	}
+	return parenEscaper.Replace(l)
 }
+
+var parenEscaper = strings.NewReplacer("(", "%28", ")", "%29")
 
 // writeIndex writes the index's front matter: a title and date only.
 func (f FrontMatter) writeIndex(b *bytes.Buffer) {

@@ -417,3 +417,30 @@ func TestExportBusyAndNoGit(t *testing.T) {
 		t.Errorf("export without git: %+v, %v", res, err)
 	}
 }
+
+func TestIndexMarkdown(t *testing.T) {
+	entries := []IndexEntry{
+		{Number: 1, Title: "Old", Link: "/postmortems/1", Date: t0, Severity: "sev2", Status: StatusFinal, Duration: 90 * time.Minute},
+		{Number: 2, Title: "New [x](javascript:alert(1))", Link: "javascript:alert(1)", Date: t0.Add(time.Hour), Severity: "sev1", Status: StatusDraft, Duration: 5 * time.Minute, Ongoing: true},
+		{Number: 3, Title: "Linked", Link: "https://wiki.example.com/pm (3)", Date: t0.Add(-time.Hour), Severity: "sev3", Status: StatusInReview},
+	}
+	got := string(IndexMarkdown("ru", entries))
+	for _, want := range []string{
+		"# Постмортемы\n",
+		"| 2026-11-28 | INC-2: New \\[x\\](javascript:alert(1)) | sev1 | 5 минут … | Черновик |\n",
+		"| 2026-11-28 | [INC-1: Old](/postmortems/1) | sev2 | 1 час 30 минут | Окончательный |\n",
+		"| 2026-11-28 | INC-3: Linked | sev3 | 0 секунд | На рецензии |\n", // a URL with a space is no link
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("index has no %q:\n%s", want, got)
+		}
+	}
+	if strings.Index(got, "INC-2") > strings.Index(got, "INC-1") || strings.Index(got, "INC-1") > strings.Index(got, "INC-3") {
+		t.Errorf("not newest first:\n%s", got)
+	}
+	html, err := HTMLFragment([]byte(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMarkup(t, string(html))
+}
