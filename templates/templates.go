@@ -1,7 +1,8 @@
 // Package templates holds the bot's text templates: the embedded default
 // postmortem in English and Russian, an override file a team may supply
-// (postmortem.template in the config), and the functions templates call to
-// format dates, durations and numbers per locale and to escape user text.
+// (postmortem.template in the config), the Slack messages about postmortems,
+// and the functions templates call to format dates, durations and numbers
+// per locale and to escape user text.
 // It depends on the standard library only.
 package templates
 
@@ -95,6 +96,7 @@ type Options struct {
 // Set is the parsed templates, safe for concurrent use.
 type Set struct {
 	postmortem map[Locale]*template.Template
+	messages   map[Locale]*template.Template
 }
 
 // maxTemplate bounds an override file; a postmortem template is a few KB.
@@ -104,7 +106,11 @@ const maxTemplate = 1 << 20
 // that does not parse, or does not run on sample postmortem data, is an
 // *Error with its line.
 func New(o Options) (*Set, error) {
-	s := &Set{postmortem: map[Locale]*template.Template{}}
+	msgs, err := parseMessages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Set{postmortem: map[Locale]*template.Template{}, messages: msgs}
 	for _, loc := range []Locale{EN, RU} {
 		name := "default/postmortem." + string(loc) + ".md.tmpl"
 		text, err := defaults.ReadFile(name)
