@@ -157,7 +157,7 @@ func TestExportIndexNewestFirst(t *testing.T) {
 	index := readFile(t, filepath.Join(dir, IndexFile))
 	rows := []string{
 		"| 2026-11-30 | [INC-3: Third \\| pipe](2026-11-30-inc-3-third-pipe.md) | sev4 | 3 minutes | Final |",
-		"| 2026-11-29 | [INC-2: Second \\<b\\>](2026-11-29-inc-2-second-b.md) | sev4 | 2 minutes | In review |",
+		"| 2026-11-29 | [INC-2: Second &lt;b&gt;](2026-11-29-inc-2-second-b.md) | sev4 | 2 minutes | In review |",
 		"| 2026-11-28 | [INC-1: First](2026-11-28-inc-1-first.md) | sev4 | 1 minute | Draft |",
 	}
 	last := -1

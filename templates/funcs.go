@@ -239,16 +239,18 @@ func EntryLine(e Entry) string {
 
 // Markdown escapes s so that it renders as the same text and can start no
 // Markdown construct: no emphasis, link, image, autolink, raw HTML, entity,
-// table cell break, heading or list. Line breaks become spaces, so the text
-// stays inside the list item or cell it is put in.
+// table cell break, heading or list — in CommonMark/GFM (goldmark, Hugo,
+// GitHub, GitLab), Python-Markdown (MkDocs) and MDX (Docusaurus) alike:
+// '<' and '>' become entities, the rest backslash escapes. Line breaks
+// become spaces, so the text stays inside the list item or cell it is in.
 func Markdown(s string) string {
 	return escape(s, false)
 }
 
-// MarkdownBlock escapes s like Markdown but keeps its line breaks as hard
-// line breaks, for multi-line text such as a resolve summary.
+// MarkdownBlock escapes s like Markdown but keeps its lines, each its own
+// paragraph, for multi-line text such as a resolve summary.
 func MarkdownBlock(s string) string {
-	return escape(s, true)
+	return strings.TrimRight(escape(s, true), "\n ")
 }
 
 // Cell escapes s for a GFM table cell; an empty cell gets a dash so the
@@ -274,8 +276,12 @@ func escape(s string, keepLines bool) string {
 		switch c {
 		case '\n', '\r', '\t', '\v', '\f':
 			if keepLines && c == '\n' {
+				// A paragraph per line: hard breaks are spelt differently in
+				// CommonMark (\) and Python-Markdown (two spaces).
 				trimTrailingSpace(&b)
-				b.WriteString("\\\n")
+				if !lineStart {
+					b.WriteString("\n\n")
+				}
 				lineStart = true
 				continue
 			}
@@ -284,17 +290,29 @@ func escape(s string, keepLines bool) string {
 		case 0:
 			b.WriteString("\uFFFD")
 			continue
-		case '\\', '`', '*', '[', ']', '<', '>', '|', '~', '{', '}':
+		case '<':
+			// An entity, not \<: Python-Markdown (MkDocs) knows no \< and
+			// would pass the tag through as raw HTML.
+			b.WriteString("&lt;")
+			lineStart = false
+			continue
+		case '>':
+			b.WriteString("&gt;")
+			lineStart = false
+			continue
+		case '&':
+			// Only an entity (&lt; &#60;) would be decoded: "R&D" stays.
+			if entityAhead(s[i+1:]) {
+				b.WriteString("&amp;")
+				lineStart = false
+				continue
+			}
+		case '\\', '`', '*', '[', ']', '|', '~', '{', '}':
 			// Braces too: MDX (Docusaurus) runs {…} as code.
 			b.WriteByte('\\')
 		case '_':
 			// Between two letters or digits it cannot emphasise: node_exporter stays.
 			if !(i > 0 && i+1 < len(s) && isAlnum(s[i-1]) && isAlnum(s[i+1])) {
-				b.WriteByte('\\')
-			}
-		case '&':
-			// Only an entity (&lt; &#60;) would be decoded: "R&D" stays.
-			if entityAhead(s[i+1:]) {
 				b.WriteByte('\\')
 			}
 		case '#', '+', '-', '=':

@@ -85,17 +85,19 @@ func TestNumber(t *testing.T) {
 func TestMarkdown(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"plain text", "plain text"},
-		{"api-gw 5xx > 2%", `api-gw 5xx \> 2%`},
-		{"<script>alert(1)</script>", `\<script\>alert(1)\</script\>`},
+		{"api-gw 5xx > 2%", `api-gw 5xx &gt; 2%`},
+		{"<script>alert(1)</script>", `&lt;script&gt;alert(1)&lt;/script&gt;`},
 		{"[x](javascript:alert(1))", `\[x\](javascript:alert(1))`},
 		{"**bold** _em_ `code`", `\*\*bold\*\* \_em\_ \` + "`code\\`"},
 		{"# heading", `\# heading`},
+		{"> quote", "&gt; quote"},
+		{"<img src=x onerror=alert(1)//>", "&lt;img src=x onerror=alert(1)//&gt;"},
 		{"- item", `\- item`},
 		{"1. first", `1\. first`},
 		{"12) first", `12\) first`},
 		{"version 1. fine", "version 1. fine"},
 		{"a | b", `a \| b`},
-		{"&amp; &#60; &#x3c; R&D &", `\&amp; \&#60; \&#x3c; R&D &`},
+		{"&amp; &#60; &#x3c; R&D &", `&amp;amp; &amp;#60; &amp;#x3c; R&D &`},
 		{"node_exporter _em_ a_ _b", `node_exporter \_em\_ a\_ \_b`},
 		{"two\nlines", "two lines"},
 		{"    indented", "indented"},
@@ -112,8 +114,8 @@ func TestMarkdown(t *testing.T) {
 }
 
 func TestMarkdownBlock(t *testing.T) {
-	got := MarkdownBlock("Rolled back.\n- then restarted\n# done")
-	want := "Rolled back.\\\n\\- then restarted\\\n\\# done"
+	got := MarkdownBlock("Rolled back.  \n- then restarted\n\n\n# done\n")
+	want := "Rolled back.\n\n\\- then restarted\n\n\\# done"
 	if got != want {
 		t.Errorf("MarkdownBlock = %q, want %q", got, want)
 	}

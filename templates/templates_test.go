@@ -88,7 +88,7 @@ func TestOverrideFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := string(out), "# \\<b\\> (5 минут)\n"; got != want {
+	if got, want := string(out), "# &lt;b&gt; (5 минут)\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	if _, err := New(Options{PostmortemFile: filepath.Join(t.TempDir(), "missing")}); !errors.Is(err, fs.ErrNotExist) {
