@@ -32,7 +32,6 @@ import (
 //	label key     the locale's word for an event type, status or heading key
 //	zone          the team zone's name
 //	join xs sep   strings.Join
-//	add a b       a + b
 func FuncMap(loc Locale, zone *time.Location) template.FuncMap {
 	if zone == nil {
 		zone = time.UTC
@@ -58,7 +57,6 @@ func FuncMap(loc Locale, zone *time.Location) template.FuncMap {
 		"label":      f.label,
 		"zone":       func() string { return zone.String() },
 		"join":       strings.Join,
-		"add":        func(a, b int) int { return a + b },
 	}
 }
 

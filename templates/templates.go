@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"time"
 )
 
@@ -160,16 +161,90 @@ func Parse(name, text string) (*template.Template, error) {
 	if err != nil {
 		return nil, templateError(name, err)
 	}
+	for _, tt := range t.Templates() {
+		if tt.Tree == nil {
+			continue
+		}
+		if n := numberRange(tt.Tree.Root); n != nil {
+			line := 1 + strings.Count(text[:min(int(n.Position()), len(text))], "\n")
+			return nil, &Error{File: name, Line: line, Msg: "range over a number or a duration: a postmortem template ranges over lists"}
+		}
+	}
 	for _, loc := range []Locale{EN, RU} {
 		c, err := t.Clone()
 		if err != nil {
 			return nil, templateError(name, err)
 		}
-		if err := c.Funcs(FuncMap(loc, time.UTC)).Execute(io.Discard, Sample(loc)); err != nil {
+		if err := c.Funcs(FuncMap(loc, time.UTC)).Execute(&limitWriter{}, Sample(loc)); err != nil {
 			return nil, templateError(name, err)
 		}
 	}
 	return t, nil
+}
+
+// trialOutput bounds what a trial run on sample data may write; a
+// postmortem of the sample is a few KB.
+const trialOutput = 4 << 20
+
+var errTooLong = fmt.Errorf("writes more than %d bytes for the sample incident", trialOutput)
+
+type limitWriter struct{ n int }
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	w.n += len(p)
+	if w.n > trialOutput {
+		return 0, errTooLong
+	}
+	return len(p), nil
+}
+
+// numberRange finds a range over a number literal or a duration field
+// (".Duration", ".D"): since Go 1.22 text/template ranges over integers,
+// and a duration in nanoseconds would never end.
+func numberRange(n parse.Node) parse.Node {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, c := range n.Nodes {
+			if r := numberRange(c); r != nil {
+				return r
+			}
+		}
+	case *parse.RangeNode:
+		if cmds := n.Pipe.Cmds; len(cmds) > 0 && len(cmds[len(cmds)-1].Args) > 0 {
+			switch a := cmds[len(cmds)-1].Args[0].(type) {
+			case *parse.NumberNode:
+				return n
+			case *parse.FieldNode:
+				if last := a.Ident[len(a.Ident)-1]; last == "Duration" || last == "D" {
+					return n
+				}
+			case *parse.ChainNode:
+				if len(a.Field) > 0 {
+					if last := a.Field[len(a.Field)-1]; last == "Duration" || last == "D" {
+						return n
+					}
+				}
+			}
+		}
+		if r := numberRange(n.List); r != nil {
+			return r
+		}
+		return numberRange(n.ElseList)
+	case *parse.IfNode:
+		if r := numberRange(n.List); r != nil {
+			return r
+		}
+		return numberRange(n.ElseList)
+	case *parse.WithNode:
+		if r := numberRange(n.List); r != nil {
+			return r
+		}
+		return numberRange(n.ElseList)
+	}
+	return nil
 }
 
 // ExecutePostmortem writes the postmortem body for d in d.Locale, with

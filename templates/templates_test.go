@@ -51,6 +51,10 @@ func TestOverrideErrors(t *testing.T) {
 		{"unknown field", "line one\nline two\n{{.Titel}}\n", 3, "can't evaluate field Titel"},
 		{"wrong argument", "\n\n\n\n{{dur .Title}}\n", 5, "wrong type for value"},
 		{"bad syntax", "ok\n{{.Title}\n", 2, "bad character"},
+		{"range over a number", "ok\n\n{{range 99999999999}}{{end}}\n", 3, "range over a number"},
+		{"range over a duration", "{{with .Timeline}}\n{{end}}{{if .Title}}\n{{range .Duration}}x{{end}}{{end}}", 3, "range over a number or a duration"},
+		{"range over a measure", "{{range $m := .ToAck.D}}{{end}}", 1, "range over a number"},
+		{"huge output", "{{range .Timeline.Days}}{{range $.Actions}}{{printf \"%5000000s\" \"x\"}}{{end}}{{end}}", 0, "writes more than"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
