@@ -28,7 +28,21 @@ type Options struct {
 	StormWindow      time.Duration
 	// Admins are user IDs that may resolve and reopen any incident.
 	Admins []string
-	Now    func() time.Time
+	// Observer, when set, hears of every stored change (metrics).
+	Observer Observer
+	Now      func() time.Time
+}
+
+// Observer hears of each change of an incident once it is stored: before is
+// nil for a new incident. It must not block or fail; it is for metrics.
+type Observer interface {
+	IncidentChanged(before, after *Incident)
+}
+
+func (s *Service) observe(before, after *Incident) {
+	if s.opts.Observer != nil {
+		s.opts.Observer.IncidentChanged(before, after)
+	}
 }
 
 // DefaultSeverities are used when none are configured.
@@ -163,6 +177,7 @@ func (s *Service) mutate(ctx context.Context, number int64, change func(inc *Inc
 		if err != nil {
 			return nil, fmt.Errorf("load incident #%d: %w", number, err)
 		}
+		before := copyIncident(inc)
 		events, tasks, err := change(inc)
 		if err != nil {
 			return nil, err
@@ -176,6 +191,7 @@ func (s *Service) mutate(ctx context.Context, number int64, change func(inc *Inc
 			}
 			return nil, err
 		}
+		s.observe(before, inc)
 		return inc, nil
 	}
 	return nil, fmt.Errorf("update incident #%d: %w too often, try again", number, ErrConflict)
@@ -200,8 +216,12 @@ func (s *Service) persist(ctx context.Context, inc *Incident, events []Event, ta
 		}
 	}
 	if create {
-		if err := s.store.CreateIncident(ctx, inc); err != nil && !errors.Is(err, ErrExists) {
+		err := s.store.CreateIncident(ctx, inc)
+		if err != nil && !errors.Is(err, ErrExists) {
 			return fmt.Errorf("create incident #%d: %w", inc.Number, err)
+		}
+		if err == nil {
+			s.observe(nil, inc)
 		}
 	} else if err := s.store.UpdateIncident(ctx, inc); err != nil {
 		return fmt.Errorf("update incident #%d: %w", inc.Number, err)

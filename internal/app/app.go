@@ -127,8 +127,9 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	})
 
 	cfg := o.Config
+	observer := newIncidentMetrics(o.Registry, func() *incidents.Service { return a.service })
 	a.service = incidents.NewService(a.store, taskQueue{a.runner}, incidents.Options{
-		Severities: cfg.Severities, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
+		Observer: observer, Severities: cfg.Severities, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
 		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Admins: cfg.Admins, Now: o.Now,
 	})
 	jobs.Handle(a.runner, jobAutoResolve, a.autoResolve)
@@ -165,7 +166,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		Logger: a.log.WithField("component", "web"),
 	}).Register(mux)
 	a.server = &http.Server{
-		Handler:           mux,
+		Handler:           instrumentHTTP(o.Registry, mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -26,7 +26,7 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 		a.log.Warn("SLACK_BOT_TOKEN is unset: incidents are kept, but nothing is posted to Slack")
 		return nil
 	}
-	httpClient := &http.Client{Timeout: slackTimeout}
+	httpClient := &http.Client{Timeout: slackTimeout, Transport: newSlackTransport(a.opts.Registry, http.DefaultTransport)}
 	opts := []slack.Option{slack.OptionAPIURL(env.SlackAPIURL), slack.OptionHTTPClient(httpClient)}
 	if env.SocketMode() {
 		opts = append(opts, slack.OptionAppLevelToken(env.SlackAppToken))

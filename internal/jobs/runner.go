@@ -117,7 +117,7 @@ func New(store Store, opts Options) *Runner {
 		store:    store,
 		opts:     opts,
 		log:      log.WithField("owner", opts.Owner),
-		m:        newMetrics(opts.Registerer, store),
+		m:        newMetrics(opts.Registerer, store, opts.Now),
 		kick:     make(chan struct{}, 1),
 		handlers: make(map[string]Handler),
 	}
