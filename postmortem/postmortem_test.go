@@ -178,3 +178,11 @@ func TestDraftOnlyAlerts(t *testing.T) {
 		t.Errorf("an empty timeline: %v", err)
 	}
 }
+
+func TestTags(t *testing.T) {
+	inc := &incidents.Incident{Severity: "sev1", Storm: true}
+	got := strings.Join(tags(inc, []string{"Incident", "sev1", "Pay Ments", "checkout"}), ",")
+	if want := "incident,sev1,pay-ments,checkout,alert-storm"; got != want {
+		t.Errorf("tags = %q, want %q", got, want)
+	}
+}

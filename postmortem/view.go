@@ -584,5 +584,5 @@ func tags(inc *incidents.Incident, services []string) []string {
 	if inc.Storm {
 		out = append(out, "alert-storm")
 	}
-	return out
+	return dedupe(out)
 }
