@@ -23,6 +23,13 @@ type FrontMatter struct {
 	Draft bool
 }
 
+// Bytes is the header between --- lines, as Draft writes it.
+func (f FrontMatter) Bytes() []byte {
+	var b bytes.Buffer
+	f.write(&b)
+	return b.Bytes()
+}
+
 // write writes the header between --- lines. Every string is a quoted
 // YAML scalar, and the title is made safe for wikis that print it as HTML.
 func (f FrontMatter) write(b *bytes.Buffer) {

@@ -1,7 +1,6 @@
 package postmortem
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,9 +22,7 @@ func FuzzFrontMatter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, title, severity string, number int64) {
 		fm := FrontMatter{Title: title, Date: time.Date(2026, 11, 30, 14, 5, 0, 0, time.UTC), Tags: []string{"incident", severity},
 			Severity: severity, Status: "draft", Incident: number}
-		var b bytes.Buffer
-		fm.write(&b)
-		out := b.String()
+		out := string(fm.Bytes())
 		if !strings.HasPrefix(out, "---\n") || !strings.HasSuffix(out, "\n---\n") || strings.Count(out, "\n---\n") != 1 {
 			t.Fatalf("front matter is not one block:\n%s", out)
 		}
