@@ -53,7 +53,7 @@ type evaluator struct {
 
 func (e *evaluator) init(s *Schedule, ovs []Override) {
 	e.s, e.z, e.n = s, newZone(s.Timezone), len(s.Rotations)
-	e.ovs = overrides{all: ovs, sched: s.Name}
+	e.ovs = overrides{all: ovs, sched: s.Name, longest: int64(MaxOverrideLength / time.Second)}
 	if e.n > len(e.buf) {
 		e.big, e.bigp = make([]layer, e.n), make([]piece, e.n)
 	}
@@ -175,6 +175,7 @@ func Gaps(s Schedule, overrides []Override, from, to time.Time) []Shift {
 func timeline(s Schedule, overrides []Override, from, to time.Time, emit func(Shift)) {
 	var e evaluator
 	e.init(&s, overrides)
+	e.ovs.measure()
 	end := to.Unix()
 	t := from.Unix()
 	if t >= end {

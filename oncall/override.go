@@ -90,6 +90,20 @@ func SortOverrides(os []Override) {
 type overrides struct {
 	all   []Override
 	sched string
+	// longest bounds how far back an override holding at t can start, in
+	// seconds: MaxOverrideLength unless the caller measured the overrides.
+	longest int64
+}
+
+// measure sets longest from the overrides themselves, for walks long enough
+// that one pass over them pays off.
+func (os *overrides) measure() {
+	os.longest = 0
+	for i := range os.all {
+		if o := &os.all[i]; o.Schedule == os.sched {
+			os.longest = max(os.longest, o.To.Unix()-o.From.Unix())
+		}
+	}
 }
 
 // after returns the index of the first override starting after t.
@@ -118,7 +132,7 @@ func (os overrides) apply(t int64, user string, also []string, lo, hi int64) (st
 	}
 	// Only overrides starting within the longest override before t can
 	// still hold; beyond that, lo is kept conservative.
-	horizon := t - int64(MaxOverrideLength/time.Second)
+	horizon := t - os.longest
 	lo = max(lo, horizon)
 	first := i
 	for first > 0 && os.all[first-1].From.Unix() >= horizon {
