@@ -283,10 +283,10 @@ func summaryButtons(inc *incidents.Incident, num string) []slack.BlockElement {
 }
 
 // AnnounceText renders the one-line announcement of an incident for the
-// announce channel. kind is "opened" or "resolved" (anything else reads as
-// an update). It returns the notification text (mrkdwn, escaped) and blocks
+// announce channel, with a mention of its channel channelID when it has one.
+// kind is "opened" or "resolved" (anything else reads as an update). It returns the notification text (mrkdwn, escaped) and blocks
 // with a Join button (action incident_join, value the incident number).
-func AnnounceText(inc *incidents.Incident, kind, publicURL string) (string, []slack.Block) {
+func AnnounceText(inc *incidents.Incident, channelID, kind, publicURL string) (string, []slack.Block) {
 	num := strconv.FormatInt(inc.Number, 10)
 	title := escapeTruncate(oneLine(inc.Title), 500)
 	var icon, verb string
@@ -308,8 +308,8 @@ func AnnounceText(inc *incidents.Incident, kind, publicURL string) (string, []sl
 	} else if inc.Commander != "" {
 		details = append(details, "commander "+userText(inc.Commander))
 	}
-	if isSlackID(inc.Slack.ChannelID, "CGD") {
-		details = append(details, ChannelMention(inc.Slack.ChannelID))
+	if isSlackID(channelID, "CGD") {
+		details = append(details, ChannelMention(channelID))
 	}
 	line.WriteString(" · " + strings.Join(details, " · "))
 	if kind == "resolved" && strings.TrimSpace(inc.Summary) != "" {

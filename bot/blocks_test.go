@@ -73,7 +73,6 @@ func acknowledgedIncident() *incidents.Incident {
 	inc.Commander = "U0001"
 	inc.Roles = map[string]string{"comms": "U0002", "scribe": "U0003"}
 	inc.Description = "Card payments fail for EU customers after the 09:55 deploy."
-	inc.Slack = incidents.SlackRefs{ChannelID: "C0INC42", ChannelName: "inc-42-payments-api-5xx-10-rising"}
 	return inc
 }
 
@@ -125,7 +124,7 @@ func TestAnnounceTextGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			text, blocks := AnnounceText(tt.inc, tt.kind, "https://incidents.example.com")
+			text, blocks := AnnounceText(tt.inc, "C0INC42", tt.kind, "https://incidents.example.com")
 			if text != tt.wantText {
 				t.Errorf("text = %q, want %q", text, tt.wantText)
 			}
@@ -225,7 +224,6 @@ func TestSummaryBlocksHugeIncident(t *testing.T) {
 		Alerts:      map[string]incidents.Alert{},
 		Storm:       true, StormGroups: 77,
 		DeclaredAt: declared,
-		Slack:      incidents.SlackRefs{ChannelID: "C1|<!channel>"},
 	}
 	for i := 0; i < 40; i++ {
 		inc.Roles[fmt.Sprintf("role-%02d %s", i, evil)] = fmt.Sprintf("U%04d", i)
@@ -261,7 +259,7 @@ func TestSummaryBlocksHugeIncident(t *testing.T) {
 	}
 
 	for _, kind := range []string{"opened", "resolved", "other"} {
-		text, ablocks := AnnounceText(inc, kind, opts.PublicURL)
+		text, ablocks := AnnounceText(inc, "C1|<!channel>", kind, opts.PublicURL)
 		checkBlockLimits(t, ablocks)
 		checkNoLiveMarkup(t, ablocks)
 		if utf8.RuneCountInString(text) > MaxMessageText {

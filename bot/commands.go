@@ -133,8 +133,8 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 	var out reply
 	switch cmd.Verb {
 	case VerbStatus:
-		if cmd.Status == incidents.StatusResolved && !h.mayClose(inc, actor) {
-			return ephemeralf("%s", refuseClose(inc, "resolve"))
+		if no := h.refuseClose(inc, actor, "resolve"); cmd.Status == incidents.StatusResolved && no != "" {
+			return ephemeralf("%s", no)
 		}
 		_, err = h.svc.SetStatus(ctx, n, cmd.Status, actor)
 		out = inChannelf("%s set incident #%d to *%s*.", UserMention(actor), n, cmd.Status)
@@ -170,8 +170,8 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 			out = ephemeralf("Added follow-up action %d to incident #%d%s.", len(after.Actions), n, owner)
 		}
 	case VerbResolve:
-		if !h.mayClose(inc, actor) {
-			return ephemeralf("%s", refuseClose(inc, "resolve"))
+		if no := h.refuseClose(inc, actor, "resolve"); no != "" {
+			return ephemeralf("%s", no)
 		}
 		if cmd.Text == "" {
 			if !inc.Open() {
@@ -187,8 +187,8 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 		_, err = h.svc.Resolve(ctx, n, actor, cmd.Text)
 		out = resolvedReply(n, actor, cmd.Text)
 	case VerbReopen:
-		if !h.mayClose(inc, actor) {
-			return ephemeralf("%s", refuseClose(inc, "reopen"))
+		if no := h.refuseClose(inc, actor, "reopen"); no != "" {
+			return ephemeralf("%s", no)
 		}
 		_, err = h.svc.Reopen(ctx, n, actor)
 		out = inChannelf("%s reopened incident #%d.", UserMention(actor), n)
@@ -214,7 +214,7 @@ func (h *Handler) target(ctx context.Context, log *logrus.Entry, number int64, c
 		}
 		return inc, nil
 	}
-	inc, err := h.svc.ByChannel(ctx, channelID)
+	inc, err := h.incidentOfChannel(ctx, channelID)
 	if errors.Is(err, incidents.ErrNotFound) {
 		r := ephemeralf("This channel is not an incident channel, so say which incident you mean: put its number first, e.g. /incident #42 note …")
 		return nil, &r
@@ -260,8 +260,10 @@ func (h *Handler) listReply(ctx context.Context, log *logrus.Entry) reply {
 	for _, inc := range list {
 		fmt.Fprintf(&b, "\n• *#%d* [%s] %s — %s", inc.Number, EscapeMrkdwn(inc.Severity),
 			EscapeMrkdwn(Truncate(oneLine(inc.Title), 120)), inc.Status)
-		if inc.Slack.ChannelID != "" {
-			b.WriteString(" — " + ChannelMention(inc.Slack.ChannelID))
+		if ch, err := h.channelOf(ctx, inc.Number); err != nil {
+			return ephemeralf("%s", h.friendly(log, 0, err))
+		} else if ch != "" {
+			b.WriteString(" — " + ChannelMention(ch))
 		}
 		if inc.Commander != "" {
 			b.WriteString(" — commander " + UserMention(inc.Commander))

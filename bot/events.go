@@ -149,7 +149,7 @@ func (h *Handler) HandleEvent(ctx context.Context, payload map[string]string) er
 		log.Warn("Slack event without a channel")
 		return nil
 	}
-	inc, err := h.svc.ByChannel(ctx, channel)
+	inc, err := h.incidentOfChannel(ctx, channel)
 	if errors.Is(err, incidents.ErrNotFound) {
 		return nil // not an incident channel
 	}

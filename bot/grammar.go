@@ -13,8 +13,6 @@ import (
 
 // Grammar limits.
 const (
-	// MaxTitleLength bounds an incident title typed in /incident declare, in characters.
-	MaxTitleLength = 250
 	// MaxRoleLength bounds a role name, in characters.
 	MaxRoleLength = 40
 	// maxNameLength bounds schedule names.
@@ -240,7 +238,7 @@ func (c IncidentCommand) Validate() error {
 		if c.OpenDeclareModal != (c.Title == "") {
 			return bad("a title xor the declare modal")
 		}
-		if utf8.RuneCountInString(c.Title) > MaxTitleLength || strings.Join(strings.Fields(c.Title), " ") != c.Title {
+		if utf8.RuneCountInString(c.Title) > incidents.MaxTitle || strings.Join(strings.Fields(c.Title), " ") != c.Title {
 			return bad("title")
 		}
 	case VerbStatus:
@@ -296,8 +294,16 @@ func (c IncidentCommand) Validate() error {
 
 const day = 24 * time.Hour
 
-// DefaultSeverities are the severities used when none are configured.
-func DefaultSeverities() []string { return []string{"sev1", "sev2", "sev3", "sev4"} }
+// DefaultSeverities are the names of incidents.DefaultSeverities, used when
+// none are configured.
+func DefaultSeverities() []string {
+	sevs := incidents.DefaultSeverities()
+	names := make([]string, len(sevs))
+	for i, s := range sevs {
+		names[i] = s.Name
+	}
+	return names
+}
 
 // ParseIncident parses the text of an /incident slash command. severities
 // are the configured severity names (nil: sev1..sev4); they match case-
@@ -352,8 +358,8 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 			cmd.OpenDeclareModal = true
 			break
 		}
-		if n := utf8.RuneCountInString(title); n > MaxTitleLength {
-			return IncidentCommand{}, usageErr(usage, "The title is %d characters long; keep it within %d.", n, MaxTitleLength)
+		if n := utf8.RuneCountInString(title); n > incidents.MaxTitle {
+			return IncidentCommand{}, usageErr(usage, "The title is %d characters long; keep it within %d.", n, incidents.MaxTitle)
 		}
 		cmd.Title = title
 

@@ -121,7 +121,7 @@ func TestParseIncidentErrors(t *testing.T) {
 		{"overflowing number", "#99999999999999999999 note x", "not an incident number", incidentGeneralUsage},
 		{"number on declare", "#4 declare x", "declare does not take an incident number", "/incident declare <title> [sev1..sev4]"},
 		{"number on list", "#4 list", "list does not take an incident number", "/incident list"},
-		{"title too long", "declare " + strings.Repeat("x", MaxTitleLength+1), "keep it within 250", "/incident declare <title> [sev1..sev4]"},
+		{"title too long", "declare " + strings.Repeat("x", incidents.MaxTitle+1), "keep it within 200", "/incident declare <title> [sev1..sev4]"},
 		{"status missing", "status", "status needs one of investigating, identified, monitoring, resolved.", "/incident status <investigating|identified|monitoring|resolved>"},
 		{"status unknown", "status fixed", `not "fixed"`, "/incident status <investigating|identified|monitoring|resolved>"},
 		{"status triggered not settable", "status triggered", `not "triggered"`, "/incident status <investigating|identified|monitoring|resolved>"},

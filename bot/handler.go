@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -33,10 +33,10 @@ type Service interface {
 	Acknowledge(ctx context.Context, number int64, actor string) (*incidents.Incident, error)
 	Resolve(ctx context.Context, number int64, actor, summary string) (*incidents.Incident, error)
 	Reopen(ctx context.Context, number int64, actor string) (*incidents.Incident, error)
+	MayClose(inc *incidents.Incident, actor, verb string) error
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
 	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
 	Timeline(ctx context.Context, number int64) ([]incidents.Event, error)
-	ByChannel(ctx context.Context, channelID string) (*incidents.Incident, error)
 	Record(ctx context.Context, number int64, ev incidents.Event) error
 	Severities() []incidents.Severity
 }
@@ -63,8 +63,6 @@ const EventJobKind = "slack.event"
 type HandlerOptions struct {
 	// SigningSecret verifies every HTTP request from Slack.
 	SigningSecret string
-	// Admins are Slack user IDs that may resolve or reopen any incident.
-	Admins []string
 	// PublicURL is the bot's base URL, for links to the web view.
 	PublicURL string
 	// Location is the zone times are shown in; nil means UTC.
@@ -96,11 +94,12 @@ type HandlerOptions struct {
 // (Register) or Socket Mode (RunSocketMode). It answers every request within
 // the ack budget and keeps slow work in bounded background goroutines.
 type Handler struct {
-	api  *slack.Client
-	svc  Service
-	o    HandlerOptions
-	log  *logrus.Entry
-	http *http.Client
+	api   *slack.Client
+	svc   Service
+	state slackstate.Store
+	o     HandlerOptions
+	log   *logrus.Entry
+	http  *http.Client
 
 	sem chan struct{} // one slot per command or interaction being worked on
 	wg  sync.WaitGroup
@@ -109,8 +108,9 @@ type Handler struct {
 	botUID string
 }
 
-// NewHandler returns a Handler that calls Slack with api and applies commands to svc.
-func NewHandler(api *slack.Client, svc Service, o HandlerOptions) *Handler {
+// NewHandler returns a Handler that calls Slack with api, applies commands to
+// svc and finds incidents by channel in state.
+func NewHandler(api *slack.Client, svc Service, state slackstate.Store, o HandlerOptions) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -140,7 +140,7 @@ func NewHandler(api *slack.Client, svc Service, o HandlerOptions) *Handler {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
 	return &Handler{
-		api: api, svc: svc, o: o, log: log, http: hc,
+		api: api, svc: svc, state: state, o: o, log: log, http: hc,
 		sem:    make(chan struct{}, o.MaxInFlight),
 		botUID: o.BotUserID,
 	}
@@ -313,16 +313,15 @@ func writeJSON(w http.ResponseWriter, v any) {
 // friendly turns an error of the incident service into a sentence for the
 // user; unexpected errors are logged and reported without their details.
 func (h *Handler) friendly(log *logrus.Entry, number int64, err error) string {
+	if msg, ok := incidents.UserMessage(err); ok {
+		return sentence(msg)
+	}
 	switch {
 	case errors.Is(err, incidents.ErrNotFound):
 		if number > 0 {
 			return fmt.Sprintf("Incident #%d does not exist.", number)
 		}
 		return "That incident does not exist."
-	case errors.Is(err, incidents.ErrInvalid):
-		return domainMessage(err, incidents.ErrInvalid)
-	case errors.Is(err, incidents.ErrTransition):
-		return domainMessage(err, incidents.ErrTransition)
 	case errors.Is(err, incidents.ErrConflict):
 		return "Someone changed the incident at the same moment; please try again."
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
@@ -332,17 +331,13 @@ func (h *Handler) friendly(log *logrus.Entry, number int64, err error) string {
 	return "Something went wrong on my side; please try again. If it keeps failing, tell the admins."
 }
 
-// domainMessage extracts the human part of a service error ("not allowed:
-// incident #3 is resolved" → "Incident #3 is resolved.") and escapes it,
-// keeping the user mentions the service itself wrote.
-func domainMessage(err error, sentinel error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, sentinel.Error()+": "); i >= 0 {
-		msg = msg[i+len(sentinel.Error())+2:]
-	}
+// sentence turns a service's message into an escaped sentence ("incident
+// #3 is resolved" → "Incident #3 is resolved."), keeping the user mentions
+// the service itself wrote.
+func sentence(msg string) string {
 	msg = strings.TrimSpace(msg)
 	if msg == "" {
-		msg = sentinel.Error()
+		return "That is not possible."
 	}
 	r, size := utf8.DecodeRuneInString(msg)
 	msg = string(unicode.ToUpper(r)) + msg[size:]
@@ -375,23 +370,33 @@ func escapeKeepMentions(s string) string {
 	return b.String()
 }
 
-// mayClose reports whether user may resolve or reopen inc: whoever declared
-// it, its commander, or an admin.
-func (h *Handler) mayClose(inc *incidents.Incident, user string) bool {
-	if user == "" {
-		return false
+// refuseClose returns the answer to a user who may not resolve or reopen
+// inc (verb), or "" when they may.
+func (h *Handler) refuseClose(inc *incidents.Incident, user, verb string) string {
+	err := h.svc.MayClose(inc, user, verb)
+	if err == nil {
+		return ""
 	}
-	return user == inc.DeclaredBy || user == inc.Commander || slices.Contains(h.o.Admins, user)
+	return h.friendly(h.log, inc.Number, err) + " Take command with /incident commander @you."
 }
 
-// refuseClose is the answer to a user who may not resolve or reopen inc.
-func refuseClose(inc *incidents.Incident, verb string) string {
-	who := "whoever declared it"
-	if inc.Commander != "" {
-		who = "its commander " + UserMention(inc.Commander) + ", " + who
+// incidentOfChannel returns the incident whose channel is channelID;
+// incidents.ErrNotFound when it is not an incident channel.
+func (h *Handler) incidentOfChannel(ctx context.Context, channelID string) (*incidents.Incident, error) {
+	st, err := h.state.SlackStateByChannel(ctx, channelID)
+	if err != nil {
+		return nil, err
 	}
-	return fmt.Sprintf("Only %s or an admin may %s incident #%d. Ask them, or take command first with /incident commander @you.",
-		who, verb, inc.Number)
+	return h.svc.Get(ctx, st.Number)
+}
+
+// channelOf returns the Slack channel of incident number, "" while it has none.
+func (h *Handler) channelOf(ctx context.Context, number int64) (string, error) {
+	st, err := h.state.SlackState(ctx, number)
+	if err != nil {
+		return "", fmt.Errorf("read the Slack state of incident #%d: %w", number, err)
+	}
+	return st.ChannelID, nil
 }
 
 // severityNames returns the configured severity names, most severe first.

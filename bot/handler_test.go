@@ -18,6 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
@@ -97,6 +98,7 @@ type env struct {
 	apiCalls atomic.Int64
 	api      *slack.Client
 	svc      *incidents.Service
+	state    slackstate.Store
 	queue    *fakeQueue
 	h        *Handler
 	botURL   string
@@ -125,14 +127,15 @@ func newEnv(t testing.TB, tweak ...func(*HandlerOptions)) *env {
 	e.sim.SetSelfURL(simSrv.URL)
 	e.api = slack.New(testToken, slack.OptionAPIURL(simSrv.URL+"/api/"))
 
-	e.svc = incidents.NewService(storetest.New(t), &fakeTasks{}, incidents.Options{Now: e.clock.Now})
+	st := storetest.New(t)
+	e.svc = incidents.NewService(st, &fakeTasks{}, incidents.Options{Now: e.clock.Now, Admins: []string{testAdmin}})
+	e.state = st
 	almaty, err := time.LoadLocation("Asia/Almaty")
 	if err != nil {
 		t.Fatal(err)
 	}
 	o := HandlerOptions{
 		SigningSecret: testSecret,
-		Admins:        []string{testAdmin},
 		Location:      almaty,
 		Now:           e.clock.Now,
 		Logger:        discardLogger(),
@@ -141,7 +144,7 @@ func newEnv(t testing.TB, tweak ...func(*HandlerOptions)) *env {
 	for _, f := range tweak {
 		f(&o)
 	}
-	e.h = NewHandler(e.api, e.svc, o)
+	e.h = NewHandler(e.api, e.svc, e.state, o)
 	mux := http.NewServeMux()
 	e.h.Register(mux)
 	botSrv := httptest.NewServer(mux)
@@ -170,11 +173,21 @@ func (e *env) incident(user, title string) (*incidents.Incident, string) {
 	if err != nil {
 		e.t.Fatalf("add channel: %v", err)
 	}
-	inc, err = e.svc.SetSlack(e.ctx, inc.Number, func(r *incidents.SlackRefs) { r.ChannelID = ch })
-	if err != nil {
-		e.t.Fatalf("set slack: %v", err)
-	}
+	e.setChannel(inc.Number, ch)
 	return inc, ch
+}
+
+// setChannel records ch as the channel of incident number.
+func (e *env) setChannel(number int64, ch string) {
+	e.t.Helper()
+	st, err := e.state.SlackState(e.ctx, number)
+	if err == nil {
+		st.ChannelID = ch
+		err = e.state.PutSlackState(e.ctx, &st)
+	}
+	if err != nil {
+		e.t.Fatalf("set the channel of #%d: %v", number, err)
+	}
 }
 
 // channel returns the ID of a seeded channel.

@@ -111,8 +111,8 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 			return ephemeralf("I couldn't open the status form; try /incident status <status> instead.")
 		}
 	case ActionResolve:
-		if !h.mayClose(inc, user) {
-			return ephemeralf("%s", refuseClose(inc, "resolve"))
+		if no := h.refuseClose(inc, user, "resolve"); no != "" {
+			return ephemeralf("%s", no)
 		}
 		if !inc.Open() {
 			return ephemeralf("Incident #%d is already resolved.", n)
@@ -122,8 +122,8 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 			return ephemeralf("I couldn't open the resolve form; try /incident resolve <summary> instead.")
 		}
 	case ActionReopen:
-		if !h.mayClose(inc, user) {
-			return ephemeralf("%s", refuseClose(inc, "reopen"))
+		if no := h.refuseClose(inc, user, "reopen"); no != "" {
+			return ephemeralf("%s", no)
 		}
 		if _, err := h.svc.Reopen(ctx, n, user); err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))
@@ -137,11 +137,14 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 
 // join invites user to the incident's channel.
 func (h *Handler) join(ctx context.Context, log *logrus.Entry, inc *incidents.Incident, user string) reply {
-	ch := inc.Slack.ChannelID
+	ch, err := h.channelOf(ctx, inc.Number)
+	if err != nil {
+		return ephemeralf("%s", h.friendly(log, inc.Number, err))
+	}
 	if ch == "" {
 		return ephemeralf("The channel of incident #%d is still being set up; try again in a moment.", inc.Number)
 	}
-	_, err := h.api.InviteUsersToConversationContext(ctx, ch, user)
+	_, err = h.api.InviteUsersToConversationContext(ctx, ch, user)
 	switch {
 	case err == nil:
 		return ephemeralf("Added you to %s.", ChannelMention(ch))
@@ -251,10 +254,7 @@ func (h *Handler) checkClose(ctx context.Context, log *logrus.Entry, n int64, us
 	if err != nil {
 		return h.plainFriendly(log, n, err)
 	}
-	if !h.mayClose(inc, user) {
-		return UnescapeSlack(refuseClose(inc, "resolve"))
-	}
-	return ""
+	return UnescapeSlack(h.refuseClose(inc, user, "resolve"))
 }
 
 // plainFriendly is friendly as plain text, for modal errors (not mrkdwn).

@@ -165,9 +165,7 @@ func TestButtons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.SetSlack(e.ctx, n, func(r *incidents.SlackRefs) { r.ChannelID = ch }); err != nil {
-		t.Fatal(err)
-	}
+	e.setChannel(n, ch)
 	ts := e.postButtons(ch, n)
 
 	t.Run("acknowledge", func(t *testing.T) {

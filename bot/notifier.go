@@ -14,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -46,10 +47,10 @@ const (
 // *incidents.Service satisfies it.
 type NotifierService interface {
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
-	SetSlack(ctx context.Context, number int64, update func(refs *incidents.SlackRefs)) (*incidents.Incident, error)
 	Record(ctx context.Context, number int64, ev incidents.Event) error
 	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
-	Severities() []incidents.Severity
+	UpdateDue(inc *incidents.Incident, now time.Time) (time.Time, bool)
+	UpdateStillDue(inc *incidents.Incident, due time.Time) bool
 }
 
 var _ NotifierService = (*incidents.Service)(nil)
@@ -81,10 +82,11 @@ type NotifierOptions struct {
 // Slack accepts it, so a retried Sync resumes where the last one stopped and
 // posts nothing twice. It is safe for concurrent use.
 type Notifier struct {
-	api  *slack.Client
-	svc  NotifierService
-	opts NotifierOptions
-	log  *logrus.Entry
+	api   *slack.Client
+	svc   NotifierService
+	state slackstate.Store
+	opts  NotifierOptions
+	log   *logrus.Entry
 
 	mu             sync.Mutex
 	botUser        string // from auth.test
@@ -92,9 +94,9 @@ type Notifier struct {
 	announceJoined bool   // the bot is a member of announceID
 }
 
-// NewNotifier returns a Notifier that talks to Slack through api and records
-// what it did through svc.
-func NewNotifier(api *slack.Client, svc NotifierService, o NotifierOptions) *Notifier {
+// NewNotifier returns a Notifier that talks to Slack through api, reads
+// incidents from svc and records what it did in Slack in state.
+func NewNotifier(api *slack.Client, svc NotifierService, state slackstate.Store, o NotifierOptions) *Notifier {
 	if strings.TrimSpace(o.ChannelPrefix) == "" {
 		o.ChannelPrefix = DefaultChannelPrefix
 	}
@@ -109,7 +111,7 @@ func NewNotifier(api *slack.Client, svc NotifierService, o NotifierOptions) *Not
 		l.SetOutput(io.Discard)
 		o.Logger = logrus.NewEntry(l)
 	}
-	return &Notifier{api: api, svc: svc, opts: o, log: o.Logger}
+	return &Notifier{api: api, svc: svc, state: state, opts: o, log: o.Logger}
 }
 
 // Sync makes Slack reflect incident number: it creates and records the channel
@@ -118,47 +120,75 @@ func NewNotifier(api *slack.Client, svc NotifierService, o NotifierOptions) *Not
 // the announce lines. It is idempotent; after an error, calling it again resumes.
 // Classify its errors with RetryDelay and Permanent.
 func (n *Notifier) Sync(ctx context.Context, number int64) error {
-	inc, err := n.svc.Get(ctx, number)
-	if err != nil {
+	if err := n.sync(ctx, number); err != nil {
 		return fmt.Errorf("sync incident #%d: %w", number, err)
-	}
-	log := n.log.WithField("incident", number)
-	if inc.Slack.ChannelID == "" {
-		if inc, err = n.createChannel(ctx, inc, log); err != nil {
-			return fmt.Errorf("sync incident #%d: %w", number, err)
-		}
-	}
-	log = log.WithField("channel", inc.Slack.ChannelID)
-	if inc, err = n.syncTopic(ctx, inc, log); err != nil {
-		return fmt.Errorf("sync incident #%d: %w", number, err)
-	}
-	if inc, err = n.invite(ctx, inc, log); err != nil {
-		return fmt.Errorf("sync incident #%d: %w", number, err)
-	}
-	inc, posted, err := n.ensureSummary(ctx, inc, log)
-	if err != nil {
-		return fmt.Errorf("sync incident #%d: %w", number, err)
-	}
-	if inc, err = n.announce(ctx, inc, log); err != nil {
-		return fmt.Errorf("sync incident #%d: %w", number, err)
-	}
-	// The update comes last: it is the one call not recorded, so a retry after a
-	// rate limit repeats as little as possible before making progress.
-	if !posted {
-		if err := n.updateSummary(ctx, inc, log); err != nil {
-			return fmt.Errorf("sync incident #%d: %w", number, err)
-		}
 	}
 	return nil
 }
 
-// setSlack records refs on the incident and returns the incident as stored.
-func (n *Notifier) setSlack(ctx context.Context, number int64, update func(*incidents.SlackRefs)) (*incidents.Incident, error) {
-	inc, err := n.svc.SetSlack(ctx, number, update)
+func (n *Notifier) sync(ctx context.Context, number int64) error {
+	inc, err := n.svc.Get(ctx, number)
 	if err != nil {
-		return nil, fmt.Errorf("record Slack state: %w", err)
+		return err
 	}
-	return inc, nil
+	st, err := n.state.SlackState(ctx, number)
+	if err != nil {
+		return fmt.Errorf("read Slack state: %w", err)
+	}
+	log := n.log.WithField("incident", number)
+	if st.ChannelID == "" {
+		if err := n.createChannel(ctx, inc, &st, log); err != nil {
+			return err
+		}
+	}
+	log = log.WithField("channel", st.ChannelID)
+	if err := n.syncTopic(ctx, inc, &st); err != nil {
+		return err
+	}
+	if err := n.invite(ctx, inc, &st, log); err != nil {
+		return err
+	}
+	posted, err := n.ensureSummary(ctx, inc, &st, log)
+	if err != nil {
+		return err
+	}
+	if err := n.announce(ctx, inc, &st, log); err != nil {
+		return err
+	}
+	// The update comes last: it is the one call not recorded, so a retry after a
+	// rate limit repeats as little as possible before making progress.
+	if !posted {
+		return n.updateSummary(ctx, inc, &st, log)
+	}
+	return nil
+}
+
+// maxStateRetries bounds the re-reads of a Slack state that another writer changed.
+const maxStateRetries = 10
+
+// record applies update to st and stores it. When another writer stored a
+// newer state first, update is applied again to that one, so update must
+// derive its change from what it is given. st ends as stored.
+func (n *Notifier) record(ctx context.Context, st *slackstate.Incident, update func(*slackstate.Incident)) error {
+	for range maxStateRetries {
+		next := *st
+		update(&next)
+		if next == *st {
+			return nil
+		}
+		err := n.state.PutSlackState(ctx, &next)
+		if err == nil {
+			*st = next
+			return nil
+		}
+		if !errors.Is(err, incidents.ErrConflict) {
+			return fmt.Errorf("record Slack state: %w", err)
+		}
+		if *st, err = n.state.SlackState(ctx, st.Number); err != nil {
+			return fmt.Errorf("read Slack state: %w", err)
+		}
+	}
+	return fmt.Errorf("record Slack state: %w too often", incidents.ErrConflict)
 }
 
 // botUserID returns the bot's own user ID from auth.test, asked once.
@@ -181,7 +211,7 @@ func (n *Notifier) botUserID(ctx context.Context) (string, error) {
 
 // createChannel creates the incident's channel, or adopts the one the bot
 // created for it before a crash, and records it at once.
-func (n *Notifier) createChannel(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) (*incidents.Incident, error) {
+func (n *Notifier) createChannel(ctx context.Context, inc *incidents.Incident, st *slackstate.Incident, log *logrus.Entry) error {
 	base := ChannelName(n.opts.ChannelPrefix, inc.Number, inc.Title)
 	var ch *slack.Channel
 	for i := 1; i <= maxNameSuffix && ch == nil; i++ {
@@ -194,7 +224,7 @@ func (n *Notifier) createChannel(ctx context.Context, inc *incidents.Incident, l
 		case ErrorCode(err) == "name_taken":
 			own, ferr := n.ownChannel(ctx, name)
 			if ferr != nil {
-				return nil, ferr
+				return ferr
 			}
 			if own != nil {
 				ch = own
@@ -203,19 +233,18 @@ func (n *Notifier) createChannel(ctx context.Context, inc *incidents.Incident, l
 				log.WithField("channel_name", name).Info("channel name taken; trying a suffix")
 			}
 		default:
-			return nil, fmt.Errorf("conversations.create %s: %w", name, err)
+			return fmt.Errorf("conversations.create %s: %w", name, err)
 		}
 	}
 	if ch == nil {
-		return nil, fmt.Errorf("create a channel for incident #%d: the names %s to %s are all taken: %w",
+		return fmt.Errorf("create a channel for incident #%d: the names %s to %s are all taken: %w",
 			inc.Number, base, WithSuffix(base, maxNameSuffix), ErrPermanent)
 	}
 	id, name := ch.ID, ch.Name
-	inc, err := n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) {
+	if err := n.record(ctx, st, func(r *slackstate.Incident) {
 		r.ChannelID, r.ChannelName = id, name
-	})
-	if err != nil {
-		return nil, err
+	}); err != nil {
+		return err
 	}
 	if err := n.svc.Record(ctx, inc.Number, incidents.Event{
 		ID:    fmt.Sprintf("%d:slack:channel", inc.Number),
@@ -226,9 +255,9 @@ func (n *Notifier) createChannel(ctx context.Context, inc *incidents.Incident, l
 			"channel_id": id, "channel_name": name,
 		},
 	}); err != nil {
-		return nil, fmt.Errorf("record channel creation: %w", err)
+		return fmt.Errorf("record channel creation: %w", err)
 	}
-	return inc, nil
+	return nil
 }
 
 // ownChannel returns the channel called name when the bot created it and it is
@@ -290,26 +319,24 @@ func purposeText(inc *incidents.Incident) string {
 }
 
 // syncTopic sets the topic and purpose when they differ from what was last set.
-func (n *Notifier) syncTopic(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) (*incidents.Incident, error) {
-	if topic := topicText(inc); topic != inc.Slack.Topic {
-		if _, err := n.api.SetTopicOfConversationContext(ctx, inc.Slack.ChannelID, topic); err != nil {
-			return nil, fmt.Errorf("conversations.setTopic: %w", err)
+func (n *Notifier) syncTopic(ctx context.Context, inc *incidents.Incident, st *slackstate.Incident) error {
+	if topic := topicText(inc); topic != st.Topic {
+		if _, err := n.api.SetTopicOfConversationContext(ctx, st.ChannelID, topic); err != nil {
+			return fmt.Errorf("conversations.setTopic: %w", err)
 		}
-		var err error
-		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) { r.Topic = topic }); err != nil {
-			return nil, err
-		}
-	}
-	if purpose := purposeText(inc); purpose != inc.Slack.Purpose {
-		if _, err := n.api.SetPurposeOfConversationContext(ctx, inc.Slack.ChannelID, purpose); err != nil {
-			return nil, fmt.Errorf("conversations.setPurpose: %w", err)
-		}
-		var err error
-		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) { r.Purpose = purpose }); err != nil {
-			return nil, err
+		if err := n.record(ctx, st, func(r *slackstate.Incident) { r.Topic = topic }); err != nil {
+			return err
 		}
 	}
-	return inc, nil
+	if purpose := purposeText(inc); purpose != st.Purpose {
+		if _, err := n.api.SetPurposeOfConversationContext(ctx, st.ChannelID, purpose); err != nil {
+			return fmt.Errorf("conversations.setPurpose: %w", err)
+		}
+		if err := n.record(ctx, st, func(r *slackstate.Incident) { r.Purpose = purpose }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // inviteHandled are conversations.invite's per-user codes after which that
@@ -325,12 +352,12 @@ var inviteHandled = map[string]bool{
 // were not invited before. Slack fails the whole call when any one user fails
 // (without inviting the others), listing each failure; the failed users are
 // logged and dropped and the rest invited again.
-func (n *Notifier) invite(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) (*incidents.Incident, error) {
+func (n *Notifier) invite(ctx context.Context, inc *incidents.Incident, st *slackstate.Incident, log *logrus.Entry) error {
 	bot, err := n.botUserID(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	done := splitInvited(inc.Slack.Invited)
+	done := splitInvited(st.Invited)
 	var want []string
 	add := func(id string) {
 		id = strings.TrimSpace(id)
@@ -347,11 +374,11 @@ func (n *Notifier) invite(ctx context.Context, inc *incidents.Incident, log *log
 		add(id)
 	}
 	if len(want) == 0 {
-		return inc, nil
+		return nil
 	}
 	pending := slices.Clone(want)
 	for len(pending) > 0 {
-		_, err := n.api.InviteUsersToConversationContext(ctx, inc.Slack.ChannelID, pending...)
+		_, err := n.api.InviteUsersToConversationContext(ctx, st.ChannelID, pending...)
 		if err == nil {
 			break
 		}
@@ -362,9 +389,9 @@ func (n *Notifier) invite(ctx context.Context, inc *incidents.Incident, log *log
 			} else {
 				// Slack named no user: find them one at a time.
 				for _, id := range pending {
-					if _, err := n.api.InviteUsersToConversationContext(ctx, inc.Slack.ChannelID, id); err != nil {
+					if _, err := n.api.InviteUsersToConversationContext(ctx, st.ChannelID, id); err != nil {
 						if !inviteHandled[ErrorCode(err)] {
-							return nil, fmt.Errorf("conversations.invite %s: %w", id, err)
+							return fmt.Errorf("conversations.invite %s: %w", id, err)
 						}
 						logInviteSkip(log, id, ErrorCode(err))
 					}
@@ -373,7 +400,7 @@ func (n *Notifier) invite(ctx context.Context, inc *incidents.Incident, log *log
 			}
 		}
 		if len(failed) == 0 {
-			return nil, fmt.Errorf("conversations.invite: %w", err)
+			return fmt.Errorf("conversations.invite: %w", err)
 		}
 		var rest []string
 		for _, id := range pending {
@@ -383,19 +410,19 @@ func (n *Notifier) invite(ctx context.Context, inc *incidents.Incident, log *log
 				continue
 			}
 			if !inviteHandled[code] {
-				return nil, fmt.Errorf("conversations.invite %s: %s: %w", id, code, err)
+				return fmt.Errorf("conversations.invite %s: %s: %w", id, code, err)
 			}
 			logInviteSkip(log, id, code)
 		}
 		if len(rest) == len(pending) { // Slack named users we did not send; do not loop
-			return nil, fmt.Errorf("conversations.invite: %w", err)
+			return fmt.Errorf("conversations.invite: %w", err)
 		}
 		pending = rest
 	}
 	all := append(done, want...)
 	sort.Strings(all)
 	invited := strings.Join(all, ",")
-	return n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) { r.Invited = invited })
+	return n.record(ctx, st, func(r *slackstate.Incident) { r.Invited = invited })
 }
 
 func logInviteSkip(log *logrus.Entry, user, code string) {
@@ -462,52 +489,52 @@ func setBlockID(blocks []slack.Block, id string) {
 
 // ensureSummary posts (or adopts) the summary and pins it, recording each
 // step. posted reports a summary posted just now, already current.
-func (n *Notifier) ensureSummary(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) (_ *incidents.Incident, posted bool, err error) {
-	channel := inc.Slack.ChannelID
-	if inc.Slack.SummaryTS == "" {
+func (n *Notifier) ensureSummary(ctx context.Context, inc *incidents.Incident, st *slackstate.Incident, log *logrus.Entry) (posted bool, err error) {
+	channel := st.ChannelID
+	if st.SummaryTS == "" {
 		ts, err := n.findOwnMessage(ctx, channel, SummaryBlockID)
 		if err != nil {
-			return nil, false, err
+			return false, err
 		}
 		if ts == "" {
 			text, blocks := n.summary(inc)
 			_, ts, err = n.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 			if err != nil {
-				return nil, false, fmt.Errorf("post summary: %w", err)
+				return false, fmt.Errorf("post summary: %w", err)
 			}
 			posted = true
 			log.WithField("ts", ts).Info("posted incident summary")
 		} else {
 			log.WithField("ts", ts).Info("adopted the summary posted before a restart")
 		}
-		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) {
+		if err := n.record(ctx, st, func(r *slackstate.Incident) {
 			r.SummaryTS, r.SummaryPinned = ts, false
 		}); err != nil {
-			return nil, false, err
+			return false, err
 		}
 	}
-	if !inc.Slack.SummaryPinned {
-		err := n.api.AddPinContext(ctx, channel, slack.NewRefToMessage(channel, inc.Slack.SummaryTS))
+	if !st.SummaryPinned {
+		err := n.api.AddPinContext(ctx, channel, slack.NewRefToMessage(channel, st.SummaryTS))
 		if err != nil && ErrorCode(err) != "already_pinned" {
-			return nil, false, fmt.Errorf("pin summary: %w", err)
+			return false, fmt.Errorf("pin summary: %w", err)
 		}
-		ts := inc.Slack.SummaryTS
-		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) {
+		ts := st.SummaryTS
+		if err := n.record(ctx, st, func(r *slackstate.Incident) {
 			if r.SummaryTS == ts {
 				r.SummaryPinned = true
 			}
 		}); err != nil {
-			return nil, false, err
+			return false, err
 		}
 	}
-	return inc, posted, nil
+	return posted, nil
 }
 
 // updateSummary brings the summary up to date with chat.update. When the
 // message is gone (someone deleted it) it posts and pins a new one.
-func (n *Notifier) updateSummary(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) error {
+func (n *Notifier) updateSummary(ctx context.Context, inc *incidents.Incident, st *slackstate.Incident, log *logrus.Entry) error {
 	text, blocks := n.summary(inc)
-	_, _, _, err := n.api.UpdateMessageContext(ctx, inc.Slack.ChannelID, inc.Slack.SummaryTS,
+	_, _, _, err := n.api.UpdateMessageContext(ctx, st.ChannelID, st.SummaryTS,
 		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if ErrorCode(err) != "message_not_found" {
 		if err != nil {
@@ -515,19 +542,17 @@ func (n *Notifier) updateSummary(ctx context.Context, inc *incidents.Incident, l
 		}
 		return nil
 	}
-	log.WithField("ts", inc.Slack.SummaryTS).Warn("summary message is gone; posting a new one")
-	ts := inc.Slack.SummaryTS
-	if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) {
+	log.WithField("ts", st.SummaryTS).Warn("summary message is gone; posting a new one")
+	ts := st.SummaryTS
+	if err := n.record(ctx, st, func(r *slackstate.Incident) {
 		if r.SummaryTS == ts {
 			r.SummaryTS, r.SummaryPinned = "", false
 		}
 	}); err != nil {
 		return err
 	}
-	if _, _, err := n.ensureSummary(ctx, inc, log); err != nil {
-		return err
-	}
-	return nil
+	_, err = n.ensureSummary(ctx, inc, st, log)
+	return err
 }
 
 // findOwnMessage returns the ts of a recent message of the bot in channel
@@ -599,36 +624,36 @@ func (n *Notifier) announceChannel(ctx context.Context) (string, error) {
 }
 
 // announce posts the "opened" line once, and a "resolved" line once per resolution.
-func (n *Notifier) announce(ctx context.Context, inc *incidents.Incident, log *logrus.Entry) (*incidents.Incident, error) {
+func (n *Notifier) announce(ctx context.Context, inc *incidents.Incident, st *slackstate.Incident, log *logrus.Entry) error {
 	if strings.TrimSpace(n.opts.AnnounceChannel) == "" {
-		return inc, nil
+		return nil
 	}
-	if inc.Slack.AnnouncedOpen == "" {
-		ts, err := n.postAnnounce(ctx, inc, "opened", fmt.Sprintf(announceOpenedBlockID, inc.Number), log)
+	if st.AnnouncedOpen == "" {
+		ts, err := n.postAnnounce(ctx, inc, st.ChannelID, "opened", fmt.Sprintf(announceOpenedBlockID, inc.Number), log)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) { r.AnnouncedOpen = ts }); err != nil {
-			return nil, err
+		if err := n.record(ctx, st, func(r *slackstate.Incident) { r.AnnouncedOpen = ts }); err != nil {
+			return err
 		}
 	}
-	if inc.ResolvedAt != nil && !inc.Slack.AnnouncedResolvedAt.Equal(*inc.ResolvedAt) {
+	if inc.ResolvedAt != nil && !st.AnnouncedResolvedAt.Equal(*inc.ResolvedAt) {
 		at := *inc.ResolvedAt
-		ts, err := n.postAnnounce(ctx, inc, "resolved", fmt.Sprintf(announceResolvedBlockID, inc.Number, at.UnixMilli()), log)
+		ts, err := n.postAnnounce(ctx, inc, st.ChannelID, "resolved", fmt.Sprintf(announceResolvedBlockID, inc.Number, at.UnixMilli()), log)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if inc, err = n.setSlack(ctx, inc.Number, func(r *incidents.SlackRefs) {
+		if err := n.record(ctx, st, func(r *slackstate.Incident) {
 			r.AnnouncedResolved, r.AnnouncedResolvedAt = ts, at
 		}); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return inc, nil
+	return nil
 }
 
 // postAnnounce posts one announce line, or adopts it when a crash left it unrecorded.
-func (n *Notifier) postAnnounce(ctx context.Context, inc *incidents.Incident, kind, blockID string, log *logrus.Entry) (string, error) {
+func (n *Notifier) postAnnounce(ctx context.Context, inc *incidents.Incident, channelID, kind, blockID string, log *logrus.Entry) (string, error) {
 	channel, err := n.announceChannel(ctx)
 	if err != nil {
 		return "", err
@@ -641,7 +666,7 @@ func (n *Notifier) postAnnounce(ctx context.Context, inc *incidents.Incident, ki
 		log.WithField("ts", ts).Info("adopted the announce line posted before a restart")
 		return ts, nil
 	}
-	text, blocks := AnnounceText(inc, kind, n.opts.PublicURL)
+	text, blocks := AnnounceText(inc, channelID, kind, n.opts.PublicURL)
 	setBlockID(blocks, blockID)
 	_, ts, err = n.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {

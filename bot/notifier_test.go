@@ -15,9 +15,11 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
+	"github.com/incidentbot/incidentbot/internal/store"
 	"github.com/incidentbot/incidentbot/internal/store/storetest"
 )
 
@@ -35,6 +37,7 @@ type env struct {
 	clock *clocktest.Clock
 	sim   *slacksim.Server
 	svc   *incidents.Service
+	store *store.Store
 	api   *slack.Client
 	n     *bot.Notifier
 }
@@ -54,7 +57,8 @@ func newEnv(t *testing.T, configure func(*bot.NotifierOptions)) *env {
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	api := slack.New(testToken, slack.OptionAPIURL(srv.URL+"/api/"), slack.OptionHTTPClient(srv.Client()))
-	svc := incidents.NewService(storetest.New(t), noTasks{}, incidents.Options{Now: clock.Now})
+	st := storetest.New(t)
+	svc := incidents.NewService(st, noTasks{}, incidents.Options{Now: clock.Now})
 	o := bot.NotifierOptions{
 		AnnounceChannel: "#incidents",
 		Invite:          []string{"U0003"},
@@ -65,8 +69,8 @@ func newEnv(t *testing.T, configure func(*bot.NotifierOptions)) *env {
 	if configure != nil {
 		configure(&o)
 	}
-	return &env{t: t, ctx: context.Background(), clock: clock, sim: sim, svc: svc, api: api,
-		n: bot.NewNotifier(api, svc, o)}
+	return &env{t: t, ctx: context.Background(), clock: clock, sim: sim, svc: svc, store: st, api: api,
+		n: bot.NewNotifier(api, svc, st, o)}
 }
 
 func (e *env) declare(title, sev string) *incidents.Incident {
@@ -82,6 +86,26 @@ func (e *env) sync(number int64) {
 	e.t.Helper()
 	if err := e.n.Sync(e.ctx, number); err != nil {
 		e.t.Fatalf("Sync(%d): %v", number, err)
+	}
+}
+
+// state returns the Slack state recorded for incident number.
+func (e *env) state(number int64) slackstate.Incident {
+	e.t.Helper()
+	st, err := e.store.SlackState(e.ctx, number)
+	if err != nil {
+		e.t.Fatalf("Slack state of #%d: %v", number, err)
+	}
+	return st
+}
+
+// setState changes the recorded Slack state, as a crash or a person would.
+func (e *env) setState(number int64, change func(*slackstate.Incident)) {
+	e.t.Helper()
+	st := e.state(number)
+	change(&st)
+	if err := e.store.PutSlackState(e.ctx, &st); err != nil {
+		e.t.Fatalf("set Slack state of #%d: %v", number, err)
 	}
 }
 
@@ -232,7 +256,7 @@ func TestSyncNewIncident(t *testing.T) {
 		t.Errorf("announce line does not link the channel: %s", lines[0].Blocks)
 	}
 
-	got := e.get(inc.Number).Slack
+	got := e.state(inc.Number)
 	if got.ChannelID != ch.ID || got.ChannelName != ch.Name || got.SummaryTS != msgs[0].TS ||
 		!got.SummaryPinned || got.AnnouncedOpen != lines[0].TS || got.Topic != ch.Topic {
 		t.Errorf("recorded %+v, want the channel %s, summary %s and announce line %s", got, ch.ID, msgs[0].TS, lines[0].TS)
@@ -270,7 +294,7 @@ func TestSyncStatusChangeUpdatesSummary(t *testing.T) {
 	e := newEnv(t, nil)
 	inc := e.declare("Payments API down", "sev1")
 	e.sync(inc.Number)
-	ts := e.get(inc.Number).Slack.SummaryTS
+	ts := e.state(inc.Number).SummaryTS
 	ch := e.channel("inc-1-payments-api-down")
 
 	e.clock.Advance(5 * time.Minute)
@@ -292,7 +316,7 @@ func TestSyncStatusChangeUpdatesSummary(t *testing.T) {
 	if m.Edited == nil || !strings.Contains(string(m.Blocks), "Identified") {
 		t.Errorf("summary not updated to Identified: edited=%v blocks=%s", m.Edited, m.Blocks)
 	}
-	if got := e.get(inc.Number).Slack.SummaryTS; got != ts {
+	if got := e.state(inc.Number).SummaryTS; got != ts {
 		t.Errorf("summary ts = %s, want the same %s", got, ts)
 	}
 	if got := e.channel(ch.Name).Topic; !strings.HasSuffix(got, "· Identified") {
@@ -344,7 +368,7 @@ func TestSyncNameTakenBySomeoneElse(t *testing.T) {
 	}
 	inc := e.declare("Payments API down", "sev1")
 	e.sync(inc.Number)
-	got := e.get(inc.Number).Slack
+	got := e.state(inc.Number)
 	if got.ChannelName != "inc-1-payments-api-down-2" {
 		t.Errorf("channel = %q, want the suffixed inc-1-payments-api-down-2", got.ChannelName)
 	}
@@ -362,7 +386,7 @@ func TestSyncAdoptsChannelCreatedBeforeCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.sync(inc.Number)
-	if got := e.get(inc.Number).Slack.ChannelID; got != pre.ID {
+	if got := e.state(inc.Number).ChannelID; got != pre.ID {
 		t.Errorf("recorded channel %s, want the adopted %s", got, pre.ID)
 	}
 	var ours []string
@@ -383,20 +407,18 @@ func TestSyncAdoptsMessagesPostedBeforeCrash(t *testing.T) {
 	e := newEnv(t, nil)
 	inc := e.declare("Payments API down", "sev1")
 	e.sync(inc.Number)
-	first := e.get(inc.Number).Slack
+	first := e.state(inc.Number)
 
 	// Posted, then stopped before the ts was recorded.
-	if _, err := e.svc.SetSlack(e.ctx, inc.Number, func(r *incidents.SlackRefs) {
+	e.setState(inc.Number, func(r *slackstate.Incident) {
 		r.SummaryTS, r.SummaryPinned, r.AnnouncedOpen = "", false, ""
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	posts := e.sim.Calls("chat.postMessage")
 	e.sync(inc.Number)
 	if got := e.sim.Calls("chat.postMessage") - posts; got != 0 {
 		t.Errorf("Sync posted %d messages, want the existing ones adopted", got)
 	}
-	got := e.get(inc.Number).Slack
+	got := e.state(inc.Number)
 	if got.SummaryTS != first.SummaryTS || got.AnnouncedOpen != first.AnnouncedOpen || !got.SummaryPinned {
 		t.Errorf("recorded %+v, want summary %s and announce %s adopted", got, first.SummaryTS, first.AnnouncedOpen)
 	}
@@ -407,11 +429,9 @@ func TestSyncReplacesDeletedSummary(t *testing.T) {
 	inc := e.declare("Payments API down", "sev1")
 	e.sync(inc.Number)
 	// A summary ts that Slack no longer knows (deleted by someone).
-	if _, err := e.svc.SetSlack(e.ctx, inc.Number, func(r *incidents.SlackRefs) { r.SummaryTS = "1700000000.000001" }); err != nil {
-		t.Fatal(err)
-	}
+	e.setState(inc.Number, func(r *slackstate.Incident) { r.SummaryTS = "1700000000.000001" })
 	e.sync(inc.Number)
-	got := e.get(inc.Number).Slack
+	got := e.state(inc.Number)
 	if got.SummaryTS == "1700000000.000001" || got.SummaryTS == "" {
 		t.Errorf("summary ts = %q, want a newly posted one", got.SummaryTS)
 	}
@@ -508,7 +528,7 @@ func TestSyncServerErrorIsTemporary(t *testing.T) {
 		t.Errorf("RetryDelay(%v) reports a rate limit", err)
 	}
 	e.sync(inc.Number)
-	if got := e.get(inc.Number).Slack.ChannelName; got != "inc-1-payments-api-down" {
+	if got := e.state(inc.Number).ChannelName; got != "inc-1-payments-api-down" {
 		t.Errorf("channel after retry = %q", got)
 	}
 }
@@ -533,8 +553,8 @@ func TestSyncEscapesAlertText(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.sync(number)
-	inc := e.get(number)
-	for _, ch := range []string{inc.Slack.ChannelID, e.channel("incidents").ID} {
+	inc := e.state(number)
+	for _, ch := range []string{inc.ChannelID, e.channel("incidents").ID} {
 		for _, m := range e.sim.Messages(ch) {
 			for _, s := range mrkdwnTexts(t, m) {
 				for _, bad := range []string{"<!channel>", "<!here>", "<https://evil"} {
@@ -545,11 +565,11 @@ func TestSyncEscapesAlertText(t *testing.T) {
 			}
 		}
 	}
-	summary, _ := e.sim.Message(inc.Slack.ChannelID, inc.Slack.SummaryTS)
+	summary, _ := e.sim.Message(inc.ChannelID, inc.SummaryTS)
 	if !strings.Contains(strings.Join(mrkdwnTexts(t, summary), "\n"), "&lt;!channel&gt; wake up") {
 		t.Errorf("summary does not show the annotation escaped: %s", summary.Blocks)
 	}
-	if topic := e.channel(inc.Slack.ChannelName).Topic; strings.Contains(topic, "<!channel>") {
+	if topic := e.channel(inc.ChannelName).Topic; strings.Contains(topic, "<!channel>") {
 		t.Errorf("topic %q contains a live mention", topic)
 	}
 }
@@ -587,7 +607,7 @@ func TestSyncAnnounceChannelByID(t *testing.T) {
 	var id string
 	e := newEnv(t, nil)
 	id = e.channel("sre").ID
-	n := bot.NewNotifier(e.api, e.svc, bot.NotifierOptions{AnnounceChannel: id, Now: e.clock.Now, Logger: discardLogger()})
+	n := bot.NewNotifier(e.api, e.svc, e.store, bot.NotifierOptions{AnnounceChannel: id, Now: e.clock.Now, Logger: discardLogger()})
 	inc := e.declare("Payments API down", "sev2")
 	if err := n.Sync(e.ctx, inc.Number); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -17,7 +18,7 @@ func TestNudges(t *testing.T) {
 	sev3 := e.declare("Typo on status page", "sev3") // no nudges
 	e.sync(sev1.Number)
 	e.sync(sev3.Number)
-	channel := e.get(sev1.Number).Slack.ChannelID
+	channel := e.state(sev1.Number).ChannelID
 
 	due := func(at time.Duration) []bot.Nudge {
 		t.Helper()
@@ -117,9 +118,7 @@ func TestNudgeAdoptsReminderPostedBeforeCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Posted, then stopped before NudgedAt was recorded.
-	if _, err := e.svc.SetSlack(e.ctx, inc.Number, func(r *incidents.SlackRefs) { r.NudgedAt = time.Time{} }); err != nil {
-		t.Fatal(err)
-	}
+	e.setState(inc.Number, func(r *slackstate.Incident) { r.NudgedAt = time.Time{} })
 	posts := e.sim.Calls("chat.postMessage")
 	if err := e.n.Nudge(e.ctx, g.Incident, g.Due); err != nil {
 		t.Fatal(err)
@@ -127,7 +126,7 @@ func TestNudgeAdoptsReminderPostedBeforeCrash(t *testing.T) {
 	if got := e.sim.Calls("chat.postMessage") - posts; got != 0 {
 		t.Errorf("retried nudge posted %d messages, want the first adopted", got)
 	}
-	if got := e.get(inc.Number).Slack.NudgedAt; !got.Equal(g.Due) {
+	if got := e.state(inc.Number).NudgedAt; !got.Equal(g.Due) {
 		t.Errorf("NudgedAt = %s, want %s", got, g.Due)
 	}
 }

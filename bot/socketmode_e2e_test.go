@@ -244,8 +244,8 @@ func TestSocketModeEndToEnd(t *testing.T) {
 
 	// Wired as internal/app does it: one client for the Web API and Socket Mode.
 	client := slack.New(testToken, slack.OptionAPIURL(link.srv.URL+"/api/"), slack.OptionAppLevelToken(testAppToken))
-	h := NewHandler(client, e.svc, HandlerOptions{
-		Admins: []string{testAdmin}, Location: time.UTC, Now: e.clock.Now, Logger: discardLogger(), Enqueue: e.queue.Enqueue,
+	h := NewHandler(client, e.svc, e.state, HandlerOptions{
+		Location: time.UTC, Now: e.clock.Now, Logger: discardLogger(), Enqueue: e.queue.Enqueue,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
@@ -391,7 +391,7 @@ func TestSocketModeShutdownWhileSlackUnreachable(t *testing.T) {
 	t.Cleanup(release) // before the link closes, so no views.open is left hanging
 
 	client := slack.New(testToken, slack.OptionAPIURL(link.srv.URL+"/api/"), slack.OptionAppLevelToken(testAppToken))
-	h := NewHandler(client, e.svc, HandlerOptions{
+	h := NewHandler(client, e.svc, e.state, HandlerOptions{
 		Now: e.clock.Now, Logger: discardLogger(), Enqueue: e.queue.Enqueue,
 		AckBudget: time.Minute, MaxInFlight: 2 * envelopes, // nothing is answered early or refused as busy
 	})

@@ -203,16 +203,3 @@ func (c *clock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
-
-func (m *memStore) IncidentByChannel(_ context.Context, ch string) (*Incident, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, inc := range m.incidents {
-		if inc.Slack.ChannelID == ch {
-			return clone(inc), nil
-		}
-	}
-	return nil, ErrNotFound
-}
-
-func (m *memStore) PutChannel(context.Context, string, int64) error { return nil }

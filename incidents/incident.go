@@ -5,8 +5,6 @@
 package incidents
 
 import (
-	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -35,17 +33,8 @@ func ParseStatus(s string) (Status, error) {
 	case StatusInvestigating, StatusIdentified, StatusMonitoring, StatusResolved:
 		return st, nil
 	}
-	return "", fmt.Errorf("%w: unknown status %q (use investigating, identified, monitoring or resolved)", ErrInvalid, s)
+	return "", userErrorf(ErrInvalid, "unknown status %q (use investigating, identified, monitoring or resolved)", s)
 }
-
-// Sentinel errors; callers test them with errors.Is.
-var (
-	ErrNotFound   = errors.New("not found")
-	ErrConflict   = errors.New("changed concurrently")
-	ErrExists     = errors.New("already exists")
-	ErrInvalid    = errors.New("invalid")
-	ErrTransition = errors.New("not allowed")
-)
 
 // Alert is one Alertmanager alert as tracked on an incident, by fingerprint.
 type Alert struct {
@@ -101,36 +90,6 @@ type Incident struct {
 	StatusAt time.Time `bson:"status_at,omitempty" json:"status_at,omitempty"`
 	// AlertsClearAt is when the last firing alert resolved; zero while any fires.
 	AlertsClearAt time.Time `bson:"alerts_clear_at,omitempty" json:"alerts_clear_at,omitempty"`
-
-	// Slack holds what the Slack side recorded (channel, summary message).
-	Slack SlackRefs `bson:"slack,omitempty" json:"slack,omitempty"`
-}
-
-// SlackRefs are the Slack objects that belong to an incident.
-type SlackRefs struct {
-	ChannelID   string `bson:"channel_id,omitempty" json:"channel_id,omitempty"`
-	ChannelName string `bson:"channel_name,omitempty" json:"channel_name,omitempty"`
-	SummaryTS   string `bson:"summary_ts,omitempty" json:"summary_ts,omitempty"`
-	// AnnouncedOpen and AnnouncedResolved are the ts of the announce-channel lines,
-	// so each is posted once.
-	AnnouncedOpen     string `bson:"announced_open,omitempty" json:"announced_open,omitempty"`
-	AnnouncedResolved string `bson:"announced_resolved,omitempty" json:"announced_resolved,omitempty"`
-	// AnnouncedResolvedAt is the resolution the last resolved line was for (a reopened
-	// and resolved-again incident is announced again).
-	AnnouncedResolvedAt time.Time `bson:"announced_resolved_at,omitempty" json:"announced_resolved_at,omitempty"`
-	// Topic and Purpose are what the bot last set on the channel, so they are set
-	// again only when they change.
-	Topic   string `bson:"topic,omitempty" json:"topic,omitempty"`
-	Purpose string `bson:"purpose,omitempty" json:"purpose,omitempty"`
-	// Invited lists (comma-separated, sorted) the users the bot has invited or found
-	// uninvitable, so someone who leaves the channel is not pulled back on every update.
-	// A string, not a slice, keeps SlackRefs comparable.
-	Invited string `bson:"invited,omitempty" json:"invited,omitempty"`
-	// SummaryPinned records that the summary message at SummaryTS is pinned.
-	SummaryPinned bool `bson:"summary_pinned,omitempty" json:"summary_pinned,omitempty"`
-	// NudgedAt is the due time of the last status-update reminder posted, so each
-	// interval is reminded once.
-	NudgedAt time.Time `bson:"nudged_at,omitempty" json:"nudged_at,omitempty"`
 }
 
 // Action is a follow-up item.
@@ -176,13 +135,13 @@ func (i *Incident) SetStatus(to Status, now time.Time) error {
 	switch to {
 	case StatusInvestigating, StatusIdentified, StatusMonitoring, StatusResolved:
 	default:
-		return fmt.Errorf("%w: status cannot be set to %q", ErrTransition, to)
+		return userErrorf(ErrTransition, "status cannot be set to %q", to)
 	}
 	if !i.Open() {
-		return fmt.Errorf("%w: incident #%d is resolved; reopen it first", ErrTransition, i.Number)
+		return userErrorf(ErrTransition, "incident #%d is resolved; reopen it first", i.Number)
 	}
 	if i.Status == to {
-		return fmt.Errorf("%w: incident #%d is already %s", ErrTransition, i.Number, to)
+		return userErrorf(ErrTransition, "incident #%d is already %s", i.Number, to)
 	}
 	i.Status = to
 	i.StatusAt = now
@@ -211,10 +170,10 @@ func (i *Incident) mitigate(now time.Time) {
 // Acknowledge records the first acknowledgement; a triggered incident moves to investigating.
 func (i *Incident) Acknowledge(now time.Time) error {
 	if !i.Open() {
-		return fmt.Errorf("%w: incident #%d is resolved", ErrTransition, i.Number)
+		return userErrorf(ErrTransition, "incident #%d is resolved", i.Number)
 	}
 	if i.AcknowledgedAt != nil {
-		return fmt.Errorf("%w: incident #%d was already acknowledged", ErrTransition, i.Number)
+		return userErrorf(ErrTransition, "incident #%d was already acknowledged", i.Number)
 	}
 	t := now
 	i.AcknowledgedAt = &t
@@ -224,10 +183,19 @@ func (i *Incident) Acknowledge(now time.Time) error {
 	return nil
 }
 
+// LastStatusUpdate is when the status was last updated: StatusAt, or the
+// declaration for incidents stored before StatusAt existed.
+func (i *Incident) LastStatusUpdate() time.Time {
+	if !i.StatusAt.IsZero() {
+		return i.StatusAt
+	}
+	return i.DeclaredAt
+}
+
 // Reopen moves a resolved incident to reopened.
 func (i *Incident) Reopen(now time.Time) error {
 	if i.Open() {
-		return fmt.Errorf("%w: incident #%d is not resolved", ErrTransition, i.Number)
+		return userErrorf(ErrTransition, "incident #%d is not resolved", i.Number)
 	}
 	i.Status = StatusReopened
 	i.StatusAt = now

@@ -17,10 +17,6 @@ type Store interface {
 	// UpdateIncident stores inc only if the stored version still equals inc.Version
 	// (else ErrConflict), and then increments inc.Version.
 	UpdateIncident(ctx context.Context, inc *Incident) error
-	// IncidentByChannel returns the incident whose Slack channel is channelID; ErrNotFound if none.
-	IncidentByChannel(ctx context.Context, channelID string) (*Incident, error)
-	// PutChannel indexes an incident by its Slack channel (upsert).
-	PutChannel(ctx context.Context, channelID string, number int64) error
 	// ListIncidents returns incidents, newest first.
 	ListIncidents(ctx context.Context, opts ListOptions) ([]*Incident, error)
 

@@ -128,13 +128,9 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	})
 
 	cfg := o.Config
-	sevs := make([]incidents.Severity, len(cfg.Severities))
-	for i, s := range cfg.Severities {
-		sevs[i] = incidents.Severity{Name: s.Name, Description: s.Description, UpdateEvery: s.UpdateEvery}
-	}
 	a.service = incidents.NewService(a.store, taskQueue{a.runner}, incidents.Options{
-		Severities: sevs, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
-		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Now: o.Now,
+		Severities: cfg.Severities, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
+		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Admins: cfg.Admins, Now: o.Now,
 	})
 	a.runner.Handle(incidents.TaskAutoResolve, a.autoResolve)
 	a.runner.Handle(incidents.TaskSync, a.syncSlack)

@@ -46,13 +46,13 @@ func (h *harness) settle() {
 
 func (h *harness) channel(number int64) slacksim.Channel {
 	h.t.Helper()
-	inc, err := h.app.Service().Get(context.Background(), number)
+	st, err := h.app.Store().SlackState(context.Background(), number)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	ch, ok := h.sim.Channel(inc.Slack.ChannelID)
+	ch, ok := h.sim.Channel(st.ChannelID)
 	if !ok {
-		h.t.Fatalf("incident #%d has no channel in Slack (refs %+v)", number, inc.Slack)
+		h.t.Fatalf("incident #%d has no channel in Slack (state %+v)", number, st)
 	}
 	return ch
 }

@@ -41,12 +41,12 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	}
 	a.slack = slack.New(env.SlackBotToken, opts...)
 
-	a.notifier = bot.NewNotifier(a.slack, a.service, bot.NotifierOptions{
+	a.notifier = bot.NewNotifier(a.slack, a.service, a.store, bot.NotifierOptions{
 		ChannelPrefix: cfg.Slack.ChannelPrefix, AnnounceChannel: cfg.Slack.AnnounceChannel, Invite: cfg.Slack.Invite,
 		PublicURL: env.PublicURL, Location: cfg.Timezone, Now: a.opts.Now, Logger: a.log.WithField("component", "notifier"),
 	})
-	a.handler = bot.NewHandler(a.slack, a.service, bot.HandlerOptions{
-		SigningSecret: env.SlackSigningSecret, Admins: cfg.Admins, PublicURL: env.PublicURL, Location: cfg.Timezone,
+	a.handler = bot.NewHandler(a.slack, a.service, a.store, bot.HandlerOptions{
+		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone,
 		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), Enqueue: a.enqueue,
 	})
 	if !env.SocketMode() {

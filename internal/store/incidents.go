@@ -295,8 +295,6 @@ func normalizeIncident(inc *incidents.Incident) {
 	utc(&inc.UpdatedAt)
 	utc(&inc.StatusAt)
 	utc(&inc.AlertsClearAt)
-	utc(&inc.Slack.AnnouncedResolvedAt)
-	utc(&inc.Slack.NudgedAt)
 	inc.AcknowledgedAt = utcPtr(inc.AcknowledgedAt)
 	inc.MitigatedAt = utcPtr(inc.MitigatedAt)
 	inc.ResolvedAt = utcPtr(inc.ResolvedAt)

@@ -75,12 +75,6 @@ func fullIncident(n int64, zone *time.Location) *incidents.Incident {
 		UpdatedAt:      at(15).In(zone),
 		StatusAt:       at(15).In(zone),
 		AlertsClearAt:  at(9).In(zone),
-		Slack: incidents.SlackRefs{
-			ChannelID: "C0123", ChannelName: "inc-1-payments-api-5xx", SummaryTS: "1700000000.000100",
-			AnnouncedOpen: "1700000000.000200", AnnouncedResolved: "1700000900.000300", AnnouncedResolvedAt: at(15).In(zone),
-			Topic: "sev1 · resolved", Purpose: "Payments API 5xx", Invited: "U0001,U0002", SummaryPinned: true,
-			NudgedAt: at(14).In(zone),
-		},
 	}
 }
 
@@ -505,7 +499,7 @@ func TestStorm(t *testing.T) {
 }
 
 // TestFullIncidentSetsEveryField keeps TestIncidentRoundTrip honest: a field
-// added to Incident (or SlackRefs, Alert, Action) must be set in fullIncident.
+// added to Incident (or Alert, Action) must be set in fullIncident.
 func TestFullIncidentSetsEveryField(t *testing.T) {
 	t.Parallel()
 	inc := fullIncident(2, time.UTC)

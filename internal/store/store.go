@@ -205,6 +205,10 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			Keys:    bson.D{{Key: "number", Value: -1}},
 			Options: options.Index().SetName("number").SetUnique(true),
 		}},
+		{colSlack, mongo.IndexModel{
+			Keys:    bson.D{{Key: "channel_id", Value: 1}},
+			Options: options.Index().SetName("channel_id"),
+		}},
 		{colIncidents, mongo.IndexModel{
 			Keys:    bson.D{{Key: "declared_at", Value: 1}},
 			Options: options.Index().SetName("declared_at"),
