@@ -224,8 +224,8 @@ func TestContractExample(t *testing.T) {
 		t.Fatalf("no policy default")
 	}
 	want := EscalationPolicy{Name: "default", Repeat: 1, Levels: []EscalationLevel{
-		{Delay: 0, Targets: []Target{{TargetSchedule, "primary"}}},
-		{Delay: 10 * time.Minute, Targets: []Target{{TargetUser, "U0002"}, {TargetChannel, "#sre"}}},
+		{Delay: 0, Targets: []Target{{Kind: TargetSchedule, Name: "primary"}}},
+		{Delay: 10 * time.Minute, Targets: []Target{{Kind: TargetUser, Name: "U0002"}, {Kind: TargetChannel, Name: "#sre"}}},
 	}}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("policy = %+v, want %+v", p, want)
@@ -330,7 +330,7 @@ escalation_policies:
 		w.HandoffTime != 17*60+45 || w.Start.Location() != us.Timezone || w.Start.Hour() != 10 {
 		t.Errorf("us = %+v", us)
 	}
-	if got := c.EscalationPolicies[0].Levels[0].Targets; !reflect.DeepEqual(got, []Target{{TargetChannel, "C0999"}, {TargetSchedule, "us"}}) {
+	if got := c.EscalationPolicies[0].Levels[0].Targets; !reflect.DeepEqual(got, []Target{{Kind: TargetChannel, Name: "C0999"}, {Kind: TargetSchedule, Name: "us"}}) {
 		t.Errorf("targets = %+v", got)
 	}
 }
