@@ -47,6 +47,9 @@ type Config struct {
 	// Warnings are findings that do not stop the bot, such as a missing
 	// catch-all route. check-config prints them.
 	Warnings Errors
+
+	file          string
+	scheduleLines []int // line of each schedule, for check-config's findings
 }
 
 // Slack holds workspace-level settings.

@@ -223,7 +223,7 @@ func TestContractExample(t *testing.T) {
 	if !ok {
 		t.Fatalf("no policy default")
 	}
-	want := EscalationPolicy{Name: "default", Repeat: 1, Levels: []EscalationLevel{
+	want := EscalationPolicy{Name: "default", Repeat: 1, AckTimeout: time.Hour, Levels: []EscalationLevel{
 		{Delay: 0, Targets: []Target{{Kind: TargetSchedule, Name: "primary"}}},
 		{Delay: 10 * time.Minute, Targets: []Target{{Kind: TargetUser, Name: "U0002"}, {Kind: TargetChannel, Name: "#sre"}}},
 	}}

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 var (
@@ -40,6 +42,57 @@ type decoder struct {
 	warns     Errors
 	aliasUses int
 	refs      []ref
+	// nodes maps each key path read so far ("schedules[0].rotations[1]") to
+	// its node, so paths from a domain Validate find their line.
+	nodes map[string]*yaml.Node
+	// scheduleLines is the line of each schedule, for check-config.
+	scheduleLines []int
+}
+
+func (d *decoder) remember(path string, n *yaml.Node) {
+	if d.nodes == nil {
+		d.nodes = map[string]*yaml.Node{}
+	}
+	if _, ok := d.nodes[path]; !ok {
+		d.nodes[path] = n
+	}
+}
+
+// lookup returns the node of path, or of its nearest parent that was read.
+func (d *decoder) lookup(path string) *yaml.Node {
+	for {
+		if n, ok := d.nodes[path]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i <= 0 {
+			return nil
+		}
+		path = path[:i]
+	}
+}
+
+// fieldErrors reports the error of a domain value's Validate, which
+// locates problems by path below prefix, each at the line of its node.
+func (d *decoder) fieldErrors(prefix string, err error) {
+	var fe oncall.FieldErrors
+	if !errors.As(err, &fe) {
+		if err != nil {
+			d.errorf(d.lookup(prefix), prefix, "%v", err)
+		}
+		return
+	}
+	for _, e := range fe {
+		path := prefix
+		switch {
+		case e.Path == "":
+		case strings.HasPrefix(e.Path, "["):
+			path += e.Path
+		default:
+			path = join(prefix, e.Path)
+		}
+		d.errorf(d.lookup(path), path, "%s", e.Msg)
+	}
 }
 
 // ref is a name used before it can be checked: severities, schedules and
@@ -182,6 +235,7 @@ func (o object) get(key string) *yaml.Node { return o.vals[key] }
 // when n is not a mapping at all. Merge keys (<<: *anchor) are honored.
 func (d *decoder) object(n *yaml.Node, path string, allowed []string) (object, bool) {
 	n = d.deref(n)
+	d.remember(path, n)
 	o := object{path: path, node: n, vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
 	if n.Kind != yaml.MappingNode {
 		what := "must be"
@@ -244,6 +298,9 @@ func (d *decoder) object(n *yaml.Node, path string, allowed []string) (object, b
 		if len(srcs) == 0 {
 			d.errorf(m, path, "<< must merge a mapping, got %s", describe(m))
 		}
+	}
+	for key, val := range o.vals {
+		d.remember(join(path, key), val)
 	}
 	return o, true
 }
@@ -308,9 +365,11 @@ func (d *decoder) list(n *yaml.Node, path string) ([]*yaml.Node, bool) {
 		d.errorf(n, path, "must be a list, got %s", describe(n))
 		return nil, false
 	}
+	d.remember(path, n)
 	items := make([]*yaml.Node, len(n.Content))
 	for i, item := range n.Content {
 		items[i] = d.deref(item)
+		d.remember(index(path, i), items[i])
 	}
 	return items, true
 }

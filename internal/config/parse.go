@@ -21,7 +21,7 @@ var (
 	scheduleKeys   = []string{"name", "timezone", "channel", "usergroup", "rotations"}
 	rotationKeys   = []string{"name", "type", "start", "handoff_time", "shift_length", "members", "active"}
 	activeKeys     = []string{"days", "from", "to"}
-	policyKeys     = []string{"name", "repeat", "levels"}
+	policyKeys     = []string{"name", "repeat", "ack_timeout", "levels"}
 	levelKeys      = []string{"delay", "targets"}
 	postmortemKeys = []string{"template", "export_dir"}
 )
@@ -40,6 +40,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	d.warns.sort()
 	c.Warnings = d.warns
+	if len(d.scheduleLines) > 0 {
+		c.file, c.scheduleLines = name, d.scheduleLines
+	}
 	return c, nil
 }
 

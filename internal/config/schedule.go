@@ -26,6 +26,7 @@ func (d *decoder) schedules(n *yaml.Node, zone *time.Location, set *defined) []S
 	var out []Schedule
 	for i, item := range items {
 		path := index("schedules", i)
+		before := len(d.errs)
 		o, ok := d.object(item, path, scheduleKeys)
 		if !ok {
 			continue
@@ -63,6 +64,10 @@ func (d *decoder) schedules(n *yaml.Node, zone *time.Location, set *defined) []S
 		} else {
 			d.required(o, "rotations", " (at least one rotation)")
 		}
+		if len(d.errs) == before { // the domain's own rules, on what decoded cleanly
+			d.fieldErrors(path, s.Validate())
+		}
+		d.scheduleLines = append(d.scheduleLines, o.node.Line)
 		out = append(out, s)
 	}
 	return out
@@ -107,14 +112,14 @@ func (d *decoder) rotation(n *yaml.Node, path string, zone *time.Location, names
 	if v := o.get("type"); v != nil {
 		if t, ok := d.str(v, join(path, "type")); ok {
 			switch rt := RotationType(t); rt {
-			case RotationHourly, RotationDaily, RotationWeekly, RotationCustom:
+			case RotationHourly, RotationDaily, RotationWeekly, RotationMonthly, RotationCustom:
 				r.Type = rt
 			default:
-				d.errorf(v, join(path, "type"), "unknown rotation type %q (use hourly, daily, weekly or custom)", t)
+				d.errorf(v, join(path, "type"), "unknown rotation type %q (use hourly, daily, weekly, monthly or custom)", t)
 			}
 		}
 	} else {
-		d.required(o, "type", " (hourly, daily, weekly or custom)")
+		d.required(o, "type", " (hourly, daily, weekly, monthly or custom)")
 	}
 
 	if v := o.get("start"); v != nil {
@@ -150,6 +155,8 @@ func (d *decoder) rotation(n *yaml.Node, path string, zone *time.Location, names
 					r.ShiftLength = l
 				}
 			}
+		case r.Type == RotationMonthly:
+			d.errorf(v, join(path, "shift_length"), "applies only to type custom (a monthly shift is a calendar month)")
 		case r.Type != "":
 			d.errorf(v, join(path, "shift_length"), "applies only to type custom (a %s shift is %s)", r.Type, shortDuration(r.ShiftLength))
 		}
@@ -160,10 +167,10 @@ func (d *decoder) rotation(n *yaml.Node, path string, zone *time.Location, names
 	if v := o.get("handoff_time"); v != nil {
 		if t, ok := d.timeOfDay(v, join(path, "handoff_time"), false); ok {
 			switch r.Type {
-			case RotationDaily, RotationWeekly, "":
+			case RotationDaily, RotationWeekly, RotationMonthly, "":
 				r.HandoffTime = t
 			default:
-				d.errorf(v, join(path, "handoff_time"), "applies only to daily and weekly rotations (%s shifts change hands every shift_length from start)", r.Type)
+				d.errorf(v, join(path, "handoff_time"), "applies only to daily, weekly and monthly rotations (%s shifts change hands every shift_length from start)", r.Type)
 			}
 		}
 	}
@@ -251,6 +258,7 @@ func (d *decoder) policies(n *yaml.Node, set *defined) []EscalationPolicy {
 	var out []EscalationPolicy
 	for i, item := range items {
 		path := index("escalation_policies", i)
+		before := len(d.errs)
 		o, ok := d.object(item, path, policyKeys)
 		if !ok {
 			continue
@@ -273,10 +281,16 @@ func (d *decoder) policies(n *yaml.Node, set *defined) []EscalationPolicy {
 				}
 			}
 		}
+		if v := o.get("ack_timeout"); v != nil {
+			p.AckTimeout, _ = d.nonNegative(v, join(path, "ack_timeout"))
+		}
 		if v := o.get("levels"); v != nil {
 			p.Levels = d.levels(v, join(path, "levels"))
 		} else {
 			d.required(o, "levels", " (at least one level with targets)")
+		}
+		if len(d.errs) == before {
+			d.fieldErrors(path, p.Validate())
 		}
 		out = append(out, p)
 	}
