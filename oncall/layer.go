@@ -137,6 +137,9 @@ func (l *layer) piece(z *zone, t int64) piece {
 	if !in {
 		return piece{lo: max(wlo, l.start), hi: whi}
 	}
+	if l.n == 1 { // one member: handoffs change nothing
+		return piece{active: true, lo: max(wlo, l.start), hi: whi}
+	}
 	k, clo, chi := l.cell(z, t)
 	return piece{member: mod(k-l.k0, l.n), active: true, lo: max(clo, wlo, l.start), hi: min(chi, whi)}
 }

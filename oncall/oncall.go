@@ -10,8 +10,12 @@ import (
 // does not change within it is reported as ending (or starting) there.
 const Horizon = 366 * 24 * time.Hour
 
-// maxSteps bounds every walk over a timeline.
-const maxSteps = 1 << 20
+// maxSteps bounds every walk over a timeline, maxWholeSteps each way of
+// the walk that finds the whole of one shift.
+const (
+	maxSteps      = 1 << 20
+	maxWholeSteps = 1 << 16
+)
 
 // Shift is a stretch of time with the same people on call.
 type Shift struct {
@@ -110,7 +114,8 @@ func (e *evaluator) at(t int64) state {
 func (e *evaluator) whole(t int64) state {
 	st := e.at(t)
 	limit := int64(Horizon / time.Second)
-	for end := st.hi; end < t+limit && e.steps < maxSteps; {
+	budget := e.steps + maxWholeSteps
+	for end := st.hi; end < t+limit && e.steps < budget; {
 		next := e.at(end)
 		if !next.same(st) {
 			break
@@ -119,7 +124,8 @@ func (e *evaluator) whole(t int64) state {
 		st.hi = end
 	}
 	st.hi = min(st.hi, t+limit)
-	for start := st.lo; start > t-limit && e.steps < maxSteps; {
+	budget = e.steps + maxWholeSteps
+	for start := st.lo; start > t-limit && e.steps < budget; {
 		prev := e.at(start - 1)
 		if !prev.same(st) {
 			break
@@ -191,6 +197,7 @@ func timeline(s Schedule, overrides []Override, from, to time.Time, emit func(Sh
 			}
 			st.hi = next.hi
 		}
+		st.hi = min(st.hi, end+int64(Horizon/time.Second))
 		emit(e.shift(st))
 		if st.hi >= end {
 			return

@@ -131,12 +131,18 @@ func (os overrides) apply(t int64, user string, also []string, lo, hi int64) (st
 		}
 	}
 	// Only overrides starting within the longest override before t can
-	// still hold; beyond that, lo is kept conservative.
+	// still hold. Those starting earlier ended before the latest of them
+	// could: lo stays after that, since they are not looked at.
 	horizon := t - os.longest
-	lo = max(lo, horizon)
 	first := i
 	for first > 0 && os.all[first-1].From.Unix() >= horizon {
 		first--
+	}
+	for j := first - 1; j >= 0; j-- {
+		if o := &os.all[j]; o.Schedule == os.sched {
+			lo = max(lo, min(t, o.From.Unix()+os.longest))
+			break
+		}
 	}
 	for pass := 0; pass < 2; pass++ { // replaces, then adds beside the final user
 		for j := first; j < i; j++ {
