@@ -144,30 +144,28 @@ func (os overrides) apply(t int64, user string, also []string, lo, hi int64) (st
 			break
 		}
 	}
-	for pass := 0; pass < 2; pass++ { // replaces, then adds beside the final user
-		for j := first; j < i; j++ {
-			o := &os.all[j]
-			if o.Schedule != os.sched {
-				continue
-			}
-			to := o.To.Unix()
-			if to <= t {
-				if pass == 0 {
-					lo = max(lo, to)
-				}
-				continue
-			}
-			if pass == 0 {
-				lo, hi = max(lo, o.From.Unix()), min(hi, to)
-			}
-			switch {
-			case o.Kind == OverrideAdd:
-				if pass == 1 && o.User != user && !slices.Contains(also, o.User) {
-					also = append(also, o.User)
-				}
-			case pass == 0 && (o.Replaces == "" || o.Replaces == user):
-				user = o.User
-			}
+	adds := false
+	for j := first; j < i; j++ {
+		o := &os.all[j]
+		if o.Schedule != os.sched {
+			continue
+		}
+		to := o.To.Unix()
+		if to <= t {
+			lo = max(lo, to)
+			continue
+		}
+		lo, hi = max(lo, o.From.Unix()), min(hi, to)
+		if o.Kind == OverrideAdd {
+			adds = true
+		} else if o.Replaces == "" || o.Replaces == user {
+			user = o.User
+		}
+	}
+	for j := first; adds && j < i; j++ { // beside the final user
+		if o := &os.all[j]; o.Schedule == os.sched && o.Kind == OverrideAdd && o.To.Unix() > t &&
+			o.User != user && !slices.Contains(also, o.User) {
+			also = append(also, o.User)
 		}
 	}
 	return user, also, lo, hi
