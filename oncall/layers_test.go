@@ -160,6 +160,29 @@ func TestOnCallAndHandoff(t *testing.T) {
 	}
 }
 
+// TestNextHandoffAfterDSTChange is GoAlert's case: a daily rotation that
+// starts five minutes after the clocks changed hands off next at its local
+// time, 24 hours later.
+func TestNextHandoffAfterDSTChange(t *testing.T) {
+	for _, tt := range []struct{ zone, start, want string }{
+		{"America/New_York", "2026-03-08 03:05", "2026-03-09T03:05:00-04:00"},
+		{"America/New_York", "2026-11-01 01:05", "2026-11-02T01:05:00-05:00"},
+		{"Europe/London", "2026-10-25 02:05", "2026-10-26T02:05:00Z"},
+		{"Asia/Almaty", "2024-03-01 00:05", "2024-03-02T00:05:00+05:00"},
+	} {
+		t.Run(tt.zone+" "+tt.start, func(t *testing.T) {
+			loc := mustZone(t, tt.zone)
+			start := lt(t, loc, tt.start)
+			s := Schedule{Name: "s", Timezone: loc, Rotations: []Rotation{{Name: "r", Type: RotationDaily, Start: start,
+				HandoffTime: TimeOfDay(start.Hour()*60 + start.Minute()), Members: []string{"U01", "U02"}}}}
+			h, ok := NextHandoff(s, nil, start)
+			if !ok || h.At.Format(time.RFC3339) != tt.want || h.From.User != "U01" || h.To.User != "U02" {
+				t.Errorf("NextHandoff = %s %v (%s → %s), want %s", h.At.Format(time.RFC3339), ok, h.From.User, h.To.User, tt.want)
+			}
+		})
+	}
+}
+
 func TestValidate(t *testing.T) {
 	loc := time.UTC
 	start := time.Date(2026, 1, 5, 9, 0, 0, 0, loc)

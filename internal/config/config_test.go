@@ -346,6 +346,33 @@ escalation_policies:
 	}
 }
 
+func TestMonthlyAndAckTimeout(t *testing.T) {
+	c := mustParse(t, `
+schedules:
+  - name: leads
+    timezone: Europe/London
+    rotations:
+      - name: monthly
+        type: monthly
+        start: "2026-01-31T09:00:00Z"
+        handoff_time: "10:00"
+        members: [U0001, U0002]
+escalation_policies:
+  - name: p
+    repeat: 5
+    ack_timeout: 45m
+    levels:
+      - targets: ["schedule:leads"]
+`)
+	r := c.Schedules[0].Rotations[0]
+	if r.Type != RotationMonthly || r.HandoffTime != 10*60 || r.ShiftLength != 0 {
+		t.Errorf("monthly = %+v", r)
+	}
+	if p := c.EscalationPolicies[0]; p.AckTimeout != 45*time.Minute || p.Repeat != 5 {
+		t.Errorf("policy = %+v", p)
+	}
+}
+
 // TestAnchorsAndMerge: YAML anchors, aliases and merge keys work, and
 // explicit keys win over merged ones.
 func TestAnchorsAndMerge(t *testing.T) {
