@@ -9,7 +9,7 @@ import (
 // benchSchedule: four layers (weekly base, daily follow-the-sun, weekend
 // cover, nights across midnight) and n days of daily 4-hour overrides before
 // and around the benchmarked instant.
-func benchSchedule(b *testing.B, days int) (Schedule, []Override, time.Time) {
+func benchSchedule(b testing.TB, days int) (Schedule, []Override, time.Time) {
 	loc := mustZone(b, "America/New_York")
 	start := lt(b, loc, "2025-01-06 09:00")
 	s := Schedule{Name: "primary", Timezone: loc, Rotations: []Rotation{
@@ -48,5 +48,16 @@ func BenchmarkShifts90Days(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Shifts(s, ovs, at, at.AddDate(0, 0, 90))
+	}
+}
+
+// TestOnCallDoesNotAllocate: OnCall allocates nothing, however long the
+// override history (add overrides holding at the instant aside).
+func TestOnCallDoesNotAllocate(t *testing.T) {
+	for _, days := range []int{0, 365, 3650} {
+		s, ovs, at := benchSchedule(t, days)
+		if n := testing.AllocsPerRun(100, func() { OnCall(s, ovs, at) }); n != 0 {
+			t.Errorf("%d days of overrides: %.1f allocations a call, want 0", days, n)
+		}
 	}
 }

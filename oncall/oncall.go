@@ -44,7 +44,6 @@ type Handoff struct {
 // evaluator answers who is on call on one schedule, remembering each
 // layer's current piece so that a walk forward computes each piece once.
 type evaluator struct {
-	s     *Schedule
 	z     zone
 	n     int
 	buf   [8]layer
@@ -56,7 +55,7 @@ type evaluator struct {
 }
 
 func (e *evaluator) init(s *Schedule, ovs []Override) {
-	e.s, e.z, e.n = s, newZone(s.Timezone), len(s.Rotations)
+	e.z, e.n = newZone(s.Timezone), len(s.Rotations)
 	e.ovs = overrides{all: ovs, sched: s.Name, longest: int64(MaxOverrideLength / time.Second)}
 	if e.n > len(e.buf) {
 		e.big, e.bigp = make([]layer, e.n), make([]piece, e.n)
