@@ -64,7 +64,7 @@ func ParseTarget(s string) (Target, error) {
 func (t Target) Validate() error {
 	var f fields
 	switch {
-	case t.Kind == TargetSchedule && NameRe.MatchString(t.Name):
+	case t.Kind == TargetSchedule && ValidName(t.Name):
 	case t.Kind == TargetSchedule:
 		f.add("", "%q: %q is not a schedule name", t.String(), t.Name)
 	case t.Kind == TargetUser && IsUserID(t.Name):
@@ -84,7 +84,7 @@ func (t Target) Validate() error {
 // check (UnknownSchedules).
 func (p EscalationPolicy) Validate() error {
 	var f fields
-	if !NameRe.MatchString(p.Name) {
+	if !ValidName(p.Name) {
 		f.add("name", "%q is not a valid name (use lowercase letters, digits, - and _; at most 64)", p.Name)
 	}
 	if p.Repeat < 0 || p.Repeat > MaxRepeat {

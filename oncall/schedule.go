@@ -108,13 +108,16 @@ func digits(s string) bool {
 }
 
 var (
-	// NameRe is what schedule and policy names look like.
-	NameRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	nameRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 	userIDRe = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 	emailRe  = regexp.MustCompile(`^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$`)
 	chNameRe = regexp.MustCompile(`^#[a-z0-9_-][a-z0-9_.-]{0,79}$`)
 	chIDRe   = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
 )
+
+// ValidName reports whether s is a valid schedule or policy name: lowercase
+// letters, digits, - and _, at most 64.
+func ValidName(s string) bool { return nameRe.MatchString(s) }
 
 // IsUserID reports whether s looks like a Slack user ID (U…, W…).
 func IsUserID(s string) bool { return userIDRe.MatchString(s) }
@@ -129,7 +132,7 @@ func IsChannel(s string) bool { return chNameRe.MatchString(s) || chIDRe.MatchSt
 // "rotations[1].members[0]".
 func (s Schedule) Validate() error {
 	var f fields
-	if !NameRe.MatchString(s.Name) {
+	if !ValidName(s.Name) {
 		f.add("name", "%q is not a valid name (use lowercase letters, digits, - and _; at most 64)", s.Name)
 	}
 	if s.Timezone == nil {

@@ -21,11 +21,6 @@ import (
 )
 
 var (
-	nameRe          = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-	userIDRe        = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-	emailRe         = regexp.MustCompile(`^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$`)
-	channelNameRe   = regexp.MustCompile(`^#[a-z0-9_-][a-z0-9_.-]{0,79}$`)
-	channelIDRe     = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
 	channelPrefixRe = regexp.MustCompile(`^[a-z0-9_-]{1,20}$`)
 	usergroupRe     = regexp.MustCompile(`^(@?[a-z0-9._-]{1,80}|S[A-Z0-9]{2,})$`)
 	yamlLineRe      = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -486,7 +481,7 @@ func (d *decoder) name(n *yaml.Node, path string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if !nameRe.MatchString(s) {
+	if !oncall.ValidName(s) {
 		d.errorf(n, path, "%q is not a valid name (use lowercase letters, digits, - and _; at most 64)", s)
 		return "", false
 	}
@@ -512,7 +507,7 @@ func (d *decoder) userIDs(n *yaml.Node, path string, withEmail bool) []string {
 			continue
 		}
 		switch {
-		case userIDRe.MatchString(s), withEmail && emailRe.MatchString(s):
+		case oncall.IsUserID(s), withEmail && oncall.IsEmail(s):
 			out = append(out, s)
 		case withEmail:
 			d.errorf(item, p, "%q is neither a Slack user ID (like U0123ABCD) nor an email", s)
@@ -536,7 +531,9 @@ func (d *decoder) channel(n *yaml.Node, path string) (string, bool) {
 	return s, true
 }
 
-func validChannel(s string) bool { return channelNameRe.MatchString(s) || channelIDRe.MatchString(s) }
+// Names, user IDs and channels follow the oncall domain's rules, one home
+// for each.
+func validChannel(s string) bool { return oncall.IsChannel(s) }
 
 func (d *decoder) checkRefs(sets map[string]*defined) {
 	for _, r := range d.refs {

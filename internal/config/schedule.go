@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 // minShiftLength keeps custom rotations sane: shorter shifts are a typo.
@@ -348,7 +350,7 @@ func (d *decoder) targets(n *yaml.Node, path string) []Target {
 		switch {
 		case t.Kind == TargetSchedule && name != "":
 			d.refer("schedule", name, p, item)
-		case t.Kind == TargetUser && userIDRe.MatchString(name):
+		case t.Kind == TargetUser && oncall.IsUserID(name):
 		case t.Kind == TargetUser:
 			d.errorf(item, p, "%q: %q is not a Slack user ID (like U0123ABCD)", s, name)
 			continue
