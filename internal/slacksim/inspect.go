@@ -106,10 +106,13 @@ type View struct {
 
 // Usergroup is a user group (@handle).
 type Usergroup struct {
-	ID     string
-	Handle string
-	Name   string
-	Users  []string
+	ID          string
+	Handle      string
+	Name        string
+	Users       []string
+	Description string
+	Channels    []string // default channels (prefs.channels and prefs.groups)
+	Disabled    bool     // usergroups.disable; date_delete is set
 }
 
 // File is a file uploaded with files.getUploadURLExternal and files.completeUploadExternal.
@@ -258,6 +261,7 @@ func (s *Server) Usergroups() []Usergroup {
 	for _, id := range s.ugOrder {
 		g := s.usergroups[id].Usergroup
 		g.Users = slices.Clone(g.Users)
+		g.Channels = slices.Clone(g.Channels)
 		out = append(out, g)
 	}
 	return out

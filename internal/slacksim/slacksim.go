@@ -150,6 +150,8 @@ type message struct {
 
 type usergroup struct {
 	Usergroup
+	created, updated, deleted       time.Time
+	createdBy, updatedBy, deletedBy string
 }
 
 // New returns a Server seeded, unless opts.NoSeed, with users U0001 alice, U0002 bob,
@@ -304,22 +306,25 @@ func (s *Server) AddMember(channelID, userID string) error {
 	return nil
 }
 
-// AddUsergroup adds a user group with the given handle and returns its ID (S…).
+// AddUsergroup adds a user group with the given handle and returns its ID (S…). The
+// handle and name follow usergroups.create's rules.
 func (s *Server) AddUsergroup(handle, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if handle == "" {
-		return "", fmt.Errorf("slacksim: usergroup handle is required")
+	if code := checkHandle(handle); code != "" {
+		return "", fmt.Errorf("slacksim: usergroup handle %q: %s", handle, code)
 	}
-	for _, g := range s.usergroups {
-		if g.Handle == handle {
-			return "", fmt.Errorf("slacksim: usergroup handle %q is taken", handle)
-		}
+	if code := checkUsergroupName(name); code != "" {
+		return "", fmt.Errorf("slacksim: usergroup name %q: %s", name, code)
 	}
-	id := s.nextIDLocked("S")
-	s.usergroups[id] = &usergroup{Usergroup{ID: id, Handle: handle, Name: name}}
-	s.ugOrder = append(s.ugOrder, id)
-	return id, nil
+	if s.handleTakenLocked(handle, "") {
+		return "", fmt.Errorf("slacksim: usergroup handle %q is taken", handle)
+	}
+	if s.nameTakenLocked(name, "") {
+		return "", fmt.Errorf("slacksim: usergroup name %q is taken", name)
+	}
+	g := s.addUsergroupLocked(Usergroup{Handle: handle, Name: name}, "USLACKBOT")
+	return g.ID, nil
 }
 
 func (s *Server) newChannelLocked(name string, private bool, creator string) *channel {
