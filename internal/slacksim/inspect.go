@@ -169,6 +169,17 @@ func (s *Server) ChannelByName(name string) (Channel, bool) {
 	return c.snapshot(), true
 }
 
+// DirectMessage returns the bot's direct-message channel with a user (D…), once
+// conversations.open or a chat.postMessage to the user ID has opened it.
+func (s *Server) DirectMessage(userID string) (Channel, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.imLocked(userID); c != nil {
+		return c.snapshot(), true
+	}
+	return Channel{}, false
+}
+
 // Members returns the members of a channel (nil if it does not exist).
 func (s *Server) Members(channelID string) []string {
 	s.mu.Lock()
