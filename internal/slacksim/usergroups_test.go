@@ -136,7 +136,7 @@ func TestUsergroupsUpdateAndUsers(t *testing.T) {
 	}
 	lists := []struct {
 		name, group, want string
-		users          []string
+		users             []string
 	}{
 		{"primary", primary, "", []string{"U0002", "U0003"}},
 		{"secondary", second.ID, "", []string{"U0004", "U0001"}},
