@@ -184,7 +184,7 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 			}
 			return reply{}
 		}
-		_, err = h.svc.Resolve(ctx, n, actor, cmd.Text)
+		_, err = h.svc.Resolve(ctx, n, cmd.Text, actor)
 		out = resolvedReply(n, actor, cmd.Text)
 	case VerbReopen:
 		if no := h.refuseClose(inc, actor, "reopen"); no != "" {

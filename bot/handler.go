@@ -31,7 +31,7 @@ type Service interface {
 	AddNote(ctx context.Context, number int64, text, actor string) (*incidents.Incident, error)
 	AddAction(ctx context.Context, number int64, text, owner, actor string) (*incidents.Incident, error)
 	Acknowledge(ctx context.Context, number int64, actor string) (*incidents.Incident, error)
-	Resolve(ctx context.Context, number int64, actor, summary string) (*incidents.Incident, error)
+	Resolve(ctx context.Context, number int64, summary, actor string) (*incidents.Incident, error)
 	Reopen(ctx context.Context, number int64, actor string) (*incidents.Incident, error)
 	MayClose(inc *incidents.Incident, actor, verb string) error
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
@@ -54,12 +54,8 @@ const (
 	DefaultMaxInFlight = 64
 )
 
-// EventJobKind is the job kind under which Slack events are enqueued;
-// the job handler is Handler.HandleEvent.
-const EventJobKind = "slack.event"
-
 // HandlerOptions configure a Handler. The zero value works except that every
-// HTTP request is refused without a SigningSecret and events need Enqueue.
+// HTTP request is refused without a SigningSecret and events need EnqueueEvent.
 type HandlerOptions struct {
 	// SigningSecret verifies every HTTP request from Slack.
 	SigningSecret string
@@ -71,9 +67,9 @@ type HandlerOptions struct {
 	Now func() time.Time
 	// Logger receives the handlers' logs; nil discards them.
 	Logger *logrus.Entry
-	// Enqueue stores a durable job (idempotent by key). Events are enqueued
-	// before they are acknowledged and handled later by HandleEvent.
-	Enqueue func(ctx context.Context, key, kind string, payload map[string]string) error
+	// EnqueueEvent stores an event as a durable job (idempotent by key)
+	// before it is acknowledged; the job runs HandleEvent with the event.
+	EnqueueEvent func(ctx context.Context, key string, event map[string]string) error
 	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
 	MaxBody int64
 
@@ -167,28 +163,9 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	}
 }
 
-// verified lets a request through only when Slack signed it, like Verifier
-// but with the configured body limit and clock.
+// verified lets a request through only when Slack signed it.
 func (h *Handler) verified(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h.o.SigningSecret == "" {
-			writeJSONError(w, http.StatusInternalServerError, "Slack signing secret is not configured")
-			return
-		}
-		if _, err := VerifyRequest(r, h.o.SigningSecret, h.o.Now(), h.o.MaxBody); err != nil {
-			status := http.StatusUnauthorized
-			switch {
-			case errors.Is(err, ErrBodyTooLarge):
-				status = http.StatusRequestEntityTooLarge
-			case !errors.Is(err, ErrUnverified):
-				status = http.StatusBadRequest
-			}
-			h.log.WithField("path", r.URL.Path).WithError(err).Warn("refused a Slack request")
-			writeJSONError(w, status, err.Error())
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return requireSignature(h.o.SigningSecret, h.o.Now, h.o.MaxBody, h.log)(next)
 }
 
 // reply is an answer shown to the user: a slash command's response body, or

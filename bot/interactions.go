@@ -212,7 +212,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 			if msg := h.checkClose(ctx, log, meta.Incident, user); msg != "" {
 				return submitResult{errors: map[string]string{BlockSummary: msg}}
 			}
-			if _, err := h.svc.Resolve(ctx, meta.Incident, user, summary); err != nil {
+			if _, err := h.svc.Resolve(ctx, meta.Incident, summary, user); err != nil {
 				return submitResult{errors: map[string]string{BlockSummary: h.plainFriendly(log, meta.Incident, err)}}
 			}
 			h.followUp(ctx, log, meta.ResponseURL, resolvedReply(meta.Incident, user, summary))

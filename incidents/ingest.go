@@ -201,18 +201,20 @@ func (s *Service) mergeAlerts(inc *Incident, n Notification) ([]Event, []Task) {
 		}
 		a.GroupKey = n.GroupKey
 		old, known := inc.Alerts[a.Fingerprint]
-		id := fmt.Sprintf("%d:%s:%s:%d", inc.Number, "%s", a.Fingerprint, a.StartsAt.UnixNano())
+		id := func(what string) string {
+			return fmt.Sprintf("%d:%s:%s:%d", inc.Number, what, a.Fingerprint, a.StartsAt.UnixNano())
+		}
 		switch {
 		case a.Firing() && (!known || !old.Firing() || !old.StartsAt.Equal(a.StartsAt)):
 			inc.Alerts[a.Fingerprint] = a
-			events = append(events, alertEvent(inc.Number, fmt.Sprintf(id, "fired"), EventAlertFired, a, a.StartsAt, "Alert firing"))
+			events = append(events, alertEvent(inc.Number, id("fired"), EventAlertFired, a, a.StartsAt, "Alert firing"))
 		case !a.Firing() && (!known || old.Firing()):
 			inc.Alerts[a.Fingerprint] = a
 			at := a.EndsAt
 			if at.IsZero() {
 				at = now
 			}
-			events = append(events, alertEvent(inc.Number, fmt.Sprintf(id, "resolved"), EventAlertResolved, a, at, "Alert resolved"))
+			events = append(events, alertEvent(inc.Number, id("resolved"), EventAlertResolved, a, at, "Alert resolved"))
 		}
 	}
 	if len(events) == 0 {

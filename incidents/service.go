@@ -28,7 +28,21 @@ type Options struct {
 	StormWindow      time.Duration
 	// Admins are user IDs that may resolve and reopen any incident.
 	Admins []string
-	Now    func() time.Time
+	// Observer, when set, hears of every stored change (metrics).
+	Observer Observer
+	Now      func() time.Time
+}
+
+// Observer hears of each change of an incident once it is stored: before is
+// nil for a new incident. It must not block or fail; it is for metrics.
+type Observer interface {
+	IncidentChanged(before, after *Incident)
+}
+
+func (s *Service) observe(before, after *Incident) {
+	if s.opts.Observer != nil {
+		s.opts.Observer.IncidentChanged(before, after)
+	}
 }
 
 // DefaultSeverities are used when none are configured.
@@ -152,6 +166,8 @@ const maxConflictRetries = 20
 
 // mutate applies change to the stored incident with optimistic concurrency:
 // change may be called several times and must derive everything from inc.
+// It returns the events and tasks of the change; neither (nil, nil) means
+// nothing changed and nothing is stored.
 // The events it returns are stored before the incident, so a crash between
 // the two loses nothing (events have deterministic or fresh IDs and the
 // change is recomputed on retry).
@@ -161,6 +177,7 @@ func (s *Service) mutate(ctx context.Context, number int64, change func(inc *Inc
 		if err != nil {
 			return nil, fmt.Errorf("load incident #%d: %w", number, err)
 		}
+		before := copyIncident(inc)
 		events, tasks, err := change(inc)
 		if err != nil {
 			return nil, err
@@ -174,6 +191,7 @@ func (s *Service) mutate(ctx context.Context, number int64, change func(inc *Inc
 			}
 			return nil, err
 		}
+		s.observe(before, inc)
 		return inc, nil
 	}
 	return nil, fmt.Errorf("update incident #%d: %w too often, try again", number, ErrConflict)
@@ -198,8 +216,12 @@ func (s *Service) persist(ctx context.Context, inc *Incident, events []Event, ta
 		}
 	}
 	if create {
-		if err := s.store.CreateIncident(ctx, inc); err != nil && !errors.Is(err, ErrExists) {
+		err := s.store.CreateIncident(ctx, inc)
+		if err != nil && !errors.Is(err, ErrExists) {
 			return fmt.Errorf("create incident #%d: %w", inc.Number, err)
+		}
+		if err == nil {
+			s.observe(nil, inc)
 		}
 	} else if err := s.store.UpdateIncident(ctx, inc); err != nil {
 		return fmt.Errorf("update incident #%d: %w", inc.Number, err)
@@ -276,7 +298,7 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (*Incident, e
 // SetStatus changes the status by hand.
 func (s *Service) SetStatus(ctx context.Context, number int64, to Status, actor string) (*Incident, error) {
 	if to == StatusResolved {
-		return s.Resolve(ctx, number, actor, "")
+		return s.Resolve(ctx, number, "", actor)
 	}
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		from := inc.Status
@@ -423,7 +445,7 @@ func (s *Service) MayClose(inc *Incident, actor, verb string) error {
 }
 
 // Resolve resolves an incident with an optional summary; see MayClose for who may.
-func (s *Service) Resolve(ctx context.Context, number int64, actor, summary string) (*Incident, error) {
+func (s *Service) Resolve(ctx context.Context, number int64, summary, actor string) (*Incident, error) {
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		if err := s.MayClose(inc, actor, "resolve"); err != nil {
 			return nil, nil, err

@@ -201,7 +201,7 @@ func TestGroupFiringAgainAfterResolveOpensLinkedIncident(t *testing.T) {
 	ctx := context.Background()
 	t0 := f.clock.Now()
 	first := f.ingest(t, notification("g", alert("a", AlertFiring, t0)))
-	if _, err := f.svc.Resolve(ctx, first, "U1", "restarted the pod"); err != nil {
+	if _, err := f.svc.Resolve(ctx, first, "restarted the pod", "U1"); err != nil {
 		t.Fatal(err)
 	}
 	// A re-send of the alert that was already firing does not open a new incident.
@@ -331,8 +331,8 @@ func TestLifecycle(t *testing.T) {
 		{"monitoring", func() (*Incident, error) { return f.svc.SetStatus(ctx, 1, StatusMonitoring, "U1") }, nil, StatusMonitoring},
 		{"triggered by hand", func() (*Incident, error) { return f.svc.SetStatus(ctx, 1, StatusTriggered, "U1") }, ErrTransition, StatusMonitoring},
 		{"reopen open", func() (*Incident, error) { return f.svc.Reopen(ctx, 1, "U1") }, ErrTransition, StatusMonitoring},
-		{"resolve", func() (*Incident, error) { return f.svc.Resolve(ctx, 1, "U1", "rolled back") }, nil, StatusResolved},
-		{"resolve twice", func() (*Incident, error) { return f.svc.Resolve(ctx, 1, "U1", "") }, ErrTransition, StatusResolved},
+		{"resolve", func() (*Incident, error) { return f.svc.Resolve(ctx, 1, "rolled back", "U1") }, nil, StatusResolved},
+		{"resolve twice", func() (*Incident, error) { return f.svc.Resolve(ctx, 1, "", "U1") }, ErrTransition, StatusResolved},
 		{"status while resolved", func() (*Incident, error) { return f.svc.SetStatus(ctx, 1, StatusIdentified, "U1") }, ErrTransition, StatusResolved},
 		{"reopen by a bystander", func() (*Incident, error) { return f.svc.Reopen(ctx, 1, "U2") }, ErrForbidden, StatusResolved},
 		{"reopen", func() (*Incident, error) { return f.svc.Reopen(ctx, 1, "U1") }, nil, StatusReopened},

@@ -246,9 +246,6 @@ func (c *Config) EscalationPolicy(name string) (EscalationPolicy, bool) {
 	return EscalationPolicy{}, false
 }
 
-// IsAdmin reports whether the Slack user is listed in admins.
-func (c *Config) IsAdmin(userID string) bool { return contains(c.Admins, userID) }
-
 // Load reads and parses the config file at path. A file that cannot be read
 // gives a plain error; an invalid one gives Errors listing every problem.
 func Load(path string) (*Config, error) {

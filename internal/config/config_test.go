@@ -151,9 +151,6 @@ func TestContractExample(t *testing.T) {
 	if c.Timezone.String() != "Asia/Almaty" || c.Locale != "en" || !reflect.DeepEqual(c.Admins, []string{"U0001"}) {
 		t.Errorf("timezone %v locale %q admins %v", c.Timezone, c.Locale, c.Admins)
 	}
-	if !c.IsAdmin("U0001") || c.IsAdmin("U0002") {
-		t.Errorf("IsAdmin wrong")
-	}
 	if want := (Slack{"#incidents", "inc", []string{"U0001"}}); !reflect.DeepEqual(c.Slack, want) {
 		t.Errorf("slack = %+v, want %+v", c.Slack, want)
 	}
