@@ -1,6 +1,8 @@
 package slacksim
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -130,4 +132,33 @@ func FuzzRenderMrkdwn(f *testing.F) {
 		checkSafe(t, in, out)
 		checkSafe(t, in, string(renderPlain(in, true)))
 	})
+}
+
+// TestEmojiTableCoversTheBot checks that every shortcode in the bot's messages renders:
+// a new one in bot/ must be added to the table.
+func TestEmojiTableCoversTheBot(t *testing.T) {
+	files, err := filepath.Glob("../../bot/*.go")
+	if err != nil || len(files) == 0 {
+		t.Skipf("no bot sources next to the simulator: %v", err)
+	}
+	shortcode := regexp.MustCompile("(?:^|[\\s\"`(])(:[a-z0-9_+-]+:)(?:[\\s\"`.,;)]|$)")
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range shortcode.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if _, ok := emoji[strings.Trim(m[1], ":")]; !ok {
+				t.Errorf("%s uses %s, which the web view would show as text", f, m[1])
+			}
+		}
+	}
+	if found < 5 {
+		t.Errorf("found %d shortcodes in bot/; the pattern must be broken", found)
+	}
 }
