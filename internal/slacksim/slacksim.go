@@ -146,6 +146,7 @@ type channel struct {
 
 type message struct {
 	Message
+	plainText bool // posted with mrkdwn=false: the text is shown unformatted
 }
 
 type usergroup struct {

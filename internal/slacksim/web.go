@@ -136,7 +136,7 @@ type viewPage struct {
 	ID, Title, Submit, User string
 	Errors                  map[string]string
 	Inputs                  []inputView
-	Texts                   []string
+	Texts                   []template.HTML
 }
 
 type inputView struct {
@@ -256,7 +256,11 @@ func (s *Server) webChannel(w http.ResponseWriter, r *http.Request) {
 	}
 	names := s.namesLocked()
 	for _, m := range ch.messages {
-		page.Messages = append(page.Messages, s.messageViewLocked(m.Message, names))
+		v := s.messageViewLocked(m.Message, names)
+		if m.plainText {
+			v.Text = renderPlain(m.Text, true)
+		}
+		page.Messages = append(page.Messages, v)
 	}
 	for _, e := range s.ephemerals {
 		if e.Channel == ch.ID && e.User == d.As {
@@ -506,16 +510,20 @@ func (s *Server) webArchive(w http.ResponseWriter, r *http.Request) {
 func (s *Server) webViews(w http.ResponseWriter, r *http.Request) {
 	d := s.basePage(r, "Open modals")
 	d.ShowViews = true
-	for _, v := range s.Views() {
+	views := s.Views()
+	s.mu.Lock()
+	names := s.namesLocked()
+	for _, v := range views {
 		if !v.Open || v.User != d.As {
 			continue
 		}
-		d.Views = append(d.Views, viewPageOf(v))
+		d.Views = append(d.Views, viewPageOf(v, names))
 	}
+	s.mu.Unlock()
 	s.render(w, d)
 }
 
-func viewPageOf(v View) viewPage {
+func viewPageOf(v View, names nameResolver) viewPage {
 	var raw struct {
 		Title  json.RawMessage `json:"title"`
 		Submit json.RawMessage `json:"submit"`
@@ -546,7 +554,7 @@ func viewPageOf(v View) viewPage {
 			}
 			p.Inputs = append(p.Inputs, in)
 		case "section", "header", "context":
-			if t := textOf(b.Text); t != "" {
+			if t := textHTML(b.Text, names); t != "" {
 				p.Texts = append(p.Texts, t)
 			}
 		}

@@ -178,6 +178,10 @@ func TestWebViewRendersAsSlack(t *testing.T) {
 	if _, _, err := e.api.PostMessageContext(ctx, id, slack.MsgOptionText("Incident #51 <!here>", false), blocks); err != nil {
 		t.Fatal(err)
 	}
+	// mrkdwn=false: Slack shows the text unformatted.
+	if _, _, err := e.api.PostMessageContext(ctx, id, slack.MsgOptionText("*literal* _text_", false), slack.MsgOptionDisableMarkdown()); err != nil {
+		t.Fatal(err)
+	}
 	page := get(t, e.srv.URL+"/channels/"+id+"?as=U0001")
 	for _, want := range []string{
 		"🚨</span> Incident #51", "<b>Status</b>", "🔴</span> Triggered", `<span class="mention">@oncall-primary</span>`,
@@ -185,6 +189,7 @@ func TestWebViewRendersAsSlack(t *testing.T) {
 		`<a href="http://prometheus:9090/graph?g0.expr=a&amp;g0.tab=1" rel="noopener noreferrer nofollow" target="_blank">Source</a>`,
 		`<span class="mention">#inc-51</span>`, "<i>from Alertmanager</i>", "<code>severity=critical</code>",
 		"✅</span> Acknowledge</button>", "<summary>notification text</summary>", `<span class="mention">@here</span>`,
+		`<div class="text">*literal* _text_</div>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
