@@ -7,6 +7,11 @@
 // and trigger lifetimes, and it answers errors with Slack's codes and shapes
 // (HTTP 200 with {"ok":false,"error":...}, HTTP 429 with Retry-After).
 //
+// Besides channels it simulates the bot's direct messages (conversations.open, chat.*
+// to a D… channel) and user groups (usergroups.*). The web view renders messages as
+// Slack does (mrkdwn, mentions by name, emoji) and lets one act as any user: click a
+// button in a DM as its user, type a slash command, pin, react, submit a modal.
+//
 // Mount Handler on an httptest.Server (or any listener on 127.0.0.1) and point
 // slack-go at it with slack.OptionAPIURL(srv.URL + "/api/"). Requests the
 // simulator sends to the bot (slash commands, interactions, events) are signed
@@ -308,10 +313,13 @@ func (s *Server) AddMember(channelID, userID string) error {
 }
 
 // AddUsergroup adds a user group with the given handle and returns its ID (S…). The
-// handle and name follow usergroups.create's rules.
+// handle and name follow usergroups.create's rules; an empty name means the handle.
 func (s *Server) AddUsergroup(handle, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if name == "" {
+		name = handle
+	}
 	if code := checkHandle(handle); code != "" {
 		return "", fmt.Errorf("slacksim: usergroup handle %q: %s", handle, code)
 	}
