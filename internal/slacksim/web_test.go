@@ -289,3 +289,27 @@ func TestWebViewUsergroups(t *testing.T) {
 		}
 	}
 }
+
+func TestWebViewAttachments(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.createChannel(t, "inc-52")
+	att := slack.Attachment{
+		Color: "danger", Title: ":fire: Firing", Text: "*HighErrorRate* on <@U0001>",
+		Fields: []slack.AttachmentField{{Title: "Severity", Value: "_critical_", Short: true}},
+	}
+	evil := slack.Attachment{Color: "red;background:url(javascript:alert(1))", Fallback: "fallback <b>"}
+	if _, _, err := e.api.PostMessageContext(ctx, id, slack.MsgOptionAttachments(att, evil)); err != nil {
+		t.Fatal(err)
+	}
+	page := get(t, e.srv.URL+"/channels/"+id)
+	for _, want := range []string{`border-left-color:#e01e5a`, "🔥</span> Firing", `<b>HighErrorRate</b> on <span class="mention">@alice</span>`,
+		"<b>Severity</b>", "<i>critical</i>", `border-left-color:#dddddd`, "fallback &lt;b&gt;"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "javascript") {
+		t.Error("an attachment colour reached the page")
+	}
+}
