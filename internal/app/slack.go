@@ -96,7 +96,7 @@ func (a *App) opened(ctx context.Context, j jobs.Job, n int64) error {
 	if inc.Service == "" {
 		return nil
 	}
-	window := deploys.DefaultCauseWindow
+	window := a.opts.Config.DORA.Window
 	ds, err := a.store.Deployments(ctx, inc.DetectedAt.Add(-window), inc.DetectedAt.Add(time.Nanosecond))
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/oncall"
 )
@@ -44,6 +45,7 @@ type Config struct {
 	Schedules          []Schedule
 	EscalationPolicies []EscalationPolicy
 	Postmortem         Postmortem
+	DORA               DORA
 	// Warnings are findings that do not stop the bot, such as a missing
 	// catch-all route. check-config prints them.
 	Warnings Errors
@@ -70,6 +72,13 @@ type Severity = incidents.Severity
 type Storm struct {
 	MaxNew int           // at most this many new incidents ...
 	Window time.Duration // ... per this sliding window
+}
+
+// DORA tunes the delivery figures.
+type DORA struct {
+	// Window is how long before detection a deployment of the incident's
+	// service is offered as its likely cause.
+	Window time.Duration
 }
 
 // AutoResolve closes an incident once all of its alerts have resolved.
@@ -118,6 +127,7 @@ const (
 	DefaultStormMaxNew      = 10
 	DefaultStormWindow      = 5 * time.Minute
 	DefaultAutoResolveAfter = 15 * time.Minute
+	DefaultDORAWindow       = deploys.DefaultCauseWindow
 )
 
 // DefaultSeverities returns the severities used when the file defines none.
@@ -133,6 +143,7 @@ func Default() *Config {
 		Severities:  DefaultSeverities(),
 		Storm:       Storm{MaxNew: DefaultStormMaxNew, Window: DefaultStormWindow},
 		AutoResolve: AutoResolve{Enabled: true, After: DefaultAutoResolveAfter},
+		DORA:        DORA{Window: DefaultDORAWindow},
 	}
 	c.DefaultSeverity = middleSeverity(c.Severities)
 	c.Routes = []alertmanager.Route{{Matchers: alertmanager.Matchers{}, Severity: c.DefaultSeverity}}

@@ -275,7 +275,7 @@ func TestExampleFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, keys := range [][]string{topKeys, slackKeys, severityKeys, routeKeys, stormKeys, autoKeys,
-		scheduleKeys, rotationKeys, activeKeys, policyKeys, levelKeys, postmortemKeys} {
+		scheduleKeys, rotationKeys, activeKeys, policyKeys, levelKeys, postmortemKeys, doraKeys} {
 		for _, k := range keys {
 			if !bytes.Contains(data, []byte(k+":")) {
 				t.Errorf("example does not document key %q", k)
@@ -462,7 +462,8 @@ func TestCheckConfig(t *testing.T) {
 			"testdata/errors/limits.yaml:2: storm.max_new: must be at least 1, got 0\n" +
 				"testdata/errors/limits.yaml:3: storm.window: must be positive, got -5m\n" +
 				"testdata/errors/limits.yaml:5: auto_resolve.enabled: must be true or false, got \"maybe\"\n" +
-				"testdata/errors/limits.yaml:6: auto_resolve.after: must not be negative, got -1m\n"},
+				"testdata/errors/limits.yaml:6: auto_resolve.after: must not be negative, got -1m\n" +
+				"testdata/errors/limits.yaml:8: dora.window: must be positive, got 0s\n"},
 		{"coverage gaps", "testdata/gaps.yaml", 0,
 			"warning: testdata/gaps.yaml:3: primary: nobody on call Sat 00:00 → Mon 09:00 (Asia/Almaty), every week: 13 times in the next 90 days, first on 2026-12-05\n" +
 				"warning: testdata/gaps.yaml:15: later: nobody on call Tue 2026-12-01 05:00 → Mon 2027-01-04 09:00 (UTC)\n" +

@@ -16,7 +16,7 @@ func TestParseErrors(t *testing.T) {
 		want []string
 	}{
 		{"unknown_keys.yaml", []string{
-			`unknown_keys.yaml:2: severites: unknown key "severites"; did you mean "severities"? (allowed: timezone, locale, admins, slack, severities, routes, storm, auto_resolve, schedules, escalation_policies, postmortem)`,
+			`unknown_keys.yaml:2: severites: unknown key "severites"; did you mean "severities"? (allowed: timezone, locale, admins, slack, severities, routes, storm, auto_resolve, schedules, escalation_policies, postmortem, dora)`,
 			`unknown_keys.yaml:5: slack.channel_prefx: unknown key "channel_prefx"; did you mean "channel_prefix"? (allowed: announce_channel, channel_prefix, invite)`,
 			`unknown_keys.yaml:7: routes[0].matcher: unknown key "matcher"; did you mean "matchers"? (allowed: matchers, severity, escalation_policy, service)`,
 			`unknown_keys.yaml:9: routes[0].escalation: unknown key "escalation"; did you mean "escalation_policy"? (allowed: matchers, severity, escalation_policy, service)`,
@@ -85,6 +85,7 @@ func TestParseErrors(t *testing.T) {
 			`limits.yaml:3: storm.window: must be positive, got -5m`,
 			`limits.yaml:5: auto_resolve.enabled: must be true or false, got "maybe"`,
 			`limits.yaml:6: auto_resolve.after: must not be negative, got -1m`,
+			`limits.yaml:8: dora.window: must be positive, got 0s`,
 		}},
 		{"syntax.yaml", []string{
 			`syntax.yaml:2: invalid YAML: did not find expected '-' indicator`,

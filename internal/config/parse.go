@@ -12,7 +12,7 @@ import (
 // The keys each mapping of the file may hold, in the order the example file
 // documents them. Anything else is reported as a likely typo.
 var (
-	topKeys        = []string{"timezone", "locale", "admins", "slack", "severities", "routes", "storm", "auto_resolve", "schedules", "escalation_policies", "postmortem"}
+	topKeys        = []string{"timezone", "locale", "admins", "slack", "severities", "routes", "storm", "auto_resolve", "schedules", "escalation_policies", "postmortem", "dora"}
 	slackKeys      = []string{"announce_channel", "channel_prefix", "invite"}
 	severityKeys   = []string{"name", "description", "update_every"}
 	routeKeys      = []string{"matchers", "severity", "escalation_policy", "service"}
@@ -24,6 +24,7 @@ var (
 	policyKeys     = []string{"name", "repeat", "ack_timeout", "levels"}
 	levelKeys      = []string{"delay", "targets"}
 	postmortemKeys = []string{"template", "export_dir"}
+	doraKeys       = []string{"window"}
 )
 
 // Parse parses and validates a config file. name is the file name used in
@@ -109,6 +110,9 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	if n := o.get("postmortem"); n != nil {
 		d.postmortem(n, &c.Postmortem)
+	}
+	if n := o.get("dora"); n != nil {
+		d.dora(n, &c.DORA)
 	}
 
 	d.checkRefs(map[string]*defined{"severity": severities, "schedule": schedules, "escalation policy": policies})
@@ -308,6 +312,22 @@ func (d *decoder) autoResolve(n *yaml.Node, a *AutoResolve) {
 	if v := o.get("after"); v != nil {
 		if after, ok := d.nonNegative(v, "auto_resolve.after"); ok {
 			a.After = after
+		}
+	}
+}
+
+func (d *decoder) dora(n *yaml.Node, c *DORA) {
+	o, ok := d.object(n, "dora", doraKeys)
+	if !ok {
+		return
+	}
+	if v := o.get("window"); v != nil {
+		if w, ok := d.duration(v, "dora.window"); ok {
+			if w <= 0 {
+				d.errorf(v, "dora.window", "must be positive, got %s", v.Value)
+			} else {
+				c.Window = w
+			}
 		}
 	}
 }
