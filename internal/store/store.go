@@ -205,6 +205,10 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			Keys:    bson.D{{Key: "number", Value: -1}},
 			Options: options.Index().SetName("number").SetUnique(true),
 		}},
+		{colDeployments, mongo.IndexModel{
+			Keys:    bson.D{{Key: "at", Value: 1}},
+			Options: options.Index().SetName("at"),
+		}},
 		{colSlack, mongo.IndexModel{
 			Keys:    bson.D{{Key: "channel_id", Value: 1}},
 			Options: options.Index().SetName("channel_id"),

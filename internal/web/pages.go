@@ -260,6 +260,9 @@ var windows = []struct {
 
 const defaultWindow = "30d"
 
+// statsLookBehind is stats.ForPeriod's look-behind (not exported there).
+const statsLookBehind = 30 * 24 * time.Hour
+
 func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 	rep, win, err := s.report(r)
 	if err != nil {
@@ -293,10 +296,11 @@ func (s *Server) report(r *http.Request) (stats.Report, string, error) {
 		return stats.Report{}, "", badRequest("service is too long")
 	}
 	now := s.opts.Now()
-	from := now.AddDate(0, 0, -days)
-	// Incidents and deployments from before the window still link causes and
-	// rework to the window's deployments; one window back is enough for that.
-	back := from.AddDate(0, 0, -days)
+	from := now.Add(-time.Duration(days) * 24 * time.Hour)
+	// As stats.ForPeriod reads for /incident stats, so Slack and the web agree:
+	// incidents and deployments from before the window still link causes and
+	// rework to the window's deployments.
+	back := from.Add(-statsLookBehind)
 	ctx := r.Context()
 	in := stats.Input{From: from, To: now, Options: stats.Options{
 		Service: service, Zone: s.opts.Location, Severities: s.opts.Severities,
@@ -306,7 +310,7 @@ func (s *Server) report(r *http.Request) (stats.Report, string, error) {
 		return stats.Report{}, "", err
 	}
 	if s.opts.Deployments != nil {
-		if in.Deploys, err = s.opts.Deployments.Deployments(ctx, back, now.Add(time.Second)); err != nil {
+		if in.Deploys, err = s.opts.Deployments.Deployments(ctx, back, now.Add(time.Nanosecond)); err != nil {
 			return stats.Report{}, "", err
 		}
 		if in.Causes, err = s.opts.Deployments.Causes(ctx); err != nil {
