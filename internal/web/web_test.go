@@ -49,7 +49,7 @@ func TestRoutes(t *testing.T) {
 			"45m", "so far", "Recently resolved", `href="/incidents/1"`, "Checkout latency above 2s", "1h 40m", "<main", "<nav"}},
 		{"/incidents/1", 200, "text/html", []string{"Checkout latency above 2s", "scribe", "U0BOB", "comms", "U0ALICE",
 			"Asia/Almaty", "Rolling back to v2.3.0", `href="https://example.slack.com/archives/C1/p1700000000000100"`,
-			`href="http://prometheus.example.com/graph?g0.expr=latency"`, "CheckoutLatency", "runbooks.example.com",
+			`href="http://prometheus.example.com/graph?g0.expr=latency"`, "CheckoutLatency", `<a href="https://runbooks.example.com/checkout"`,
 			"Add a canary stage", "Alert on p95 too", `href="/postmortems/1"`, `href="/postmortems/1.md"`,
 			"Acknowledged", "Mitigated", "Resolved", "rolled back v2.3.1", "p99 latency of checkout-api"}},
 		{"/incidents/3", 200, "text/html", []string{"Payments API returns 502", "No postmortem yet", "payments", "identified"}},
@@ -150,6 +150,9 @@ func TestAcceptJSON(t *testing.T) {
 	}
 	if inc.Number != 1 || len(inc.Timeline) != 4 || inc.Timeline[2].Permalink == "" || inc.Commander != "U0ALICE" {
 		t.Errorf("incident JSON = %+v", inc)
+	}
+	if api := do(t, "GET", srv.URL+"/api/v1/incidents/1", nil); api.body != a.body {
+		t.Errorf("GET /incidents/1 as JSON differs from /api/v1/incidents/1")
 	}
 	if a := do(t, "GET", srv.URL+"/incidents/99", js); a.code != 404 || !strings.Contains(a.body, `"error"`) {
 		t.Errorf("GET /incidents/99 as JSON = %d %s", a.code, a.body)
