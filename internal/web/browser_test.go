@@ -63,7 +63,9 @@ func TestBrowser(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// About 3 s on an idle machine; the bound leaves room for a CI machine
+	// that runs every package's tests at once.
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancelAlloc()
