@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/stats"
 )
@@ -260,9 +261,6 @@ var windows = []struct {
 
 const defaultWindow = "30d"
 
-// statsLookBehind is stats.ForPeriod's look-behind (not exported there).
-const statsLookBehind = 30 * 24 * time.Hour
-
 func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 	rep, win, err := s.report(r)
 	if err != nil {
@@ -295,38 +293,46 @@ func (s *Server) report(r *http.Request) (stats.Report, string, error) {
 	if len(service) > 200 {
 		return stats.Report{}, "", badRequest("service is too long")
 	}
-	now := s.opts.Now()
-	from := now.Add(-time.Duration(days) * 24 * time.Hour)
-	// As stats.ForPeriod reads for /incident stats, so Slack and the web agree:
-	// incidents and deployments from before the window still link causes and
-	// rework to the window's deployments.
-	back := from.Add(-statsLookBehind)
-	ctx := r.Context()
-	in := stats.Input{From: from, To: now, Options: stats.Options{
+	// The same figures as /incident stats: stats.ForPeriod reads the data.
+	rep, err := stats.ForPeriod(r.Context(), statsSource{s}, time.Duration(days)*24*time.Hour, s.opts.Now(), stats.Options{
 		Service: service, Zone: s.opts.Location, Severities: s.opts.Severities,
-	}}
-	var err error
-	if in.Incidents, err = s.opts.Incidents.List(ctx, incidents.ListOptions{Since: back}); err != nil {
-		return stats.Report{}, "", err
-	}
-	if s.opts.Deployments != nil {
-		if in.Deploys, err = s.opts.Deployments.Deployments(ctx, back, now.Add(time.Nanosecond)); err != nil {
-			return stats.Report{}, "", err
-		}
-		if in.Causes, err = s.opts.Deployments.Causes(ctx); err != nil {
-			return stats.Report{}, "", err
-		}
-	}
-	if s.opts.PageLog != nil {
-		if in.Pages, err = s.opts.PageLog.Pages(ctx, from, now); err != nil {
-			return stats.Report{}, "", err
-		}
-	}
-	rep, err := stats.Compute(in, now)
-	if err != nil {
+	})
+	if errors.Is(err, stats.ErrWindow) {
 		return stats.Report{}, "", badRequest("%v", err)
 	}
+	if err != nil {
+		return stats.Report{}, "", err
+	}
 	return rep, win, nil
+}
+
+// statsSource reads a report's data through the server's providers; a
+// missing provider reads as no data.
+type statsSource struct{ s *Server }
+
+func (src statsSource) Incidents(ctx context.Context, since time.Time) ([]*incidents.Incident, error) {
+	return src.s.opts.Incidents.List(ctx, incidents.ListOptions{Since: since})
+}
+
+func (src statsSource) Deployments(ctx context.Context, from, to time.Time) ([]deploys.Deployment, error) {
+	if src.s.opts.Deployments == nil {
+		return nil, nil
+	}
+	return src.s.opts.Deployments.Deployments(ctx, from, to)
+}
+
+func (src statsSource) Causes(ctx context.Context) (map[int64]string, error) {
+	if src.s.opts.Deployments == nil {
+		return nil, nil
+	}
+	return src.s.opts.Deployments.Causes(ctx)
+}
+
+func (src statsSource) Pages(ctx context.Context, from, to time.Time) ([]stats.PageRecord, error) {
+	if src.s.opts.PageLog == nil {
+		return nil, nil
+	}
+	return src.s.opts.PageLog.Pages(ctx, from, to)
 }
 
 func truncate(s string, n int) string {
