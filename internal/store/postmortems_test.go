@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/incidentbot/incidentbot/internal/store/storetest"
 	"github.com/incidentbot/incidentbot/postmortem"
 	"github.com/incidentbot/incidentbot/postmortem/postmortemtest"
-	"github.com/incidentbot/incidentbot/internal/store/storetest"
 )
 
 func TestPostmortemConformance(t *testing.T) {
