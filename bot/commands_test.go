@@ -163,7 +163,7 @@ func TestIncidentCommandErrors(t *testing.T) {
 		{"unresolved user", ch, CommandIncident, "commander @bob", "can't tell who @bob is"},
 		{"declare title too long", ch, CommandIncident, "declare " + strings.Repeat("x", 201), "keep it within 200"},
 		{"page later", ch, CommandIncident, "page primary", "not available yet"},
-		{"postmortem later", ch, CommandIncident, "postmortem", "not available yet"},
+		{"postmortem without postmortems", ch, CommandIncident, "postmortem", "not available here"},
 		{"oncall later", general, CommandOncall, "", "On-call schedules are not available yet"},
 		{"oncall schedule later", general, CommandOncall, "primary", "not available yet"},
 		{"oncall help", general, CommandOncall, "help", "Usage of /oncall"},

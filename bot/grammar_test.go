@@ -149,7 +149,7 @@ func TestParseIncidentErrors(t *testing.T) {
 		{"page two", "page primary secondary", "page needs one", "/incident page <schedule|@user>"},
 		{"page bad name", "page prim@ry!", "page needs a schedule name or an @user", "/incident page <schedule|@user>"},
 		{"reopen extra", "reopen now", "reopen takes no arguments.", "/incident reopen"},
-		{"postmortem extra", "postmortem please", "postmortem takes no arguments.", "/incident postmortem"},
+		{"postmortem extra", "postmortem please", `not "please"`, "/incident postmortem [status draft|in-review|final]"},
 		{"timeline extra", "timeline all", "timeline takes no arguments.", "/incident timeline"},
 		{"list extra", "list open", "list takes no arguments.", "/incident list"},
 		{"stats bad period", "stats 14d", `7d, 30d or 90d, not "14d"`, "/incident stats [7d|30d|90d] [service]"},

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/postmortem"
 )
 
 // validIncident reports whether an /incident command is well formed for its
@@ -30,6 +31,12 @@ func validIncident(c IncidentCommand) error {
 	case VerbStatus:
 		if _, err := incidents.ParseStatus(string(c.Status)); err != nil {
 			return bad("status")
+		}
+	case VerbPostmortem:
+		if c.PostmortemStatus != "" {
+			if _, err := postmortem.ParseStatus(string(c.PostmortemStatus)); err != nil {
+				return bad("postmortem status")
+			}
 		}
 	case VerbSeverity:
 		if c.Severity == "" {
@@ -75,7 +82,7 @@ func validIncident(c IncidentCommand) error {
 		if c.Deployment == "" {
 			return bad("deployment")
 		}
-	case VerbResolve, VerbReopen, VerbPostmortem, VerbTimeline, VerbList, VerbAck:
+	case VerbResolve, VerbReopen, VerbTimeline, VerbList, VerbAck:
 	default:
 		return fmt.Errorf("unknown verb %q", c.Verb)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/postmortem"
 )
 
 // IncidentVerb is the subcommand of /incident.
@@ -78,7 +79,7 @@ func (v IncidentVerb) usage() string {
 	case VerbReopen:
 		return "/incident reopen"
 	case VerbPostmortem:
-		return "/incident postmortem"
+		return "/incident postmortem [status draft|in-review|final]"
 	case VerbTimeline:
 		return "/incident timeline"
 	case VerbList:
@@ -119,7 +120,7 @@ func (v IncidentVerb) describe() string {
 	case VerbReopen:
 		return "reopen a resolved incident"
 	case VerbPostmortem:
-		return "write the postmortem draft"
+		return "write the postmortem draft now, or move it through review (final: the bot stops rewriting it)"
 	case VerbTimeline:
 		return "show the timeline"
 	case VerbList:
@@ -186,6 +187,8 @@ type IncidentCommand struct {
 	Deployment string
 	// Topic for help: the subcommand asked about, if any.
 	Topic IncidentVerb
+	// PostmortemStatus for postmortem status; empty: write the draft.
+	PostmortemStatus postmortem.Status
 }
 
 const day = 24 * time.Hour
@@ -386,7 +389,12 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 			cmd.Topic = t
 		}
 
-	case VerbReopen, VerbPostmortem, VerbTimeline, VerbList, VerbAck:
+	case VerbPostmortem:
+		if err := parsePostmortemArgs(&cmd, args, usage); err != nil {
+			return IncidentCommand{}, err
+		}
+
+	case VerbReopen, VerbTimeline, VerbList, VerbAck:
 		if len(args) > 0 {
 			return IncidentCommand{}, usageErr(usage, "%s takes no arguments.", verb)
 		}

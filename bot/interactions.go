@@ -91,15 +91,15 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 	default:
 		return reply{} // not ours (a link button, say)
 	}
-	if act.ActionID == ActionPostmortem {
-		return ephemeralf("Postmortems are not available yet; they are coming in a later version.")
-	}
 	n, err := incidentFromValue(act.Value)
 	if err != nil {
 		log.WithError(err).Warn("button without an incident number")
 		return ephemeralf("That button does not name an incident; try the /incident command instead.")
 	}
 	log = log.WithField("incident", n)
+	if act.ActionID == ActionPostmortem {
+		return h.postmortemReply(ctx, log, n, "", user)
+	}
 	inc, err := h.svc.Get(ctx, n)
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, n, err))

@@ -256,7 +256,7 @@ func TestButtons(t *testing.T) {
 
 	t.Run("postmortem", func(t *testing.T) {
 		e.click("U0001", ch, ts, ActionPostmortem, n)
-		if r := e.lastResponse(); !strings.Contains(r.Text, "not available yet") || r.ResponseType != ephemeral {
+		if r := e.lastResponse(); !strings.Contains(r.Text, "not available here") || r.ResponseType != ephemeral {
 			t.Fatalf("response = %+v", r)
 		}
 	})

@@ -77,6 +77,7 @@ type App struct {
 	notifier *bot.Notifier
 	handler  *bot.Handler
 	cron     *jobs.Cron
+	pm       *postmortems
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -135,7 +136,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Admins: cfg.Admins, Now: o.Now,
 	})
 	jobs.Handle(a.runner, jobAutoResolve, a.autoResolve)
-	jobs.Handle(a.runner, jobSync, a.syncSlack)
+	jobs.Handle(a.runner, jobSync, a.syncAndRegenerate)
 	jobs.Handle(a.runner, jobOpened, a.opened)
 
 	a.applier, err = alertmanager.NewApplier(alertmanager.ApplierOptions{
@@ -168,6 +169,9 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	mux.Handle("/webhooks/deploy", deployhook.New(a.store, deployhook.Options{
 		Auth: deployAuth, Now: o.Now, Logger: a.log.WithField("component", "deploy-webhook"), Registerer: o.Registry,
 	}))
+	if err := a.wirePostmortems(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.wireSlack(mux); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,9 @@ var (
 
 	jobNudgeScan = jobs.Kind[struct{}]{Name: "incident.nudge_scan"}
 
+	// jobPostmortem writes an incident's postmortem draft (key postmortem:<n>).
+	jobPostmortem = jobs.Kind[int64]{Name: "postmortem.write", Encode: encodeIncident, Decode: decodeIncident}
+
 	jobNudge = jobs.Kind[bot.Nudge]{
 		Name: "incident.nudge",
 		Encode: func(g bot.Nudge) map[string]string {
@@ -44,7 +47,8 @@ var (
 )
 
 // jobKinds lists every kind above; a test checks that a wired app handles each.
-var jobKinds = []string{jobSync.Name, jobAutoResolve.Name, jobOpened.Name, jobSlackEvent.Name, jobNudgeScan.Name, jobNudge.Name}
+var jobKinds = []string{jobSync.Name, jobAutoResolve.Name, jobOpened.Name, jobSlackEvent.Name, jobNudgeScan.Name, jobNudge.Name,
+	jobPostmortem.Name}
 
 func encodeIncident(n int64) map[string]string {
 	return map[string]string{"incident": strconv.FormatInt(n, 10)}
