@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -84,7 +83,7 @@ func CheckConfig(getenv func(string) string, path string, stdout, stderr io.Writ
 
 // ExportPostmortems runs `incidentbot export-postmortems --dir DIR`.
 func ExportPostmortems(ctx context.Context, getenv func(string) string, dir string, stdout io.Writer) error {
-	return errors.New("export-postmortems: postmortems are not available in this version yet")
+	return exportPostmortems(ctx, getenv, dir, stdout)
 }
 
 // Healthcheck asks the local server's /healthz; for container health checks,
