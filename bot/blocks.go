@@ -99,6 +99,9 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 	}
 
 	blocks = append(blocks, alertBlocks(inc, opts.MaxAlerts)...)
+	if b := actionItemsBlock(inc, loc, opts.Now); b != nil {
+		blocks = append(blocks, b)
+	}
 	if ctx := summaryContext(inc, opts.PublicURL); ctx != nil {
 		blocks = append(blocks, ctx)
 	}
@@ -249,6 +252,7 @@ func summaryContext(inc *incidents.Incident, publicURL string) slack.Block {
 			parts = append(parts, Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Number, 10), "Postmortem"))
 		}
 	}
+	parts = append(parts, previousLinks(inc, publicURL)...)
 	if inc.Service != "" {
 		parts = append(parts, "Service: "+escapeTruncate(oneLine(inc.Service), 200))
 	}

@@ -121,6 +121,9 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 		}
 		return declaredReply(inc, actor)
 	case VerbList:
+		if cmd.ListActions {
+			return h.listActionsReply(ctx, log, cmd.User)
+		}
 		return h.listReply(ctx, log)
 	case VerbStats:
 		return h.statsReply(ctx, log, cmd)
@@ -159,18 +162,7 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 		_, err = h.svc.AddNote(ctx, n, cmd.Text, actor)
 		out = ephemeralf("Added your note to the timeline of incident #%d.", n)
 	case VerbAction:
-		if !cmd.User.IsZero() && !cmd.User.Resolved() {
-			return unresolvedUser(cmd.User)
-		}
-		var after *incidents.Incident
-		after, err = h.svc.AddAction(ctx, n, cmd.Text, cmd.User.ID, actor)
-		if err == nil {
-			owner := ""
-			if cmd.User.ID != "" {
-				owner = ", owned by " + UserMention(cmd.User.ID)
-			}
-			out = ephemeralf("Added follow-up action %d to incident #%d%s.", len(after.Actions), n, owner)
-		}
+		return h.actionReply(ctx, log, n, cmd, actor)
 	case VerbResolve:
 		if no := h.refuseClose(inc, actor, "resolve"); no != "" {
 			return ephemeralf("%s", no)

@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/incidentbot/incidentbot/incidents"
@@ -50,9 +51,24 @@ func validIncident(c IncidentCommand) error {
 		if c.User.IsZero() || c.Role == "" || utf8.RuneCountInString(c.Role) > MaxRoleLength {
 			return bad("role")
 		}
-	case VerbNote, VerbAction:
+	case VerbNote:
 		if strings.TrimSpace(c.Text) == "" {
 			return bad("text")
+		}
+	case VerbAction:
+		if c.ActionMark != "" {
+			if (c.ActionMark != ActionMarkDone && c.ActionMark != ActionMarkReopen) || c.ActionID <= 0 || c.Text != "" || c.Due != "" {
+				return bad("done|reopen <id>")
+			}
+			break
+		}
+		if strings.TrimSpace(c.Text) == "" {
+			return bad("text")
+		}
+		if c.Due != "" {
+			if _, err := DueDate(c.Due, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), time.UTC); err != nil {
+				return bad("due")
+			}
 		}
 	case VerbPage:
 		n := 0
@@ -82,7 +98,11 @@ func validIncident(c IncidentCommand) error {
 		if c.Deployment == "" {
 			return bad("deployment")
 		}
-	case VerbResolve, VerbReopen, VerbTimeline, VerbList, VerbAck:
+	case VerbList:
+		if !c.ListActions && !c.User.IsZero() {
+			return bad("an owner without actions")
+		}
+	case VerbResolve, VerbReopen, VerbTimeline, VerbAck:
 	default:
 		return fmt.Errorf("unknown verb %q", c.Verb)
 	}

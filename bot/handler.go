@@ -32,6 +32,8 @@ type Service interface {
 	AssignRole(ctx context.Context, number int64, role, user, actor string) (*incidents.Incident, error)
 	AddNote(ctx context.Context, number int64, text, actor string) (*incidents.Incident, error)
 	AddAction(ctx context.Context, number int64, text, owner, actor string) (*incidents.Incident, error)
+	AddActionDue(ctx context.Context, number int64, text, owner string, due time.Time, actor string) (*incidents.Incident, error)
+	SetActionDone(ctx context.Context, number int64, id int, done bool, actor string) (*incidents.Incident, error)
 	Acknowledge(ctx context.Context, number int64, actor string) (*incidents.Incident, error)
 	Resolve(ctx context.Context, number int64, summary, actor string) (*incidents.Incident, error)
 	Reopen(ctx context.Context, number int64, actor string) (*incidents.Incident, error)

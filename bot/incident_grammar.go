@@ -71,7 +71,7 @@ func (v IncidentVerb) usage() string {
 	case VerbNote:
 		return "/incident note <text>"
 	case VerbAction:
-		return "/incident action <text> [@owner]"
+		return "/incident action <text> [@owner] [due <date>] | action done|reopen <id>"
 	case VerbPage:
 		return "/incident page <schedule|@user>"
 	case VerbResolve:
@@ -83,7 +83,7 @@ func (v IncidentVerb) usage() string {
 	case VerbTimeline:
 		return "/incident timeline"
 	case VerbList:
-		return "/incident list"
+		return "/incident list [actions [@owner]]"
 	case VerbStats:
 		return "/incident stats [7d|30d|90d] [service]"
 	case VerbAck:
@@ -112,7 +112,7 @@ func (v IncidentVerb) describe() string {
 	case VerbNote:
 		return "add a note to the timeline"
 	case VerbAction:
-		return "record a follow-up action item"
+		return "record a follow-up (due: " + DueForms + "), or mark one done or open again"
 	case VerbPage:
 		return "page an on-call schedule or a person"
 	case VerbResolve:
@@ -124,7 +124,7 @@ func (v IncidentVerb) describe() string {
 	case VerbTimeline:
 		return "show the timeline"
 	case VerbList:
-		return "list open incidents"
+		return "list open incidents, or the open follow-ups (of one owner)"
 	case VerbStats:
 		return "incident and delivery figures for a period (default 30d), optionally for one service"
 	case VerbAck:
@@ -187,6 +187,15 @@ type IncidentCommand struct {
 	Deployment string
 	// Topic for help: the subcommand asked about, if any.
 	Topic IncidentVerb
+	// Due of action: the due date as typed (lowercased), resolved by
+	// DueDate against the clock and the team's zone; empty: none.
+	Due string
+	// ActionMark for action done|reopen: ActionMarkDone or ActionMarkReopen,
+	// with ActionID the follow-up's number.
+	ActionMark string
+	ActionID   int
+	// ListActions for list actions [@owner] (User: the owner).
+	ListActions bool
 	// PostmortemStatus for postmortem status; empty: write the draft.
 	PostmortemStatus postmortem.Status
 }
@@ -313,17 +322,8 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 		}
 
 	case VerbAction:
-		if len(args) == 0 {
-			return IncidentCommand{}, usageErr(usage, "action needs a description of what to do.")
-		}
-		last := args[len(args)-1]
-		if u, ok := parseUser(last.text); ok && len(args) > 1 {
-			cmd.User = u
-			rest = strings.TrimSpace(text[args[0].start:last.start])
-		}
-		cmd.Text = plainText(rest)
-		if cmd.Text == "" {
-			return IncidentCommand{}, usageErr(usage, "action needs a description of what to do.")
+		if err := parseActionArgs(&cmd, text, args, usage); err != nil {
+			return IncidentCommand{}, err
 		}
 
 	case VerbPage:
@@ -394,7 +394,12 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 			return IncidentCommand{}, err
 		}
 
-	case VerbReopen, VerbTimeline, VerbList, VerbAck:
+	case VerbList:
+		if err := parseListArgs(&cmd, args, usage); err != nil {
+			return IncidentCommand{}, err
+		}
+
+	case VerbReopen, VerbTimeline, VerbAck:
 		if len(args) > 0 {
 			return IncidentCommand{}, usageErr(usage, "%s takes no arguments.", verb)
 		}

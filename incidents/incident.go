@@ -92,13 +92,37 @@ type Incident struct {
 	AlertsClearAt time.Time `bson:"alerts_clear_at,omitempty" json:"alerts_clear_at,omitempty"`
 }
 
-// Action is a follow-up item.
+// Action is a follow-up item. Its state is open until Done.
 type Action struct {
 	ID    int       `bson:"id" json:"id"`
 	Text  string    `bson:"text" json:"text"`
 	Owner string    `bson:"owner,omitempty" json:"owner,omitempty"`
 	Done  bool      `bson:"done,omitempty" json:"done,omitempty"`
 	At    time.Time `bson:"at" json:"at"`
+	// Due is the deadline (zero: none); the bot sets it to the end of the
+	// day named, in the team's zone.
+	Due time.Time `bson:"due,omitempty" json:"due,omitempty"`
+	// DoneAt is when it was last marked done; zero while open.
+	DoneAt time.Time `bson:"done_at,omitempty" json:"done_at,omitempty"`
+}
+
+// Action states, as State returns them.
+const (
+	ActionOpen = "open"
+	ActionDone = "done"
+)
+
+// State is "open" or "done".
+func (a Action) State() string {
+	if a.Done {
+		return ActionDone
+	}
+	return ActionOpen
+}
+
+// Overdue reports an open action whose deadline has passed at now.
+func (a Action) Overdue(now time.Time) bool {
+	return !a.Done && !a.Due.IsZero() && now.After(a.Due)
 }
 
 // Open reports whether the incident is not resolved.

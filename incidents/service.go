@@ -404,16 +404,28 @@ func (s *Service) record(ctx context.Context, number int64, typ EventType, text,
 
 // AddAction adds a follow-up action item.
 func (s *Service) AddAction(ctx context.Context, number int64, text, owner, actor string) (*Incident, error) {
+	return s.AddActionDue(ctx, number, text, owner, time.Time{}, actor)
+}
+
+// AddActionDue adds a follow-up action item with an owner and a deadline
+// (either may be empty).
+func (s *Service) AddActionDue(ctx context.Context, number int64, text, owner string, due time.Time, actor string) (*Incident, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return nil, userErrorf(ErrInvalid, "an action needs text")
 	}
+	if !due.IsZero() {
+		due = due.UTC()
+	}
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
-		a := Action{ID: len(inc.Actions) + 1, Text: text, Owner: owner, At: s.now()}
+		a := Action{ID: len(inc.Actions) + 1, Text: text, Owner: owner, At: s.now(), Due: due}
 		inc.Actions = append(inc.Actions, a)
 		f := map[string]string{"action": fmt.Sprint(a.ID)}
 		if owner != "" {
 			f["owner"] = owner
+		}
+		if !due.IsZero() {
+			f["due"] = due.Format(time.RFC3339)
 		}
 		return []Event{s.event(inc, EventAction, actor, text, f)}, nil, nil
 	})

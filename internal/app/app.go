@@ -175,6 +175,11 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	if err := a.wireSlack(mux); err != nil {
 		return nil, err
 	}
+	if a.cron != nil {
+		if err := a.wireFollowUps(); err != nil {
+			return nil, err
+		}
+	}
 	webAuth, err := web.ParseAuth(o.Env.WebAuth)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -30,6 +31,21 @@ var (
 	// jobPostmortem writes an incident's postmortem draft (key postmortem:<n>).
 	jobPostmortem = jobs.Kind[int64]{Name: "postmortem.write", Encode: encodeIncident, Decode: decodeIncident}
 
+	// jobFollowUpScan is the weekly tick that finds overdue follow-ups.
+	jobFollowUpScan = jobs.Kind[struct{}]{Name: "followup.overdue_scan"}
+
+	// jobFollowUpNudge reminds one owner (key followup-nudge:<ISO week>:<owner>).
+	jobFollowUpNudge = jobs.Kind[followUpNudge]{
+		Name:   "followup.nudge",
+		Encode: func(g followUpNudge) map[string]string { return map[string]string{"owner": g.Owner, "week": g.Week} },
+		Decode: func(p map[string]string) (followUpNudge, error) {
+			if p["owner"] == "" || p["week"] == "" {
+				return followUpNudge{}, fmt.Errorf("followup.nudge needs owner and week, got %v", p)
+			}
+			return followUpNudge{Owner: p["owner"], Week: p["week"]}, nil
+		},
+	}
+
 	jobNudge = jobs.Kind[bot.Nudge]{
 		Name: "incident.nudge",
 		Encode: func(g bot.Nudge) map[string]string {
@@ -48,7 +64,7 @@ var (
 
 // jobKinds lists every kind above; a test checks that a wired app handles each.
 var jobKinds = []string{jobSync.Name, jobAutoResolve.Name, jobOpened.Name, jobSlackEvent.Name, jobNudgeScan.Name, jobNudge.Name,
-	jobPostmortem.Name}
+	jobPostmortem.Name, jobFollowUpScan.Name, jobFollowUpNudge.Name}
 
 func encodeIncident(n int64) map[string]string {
 	return map[string]string{"incident": strconv.FormatInt(n, 10)}

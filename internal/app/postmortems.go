@@ -277,7 +277,7 @@ func postmortemActions(as []incidents.Action) []postmortem.Action {
 		if x.Done {
 			st = postmortem.ActionDone
 		}
-		out[i] = postmortem.Action{ID: x.ID, Text: x.Text, Owner: x.Owner, State: st}
+		out[i] = postmortem.Action{ID: x.ID, Text: x.Text, Owner: x.Owner, Due: x.Due, State: st}
 	}
 	return out
 }

@@ -64,7 +64,7 @@ func fullIncident(n int64, zone *time.Location) *incidents.Incident {
 		DeclaredBy:  "U0009",
 		Summary:     "Rolled back release 42",
 		Actions: []incidents.Action{
-			{ID: 1, Text: "Add alert on queue depth", Owner: "U0002", Done: true, At: at(20).In(zone)},
+			{ID: 1, Text: "Add alert on queue depth", Owner: "U0002", Done: true, At: at(20).In(zone), Due: at(30).In(zone), DoneAt: at(25).In(zone)},
 			{ID: 2, Text: "Postmortem", At: at(21).In(zone)},
 		},
 		DetectedAt:     at(1).In(zone),

@@ -1,0 +1,178 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/incidents"
+)
+
+// actionScan bounds the incidents /incident list actions reads, newest first.
+const actionScan = 500
+
+// actionReply answers /incident action: a new follow-up with its owner and
+// due date, or one marked done or open again.
+func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, cmd IncidentCommand, actor string) reply {
+	if cmd.ActionMark != "" {
+		done := cmd.ActionMark == ActionMarkDone
+		after, err := h.svc.SetActionDone(ctx, n, cmd.ActionID, done, actor)
+		if err != nil {
+			return ephemeralf("%s", h.friendly(log, n, err))
+		}
+		text := ""
+		for _, a := range after.Actions {
+			if a.ID == cmd.ActionID {
+				text = a.Text
+			}
+		}
+		verb := "marked done"
+		if !done {
+			verb = "opened again"
+		}
+		return inChannelf("%s %s action %d of incident #%d: %s", UserMention(actor), verb, cmd.ActionID, n,
+			EscapeMrkdwn(Truncate(oneLine(text), 200)))
+	}
+	if !cmd.User.IsZero() && !cmd.User.Resolved() {
+		return unresolvedUser(cmd.User)
+	}
+	var due time.Time
+	if cmd.Due != "" {
+		var err error
+		if due, err = DueDate(cmd.Due, h.o.Now(), h.o.Location); err != nil {
+			return ephemeralf("%s. Due dates look like %s.", EscapeMrkdwn(err.Error()), DueForms)
+		}
+	}
+	after, err := h.svc.AddActionDue(ctx, n, cmd.Text, cmd.User.ID, due, actor)
+	if err != nil {
+		return ephemeralf("%s", h.friendly(log, n, err))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Added follow-up action %d to incident #%d", len(after.Actions), n)
+	if cmd.User.ID != "" {
+		b.WriteString(", owned by " + UserMention(cmd.User.ID))
+	}
+	if !due.IsZero() {
+		b.WriteString(", due " + dueText(due, h.o.Location))
+	}
+	b.WriteString(".")
+	return ephemeralf("%s", b.String())
+}
+
+// dueText shows a due date in the team's zone.
+func dueText(due time.Time, loc *time.Location) string {
+	return due.In(loc).Format("Mon 2 Jan 2006")
+}
+
+// listActionsReply answers /incident list actions [@owner]: the open
+// follow-ups across the newest incidents, newest first.
+func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner UserRef) reply {
+	if !owner.IsZero() && !owner.Resolved() {
+		return unresolvedUser(owner)
+	}
+	incs, err := h.svc.List(ctx, incidents.ListOptions{Limit: actionScan})
+	if err != nil {
+		return ephemeralf("%s", h.friendly(log, 0, err))
+	}
+	open := incidents.OpenActions(incs, owner.ID, listMax+1)
+	whose := ""
+	if owner.ID != "" {
+		whose = " of " + UserMention(owner.ID)
+	}
+	if len(open) == 0 {
+		return ephemeralf("No open follow-up actions%s. :tada:", whose)
+	}
+	more := len(open) > listMax
+	if more {
+		open = open[:listMax]
+	}
+	now := h.o.Now()
+	var b strings.Builder
+	fmt.Fprintf(&b, "Open follow-up actions%s:", whose)
+	for _, oa := range open {
+		a := oa.Action
+		fmt.Fprintf(&b, "\n• *#%d* action %d: %s", oa.Incident.Number, a.ID, EscapeMrkdwn(Truncate(oneLine(a.Text), 150)))
+		if a.Owner != "" && owner.ID == "" {
+			b.WriteString(" — " + UserMention(a.Owner))
+		}
+		if !a.Due.IsZero() {
+			b.WriteString(" — due " + dueText(a.Due, h.o.Location))
+			if a.Overdue(now) {
+				b.WriteString(" *(overdue)*")
+			}
+		}
+	}
+	if more {
+		b.WriteString("\n(only the newest are shown)")
+	}
+	return ephemeralf("%s", b.String())
+}
+
+// maxSummaryActions bounds the follow-ups the pinned summary lists.
+const maxSummaryActions = 10
+
+// actionItemsBlock lists an incident's follow-ups with their state, owner
+// and due date, open ones first; nil without any.
+func actionItemsBlock(inc *incidents.Incident, loc *time.Location, now time.Time) slack.Block {
+	if len(inc.Actions) == 0 {
+		return nil
+	}
+	as := make([]incidents.Action, 0, len(inc.Actions))
+	for _, a := range inc.Actions {
+		if !a.Done {
+			as = append(as, a)
+		}
+	}
+	open := len(as)
+	for _, a := range inc.Actions {
+		if a.Done {
+			as = append(as, a)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Follow-ups* (%d open of %d)", open, len(inc.Actions))
+	for i, a := range as {
+		if i == maxSummaryActions {
+			fmt.Fprintf(&b, "\n…and %d more: /incident list actions", len(as)-i)
+			break
+		}
+		line := fmt.Sprintf("%d. %s", a.ID, escapeTruncate(oneLine(a.Text), 150))
+		if a.Done {
+			line = ":white_check_mark: ~" + line + "~"
+		} else {
+			line = ":black_square_button: " + line
+		}
+		if a.Owner != "" {
+			line += " — " + UserMention(a.Owner)
+		}
+		if !a.Due.IsZero() && !a.Done {
+			line += " — due " + dueText(a.Due, loc)
+			if !now.IsZero() && a.Overdue(now) {
+				line += " *(overdue)*"
+			}
+		}
+		b.WriteString("\n" + line)
+	}
+	return mrkdwnSection(Truncate(b.String(), MaxSectionText))
+}
+
+// previousLinks say "this happened before": the earlier incident of the same
+// alert group or alert name, and its postmortem.
+func previousLinks(inc *incidents.Incident, publicURL string) []string {
+	if inc.Previous == 0 {
+		return nil
+	}
+	u := incidentURL(publicURL, inc.Previous)
+	if u == "" {
+		return []string{fmt.Sprintf(":repeat: Happened before: #%d", inc.Previous)}
+	}
+	return []string{
+		":repeat: Happened before: " + Link(u, fmt.Sprintf("#%d", inc.Previous)),
+		Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Previous, 10), "its postmortem"),
+	}
+}
