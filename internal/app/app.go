@@ -137,7 +137,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	})
 	jobs.Handle(a.runner, jobAutoResolve, a.autoResolve)
 	jobs.Handle(a.runner, jobSync, a.syncAndRegenerate)
-	jobs.Handle(a.runner, jobOpened, a.opened)
+	jobs.Handle(a.runner, jobOpened, a.openedWithPrevious)
 
 	a.applier, err = alertmanager.NewApplier(alertmanager.ApplierOptions{
 		Inbox: a.store, Service: a.service, Router: cfg.Router(), Now: o.Now, BatchSize: applyBatch,

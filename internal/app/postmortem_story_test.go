@@ -184,3 +184,40 @@ func TestStoryPostmortemBeforeResolveWritesDraft(t *testing.T) {
 		t.Errorf("the Postmortem button wrote no draft of #2")
 	}
 }
+
+func TestStoryThisHappenedBefore(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withSlack})
+	ctx := context.Background()
+	h.mustPost(payload("group-a", testAlert{fp(1), "firing", "DiskFull", h.clock.Now()}))
+	h.applyAll()
+	h.settle()
+	if _, err := h.app.Service().Resolve(ctx, 1, "freed space", "U0001"); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	// Another group, the same alert name.
+	h.mustPost(payload("group-b", testAlert{fp(2), "firing", "DiskFull", h.clock.Now()}))
+	h.applyAll()
+	h.settle()
+	inc, err := h.app.Service().Get(ctx, 2)
+	if err != nil || inc.Previous != 1 {
+		t.Fatalf("incident #2: previous %d, %v; want #1", inc.Previous, err)
+	}
+	sum := h.summaries(h.channel(2).ID)
+	if len(sum) != 1 || !strings.Contains(string(sum[0].Blocks), "http://incidentbot.test/incidents/1|#1") ||
+		!strings.Contains(string(sum[0].Blocks), "http://incidentbot.test/postmortems/1|its postmortem") {
+		t.Fatalf("the summary of #2 does not link #1 and its postmortem: %s", sum[0].Blocks)
+	}
+	h.command("U0001", h.channel(2).ID, "postmortem")
+	h.settle()
+	if md := string(h.postmortem(2).Markdown); !strings.Contains(md, "http://incidentbot.test/postmortems/1") {
+		t.Errorf("the draft of #2 does not link the postmortem of #1:\n%s", md)
+	}
+	// A different alert links nothing.
+	h.mustPost(payload("group-c", testAlert{fp(3), "firing", "CPUHigh", h.clock.Now()}))
+	h.applyAll()
+	h.settle()
+	if inc, _ := h.app.Service().Get(ctx, 3); inc.Previous != 0 {
+		t.Errorf("an unrelated incident was linked to #%d", inc.Previous)
+	}
+}

@@ -1,0 +1,38 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/jobs"
+)
+
+// previousScan bounds the earlier incidents a new one is compared with.
+const previousScan = 1000
+
+// openedWithPrevious is the incident.opened job: a new incident from alerts
+// that has no previous incident of its group is linked to the latest
+// earlier one with the same alert name ("this happened before": the summary
+// and the draft show it), then the likely causes are offered.
+func (a *App) openedWithPrevious(ctx context.Context, j jobs.Job, n int64) error {
+	inc, err := a.service.Get(ctx, n)
+	if errors.Is(err, incidents.ErrNotFound) && j.Attempts < maxEarlySyncAttempts {
+		return jobs.RetryAfter(earlySyncRetry, err) // scheduled just before the incident is stored
+	}
+	if err != nil {
+		return err
+	}
+	if inc.Previous == 0 {
+		prev, err := a.service.FindPrevious(ctx, inc, previousScan)
+		if err != nil {
+			return err
+		}
+		if prev != 0 {
+			if _, err := a.service.LinkPrevious(ctx, n, prev); err != nil {
+				return err
+			}
+		}
+	}
+	return a.opened(ctx, j, n)
+}
