@@ -65,7 +65,7 @@ func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) repl
 	switch cmd.Verb {
 	case VerbHelp:
 		return ephemeralf("%s", "```"+EscapeMrkdwn(IncidentHelp(cmd.Topic))+"```")
-	case VerbPage, VerbPostmortem:
+	case VerbPostmortem:
 		return ephemeralf("/incident %s is not available yet; it is coming in a later version.", cmd.Verb)
 	}
 	log = log.WithField("verb", string(cmd.Verb))
@@ -201,6 +201,8 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 		out = inChannelf("%s acknowledged incident #%d.", UserMention(actor), n)
 	case VerbCause:
 		return h.linkCause(ctx, log, n, cmd.Deployment, actor)
+	case VerbPage:
+		return h.pageByHand(ctx, log, n, cmd, actor)
 	default:
 		return ephemeralf("/incident %s is not available yet.", cmd.Verb)
 	}

@@ -78,6 +78,9 @@ type HandlerOptions struct {
 	// Stats computes the figures of /incident stats for the period ending now;
 	// nil answers that figures are not available.
 	Stats func(ctx context.Context, period time.Duration, service string) (stats.Report, error)
+	// Paging, when set, handles a page's Decline button and /incident page;
+	// nil answers that paging is not configured.
+	Paging Paging
 	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
 	MaxBody int64
 

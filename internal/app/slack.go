@@ -43,8 +43,9 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	a.handler = bot.NewHandler(a.slack, a.service, a.store, bot.HandlerOptions{
 		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone,
 		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), EnqueueEvent: a.enqueueEvent,
-		Deployments: a.store, Stats: a.stats,
+		Deployments: a.store, Stats: a.stats, Paging: pagingHandler{a},
 	})
+	a.wirePaging()
 	if !env.SocketMode() {
 		a.handler.Register(mux)
 	}
@@ -76,6 +77,9 @@ func (a *App) syncSlack(ctx context.Context, j jobs.Job, n int64) error {
 		return nil // no Slack configured
 	}
 	err := a.notifier.Sync(ctx, n)
+	if err == nil {
+		err = a.pagesChanged(ctx, n)
+	}
 	if errors.Is(err, incidents.ErrNotFound) && j.Attempts < maxEarlySyncAttempts {
 		// Sync is scheduled just before its incident is stored; a worker that
 		// polls in between comes back a moment later.
@@ -84,11 +88,14 @@ func (a *App) syncSlack(ctx context.Context, j jobs.Job, n int64) error {
 	return slackJobError(err)
 }
 
-// opened runs what follows a new incident: the deployments that may have
-// caused it are offered in its channel.
+// opened runs what follows a new incident: its escalation is scheduled, and
+// the deployments that may have caused it are offered in its channel.
 func (a *App) opened(ctx context.Context, j jobs.Job, n int64) error {
 	if a.notifier == nil {
 		return nil
+	}
+	if err := a.startPaging(ctx, n); err != nil {
+		return err
 	}
 	inc, err := a.service.Get(ctx, n)
 	if err != nil {
