@@ -30,6 +30,8 @@ type harness struct {
 	clock *clocktest.Clock
 	dir   string
 	sim   *slacksim.Server
+	// simURL is the simulator's base URL.
+	simURL string
 }
 
 const (
@@ -43,6 +45,9 @@ type harnessOptions struct {
 	clock  *clocktest.Clock
 	manual bool
 	config func(*config.Config)
+	// slackOf shares another harness's Slack simulator, as a restarted or a
+	// second replica talks to the same workspace.
+	slackOf *harness
 }
 
 func newHarness(t *testing.T, ho harnessOptions) *harness {
@@ -53,15 +58,22 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 	if ho.clock == nil {
 		ho.clock = clocktest.New(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
 	}
-	sim := slacksim.New(slacksim.Options{Token: testBotToken, SigningSecret: testSigningSecret, Now: ho.clock.Now})
-	simSrv := httptest.NewServer(sim.Handler())
-	t.Cleanup(simSrv.Close)
-	sim.SetSelfURL(simSrv.URL)
+	var sim *slacksim.Server
+	var simURL string
+	if ho.slackOf != nil {
+		sim, simURL = ho.slackOf.sim, ho.slackOf.simURL
+	} else {
+		sim = slacksim.New(slacksim.Options{Token: testBotToken, SigningSecret: testSigningSecret, Now: ho.clock.Now})
+		simSrv := httptest.NewServer(sim.Handler())
+		t.Cleanup(simSrv.Close)
+		sim.SetSelfURL(simSrv.URL)
+		simURL = simSrv.URL
+	}
 	env := config.LoadEnv(func(k string) string {
 		return map[string]string{
 			"INCIDENTBOT_DATA_DIR": ho.dir, "INCIDENTBOT_LISTEN": "127.0.0.1:0",
 			"ALERTMANAGER_WEBHOOK_TOKEN": testToken, "MONGODB_URI": "",
-			"SLACK_BOT_TOKEN": testBotToken, "SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_API_URL": simSrv.URL + "/api/",
+			"SLACK_BOT_TOKEN": testBotToken, "SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_API_URL": simURL + "/api/",
 			"INCIDENTBOT_PUBLIC_URL": "http://incidentbot.test",
 		}[k]
 	}, func(string) bool { return false })
@@ -77,7 +89,7 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 	}
 	a.Start()
 	sim.SetBotURL(a.URL())
-	h := &harness{t: t, app: a, clock: ho.clock, dir: ho.dir, sim: sim}
+	h := &harness{t: t, app: a, clock: ho.clock, dir: ho.dir, sim: sim, simURL: simURL}
 	t.Cleanup(func() { h.stop() })
 	return h
 }

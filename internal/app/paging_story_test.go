@@ -215,3 +215,139 @@ func contains(list []string, s string) bool {
 }
 
 var _ = strconv.Itoa
+
+func TestStoryDeclineEscalatesAtOnce(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withPaging})
+	h.openCritical()
+	h.advance(2 * time.Minute)
+	h.click(primaryUser, h.pages(primaryUser)[0], bot.ActionDecline, "1")
+	h.settleNow()
+	if got := len(h.pages(secondaryUser)); got != 1 {
+		t.Fatalf("pages to the secondary right after the decline = %d, want 1", got)
+	}
+	declined := h.pages(primaryUser)[0]
+	if hasButton(declined, bot.ActionDecline) || !strings.Contains(blocksText(declined), "Declined by <@"+primaryUser+">") {
+		t.Errorf("declined page = %s, want its buttons replaced by the decline", declined.Blocks)
+	}
+	if n := countEvents(h.timeline(1), incidents.EventDeclined); n != 1 {
+		t.Errorf("declined events = %d, want 1", n)
+	}
+	// The waits after move with it: round two begins 10 minutes after the
+	// secondary was paged, not 20 minutes after the incident opened.
+	h.advance(9 * time.Minute)
+	if got := len(h.pages(primaryUser)); got != 1 {
+		t.Fatalf("primary paged again after 9m of the secondary's wait (%d pages)", got)
+	}
+	h.advance(time.Minute)
+	if got := len(h.pages(primaryUser)); got != 2 {
+		t.Fatalf("pages to the primary 10m after the decline = %d, want 2 (round two)", got)
+	}
+}
+
+func TestStoryResolveCancelsEscalation(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withPaging})
+	h.openCritical()
+	h.command("U0001", h.channel(1).ID, "resolve false alarm")
+	h.settleNow()
+	h.advance(time.Hour)
+	if got := len(h.pages(secondaryUser)); got != 0 {
+		t.Fatalf("secondary paged after the resolve (%d)", got)
+	}
+	ps := h.pages(primaryUser)
+	if len(ps) != 1 || hasButton(ps[0], bot.ActionAcknowledge) || !strings.Contains(blocksText(ps[0]), "Resolved at") {
+		t.Fatalf("primary's page after the resolve = %+v, want one without buttons saying resolved", ps)
+	}
+	jobs, _ := h.app.Jobs().List(context.Background())
+	for _, j := range jobs {
+		if strings.HasPrefix(j.Key, "page:") {
+			t.Errorf("escalation job %s left after the resolve", j.Key)
+		}
+	}
+}
+
+func TestStoryRepeatThenNobodyAcknowledged(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withPaging})
+	h.openCritical()
+	nobody := func() int {
+		n := 0
+		for _, ch := range []string{h.channel(1).ID, h.channelID("incidents")} {
+			for _, m := range botMessages(h.sim.Messages(ch)) {
+				if strings.Contains(m.Text, "Nobody acknowledged") {
+					n++
+					if !strings.Contains(m.Text, "<@"+primaryUser+">") || !strings.Contains(m.Text, "<@"+secondaryUser+">") {
+						t.Errorf("notice %q does not name everyone paged", m.Text)
+					}
+				}
+			}
+		}
+		return n
+	}
+	// primary 0m, secondary 10m, primary 20m, secondary 30m, the end 40m.
+	for i, want := range []struct{ primary, secondary int }{{1, 1}, {2, 1}, {2, 2}} {
+		h.advance(10 * time.Minute)
+		if a, b := len(h.pages(primaryUser)), len(h.pages(secondaryUser)); a != want.primary || b != want.secondary {
+			t.Fatalf("after %dm: pages = %d, %d; want %d, %d", 10*(i+1), a, b, want.primary, want.secondary)
+		}
+	}
+	if n := nobody(); n != 0 {
+		t.Fatalf("nobody-acknowledged notices after 30m = %d, want 0", n)
+	}
+	h.advance(10 * time.Minute)
+	if n := nobody(); n != 2 {
+		t.Fatalf("nobody-acknowledged notices after 40m = %d, want 2 (incident and announce channels)", n)
+	}
+	h.advance(time.Hour)
+	if n := nobody(); n != 2 {
+		t.Errorf("notices after another hour = %d, want still 2", n)
+	}
+	if n := countEvents(h.timeline(1), incidents.EventUnacknowledged); n != 1 {
+		t.Errorf("unacknowledged events = %d, want 1", n)
+	}
+}
+
+func TestStoryRestartMidEscalationNeitherLosesNorRepeats(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, harnessOptions{dir: dir, manual: true, config: withPaging})
+	// The invite after the first page fails: the DM is posted but its page
+	// is not recorded as sent when the process dies.
+	h.sim.SetServerError("conversations.invite", slacksim.Always(), 500)
+	h.openCritical()
+	if got := len(h.pages(primaryUser)); got != 1 {
+		t.Fatalf("pages to the primary before the crash = %d, want 1", got)
+	}
+	h.kill()
+	h.sim.ClearFaults()
+
+	h2 := newHarness(t, harnessOptions{dir: dir, manual: true, config: withPaging, clock: h.clock, slackOf: h})
+	h2.settleNow()
+	if got := len(h2.pages(primaryUser)); got != 1 {
+		t.Fatalf("pages to the primary after the restart = %d, want still 1", got)
+	}
+	h2.advance(10 * time.Minute)
+	if got := len(h2.pages(secondaryUser)); got != 1 {
+		t.Fatalf("pages to the secondary after the restart and 10m = %d, want 1", got)
+	}
+	if got := len(pagedEvents(h2.timeline(1))); got != 2 {
+		t.Errorf("paged events = %d, want 2", got)
+	}
+}
+
+func TestStoryTwoInstancesPageOnce(t *testing.T) {
+	first := newHarness(t, harnessOptions{manual: true, config: withPaging})
+	second := newHarness(t, harnessOptions{manual: true, config: withPaging, store: first.app.Store(), clock: first.clock, slackOf: first})
+	first.openCritical()
+	// Both replicas run the escalation timers as they come due.
+	for range 2 {
+		first.clock.Advance(5 * time.Minute)
+		done := make(chan struct{})
+		go func() { defer close(done); second.settleNow() }()
+		first.settleNow()
+		<-done
+	}
+	if a, b := len(first.pages(primaryUser)), len(first.pages(secondaryUser)); a != 1 || b != 1 {
+		t.Fatalf("pages with two replicas = %d, %d; want 1, 1", a, b)
+	}
+	if got := first.sim.OKCalls("conversations.open"); got != 2 {
+		t.Errorf("conversations.open calls = %d, want 2", got)
+	}
+}
