@@ -109,8 +109,8 @@ func run(posts, groups, conc int) error {
 	lastReport := time.Now()
 	for {
 		if time.Since(lastReport) > 10*time.Second {
-			left, _ := a.Store().DB().Collection("inbox").CountDocuments(ctx, map[string]any{})
-			fmt.Fprintf(os.Stderr, "applying: %d posts still in the inbox\n", left)
+			left, _ := a.Store().PendingInbox(ctx, 0)
+			fmt.Fprintf(os.Stderr, "applying: %d posts still in the inbox\n", len(left))
 			lastReport = time.Now()
 		}
 		pending, err := a.Store().PendingInbox(ctx, 1)
