@@ -100,9 +100,10 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	}
 	a = &App{opts: o, log: logrus.NewEntry(o.Logger), store: o.Store}
 	a.holder = fmt.Sprintf("%s-%d-%d", hostname(), os.Getpid(), time.Now().UnixNano())
+	built := a // the error returns below set a to nil
 	defer func() {
 		if err != nil {
-			a.closeStore()
+			built.closeStore()
 		}
 	}()
 	if a.store == nil {

@@ -72,13 +72,22 @@ type Options struct {
 
 // Open opens MongoDB when o.URI is set, else the embedded store in o.DataDir.
 func Open(ctx context.Context, o Options) (Store, error) {
+	// Return a nil interface on error, not a typed nil pointer.
 	if o.URI != "" {
-		return mongo.Open(ctx, mongo.Options{URI: o.URI, Database: o.Database, Logger: o.Logger})
+		s, err := mongo.Open(ctx, mongo.Options{URI: o.URI, Database: o.Database, Logger: o.Logger})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	if o.DataDir == "" {
 		o.DataDir = DefaultDataDir
 	}
-	return sqlite.Open(ctx, sqlite.Options{DataDir: o.DataDir, Logger: o.Logger})
+	s, err := sqlite.Open(ctx, sqlite.Options{DataDir: o.DataDir, Logger: o.Logger})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Backup writes a consistent copy of the embedded store in dataDir to the
