@@ -1,5 +1,5 @@
 // Command loadtest measures the Alertmanager webhook: sustained posts per second
-// and acknowledgement latency with the embedded store, next to a bare net/http
+// and acknowledgement latency with the embedded (SQLite) store, next to a bare net/http
 // handler that only decodes the same JSON, in the same run. Then it sends an
 // alert storm and checks that every group landed in exactly the right incident.
 //
@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -100,9 +101,11 @@ func run(posts, groups, conc int) error {
 	}
 	a.Start()
 	defer a.Shutdown(ctx)
+	idleRSS, _ := memory()
 	started := time.Now()
 	bot := load(a.URL()+"/webhooks/alertmanager", bodies, conc)
-	fmt.Fprintf(os.Stderr, "all %d posts acknowledged after %.1fs\n", posts, time.Since(started).Seconds())
+	acked := time.Now()
+	fmt.Fprintf(os.Stderr, "all %d posts acknowledged after %.1fs\n", posts, acked.Sub(started).Seconds())
 
 	// Wait (bounded) for the applier to drain the inbox.
 	deadline := time.Now().Add(10 * time.Minute)
@@ -126,12 +129,15 @@ func run(posts, groups, conc int) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	drained := time.Since(started)
+	afterLast := time.Since(acked)
+	_, peakRSS := memory()
 
 	fmt.Printf("posts=%d groups=%d concurrency=%d GOMAXPROCS=%d\n\n", posts, groups, conc, runtimeProcs())
 	fmt.Printf("%-28s %10s %10s %10s %10s\n", "handler", "posts/s", "p50", "p99", "errors")
 	base.print("bare net/http (decode only)")
 	bot.print("incidentbot webhook")
-	fmt.Printf("\nall %d posts applied to incidents %.1fs after the first post\n", posts, drained.Seconds())
+	fmt.Printf("\nall %d posts applied to incidents %.1fs after the first post, %.1fs after the last\n", posts, drained.Seconds(), afterLast.Seconds())
+	fmt.Printf("process RSS (bot and load client): %d MiB idle, peak %d MiB after the storm\n", idleRSS>>10, peakRSS>>10)
 	return verify(ctx, a, groups, cfg.Storm.MaxNew)
 }
 
@@ -256,6 +262,25 @@ func load(url string, bodies [][]byte, conc int) result {
 	}
 	wg.Wait()
 	return result{n: len(bodies), elapsed: time.Since(start), lat: lat, errors: errs.Load()}
+}
+
+// memory returns this process's resident set and its peak (VmRSS, VmHWM) in
+// KiB, from /proc; zeros where there is no /proc.
+func memory() (rss, peak int64) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "VmRSS: %d kB", &kb); err == nil {
+			rss = kb
+		}
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			peak = kb
+		}
+	}
+	return rss, peak
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
