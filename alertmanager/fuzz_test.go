@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/incidents"
 )
 
 func FuzzDecode(f *testing.F) {
@@ -35,7 +37,7 @@ func FuzzDecode(f *testing.F) {
 		if n.Title == "" || n.Severity == "" || len(n.Alerts) != len(m.Alerts) {
 			t.Fatalf("bad notification %+v", n)
 		}
-		if !utf8.ValidString(n.Title) || utf8.RuneCountInString(n.Title) > maxTitle ||
+		if !utf8.ValidString(n.Title) || utf8.RuneCountInString(n.Title) > incidents.MaxTitle ||
 			strings.ContainsFunc(n.Title, unicode.IsControl) {
 			t.Fatalf("bad title %q", n.Title)
 		}

@@ -25,9 +25,6 @@ type Router struct {
 	DefaultSeverity string
 }
 
-// maxTitle bounds the incident title taken from alert text, in characters.
-const maxTitle = 200
-
 // Notification converts a decoded message into the routed notification the
 // incidents service ingests. Routes are tried in order against the group's
 // commonLabels, or against the first firing alert's labels when
@@ -122,13 +119,13 @@ func title(msg *Message, first *Alert, labels map[string]string, service string)
 }
 
 // oneLine collapses whitespace and control characters (summaries are often
-// multi-line templates) and cuts the text to maxTitle characters.
+// multi-line templates) and cuts the text to incidents.MaxTitle characters.
 func oneLine(s string) string {
 	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsControl(r)
 	}), " ")
-	if r := []rune(s); len(r) > maxTitle {
-		s = strings.TrimSpace(string(r[:maxTitle-1])) + "…"
+	if r := []rune(s); len(r) > incidents.MaxTitle {
+		s = strings.TrimSpace(string(r[:incidents.MaxTitle-1])) + "…"
 	}
 	return s
 }

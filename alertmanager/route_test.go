@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/incidentbot/incidentbot/incidents"
 )
 
 func mustMatchers(t testing.TB, ss ...string) Matchers {
@@ -148,7 +150,7 @@ func TestRouterDefaults(t *testing.T) {
 			name: "long summary is cut",
 			msg: &Message{CommonAnnotations: map[string]string{"summary": strings.Repeat("x", 500)},
 				Alerts: []Alert{{Status: "firing"}}},
-			severity: "sev3", title: strings.Repeat("x", maxTitle-1) + "…",
+			severity: "sev3", title: strings.Repeat("x", incidents.MaxTitle-1) + "…",
 		},
 	}
 	for _, tt := range tests {

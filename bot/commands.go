@@ -133,8 +133,8 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 	var out reply
 	switch cmd.Verb {
 	case VerbStatus:
-		if cmd.Status == incidents.StatusResolved && !h.mayClose(inc, actor) {
-			return ephemeralf("%s", refuseClose(inc, "resolve"))
+		if no := h.refuseClose(inc, actor, "resolve"); cmd.Status == incidents.StatusResolved && no != "" {
+			return ephemeralf("%s", no)
 		}
 		_, err = h.svc.SetStatus(ctx, n, cmd.Status, actor)
 		out = inChannelf("%s set incident #%d to *%s*.", UserMention(actor), n, cmd.Status)
@@ -170,8 +170,8 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 			out = ephemeralf("Added follow-up action %d to incident #%d%s.", len(after.Actions), n, owner)
 		}
 	case VerbResolve:
-		if !h.mayClose(inc, actor) {
-			return ephemeralf("%s", refuseClose(inc, "resolve"))
+		if no := h.refuseClose(inc, actor, "resolve"); no != "" {
+			return ephemeralf("%s", no)
 		}
 		if cmd.Text == "" {
 			if !inc.Open() {
@@ -184,11 +184,11 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 			}
 			return reply{}
 		}
-		_, err = h.svc.Resolve(ctx, n, actor, cmd.Text)
+		_, err = h.svc.Resolve(ctx, n, cmd.Text, actor)
 		out = resolvedReply(n, actor, cmd.Text)
 	case VerbReopen:
-		if !h.mayClose(inc, actor) {
-			return ephemeralf("%s", refuseClose(inc, "reopen"))
+		if no := h.refuseClose(inc, actor, "reopen"); no != "" {
+			return ephemeralf("%s", no)
 		}
 		_, err = h.svc.Reopen(ctx, n, actor)
 		out = inChannelf("%s reopened incident #%d.", UserMention(actor), n)

@@ -161,7 +161,7 @@ func TestIncidentCommandErrors(t *testing.T) {
 		{"reopen an open incident", ch, CommandIncident, "reopen", "Incident #1 is not resolved."},
 		{"same commander", ch, CommandIncident, "commander <@U0001|alice>", "<@U0001> is already commander."},
 		{"unresolved user", ch, CommandIncident, "commander @bob", "can't tell who @bob is"},
-		{"declare title too long", ch, CommandIncident, "declare " + strings.Repeat("x", 201), "the limit is 200"},
+		{"declare title too long", ch, CommandIncident, "declare " + strings.Repeat("x", 201), "keep it within 200"},
 		{"page later", ch, CommandIncident, "page primary", "not available yet"},
 		{"postmortem later", ch, CommandIncident, "postmortem", "not available yet"},
 		{"stats later", general, CommandIncident, "stats 7d", "not available yet"},

@@ -1,6 +1,3 @@
-// Package bot is the Slack adapter of incidentbot: request verification,
-// the slash-command grammar, Block Kit rendering and the Slack-facing
-// implementations of the domain notifiers.
 package bot
 
 import (

@@ -97,7 +97,7 @@ func (h *Handler) handleEventsBody(ctx context.Context, body []byte, retryNum st
 	if !wanted(ev) {
 		return http.StatusOK, nil
 	}
-	if h.o.Enqueue == nil {
+	if h.o.EnqueueEvent == nil {
 		log.Error("Slack event dropped: no job queue configured")
 		return http.StatusServiceUnavailable, "events are not accepted: no job queue"
 	}
@@ -106,7 +106,7 @@ func (h *Handler) handleEventsBody(ctx context.Context, body []byte, retryNum st
 		"event_id":   env.EventID,
 		"event_time": strconv.FormatInt(env.EventTime, 10),
 	}
-	if err := h.o.Enqueue(ctx, "slack-event:"+env.EventID, EventJobKind, payload); err != nil {
+	if err := h.o.EnqueueEvent(ctx, "slack-event:"+env.EventID, payload); err != nil {
 		log.WithError(err).Error("could not store a Slack event")
 		return http.StatusServiceUnavailable, "could not store the event; retry"
 	}
@@ -124,12 +124,12 @@ func wanted(ev slackEvent) bool {
 	return false
 }
 
-// HandleEvent is the job handler of EventJobKind: it records messages
+// HandleEvent is the job handler of the events EnqueueEvent stored: it records messages
 // pinned, or given the 📌 reaction, in an incident channel on the incident's
 // timeline, once per message (the event ID is derived from the message), with
 // the author, the message's own time and a permalink. Events elsewhere, and
 // the bot's own pins, are ignored. An error means the job should be retried
-// (Slack errors are wrapped with %w, so RetryDelay and Permanent classify them).
+// (Slack errors are wrapped with %w, so RetryDelay and IsPermanent classify them).
 func (h *Handler) HandleEvent(ctx context.Context, payload map[string]string) error {
 	raw := payload["event"]
 	var ev slackEvent
@@ -171,7 +171,7 @@ func (h *Handler) HandleEvent(ctx context.Context, payload map[string]string) er
 		msg = ev.Item.Message
 	case "reaction_added":
 		if msg, err = h.fetchMessage(ctx, channel, ev.Item.TS); err != nil {
-			if Permanent(err) {
+			if IsPermanent(err) {
 				log.WithError(err).Warn("cannot read the reacted message; not retrying")
 				return nil
 			}
@@ -189,7 +189,7 @@ func (h *Handler) HandleEvent(ctx context.Context, payload map[string]string) er
 	}
 	link, err := h.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channel, Ts: msg.TS})
 	if err != nil {
-		if !Permanent(err) {
+		if !IsPermanent(err) {
 			return fmt.Errorf("chat.getPermalink: %w", err) // transient (rate limit, 5xx, network): retry
 		}
 		log.WithError(err).Info("no permalink for a pinned message")

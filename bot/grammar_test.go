@@ -83,8 +83,8 @@ func TestParseIncident(t *testing.T) {
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("ParseIncident(%q)\n got %+v\nwant %+v", tt.text, got, tt.want)
 			}
-			if err := got.Validate(); err != nil {
-				t.Errorf("ParseIncident(%q).Validate() = %v, want nil", tt.text, err)
+			if err := validIncident(got); err != nil {
+				t.Errorf("ParseIncident(%q) is not well formed: %v", tt.text, err)
 			}
 		})
 	}
@@ -121,7 +121,7 @@ func TestParseIncidentErrors(t *testing.T) {
 		{"overflowing number", "#99999999999999999999 note x", "not an incident number", incidentGeneralUsage},
 		{"number on declare", "#4 declare x", "declare does not take an incident number", "/incident declare <title> [sev1..sev4]"},
 		{"number on list", "#4 list", "list does not take an incident number", "/incident list"},
-		{"title too long", "declare " + strings.Repeat("x", MaxTitleLength+1), "keep it within 250", "/incident declare <title> [sev1..sev4]"},
+		{"title too long", "declare " + strings.Repeat("x", incidents.MaxTitle+1), "keep it within 200", "/incident declare <title> [sev1..sev4]"},
 		{"status missing", "status", "status needs one of investigating, identified, monitoring, resolved.", "/incident status <investigating|identified|monitoring|resolved>"},
 		{"status unknown", "status fixed", `not "fixed"`, "/incident status <investigating|identified|monitoring|resolved>"},
 		{"status triggered not settable", "status triggered", `not "triggered"`, "/incident status <investigating|identified|monitoring|resolved>"},
@@ -238,8 +238,8 @@ func TestParseOncall(t *testing.T) {
 				got.To.Zoned != tt.want.To.Zoned || !got.To.Time.Equal(tt.want.To.Time) {
 				t.Errorf("ParseOncall(%q)\n got %+v\nwant %+v", tt.text, got, tt.want)
 			}
-			if err := got.Validate(); err != nil {
-				t.Errorf("Validate() = %v, want nil", err)
+			if err := validOncall(got); err != nil {
+				t.Errorf("ParseOncall(%q) is not well formed: %v", tt.text, err)
 			}
 		})
 	}
@@ -334,8 +334,8 @@ func checkParsedIncident(t *testing.T, text string) {
 		}
 		return
 	}
-	if verr := cmd.Validate(); verr != nil {
-		t.Fatalf("ParseIncident(%q) = %+v, which fails Validate: %v", text, cmd, verr)
+	if verr := validIncident(cmd); verr != nil {
+		t.Fatalf("ParseIncident(%q) = %+v, which is not well formed: %v", text, cmd, verr)
 	}
 }
 
@@ -348,8 +348,8 @@ func checkParsedOncall(t *testing.T, text string) {
 		}
 		return
 	}
-	if verr := cmd.Validate(); verr != nil {
-		t.Fatalf("ParseOncall(%q) = %+v, which fails Validate: %v", text, cmd, verr)
+	if verr := validOncall(cmd); verr != nil {
+		t.Fatalf("ParseOncall(%q) = %+v, which is not well formed: %v", text, cmd, verr)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,8 +31,9 @@ type Service interface {
 	AddNote(ctx context.Context, number int64, text, actor string) (*incidents.Incident, error)
 	AddAction(ctx context.Context, number int64, text, owner, actor string) (*incidents.Incident, error)
 	Acknowledge(ctx context.Context, number int64, actor string) (*incidents.Incident, error)
-	Resolve(ctx context.Context, number int64, actor, summary string) (*incidents.Incident, error)
+	Resolve(ctx context.Context, number int64, summary, actor string) (*incidents.Incident, error)
 	Reopen(ctx context.Context, number int64, actor string) (*incidents.Incident, error)
+	MayClose(inc *incidents.Incident, actor, verb string) error
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
 	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
 	Timeline(ctx context.Context, number int64) ([]incidents.Event, error)
@@ -54,17 +54,11 @@ const (
 	DefaultMaxInFlight = 64
 )
 
-// EventJobKind is the job kind under which Slack events are enqueued;
-// the job handler is Handler.HandleEvent.
-const EventJobKind = "slack.event"
-
 // HandlerOptions configure a Handler. The zero value works except that every
-// HTTP request is refused without a SigningSecret and events need Enqueue.
+// HTTP request is refused without a SigningSecret and events need EnqueueEvent.
 type HandlerOptions struct {
 	// SigningSecret verifies every HTTP request from Slack.
 	SigningSecret string
-	// Admins are Slack user IDs that may resolve or reopen any incident.
-	Admins []string
 	// PublicURL is the bot's base URL, for links to the web view.
 	PublicURL string
 	// Location is the zone times are shown in; nil means UTC.
@@ -73,9 +67,9 @@ type HandlerOptions struct {
 	Now func() time.Time
 	// Logger receives the handlers' logs; nil discards them.
 	Logger *logrus.Entry
-	// Enqueue stores a durable job (idempotent by key). Events are enqueued
-	// before they are acknowledged and handled later by HandleEvent.
-	Enqueue func(ctx context.Context, key, kind string, payload map[string]string) error
+	// EnqueueEvent stores an event as a durable job (idempotent by key)
+	// before it is acknowledged; the job runs HandleEvent with the event.
+	EnqueueEvent func(ctx context.Context, key string, event map[string]string) error
 	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
 	MaxBody int64
 
@@ -169,28 +163,9 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	}
 }
 
-// verified lets a request through only when Slack signed it, like Verifier
-// but with the configured body limit and clock.
+// verified lets a request through only when Slack signed it.
 func (h *Handler) verified(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h.o.SigningSecret == "" {
-			writeJSONError(w, http.StatusInternalServerError, "Slack signing secret is not configured")
-			return
-		}
-		if _, err := VerifyRequest(r, h.o.SigningSecret, h.o.Now(), h.o.MaxBody); err != nil {
-			status := http.StatusUnauthorized
-			switch {
-			case errors.Is(err, ErrBodyTooLarge):
-				status = http.StatusRequestEntityTooLarge
-			case !errors.Is(err, ErrUnverified):
-				status = http.StatusBadRequest
-			}
-			h.log.WithField("path", r.URL.Path).WithError(err).Warn("refused a Slack request")
-			writeJSONError(w, status, err.Error())
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return requireSignature(h.o.SigningSecret, h.o.Now, h.o.MaxBody, h.log)(next)
 }
 
 // reply is an answer shown to the user: a slash command's response body, or
@@ -315,16 +290,15 @@ func writeJSON(w http.ResponseWriter, v any) {
 // friendly turns an error of the incident service into a sentence for the
 // user; unexpected errors are logged and reported without their details.
 func (h *Handler) friendly(log *logrus.Entry, number int64, err error) string {
+	if msg, ok := incidents.UserMessage(err); ok {
+		return sentence(msg)
+	}
 	switch {
 	case errors.Is(err, incidents.ErrNotFound):
 		if number > 0 {
 			return fmt.Sprintf("Incident #%d does not exist.", number)
 		}
 		return "That incident does not exist."
-	case errors.Is(err, incidents.ErrInvalid):
-		return domainMessage(err, incidents.ErrInvalid)
-	case errors.Is(err, incidents.ErrTransition):
-		return domainMessage(err, incidents.ErrTransition)
 	case errors.Is(err, incidents.ErrConflict):
 		return "Someone changed the incident at the same moment; please try again."
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
@@ -334,17 +308,13 @@ func (h *Handler) friendly(log *logrus.Entry, number int64, err error) string {
 	return "Something went wrong on my side; please try again. If it keeps failing, tell the admins."
 }
 
-// domainMessage extracts the human part of a service error ("not allowed:
-// incident #3 is resolved" → "Incident #3 is resolved.") and escapes it,
-// keeping the user mentions the service itself wrote.
-func domainMessage(err error, sentinel error) string {
-	msg := err.Error()
-	if i := strings.LastIndex(msg, sentinel.Error()+": "); i >= 0 {
-		msg = msg[i+len(sentinel.Error())+2:]
-	}
+// sentence turns a service's message into an escaped sentence ("incident
+// #3 is resolved" → "Incident #3 is resolved."), keeping the user mentions
+// the service itself wrote.
+func sentence(msg string) string {
 	msg = strings.TrimSpace(msg)
 	if msg == "" {
-		msg = sentinel.Error()
+		return "That is not possible."
 	}
 	r, size := utf8.DecodeRuneInString(msg)
 	msg = string(unicode.ToUpper(r)) + msg[size:]
@@ -377,23 +347,14 @@ func escapeKeepMentions(s string) string {
 	return b.String()
 }
 
-// mayClose reports whether user may resolve or reopen inc: whoever declared
-// it, its commander, or an admin.
-func (h *Handler) mayClose(inc *incidents.Incident, user string) bool {
-	if user == "" {
-		return false
+// refuseClose returns the answer to a user who may not resolve or reopen
+// inc (verb), or "" when they may.
+func (h *Handler) refuseClose(inc *incidents.Incident, user, verb string) string {
+	err := h.svc.MayClose(inc, user, verb)
+	if err == nil {
+		return ""
 	}
-	return user == inc.DeclaredBy || user == inc.Commander || slices.Contains(h.o.Admins, user)
-}
-
-// refuseClose is the answer to a user who may not resolve or reopen inc.
-func refuseClose(inc *incidents.Incident, verb string) string {
-	who := "whoever declared it"
-	if inc.Commander != "" {
-		who = "its commander " + UserMention(inc.Commander) + ", " + who
-	}
-	return fmt.Sprintf("Only %s or an admin may %s incident #%d. Ask them, or take command first with /incident commander @you.",
-		who, verb, inc.Number)
+	return h.friendly(h.log, inc.Number, err) + " Take command with /incident commander @you."
 }
 
 // incidentOfChannel returns the incident whose channel is channelID;

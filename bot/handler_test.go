@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -55,15 +54,12 @@ type fakeQueue struct {
 	fail  error
 }
 
-func (q *fakeQueue) Enqueue(_ context.Context, key, kind string, payload map[string]string) error {
+func (q *fakeQueue) Enqueue(_ context.Context, key string, payload map[string]string) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.calls++
 	if q.fail != nil {
 		return q.fail
-	}
-	if kind != EventJobKind {
-		return errors.New("unexpected kind " + kind)
 	}
 	if q.jobs == nil {
 		q.jobs = map[string]map[string]string{}
@@ -128,7 +124,7 @@ func newEnv(t testing.TB, tweak ...func(*HandlerOptions)) *env {
 	e.api = slack.New(testToken, slack.OptionAPIURL(simSrv.URL+"/api/"))
 
 	st := storetest.New(t)
-	e.svc = incidents.NewService(st, &fakeTasks{}, incidents.Options{Now: e.clock.Now})
+	e.svc = incidents.NewService(st, &fakeTasks{}, incidents.Options{Now: e.clock.Now, Admins: []string{testAdmin}})
 	e.state = st
 	almaty, err := time.LoadLocation("Asia/Almaty")
 	if err != nil {
@@ -136,11 +132,10 @@ func newEnv(t testing.TB, tweak ...func(*HandlerOptions)) *env {
 	}
 	o := HandlerOptions{
 		SigningSecret: testSecret,
-		Admins:        []string{testAdmin},
 		Location:      almaty,
 		Now:           e.clock.Now,
 		Logger:        discardLogger(),
-		Enqueue:       e.queue.Enqueue,
+		EnqueueEvent:  e.queue.Enqueue,
 	}
 	for _, f := range tweak {
 		f(&o)

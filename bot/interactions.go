@@ -111,8 +111,8 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 			return ephemeralf("I couldn't open the status form; try /incident status <status> instead.")
 		}
 	case ActionResolve:
-		if !h.mayClose(inc, user) {
-			return ephemeralf("%s", refuseClose(inc, "resolve"))
+		if no := h.refuseClose(inc, user, "resolve"); no != "" {
+			return ephemeralf("%s", no)
 		}
 		if !inc.Open() {
 			return ephemeralf("Incident #%d is already resolved.", n)
@@ -122,8 +122,8 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 			return ephemeralf("I couldn't open the resolve form; try /incident resolve <summary> instead.")
 		}
 	case ActionReopen:
-		if !h.mayClose(inc, user) {
-			return ephemeralf("%s", refuseClose(inc, "reopen"))
+		if no := h.refuseClose(inc, user, "reopen"); no != "" {
+			return ephemeralf("%s", no)
 		}
 		if _, err := h.svc.Reopen(ctx, n, user); err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))
@@ -212,7 +212,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 			if msg := h.checkClose(ctx, log, meta.Incident, user); msg != "" {
 				return submitResult{errors: map[string]string{BlockSummary: msg}}
 			}
-			if _, err := h.svc.Resolve(ctx, meta.Incident, user, summary); err != nil {
+			if _, err := h.svc.Resolve(ctx, meta.Incident, summary, user); err != nil {
 				return submitResult{errors: map[string]string{BlockSummary: h.plainFriendly(log, meta.Incident, err)}}
 			}
 			h.followUp(ctx, log, meta.ResponseURL, resolvedReply(meta.Incident, user, summary))
@@ -254,10 +254,7 @@ func (h *Handler) checkClose(ctx context.Context, log *logrus.Entry, n int64, us
 	if err != nil {
 		return h.plainFriendly(log, n, err)
 	}
-	if !h.mayClose(inc, user) {
-		return UnescapeSlack(refuseClose(inc, "resolve"))
-	}
-	return ""
+	return UnescapeSlack(h.refuseClose(inc, user, "resolve"))
 }
 
 // plainFriendly is friendly as plain text, for modal errors (not mrkdwn).

@@ -33,7 +33,6 @@ const (
 
 // Input limits of the modals.
 const (
-	maxModalTitle       = 200
 	maxModalDescription = 3000
 	maxModalSummary     = 3000
 	maxPrivateMetadata  = 3000
@@ -185,8 +184,8 @@ func validateDeclare(v slack.View, severities []string) (declareInput, map[strin
 	switch n := utf8.RuneCountInString(in.Title); {
 	case n == 0:
 		errs[BlockTitle] = "Give the incident a title."
-	case n > maxModalTitle || len(in.Title) > maxModalTitle:
-		errs[BlockTitle] = fmt.Sprintf("Keep the title within %d characters (it has %d).", maxModalTitle, n)
+	case n > incidents.MaxTitle:
+		errs[BlockTitle] = fmt.Sprintf("Keep the title within %d characters (it has %d).", incidents.MaxTitle, n)
 	}
 	if in.Severity != "" {
 		sev, ok := matchSeverity(in.Severity, severities)

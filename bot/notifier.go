@@ -49,7 +49,8 @@ type NotifierService interface {
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
 	Record(ctx context.Context, number int64, ev incidents.Event) error
 	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
-	Severities() []incidents.Severity
+	UpdateDue(inc *incidents.Incident, now time.Time) (time.Time, bool)
+	UpdateStillDue(inc *incidents.Incident, due time.Time) bool
 }
 
 var _ NotifierService = (*incidents.Service)(nil)
@@ -117,7 +118,7 @@ func NewNotifier(api *slack.Client, svc NotifierService, state slackstate.Store,
 // (adopting one the bot created but did not record), sets topic and purpose,
 // invites the incident's people, posts or updates the pinned summary, and posts
 // the announce lines. It is idempotent; after an error, calling it again resumes.
-// Classify its errors with RetryDelay and Permanent.
+// Classify its errors with RetryDelay and IsPermanent.
 func (n *Notifier) Sync(ctx context.Context, number int64) error {
 	if err := n.sync(ctx, number); err != nil {
 		return fmt.Errorf("sync incident #%d: %w", number, err)

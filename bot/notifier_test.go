@@ -331,7 +331,7 @@ func TestSyncResolveAnnouncesOncePerResolution(t *testing.T) {
 	announce := e.channel("incidents")
 
 	e.clock.Advance(42 * time.Minute)
-	if _, err := e.svc.Resolve(e.ctx, inc.Number, "U0001", "rolled back"); err != nil {
+	if _, err := e.svc.Resolve(e.ctx, inc.Number, "rolled back", "U0001"); err != nil {
 		t.Fatal(err)
 	}
 	e.sync(inc.Number)
@@ -351,7 +351,7 @@ func TestSyncResolveAnnouncesOncePerResolution(t *testing.T) {
 	}
 	e.sync(inc.Number)
 	e.clock.Advance(time.Minute)
-	if _, err := e.svc.Resolve(e.ctx, inc.Number, "U0001", ""); err != nil {
+	if _, err := e.svc.Resolve(e.ctx, inc.Number, "", "U0001"); err != nil {
 		t.Fatal(err)
 	}
 	e.sync(inc.Number)
@@ -469,7 +469,7 @@ func testSyncRateLimited(t *testing.T, when slacksim.When) {
 		if d != 7*time.Second {
 			t.Fatalf("RetryDelay = %s, want Slack's Retry-After of 7s", d)
 		}
-		if bot.Permanent(err) {
+		if bot.IsPermanent(err) {
 			t.Fatalf("a rate limit is reported permanent: %v", err)
 		}
 		limited++
@@ -521,7 +521,7 @@ func TestSyncServerErrorIsTemporary(t *testing.T) {
 	if !errors.As(err, &sc) || sc.Code != 503 {
 		t.Errorf("error %v does not carry the 503", err)
 	}
-	if bot.Permanent(err) {
+	if bot.IsPermanent(err) {
 		t.Errorf("Permanent(%v) = true, want a 5xx to be temporary", err)
 	}
 	if _, ok := bot.RetryDelay(err); ok {
@@ -620,7 +620,7 @@ func TestSyncAnnounceChannelByID(t *testing.T) {
 func TestSyncUnknownIncidentIsPermanent(t *testing.T) {
 	e := newEnv(t, nil)
 	err := e.n.Sync(e.ctx, 99)
-	if !errors.Is(err, incidents.ErrNotFound) || !bot.Permanent(err) {
+	if !errors.Is(err, incidents.ErrNotFound) || !bot.IsPermanent(err) {
 		t.Errorf("Sync(99) = %v, want a permanent ErrNotFound", err)
 	}
 }

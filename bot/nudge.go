@@ -27,20 +27,19 @@ type Nudge struct {
 // "nudge:<number>:<due unix>".
 func (g Nudge) Key() string { return fmt.Sprintf("nudge:%d:%d", g.Incident, g.Due.Unix()) }
 
-// DueNudges lists the reminders due at now: open incidents with a channel whose
-// severity has an update interval, and whose latest due time
-// (StatusAt + k·interval ≤ now, k ≥ 1) was not reminded yet. Missed intervals
-// collapse into the latest, so each interval gets at most one reminder.
+// DueNudges lists the reminders due at now (incidents.Service.UpdateDue) for
+// incidents with a channel that were not reminded of that due time yet.
+// Missed intervals collapse into the latest, so each interval gets at most
+// one reminder.
 func (n *Notifier) DueNudges(ctx context.Context, now time.Time) ([]Nudge, error) {
 	open, err := n.svc.List(ctx, incidents.ListOptions{OpenOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("list open incidents for nudges: %w", err)
 	}
-	every := n.intervals()
 	var out []Nudge
 	for _, inc := range open {
-		due, ok := latestDue(inc, every[inc.Severity], now)
-		if !ok || !inc.Open() {
+		due, ok := n.svc.UpdateDue(inc, now)
+		if !ok {
 			continue
 		}
 		st, err := n.state.SlackState(ctx, inc.Number)
@@ -52,38 +51,6 @@ func (n *Notifier) DueNudges(ctx context.Context, now time.Time) ([]Nudge, error
 		}
 	}
 	return out, nil
-}
-
-// intervals maps severity names to their update intervals.
-func (n *Notifier) intervals() map[string]time.Duration {
-	out := map[string]time.Duration{}
-	for _, s := range n.svc.Severities() {
-		out[s.Name] = s.UpdateEvery
-	}
-	return out
-}
-
-// latestDue returns the last StatusAt + k·every (k ≥ 1) at or before now, cut
-// to whole seconds so it survives a round trip through a job key.
-func latestDue(inc *incidents.Incident, every time.Duration, now time.Time) (time.Time, bool) {
-	if every <= 0 {
-		return time.Time{}, false
-	}
-	base := statusBase(inc)
-	if base.IsZero() || now.Before(base.Add(every)) {
-		return time.Time{}, false
-	}
-	k := now.Sub(base) / every
-	return base.Add(k * every).Truncate(time.Second), true
-}
-
-// statusBase is when the last status update was: StatusAt, or the declaration
-// for incidents stored before StatusAt existed.
-func statusBase(inc *incidents.Incident) time.Time {
-	if !inc.StatusAt.IsZero() {
-		return inc.StatusAt
-	}
-	return inc.DeclaredAt
 }
 
 // Nudge posts the reminder due at due in the incident's channel and records
@@ -99,12 +66,8 @@ func (n *Notifier) Nudge(ctx context.Context, number int64, due time.Time) error
 		return fmt.Errorf("nudge incident #%d: read Slack state: %w", number, err)
 	}
 	log := n.log.WithFields(logrus.Fields{"incident": number, "channel": st.ChannelID})
-	every := n.intervals()[inc.Severity]
-	switch {
-	case !inc.Open(), st.ChannelID == "", every <= 0, !st.NudgedAt.Before(due):
+	if st.ChannelID == "" || !st.NudgedAt.Before(due) || !n.svc.UpdateStillDue(inc, due) {
 		return nil
-	case due.Before(statusBase(inc).Add(every).Truncate(time.Second)):
-		return nil // a status update came after this reminder was planned
 	}
 	blockID := fmt.Sprintf(nudgeBlockID, number, due.UnixMilli())
 	ts, err := n.findOwnMessage(ctx, st.ChannelID, blockID)
@@ -113,7 +76,7 @@ func (n *Notifier) Nudge(ctx context.Context, number int64, due time.Time) error
 	}
 	if ts == "" {
 		text := fmt.Sprintf("⏰ No status update for %s — post one with `/incident status …`",
-			formatDuration(due.Sub(statusBase(inc))))
+			formatDuration(due.Sub(inc.LastStatusUpdate())))
 		block := slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID(blockID))
 		if _, ts, err = n.api.PostMessageContext(ctx, st.ChannelID,
 			slack.MsgOptionText(text, false), slack.MsgOptionBlocks(block)); err != nil {

@@ -96,7 +96,7 @@ func TestNudges(t *testing.T) {
 	}
 
 	// Resolved incidents are not reminded.
-	if _, err := e.svc.Resolve(e.ctx, sev1.Number, "U0001", ""); err != nil {
+	if _, err := e.svc.Resolve(e.ctx, sev1.Number, "", "U0001"); err != nil {
 		t.Fatal(err)
 	}
 	nudge(got[0])

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sirupsen/logrus"
 )
 
 // Slack request-signing constants.
@@ -130,22 +132,19 @@ func checkTimestamp(ts string, now time.Time) error {
 	return nil
 }
 
-// Verifier returns middleware that lets a request through only when
+// requireSignature returns middleware that lets a request through only when
 // VerifyRequest accepts it, before anything parses the body. A rejected
-// request gets JSON {"error": "..."}: 413 for a body over DefaultMaxBody,
-// 401 for every other failure (500 if no secret is configured). now is the
-// clock; nil means time.Now.
-func Verifier(secret string, now func() time.Time) func(http.Handler) http.Handler {
-	if now == nil {
-		now = time.Now
-	}
+// request is logged and answered JSON {"error": "..."}: 413 for a body over
+// maxBody, 400 for one that could not be read, 401 for every other failure,
+// 500 if no secret is configured.
+func requireSignature(secret string, now func() time.Time, maxBody int64, log *logrus.Entry) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if secret == "" {
 				writeJSONError(w, http.StatusInternalServerError, "Slack signing secret is not configured")
 				return
 			}
-			if _, err := VerifyRequest(r, secret, now(), DefaultMaxBody); err != nil {
+			if _, err := VerifyRequest(r, secret, now(), maxBody); err != nil {
 				status := http.StatusUnauthorized
 				switch {
 				case errors.Is(err, ErrBodyTooLarge):
@@ -153,6 +152,7 @@ func Verifier(secret string, now func() time.Time) func(http.Handler) http.Handl
 				case !errors.Is(err, ErrUnverified):
 					status = http.StatusBadRequest // the body could not be read
 				}
+				log.WithField("path", r.URL.Path).WithError(err).Warn("refused a Slack request")
 				writeJSONError(w, status, err.Error())
 				return
 			}

@@ -109,7 +109,7 @@ func TestVerifyRequestChunkedOversize(t *testing.T) {
 	}
 }
 
-func TestVerifier(t *testing.T) {
+func TestRequireSignature(t *testing.T) {
 	clock := func() time.Time { return slackDocNow }
 	big := strings.Repeat("a", int(DefaultMaxBody)+1)
 	tests := []struct {
@@ -133,14 +133,14 @@ func TestVerifier(t *testing.T) {
 				called = true
 				// The handler can still parse the form after verification.
 				if err := r.ParseForm(); err != nil {
-					t.Errorf("ParseForm after Verifier: %v", err)
+					t.Errorf("ParseForm after verification: %v", err)
 				}
 				if got := r.PostForm.Get("user_name"); got != "roadrunner" {
 					t.Errorf("user_name = %q, want roadrunner", got)
 				}
 			})
 			rec := httptest.NewRecorder()
-			Verifier(tt.secret, clock)(next).ServeHTTP(rec, tt.req)
+			requireSignature(tt.secret, clock, DefaultMaxBody, discardLogger())(next).ServeHTTP(rec, tt.req)
 			if rec.Code != tt.wantStatus {
 				t.Errorf("status = %d, want %d", rec.Code, tt.wantStatus)
 			}

@@ -13,7 +13,7 @@ import (
 )
 
 // ErrPermanent marks a failure of the bot's own that no retry can fix, such as
-// every candidate channel name being taken. Permanent reports it.
+// every candidate channel name being taken. IsPermanent reports it.
 var ErrPermanent = errors.New("cannot be done by retrying")
 
 // ErrorCode returns Slack's error code ("channel_not_found") carried by err, or
@@ -65,11 +65,11 @@ var permanentCodes = map[string]bool{
 	"deprecated_endpoint": true, "two_factor_setup_required": true,
 }
 
-// Permanent reports whether err is one that retrying cannot fix: Slack refused
+// IsPermanent reports whether err is one that retrying cannot fix: Slack refused
 // the credentials, the scope, the channel or the message itself, the incident
 // does not exist, or the bot gave up (ErrPermanent). Rate limits, Slack's 5xx
 // answers, network errors and everything unknown are temporary.
-func Permanent(err error) bool {
+func IsPermanent(err error) bool {
 	if err == nil {
 		return false
 	}

@@ -48,7 +48,7 @@ func TestSlackErrorClassification(t *testing.T) {
 			if d != tt.delay || ok != tt.limited {
 				t.Errorf("RetryDelay = %s, %v; want %s, %v", d, ok, tt.delay, tt.limited)
 			}
-			if got := bot.Permanent(tt.err); got != tt.permanent {
+			if got := bot.IsPermanent(tt.err); got != tt.permanent {
 				t.Errorf("Permanent = %v, want %v", got, tt.permanent)
 			}
 			if got := bot.UserMessage(tt.err); !strings.Contains(got, tt.message) {
@@ -56,7 +56,7 @@ func TestSlackErrorClassification(t *testing.T) {
 			}
 		})
 	}
-	if bot.Permanent(nil) || bot.UserMessage(nil) != "" {
+	if bot.IsPermanent(nil) || bot.UserMessage(nil) != "" {
 		t.Error("nil error classified as a failure")
 	}
 }

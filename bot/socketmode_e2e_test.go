@@ -245,7 +245,7 @@ func TestSocketModeEndToEnd(t *testing.T) {
 	// Wired as internal/app does it: one client for the Web API and Socket Mode.
 	client := slack.New(testToken, slack.OptionAPIURL(link.srv.URL+"/api/"), slack.OptionAppLevelToken(testAppToken))
 	h := NewHandler(client, e.svc, e.state, HandlerOptions{
-		Admins: []string{testAdmin}, Location: time.UTC, Now: e.clock.Now, Logger: discardLogger(), Enqueue: e.queue.Enqueue,
+		Location: time.UTC, Now: e.clock.Now, Logger: discardLogger(), EnqueueEvent: e.queue.Enqueue,
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
@@ -392,7 +392,7 @@ func TestSocketModeShutdownWhileSlackUnreachable(t *testing.T) {
 
 	client := slack.New(testToken, slack.OptionAPIURL(link.srv.URL+"/api/"), slack.OptionAppLevelToken(testAppToken))
 	h := NewHandler(client, e.svc, e.state, HandlerOptions{
-		Now: e.clock.Now, Logger: discardLogger(), Enqueue: e.queue.Enqueue,
+		Now: e.clock.Now, Logger: discardLogger(), EnqueueEvent: e.queue.Enqueue,
 		AckBudget: time.Minute, MaxInFlight: 2 * envelopes, // nothing is answered early or refused as busy
 	})
 	ctx, cancel := context.WithCancel(context.Background())

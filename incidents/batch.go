@@ -15,12 +15,13 @@ import (
 func (s *Service) IngestBatch(ctx context.Context, ns []Notification) error {
 	uw := newUnitOfWork(s.store)
 	batch := &Service{store: uw, tasks: uw, opts: s.opts}
+	batch.opts.Observer = nil // told at flush, once stored
 	for _, n := range ns {
 		if _, err := batch.IngestAlerts(ctx, n); err != nil {
 			return fmt.Errorf("group %s: %w", n.GroupKey, err)
 		}
 	}
-	return uw.flush(ctx, s.tasks)
+	return uw.flush(ctx, s.tasks, s.observe)
 }
 
 // unitOfWork is a Store that keeps reads and writes in memory until flush.
@@ -30,6 +31,7 @@ func (s *Service) IngestBatch(ctx context.Context, ns []Notification) error {
 type unitOfWork struct {
 	Store
 	incidents  map[int64]*Incident // read or written in this batch
+	loaded     map[int64]*Incident // as first read from the store
 	created    map[int64]bool
 	changed    map[int64]bool
 	version    map[int64]int64 // stored version when first read
@@ -45,7 +47,7 @@ type unitOfWork struct {
 
 func newUnitOfWork(st Store) *unitOfWork {
 	return &unitOfWork{
-		Store: st, incidents: map[int64]*Incident{}, created: map[int64]bool{}, changed: map[int64]bool{},
+		Store: st, incidents: map[int64]*Incident{}, loaded: map[int64]*Incident{}, created: map[int64]bool{}, changed: map[int64]bool{},
 		version: map[int64]int64{}, tasks: map[string]Task{}, groups: map[string]Group{},
 	}
 }
@@ -82,6 +84,7 @@ func (u *unitOfWork) GetIncident(ctx context.Context, number int64) (*Incident, 
 		return nil, err
 	}
 	u.version[number] = inc.Version
+	u.loaded[number] = copyIncident(inc)
 	u.remember(inc)
 	return inc, nil
 }
@@ -158,7 +161,7 @@ func (u *unitOfWork) Schedule(ctx context.Context, t Task) error {
 	return nil
 }
 
-func (u *unitOfWork) flush(ctx context.Context, tasks Tasks) error {
+func (u *unitOfWork) flush(ctx context.Context, tasks Tasks, observe func(before, after *Incident)) error {
 	if len(u.events) > 0 {
 		if err := u.Store.AppendEvents(ctx, u.events...); err != nil {
 			return fmt.Errorf("record timeline events: %w", err)
@@ -185,8 +188,12 @@ func (u *unitOfWork) flush(ctx context.Context, tasks Tasks) error {
 		}
 		inc := copyIncident(u.incidents[n])
 		inc.Version = 0
-		if err := u.Store.CreateIncident(ctx, inc); err != nil && !errors.Is(err, ErrExists) {
+		err := u.Store.CreateIncident(ctx, inc)
+		if err != nil && !errors.Is(err, ErrExists) {
 			return fmt.Errorf("create incident #%d: %w", n, err)
+		}
+		if err == nil {
+			observe(nil, inc)
 		}
 	}
 	for _, n := range u.order {
@@ -198,6 +205,7 @@ func (u *unitOfWork) flush(ctx context.Context, tasks Tasks) error {
 		if err := u.Store.UpdateIncident(ctx, inc); err != nil {
 			return fmt.Errorf("update incident #%d: %w", n, err)
 		}
+		observe(u.loaded[n], inc)
 	}
 	if len(u.taskOrder) > 0 {
 		tasks.Wake()

@@ -5,8 +5,6 @@
 package incidents
 
 import (
-	"errors"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -35,17 +33,8 @@ func ParseStatus(s string) (Status, error) {
 	case StatusInvestigating, StatusIdentified, StatusMonitoring, StatusResolved:
 		return st, nil
 	}
-	return "", fmt.Errorf("%w: unknown status %q (use investigating, identified, monitoring or resolved)", ErrInvalid, s)
+	return "", userErrorf(ErrInvalid, "unknown status %q (use investigating, identified, monitoring or resolved)", s)
 }
-
-// Sentinel errors; callers test them with errors.Is.
-var (
-	ErrNotFound   = errors.New("not found")
-	ErrConflict   = errors.New("changed concurrently")
-	ErrExists     = errors.New("already exists")
-	ErrInvalid    = errors.New("invalid")
-	ErrTransition = errors.New("not allowed")
-)
 
 // Alert is one Alertmanager alert as tracked on an incident, by fingerprint.
 type Alert struct {
@@ -146,13 +135,13 @@ func (i *Incident) SetStatus(to Status, now time.Time) error {
 	switch to {
 	case StatusInvestigating, StatusIdentified, StatusMonitoring, StatusResolved:
 	default:
-		return fmt.Errorf("%w: status cannot be set to %q", ErrTransition, to)
+		return userErrorf(ErrTransition, "status cannot be set to %q", to)
 	}
 	if !i.Open() {
-		return fmt.Errorf("%w: incident #%d is resolved; reopen it first", ErrTransition, i.Number)
+		return userErrorf(ErrTransition, "incident #%d is resolved; reopen it first", i.Number)
 	}
 	if i.Status == to {
-		return fmt.Errorf("%w: incident #%d is already %s", ErrTransition, i.Number, to)
+		return userErrorf(ErrTransition, "incident #%d is already %s", i.Number, to)
 	}
 	i.Status = to
 	i.StatusAt = now
@@ -181,10 +170,10 @@ func (i *Incident) mitigate(now time.Time) {
 // Acknowledge records the first acknowledgement; a triggered incident moves to investigating.
 func (i *Incident) Acknowledge(now time.Time) error {
 	if !i.Open() {
-		return fmt.Errorf("%w: incident #%d is resolved", ErrTransition, i.Number)
+		return userErrorf(ErrTransition, "incident #%d is resolved", i.Number)
 	}
 	if i.AcknowledgedAt != nil {
-		return fmt.Errorf("%w: incident #%d was already acknowledged", ErrTransition, i.Number)
+		return userErrorf(ErrTransition, "incident #%d was already acknowledged", i.Number)
 	}
 	t := now
 	i.AcknowledgedAt = &t
@@ -194,10 +183,19 @@ func (i *Incident) Acknowledge(now time.Time) error {
 	return nil
 }
 
+// LastStatusUpdate is when the status was last updated: StatusAt, or the
+// declaration for incidents stored before StatusAt existed.
+func (i *Incident) LastStatusUpdate() time.Time {
+	if !i.StatusAt.IsZero() {
+		return i.StatusAt
+	}
+	return i.DeclaredAt
+}
+
 // Reopen moves a resolved incident to reopened.
 func (i *Incident) Reopen(now time.Time) error {
 	if i.Open() {
-		return fmt.Errorf("%w: incident #%d is not resolved", ErrTransition, i.Number)
+		return userErrorf(ErrTransition, "incident #%d is not resolved", i.Number)
 	}
 	i.Status = StatusReopened
 	i.StatusAt = now

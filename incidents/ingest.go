@@ -20,7 +20,7 @@ import (
 // concurrent commands on the same incident are handled by optimistic concurrency.
 func (s *Service) IngestAlerts(ctx context.Context, n Notification) (int64, error) {
 	if n.GroupKey == "" {
-		return 0, fmt.Errorf("%w: notification without a group key", ErrInvalid)
+		return 0, userErrorf(ErrInvalid, "notification without a group key")
 	}
 	g, err := s.store.GetGroup(ctx, n.GroupKey)
 	switch {
@@ -201,18 +201,20 @@ func (s *Service) mergeAlerts(inc *Incident, n Notification) ([]Event, []Task) {
 		}
 		a.GroupKey = n.GroupKey
 		old, known := inc.Alerts[a.Fingerprint]
-		id := fmt.Sprintf("%d:%s:%s:%d", inc.Number, "%s", a.Fingerprint, a.StartsAt.UnixNano())
+		id := func(what string) string {
+			return fmt.Sprintf("%d:%s:%s:%d", inc.Number, what, a.Fingerprint, a.StartsAt.UnixNano())
+		}
 		switch {
 		case a.Firing() && (!known || !old.Firing() || !old.StartsAt.Equal(a.StartsAt)):
 			inc.Alerts[a.Fingerprint] = a
-			events = append(events, alertEvent(inc.Number, fmt.Sprintf(id, "fired"), EventAlertFired, a, a.StartsAt, "Alert firing"))
+			events = append(events, alertEvent(inc.Number, id("fired"), EventAlertFired, a, a.StartsAt, "Alert firing"))
 		case !a.Firing() && (!known || old.Firing()):
 			inc.Alerts[a.Fingerprint] = a
 			at := a.EndsAt
 			if at.IsZero() {
 				at = now
 			}
-			events = append(events, alertEvent(inc.Number, fmt.Sprintf(id, "resolved"), EventAlertResolved, a, at, "Alert resolved"))
+			events = append(events, alertEvent(inc.Number, id("resolved"), EventAlertResolved, a, at, "Alert resolved"))
 		}
 	}
 	if len(events) == 0 {

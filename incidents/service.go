@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,7 +26,23 @@ type Options struct {
 	AutoResolveAfter time.Duration
 	StormMaxNew      int
 	StormWindow      time.Duration
-	Now              func() time.Time
+	// Admins are user IDs that may resolve and reopen any incident.
+	Admins []string
+	// Observer, when set, hears of every stored change (metrics).
+	Observer Observer
+	Now      func() time.Time
+}
+
+// Observer hears of each change of an incident once it is stored: before is
+// nil for a new incident. It must not block or fail; it is for metrics.
+type Observer interface {
+	IncidentChanged(before, after *Incident)
+}
+
+func (s *Service) observe(before, after *Incident) {
+	if s.opts.Observer != nil {
+		s.opts.Observer.IncidentChanged(before, after)
+	}
 }
 
 // DefaultSeverities are used when none are configured.
@@ -78,7 +95,40 @@ func (s *Service) ParseSeverity(name string) (string, error) {
 		}
 		names[i] = sev.Name
 	}
-	return "", fmt.Errorf("%w: unknown severity %q (use %s)", ErrInvalid, name, strings.Join(names, ", "))
+	return "", userErrorf(ErrInvalid, "unknown severity %q (use %s)", name, strings.Join(names, ", "))
+}
+
+// updateEvery returns the status-update interval of a severity; 0 means none.
+func (s *Service) updateEvery(severity string) time.Duration {
+	for _, sev := range s.opts.Severities {
+		if sev.Name == severity {
+			return sev.UpdateEvery
+		}
+	}
+	return 0
+}
+
+// UpdateDue returns the latest time a status update of inc fell due at or
+// before now: its last status update plus a whole number (≥ 1) of its
+// severity's UpdateEvery, cut to whole seconds so it survives a job key.
+// It reports false for a resolved incident, a severity without an interval,
+// or when the first interval has not passed.
+func (s *Service) UpdateDue(inc *Incident, now time.Time) (time.Time, bool) {
+	every := s.updateEvery(inc.Severity)
+	base := inc.LastStatusUpdate()
+	if !inc.Open() || every <= 0 || base.IsZero() || now.Before(base.Add(every)) {
+		return time.Time{}, false
+	}
+	k := now.Sub(base) / every
+	return base.Add(k * every).Truncate(time.Second), true
+}
+
+// UpdateStillDue reports whether a reminder planned for due still stands:
+// the incident is open, its severity has an interval, and no status update
+// came after the reminder was planned.
+func (s *Service) UpdateStillDue(inc *Incident, due time.Time) bool {
+	every := s.updateEvery(inc.Severity)
+	return inc.Open() && every > 0 && !due.Before(inc.LastStatusUpdate().Add(every).Truncate(time.Second))
 }
 
 // severityRank orders severities: 0 is the most severe; unknown names rank last.
@@ -116,6 +166,8 @@ const maxConflictRetries = 20
 
 // mutate applies change to the stored incident with optimistic concurrency:
 // change may be called several times and must derive everything from inc.
+// It returns the events and tasks of the change; neither (nil, nil) means
+// nothing changed and nothing is stored.
 // The events it returns are stored before the incident, so a crash between
 // the two loses nothing (events have deterministic or fresh IDs and the
 // change is recomputed on retry).
@@ -125,6 +177,7 @@ func (s *Service) mutate(ctx context.Context, number int64, change func(inc *Inc
 		if err != nil {
 			return nil, fmt.Errorf("load incident #%d: %w", number, err)
 		}
+		before := copyIncident(inc)
 		events, tasks, err := change(inc)
 		if err != nil {
 			return nil, err
@@ -138,6 +191,7 @@ func (s *Service) mutate(ctx context.Context, number int64, change func(inc *Inc
 			}
 			return nil, err
 		}
+		s.observe(before, inc)
 		return inc, nil
 	}
 	return nil, fmt.Errorf("update incident #%d: %w too often, try again", number, ErrConflict)
@@ -162,8 +216,12 @@ func (s *Service) persist(ctx context.Context, inc *Incident, events []Event, ta
 		}
 	}
 	if create {
-		if err := s.store.CreateIncident(ctx, inc); err != nil && !errors.Is(err, ErrExists) {
+		err := s.store.CreateIncident(ctx, inc)
+		if err != nil && !errors.Is(err, ErrExists) {
 			return fmt.Errorf("create incident #%d: %w", inc.Number, err)
+		}
+		if err == nil {
+			s.observe(nil, inc)
 		}
 	} else if err := s.store.UpdateIncident(ctx, inc); err != nil {
 		return fmt.Errorf("update incident #%d: %w", inc.Number, err)
@@ -183,8 +241,22 @@ func (s *Service) event(inc *Incident, typ EventType, actor, text string, fields
 	}
 }
 
-// maxTitle bounds an incident title, in characters.
-const maxTitle = 200
+// MaxTitle bounds an incident title, in characters; every way of declaring
+// (command, form, alert) keeps within it.
+const MaxTitle = 200
+
+// CheckTitle trims a title and checks it against the rules every incident
+// title follows: not empty, at most MaxTitle characters.
+func CheckTitle(title string) (string, error) {
+	title = strings.TrimSpace(title)
+	if title == "" {
+		return "", userErrorf(ErrInvalid, "an incident needs a title")
+	}
+	if n := utf8.RuneCountInString(title); n > MaxTitle {
+		return "", userErrorf(ErrInvalid, "the title is %d characters; the limit is %d", n, MaxTitle)
+	}
+	return title, nil
+}
 
 // DeclareRequest is a manual declaration.
 type DeclareRequest struct {
@@ -196,16 +268,12 @@ type DeclareRequest struct {
 
 // Declare opens an incident by hand; the declaring user becomes commander.
 func (s *Service) Declare(ctx context.Context, req DeclareRequest) (*Incident, error) {
-	title := strings.TrimSpace(req.Title)
-	if title == "" {
-		return nil, fmt.Errorf("%w: an incident needs a title", ErrInvalid)
-	}
-	if n := utf8.RuneCountInString(title); n > maxTitle {
-		return nil, fmt.Errorf("%w: the title is %d characters; the limit is %d", ErrInvalid, n, maxTitle)
+	title, err := CheckTitle(req.Title)
+	if err != nil {
+		return nil, err
 	}
 	sev := s.opts.Severities[len(s.opts.Severities)-1].Name
 	if req.Severity != "" {
-		var err error
 		if sev, err = s.ParseSeverity(req.Severity); err != nil {
 			return nil, err
 		}
@@ -230,7 +298,7 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (*Incident, e
 // SetStatus changes the status by hand.
 func (s *Service) SetStatus(ctx context.Context, number int64, to Status, actor string) (*Incident, error) {
 	if to == StatusResolved {
-		return s.Resolve(ctx, number, actor, "")
+		return s.Resolve(ctx, number, "", actor)
 	}
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		from := inc.Status
@@ -250,7 +318,7 @@ func (s *Service) SetSeverity(ctx context.Context, number int64, severity, actor
 	}
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		if inc.Severity == sev {
-			return nil, nil, fmt.Errorf("%w: incident #%d is already %s", ErrTransition, inc.Number, sev)
+			return nil, nil, userErrorf(ErrTransition, "incident #%d is already %s", inc.Number, sev)
 		}
 		from := inc.Severity
 		inc.Severity = sev
@@ -266,20 +334,20 @@ const RoleCommander = "commander"
 func (s *Service) AssignRole(ctx context.Context, number int64, role, user, actor string) (*Incident, error) {
 	role = strings.ToLower(strings.TrimSpace(role))
 	if role == "" || len(role) > 40 {
-		return nil, fmt.Errorf("%w: a role needs a name of 1 to 40 characters", ErrInvalid)
+		return nil, userErrorf(ErrInvalid, "a role needs a name of 1 to 40 characters")
 	}
 	if user == "" {
-		return nil, fmt.Errorf("%w: a role needs a user", ErrInvalid)
+		return nil, userErrorf(ErrInvalid, "a role needs a user")
 	}
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		if role == RoleCommander {
 			if inc.Commander == user {
-				return nil, nil, fmt.Errorf("%w: <@%s> is already commander", ErrTransition, user)
+				return nil, nil, userErrorf(ErrTransition, "<@%s> is already commander", user)
 			}
 			inc.Commander = user
 		} else {
 			if inc.Roles[role] == user {
-				return nil, nil, fmt.Errorf("%w: <@%s> is already %s", ErrTransition, user, role)
+				return nil, nil, userErrorf(ErrTransition, "<@%s> is already %s", user, role)
 			}
 			if inc.Roles == nil {
 				inc.Roles = map[string]string{}
@@ -319,7 +387,7 @@ func (s *Service) Record(ctx context.Context, number int64, ev Event) error {
 func (s *Service) record(ctx context.Context, number int64, typ EventType, text, actor string, fields map[string]string) (*Incident, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return nil, fmt.Errorf("%w: the %s is empty", ErrInvalid, typ)
+		return nil, userErrorf(ErrInvalid, "the %s is empty", typ)
 	}
 	inc, err := s.store.GetIncident(ctx, number)
 	if err != nil {
@@ -335,7 +403,7 @@ func (s *Service) record(ctx context.Context, number int64, typ EventType, text,
 func (s *Service) AddAction(ctx context.Context, number int64, text, owner, actor string) (*Incident, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return nil, fmt.Errorf("%w: an action needs text", ErrInvalid)
+		return nil, userErrorf(ErrInvalid, "an action needs text")
 	}
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		a := Action{ID: len(inc.Actions) + 1, Text: text, Owner: owner, At: s.now()}
@@ -361,9 +429,27 @@ func (s *Service) Acknowledge(ctx context.Context, number int64, actor string) (
 	})
 }
 
-// Resolve resolves an incident with an optional summary.
-func (s *Service) Resolve(ctx context.Context, number int64, actor, summary string) (*Incident, error) {
+// MayClose says whether actor may resolve or reopen inc (verb names which,
+// for the refusal): whoever declared it, its commander, an admin, or the bot
+// itself. A refusal is an ErrForbidden UserError that says who may.
+func (s *Service) MayClose(inc *Incident, actor, verb string) error {
+	if actor != "" && (actor == ActorBot || actor == ActorAlertmanager || actor == inc.DeclaredBy ||
+		actor == inc.Commander || slices.Contains(s.opts.Admins, actor)) {
+		return nil
+	}
+	who := "whoever declared it"
+	if inc.Commander != "" {
+		who = fmt.Sprintf("its commander <@%s>, %s", inc.Commander, who)
+	}
+	return userErrorf(ErrForbidden, "only %s or an admin may %s incident #%d. Ask them, or take command first", who, verb, inc.Number)
+}
+
+// Resolve resolves an incident with an optional summary; see MayClose for who may.
+func (s *Service) Resolve(ctx context.Context, number int64, summary, actor string) (*Incident, error) {
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+		if err := s.MayClose(inc, actor, "resolve"); err != nil {
+			return nil, nil, err
+		}
 		from := inc.Status
 		if err := inc.SetStatus(StatusResolved, s.now()); err != nil {
 			return nil, nil, err
@@ -377,9 +463,12 @@ func (s *Service) Resolve(ctx context.Context, number int64, actor, summary stri
 	})
 }
 
-// Reopen reopens a resolved incident.
+// Reopen reopens a resolved incident; see MayClose for who may.
 func (s *Service) Reopen(ctx context.Context, number int64, actor string) (*Incident, error) {
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
+		if err := s.MayClose(inc, actor, "reopen"); err != nil {
+			return nil, nil, err
+		}
 		if err := inc.Reopen(s.now()); err != nil {
 			return nil, nil, err
 		}

@@ -197,11 +197,11 @@ func TestAutoResolveDisabled(t *testing.T) {
 }
 
 func TestGroupFiringAgainAfterResolveOpensLinkedIncident(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{Admins: []string{"U1"}})
 	ctx := context.Background()
 	t0 := f.clock.Now()
 	first := f.ingest(t, notification("g", alert("a", AlertFiring, t0)))
-	if _, err := f.svc.Resolve(ctx, first, "U1", "restarted the pod"); err != nil {
+	if _, err := f.svc.Resolve(ctx, first, "restarted the pod", "U1"); err != nil {
 		t.Fatal(err)
 	}
 	// A re-send of the alert that was already firing does not open a new incident.
@@ -331,10 +331,11 @@ func TestLifecycle(t *testing.T) {
 		{"monitoring", func() (*Incident, error) { return f.svc.SetStatus(ctx, 1, StatusMonitoring, "U1") }, nil, StatusMonitoring},
 		{"triggered by hand", func() (*Incident, error) { return f.svc.SetStatus(ctx, 1, StatusTriggered, "U1") }, ErrTransition, StatusMonitoring},
 		{"reopen open", func() (*Incident, error) { return f.svc.Reopen(ctx, 1, "U1") }, ErrTransition, StatusMonitoring},
-		{"resolve", func() (*Incident, error) { return f.svc.Resolve(ctx, 1, "U1", "rolled back") }, nil, StatusResolved},
-		{"resolve twice", func() (*Incident, error) { return f.svc.Resolve(ctx, 1, "U1", "") }, ErrTransition, StatusResolved},
+		{"resolve", func() (*Incident, error) { return f.svc.Resolve(ctx, 1, "rolled back", "U1") }, nil, StatusResolved},
+		{"resolve twice", func() (*Incident, error) { return f.svc.Resolve(ctx, 1, "", "U1") }, ErrTransition, StatusResolved},
 		{"status while resolved", func() (*Incident, error) { return f.svc.SetStatus(ctx, 1, StatusIdentified, "U1") }, ErrTransition, StatusResolved},
-		{"reopen", func() (*Incident, error) { return f.svc.Reopen(ctx, 1, "U2") }, nil, StatusReopened},
+		{"reopen by a bystander", func() (*Incident, error) { return f.svc.Reopen(ctx, 1, "U2") }, ErrForbidden, StatusResolved},
+		{"reopen", func() (*Incident, error) { return f.svc.Reopen(ctx, 1, "U1") }, nil, StatusReopened},
 		{"investigating", func() (*Incident, error) { return f.svc.SetStatus(ctx, 1, StatusInvestigating, "U2") }, nil, StatusInvestigating},
 	}
 	for _, st := range steps {
@@ -424,5 +425,66 @@ func TestDeclareCountsTitleCharactersNotBytes(t *testing.T) {
 	title := strings.Repeat("д", 150) // 300 bytes, 150 characters
 	if _, err := f.svc.Declare(context.Background(), DeclareRequest{Title: title}); err != nil {
 		t.Fatalf("a 150-character Cyrillic title was refused: %v", err)
+	}
+}
+
+func TestMayClose(t *testing.T) {
+	f := newFixture(t, Options{Admins: []string{"UADMIN"}})
+	inc := &Incident{Number: 7, DeclaredBy: "UDECL", Commander: "UCMD"}
+	for _, tt := range []struct {
+		actor string
+		ok    bool
+	}{
+		{"UDECL", true}, {"UCMD", true}, {"UADMIN", true}, {ActorBot, true}, {ActorAlertmanager, true},
+		{"UOTHER", false}, {"", false},
+	} {
+		err := f.svc.MayClose(inc, tt.actor, "resolve")
+		if (err == nil) != tt.ok {
+			t.Errorf("MayClose(%q) = %v, want allowed %v", tt.actor, err, tt.ok)
+		}
+		if err == nil {
+			continue
+		}
+		msg, ok := UserMessage(err)
+		if !errors.Is(err, ErrForbidden) || !ok || !strings.Contains(msg, "<@UCMD>") || !strings.Contains(msg, "resolve incident #7") {
+			t.Errorf("MayClose(%q) refusal = %v (message %q), want ErrForbidden naming the commander", tt.actor, err, msg)
+		}
+	}
+}
+
+func TestUpdateDue(t *testing.T) {
+	f := newFixture(t, Options{}) // sev1 every 30m, sev3 none
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	sev1 := &Incident{Severity: "sev1", Status: StatusInvestigating, DeclaredAt: t0.Add(-time.Hour), StatusAt: t0}
+	tests := []struct {
+		name    string
+		inc     *Incident
+		at      time.Duration
+		want    time.Duration
+		wantDue bool
+	}{
+		{"before the first interval", sev1, 29 * time.Minute, 0, false},
+		{"at the first interval", sev1, 30 * time.Minute, 30 * time.Minute, true},
+		{"missed intervals collapse", sev1, 95 * time.Minute, 90 * time.Minute, true},
+		{"no interval", &Incident{Severity: "sev3", Status: StatusInvestigating, StatusAt: t0}, 5 * time.Hour, 0, false},
+		{"resolved", &Incident{Severity: "sev1", Status: StatusResolved, StatusAt: t0}, 5 * time.Hour, 0, false},
+		{"old incident without StatusAt counts from declaration", &Incident{Severity: "sev1", Status: StatusInvestigating, DeclaredAt: t0}, 31 * time.Minute, 30 * time.Minute, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := f.svc.UpdateDue(tt.inc, t0.Add(tt.at))
+			if ok != tt.wantDue || ok && !got.Equal(t0.Add(tt.want)) {
+				t.Errorf("UpdateDue = %v, %v; want %v, %v", got, ok, t0.Add(tt.want), tt.wantDue)
+			}
+		})
+	}
+	due := t0.Add(30 * time.Minute)
+	if !f.svc.UpdateStillDue(sev1, due) {
+		t.Error("UpdateStillDue = false for a reminder with no status update since, want true")
+	}
+	updated := *sev1
+	updated.StatusAt = t0.Add(10 * time.Minute)
+	if f.svc.UpdateStillDue(&updated, due) {
+		t.Error("UpdateStillDue = true after a status update made the reminder stale, want false")
 	}
 }

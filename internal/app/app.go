@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
 
@@ -127,16 +126,13 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	})
 
 	cfg := o.Config
-	sevs := make([]incidents.Severity, len(cfg.Severities))
-	for i, s := range cfg.Severities {
-		sevs[i] = incidents.Severity{Name: s.Name, Description: s.Description, UpdateEvery: s.UpdateEvery}
-	}
+	observer := newIncidentMetrics(o.Registry, func() *incidents.Service { return a.service })
 	a.service = incidents.NewService(a.store, taskQueue{a.runner}, incidents.Options{
-		Severities: sevs, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
-		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Now: o.Now,
+		Observer: observer, Severities: cfg.Severities, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
+		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Admins: cfg.Admins, Now: o.Now,
 	})
-	a.runner.Handle(incidents.TaskAutoResolve, a.autoResolve)
-	a.runner.Handle(incidents.TaskSync, a.syncSlack)
+	jobs.Handle(a.runner, jobAutoResolve, a.autoResolve)
+	jobs.Handle(a.runner, jobSync, a.syncSlack)
 
 	a.applier, err = alertmanager.NewApplier(alertmanager.ApplierOptions{
 		Inbox: a.store, Service: a.service, Router: cfg.Router(), Now: o.Now, BatchSize: applyBatch,
@@ -169,7 +165,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		Logger: a.log.WithField("component", "web"),
 	}).Register(mux)
 	a.server = &http.Server{
-		Handler:           mux,
+		Handler:           instrumentHTTP(o.Registry, mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -199,21 +195,10 @@ func (a *App) Start() {
 	if a.opts.Manual {
 		return
 	}
-	a.wg.Add(2)
-	go func() {
-		defer a.wg.Done()
-		a.runner.Run(ctx)
-	}()
-	go func() {
-		defer a.wg.Done()
-		a.applier.Run(ctx)
-	}()
+	a.loop(ctx, "job runner", a.runner.Run)
+	a.loop(ctx, "alert applier", a.applier.Run)
 	if a.cron != nil {
-		a.wg.Add(1)
-		go func() {
-			defer a.wg.Done()
-			a.cron.Run(ctx)
-		}()
+		a.loop(ctx, "cron", a.cron.Run)
 	}
 	if a.slack != nil && a.opts.Env.SocketMode() {
 		a.wg.Add(1)
@@ -222,6 +207,15 @@ func (a *App) Start() {
 			a.runSocketMode(ctx)
 		}()
 	}
+}
+
+// loop runs a background loop until ctx ends, logging how it stopped if not cleanly.
+func (a *App) loop(ctx context.Context, name string, run func(context.Context) error) {
+	a.wg.Go(func() {
+		if err := run(ctx); err != nil && ctx.Err() == nil {
+			a.log.WithError(err).Errorf("%s stopped", name)
+		}
+	})
 }
 
 // URL is the base URL the app serves on.
@@ -247,7 +241,10 @@ func (a *App) Jobs() jobs.Store { return a.jobStore }
 func (a *App) Shutdown(ctx context.Context) error {
 	err := a.server.Shutdown(ctx)
 	if a.handler != nil {
-		a.handler.Shutdown(ctx) // late slash-command answers in flight
+		// late slash-command answers in flight
+		if herr := a.handler.Shutdown(ctx); herr != nil && err == nil {
+			err = herr
+		}
 	}
 	a.batcher.Close()
 	if a.cancel != nil {
@@ -277,7 +274,9 @@ func (a *App) closeStore() {
 	if a.ownStore && a.store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		a.store.Close(ctx)
+		if err := a.store.Close(ctx); err != nil {
+			a.log.WithError(err).Warn("closing the store failed")
+		}
 	}
 }
 
@@ -291,11 +290,7 @@ func (a *App) applierLease(ctx context.Context) (bool, error) {
 	return a.store.AcquireLease(ctx, "alert-applier", a.holder, 30*time.Second, a.opts.Now())
 }
 
-func (a *App) autoResolve(ctx context.Context, j jobs.Job) error {
-	n, err := strconv.ParseInt(j.Payload["incident"], 10, 64)
-	if err != nil {
-		return jobs.Permanent(fmt.Errorf("auto-resolve job %s without an incident number", j.Key))
-	}
+func (a *App) autoResolve(ctx context.Context, _ jobs.Job, n int64) error {
 	retryAt, err := a.service.AutoResolve(ctx, n)
 	if errors.Is(err, incidents.ErrNotFound) {
 		return jobs.Permanent(err)
@@ -313,10 +308,15 @@ func (a *App) autoResolve(ctx context.Context, j jobs.Job) error {
 type taskQueue struct{ r *jobs.Runner }
 
 func (q taskQueue) Schedule(ctx context.Context, t incidents.Task) error {
-	return q.r.Enqueue(ctx, jobs.Job{
-		Key: t.Key, Kind: t.Kind, RunAt: t.RunAt,
-		Payload: map[string]string{"incident": strconv.FormatInt(t.Incident, 10)},
-	})
+	kind := jobSync
+	switch t.Kind {
+	case jobSync.Name:
+	case jobAutoResolve.Name:
+		kind = jobAutoResolve
+	default:
+		return fmt.Errorf("schedule %s: no job kind for task kind %q", t.Key, t.Kind)
+	}
+	return q.r.Enqueue(ctx, kind.Job(t.Key, t.Incident, t.RunAt))
 }
 
 func (q taskQueue) Wake() { q.r.Kick() }

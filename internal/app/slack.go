@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -14,13 +13,6 @@ import (
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/jobs"
-)
-
-// Job kinds of the Slack side.
-const (
-	kindSlackEvent = "slack.event"
-	kindNudgeScan  = "incident.nudge_scan"
-	kindNudge      = "incident.nudge"
 )
 
 // slackTimeout bounds one Web API call; Slack answers far faster when healthy.
@@ -34,7 +26,7 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 		a.log.Warn("SLACK_BOT_TOKEN is unset: incidents are kept, but nothing is posted to Slack")
 		return nil
 	}
-	httpClient := &http.Client{Timeout: slackTimeout}
+	httpClient := &http.Client{Timeout: slackTimeout, Transport: newSlackTransport(a.opts.Registry, http.DefaultTransport)}
 	opts := []slack.Option{slack.OptionAPIURL(env.SlackAPIURL), slack.OptionHTTPClient(httpClient)}
 	if env.SocketMode() {
 		opts = append(opts, slack.OptionAppLevelToken(env.SlackAppToken))
@@ -46,26 +38,21 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 		PublicURL: env.PublicURL, Location: cfg.Timezone, Now: a.opts.Now, Logger: a.log.WithField("component", "notifier"),
 	})
 	a.handler = bot.NewHandler(a.slack, a.service, a.store, bot.HandlerOptions{
-		SigningSecret: env.SlackSigningSecret, Admins: cfg.Admins, PublicURL: env.PublicURL, Location: cfg.Timezone,
-		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), Enqueue: a.enqueue,
+		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone,
+		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), EnqueueEvent: a.enqueueEvent,
 	})
 	if !env.SocketMode() {
 		a.handler.Register(mux)
 	}
-	a.runner.Handle(kindSlackEvent, func(ctx context.Context, j jobs.Job) error {
-		return slackJobError(a.handler.HandleEvent(ctx, j.Payload))
+	jobs.Handle(a.runner, jobSlackEvent, func(ctx context.Context, _ jobs.Job, ev map[string]string) error {
+		return slackJobError(a.handler.HandleEvent(ctx, ev))
 	})
-	a.runner.Handle(kindNudgeScan, a.scanNudges)
-	a.runner.Handle(kindNudge, func(ctx context.Context, j jobs.Job) error {
-		n, err1 := strconv.ParseInt(j.Payload["incident"], 10, 64)
-		due, err2 := strconv.ParseInt(j.Payload["due"], 10, 64)
-		if err1 != nil || err2 != nil {
-			return jobs.Permanent(fmt.Errorf("nudge job %s has a bad payload", j.Key))
-		}
-		return slackJobError(a.notifier.Nudge(ctx, n, time.Unix(due, 0).UTC()))
+	jobs.Handle(a.runner, jobNudgeScan, a.scanNudges)
+	jobs.Handle(a.runner, jobNudge, func(ctx context.Context, _ jobs.Job, g bot.Nudge) error {
+		return slackJobError(a.notifier.Nudge(ctx, g.Incident, g.Due))
 	})
 	a.cron = jobs.NewCron(a.runner, jobs.CronOptions{Now: a.opts.Now, Logger: a.log.WithField("component", "cron")})
-	if err := a.cron.AddTick("@every 1m", time.UTC, kindNudgeScan, "nudge-scan"); err != nil {
+	if err := a.cron.AddTick("@every 1m", time.UTC, jobNudgeScan.Name, "nudge-scan"); err != nil {
 		return fmt.Errorf("schedule the status-update nudges: %w", err)
 	}
 	return nil
@@ -80,15 +67,11 @@ func (a *App) runSocketMode(ctx context.Context) {
 }
 
 // syncSlack makes Slack reflect an incident: channel, invites, pinned summary, announcements.
-func (a *App) syncSlack(ctx context.Context, j jobs.Job) error {
+func (a *App) syncSlack(ctx context.Context, j jobs.Job, n int64) error {
 	if a.notifier == nil {
 		return nil // no Slack configured
 	}
-	n, err := strconv.ParseInt(j.Payload["incident"], 10, 64)
-	if err != nil {
-		return jobs.Permanent(fmt.Errorf("sync job %s without an incident number", j.Key))
-	}
-	err = a.notifier.Sync(ctx, n)
+	err := a.notifier.Sync(ctx, n)
 	if errors.Is(err, incidents.ErrNotFound) && j.Attempts < maxEarlySyncAttempts {
 		// Sync is scheduled just before its incident is stored; a worker that
 		// polls in between comes back a moment later.
@@ -104,28 +87,22 @@ const (
 )
 
 // scanNudges enqueues one job per status-update reminder that is due.
-func (a *App) scanNudges(ctx context.Context, _ jobs.Job) error {
+func (a *App) scanNudges(ctx context.Context, _ jobs.Job, _ struct{}) error {
 	due, err := a.notifier.DueNudges(ctx, a.opts.Now())
 	if err != nil {
 		return err
 	}
 	for _, g := range due {
-		err := a.enqueue(ctx, g.Key(), kindNudge, map[string]string{
-			"incident": strconv.FormatInt(g.Incident, 10), "due": strconv.FormatInt(g.Due.Unix(), 10),
-		})
-		if err != nil {
+		if err := a.runner.Enqueue(ctx, jobNudge.Job(g.Key(), g, time.Time{})); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (a *App) enqueue(ctx context.Context, key, kind string, payload map[string]string) error {
-	if err := a.runner.Enqueue(ctx, jobs.Job{Key: key, Kind: kind, Payload: payload}); err != nil {
-		return err
-	}
-	a.runner.Kick()
-	return nil
+// enqueueEvent stores a Slack event as a job before Slack is answered.
+func (a *App) enqueueEvent(ctx context.Context, key string, ev map[string]string) error {
+	return a.runner.Enqueue(ctx, jobSlackEvent.Job(key, ev, time.Time{}))
 }
 
 // slackJobError maps Slack's answers to the job runner's retry rules:
@@ -138,7 +115,7 @@ func slackJobError(err error) error {
 	if d, ok := bot.RetryDelay(err); ok {
 		return jobs.RetryAfter(d, err)
 	}
-	if bot.Permanent(err) {
+	if bot.IsPermanent(err) {
 		return jobs.Permanent(err)
 	}
 	return err

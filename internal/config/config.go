@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/incidents"
 )
 
 // Config is the parsed, validated config file. Values are typed: durations
@@ -58,14 +59,8 @@ type Slack struct {
 	Invite []string
 }
 
-// Severity is one incident severity level.
-type Severity struct {
-	Name        string
-	Description string
-	// UpdateEvery is how often the channel is nudged for a status update;
-	// zero means never.
-	UpdateEvery time.Duration
-}
+// Severity is one incident severity level, as the incidents domain defines it.
+type Severity = incidents.Severity
 
 // Storm bounds how many incident channels alerts may open during a flood.
 type Storm struct {
@@ -190,14 +185,7 @@ const (
 )
 
 // DefaultSeverities returns the severities used when the file defines none.
-func DefaultSeverities() []Severity {
-	return []Severity{
-		{Name: "sev1", Description: "Critical, customer-facing outage", UpdateEvery: 30 * time.Minute},
-		{Name: "sev2", Description: "Major degradation", UpdateEvery: time.Hour},
-		{Name: "sev3", Description: "Minor issue"},
-		{Name: "sev4", Description: "Cosmetic or internal"},
-	}
-}
+func DefaultSeverities() []Severity { return incidents.DefaultSeverities() }
 
 // Default returns the configuration used when there is no config file:
 // sev1..sev4, one catch-all route to sev2, UTC, no schedules.
@@ -257,9 +245,6 @@ func (c *Config) EscalationPolicy(name string) (EscalationPolicy, bool) {
 	}
 	return EscalationPolicy{}, false
 }
-
-// IsAdmin reports whether the Slack user is listed in admins.
-func (c *Config) IsAdmin(userID string) bool { return contains(c.Admins, userID) }
 
 // Load reads and parses the config file at path. A file that cannot be read
 // gives a plain error; an invalid one gives Errors listing every problem.

@@ -117,7 +117,7 @@ func New(store Store, opts Options) *Runner {
 		store:    store,
 		opts:     opts,
 		log:      log.WithField("owner", opts.Owner),
-		m:        newMetrics(opts.Registerer, store),
+		m:        newMetrics(opts.Registerer, store, opts.Now),
 		kick:     make(chan struct{}, 1),
 		handlers: make(map[string]Handler),
 	}
@@ -142,6 +142,12 @@ func (r *Runner) Handle(kind string, h Handler) {
 	defer r.mu.Unlock()
 	r.handlers[kind] = h
 }
+
+// unknownKindAttempts bounds the attempts of a job whose kind has no handler.
+const unknownKindAttempts = 5
+
+// Handles reports whether a handler is registered for kind.
+func (r *Runner) Handles(kind string) bool { return r.handler(kind) != nil }
 
 func (r *Runner) handler(kind string) Handler {
 	r.mu.RLock()
@@ -286,7 +292,14 @@ func (r *Runner) process(ctx context.Context, j *Job, heartbeat bool) {
 	log := r.log.WithFields(logrus.Fields{"job": j.Key, "kind": j.Kind, "attempt": j.Attempts})
 	h := r.handler(j.Kind)
 	if h == nil {
-		// Maybe a newer replica knows the kind: keep the job and retry later, never drop it.
+		// A newer replica may know the kind (a rolling upgrade): retry a few
+		// times, then dead-letter the job, logged whole, rather than retry forever.
+		if j.Attempts >= unknownKindAttempts {
+			r.m.runs.WithLabelValues(j.Kind, "dead").Inc()
+			log.WithField("payload", j.Payload).Error("jobs: no handler for this kind; giving up (dead)")
+			r.complete(ctx, j, log)
+			return
+		}
 		delay := r.backoff(j.Attempts)
 		log.WithField("retry_in", delay).Error("jobs: no handler for this kind; will retry")
 		r.m.runs.WithLabelValues(j.Kind, "unknown_kind").Inc()

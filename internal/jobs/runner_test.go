@@ -304,6 +304,52 @@ func TestUnknownKindIsKept(t *testing.T) {
 	}
 }
 
+func TestUnknownKindIsDeadLetteredAfterFiveAttempts(t *testing.T) {
+	f := newFixture(t, jobs.Options{MinBackoff: time.Second, Jitter: -1})
+	f.enqueue(t, jobs.Job{Key: "a", Kind: "renamed.kind"})
+	for attempt := 1; attempt <= 5; attempt++ {
+		if n := f.runDue(t); n != 1 {
+			t.Fatalf("attempt %d: RunDue = %d, want 1", attempt, n)
+		}
+		if attempt < 5 {
+			f.clock.Set(f.get(t, "a").RunAt)
+		}
+	}
+	if n := f.count(t); n != 0 {
+		t.Errorf("after 5 attempts: %d jobs stored, want the unknown kind dead-lettered", n)
+	}
+	if got := f.runs(t, "renamed.kind", "dead"); got != 1 {
+		t.Errorf("runs_total{dead} = %v, want 1", got)
+	}
+}
+
+func TestKindDecodesPayloads(t *testing.T) {
+	f := newFixture(t, jobs.Options{})
+	type payload struct{ N int64 }
+	kind := jobs.Kind[payload]{
+		Name:   "typed",
+		Encode: func(p payload) map[string]string { return map[string]string{"n": fmt.Sprint(p.N)} },
+		Decode: func(m map[string]string) (payload, error) {
+			n, err := jobs.PayloadInt(m, "n")
+			return payload{n}, err
+		},
+	}
+	var got []int64
+	jobs.Handle(f.r, kind, func(_ context.Context, _ jobs.Job, p payload) error { got = append(got, p.N); return nil })
+	f.enqueue(t, kind.Job("good", payload{42}, time.Time{}))
+	f.enqueue(t, jobs.Job{Key: "bad", Kind: "typed", Payload: map[string]string{"n": "forty-two"}})
+	f.runDue(t)
+	if fmt.Sprint(got) != "[42]" {
+		t.Errorf("handled payloads %v, want [42]", got)
+	}
+	if n := f.count(t); n != 0 {
+		t.Errorf("%d jobs left, want the bad payload dropped as permanent", n)
+	}
+	if got := f.runs(t, "typed", "permanent"); got != 1 {
+		t.Errorf("runs_total{permanent} = %v, want 1", got)
+	}
+}
+
 func TestMaxAttemptsGivesUp(t *testing.T) {
 	f := newFixture(t, jobs.Options{MaxAttempts: 3, Jitter: -1})
 	calls := 0

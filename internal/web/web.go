@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,7 +21,7 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
-//go:embed templates/*.html
+//go:embed pages/*.html
 var templateFS embed.FS
 
 // Incidents is what the pages read.
@@ -51,7 +52,9 @@ func New(opts Options) *Server {
 		opts.Location = time.UTC
 	}
 	if opts.Logger == nil {
-		opts.Logger = logrus.NewEntry(logrus.New())
+		l := logrus.New()
+		l.SetOutput(io.Discard)
+		opts.Logger = logrus.NewEntry(l)
 	}
 	if opts.Gatherer == nil {
 		opts.Gatherer = prometheus.DefaultGatherer
@@ -71,7 +74,7 @@ func New(opts Options) *Server {
 			}
 			return when(*t)
 		},
-	}).ParseFS(templateFS, "templates/*.html"))
+	}).ParseFS(templateFS, "pages/*.html"))
 	return s
 }
 

@@ -99,8 +99,8 @@ func TestPagesEscapeAndAnswerErrors(t *testing.T) {
 	if strings.Contains(body, "<script>alert(1)") || strings.Contains(body, "<b>bold</b>") {
 		t.Errorf("page contains unescaped user text")
 	}
-	if !strings.Contains(body, "&lt;script&gt;") || !strings.Contains(body, "08:00:00 Asia/Almaty") {
-		t.Errorf("page lacks the escaped title or the Almaty zone")
+	if !strings.Contains(body, "&lt;script&gt;") || !strings.Contains(body, "&lt;b&gt;bold&lt;/b&gt; note") || !strings.Contains(body, "08:00:00 Asia/Almaty") {
+		t.Errorf("page lacks the escaped title, the escaped note or the Almaty zone")
 	}
 	if code, body := get(t, srv.URL+"/"); code != 200 || !strings.Contains(body, `href="/incidents/7"`) {
 		t.Errorf("/ = %d, lacks the link to #7", code)

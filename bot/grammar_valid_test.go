@@ -1,0 +1,107 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/incidents"
+)
+
+// validIncident reports whether an /incident command is well formed for its
+// verb: the fields the verb needs are set and valid. ParseIncident must only
+// return commands that pass it.
+func validIncident(c IncidentCommand) error {
+	bad := func(what string) error { return fmt.Errorf("invalid %s command: %s", c.Verb, what) }
+	if c.Incident < 0 {
+		return bad("negative incident number")
+	}
+	if c.Incident != 0 && !c.Verb.needsIncident() {
+		return bad("takes no incident number")
+	}
+	switch c.Verb {
+	case VerbDeclare:
+		if c.OpenDeclareModal != (c.Title == "") {
+			return bad("a title xor the declare modal")
+		}
+		if utf8.RuneCountInString(c.Title) > incidents.MaxTitle || strings.Join(strings.Fields(c.Title), " ") != c.Title {
+			return bad("title")
+		}
+	case VerbStatus:
+		if _, err := incidents.ParseStatus(string(c.Status)); err != nil {
+			return bad("status")
+		}
+	case VerbSeverity:
+		if c.Severity == "" {
+			return bad("severity")
+		}
+	case VerbCommander:
+		if c.User.IsZero() {
+			return bad("user")
+		}
+	case VerbRole:
+		if c.User.IsZero() || c.Role == "" || utf8.RuneCountInString(c.Role) > MaxRoleLength {
+			return bad("role")
+		}
+	case VerbNote, VerbAction:
+		if strings.TrimSpace(c.Text) == "" {
+			return bad("text")
+		}
+	case VerbPage:
+		n := 0
+		if !c.User.IsZero() {
+			n++
+		}
+		if c.Schedule != "" {
+			n++
+		}
+		if !c.Channel.IsZero() {
+			n++
+		}
+		if n != 1 {
+			return bad("exactly one target")
+		}
+	case VerbStats:
+		switch c.Period {
+		case 7 * day, 30 * day, 90 * day:
+		default:
+			return bad("period")
+		}
+	case VerbHelp:
+		if c.Topic != "" && c.Topic.usage() == incidentGeneralUsage {
+			return bad("topic")
+		}
+	case VerbResolve, VerbReopen, VerbPostmortem, VerbTimeline, VerbList:
+	default:
+		return fmt.Errorf("unknown verb %q", c.Verb)
+	}
+	return nil
+}
+
+// validOncall is validIncident for /oncall commands.
+func validOncall(c OncallCommand) error {
+	switch c.Verb {
+	case OncallNow, OncallHelp:
+		if c.Schedule != "" || !c.User.IsZero() || !c.From.IsZero() || !c.To.IsZero() {
+			return fmt.Errorf("invalid %s command: takes no arguments", c.Verb)
+		}
+	case OncallSchedule:
+		if !isName(c.Schedule) {
+			return fmt.Errorf("invalid %s command: schedule", c.Verb)
+		}
+	case OncallHandoff:
+		if c.Schedule != "" && !isName(c.Schedule) {
+			return fmt.Errorf("invalid %s command: schedule", c.Verb)
+		}
+	case OncallOverride:
+		if !isName(c.Schedule) || c.User.IsZero() || c.From.IsZero() || c.To.IsZero() {
+			return fmt.Errorf("invalid %s command: missing field", c.Verb)
+		}
+		if c.From.Zoned == c.To.Zoned && !c.To.Time.After(c.From.Time) {
+			return fmt.Errorf("invalid %s command: ends before it starts", c.Verb)
+		}
+	default:
+		return fmt.Errorf("unknown verb %q", c.Verb)
+	}
+	return nil
+}

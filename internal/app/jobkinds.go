@@ -1,0 +1,51 @@
+package app
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/jobs"
+)
+
+// The job kinds, each declared once with its payload. The names are stored
+// with every job: renaming one strands the jobs already queued under the old
+// name (they are retried a few times, then dead-lettered).
+var (
+	jobSync = jobs.Kind[int64]{Name: incidents.TaskSync, Encode: encodeIncident, Decode: decodeIncident}
+
+	jobAutoResolve = jobs.Kind[int64]{Name: incidents.TaskAutoResolve, Encode: encodeIncident, Decode: decodeIncident}
+
+	jobSlackEvent = jobs.Kind[map[string]string]{
+		Name:   "slack.event",
+		Encode: func(p map[string]string) map[string]string { return p },
+		Decode: func(p map[string]string) (map[string]string, error) { return p, nil },
+	}
+
+	jobNudgeScan = jobs.Kind[struct{}]{Name: "incident.nudge_scan"}
+
+	jobNudge = jobs.Kind[bot.Nudge]{
+		Name: "incident.nudge",
+		Encode: func(g bot.Nudge) map[string]string {
+			return map[string]string{"incident": strconv.FormatInt(g.Incident, 10), "due": strconv.FormatInt(g.Due.Unix(), 10)}
+		},
+		Decode: func(p map[string]string) (bot.Nudge, error) {
+			n, err := jobs.PayloadInt(p, "incident")
+			if err != nil {
+				return bot.Nudge{}, err
+			}
+			due, err := jobs.PayloadInt(p, "due")
+			return bot.Nudge{Incident: n, Due: time.Unix(due, 0).UTC()}, err
+		},
+	}
+)
+
+// jobKinds lists every kind above; a test checks that a wired app handles each.
+var jobKinds = []string{jobSync.Name, jobAutoResolve.Name, jobSlackEvent.Name, jobNudgeScan.Name, jobNudge.Name}
+
+func encodeIncident(n int64) map[string]string {
+	return map[string]string{"incident": strconv.FormatInt(n, 10)}
+}
+
+func decodeIncident(p map[string]string) (int64, error) { return jobs.PayloadInt(p, "incident") }
