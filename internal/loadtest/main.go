@@ -4,6 +4,7 @@
 // alert storm and checks that every group landed in exactly the right incident.
 //
 //	go run ./internal/loadtest [-posts 20000] [-groups 2000] [-concurrency 32]
+//	go run ./internal/loadtest -target http://127.0.0.1:8080/webhooks/alertmanager -data-dir DIR
 //
 // Everything listens on 127.0.0.1 and stops by itself. -cpuprofile FILE
 // profiles the run; LOADTEST_LOG=FILE keeps the bot's warnings and errors.
@@ -12,6 +13,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -32,6 +35,7 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/app"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/store/sqlite"
 )
 
 const token = "loadtest-token"
@@ -41,7 +45,16 @@ func main() {
 	groups := flag.Int("groups", 2000, "distinct alert groups among them")
 	conc := flag.Int("concurrency", 32, "concurrent senders")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	target := flag.String("target", "", "post to this running bot's webhook URL instead of starting one (with -data-dir: wait until its inbox drains)")
+	dataDir := flag.String("data-dir", "", "the -target bot's INCIDENTBOT_DATA_DIR, read (not locked) to see its inbox drain")
 	flag.Parse()
+	if *target != "" {
+		if err := runTarget(*target, *dataDir, *posts, *groups, *conc); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err == nil {
@@ -262,6 +275,35 @@ func load(url string, bodies [][]byte, conc int) result {
 	}
 	wg.Wait()
 	return result{n: len(bodies), elapsed: time.Since(start), lat: lat, errors: errs.Load()}
+}
+
+// runTarget posts the storm to a bot running elsewhere (an `incidentbot
+// serve`, to measure that process) and, given its data dir, waits (bounded)
+// until its inbox is empty, reading the database without taking its lock.
+func runTarget(url, dataDir string, posts, groups, conc int) error {
+	res := load(url, makeBodies(posts, groups), conc)
+	acked := time.Now()
+	res.print("incidentbot webhook")
+	if dataDir == "" {
+		return nil
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, sqlite.DBFile)+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for range 6000 { // bounded: 10 minutes
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM inbox").Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			fmt.Printf("inbox drained %.1fs after the last post\n", time.Since(acked).Seconds())
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("inbox not drained after 10 minutes")
 }
 
 // memory returns this process's resident set and its peak (VmRSS, VmHWM) in
