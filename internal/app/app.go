@@ -280,9 +280,10 @@ func (a *App) closeStore() {
 	}
 }
 
-// applyBatch is how many webhook notifications are applied together. Large:
-// on the embedded store every inbox read and removal scans the inbox, so a
-// backlog drains in fewer, bigger steps; each incident is written once per batch.
+// applyBatch is how many webhook notifications are applied together: each
+// incident is read and written once per batch, which matters in a storm
+// (thousands of notifications on one incident). Inbox reads and removals are
+// by primary key on both stores, so the size costs nothing there.
 const applyBatch = 1000
 
 // applierLease lets one replica apply alerts at a time.

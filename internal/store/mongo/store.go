@@ -144,7 +144,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	}{
 		{colEvents, mongo.IndexModel{
 			Keys:    bson.D{{Key: "incident", Value: 1}, {Key: "at", Value: 1}, {Key: "_id", Value: 1}},
-			Options: options.Index().SetName("incident_at"),
+			Options: options.Index().SetName("incident_at_id"),
 		}},
 		{colIncidents, mongo.IndexModel{
 			Keys:    bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: -1}},
