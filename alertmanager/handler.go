@@ -2,8 +2,6 @@ package alertmanager
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -11,10 +9,10 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/incidentbot/incidentbot/internal/webhookauth"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
 )
@@ -44,13 +42,12 @@ type HandlerOptions struct {
 // body, stores it in the inbox through a Batcher and only then answers 200.
 // Every error answer is JSON {"error": "..."}.
 type Handler struct {
-	batcher  *Batcher
-	token    [sha256.Size]byte
-	authNone bool
-	maxBody  int64
-	log      *logrus.Entry
-	now      func() time.Time
-	ids      *idGen
+	batcher *Batcher
+	auth    webhookauth.Checker
+	maxBody int64
+	log     *logrus.Entry
+	now     func() time.Time
+	ids     *idGen
 
 	requests *prometheus.CounterVec
 	latency  prometheus.Histogram
@@ -63,17 +60,11 @@ func NewHandler(b *Batcher, o HandlerOptions) (*Handler, error) {
 	if b == nil {
 		return nil, errors.New("alertmanager: NewHandler needs a Batcher")
 	}
-	if o.Token == "" && !o.AuthNone {
-		return nil, errors.New("alertmanager: the webhook token is empty; set one or disable authentication explicitly")
+	auth, err := webhookauth.New(o.Token, o.AuthNone)
+	if err != nil {
+		return nil, fmt.Errorf("alertmanager: %w", err)
 	}
-	h := &Handler{
-		batcher:  b,
-		token:    sha256.Sum256([]byte(o.Token)),
-		authNone: o.AuthNone,
-		maxBody:  o.MaxBody,
-		log:      o.Logger,
-		now:      o.Now,
-	}
+	h := &Handler{batcher: b, auth: auth, maxBody: o.MaxBody, log: o.Logger, now: o.Now}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBody
 	}
@@ -124,10 +115,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, start time.Time)
 		w.Header().Set("Allow", http.MethodPost)
 		return http.StatusMethodNotAllowed, "method " + r.Method + " not allowed; use POST"
 	}
-	if reason, ok := h.authorized(r); !ok {
+	if reason, ok := h.auth.Check(r); !ok {
 		log.WithField("reason", reason).Warn("webhook request rejected: unauthorized")
-		w.Header().Add("WWW-Authenticate", `Bearer realm="incidentbot"`)
-		w.Header().Add("WWW-Authenticate", `Basic realm="incidentbot"`)
+		webhookauth.Challenge(w)
 		return http.StatusUnauthorized, reason
 	}
 
@@ -169,38 +159,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, start time.Time)
 	}
 	log.Debug("webhook notification stored")
 	return http.StatusOK, ""
-}
-
-// authorized checks the bearer token or basic-auth password in constant
-// time (over SHA-256 digests, so the length does not leak either). The
-// reason is safe to show and log: it never contains the credentials.
-func (h *Handler) authorized(r *http.Request) (reason string, ok bool) {
-	if h.authNone {
-		return "", true
-	}
-	hdr := r.Header.Get("Authorization")
-	if hdr == "" {
-		return "missing credentials: send Authorization: Bearer <token> or basic auth", false
-	}
-	scheme, rest, _ := strings.Cut(hdr, " ")
-	var given string
-	switch strings.ToLower(scheme) {
-	case "bearer":
-		given = strings.TrimSpace(rest)
-	case "basic":
-		_, pw, ok := r.BasicAuth()
-		if !ok {
-			return "malformed basic credentials", false
-		}
-		given = pw
-	default:
-		return "unsupported authorization scheme; use Bearer or Basic", false
-	}
-	sum := sha256.Sum256([]byte(given))
-	if subtle.ConstantTimeCompare(sum[:], h.token[:]) != 1 {
-		return "invalid credentials", false
-	}
-	return "", true
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

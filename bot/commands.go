@@ -65,7 +65,7 @@ func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) repl
 	switch cmd.Verb {
 	case VerbHelp:
 		return ephemeralf("%s", "```"+EscapeMrkdwn(IncidentHelp(cmd.Topic))+"```")
-	case VerbPage, VerbPostmortem, VerbStats:
+	case VerbPage, VerbPostmortem:
 		return ephemeralf("/incident %s is not available yet; it is coming in a later version.", cmd.Verb)
 	}
 	log = log.WithField("verb", string(cmd.Verb))
@@ -122,6 +122,8 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 		return declaredReply(inc, actor)
 	case VerbList:
 		return h.listReply(ctx, log)
+	case VerbStats:
+		return h.statsReply(ctx, log, cmd)
 	}
 
 	inc, fail := h.target(ctx, log, cmd.Incident, sc.ChannelID)
@@ -194,6 +196,11 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 		out = inChannelf("%s reopened incident #%d.", UserMention(actor), n)
 	case VerbTimeline:
 		return h.timelineReply(ctx, log, inc)
+	case VerbAck:
+		_, err = h.svc.Acknowledge(ctx, n, actor)
+		out = inChannelf("%s acknowledged incident #%d.", UserMention(actor), n)
+	case VerbCause:
+		return h.linkCause(ctx, log, n, cmd.Deployment, actor)
 	default:
 		return ephemeralf("/incident %s is not available yet.", cmd.Verb)
 	}

@@ -164,7 +164,6 @@ func TestIncidentCommandErrors(t *testing.T) {
 		{"declare title too long", ch, CommandIncident, "declare " + strings.Repeat("x", 201), "keep it within 200"},
 		{"page later", ch, CommandIncident, "page primary", "not available yet"},
 		{"postmortem later", ch, CommandIncident, "postmortem", "not available yet"},
-		{"stats later", general, CommandIncident, "stats 7d", "not available yet"},
 		{"oncall later", general, CommandOncall, "", "On-call schedules are not available yet"},
 		{"oncall schedule later", general, CommandOncall, "primary", "not available yet"},
 		{"oncall help", general, CommandOncall, "help", "Usage of /oncall"},

@@ -73,6 +73,9 @@ func TestParseIncident(t *testing.T) {
 		{"stats default", "stats", IncidentCommand{Verb: VerbStats, Period: 30 * 24 * time.Hour}},
 		{"stats 7d", "stats 7d", IncidentCommand{Verb: VerbStats, Period: 7 * 24 * time.Hour}},
 		{"stats 90D", "stats 90D", IncidentCommand{Verb: VerbStats, Period: 90 * 24 * time.Hour}},
+		{"stats for a service", "stats checkout 7d", IncidentCommand{Verb: VerbStats, Period: 7 * 24 * time.Hour, Service: "checkout"}},
+		{"ack", "#3 ack", IncidentCommand{Verb: VerbAck, Incident: 3}},
+		{"cause deploy", "cause deploy d-1a2b3c", IncidentCommand{Verb: VerbCause, Deployment: "d-1a2b3c"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -149,8 +152,12 @@ func TestParseIncidentErrors(t *testing.T) {
 		{"postmortem extra", "postmortem please", "postmortem takes no arguments.", "/incident postmortem"},
 		{"timeline extra", "timeline all", "timeline takes no arguments.", "/incident timeline"},
 		{"list extra", "list open", "list takes no arguments.", "/incident list"},
-		{"stats bad period", "stats 14d", `7d, 30d or 90d, not "14d"`, "/incident stats [7d|30d|90d]"},
-		{"stats two periods", "stats 7d 30d", "at most one period", "/incident stats [7d|30d|90d]"},
+		{"stats bad period", "stats 14d", `7d, 30d or 90d, not "14d"`, "/incident stats [7d|30d|90d] [service]"},
+		{"stats two periods", "stats 7d 30d", "one period", "/incident stats [7d|30d|90d] [service]"},
+		{"stats two services", "stats checkout payments", "one service name", "/incident stats [7d|30d|90d] [service]"},
+		{"cause without deploy", "cause d-123", "the word deploy", "/incident cause deploy <id>"},
+		{"cause with a mention", "cause deploy <@U1>", "not a deployment id", "/incident cause deploy <id>"},
+		{"ack with words", "ack now", "takes no arguments", "/incident ack"},
 		{"help unknown topic", "help explode", `no subcommand "explode"`, "/incident help [subcommand]"},
 	}
 	for _, tt := range tests {

@@ -71,7 +71,11 @@ func validIncident(c IncidentCommand) error {
 		if c.Topic != "" && c.Topic.usage() == incidentGeneralUsage {
 			return bad("topic")
 		}
-	case VerbResolve, VerbReopen, VerbPostmortem, VerbTimeline, VerbList:
+	case VerbCause:
+		if c.Deployment == "" {
+			return bad("deployment")
+		}
+	case VerbResolve, VerbReopen, VerbPostmortem, VerbTimeline, VerbList, VerbAck:
 	default:
 		return fmt.Errorf("unknown verb %q", c.Verb)
 	}

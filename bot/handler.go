@@ -18,7 +18,9 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/bot/slackstate"
+	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/stats"
 )
 
 // Service is what the Slack handlers need from the incident domain;
@@ -70,6 +72,12 @@ type HandlerOptions struct {
 	// EnqueueEvent stores an event as a durable job (idempotent by key)
 	// before it is acknowledged; the job runs HandleEvent with the event.
 	EnqueueEvent func(ctx context.Context, key string, event map[string]string) error
+	// Deployments, when set, lets people link an incident to the deployment
+	// that caused it; nil answers that deployments are not recorded.
+	Deployments deploys.Store
+	// Stats computes the figures of /incident stats for the period ending now;
+	// nil answers that figures are not available.
+	Stats func(ctx context.Context, period time.Duration, service string) (stats.Report, error)
 	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
 	MaxBody int64
 
@@ -171,9 +179,10 @@ func (h *Handler) verified(next http.Handler) http.Handler {
 // reply is an answer shown to the user: a slash command's response body, or
 // a message posted to a response_url.
 type reply struct {
-	ResponseType    string `json:"response_type,omitempty"`
-	Text            string `json:"text"`
-	ReplaceOriginal bool   `json:"replace_original"` // explicit: a response_url post adds a message unless told to replace
+	ResponseType    string       `json:"response_type,omitempty"`
+	Text            string       `json:"text"`
+	Blocks          slack.Blocks `json:"blocks,omitzero"`
+	ReplaceOriginal bool         `json:"replace_original"` // explicit: a response_url post adds a message unless told to replace
 }
 
 // Response types of a reply.

@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -30,14 +31,16 @@ const (
 	VerbTimeline   IncidentVerb = "timeline"
 	VerbList       IncidentVerb = "list"
 	VerbStats      IncidentVerb = "stats"
+	VerbAck        IncidentVerb = "ack"
+	VerbCause      IncidentVerb = "cause"
 	VerbHelp       IncidentVerb = "help"
 )
 
 // IncidentVerbs lists the /incident subcommands in the order help shows them.
 func IncidentVerbs() []IncidentVerb {
 	return []IncidentVerb{
-		VerbDeclare, VerbStatus, VerbSeverity, VerbCommander, VerbRole, VerbNote, VerbAction, VerbPage,
-		VerbResolve, VerbReopen, VerbPostmortem, VerbTimeline, VerbList, VerbStats, VerbHelp,
+		VerbDeclare, VerbAck, VerbStatus, VerbSeverity, VerbCommander, VerbRole, VerbNote, VerbAction, VerbPage,
+		VerbCause, VerbResolve, VerbReopen, VerbPostmortem, VerbTimeline, VerbList, VerbStats, VerbHelp,
 	}
 }
 
@@ -81,7 +84,11 @@ func (v IncidentVerb) usage() string {
 	case VerbList:
 		return "/incident list"
 	case VerbStats:
-		return "/incident stats [7d|30d|90d]"
+		return "/incident stats [7d|30d|90d] [service]"
+	case VerbAck:
+		return "/incident ack"
+	case VerbCause:
+		return "/incident cause deploy <id>"
 	case VerbHelp:
 		return "/incident help [subcommand]"
 	}
@@ -118,14 +125,18 @@ func (v IncidentVerb) describe() string {
 	case VerbList:
 		return "list open incidents"
 	case VerbStats:
-		return "incident metrics for a period (default 30d)"
+		return "incident and delivery figures for a period (default 30d), optionally for one service"
+	case VerbAck:
+		return "acknowledge: you are on it (stops the paging)"
+	case VerbCause:
+		return "record the deployment that caused the incident (its id from the deploy webhook)"
 	case VerbHelp:
 		return "show this help"
 	}
 	return ""
 }
 
-const incidentGeneralUsage = "/incident [#<number>] <declare|status|severity|commander|role|note|action|page|resolve|reopen|postmortem|timeline|list|stats|help> …"
+const incidentGeneralUsage = "/incident [#<number>] <declare|ack|status|severity|commander|role|note|action|page|cause|resolve|reopen|postmortem|timeline|list|stats|help> …"
 
 // IncidentUsage returns the help text of /incident: one usage line and
 // explanation per subcommand. It is plain text; escape it for mrkdwn.
@@ -169,6 +180,10 @@ type IncidentCommand struct {
 	Channel ChannelRef
 	// Period for stats: 7, 30 or 90 days.
 	Period time.Duration
+	// Service for stats, when the figures are for one service.
+	Service string
+	// Deployment for cause: the deployment's ID.
+	Deployment string
 	// Topic for help: the subcommand asked about, if any.
 	Topic IncidentVerb
 }
@@ -328,21 +343,36 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 
 	case VerbStats:
 		cmd.Period = 30 * day
-		if len(args) > 1 {
-			return IncidentCommand{}, usageErr(usage, "stats takes at most one period.")
+		if len(args) > 2 {
+			return IncidentCommand{}, usageErr(usage, "stats takes at most a period and a service.")
 		}
-		if len(args) == 1 {
-			switch strings.ToLower(args[0].text) {
-			case "7d":
-				cmd.Period = 7 * day
-			case "30d":
-				cmd.Period = 30 * day
-			case "90d":
-				cmd.Period = 90 * day
-			default:
-				return IncidentCommand{}, usageErr(usage, "stats period must be 7d, 30d or 90d, not %s.", quote(args[0].text))
+		periods := map[string]time.Duration{"7d": 7 * day, "30d": 30 * day, "90d": 90 * day}
+		seenPeriod := false
+		for _, a := range args {
+			word := strings.ToLower(a.text)
+			if p, ok := periods[word]; ok && !seenPeriod {
+				cmd.Period, seenPeriod = p, true
+				continue
 			}
+			if looksLikePeriod(word) {
+				return IncidentCommand{}, usageErr(usage, "stats takes one period, 7d, 30d or 90d, not %s.", quote(a.text))
+			}
+			if name := plainText(a.text); isName(name) && cmd.Service == "" {
+				cmd.Service = name
+				continue
+			}
+			return IncidentCommand{}, usageErr(usage, "stats takes a period (7d, 30d or 90d) and one service name, not %s.", quote(a.text))
 		}
+
+	case VerbCause:
+		if len(args) != 2 || strings.ToLower(args[0].text) != "deploy" {
+			return IncidentCommand{}, usageErr(usage, "cause needs the word deploy and a deployment id, e.g. /incident cause deploy d-1a2b3c4d5e6f.")
+		}
+		id := plainText(args[1].text)
+		if id == "" || strings.HasPrefix(args[1].text, "<") || utf8.RuneCountInString(id) > deploys.MaxIDLen || strings.ContainsAny(id, "<>&") {
+			return IncidentCommand{}, usageErr(usage, "%s is not a deployment id.", quote(args[1].text))
+		}
+		cmd.Deployment = id
 
 	case VerbHelp:
 		if len(args) > 1 {
@@ -356,12 +386,26 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 			cmd.Topic = t
 		}
 
-	case VerbReopen, VerbPostmortem, VerbTimeline, VerbList:
+	case VerbReopen, VerbPostmortem, VerbTimeline, VerbList, VerbAck:
 		if len(args) > 0 {
 			return IncidentCommand{}, usageErr(usage, "%s takes no arguments.", verb)
 		}
 	}
 	return cmd, nil
+}
+
+// looksLikePeriod reports a word such as 14d or 2w: meant as a period, not a service.
+func looksLikePeriod(w string) bool {
+	n := len(w)
+	if n < 2 || !strings.ContainsRune("dwhm", rune(w[n-1])) {
+		return false
+	}
+	for _, c := range w[:n-1] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // IncidentHelp returns the usage line of one subcommand, for "/incident help

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
@@ -79,6 +80,14 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 	user := cb.User.ID
 	switch act.ActionID {
 	case ActionAcknowledge, ActionStatus, ActionResolve, ActionReopen, ActionPostmortem, ActionJoin:
+	case ActionCause:
+		num, id, ok := strings.Cut(act.Value, ":")
+		n, err := incidentFromValue(num)
+		if !ok || err != nil || id == "" {
+			log.WithField("value", act.Value).Warn("cause button with a bad value")
+			return ephemeralf("That button does not name an incident and a deployment; use /incident cause deploy <id>.")
+		}
+		return h.linkCause(ctx, log.WithField("incident", n), n, id, user)
 	default:
 		return reply{} // not ours (a link button, say)
 	}

@@ -217,3 +217,20 @@ func TestLikelyCauses(t *testing.T) {
 		t.Errorf("LikelyCauses reordered its input")
 	}
 }
+
+func TestWithIDIsStableAndKeepsAGivenID(t *testing.T) {
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	d := Deployment{Service: "checkout", Environment: "production", Version: "v1", Status: StatusSuccess, At: at}
+	a, b := d.WithID(), d.WithID()
+	if a.ID == "" || a.ID != b.ID {
+		t.Errorf("WithID = %q then %q, want one stable ID", a.ID, b.ID)
+	}
+	d.Version = "v2"
+	if d.WithID().ID == a.ID {
+		t.Error("another version got the same ID")
+	}
+	d.ID = "gh-123"
+	if got := d.WithID().ID; got != "gh-123" {
+		t.Errorf("WithID of a deployment with an ID = %q, want it kept", got)
+	}
+}

@@ -21,8 +21,9 @@ const (
 	EventPostmortemWritten EventType = "postmortem_written"
 	EventResolved          EventType = "resolved"
 	EventReopened          EventType = "reopened"
-	EventStormGroup        EventType = "storm_group" // a group attached to an alert-storm incident
-	EventSlack             EventType = "slack"       // what the bot did in Slack
+	EventStormGroup        EventType = "storm_group"  // a group attached to an alert-storm incident
+	EventCauseLinked       EventType = "cause_linked" // the deployment that caused the incident
+	EventSlack             EventType = "slack"        // what the bot did in Slack
 )
 
 // Event is one entry on an incident's timeline. ID makes appends idempotent:

@@ -210,6 +210,9 @@ func (s *Service) persist(ctx context.Context, inc *Incident, events []Event, ta
 	if len(events) > 0 { // something people see changed: bring Slack up to date
 		tasks = append(tasks, Task{Key: fmt.Sprintf("sync:%d", inc.Number), Kind: TaskSync, Incident: inc.Number})
 	}
+	if create {
+		tasks = append(tasks, Task{Key: fmt.Sprintf("opened:%d", inc.Number), Kind: TaskOpened, Incident: inc.Number})
+	}
 	for _, t := range tasks {
 		if err := s.tasks.Schedule(ctx, t); err != nil {
 			return fmt.Errorf("schedule %s for incident #%d: %w", t.Kind, inc.Number, err)

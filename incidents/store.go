@@ -66,7 +66,8 @@ type Task struct {
 // Task kinds.
 const (
 	TaskAutoResolve = "incident.autoresolve"
-	TaskSync        = "incident.sync" // make Slack reflect the incident (channel, summary)
+	TaskSync        = "incident.sync"   // make Slack reflect the incident (channel, summary)
+	TaskOpened      = "incident.opened" // what follows a new incident: likely causes, paging
 )
 
 // Tasks schedules durable work. Tasks are scheduled before the change they

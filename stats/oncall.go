@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 // OnCallLoad is how the window's pages fell on people.
@@ -35,7 +37,7 @@ func onCallLoad(pages []PageRecord, from, to time.Time, o Options) OnCallLoad {
 		}
 		out.Pages++
 		out.People[i].Pages++
-		if outOfHours(p.At, o) {
+		if oncall.IsOutOfHours(o.Zone, p.At) { // one rule for out of hours: oncall's
 			out.OutOfHours++
 			out.People[i].OutOfHours++
 		}
@@ -44,17 +46,4 @@ func onCallLoad(pages []PageRecord, from, to time.Time, o Options) OnCallLoad {
 		return cmp.Or(cmp.Compare(b.Pages, a.Pages), cmp.Compare(b.OutOfHours, a.OutOfHours), cmp.Compare(a.User, b.User))
 	})
 	return out
-}
-
-// outOfHours reports whether t falls outside the working days and hours of
-// o.Zone. The time of day is read off the local clock, so a DST change does not
-// shift the working hours.
-func outOfHours(t time.Time, o Options) bool {
-	l := t.In(o.Zone)
-	if !slices.Contains(o.WorkDays, l.Weekday()) {
-		return true
-	}
-	h, m, s := l.Clock()
-	tod := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(s)*time.Second
-	return tod < o.WorkStart || tod >= o.WorkEnd
 }

@@ -48,7 +48,7 @@ const (
 	DefChangeFail        = "change fail rate: deployments with status failure or linked as the cause of an incident ÷ deployments"
 	DefRecovery          = "failed deployment recovery time: failed deployment → restore of its linked incidents (the last of them), or, with no linked incident, → the next successful deployment of the service to the environment"
 	DefRework            = "deployment rework rate: deployments made while an incident linked to an earlier deployment of the same service and environment was unresolved ÷ deployments"
-	DefOutOfHours        = "out of hours: outside the working hours and days, in the report's zone"
+	DefOutOfHours        = "out of hours: outside Monday to Friday 09:00–18:00 in the report's zone (oncall.IsOutOfHours)"
 )
 
 // PageRecord is one page sent to a person.
@@ -78,11 +78,6 @@ type Options struct {
 	Service string
 	// Zone is where weeks start (Monday 00:00) and working hours are; nil: UTC.
 	Zone *time.Location
-	// WorkStart and WorkEnd are the working hours as offsets from midnight;
-	// both zero: 09:00–18:00.
-	WorkStart, WorkEnd time.Duration
-	// WorkDays are the working days; nil: Monday to Friday.
-	WorkDays []time.Weekday
 	// Top is how many longest incidents and noisiest alerts to list; 0: 5.
 	Top int
 	// Severities orders the severity counts and charts (most severe first, as
@@ -203,12 +198,6 @@ func Compute(in Input, now time.Time) (Report, error) {
 func (o Options) withDefaults() Options {
 	if o.Zone == nil {
 		o.Zone = time.UTC
-	}
-	if o.WorkStart == 0 && o.WorkEnd == 0 {
-		o.WorkStart, o.WorkEnd = 9*time.Hour, 18*time.Hour
-	}
-	if o.WorkDays == nil {
-		o.WorkDays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
 	}
 	if o.Top <= 0 {
 		o.Top = 5

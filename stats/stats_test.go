@@ -246,35 +246,6 @@ func TestOnCallLoad(t *testing.T) {
 	}
 }
 
-func TestOutOfHours(t *testing.T) {
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Skipf("no tzdata: %v", err)
-	}
-	o := Options{Zone: ny}.withDefaults()
-	night := Options{Zone: ny, WorkStart: 22 * time.Hour, WorkEnd: 24 * time.Hour, WorkDays: []time.Weekday{time.Sunday}}.withDefaults()
-	tests := []struct {
-		name string
-		at   time.Time
-		o    Options
-		want bool
-	}{
-		// 2026-03-08 is the Sunday DST starts; Monday 09:30 EDT is 13:30 UTC, not 14:30.
-		{"Monday after DST starts, 09:30 local", time.Date(2026, 3, 9, 13, 30, 0, 0, time.UTC), o, false},
-		{"Monday after DST starts, 08:30 local", time.Date(2026, 3, 9, 12, 30, 0, 0, time.UTC), o, true},
-		{"Friday 17:59:59 local", time.Date(2026, 3, 13, 21, 59, 59, 0, time.UTC), o, false},
-		{"Sunday working night shift", time.Date(2026, 3, 9, 3, 30, 0, 0, time.UTC), night, false}, // Sun 23:30 EDT
-		{"Monday under the night shift's days", time.Date(2026, 3, 9, 14, 0, 0, 0, time.UTC), night, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := outOfHours(tt.at, tt.o); got != tt.want {
-				t.Errorf("outOfHours(%s) got %v, want %v", tt.at.In(ny), got, tt.want)
-			}
-		})
-	}
-}
-
 func TestWeeks(t *testing.T) {
 	r := compute(t, fixture())
 	// Weeks start Monday 00:00 Almaty = Sunday 19:00 UTC, so the window

@@ -25,9 +25,11 @@ import (
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/deployhook"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/internal/store"
 	"github.com/incidentbot/incidentbot/internal/web"
+	"github.com/incidentbot/incidentbot/internal/webhookauth"
 )
 
 // BuildInfo identifies the binary.
@@ -133,6 +135,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	})
 	jobs.Handle(a.runner, jobAutoResolve, a.autoResolve)
 	jobs.Handle(a.runner, jobSync, a.syncSlack)
+	jobs.Handle(a.runner, jobOpened, a.opened)
 
 	a.applier, err = alertmanager.NewApplier(alertmanager.ApplierOptions{
 		Inbox: a.store, Service: a.service, Router: cfg.Router(), Now: o.Now, BatchSize: applyBatch,
@@ -157,6 +160,13 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/webhooks/alertmanager", webhook)
+	deployAuth, err := webhookauth.New(o.Env.WebhookToken, !o.Env.WebhookAuthRequired())
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/webhooks/deploy", deployhook.New(a.store, deployhook.Options{
+		Auth: deployAuth, Now: o.Now, Logger: a.log.WithField("component", "deploy-webhook"), Registerer: o.Registry,
+	}))
 	if err := a.wireSlack(mux); err != nil {
 		return nil, err
 	}
@@ -309,15 +319,12 @@ func (a *App) autoResolve(ctx context.Context, _ jobs.Job, n int64) error {
 type taskQueue struct{ r *jobs.Runner }
 
 func (q taskQueue) Schedule(ctx context.Context, t incidents.Task) error {
-	kind := jobSync
-	switch t.Kind {
-	case jobSync.Name:
-	case jobAutoResolve.Name:
-		kind = jobAutoResolve
-	default:
-		return fmt.Errorf("schedule %s: no job kind for task kind %q", t.Key, t.Kind)
+	for _, kind := range []jobs.Kind[int64]{jobSync, jobAutoResolve, jobOpened} {
+		if kind.Name == t.Kind {
+			return q.r.Enqueue(ctx, kind.Job(t.Key, t.Incident, t.RunAt))
+		}
 	}
-	return q.r.Enqueue(ctx, kind.Job(t.Key, t.Incident, t.RunAt))
+	return fmt.Errorf("schedule %s: no job kind for task kind %q", t.Key, t.Kind)
 }
 
 func (q taskQueue) Wake() { q.r.Kick() }

@@ -80,7 +80,7 @@ func CheckConfig(getenv func(string) string, path string, stdout, stderr io.Writ
 		fmt.Fprintln(stderr, "check-config: no file given, INCIDENTBOT_CONFIG is unset and ./incidentbot.yaml does not exist")
 		return 1
 	}
-	return config.CheckConfig(path, stdout)
+	return config.CheckConfig(path, stdout, time.Now)
 }
 
 // ExportPostmortems runs `incidentbot export-postmortems --dir DIR`.

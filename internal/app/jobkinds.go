@@ -17,6 +17,8 @@ var (
 
 	jobAutoResolve = jobs.Kind[int64]{Name: incidents.TaskAutoResolve, Encode: encodeIncident, Decode: decodeIncident}
 
+	jobOpened = jobs.Kind[int64]{Name: incidents.TaskOpened, Encode: encodeIncident, Decode: decodeIncident}
+
 	jobSlackEvent = jobs.Kind[map[string]string]{
 		Name:   "slack.event",
 		Encode: func(p map[string]string) map[string]string { return p },
@@ -42,7 +44,7 @@ var (
 )
 
 // jobKinds lists every kind above; a test checks that a wired app handles each.
-var jobKinds = []string{jobSync.Name, jobAutoResolve.Name, jobSlackEvent.Name, jobNudgeScan.Name, jobNudge.Name}
+var jobKinds = []string{jobSync.Name, jobAutoResolve.Name, jobOpened.Name, jobSlackEvent.Name, jobNudgeScan.Name, jobNudge.Name}
 
 func encodeIncident(n int64) map[string]string {
 	return map[string]string{"incident": strconv.FormatInt(n, 10)}

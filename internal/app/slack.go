@@ -11,8 +11,10 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/jobs"
+	"github.com/incidentbot/incidentbot/stats"
 )
 
 // slackTimeout bounds one Web API call; Slack answers far faster when healthy.
@@ -40,6 +42,7 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	a.handler = bot.NewHandler(a.slack, a.service, a.store, bot.HandlerOptions{
 		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone,
 		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), EnqueueEvent: a.enqueueEvent,
+		Deployments: a.store, Stats: a.stats,
 	})
 	if !env.SocketMode() {
 		a.handler.Register(mux)
@@ -78,6 +81,57 @@ func (a *App) syncSlack(ctx context.Context, j jobs.Job, n int64) error {
 		return jobs.RetryAfter(earlySyncRetry, err)
 	}
 	return slackJobError(err)
+}
+
+// opened runs what follows a new incident: the deployments that may have
+// caused it are offered in its channel.
+func (a *App) opened(ctx context.Context, j jobs.Job, n int64) error {
+	if a.notifier == nil {
+		return nil
+	}
+	inc, err := a.service.Get(ctx, n)
+	if err != nil {
+		return err
+	}
+	if inc.Service == "" {
+		return nil
+	}
+	window := a.opts.Config.DORA.Window
+	ds, err := a.store.Deployments(ctx, inc.DetectedAt.Add(-window), inc.DetectedAt.Add(time.Nanosecond))
+	if err != nil {
+		return err
+	}
+	err = a.notifier.OfferCauses(ctx, n, deploys.LikelyCauses(ds, inc.Service, "", inc.DetectedAt, window))
+	if bot.NoChannelYet(err) && j.Attempts < maxEarlySyncAttempts {
+		return jobs.RetryAfter(time.Second, err)
+	}
+	return slackJobError(err)
+}
+
+// stats computes /incident stats: the period ending now, in the team's zone.
+func (a *App) stats(ctx context.Context, period time.Duration, service string) (stats.Report, error) {
+	sevs := make([]string, len(a.opts.Config.Severities))
+	for i, s := range a.opts.Config.Severities {
+		sevs[i] = s.Name
+	}
+	return stats.ForPeriod(ctx, statsSource{a}, period, a.opts.Now(), stats.Options{
+		Service: service, Zone: a.opts.Config.Timezone, Severities: sevs,
+	})
+}
+
+// statsSource reads a report's data from the app's store.
+type statsSource struct{ a *App }
+
+func (s statsSource) Incidents(ctx context.Context, since time.Time) ([]*incidents.Incident, error) {
+	return s.a.service.List(ctx, incidents.ListOptions{Since: since})
+}
+
+func (s statsSource) Deployments(ctx context.Context, from, to time.Time) ([]deploys.Deployment, error) {
+	return s.a.store.Deployments(ctx, from, to)
+}
+
+func (s statsSource) Causes(ctx context.Context) (map[int64]string, error) {
+	return s.a.store.Causes(ctx)
 }
 
 // A sync that finds no incident retries this often before giving up.

@@ -13,7 +13,9 @@ import (
 	_ "time/tzdata"
 
 	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 // Config is the parsed, validated config file. Values are typed: durations
@@ -43,9 +45,13 @@ type Config struct {
 	Schedules          []Schedule
 	EscalationPolicies []EscalationPolicy
 	Postmortem         Postmortem
+	DORA               DORA
 	// Warnings are findings that do not stop the bot, such as a missing
 	// catch-all route. check-config prints them.
 	Warnings Errors
+
+	file          string
+	scheduleLines []int // line of each schedule, for check-config's findings
 }
 
 // Slack holds workspace-level settings.
@@ -68,105 +74,44 @@ type Storm struct {
 	Window time.Duration // ... per this sliding window
 }
 
+// DORA tunes the delivery figures.
+type DORA struct {
+	// Window is how long before detection a deployment of the incident's
+	// service is offered as its likely cause.
+	Window time.Duration
+}
+
 // AutoResolve closes an incident once all of its alerts have resolved.
 type AutoResolve struct {
 	Enabled bool
 	After   time.Duration // wait this long after the last alert resolved
 }
 
-// Schedule is an on-call schedule made of rotation layers.
-type Schedule struct {
-	Name      string
-	Timezone  *time.Location // defaults to Config.Timezone
-	Channel   string         // "#name" or channel ID for handoff messages; may be empty
-	Usergroup string         // usergroup handle or ID kept equal to who is on call; may be empty
-	// Rotations are layers; a later layer wins wherever it is active.
-	Rotations []Rotation
-}
-
-// RotationType is how long one shift of a rotation lasts.
-type RotationType string
-
-// Rotation types.
-const (
-	RotationHourly RotationType = "hourly"
-	RotationDaily  RotationType = "daily"
-	RotationWeekly RotationType = "weekly"
-	RotationCustom RotationType = "custom" // shifts of ShiftLength
+// The on-call types live in the oncall domain; these names keep the
+// config's vocabulary for its callers and tests.
+type (
+	Schedule         = oncall.Schedule
+	RotationType     = oncall.RotationType
+	Rotation         = oncall.Rotation
+	Active           = oncall.Active
+	TimeOfDay        = oncall.TimeOfDay
+	EscalationPolicy = oncall.EscalationPolicy
+	EscalationLevel  = oncall.EscalationLevel
+	TargetKind       = oncall.TargetKind
+	Target           = oncall.Target
 )
 
-// Rotation is one layer of a schedule: members take turns, in order, from Start.
-type Rotation struct {
-	Name string
-	Type RotationType
-	// Start is when the first member's first shift begins, in the
-	// schedule's zone.
-	Start time.Time
-	// HandoffTime is the time of day (schedule zone) daily and weekly
-	// shifts change hands; when not set it is Start's time of day.
-	HandoffTime TimeOfDay
-	// ShiftLength is the length of one shift: 1h, 24h or 168h for the fixed
-	// types, as configured for custom.
-	ShiftLength time.Duration
-	// Members are Slack user IDs (U…, W…) or emails to resolve with
-	// users.lookupByEmail.
-	Members []string
-	// Active limits when the layer applies; nil = always.
-	Active *Active
-}
-
-// Active limits a rotation layer to some days and hours in the schedule zone.
-type Active struct {
-	// Days the window starts on; empty = every day.
-	Days []time.Weekday
-	// From and To bound the window each active day; From 00:00 and To 24:00
-	// when not set. To before From spans midnight into the next day.
-	From, To TimeOfDay
-}
-
-// TimeOfDay is minutes since midnight, 0 to 1440 (24:00).
-type TimeOfDay int
-
-// String formats the time of day as HH:MM.
-func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", int(t)/60, int(t)%60) }
-
-// Duration returns the time of day as an offset from midnight.
-func (t TimeOfDay) Duration() time.Duration { return time.Duration(t) * time.Minute }
-
-// EscalationPolicy says who is paged, and when, until someone acknowledges.
-type EscalationPolicy struct {
-	Name string
-	// Repeat is how many times the whole policy runs again after its last level.
-	Repeat int
-	Levels []EscalationLevel
-}
-
-// EscalationLevel is one step of a policy.
-type EscalationLevel struct {
-	// Delay is how long to wait after the previous level was paged without
-	// an acknowledgement (for the first level: after the incident opened).
-	Delay   time.Duration
-	Targets []Target
-}
-
-// TargetKind is what an escalation target names.
-type TargetKind string
-
-// Target kinds, as written before the colon in the config.
+// Rotation types and target kinds, as oncall defines them.
 const (
-	TargetSchedule TargetKind = "schedule" // whoever is on call
-	TargetUser     TargetKind = "user"     // a Slack user ID
-	TargetChannel  TargetKind = "channel"  // "#name" or a channel ID
+	RotationHourly  = oncall.RotationHourly
+	RotationDaily   = oncall.RotationDaily
+	RotationWeekly  = oncall.RotationWeekly
+	RotationMonthly = oncall.RotationMonthly
+	RotationCustom  = oncall.RotationCustom
+	TargetSchedule  = oncall.TargetSchedule
+	TargetUser      = oncall.TargetUser
+	TargetChannel   = oncall.TargetChannel
 )
-
-// Target is one recipient of a page.
-type Target struct {
-	Kind TargetKind
-	Name string
-}
-
-// String formats the target as written in the config, e.g. "schedule:primary".
-func (t Target) String() string { return string(t.Kind) + ":" + t.Name }
 
 // Postmortem configures postmortem drafts.
 type Postmortem struct {
@@ -182,6 +127,7 @@ const (
 	DefaultStormMaxNew      = 10
 	DefaultStormWindow      = 5 * time.Minute
 	DefaultAutoResolveAfter = 15 * time.Minute
+	DefaultDORAWindow       = deploys.DefaultCauseWindow
 )
 
 // DefaultSeverities returns the severities used when the file defines none.
@@ -197,6 +143,7 @@ func Default() *Config {
 		Severities:  DefaultSeverities(),
 		Storm:       Storm{MaxNew: DefaultStormMaxNew, Window: DefaultStormWindow},
 		AutoResolve: AutoResolve{Enabled: true, After: DefaultAutoResolveAfter},
+		DORA:        DORA{Window: DefaultDORAWindow},
 	}
 	c.DefaultSeverity = middleSeverity(c.Severities)
 	c.Routes = []alertmanager.Route{{Matchers: alertmanager.Matchers{}, Severity: c.DefaultSeverity}}

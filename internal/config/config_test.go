@@ -8,7 +8,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/incidentbot/incidentbot/internal/clocktest"
 )
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
 
 func mustParse(t *testing.T, data string) *Config {
 	t.Helper()
@@ -220,9 +231,9 @@ func TestContractExample(t *testing.T) {
 	if !ok {
 		t.Fatalf("no policy default")
 	}
-	want := EscalationPolicy{Name: "default", Repeat: 1, Levels: []EscalationLevel{
-		{Delay: 0, Targets: []Target{{TargetSchedule, "primary"}}},
-		{Delay: 10 * time.Minute, Targets: []Target{{TargetUser, "U0002"}, {TargetChannel, "#sre"}}},
+	want := EscalationPolicy{Name: "default", Repeat: 1, AckTimeout: time.Hour, Levels: []EscalationLevel{
+		{Delay: 0, Targets: []Target{{Kind: TargetSchedule, Name: "primary"}}},
+		{Delay: 10 * time.Minute, Targets: []Target{{Kind: TargetUser, Name: "U0002"}, {Kind: TargetChannel, Name: "#sre"}}},
 	}}
 	if !reflect.DeepEqual(p, want) {
 		t.Errorf("policy = %+v, want %+v", p, want)
@@ -264,7 +275,7 @@ func TestExampleFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, keys := range [][]string{topKeys, slackKeys, severityKeys, routeKeys, stormKeys, autoKeys,
-		scheduleKeys, rotationKeys, activeKeys, policyKeys, levelKeys, postmortemKeys} {
+		scheduleKeys, rotationKeys, activeKeys, policyKeys, levelKeys, postmortemKeys, doraKeys} {
 		for _, k := range keys {
 			if !bytes.Contains(data, []byte(k+":")) {
 				t.Errorf("example does not document key %q", k)
@@ -327,8 +338,35 @@ escalation_policies:
 		w.HandoffTime != 17*60+45 || w.Start.Location() != us.Timezone || w.Start.Hour() != 10 {
 		t.Errorf("us = %+v", us)
 	}
-	if got := c.EscalationPolicies[0].Levels[0].Targets; !reflect.DeepEqual(got, []Target{{TargetChannel, "C0999"}, {TargetSchedule, "us"}}) {
+	if got := c.EscalationPolicies[0].Levels[0].Targets; !reflect.DeepEqual(got, []Target{{Kind: TargetChannel, Name: "C0999"}, {Kind: TargetSchedule, Name: "us"}}) {
 		t.Errorf("targets = %+v", got)
+	}
+}
+
+func TestMonthlyAndAckTimeout(t *testing.T) {
+	c := mustParse(t, `
+schedules:
+  - name: leads
+    timezone: Europe/London
+    rotations:
+      - name: monthly
+        type: monthly
+        start: "2026-01-31T09:00:00Z"
+        handoff_time: "10:00"
+        members: [U0001, U0002]
+escalation_policies:
+  - name: p
+    repeat: 5
+    ack_timeout: 45m
+    levels:
+      - targets: ["schedule:leads"]
+`)
+	r := c.Schedules[0].Rotations[0]
+	if r.Type != RotationMonthly || r.HandoffTime != 10*60 || r.ShiftLength != 0 {
+		t.Errorf("monthly = %+v", r)
+	}
+	if p := c.EscalationPolicies[0]; p.AckTimeout != 45*time.Minute || p.Repeat != 5 {
+		t.Errorf("policy = %+v", p)
 	}
 }
 
@@ -401,6 +439,7 @@ func unwrapAll(err error) error {
 }
 
 func TestCheckConfig(t *testing.T) {
+	clock := clocktest.New(time.Date(2026, 12, 1, 10, 0, 0, 0, mustZone(t, "Asia/Almaty")))
 	dir := t.TempDir()
 	noCatchAll := filepath.Join(dir, "nocatch.yaml")
 	if err := os.WriteFile(noCatchAll, []byte("routes:\n  - matchers: ['a=\"b\"']\n    severity: sev1\n"), 0o600); err != nil {
@@ -423,14 +462,19 @@ func TestCheckConfig(t *testing.T) {
 			"testdata/errors/limits.yaml:2: storm.max_new: must be at least 1, got 0\n" +
 				"testdata/errors/limits.yaml:3: storm.window: must be positive, got -5m\n" +
 				"testdata/errors/limits.yaml:5: auto_resolve.enabled: must be true or false, got \"maybe\"\n" +
-				"testdata/errors/limits.yaml:6: auto_resolve.after: must not be negative, got -1m\n"},
+				"testdata/errors/limits.yaml:6: auto_resolve.after: must not be negative, got -1m\n" +
+				"testdata/errors/limits.yaml:8: dora.window: must be positive, got 0s\n"},
+		{"coverage gaps", "testdata/gaps.yaml", 0,
+			"warning: testdata/gaps.yaml:3: primary: nobody on call Sat 00:00 → Mon 09:00 (Asia/Almaty), every week: 13 times in the next 90 days, first on 2026-12-05\n" +
+				"warning: testdata/gaps.yaml:15: later: nobody on call Tue 2026-12-01 05:00 → Mon 2027-01-04 09:00 (UTC)\n" +
+				"ok: testdata/gaps.yaml: 4 severities, 1 routes, 3 schedules, 0 escalation policies\n"},
 		{"missing", "testdata/nope.yaml", 1,
 			"reading config: open testdata/nope.yaml: no such file or directory\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			if code := CheckConfig(tt.path, &out); code != tt.code {
+			if code := CheckConfig(tt.path, &out, clock.Now); code != tt.code {
 				t.Errorf("exit code = %d, want %d", code, tt.code)
 			}
 			if out.String() != tt.want {

@@ -16,7 +16,7 @@ func TestParseErrors(t *testing.T) {
 		want []string
 	}{
 		{"unknown_keys.yaml", []string{
-			`unknown_keys.yaml:2: severites: unknown key "severites"; did you mean "severities"? (allowed: timezone, locale, admins, slack, severities, routes, storm, auto_resolve, schedules, escalation_policies, postmortem)`,
+			`unknown_keys.yaml:2: severites: unknown key "severites"; did you mean "severities"? (allowed: timezone, locale, admins, slack, severities, routes, storm, auto_resolve, schedules, escalation_policies, postmortem, dora)`,
 			`unknown_keys.yaml:5: slack.channel_prefx: unknown key "channel_prefx"; did you mean "channel_prefix"? (allowed: announce_channel, channel_prefix, invite)`,
 			`unknown_keys.yaml:7: routes[0].matcher: unknown key "matcher"; did you mean "matchers"? (allowed: matchers, severity, escalation_policy, service)`,
 			`unknown_keys.yaml:9: routes[0].escalation: unknown key "escalation"; did you mean "escalation_policy"? (allowed: matchers, severity, escalation_policy, service)`,
@@ -51,11 +51,11 @@ func TestParseErrors(t *testing.T) {
 			`schedules.yaml:14: schedules[0].rotations[1].members[1]: "bob" is neither a Slack user ID (like U0123ABCD) nor an email`,
 			`schedules.yaml:16: schedules[0].rotations[1].active.days[2]: unknown day "funday" (use mon, tue, wed, thu, fri, sat or sun)`,
 			`schedules.yaml:17: schedules[0].rotations[1].active.from: invalid time of day "25:00" (want HH:MM, e.g. 09:00)`,
-			`schedules.yaml:19: schedules[0].rotations[2].type: unknown rotation type "nightly" (use hourly, daily, weekly or custom)`,
+			`schedules.yaml:19: schedules[0].rotations[2].type: unknown rotation type "nightly" (use hourly, daily, weekly, monthly or custom)`,
 			`schedules.yaml:22: schedules[0].rotations[2].active: from and to are both 21:00; omit them for the whole day`,
 			`schedules.yaml:23: schedules[0].rotations[3].name: duplicate rotation "nights" (first defined on line 18)`,
 			`schedules.yaml:23: schedules[0].rotations[3]: members is required (Slack user IDs or emails)`,
-			`schedules.yaml:26: schedules[0].rotations[3].handoff_time: applies only to daily and weekly rotations (hourly shifts change hands every shift_length from start)`,
+			`schedules.yaml:26: schedules[0].rotations[3].handoff_time: applies only to daily, weekly and monthly rotations (hourly shifts change hands every shift_length from start)`,
 			`schedules.yaml:27: schedules[1].name: duplicate schedule "primary" (first defined on line 2)`,
 			`schedules.yaml:28: schedules[1].rotations: at least one rotation is required`,
 			`schedules.yaml:29: schedules[2]: rotations is required (at least one rotation)`,
@@ -73,11 +73,19 @@ func TestParseErrors(t *testing.T) {
 			`policies.yaml:18: escalation_policies[2]: levels is required (at least one level with targets)`,
 			`policies.yaml:19: escalation_policies[2].repeat: must be a whole number, got "twice"`,
 		}},
+		// Rules the oncall domain checks itself (Validate), at the line of the
+		// field its path names.
+		{"domain.yaml", []string{
+			`domain.yaml:10: schedules[0].rotations[1].shift_length: must be a whole number of minutes, got 1m30s`,
+			`domain.yaml:15: escalation_policies[0].repeat: must be 0 to 5, got 9`,
+			`domain.yaml:19: escalation_policies[1].ack_timeout: must not be negative, got -5m`,
+		}},
 		{"limits.yaml", []string{
 			`limits.yaml:2: storm.max_new: must be at least 1, got 0`,
 			`limits.yaml:3: storm.window: must be positive, got -5m`,
 			`limits.yaml:5: auto_resolve.enabled: must be true or false, got "maybe"`,
 			`limits.yaml:6: auto_resolve.after: must not be negative, got -1m`,
+			`limits.yaml:8: dora.window: must be positive, got 0s`,
 		}},
 		{"syntax.yaml", []string{
 			`syntax.yaml:2: invalid YAML: did not find expected '-' indicator`,

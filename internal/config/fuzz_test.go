@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // FuzzParse: no input makes Parse panic, and its result is either a config
@@ -57,18 +58,18 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		for _, s := range c.Schedules {
-			if s.Timezone == nil || len(s.Rotations) == 0 {
-				t.Fatalf("schedule %+v accepted", s)
+			if err := s.Validate(); err != nil || s.Timezone == nil || len(s.Rotations) == 0 {
+				t.Fatalf("schedule %+v accepted: %v", s, err)
 			}
 			for _, r := range s.Rotations {
-				if len(r.Members) == 0 || r.ShiftLength < time1m || r.Start.IsZero() {
+				if len(r.Members) == 0 || (r.Type == RotationCustom && r.ShiftLength < time.Minute) || r.Start.IsZero() {
 					t.Fatalf("rotation %+v accepted", r)
 				}
 			}
 		}
 		for _, p := range c.EscalationPolicies {
-			if len(p.Levels) == 0 || p.Repeat < 0 {
-				t.Fatalf("policy %+v accepted", p)
+			if err := p.Validate(); err != nil || len(p.Levels) == 0 || p.Repeat < 0 {
+				t.Fatalf("policy %+v accepted: %v", p, err)
 			}
 			for _, l := range p.Levels {
 				if len(l.Targets) == 0 || l.Delay < 0 {
@@ -85,5 +86,3 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
-
-const time1m = minShiftLength

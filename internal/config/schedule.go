@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 // minShiftLength keeps custom rotations sane: shorter shifts are a typo.
@@ -26,6 +28,7 @@ func (d *decoder) schedules(n *yaml.Node, zone *time.Location, set *defined) []S
 	var out []Schedule
 	for i, item := range items {
 		path := index("schedules", i)
+		before := len(d.errs)
 		o, ok := d.object(item, path, scheduleKeys)
 		if !ok {
 			continue
@@ -63,6 +66,10 @@ func (d *decoder) schedules(n *yaml.Node, zone *time.Location, set *defined) []S
 		} else {
 			d.required(o, "rotations", " (at least one rotation)")
 		}
+		if len(d.errs) == before { // the domain's own rules, on what decoded cleanly
+			d.fieldErrors(path, s.Validate())
+		}
+		d.scheduleLines = append(d.scheduleLines, o.node.Line)
 		out = append(out, s)
 	}
 	return out
@@ -107,14 +114,14 @@ func (d *decoder) rotation(n *yaml.Node, path string, zone *time.Location, names
 	if v := o.get("type"); v != nil {
 		if t, ok := d.str(v, join(path, "type")); ok {
 			switch rt := RotationType(t); rt {
-			case RotationHourly, RotationDaily, RotationWeekly, RotationCustom:
+			case RotationHourly, RotationDaily, RotationWeekly, RotationMonthly, RotationCustom:
 				r.Type = rt
 			default:
-				d.errorf(v, join(path, "type"), "unknown rotation type %q (use hourly, daily, weekly or custom)", t)
+				d.errorf(v, join(path, "type"), "unknown rotation type %q (use hourly, daily, weekly, monthly or custom)", t)
 			}
 		}
 	} else {
-		d.required(o, "type", " (hourly, daily, weekly or custom)")
+		d.required(o, "type", " (hourly, daily, weekly, monthly or custom)")
 	}
 
 	if v := o.get("start"); v != nil {
@@ -150,6 +157,8 @@ func (d *decoder) rotation(n *yaml.Node, path string, zone *time.Location, names
 					r.ShiftLength = l
 				}
 			}
+		case r.Type == RotationMonthly:
+			d.errorf(v, join(path, "shift_length"), "applies only to type custom (a monthly shift is a calendar month)")
 		case r.Type != "":
 			d.errorf(v, join(path, "shift_length"), "applies only to type custom (a %s shift is %s)", r.Type, shortDuration(r.ShiftLength))
 		}
@@ -160,10 +169,10 @@ func (d *decoder) rotation(n *yaml.Node, path string, zone *time.Location, names
 	if v := o.get("handoff_time"); v != nil {
 		if t, ok := d.timeOfDay(v, join(path, "handoff_time"), false); ok {
 			switch r.Type {
-			case RotationDaily, RotationWeekly, "":
+			case RotationDaily, RotationWeekly, RotationMonthly, "":
 				r.HandoffTime = t
 			default:
-				d.errorf(v, join(path, "handoff_time"), "applies only to daily and weekly rotations (%s shifts change hands every shift_length from start)", r.Type)
+				d.errorf(v, join(path, "handoff_time"), "applies only to daily, weekly and monthly rotations (%s shifts change hands every shift_length from start)", r.Type)
 			}
 		}
 	}
@@ -251,6 +260,7 @@ func (d *decoder) policies(n *yaml.Node, set *defined) []EscalationPolicy {
 	var out []EscalationPolicy
 	for i, item := range items {
 		path := index("escalation_policies", i)
+		before := len(d.errs)
 		o, ok := d.object(item, path, policyKeys)
 		if !ok {
 			continue
@@ -273,10 +283,16 @@ func (d *decoder) policies(n *yaml.Node, set *defined) []EscalationPolicy {
 				}
 			}
 		}
+		if v := o.get("ack_timeout"); v != nil {
+			p.AckTimeout, _ = d.nonNegative(v, join(path, "ack_timeout"))
+		}
 		if v := o.get("levels"); v != nil {
 			p.Levels = d.levels(v, join(path, "levels"))
 		} else {
 			d.required(o, "levels", " (at least one level with targets)")
+		}
+		if len(d.errs) == before {
+			d.fieldErrors(path, p.Validate())
 		}
 		out = append(out, p)
 	}
@@ -334,7 +350,7 @@ func (d *decoder) targets(n *yaml.Node, path string) []Target {
 		switch {
 		case t.Kind == TargetSchedule && name != "":
 			d.refer("schedule", name, p, item)
-		case t.Kind == TargetUser && userIDRe.MatchString(name):
+		case t.Kind == TargetUser && oncall.IsUserID(name):
 		case t.Kind == TargetUser:
 			d.errorf(item, p, "%q: %q is not a Slack user ID (like U0123ABCD)", s, name)
 			continue

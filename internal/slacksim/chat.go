@@ -119,12 +119,13 @@ func (s *Server) chatPostMessage(c *call) (obj, *apiError) {
 	}
 	m := s.postLocked(ch, BotUserID, body, threadTS)
 	m.ReplyBroadcast = threadTS != "" && c.arg("reply_broadcast") == "true"
+	m.plainText = c.arg("mrkdwn") == "false"
 	return obj{"channel": ch.ID, "ts": m.TS, "message": s.messageJSON(ch, m)}, nil
 }
 
 // postLocked appends a message from author (the bot or a user) to a channel.
 func (s *Server) postLocked(ch *channel, author string, body content, threadTS string) *message {
-	m := &message{Message{
+	m := &message{Message: Message{
 		Channel:     ch.ID,
 		TS:          s.nextTSLocked(),
 		ThreadTS:    threadTS,

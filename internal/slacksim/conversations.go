@@ -64,10 +64,8 @@ func (s *Server) lookupChannel(ref string, byName bool) (*channel, *apiError) {
 // imWithLocked returns the bot's direct-message conversation with a user, opening it
 // on first use, as posting to a user ID does in Slack.
 func (s *Server) imWithLocked(userID string) *channel {
-	for _, id := range s.chanOrder {
-		if c := s.channels[id]; c.IsIM && c.User == userID {
-			return c
-		}
+	if c := s.imLocked(userID); c != nil {
+		return c
 	}
 	c := &channel{Channel: Channel{
 		ID:      s.nextIDLocked("D"),
@@ -319,32 +317,76 @@ func (s *Server) conversationsJoin(c *call) (obj, *apiError) {
 	return out, nil
 }
 
-// conversationsOpen opens (or finds) the bot's DM with one user.
-func (s *Server) conversationsOpen(c *call) (obj, *apiError) {
-	if ch := c.arg("channel"); ch != "" {
-		existing, err := s.lookupChannel(ch, false)
-		if err != nil || !existing.IsIM {
-			return nil, fail("channel_not_found")
+// Slack opens a DM with 1 user and a group DM with 2 to 8.
+const maxOpenUsers = 8
+
+// imLocked returns the bot's DM with a user, or nil when none was opened yet.
+func (s *Server) imLocked(userID string) *channel {
+	for _, id := range s.chanOrder {
+		if c := s.channels[id]; c.IsIM && c.User == userID {
+			return c
 		}
-		return obj{"channel": obj{"id": existing.ID}}, nil
+	}
+	return nil
+}
+
+// imJSON is the full IM object conversations.open gives with return_im.
+func imJSON(c *channel) obj {
+	return obj{
+		"id": c.ID, "created": c.Created.Unix(), "is_im": true, "is_org_shared": false,
+		"user": c.User, "last_read": "0000000000.000000", "latest": nil,
+		"unread_count": 0, "unread_count_display": 0, "is_open": true, "priority": 0,
+	}
+}
+
+// conversationsOpen opens (or finds) the bot's DM with one user: the same D… channel
+// for the same user every time, with no_op and already_open once it exists.
+func (s *Server) conversationsOpen(c *call) (obj, *apiError) {
+	answer := func(ch *channel, existed bool) obj {
+		out := obj{"channel": obj{"id": ch.ID}}
+		if truthy(c.arg("return_im")) {
+			out["channel"] = imJSON(ch)
+		}
+		if existed {
+			out["no_op"], out["already_open"] = true, true
+		}
+		return out
+	}
+	if ref := c.arg("channel"); ref != "" {
+		existing, err := s.lookupChannel(ref, false)
+		if err != nil {
+			return nil, err
+		}
+		if !existing.IsIM {
+			return nil, fail("method_not_supported_for_channel_type")
+		}
+		return answer(existing, true), nil
 	}
 	ids := splitList(c.arg("users"))
 	switch {
 	case len(ids) == 0:
 		return nil, fail("users_list_not_supplied")
+	case len(ids) > maxOpenUsers:
+		return nil, fail("too_many_users")
 	case len(ids) > 1:
-		// Group DMs (mpim) are not simulated.
-		return nil, fail("not_enough_users")
+		return nil, failWith("invalid_arguments", "[ERROR] slacksim does not simulate group DMs (mpim): give one user")
 	}
 	u := s.users[ids[0]]
-	if u == nil || u.Deleted {
+	switch {
+	case u == nil:
 		return nil, fail("user_not_found")
-	}
-	if u.ID == BotUserID {
+	case u.Deleted:
+		return nil, fail("user_disabled")
+	case u.ID == BotUserID:
 		return nil, fail("cannot_dm_bot")
 	}
-	ch := s.imWithLocked(u.ID)
-	return obj{"channel": obj{"id": ch.ID}}, nil
+	if ch := s.imLocked(u.ID); ch != nil {
+		return answer(ch, true), nil
+	}
+	if truthy(c.arg("prevent_creation")) {
+		return nil, fail("channel_not_found")
+	}
+	return answer(s.imWithLocked(u.ID), false), nil
 }
 
 // parseLimit reads a limit argument; def when absent, at most max.

@@ -106,10 +106,13 @@ type View struct {
 
 // Usergroup is a user group (@handle).
 type Usergroup struct {
-	ID     string
-	Handle string
-	Name   string
-	Users  []string
+	ID          string
+	Handle      string
+	Name        string
+	Users       []string
+	Description string
+	Channels    []string // default channels (prefs.channels and prefs.groups)
+	Disabled    bool     // usergroups.disable; date_delete is set
 }
 
 // File is a file uploaded with files.getUploadURLExternal and files.completeUploadExternal.
@@ -164,6 +167,17 @@ func (s *Server) ChannelByName(name string) (Channel, bool) {
 		return Channel{}, false
 	}
 	return c.snapshot(), true
+}
+
+// DirectMessage returns the bot's direct-message channel with a user (D…), once
+// conversations.open or a chat.postMessage to the user ID has opened it.
+func (s *Server) DirectMessage(userID string) (Channel, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.imLocked(userID); c != nil {
+		return c.snapshot(), true
+	}
+	return Channel{}, false
 }
 
 // Members returns the members of a channel (nil if it does not exist).
@@ -258,6 +272,7 @@ func (s *Server) Usergroups() []Usergroup {
 	for _, id := range s.ugOrder {
 		g := s.usergroups[id].Usergroup
 		g.Users = slices.Clone(g.Users)
+		g.Channels = slices.Clone(g.Channels)
 		out = append(out, g)
 	}
 	return out

@@ -285,52 +285,6 @@ func (s *Server) viewsUpdate(c *call) (obj, *apiError) {
 	return obj{"view": vw.obj}, nil
 }
 
-func (s *Server) usergroupJSON(g *usergroup, withUsers bool) obj {
-	out := obj{
-		"id": g.ID, "team_id": TeamID, "is_usergroup": true, "is_subteam": true,
-		"name": g.Name, "description": "", "handle": g.Handle, "is_external": false,
-		"date_create": 0, "date_update": 0, "date_delete": 0, "auto_type": nil,
-		"created_by": "", "updated_by": "", "deleted_by": nil,
-		"prefs":      obj{"channels": []string{}, "groups": []string{}},
-		"user_count": len(g.Users),
-	}
-	if withUsers {
-		out["users"] = append([]string{}, g.Users...)
-	}
-	return out
-}
-
-func (s *Server) usergroupsList(c *call) (obj, *apiError) {
-	list := make([]obj, 0, len(s.ugOrder))
-	for _, id := range s.ugOrder {
-		list = append(list, s.usergroupJSON(s.usergroups[id], c.arg("include_users") == "true"))
-	}
-	return obj{"usergroups": list}, nil
-}
-
-func (s *Server) usergroupsUsersUpdate(c *call) (obj, *apiError) {
-	g := s.usergroups[c.arg("usergroup")]
-	if g == nil {
-		return nil, fail("no_such_subteam")
-	}
-	ids := splitList(c.arg("users"))
-	if len(ids) == 0 {
-		return nil, fail("invalid_users")
-	}
-	var users []string
-	for _, id := range ids {
-		u := s.users[id]
-		if u == nil || u.Deleted || u.IsBot {
-			return nil, fail("invalid_users")
-		}
-		if !slices.Contains(users, id) {
-			users = append(users, id)
-		}
-	}
-	g.Users = users
-	return obj{"usergroup": s.usergroupJSON(g, true)}, nil
-}
-
 // file is an upload in progress or done.
 type file struct {
 	File

@@ -342,6 +342,10 @@ func (s *Server) ClickButton(ctx context.Context, userID, channelID, messageTS, 
 		s.mu.Unlock()
 		return nil, fmt.Errorf("slacksim: no user %s or channel %s", userID, channelID)
 	}
+	if (ch.IsPrivate || ch.IsIM) && !ch.isMember(userID) {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("slacksim: %s cannot see channel %s", userID, channelID)
+	}
 	var blocks json.RawMessage
 	var msgObj obj
 	ephemeral := false

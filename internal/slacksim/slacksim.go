@@ -7,6 +7,11 @@
 // and trigger lifetimes, and it answers errors with Slack's codes and shapes
 // (HTTP 200 with {"ok":false,"error":...}, HTTP 429 with Retry-After).
 //
+// Besides channels it simulates the bot's direct messages (conversations.open, chat.*
+// to a D… channel) and user groups (usergroups.*). The web view renders messages as
+// Slack does (mrkdwn, mentions by name, emoji) and lets one act as any user: click a
+// button in a DM as its user, type a slash command, pin, react, submit a modal.
+//
 // Mount Handler on an httptest.Server (or any listener on 127.0.0.1) and point
 // slack-go at it with slack.OptionAPIURL(srv.URL + "/api/"). Requests the
 // simulator sends to the bot (slash commands, interactions, events) are signed
@@ -146,10 +151,13 @@ type channel struct {
 
 type message struct {
 	Message
+	plainText bool // posted with mrkdwn=false: the text is shown unformatted
 }
 
 type usergroup struct {
 	Usergroup
+	created, updated, deleted       time.Time
+	createdBy, updatedBy, deletedBy string
 }
 
 // New returns a Server seeded, unless opts.NoSeed, with users U0001 alice, U0002 bob,
@@ -304,22 +312,28 @@ func (s *Server) AddMember(channelID, userID string) error {
 	return nil
 }
 
-// AddUsergroup adds a user group with the given handle and returns its ID (S…).
+// AddUsergroup adds a user group with the given handle and returns its ID (S…). The
+// handle and name follow usergroups.create's rules; an empty name means the handle.
 func (s *Server) AddUsergroup(handle, name string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if handle == "" {
-		return "", fmt.Errorf("slacksim: usergroup handle is required")
+	if name == "" {
+		name = handle
 	}
-	for _, g := range s.usergroups {
-		if g.Handle == handle {
-			return "", fmt.Errorf("slacksim: usergroup handle %q is taken", handle)
-		}
+	if code := checkHandle(handle); code != "" {
+		return "", fmt.Errorf("slacksim: usergroup handle %q: %s", handle, code)
 	}
-	id := s.nextIDLocked("S")
-	s.usergroups[id] = &usergroup{Usergroup{ID: id, Handle: handle, Name: name}}
-	s.ugOrder = append(s.ugOrder, id)
-	return id, nil
+	if code := checkUsergroupName(name); code != "" {
+		return "", fmt.Errorf("slacksim: usergroup name %q: %s", name, code)
+	}
+	if s.handleTakenLocked(handle, "") {
+		return "", fmt.Errorf("slacksim: usergroup handle %q is taken", handle)
+	}
+	if s.nameTakenLocked(name, "") {
+		return "", fmt.Errorf("slacksim: usergroup name %q is taken", name)
+	}
+	g := s.addUsergroupLocked(Usergroup{Handle: handle, Name: name}, "USLACKBOT")
+	return g.ID, nil
 }
 
 func (s *Server) newChannelLocked(name string, private bool, creator string) *channel {

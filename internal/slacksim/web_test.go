@@ -50,7 +50,7 @@ func TestWebViewEscapesAndRendersBlocks(t *testing.T) {
 	if strings.Contains(page, evil) || !strings.Contains(page, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
 		t.Errorf("the message text is not escaped:\n%s", page)
 	}
-	for _, want := range []string{"Incident #50", "*Severity*", "from Alertmanager", `name="action_id" value="resolve"`, ">Resolve</button>", "pinned", `action="/ui/command"`} {
+	for _, want := range []string{"Incident #50", "<b>Severity</b>", `<span class="mention">@alice</span>`, "from Alertmanager", `name="action_id" value="resolve"`, ">Resolve</button>", "pinned", `action="/ui/command"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -153,5 +153,163 @@ func TestWebViewModalAndEphemeralButton(t *testing.T) {
 	resp.Body.Close()
 	if len(e.sim.Ephemerals()) != 0 {
 		t.Errorf("delete_original left %+v", e.sim.Ephemerals())
+	}
+}
+
+// TestWebViewRendersAsSlack checks that a summary like the bot's reads as Slack shows
+// it: mrkdwn, links, mentions and emoji rendered, nothing from the message able to add
+// markup or a javascript: link.
+func TestWebViewRendersAsSlack(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.createChannel(t, "inc-51")
+	groups := e.sim.Usergroups()
+	blocks := slack.MsgOptionBlocks(
+		slack.NewHeaderBlock(slack.NewTextBlockObject("plain_text", ":rotating_light: Incident #51", true, false)),
+		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+			slack.NewTextBlockObject("mrkdwn", "*Status*\n:red_circle: Triggered", false, false),
+			slack.NewTextBlockObject("mrkdwn", "*Paged*\n<!subteam^"+groups[0].ID+">", false, false),
+		}, nil),
+		slack.NewSectionBlock(slack.NewTextBlockObject("mrkdwn",
+			":fire: *HighErrorRate* — firing\n5xx ratio is 12% (&gt; 10%)\n<http://prometheus:9090/graph?g0.expr=a&amp;g0.tab=1|Source> <javascript:alert(1)|evil> in <#"+id+">", false, false), nil, nil),
+		slack.NewContextBlock("", slack.NewTextBlockObject("mrkdwn", "_from Alertmanager_ · `severity=critical` <script>", false, false)),
+		slack.NewActionBlock("a", slack.NewButtonBlockElement("ack", "51", slack.NewTextBlockObject("plain_text", ":white_check_mark: Acknowledge", true, false))),
+	)
+	if _, _, err := e.api.PostMessageContext(ctx, id, slack.MsgOptionText("Incident #51 <!here>", false), blocks); err != nil {
+		t.Fatal(err)
+	}
+	// mrkdwn=false: Slack shows the text unformatted.
+	if _, _, err := e.api.PostMessageContext(ctx, id, slack.MsgOptionText("*literal* _text_", false), slack.MsgOptionDisableMarkdown()); err != nil {
+		t.Fatal(err)
+	}
+	page := get(t, e.srv.URL+"/channels/"+id+"?as=U0001")
+	for _, want := range []string{
+		"🚨</span> Incident #51", "<b>Status</b>", "🔴</span> Triggered", `<span class="mention">@oncall-primary</span>`,
+		"🔥</span> <b>HighErrorRate</b>", "(&gt; 10%)",
+		`<a href="http://prometheus:9090/graph?g0.expr=a&amp;g0.tab=1" rel="noopener noreferrer nofollow" target="_blank">Source</a>`,
+		`<span class="mention">#inc-51</span>`, "<i>from Alertmanager</i>", "<code>severity=critical</code>",
+		"✅</span> Acknowledge</button>", "<summary>notification text</summary>", `<span class="mention">@here</span>`,
+		`<div class="text">*literal* _text_</div>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"javascript:", ":fire: *", "*Status*", "<!subteam", "&amp;gt;"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page has %q", bad)
+		}
+	}
+	if n := strings.Count(page, "<script"); n != 1 { // the page's own
+		t.Errorf("page has %d script tags", n)
+	}
+}
+
+func TestWebViewDirectMessages(t *testing.T) {
+	e := newEnv(t)
+	b := newBot(t, e.sim)
+	ctx := context.Background()
+	dm, _, _, err := e.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{"U0002"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack := slack.NewButtonBlockElement("page_ack", "page-9", slack.NewTextBlockObject("plain_text", "Acknowledge", false, false))
+	ack.Style = slack.StylePrimary
+	_, ts, err := e.api.PostMessageContext(ctx, dm.ID, slack.MsgOptionText("You are paged", false), slack.MsgOptionBlocks(
+		slack.NewSectionBlock(slack.NewTextBlockObject("mrkdwn", ":rotating_light: You are paged for *#9 Checkout down*", false, false), nil, nil),
+		slack.NewActionBlock("page", ack)))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	index := get(t, e.srv.URL+"/?as=U0001")
+	if !strings.Contains(index, `href="/channels/`+dm.ID+`?as=U0002">@bob ↔ incidentbot</a> 1 messages`) {
+		t.Errorf("index does not list bob's DM:\n%s", index)
+	}
+	if strings.Contains(index, `class="dm"`) {
+		t.Error("alice's sidebar lists someone else's DM")
+	}
+	if side := get(t, e.srv.URL+"/?as=U0002"); !strings.Contains(side, `href="/channels/`+dm.ID+`?as=U0002" class="dm">@incidentbot</a> (1)`) {
+		t.Errorf("bob's sidebar lacks his DM:\n%s", side)
+	}
+	// Opened as anyone, the DM page acts as its user: the button posts as bob.
+	page := get(t, e.srv.URL+"/channels/"+dm.ID+"?as=U0001")
+	for _, want := range []string{"@bob ↔ incidentbot", "only @bob sees", `<option value="U0002" selected>`, `name="as" value="U0002"`,
+		`value="page_ack"`, `<button class="primary">Acknowledge</button>`, "<b>#9 Checkout down</b>"} {
+		if !strings.Contains(strings.ToLower(page), strings.ToLower(want)) {
+			t.Errorf("DM page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `name="as" value="U0001"`) {
+		t.Error("the DM page acts as alice")
+	}
+
+	resp, err := http.PostForm(e.srv.URL+"/ui/click", url.Values{"as": {"U0002"}, "channel": {dm.ID}, "ts": {ts}, "action_id": {"page_ack"}, "value": {"page-9"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var cb slack.InteractionCallback
+	if err := jsonDecode(strings.NewReader(payload(t, b.last(t).Body)), &cb); err != nil {
+		t.Fatal(err)
+	}
+	if cb.User.ID != "U0002" || cb.Channel.ID != dm.ID || cb.ActionCallback.BlockActions[0].Value != "page-9" {
+		t.Errorf("click from the DM page: %+v", cb)
+	}
+	// Clicking as someone else, as a crafted form would, is refused.
+	n := b.count()
+	resp, err = http.PostForm(e.srv.URL+"/ui/click", url.Values{"as": {"U0003"}, "channel": {dm.ID}, "ts": {ts}, "action_id": {"page_ack"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if b.count() != n {
+		t.Error("carol clicked in bob's DM")
+	}
+}
+
+func TestWebViewUsergroups(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	groups, err := e.api.GetUserGroupsContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.api.UpdateUserGroupMembersContext(ctx, groups[0].ID, "U0002,U0003"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.api.CreateUserGroupContext(ctx, slack.UserGroup{Name: "Payments <b>", Handle: "oncall-payments", Description: "pays & <i>"}); err != nil {
+		t.Fatal(err)
+	}
+	index := get(t, e.srv.URL+"/")
+	for _, want := range []string{"<b>@oncall-primary</b> On-call (primary): <span class=\"mention\">@bob</span> <span class=\"mention\">@carol</span>",
+		"<b>@oncall-payments</b> Payments &lt;b&gt;: <i>no members</i>", "pays &amp; &lt;i&gt;"} {
+		if !strings.Contains(index, want) {
+			t.Errorf("index lacks %q:\n%s", want, index)
+		}
+	}
+}
+
+func TestWebViewAttachments(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.createChannel(t, "inc-52")
+	att := slack.Attachment{
+		Color: "danger", Title: ":fire: Firing", Text: "*HighErrorRate* on <@U0001>",
+		Fields: []slack.AttachmentField{{Title: "Severity", Value: "_critical_", Short: true}},
+	}
+	evil := slack.Attachment{Color: "red;background:url(javascript:alert(1))", Fallback: "fallback <b>"}
+	if _, _, err := e.api.PostMessageContext(ctx, id, slack.MsgOptionAttachments(att, evil)); err != nil {
+		t.Fatal(err)
+	}
+	page := get(t, e.srv.URL+"/channels/"+id)
+	for _, want := range []string{`border-left-color:#e01e5a`, "🔥</span> Firing", `<b>HighErrorRate</b> on <span class="mention">@alice</span>`,
+		"<b>Severity</b>", "<i>critical</i>", `border-left-color:#dddddd`, "fallback &lt;b&gt;"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "javascript") {
+		t.Error("an attachment colour reached the page")
 	}
 }

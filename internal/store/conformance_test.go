@@ -6,6 +6,8 @@ import (
 	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/bot/slackstate/slackstatetest"
+	"github.com/incidentbot/incidentbot/deploys"
+	"github.com/incidentbot/incidentbot/deploys/deploystest"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/incidents/incidentstest"
 	"github.com/incidentbot/incidentbot/internal/store"
@@ -18,6 +20,12 @@ import (
 func TestIncidentsConformance(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, open func(testing.TB) store.Store) {
 		incidentstest.Run(t, func(t *testing.T) incidents.Store { return open(t) })
+	})
+}
+
+func TestDeploysConformance(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, open func(testing.TB) store.Store) {
+		deploystest.Run(t, func(t *testing.T) deploys.Store { return open(t) })
 	})
 }
 

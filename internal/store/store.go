@@ -13,6 +13,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/bot/slackstate"
+	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/internal/store/mongo"
@@ -24,6 +25,7 @@ type Store interface {
 	incidents.Store
 	alertmanager.Inbox
 	slackstate.Store
+	deploys.Store
 	Leases
 	// Jobs returns the jobs store on the same database.
 	Jobs() jobs.Store

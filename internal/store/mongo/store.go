@@ -150,6 +150,10 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			Keys:    bson.D{{Key: "status", Value: 1}, {Key: "_id", Value: -1}},
 			Options: options.Index().SetName("status_id"),
 		}},
+		{colDeployments, mongo.IndexModel{
+			Keys:    bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}},
+			Options: options.Index().SetName("at_id"),
+		}},
 		{colSlack, mongo.IndexModel{
 			Keys:    bson.D{{Key: "channel_id", Value: 1}},
 			Options: options.Index().SetName("channel_id"),

@@ -13,6 +13,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/bot/slackstate"
+	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 )
@@ -204,6 +205,14 @@ func seed(t *testing.T, s *Store, from, to int) {
 			t.Fatal(err)
 		}
 	}
+	if from < 4 && to >= 4 {
+		if ok, err := s.AddDeployment(ctx, deploys.Deployment{ID: "d1", Service: "pay", Status: deploys.StatusSuccess, At: t0}); err != nil || !ok {
+			t.Fatalf("AddDeployment = %v, %v", ok, err)
+		}
+		if err := s.SetCause(ctx, 1, "d1"); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // A database left at every earlier schema version opens, is migrated to the
@@ -250,6 +259,9 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 			seed(t, s, v, SchemaVersion)
 			if st, err := s.SlackStateByChannel(ctx, "C1"); err != nil || st.Number != 1 {
 				t.Errorf("slack state after migration = %+v, %v", st, err)
+			}
+			if c, err := s.Causes(ctx); err != nil || c[1] != "d1" {
+				t.Errorf("causes after migration = %v, %v", c, err)
 			}
 		})
 	}

@@ -40,6 +40,8 @@ func TestQueriesUseAnIndex(t *testing.T) {
 		{"PruneTicks", `DELETE FROM job_ticks WHERE at < ?`, []any{0}},
 		{"SlackState", `SELECT ` + slackCols + ` FROM slack_state WHERE number = ?`, []any{1}},
 		{"SlackStateByChannel", `SELECT ` + slackCols + ` FROM slack_state WHERE channel_id = ? AND channel_id <> '' ORDER BY number LIMIT 1`, []any{"C1"}},
+		{"Deployments", deploymentsQuery, []any{0, 1}},
+		{"Deployment", `SELECT ` + deployCols + ` FROM deployments WHERE id = ?`, []any{"d"}},
 		{"AcquireLease", `SELECT holder FROM leases WHERE name = ?`, []any{"l"}},
 	}
 	for _, q := range queries {

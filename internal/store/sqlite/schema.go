@@ -101,6 +101,24 @@ CREATE TABLE slack_state (
 ) STRICT;
 CREATE INDEX slack_state_channel ON slack_state (channel_id) WHERE channel_id <> '';
 `,
+	// 4: deployments (package deploys) and which one caused which incident.
+	`
+CREATE TABLE deployments (
+	id          TEXT PRIMARY KEY,
+	service     TEXT NOT NULL,
+	version     TEXT NOT NULL,
+	environment TEXT NOT NULL,
+	status      TEXT NOT NULL,
+	at          INTEGER NOT NULL,
+	commit_sha  TEXT NOT NULL,
+	commit_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX deployments_at ON deployments (at, id);
+CREATE TABLE causes (
+	incident   INTEGER PRIMARY KEY,
+	deployment TEXT NOT NULL
+) STRICT;
+`,
 }
 
 // SchemaVersion is the version Open migrates to.

@@ -1,0 +1,103 @@
+package slacksim
+
+// emoji maps Slack's shortcodes to Unicode: every one the bot uses (grep bot/ for
+// :[a-z_]+:) and the common ones people react and write with. Unknown names stay text,
+// as a custom emoji the workspace lacks would.
+var emoji = map[string]string{
+	// The bot's own.
+	"fire": "🔥", "rotating_light": "🚨", "white_check_mark": "✅", "information_source": "ℹ️",
+	"tada": "🎉", "alarm_clock": "⏰", "pushpin": "📌", "red_circle": "🔴", "mag": "🔍",
+	"dart": "🎯", "eyes": "👀", "repeat": "🔁", "grey_question": "❔", "ocean": "🌊",
+
+	// Status and alerting.
+	"warning": "⚠️", "x": "❌", "heavy_check_mark": "✔️", "ballot_box_with_check": "☑️",
+	"heavy_multiplication_x": "✖️", "no_entry": "⛔", "no_entry_sign": "🚫", "sos": "🆘",
+	"exclamation": "❗", "heavy_exclamation_mark": "❗", "grey_exclamation": "❕", "question": "❓",
+	"bangbang": "‼️", "interrobang": "⁉️", "rocket": "🚀", "boom": "💥",
+	"zap": "⚡", "bell": "🔔", "no_bell": "🔕", "pager": "📟", "telephone_receiver": "📞",
+	"phone": "☎️", "telephone": "☎️", "iphone": "📱", "mega": "📣", "loudspeaker": "📢",
+	"sound": "🔉", "loud_sound": "🔊", "mute": "🔇", "ambulance": "🚑", "construction": "🚧",
+	"skull": "💀", "bug": "🐛", "beetle": "🪲", "ok": "🆗", "new": "🆕", "up": "🆙", "cool": "🆒",
+	"free": "🆓", "100": "💯", "sparkles": "✨", "star": "⭐", "star2": "🌟", "bulb": "💡",
+	"lock": "🔒", "unlock": "🔓", "key": "🔑", "shield": "🛡️", "link": "🔗", "paperclip": "📎",
+	"wrench": "🔧", "hammer": "🔨", "hammer_and_wrench": "🛠️", "gear": "⚙️", "nut_and_bolt": "🔩",
+	"toolbox": "🧰", "satellite": "📡", "computer": "💻", "desktop_computer": "🖥️",
+	"floppy_disk": "💾", "cd": "💿", "electric_plug": "🔌", "battery": "🔋", "robot_face": "🤖",
+	"checkered_flag": "🏁", "triangular_flag_on_post": "🚩", "white_flag": "🏳️", "pin": "📍",
+	"round_pushpin": "📍", "anchor": "⚓", "stop_sign": "🛑", "octagonal_sign": "🛑",
+	"recycle": "♻️", "arrows_counterclockwise": "🔄", "arrows_clockwise": "🔃",
+	"fast_forward": "⏩", "rewind": "⏪", "arrow_forward": "▶️", "double_vertical_bar": "⏸️",
+	"black_square_for_stop": "⏹️", "arrow_right": "➡️", "arrow_left": "⬅️", "arrow_up": "⬆️",
+	"arrow_down": "⬇️", "arrow_upper_right": "↗️", "arrow_lower_right": "↘️",
+	"arrow_heading_up": "⤴️", "arrow_heading_down": "⤵️", "leftwards_arrow_with_hook": "↩️",
+	"heavy_plus_sign": "➕", "heavy_minus_sign": "➖", "heavy_division_sign": "➗",
+	"chart_with_upwards_trend": "📈", "chart_with_downwards_trend": "📉", "bar_chart": "📊",
+
+	// Circles and squares (severities, states).
+	"large_red_circle": "🔴", "large_orange_circle": "🟠", "orange_circle": "🟠",
+	"large_yellow_circle": "🟡", "yellow_circle": "🟡", "large_green_circle": "🟢",
+	"green_circle": "🟢", "large_blue_circle": "🔵", "blue_circle": "🔵",
+	"large_purple_circle": "🟣", "purple_circle": "🟣", "large_brown_circle": "🟤",
+	"brown_circle": "🟤", "black_circle": "⚫", "white_circle": "⚪", "red_square": "🟥",
+	"orange_square": "🟧", "yellow_square": "🟨", "green_square": "🟩", "blue_square": "🟦",
+	"purple_square": "🟪", "black_large_square": "⬛", "white_large_square": "⬜",
+	"small_red_triangle": "🔺", "small_red_triangle_down": "🔻", "large_orange_diamond": "🔶",
+	"large_blue_diamond": "🔷", "small_orange_diamond": "🔸", "small_blue_diamond": "🔹",
+
+	// Time.
+	"clock": "🕐", "clock1": "🕐", "clock2": "🕑", "clock3": "🕒", "clock4": "🕓", "clock5": "🕔",
+	"clock6": "🕕", "clock7": "🕖", "clock8": "🕗", "clock9": "🕘", "clock10": "🕙",
+	"clock11": "🕚", "clock12": "🕛", "stopwatch": "⏱️", "timer_clock": "⏲️", "watch": "⌚",
+	"hourglass": "⌛", "hourglass_flowing_sand": "⏳", "calendar": "📆", "date": "📅",
+	"spiral_calendar_pad": "🗓️", "spiral_calendar": "🗓️", "sunrise": "🌅", "sunny": "☀️",
+	"crescent_moon": "🌙", "zzz": "💤", "sleeping": "😴", "coffee": "☕",
+
+	// Documents and people.
+	"memo": "📝", "pencil": "📝", "pencil2": "✏️", "page_facing_up": "📄",
+	"page_with_curl": "📃", "clipboard": "📋", "bookmark_tabs": "📑", "books": "📚",
+	"book": "📖", "notebook": "📓", "ledger": "📒", "scroll": "📜", "file_folder": "📁",
+	"open_file_folder": "📂", "card_index": "📇", "inbox_tray": "📥", "outbox_tray": "📤",
+	"email": "📧", "envelope": "✉️", "incoming_envelope": "📨", "mailbox": "📫",
+	"speech_balloon": "💬", "thought_balloon": "💭", "left_speech_bubble": "🗨️",
+	"bust_in_silhouette": "👤", "busts_in_silhouette": "👥", "man": "👨", "woman": "👩",
+	"technologist": "🧑‍💻", "detective": "🕵️", "male-detective": "🕵️‍♂️", "firefighter": "🧑‍🚒",
+	"police_car": "🚓", "fire_engine": "🚒", "rescue_worker_helmet": "⛑️",
+
+	// Reactions.
+	"+1": "👍", "thumbsup": "👍", "-1": "👎", "thumbsdown": "👎", "ok_hand": "👌", "clap": "👏",
+	"raised_hands": "🙌", "pray": "🙏", "muscle": "💪", "wave": "👋", "point_right": "👉",
+	"point_left": "👈", "point_up": "☝️", "point_down": "👇", "raised_hand": "✋", "hand": "✋",
+	"v": "✌️", "crossed_fingers": "🤞", "handshake": "🤝", "writing_hand": "✍️",
+	"smile": "😄", "smiley": "😃", "grinning": "😀", "grin": "😁", "laughing": "😆",
+	"sweat_smile": "😅", "joy": "😂", "rolling_on_the_floor_laughing": "🤣", "wink": "😉",
+	"blush": "😊", "slightly_smiling_face": "🙂", "upside_down_face": "🙃", "relieved": "😌",
+	"heart_eyes": "😍", "sunglasses": "😎", "thinking_face": "🤔", "neutral_face": "😐",
+	"expressionless": "😑", "no_mouth": "😶", "face_with_rolling_eyes": "🙄", "smirk": "😏",
+	"persevere": "😣", "disappointed_relieved": "😥", "open_mouth": "😮", "hushed": "😯",
+	"tired_face": "😫", "weary": "😩", "sweat": "😓", "pensive": "😔", "confused": "😕",
+	"worried": "😟", "cry": "😢", "sob": "😭", "frowning": "😦", "anguished": "😧",
+	"fearful": "😨", "scream": "😱", "flushed": "😳", "dizzy_face": "😵", "rage": "😡",
+	"angry": "😠", "exploding_head": "🤯", "face_palm": "🤦", "facepalm": "🤦", "shrug": "🤷",
+	"see_no_evil": "🙈", "hear_no_evil": "🙉", "speak_no_evil": "🙊", "ghost": "👻",
+	"heart": "❤️", "broken_heart": "💔", "green_heart": "💚", "blue_heart": "💙",
+	"yellow_heart": "💛", "purple_heart": "💜", "black_heart": "🖤", "white_heart": "🤍",
+	"fist": "✊", "partying_face": "🥳", "confetti_ball": "🎊", "balloon": "🎈", "gift": "🎁",
+	"trophy": "🏆", "medal": "🏅", "first_place_medal": "🥇", "crown": "👑", "gem": "💎",
+	"moneybag": "💰", "dollar": "💵", "credit_card": "💳", "bank": "🏦", "chart": "💹",
+	"cloud": "☁️", "rain_cloud": "🌧️", "thunder_cloud_and_rain": "⛈️", "snowflake": "❄️",
+	"rainbow": "🌈", "umbrella": "☔", "droplet": "💧", "earth_africa": "🌍",
+	"earth_americas": "🌎", "earth_asia": "🌏", "globe_with_meridians": "🌐", "house": "🏠",
+	"office": "🏢", "factory": "🏭", "package": "📦", "truck": "🚚", "airplane": "✈️",
+	"beers": "🍻", "beer": "🍺", "pizza": "🍕", "cake": "🍰",
+	"popcorn": "🍿", "cookie": "🍪", "brain": "🧠", "dna": "🧬", "microscope": "🔬",
+	"telescope": "🔭", "test_tube": "🧪", "pill": "💊", "syringe": "💉", "magnet": "🧲",
+	"bomb": "💣", "knife": "🔪", "dagger_knife": "🗡️", "crossed_swords": "⚔️", "scales": "⚖️",
+	"label": "🏷️", "bookmark": "🔖", "mag_right": "🔎", "flashlight": "🔦", "candle": "🕯️",
+	"heavy_dollar_sign": "💲", "copyright": "©️", "registered": "®️",
+	"tm": "™️", "hash": "#️⃣", "zero": "0️⃣", "one": "1️⃣", "two": "2️⃣", "three": "3️⃣",
+	"four": "4️⃣", "five": "5️⃣", "six": "6️⃣", "seven": "7️⃣", "eight": "8️⃣", "nine": "9️⃣",
+	"keycap_ten": "🔟", "a": "🅰️", "b": "🅱️", "ab": "🆎", "vs": "🆚",
+
+	// Skin tones follow another emoji (":+1::skin-tone-3:").
+	"skin-tone-2": "🏻", "skin-tone-3": "🏼", "skin-tone-4": "🏽", "skin-tone-5": "🏾", "skin-tone-6": "🏿",
+}

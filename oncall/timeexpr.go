@@ -1,0 +1,169 @@
+package oncall
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TimeForms is the usage text for time expressions, for error answers.
+const TimeForms = "now, +8h, +30m, +1h30m, +2d, 09:00, today 18:00, tomorrow 09:00, mon 09:00, 2026-12-01 09:00"
+
+// maxAhead bounds relative expressions: nothing on call is planned further.
+const maxAhead = 366 * 24 * time.Hour
+
+var weekdayNames = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+}
+
+// ParseTime reads a time as /oncall override takes it, in the zone loc (the
+// schedule's), relative to now. Case and surrounding space do not matter.
+//
+//	now                 now, to the second
+//	+8h  +30m  +1h30m   that long after now (h and m, as Go durations)
+//	+2d                 that many days later at the same local time
+//	09:00               the next 09:00 strictly after now: today if it is
+//	                    still ahead, else tomorrow
+//	today 18:00         today at 18:00, even if that has passed
+//	tomorrow 09:00      tomorrow at 09:00
+//	mon 09:00           the next Monday at 09:00 strictly after now (today
+//	                    if it is Monday and 09:00 is still ahead)
+//	2026-12-01 09:00    that local date and time (also 2026-12-01T09:00);
+//	2026-12-01          that date at 00:00
+//
+// A local time that happens twice (clocks go back) means the first; one
+// that does not exist (clocks jump forward) is an error. Every error wraps
+// ErrBadTime.
+func ParseTime(s string, now time.Time, loc *time.Location) (time.Time, error) {
+	return parseTime(s, now, now, loc)
+}
+
+// ParseRange reads the from and to of an override: each as ParseTime reads
+// it, except that a relative to ("+8h", "+2d") counts from from. to must be
+// after from.
+func ParseRange(from, to string, now time.Time, loc *time.Location) (time.Time, time.Time, error) {
+	f, err := parseTime(from, now, now, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("from: %w", err)
+	}
+	t, err := parseTime(to, now, f, loc)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("to: %w", err)
+	}
+	if !t.After(f) {
+		return time.Time{}, time.Time{}, fmt.Errorf("%w: to (%s) must be after from (%s)", ErrBadTime,
+			t.Format("2006-01-02 15:04"), f.Format("2006-01-02 15:04"))
+	}
+	return f, t, nil
+}
+
+func badTime(s, why string) error {
+	return fmt.Errorf("%w: %q: %s (use %s)", ErrBadTime, s, why, TimeForms)
+}
+
+func parseTime(s string, now, base time.Time, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	if len(s) > 64 {
+		return time.Time{}, badTime(s[:64]+"…", "too long")
+	}
+	in := strings.ToLower(strings.Join(strings.Fields(s), " "))
+	now = now.In(loc).Truncate(time.Second)
+	base = base.In(loc).Truncate(time.Second)
+	switch {
+	case in == "":
+		return time.Time{}, badTime(s, "no time given")
+	case in == "now":
+		return now, nil
+	case in[0] == '+':
+		return relative(s, in[1:], base)
+	}
+	z := newZone(loc)
+	nowWall := z.wall(now.Unix())
+	today := floorDiv(nowWall, 1440)
+	day, clock, hasDay := strings.Cut(in, " ")
+	if !hasDay {
+		if _, err := ParseTimeOfDay(in); err == nil { // "09:00"
+			day, clock = "", in
+		} else {
+			day, clock = in, "00:00"
+		}
+	}
+	tod, err := ParseTimeOfDay(clock)
+	if err != nil || tod == 24*60 {
+		return time.Time{}, badTime(s, fmt.Sprintf("%q is not a time of day HH:MM", clock))
+	}
+	var w int64
+	switch wd, isWeekday := weekdayNames[day]; {
+	case day == "":
+		w = today*1440 + int64(tod)
+		if w <= nowWall {
+			w += 1440
+		}
+	case day == "today":
+		w = today*1440 + int64(tod)
+	case day == "tomorrow":
+		w = (today+1)*1440 + int64(tod)
+	case isWeekday:
+		d := today + mod(int64(wd)-int64(weekdayOf(today)), 7)
+		w = d*1440 + int64(tod)
+		if w <= nowWall {
+			w += 7 * 1440
+		}
+	default:
+		date, rest, hasT := strings.Cut(day, "t")
+		if hasT {
+			if hasDay {
+				return time.Time{}, badTime(s, "a date with T takes its time after the T only")
+			}
+			if tod, err = ParseTimeOfDay(rest); err != nil || tod == 24*60 {
+				return time.Time{}, badTime(s, fmt.Sprintf("%q is not a time of day HH:MM", rest))
+			}
+		}
+		d, err := time.Parse("2006-01-02", date)
+		if err != nil {
+			return time.Time{}, badTime(s, fmt.Sprintf("%q is neither a day (today, tomorrow, mon…sun) nor a date YYYY-MM-DD", day))
+		}
+		if y := d.Year(); y < 1970 || y > 9999 {
+			return time.Time{}, badTime(s, "year out of range")
+		}
+		w = d.Unix()/60 + int64(tod)
+	}
+	if !z.exists(w) {
+		return time.Time{}, fmt.Errorf("%w: %q: %s does not exist in %s (the clocks jump forward)", ErrBadTime, s,
+			wallTime(w).Format("2006-01-02 15:04"), loc)
+	}
+	return time.Unix(z.instant(w), 0).In(loc), nil
+}
+
+// relative reads the part after "+".
+func relative(orig, s string, base time.Time) (time.Time, error) {
+	if strings.HasSuffix(s, "d") {
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+		if err != nil || n < 1 || n > int(maxAhead/(24*time.Hour)) || !digits(strings.TrimSuffix(s, "d")) {
+			return time.Time{}, badTime(orig, "want a number of days from 1 to 366, like +2d")
+		}
+		z := newZone(base.Location())
+		w := z.wall(base.Unix()) + int64(n)*1440
+		sec := base.Unix() - base.Unix()%60 // keep the seconds of base
+		return time.Unix(z.instant(w)+(base.Unix()-sec), 0).In(base.Location()), nil
+	}
+	if s == "" || s[0] == '-' || s[0] == '+' {
+		return time.Time{}, badTime(orig, "want a duration after +, like +8h or +30m")
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return time.Time{}, badTime(orig, "want a duration after +, like +8h or +30m")
+	case d <= 0:
+		return time.Time{}, badTime(orig, "must be ahead of now")
+	case d > maxAhead:
+		return time.Time{}, badTime(orig, "at most 366 days ahead")
+	}
+	return base.Add(d).Truncate(time.Second), nil
+}
