@@ -4,6 +4,7 @@
 // alert storm and checks that every group landed in exactly the right incident.
 //
 //	go run ./internal/loadtest [-posts 20000] [-groups 2000] [-concurrency 32]
+//	go run ./internal/loadtest -hold-applier   # the webhook alone: the applier starts after the last post
 //	go run ./internal/loadtest -target http://127.0.0.1:8080/webhooks/alertmanager -data-dir DIR
 //
 // Everything listens on 127.0.0.1 and stops by itself. -cpuprofile FILE
@@ -46,6 +47,7 @@ func main() {
 	conc := flag.Int("concurrency", 32, "concurrent senders")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	target := flag.String("target", "", "post to this running bot's webhook URL instead of starting one (with -data-dir: wait until its inbox drains)")
+	hold := flag.Bool("hold-applier", false, "start the applier only once every post is acknowledged: the webhook's own capacity")
 	dataDir := flag.String("data-dir", "", "the -target bot's INCIDENTBOT_DATA_DIR, read (not locked) to see its inbox drain")
 	flag.Parse()
 	if *target != "" {
@@ -62,14 +64,14 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	if err := run(*posts, *groups, *conc); err != nil {
+	if err := run(*posts, *groups, *conc, *hold); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(posts, groups, conc int) error {
+func run(posts, groups, conc int, hold bool) error {
 	bodies := makeBodies(posts, groups)
 
 	// Baseline: a bare handler that decodes the same JSON and answers 200.
@@ -108,7 +110,7 @@ func run(posts, groups, conc int) error {
 	}
 	ctx := context.Background()
 	cfg := config.Default()
-	a, err := app.New(ctx, app.Options{Env: env, Config: cfg, Logger: log})
+	a, err := app.New(ctx, app.Options{Env: env, Config: cfg, Logger: log, Manual: hold})
 	if err != nil {
 		return err
 	}
@@ -118,6 +120,13 @@ func run(posts, groups, conc int) error {
 	started := time.Now()
 	bot := load(a.URL()+"/webhooks/alertmanager", bodies, conc)
 	acked := time.Now()
+	if hold { // now the background loops Manual left stopped; stopped before Shutdown
+		bg, stop := context.WithCancel(ctx)
+		var loops sync.WaitGroup
+		defer func() { stop(); loops.Wait() }()
+		loops.Go(func() { a.Applier().Run(bg) })
+		loops.Go(func() { a.Runner().Run(bg) })
+	}
 	fmt.Fprintf(os.Stderr, "all %d posts acknowledged after %.1fs\n", posts, acked.Sub(started).Seconds())
 
 	// Wait (bounded) for the applier to drain the inbox.
