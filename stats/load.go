@@ -18,6 +18,8 @@ type Source interface {
 	Deployments(ctx context.Context, from, to time.Time) ([]deploys.Deployment, error)
 	// Causes returns the incident → deployment links.
 	Causes(ctx context.Context) (map[int64]string, error)
+	// Pages returns the pages sent in [from, to), for the on-call load.
+	Pages(ctx context.Context, from, to time.Time) ([]PageRecord, error)
 }
 
 // lookBehind is how far before a window incidents and deployments are read:
@@ -40,5 +42,9 @@ func ForPeriod(ctx context.Context, src Source, period time.Duration, now time.T
 	if err != nil {
 		return Report{}, fmt.Errorf("stats: read causes: %w", err)
 	}
-	return Compute(Input{From: from, To: now, Incidents: incs, Deploys: ds, Causes: causes, Options: o}, now)
+	pages, err := src.Pages(ctx, from, now)
+	if err != nil {
+		return Report{}, fmt.Errorf("stats: read pages: %w", err)
+	}
+	return Compute(Input{From: from, To: now, Incidents: incs, Deploys: ds, Causes: causes, Pages: pages, Options: o}, now)
 }

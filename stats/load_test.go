@@ -26,6 +26,10 @@ func (f *fakeSource) Deployments(_ context.Context, from, to time.Time) ([]deplo
 	return f.ds, nil
 }
 
+func (f *fakeSource) Pages(context.Context, time.Time, time.Time) ([]PageRecord, error) {
+	return []PageRecord{{User: "U1", At: f.since}}, nil
+}
+
 func (f *fakeSource) Causes(context.Context) (map[int64]string, error) {
 	return map[int64]string{1: "d1"}, nil
 }

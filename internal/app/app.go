@@ -170,8 +170,13 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	if err := a.wireSlack(mux); err != nil {
 		return nil, err
 	}
+	webAuth, err := web.ParseAuth(o.Env.WebAuth)
+	if err != nil {
+		return nil, err
+	}
 	web.New(web.Options{
-		Incidents: a.service, Ready: a.store.Ping, Gatherer: o.Registry, Location: cfg.Timezone,
+		Incidents: a.service, Deployments: a.store, Auth: webAuth, Severities: severityNames(cfg),
+		Ready: a.store.Ping, Gatherer: o.Registry, Location: cfg.Timezone, Now: o.Now,
 		Logger: a.log.WithField("component", "web"),
 	}).Register(mux)
 	a.server = &http.Server{

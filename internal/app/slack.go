@@ -13,6 +13,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/stats"
 )
@@ -110,13 +111,18 @@ func (a *App) opened(ctx context.Context, j jobs.Job, n int64) error {
 
 // stats computes /incident stats: the period ending now, in the team's zone.
 func (a *App) stats(ctx context.Context, period time.Duration, service string) (stats.Report, error) {
-	sevs := make([]string, len(a.opts.Config.Severities))
-	for i, s := range a.opts.Config.Severities {
-		sevs[i] = s.Name
-	}
 	return stats.ForPeriod(ctx, statsSource{a}, period, a.opts.Now(), stats.Options{
-		Service: service, Zone: a.opts.Config.Timezone, Severities: sevs,
+		Service: service, Zone: a.opts.Config.Timezone, Severities: severityNames(a.opts.Config),
 	})
+}
+
+// severityNames lists the configured severities, most severe first.
+func severityNames(cfg *config.Config) []string {
+	names := make([]string, len(cfg.Severities))
+	for i, s := range cfg.Severities {
+		names[i] = s.Name
+	}
+	return names
 }
 
 // statsSource reads a report's data from the app's store.
@@ -176,3 +182,8 @@ func slackJobError(err error) error {
 }
 
 var _ bot.NotifierService = (*incidents.Service)(nil)
+
+// Pages reads no pages yet: paging records them once on-call is wired.
+func (s statsSource) Pages(context.Context, time.Time, time.Time) ([]stats.PageRecord, error) {
+	return nil, nil
+}

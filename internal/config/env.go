@@ -46,6 +46,7 @@ type Env struct {
 	ConfigPath   string
 	WebhookToken string // ALERTMANAGER_WEBHOOK_TOKEN; secret
 	WebhookAuth  string // INCIDENTBOT_WEBHOOK_AUTH: token | none
+	WebAuth      string // INCIDENTBOT_WEB_AUTH: user:password (plain or bcrypt); secret; empty = open
 	LogLevel     string // LOG_LEVEL, lower-cased
 	LogFormat    string // LOG_FORMAT: json | text
 }
@@ -80,6 +81,7 @@ func LoadEnv(getenv func(string) string, fileExists func(path string) bool) Env 
 		ConfigPath:         get("INCIDENTBOT_CONFIG", ""),
 		WebhookToken:       get("ALERTMANAGER_WEBHOOK_TOKEN", ""),
 		WebhookAuth:        strings.ToLower(get("INCIDENTBOT_WEBHOOK_AUTH", WebhookAuthToken)),
+		WebAuth:            get("INCIDENTBOT_WEB_AUTH", ""),
 		LogLevel:           strings.ToLower(get("LOG_LEVEL", DefaultLogLevel)),
 		LogFormat:          strings.ToLower(get("LOG_FORMAT", DefaultLogFormat)),
 	}
@@ -186,6 +188,7 @@ func (e Env) LogFields() map[string]any {
 		"INCIDENTBOT_PUBLIC_URL":     e.PublicURL,
 		"INCIDENTBOT_CONFIG":         e.ConfigPath,
 		"ALERTMANAGER_WEBHOOK_TOKEN": redact(e.WebhookToken),
+		"INCIDENTBOT_WEB_AUTH":       redact(e.WebAuth),
 		"INCIDENTBOT_WEBHOOK_AUTH":   e.WebhookAuth,
 		"LOG_LEVEL":                  e.LogLevel,
 		"LOG_FORMAT":                 e.LogFormat,
@@ -198,11 +201,11 @@ func (e Env) String() string {
 	return fmt.Sprintf("SLACK_BOT_TOKEN=%s SLACK_SIGNING_SECRET=%s SLACK_APP_TOKEN=%s SLACK_API_URL=%s "+
 		"MONGODB_URI=%s MONGODB_DATABASE=%s INCIDENTBOT_DATA_DIR=%s INCIDENTBOT_LISTEN=%s "+
 		"INCIDENTBOT_PUBLIC_URL=%s INCIDENTBOT_CONFIG=%s ALERTMANAGER_WEBHOOK_TOKEN=%s "+
-		"INCIDENTBOT_WEBHOOK_AUTH=%s LOG_LEVEL=%s LOG_FORMAT=%s",
+		"INCIDENTBOT_WEBHOOK_AUTH=%s INCIDENTBOT_WEB_AUTH=%s LOG_LEVEL=%s LOG_FORMAT=%s",
 		redact(e.SlackBotToken), redact(e.SlackSigningSecret), redact(e.SlackAppToken), e.SlackAPIURL,
 		orUnset(redactURI(e.MongoDBURI)), e.MongoDBDatabase, e.DataDir, e.Listen,
 		e.PublicURL, orUnset(e.ConfigPath), redact(e.WebhookToken),
-		e.WebhookAuth, e.LogLevel, e.LogFormat)
+		e.WebhookAuth, redact(e.WebAuth), e.LogLevel, e.LogFormat)
 }
 
 // GoString keeps %#v from printing the raw struct with its secrets.

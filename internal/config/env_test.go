@@ -49,11 +49,12 @@ func TestLoadEnvAll(t *testing.T) {
 		"INCIDENTBOT_CONFIG":         "/etc/ib.yaml",
 		"ALERTMANAGER_WEBHOOK_TOKEN": "hook",
 		"INCIDENTBOT_WEBHOOK_AUTH":   " None ",
+		"INCIDENTBOT_WEB_AUTH":       "ops:pw",
 		"LOG_LEVEL":                  "DEBUG",
 		"LOG_FORMAT":                 "text",
 	}), noFile)
 	want := Env{"xoxb-1", "sign", "xapp-1", "http://127.0.0.1:9999/api/", "mongodb://db:27017", "ib", "/var/lib/ib",
-		"127.0.0.1:9000", "https://ib.example.com", "/etc/ib.yaml", "hook", "none", "debug", "text"}
+		"127.0.0.1:9000", "https://ib.example.com", "/etc/ib.yaml", "hook", "none", "ops:pw", "debug", "text"}
 	if e != want {
 		t.Errorf("got  %#v\nwant %#v", e, want)
 	}
@@ -172,13 +173,14 @@ func TestValidateServe(t *testing.T) {
 }
 
 func TestEnvRedactsSecrets(t *testing.T) {
-	secrets := []string{"xoxb-secret-bot", "signing-secret-value", "xapp-secret-app", "hunter2", "webhook-secret-token", "optsecret"}
+	secrets := []string{"xoxb-secret-bot", "signing-secret-value", "xapp-secret-app", "hunter2", "webhook-secret-token", "optsecret", "ops:web-password"}
 	e := LoadEnv(getenv(map[string]string{
 		"SLACK_BOT_TOKEN":            secrets[0],
 		"SLACK_SIGNING_SECRET":       secrets[1],
 		"SLACK_APP_TOKEN":            secrets[2],
 		"MONGODB_URI":                "mongodb://admin:" + secrets[3] + "@db1:27017,db2:27017/ib?replicaSet=rs0&tlsCertificateKeyFilePassword=" + secrets[5],
 		"ALERTMANAGER_WEBHOOK_TOKEN": secrets[4],
+		"INCIDENTBOT_WEB_AUTH":       secrets[6],
 	}), noFile)
 	outputs := map[string]string{
 		"String": e.String(),
@@ -201,6 +203,7 @@ func TestEnvRedactsSecrets(t *testing.T) {
 		"SLACK_SIGNING_SECRET=(redacted)",
 		"MONGODB_URI=mongodb://admin:xxxxx@db1:27017,db2:27017/ib?replicaSet=rs0&tlsCertificateKeyFilePassword=xxxxx",
 		"ALERTMANAGER_WEBHOOK_TOKEN=(redacted)",
+		"INCIDENTBOT_WEB_AUTH=(redacted)",
 		"INCIDENTBOT_CONFIG=(unset)",
 		"LOG_LEVEL=info",
 	} {

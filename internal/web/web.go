@@ -1,46 +1,119 @@
-// Package web serves the read-only pages, health and readiness probes, and /metrics.
+// Package web serves the read-only web view (incidents, postmortems, on-call,
+// stats), its JSON API under /api/v1/, the health and readiness probes, and
+// /metrics. Pages are rendered on the server with html/template and need no
+// JavaScript. Data comes through the small interfaces declared here; the
+// optional ones (postmortems, on-call, deployments, pages) may be nil, and
+// their routes then say they are not configured.
 package web
 
 import (
 	"context"
 	"embed"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"html/template"
 	"io"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/sirupsen/logrus"
 
+	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/stats"
 )
 
-//go:embed pages/*.html
+//go:embed pages/*.html pages/*.css
 var templateFS embed.FS
 
-// Incidents is what the pages read.
+//go:embed openapi.yaml
+var openAPI []byte
+
+// Incidents is what the pages read; *incidents.Service implements it.
 type Incidents interface {
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
+	// List returns incidents newest (highest number) first.
 	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
+	// Timeline returns an incident's events, oldest first.
 	Timeline(ctx context.Context, number int64) ([]incidents.Event, error)
 }
 
-// Options configure the web handler.
-type Options struct {
-	Incidents Incidents
-	Ready     func(ctx context.Context) error // nil = always ready
-	Gatherer  prometheus.Gatherer             // nil = the default gatherer
-	Location  *time.Location                  // zone times are shown in; nil = UTC
-	Logger    *logrus.Entry
+// Deployments gives the stats page its DORA inputs.
+type Deployments interface {
+	// Deployments returns the deployments whose At is in [from, to).
+	Deployments(ctx context.Context, from, to time.Time) ([]deploys.Deployment, error)
+	// Causes links incident numbers to the ID of the deployment that caused them.
+	Causes(ctx context.Context) (map[int64]string, error)
 }
 
-// Server serves the web view and probes.
+// PageLog gives the stats page the pages sent to people, for the on-call load.
+type PageLog interface {
+	// Pages returns the pages sent in [from, to).
+	Pages(ctx context.Context, from, to time.Time) ([]stats.PageRecord, error)
+}
+
+// Postmortems gives the postmortem pages. Errors wrapping incidents.ErrNotFound
+// answer 404.
+type Postmortems interface {
+	// Postmortem returns incident n's postmortem as HTML and as its Markdown
+	// source. The HTML is inserted into the page as it is, so it must be safe:
+	// goldmark without html.WithUnsafe escapes raw HTML and drops
+	// javascript: links. The pages' Content-Security-Policy forbids scripts
+	// as a second line of defence.
+	Postmortem(ctx context.Context, n int64) (html, markdown []byte, err error)
+	// Postmortems lists the postmortems, newest first.
+	Postmortems(ctx context.Context) ([]PostmortemEntry, error)
+}
+
+// PostmortemEntry is one line of the postmortem list.
+type PostmortemEntry struct {
+	Incident  int64     `json:"incident"`
+	Title     string    `json:"title"`
+	Status    string    `json:"status"` // draft, in-review, final
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// OnCall tells who is on call.
+type OnCall interface {
+	// OnCallNow returns, for every schedule, who is on call at the given time
+	// and who comes next.
+	OnCallNow(ctx context.Context, at time.Time) ([]ScheduleNow, error)
+}
+
+// ScheduleNow is one schedule's current and next shift.
+type ScheduleNow struct {
+	Schedule string    `json:"schedule"`
+	Person   string    `json:"person"` // on call now; empty when nobody is
+	Until    time.Time `json:"until"`  // end of the current shift
+	Next     string    `json:"next"`   // who takes over at Until
+}
+
+// Options configure the web handler. Incidents is required; every other
+// field has a safe zero value.
+type Options struct {
+	Incidents Incidents
+	// Deployments feeds the DORA table; nil: stats without deployments.
+	Deployments Deployments
+	// PageLog feeds the on-call load; nil: no pages counted.
+	PageLog PageLog
+	// Postmortems serves /postmortems…; nil: those routes answer 404 "not configured".
+	Postmortems Postmortems
+	// OnCall serves /oncall and /api/v1/oncall; nil: 404 "not configured".
+	OnCall OnCall
+	// Auth is the basic auth of every page and /api/ (see ParseAuth); the zero
+	// value leaves them open. /healthz, /readyz and /metrics are never behind it.
+	Auth Auth
+	// Severities orders severities on the stats page, most severe first.
+	Severities []string
+
+	Ready    func(ctx context.Context) error // nil = always ready
+	Gatherer prometheus.Gatherer             // nil = the default gatherer
+	Location *time.Location                  // zone times are shown in; nil = UTC
+	Now      func() time.Time                // nil = time.Now
+	Logger   *logrus.Entry                   // nil = discard
+}
+
+// Server serves the web view, the API and the probes.
 type Server struct {
 	opts  Options
 	pages *template.Template
@@ -51,6 +124,9 @@ func New(opts Options) *Server {
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	if opts.Logger == nil {
 		l := logrus.New()
 		l.SetOutput(io.Discard)
@@ -60,33 +136,45 @@ func New(opts Options) *Server {
 		opts.Gatherer = prometheus.DefaultGatherer
 	}
 	s := &Server{opts: opts}
-	when := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(opts.Location).Format("2006-01-02 15:04:05 ") + opts.Location.String()
-	}
-	s.pages = template.Must(template.New("").Funcs(template.FuncMap{
-		"when": when,
-		"whenp": func(t *time.Time) string {
-			if t == nil {
-				return ""
-			}
-			return when(*t)
-		},
-	}).ParseFS(templateFS, "pages/*.html"))
+	s.pages = template.Must(template.New("").Funcs(s.funcs()).ParseFS(templateFS, "pages/*.html"))
 	return s
 }
 
-// Register mounts the routes on mux.
+// Register mounts the routes on mux. Everything but the probes and /metrics
+// is behind Options.Auth.
 func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /{$}", s.index)
-	mux.HandleFunc("GET /incidents/{number}", s.incident)
+
+	page := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.opts.Auth.wrap(h)) }
+	page("GET /{$}", s.index)
+	page("GET /style.css", s.style)
+	page("GET /incidents/{number}", s.incident)
+	page("GET /postmortems", s.postmortems)
+	page("GET /postmortems/{file}", s.postmortem)
+	page("GET /oncall", s.oncall)
+	page("GET /stats", s.statsPage)
+
+	page("GET /api/v1/incidents", s.apiIncidents)
+	page("GET /api/v1/incidents/{number}", s.apiIncident)
+	page("GET /api/v1/stats", s.apiStats)
+	page("GET /api/v1/oncall", s.apiOnCall)
+	page("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(openAPI)
+	})
+	// Anything else under /api/ answers JSON, not the mux's plain text.
+	page("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			WriteError(w, http.StatusMethodNotAllowed, "the API is read-only: use GET")
+			return
+		}
+		WriteError(w, http.StatusNotFound, "no such API endpoint: "+r.URL.Path)
+	})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -100,65 +188,4 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-}
-
-func (s *Server) index(w http.ResponseWriter, r *http.Request) {
-	open, err := s.opts.Incidents.List(r.Context(), incidents.ListOptions{OpenOnly: true, Limit: 200})
-	if err != nil {
-		s.storeError(w, err)
-		return
-	}
-	recent, err := s.opts.Incidents.List(r.Context(), incidents.ListOptions{Limit: 50})
-	if err != nil {
-		s.storeError(w, err)
-		return
-	}
-	s.render(w, "index.html", map[string]any{"Open": open, "Recent": recent})
-}
-
-func (s *Server) incident(w http.ResponseWriter, r *http.Request) {
-	n, err := strconv.ParseInt(strings.TrimPrefix(r.PathValue("number"), "#"), 10, 64)
-	if err != nil || n < 1 {
-		http.Error(w, "incident numbers are positive integers", http.StatusBadRequest)
-		return
-	}
-	inc, err := s.opts.Incidents.Get(r.Context(), n)
-	if errors.Is(err, incidents.ErrNotFound) {
-		http.Error(w, fmt.Sprintf("incident #%d not found", n), http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		s.storeError(w, err)
-		return
-	}
-	events, err := s.opts.Incidents.Timeline(r.Context(), n)
-	if err != nil {
-		s.storeError(w, err)
-		return
-	}
-	s.render(w, "incident.html", map[string]any{"Incident": inc, "Events": events, "Alerts": inc.SortedAlerts()})
-}
-
-func (s *Server) storeError(w http.ResponseWriter, err error) {
-	s.opts.Logger.WithError(err).Error("web: store error")
-	http.Error(w, "the store is not answering; try again shortly", http.StatusServiceUnavailable)
-}
-
-func (s *Server) render(w http.ResponseWriter, name string, data any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	if err := s.pages.ExecuteTemplate(w, name, data); err != nil {
-		s.opts.Logger.WithError(err).Error("web: render " + name)
-	}
-}
-
-// WriteError writes the contract's JSON error answer.
-func WriteError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

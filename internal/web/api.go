@@ -1,0 +1,297 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/stats"
+)
+
+// Pagination of GET /api/v1/incidents.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// APIIncident is an incident as the API shows it: every key always present
+// (null or empty when unset), so scripts need no guessing.
+type APIIncident struct {
+	Number          int64             `json:"number"`
+	URL             string            `json:"url"`
+	Title           string            `json:"title"`
+	Description     string            `json:"description"`
+	Severity        string            `json:"severity"`
+	Status          incidents.Status  `json:"status"`
+	Open            bool              `json:"open"`
+	Service         string            `json:"service"`
+	Commander       string            `json:"commander"`
+	Roles           map[string]string `json:"roles"`
+	Labels          map[string]string `json:"labels"`
+	DeclaredBy      string            `json:"declared_by"`
+	Summary         string            `json:"summary"`
+	Previous        *int64            `json:"previous"`
+	Storm           bool              `json:"storm"`
+	DetectedAt      time.Time         `json:"detected_at"`
+	DeclaredAt      time.Time         `json:"declared_at"`
+	AcknowledgedAt  *time.Time        `json:"acknowledged_at"`
+	MitigatedAt     *time.Time        `json:"mitigated_at"`
+	ResolvedAt      *time.Time        `json:"resolved_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+	DurationSeconds float64           `json:"duration_seconds"`
+	Alerts          []APIAlert        `json:"alerts"`
+	Actions         []APIAction       `json:"actions"`
+}
+
+// APIAlert is one alert of an incident.
+type APIAlert struct {
+	Fingerprint  string            `json:"fingerprint"`
+	Name         string            `json:"name"`
+	Status       string            `json:"status"`
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations"`
+	StartsAt     time.Time         `json:"starts_at"`
+	EndsAt       *time.Time        `json:"ends_at"`
+	GeneratorURL string            `json:"generator_url"`
+}
+
+// APIAction is one follow-up item.
+type APIAction struct {
+	ID    int       `json:"id"`
+	Text  string    `json:"text"`
+	Owner string    `json:"owner"`
+	Done  bool      `json:"done"`
+	At    time.Time `json:"at"`
+}
+
+// APIEvent is one timeline entry.
+type APIEvent struct {
+	ID        string              `json:"id"`
+	Type      incidents.EventType `json:"type"`
+	At        time.Time           `json:"at"`
+	Actor     string              `json:"actor"`
+	Text      string              `json:"text"`
+	Permalink string              `json:"permalink"`
+	Fields    map[string]string   `json:"fields"`
+}
+
+// APIIncidentDetail is GET /api/v1/incidents/{number}: the incident and its timeline.
+type APIIncidentDetail struct {
+	APIIncident
+	Timeline []APIEvent `json:"timeline"`
+}
+
+// APIIncidentList is GET /api/v1/incidents.
+type APIIncidentList struct {
+	Incidents []APIIncident `json:"incidents"`
+	// Next is the cursor of the next page (pass it as cursor or before); null on the last page.
+	Next *int64 `json:"next"`
+}
+
+// APIStats is GET /api/v1/stats: the stats report with its window's name.
+type APIStats struct {
+	Window string `json:"window"`
+	stats.Report
+}
+
+// APIOnCall is GET /api/v1/oncall.
+type APIOnCall struct {
+	At        time.Time     `json:"at"`
+	Schedules []APISchedule `json:"schedules"`
+}
+
+// APISchedule is one schedule's current and next person.
+type APISchedule struct {
+	Schedule string     `json:"schedule"`
+	Person   string     `json:"person"`
+	Until    *time.Time `json:"until"`
+	Next     string     `json:"next"`
+}
+
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func (s *Server) apiIncidentOf(inc *incidents.Incident, now time.Time) APIIncident {
+	out := APIIncident{
+		Number: inc.Number, URL: "/incidents/" + strconv.FormatInt(inc.Number, 10),
+		Title: inc.Title, Description: inc.Description, Severity: inc.Severity, Status: inc.Status, Open: inc.Open(),
+		Service: serviceOf(inc), Commander: inc.Commander, Roles: orEmpty(inc.Roles), Labels: orEmpty(inc.Labels),
+		DeclaredBy: inc.DeclaredBy, Summary: inc.Summary, Storm: inc.Storm,
+		DetectedAt: detected(inc), DeclaredAt: inc.DeclaredAt, AcknowledgedAt: inc.AcknowledgedAt,
+		MitigatedAt: inc.MitigatedAt, ResolvedAt: inc.ResolvedAt, UpdatedAt: inc.UpdatedAt,
+		DurationSeconds: duration(inc, now).Seconds(),
+		Alerts:          []APIAlert{}, Actions: []APIAction{},
+	}
+	if inc.Previous != 0 {
+		p := inc.Previous
+		out.Previous = &p
+	}
+	for _, a := range inc.SortedAlerts() {
+		aa := APIAlert{Fingerprint: a.Fingerprint, Name: a.Labels["alertname"], Status: a.Status,
+			Labels: orEmpty(a.Labels), Annotations: orEmpty(a.Annotations), StartsAt: a.StartsAt, GeneratorURL: a.GeneratorURL}
+		if !a.EndsAt.IsZero() {
+			e := a.EndsAt
+			aa.EndsAt = &e
+		}
+		out.Alerts = append(out.Alerts, aa)
+	}
+	for _, a := range inc.Actions {
+		out.Actions = append(out.Actions, APIAction{ID: a.ID, Text: a.Text, Owner: a.Owner, Done: a.Done, At: a.At})
+	}
+	return out
+}
+
+// apiError answers err as the contract's JSON error.
+func (s *Server) apiError(w http.ResponseWriter, err error) {
+	code, msg := s.classify(err)
+	WriteError(w, code, msg)
+}
+
+// listQuery is the parsed query of GET /api/v1/incidents.
+type listQuery struct {
+	status   string // "", open, resolved
+	severity string
+	service  string
+	since    time.Time
+	limit    int
+	before   int64 // 0 = from the newest
+}
+
+func parseListQuery(r *http.Request) (listQuery, error) {
+	q := r.URL.Query()
+	lq := listQuery{limit: DefaultLimit, severity: q.Get("severity"), service: q.Get("service")}
+	switch st := strings.ToLower(q.Get("status")); st {
+	case "", "open", "resolved":
+		lq.status = st
+	default:
+		return lq, badRequest("status must be open or resolved, not %q", truncate(st, 20))
+	}
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return lq, badRequest("since must be an RFC 3339 time such as 2026-11-01T00:00:00Z")
+		}
+		lq.since = t
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxLimit {
+			return lq, badRequest("limit must be an integer from 1 to %d", MaxLimit)
+		}
+		lq.limit = n
+	}
+	cursor := q.Get("cursor")
+	if b := q.Get("before"); b != "" {
+		if cursor != "" && cursor != b {
+			return lq, badRequest("give cursor or before, not both")
+		}
+		cursor = b
+	}
+	if cursor != "" {
+		n, err := strconv.ParseInt(cursor, 10, 64)
+		if err != nil || n < 1 {
+			return lq, badRequest("cursor (before) must be a positive incident number")
+		}
+		lq.before = n
+	}
+	if len(lq.severity) > 200 || len(lq.service) > 200 {
+		return lq, badRequest("severity and service are at most 200 characters")
+	}
+	return lq, nil
+}
+
+func (q listQuery) match(inc *incidents.Incident) bool {
+	switch {
+	case q.before != 0 && inc.Number >= q.before:
+	case q.status == "resolved" && inc.Open():
+	case q.status == "open" && !inc.Open():
+	case q.severity != "" && inc.Severity != q.severity:
+	case q.service != "" && serviceOf(inc) != q.service:
+	default:
+		return true
+	}
+	return false
+}
+
+func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
+	q, err := parseListQuery(r)
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	// incidents.ListOptions has no cursor, severity or service: read the
+	// matching set (open only and since are pushed down) and page it here.
+	all, err := s.opts.Incidents.List(r.Context(), incidents.ListOptions{OpenOnly: q.status == "open", Since: q.since})
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Number > all[j].Number })
+	now := s.opts.Now()
+	out := APIIncidentList{Incidents: []APIIncident{}}
+	for _, inc := range all {
+		if !q.match(inc) {
+			continue
+		}
+		if len(out.Incidents) == q.limit {
+			next := out.Incidents[len(out.Incidents)-1].Number
+			out.Next = &next
+			break
+		}
+		out.Incidents = append(out.Incidents, s.apiIncidentOf(inc, now))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) {
+	inc, events, err := s.loadIncident(r.Context(), r.PathValue("number"))
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	out := APIIncidentDetail{APIIncident: s.apiIncidentOf(inc, s.opts.Now()), Timeline: make([]APIEvent, 0, len(events))}
+	for _, e := range events {
+		out.Timeline = append(out.Timeline, APIEvent{ID: e.ID, Type: e.Type, At: e.At, Actor: e.Actor, Text: e.Text,
+			Permalink: safeURL(e.Fields["permalink"]), Fields: orEmpty(e.Fields)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) {
+	rep, win, err := s.report(r)
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, APIStats{Window: win, Report: rep})
+}
+
+func (s *Server) apiOnCall(w http.ResponseWriter, r *http.Request) {
+	if s.opts.OnCall == nil {
+		WriteError(w, http.StatusNotFound, "on-call schedules are not configured")
+		return
+	}
+	now := s.opts.Now()
+	list, err := s.opts.OnCall.OnCallNow(r.Context(), now)
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	out := APIOnCall{At: now, Schedules: make([]APISchedule, 0, len(list))}
+	for _, sc := range list {
+		as := APISchedule{Schedule: sc.Schedule, Person: sc.Person, Next: sc.Next}
+		if !sc.Until.IsZero() {
+			u := sc.Until
+			as.Until = &u
+		}
+		out.Schedules = append(out.Schedules, as)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
