@@ -95,15 +95,6 @@ func (s *Store) RemoveInbox(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// InboxLen returns how many items wait in the inbox (for the load test).
-func (s *Store) InboxLen(ctx context.Context) (int, error) {
-	var n int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM inbox`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count inbox: %w", err)
-	}
-	return n, nil
-}
-
 // AcquireLease takes or renews the lease name for holder until now+ttl. It
 // succeeds when the lease is free, expired (until < now) or already held by
 // holder, and reports false when someone else holds it: one upsert whose

@@ -175,9 +175,6 @@ func (s *Store) Ping(ctx context.Context) error {
 // Embedded reports true: one process serves the data dir.
 func (s *Store) Embedded() bool { return true }
 
-// Dir returns the absolute data dir.
-func (s *Store) Dir() string { return s.dir }
-
 // Close closes the database and releases the data-dir lock. Calling it again
 // returns the first result.
 func (s *Store) Close(context.Context) error {
