@@ -40,8 +40,8 @@ const (
 )
 
 type harnessOptions struct {
-	dir    string       // data dir; default a new temp dir
-	store  *store.Store // share a store with another harness
+	dir    string      // data dir; default a new temp dir
+	store  store.Store // share a store with another harness
 	clock  *clocktest.Clock
 	manual bool
 	config func(*config.Config)

@@ -1,6 +1,11 @@
-package store_test
+// Package incidentstest is the conformance suite of incidents.Store: the
+// same tests run against the test fake in package incidents, the SQLite store
+// and the MongoDB store, so that none of them drifts from the contract. It
+// imports the standard library and incidents only.
+package incidentstest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -11,14 +16,50 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
-	"github.com/incidentbot/incidentbot/internal/store/storetest"
 )
+
+// Run runs the suite; open returns a new, empty store for each subtest.
+// Stores must keep times to at least the millisecond and return them in UTC.
+func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
+	tests := []struct {
+		name string
+		f    func(t *testing.T, s incidents.Store)
+	}{
+		{"IncidentRoundTrip", testIncidentRoundTrip},
+		{"CreateIncidentExists", testCreateIncidentExists},
+		{"NextNumberSequence", testNextNumberSequence},
+		{"NextNumberConcurrent", testNextNumberConcurrent},
+		{"UpdateIncident", testUpdateIncident},
+		{"UpdateIncidentConcurrent", testUpdateIncidentConcurrent},
+		{"ListIncidents", testListIncidents},
+		{"Events", testEvents},
+		{"Groups", testGroups},
+		{"Storm", testStorm},
+		{"GetIncidentNotFound", testGetIncidentNotFound},
+		{"FullIncidentSetsEveryField", testFullIncidentSetsEveryField},
+		{"LongTimeline", testLongTimeline},
+		{"AppendEventsConcurrent", testAppendEventsConcurrent},
+		{"CreateIncidentConcurrent", testCreateIncidentConcurrent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.f(t, open(t))
+		})
+	}
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
 
 // almaty is a fixed +05:00 zone: input times are given in it to check that
 // they come back in UTC.
 var almaty = time.FixedZone("Asia/Almaty", 5*3600)
 
-// at returns a UTC time with millisecond precision, BSON's.
+// at returns a UTC time with millisecond precision, the least a store keeps.
 func at(minute int) time.Time {
 	return time.Date(2026, 3, 14, 9, minute, 7, 123_000_000, time.UTC)
 }
@@ -114,9 +155,7 @@ func checkUTC(t *testing.T, v any) {
 	walk("", reflect.ValueOf(v))
 }
 
-func TestIncidentRoundTrip(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
+func testIncidentRoundTrip(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
 
 	if err := s.CreateIncident(ctx, fullIncident(7, almaty)); err != nil {
@@ -146,26 +185,7 @@ func TestIncidentRoundTrip(t *testing.T) {
 	}
 }
 
-func TestIncidentSubMillisecondTruncated(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
-	ctx := testCtx(t)
-	in := &incidents.Incident{Number: 1, DeclaredAt: time.Date(2026, 1, 1, 0, 0, 0, 123_456_789, time.UTC)}
-	if err := s.CreateIncident(ctx, in); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.GetIncident(ctx, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := in.DeclaredAt.Truncate(time.Millisecond); !got.DeclaredAt.Equal(want) {
-		t.Errorf("DeclaredAt = %v, want %v (BSON keeps milliseconds)", got.DeclaredAt, want)
-	}
-}
-
-func TestCreateIncidentExists(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
+func testCreateIncidentExists(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
 	if err := s.CreateIncident(ctx, &incidents.Incident{Number: 1, Title: "first"}); err != nil {
 		t.Fatal(err)
@@ -180,18 +200,15 @@ func TestCreateIncidentExists(t *testing.T) {
 	}
 }
 
-func TestGetIncidentNotFound(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
-	_, err := s.GetIncident(testCtx(t), 404)
+func testGetIncidentNotFound(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	_, err := s.GetIncident(ctx, 404)
 	if !errors.Is(err, incidents.ErrNotFound) {
 		t.Fatalf("GetIncident(404) = %v, want ErrNotFound", err)
 	}
 }
 
-func TestNextNumberSequence(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
+func testNextNumberSequence(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
 	for want := int64(1); want <= 3; want++ {
 		got, err := s.NextNumber(ctx)
@@ -204,9 +221,7 @@ func TestNextNumberSequence(t *testing.T) {
 	}
 }
 
-func TestNextNumberConcurrent(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
+func testNextNumberConcurrent(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
 	const workers, each = 20, 25
 	var (
@@ -244,9 +259,7 @@ func TestNextNumberConcurrent(t *testing.T) {
 	}
 }
 
-func TestUpdateIncident(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
+func testUpdateIncident(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
 	if err := s.CreateIncident(ctx, fullIncident(1, time.UTC)); err != nil {
 		t.Fatal(err)
@@ -300,9 +313,7 @@ func TestUpdateIncident(t *testing.T) {
 
 // TestUpdateIncidentConcurrent has 10 writers each add 10 to a counter field
 // with read, modify, conditional write, retry on conflict: no update is lost.
-func TestUpdateIncidentConcurrent(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
+func testUpdateIncidentConcurrent(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
 	if err := s.CreateIncident(ctx, &incidents.Incident{Number: 1}); err != nil {
 		t.Fatal(err)
@@ -342,9 +353,7 @@ func TestUpdateIncidentConcurrent(t *testing.T) {
 	}
 }
 
-func TestListIncidents(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
+func testListIncidents(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
 	seed := []struct {
 		n      int64
@@ -393,9 +402,7 @@ func TestListIncidents(t *testing.T) {
 	}
 }
 
-func TestEvents(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
+func testEvents(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
 	ev := func(id string, inc int64, minute int, text string) incidents.Event {
 		return incidents.Event{ID: id, Incident: inc, Type: incidents.EventNote, At: at(minute).In(almaty), Actor: "U0001", Text: text}
@@ -436,9 +443,7 @@ func TestEvents(t *testing.T) {
 	}
 }
 
-func TestGroups(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
+func testGroups(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
 	key := `{}/{severity="critical"}:{alertname="HighErrorRate", service.name="pay"}`
 	long := strings.Repeat(`{}:{instance="host-1.example.com:9100"}`, 300) // ~12 KB
@@ -460,15 +465,9 @@ func TestGroups(t *testing.T) {
 			t.Errorf("GetGroup = %+v, want %+v", got, want)
 		}
 	}
-	n, err := s.DB().Collection("groups").EstimatedDocumentCount(ctx)
-	if err != nil || n != 2 {
-		t.Errorf("groups stored = %d (%v), want 2 (upsert by key)", n, err)
-	}
 }
 
-func TestStorm(t *testing.T) {
-	t.Parallel()
-	s := storetest.New(t)
+func testStorm(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
 	got, err := s.GetStorm(ctx)
 	if err != nil {
@@ -500,8 +499,7 @@ func TestStorm(t *testing.T) {
 
 // TestFullIncidentSetsEveryField keeps TestIncidentRoundTrip honest: a field
 // added to Incident (or Alert, Action) must be set in fullIncident.
-func TestFullIncidentSetsEveryField(t *testing.T) {
-	t.Parallel()
+func testFullIncidentSetsEveryField(t *testing.T, _ incidents.Store) {
 	inc := fullIncident(2, time.UTC)
 	var check func(path string, v reflect.Value)
 	check = func(path string, v reflect.Value) {
@@ -522,4 +520,102 @@ func TestFullIncidentSetsEveryField(t *testing.T) {
 	check("Incident", reflect.ValueOf(*inc))
 	check("Alert", reflect.ValueOf(inc.Alerts["a1b2c3d4e5f60718"]))
 	check("Action", reflect.ValueOf(inc.Actions[0]))
+}
+
+// A long timeline (an alert storm's) reads back whole, in time order, with
+// re-sent events skipped, and other incidents' events left out.
+func testLongTimeline(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	ev := func(n int64, i int) incidents.Event {
+		return incidents.Event{ID: fmt.Sprintf("%d:e%05d", n, i), Incident: n, Type: incidents.EventAlertFired,
+			At: at(0).Add(time.Duration(4500-i) * time.Second), Text: "Alert firing"}
+	}
+	var first, second []incidents.Event
+	for i := range 3000 {
+		first = append(first, ev(7, i))
+	}
+	for i := 2500; i < 4500; i++ { // 500 already stored
+		second = append(second, ev(7, i))
+	}
+	for _, batch := range [][]incidents.Event{first, second, {ev(8, 1)}} {
+		if err := s.AppendEvents(ctx, batch...); err != nil {
+			t.Fatalf("AppendEvents of %d: %v", len(batch), err)
+		}
+	}
+	got, err := s.Timeline(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4500 {
+		t.Fatalf("got %d events, want 4500", len(got))
+	}
+	for i := range got {
+		if want := ev(7, 4499-i); got[i].ID != want.ID || !got[i].At.Equal(want.At) {
+			t.Fatalf("event %d = %s at %v, want %s at %v", i, got[i].ID, got[i].At, want.ID, want.At)
+		}
+	}
+}
+
+// Writers appending overlapping events at once store each event once.
+func testAppendEventsConcurrent(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	const writers, events = 8, 50
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range events {
+				// Every writer sends every event: duplicates race.
+				e := incidents.Event{ID: fmt.Sprintf("1:%03d", i), Incident: 1, Type: incidents.EventNote,
+					At: at(0).Add(time.Duration(i) * time.Second), Text: fmt.Sprintf("from %d", w)}
+				if err := s.AppendEvents(ctx, e); err != nil {
+					t.Errorf("writer %d: AppendEvents: %v", w, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.Timeline(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != events {
+		t.Errorf("got %d events, want %d (each once)", len(got), events)
+	}
+}
+
+// Of several creators of one number exactly one wins; the rest get ErrExists.
+func testCreateIncidentConcurrent(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	const creators = 8
+	var (
+		mu   sync.Mutex
+		wins []string
+		wg   sync.WaitGroup
+	)
+	for c := range creators {
+		wg.Go(func() {
+			title := fmt.Sprintf("creator %d", c)
+			err := s.CreateIncident(ctx, &incidents.Incident{Number: 5, Title: title, Status: incidents.StatusTriggered})
+			switch {
+			case err == nil:
+				mu.Lock()
+				wins = append(wins, title)
+				mu.Unlock()
+			case !errors.Is(err, incidents.ErrExists):
+				t.Errorf("%s: %v", title, err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(wins) != 1 {
+		t.Fatalf("winners %v, want exactly one", wins)
+	}
+	got, err := s.GetIncident(ctx, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != wins[0] {
+		t.Errorf("stored title %q, want the winner's %q", got.Title, wins[0])
+	}
 }

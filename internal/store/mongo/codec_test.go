@@ -1,9 +1,10 @@
-package store
+package mongo
 
 import (
 	"bytes"
 	"reflect"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
@@ -65,43 +66,35 @@ func TestStringMapCodec(t *testing.T) {
 	}
 }
 
-func TestIncidentCodec(t *testing.T) {
+// The incident document has the number as its integer _id and escaped map
+// keys, and reads back as the incident that was written.
+func TestIncidentDoc(t *testing.T) {
 	reg := newRegistry()
-	in := incidents.Incident{Number: 42, Version: 3, Title: "t", Labels: map[string]string{"service.name": "pay"}}
+	at := time.Date(2026, 3, 14, 9, 1, 2, 3_000_000, time.UTC)
+	in := &incidents.Incident{Number: 42, Version: 3, Title: "t", Status: incidents.StatusTriggered,
+		Labels: map[string]string{"service.name": "pay"}, DeclaredAt: at, AcknowledgedAt: &at,
+		Alerts: map[string]incidents.Alert{"ab": {Fingerprint: "ab", Status: "firing", StartsAt: at}}}
 
 	var buf bytes.Buffer
 	enc := bson.NewEncoder(bson.NewDocumentWriter(&buf))
 	enc.SetRegistry(reg)
-	if err := enc.Encode(in); err != nil {
+	if err := enc.Encode(incidentDocOf(in)); err != nil {
 		t.Fatalf("encode: %v", err)
 	}
 	raw := bson.Raw(buf.Bytes())
-	if id, ok := raw.Lookup("_id").StringValueOK(); !ok || id != "42" {
-		t.Errorf(`_id = %v, want the string "42"`, raw.Lookup("_id"))
-	}
-	if n, ok := raw.Lookup("number").Int64OK(); !ok || n != 42 {
-		t.Errorf("number = %v, want int64 42", raw.Lookup("number"))
+	if id, ok := raw.Lookup("_id").Int64OK(); !ok || id != 42 {
+		t.Errorf("_id = %v, want int64 42", raw.Lookup("_id"))
 	}
 	if v := raw.Lookup("labels", "service%2Ename"); v.StringValue() != "pay" {
 		t.Errorf("nested map key not escaped: %s", raw)
 	}
-
-	decode := func(doc []byte) incidents.Incident {
-		t.Helper()
-		dec := bson.NewDecoder(bson.NewDocumentReader(bytes.NewReader(doc)))
-		dec.SetRegistry(reg)
-		var out incidents.Incident
-		if err := dec.Decode(&out); err != nil {
-			t.Fatalf("decode: %v", err)
-		}
-		return out
+	dec := bson.NewDecoder(bson.NewDocumentReader(bytes.NewReader(raw)))
+	dec.SetRegistry(reg)
+	var d incidentDoc
+	if err := dec.Decode(&d); err != nil {
+		t.Fatalf("decode: %v", err)
 	}
-	if out := decode(raw); !reflect.DeepEqual(out, in) {
-		t.Errorf("round trip = %+v, want %+v", out, in)
-	}
-	// A document with the number as an integer _id (no number field) decodes too.
-	legacy, _ := bson.Marshal(bson.D{{Key: "_id", Value: int64(7)}, {Key: "title", Value: "old"}})
-	if out := decode(legacy); out.Number != 7 || out.Title != "old" {
-		t.Errorf("legacy document = %+v, want number 7 title old", out)
+	if got := d.incident(); !reflect.DeepEqual(got, in) {
+		t.Errorf("round trip:\ngot  %+v\nwant %+v", got, in)
 	}
 }

@@ -1,10 +1,9 @@
-package store
+package mongo
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -93,15 +92,14 @@ func (s *Store) Deployments(ctx context.Context, from, to time.Time) ([]deploys.
 }
 
 type causeDoc struct {
-	ID         string `bson:"_id"` // the incident number
+	ID         int64  `bson:"_id"` // the incident number
 	Deployment string `bson:"deployment"`
 }
 
 // SetCause implements deploys.Store.
 func (s *Store) SetCause(ctx context.Context, incident int64, id string) error {
-	key := strconv.FormatInt(incident, 10)
-	_, err := s.db.Collection(colCauses).ReplaceOne(ctx, bson.D{{Key: "_id", Value: key}},
-		causeDoc{ID: key, Deployment: id}, options.Replace().SetUpsert(true))
+	_, err := s.db.Collection(colCauses).ReplaceOne(ctx, bson.D{{Key: "_id", Value: incident}},
+		causeDoc{ID: incident, Deployment: id}, options.Replace().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("link incident #%d to deployment %s: %w", incident, id, err)
 	}
@@ -120,11 +118,7 @@ func (s *Store) Causes(ctx context.Context) (map[int64]string, error) {
 	}
 	out := make(map[int64]string, len(docs))
 	for _, d := range docs {
-		n, err := strconv.ParseInt(d.ID, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("cause with _id %q: %w", d.ID, err)
-		}
-		out[n] = d.Deployment
+		out[d.ID] = d.Deployment
 	}
 	return out, nil
 }

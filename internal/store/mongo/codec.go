@@ -1,4 +1,4 @@
-package store
+package mongo
 
 import (
 	"errors"
@@ -52,18 +52,11 @@ func unescapeKey(k string) string {
 var tStringMap = reflect.TypeOf(map[string]string(nil))
 
 // newRegistry returns the driver's default registry plus the escaping
-// map[string]string codec and the incident codec (see incident_codec.go).
+// map[string]string codec.
 func newRegistry() *bson.Registry {
-	base := bson.NewRegistry()
-	base.RegisterTypeEncoder(tStringMap, bson.ValueEncoderFunc(encodeStringMap))
-	base.RegisterTypeDecoder(tStringMap, bson.ValueDecoderFunc(decodeStringMap))
-
 	reg := bson.NewRegistry()
 	reg.RegisterTypeEncoder(tStringMap, bson.ValueEncoderFunc(encodeStringMap))
 	reg.RegisterTypeDecoder(tStringMap, bson.ValueDecoderFunc(decodeStringMap))
-	ic := incidentCodec{base: base}
-	reg.RegisterTypeEncoder(tIncident, ic)
-	reg.RegisterTypeDecoder(tIncident, ic)
 	return reg
 }
 

@@ -1,4 +1,4 @@
-package store
+package mongo
 
 import (
 	"context"
@@ -42,7 +42,7 @@ func (s *Store) NextNumber(ctx context.Context) (int64, error) {
 
 // CreateIncident implements incidents.Store; incidents.ErrExists if the number is taken.
 func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident) error {
-	if _, err := s.db.Collection(colIncidents).InsertOne(ctx, inc); err != nil {
+	if _, err := s.db.Collection(colIncidents).InsertOne(ctx, incidentDocOf(inc)); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("create incident #%d: %w", inc.Number, incidents.ErrExists)
 		}
@@ -53,40 +53,26 @@ func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident) err
 
 // GetIncident implements incidents.Store.
 func (s *Store) GetIncident(ctx context.Context, number int64) (*incidents.Incident, error) {
-	var inc incidents.Incident
-	err := s.db.Collection(colIncidents).FindOne(ctx, byID(incidentID(number))).Decode(&inc)
+	var d incidentDoc
+	err := s.db.Collection(colIncidents).FindOne(ctx, byID(number)).Decode(&d)
 	if err != nil {
 		return nil, fmt.Errorf("get incident #%d: %w", number, notFound(err))
 	}
-	normalizeIncident(&inc)
-	return &inc, nil
+	return d.incident(), nil
 }
 
-// UpdateIncident implements incidents.Store. It replaces the document only if
-// its stored version still equals inc.Version, writing version+1 in the same
-// replacement; fields left empty in inc are removed, as a replacement does.
-//
-// On MongoDB that is one conditional findOneAndReplace, atomic against other
-// replicas. FerretDB v1 would scan the whole collection for that two-field
-// filter, so the embedded store (one process, one connection, and this the
-// only writer of existing incidents) checks the version and replaces by _id
-// alone under a mutex.
+// UpdateIncident implements incidents.Store with one findOneAndReplace
+// conditional on the stored version, writing version+1 in the same
+// replacement: atomic against other replicas, no read-modify-write in Go.
 func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident) error {
-	next := *inc
+	next := incidentDocOf(inc)
 	next.Version = inc.Version + 1
 	coll := s.db.Collection(colIncidents)
-	id := incidentID(inc.Number)
-
-	var err error
-	if s.emb != nil {
-		err = s.replaceIfVersionSerialized(ctx, id, inc.Version, &next)
-	} else {
-		err = coll.FindOneAndReplace(ctx,
-			bson.D{{Key: "_id", Value: id}, {Key: "version", Value: inc.Version}}, &next).Err()
-	}
+	err := coll.FindOneAndReplace(ctx,
+		bson.D{{Key: "_id", Value: inc.Number}, {Key: "version", Value: inc.Version}}, next).Err()
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		// Tell a stale version from a missing incident.
-		ferr := coll.FindOne(ctx, byID(id), options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Err()
+		ferr := coll.FindOne(ctx, byID(inc.Number), options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Err()
 		switch {
 		case ferr == nil:
 			return fmt.Errorf("update incident #%d at version %d: %w", inc.Number, inc.Version, incidents.ErrConflict)
@@ -103,36 +89,16 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident) err
 	return nil
 }
 
-// replaceIfVersionSerialized is the embedded store's conditional replace: it
-// returns mongo.ErrNoDocuments when the incident is missing or its version is
-// not version. Every lookup is by _id alone, which FerretDB does not scan for.
-func (s *Store) replaceIfVersionSerialized(ctx context.Context, id string, version int64, next *incidents.Incident) error {
-	s.incidentMu.Lock()
-	defer s.incidentMu.Unlock()
-	coll := s.db.Collection(colIncidents)
-	var cur struct {
-		Version int64 `bson:"version"`
-	}
-	err := coll.FindOne(ctx, byID(id), options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&cur)
-	if err != nil {
-		return err
-	}
-	if cur.Version != version {
-		return mongo.ErrNoDocuments
-	}
-	return coll.FindOneAndReplace(ctx, byID(id), next).Err()
-}
-
 // ListIncidents implements incidents.Store: newest (highest number) first.
 func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*incidents.Incident, error) {
 	filter := bson.D{}
 	if o.OpenOnly {
-		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$ne", Value: incidents.StatusResolved}}})
+		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$ne", Value: string(incidents.StatusResolved)}}})
 	}
 	if !o.Since.IsZero() {
-		filter = append(filter, bson.E{Key: "declared_at", Value: bson.D{{Key: "$gte", Value: o.Since}}})
+		filter = append(filter, bson.E{Key: "declared_at", Value: bson.D{{Key: "$gte", Value: o.Since.UTC()}}})
 	}
-	opts := options.Find().SetSort(bson.D{{Key: "number", Value: -1}})
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: -1}})
 	if o.Limit > 0 {
 		opts.SetLimit(int64(o.Limit))
 	}
@@ -140,29 +106,27 @@ func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
-	out := []*incidents.Incident{}
-	if err := cur.All(ctx, &out); err != nil {
+	var docs []incidentDoc
+	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("list incidents: read: %w", err)
 	}
-	for _, inc := range out {
-		normalizeIncident(inc)
+	out := make([]*incidents.Incident, len(docs))
+	for i := range docs {
+		out[i] = docs[i].incident()
 	}
 	return out, nil
 }
 
-// AppendEvents implements incidents.Store: on MongoDB with one unordered
-// insertMany, events whose ID is already stored skipped (their duplicate-key
-// errors ignored); on the embedded store in per-incident timeline documents.
+// AppendEvents implements incidents.Store with one unordered insertMany;
+// events whose ID is already stored are skipped (their duplicate-key errors
+// ignored).
 func (s *Store) AppendEvents(ctx context.Context, events ...incidents.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	if s.emb != nil {
-		return s.appendTimelines(ctx, events)
-	}
 	docs := make([]any, len(events))
 	for i := range events {
-		docs[i] = events[i]
+		docs[i] = eventDocOf(events[i])
 	}
 	_, err := s.db.Collection(colEvents).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err != nil && !isDuplicateOnly(err) {
@@ -171,20 +135,22 @@ func (s *Store) AppendEvents(ctx context.Context, events ...incidents.Event) err
 	return nil
 }
 
-// Timeline implements incidents.Store: oldest first, ties broken by event ID.
+// Timeline implements incidents.Store: oldest first, ties broken by event
+// ID, through the (incident, at, _id) index.
 func (s *Store) Timeline(ctx context.Context, number int64) ([]incidents.Event, error) {
-	if s.emb != nil {
-		return s.embeddedTimeline(ctx, number)
-	}
 	cur, err := s.db.Collection(colEvents).Find(ctx,
 		bson.D{{Key: "incident", Value: number}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("timeline of incident #%d: %w", number, err)
 	}
-	out := []incidents.Event{}
-	if err := cur.All(ctx, &out); err != nil {
+	var docs []eventDoc
+	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("timeline of incident #%d: read: %w", number, err)
+	}
+	out := make([]incidents.Event, len(docs))
+	for i, d := range docs {
+		out[i] = d.event()
 	}
 	return out, nil
 }
@@ -223,8 +189,9 @@ func (s *Store) PutGroup(ctx context.Context, g incidents.Group) error {
 
 // stormDoc is the storm guard's state document.
 type stormDoc struct {
-	ID                   string `bson:"_id"`
-	incidents.StormState `bson:",inline"`
+	ID       string      `bson:"_id"`
+	Opened   []time.Time `bson:"opened"`
+	Incident int64       `bson:"incident,omitempty"`
 }
 
 const stormID = "storm"
@@ -239,19 +206,30 @@ func (s *Store) GetStorm(ctx context.Context) (incidents.StormState, error) {
 	if err != nil {
 		return incidents.StormState{}, fmt.Errorf("get storm state: %w", err)
 	}
-	return d.StormState, nil
+	st := incidents.StormState{Incident: d.Incident}
+	for _, t := range d.Opened {
+		st.Opened = append(st.Opened, t.UTC())
+	}
+	return st, nil
 }
 
 // PutStorm implements incidents.Store.
 func (s *Store) PutStorm(ctx context.Context, st incidents.StormState) error {
-	if err := s.upsert(ctx, colState, stormID, stormDoc{ID: stormID, StormState: st}); err != nil {
+	if err := s.upsert(ctx, colState, stormID, stormDocOf(st)); err != nil {
 		return fmt.Errorf("put storm state: %w", err)
 	}
 	return nil
 }
 
-// upsert replaces (or inserts) the document with _id id, by findOneAndReplace:
-// on FerretDB that is much faster than replaceOne/updateOne.
+func stormDocOf(st incidents.StormState) stormDoc {
+	d := stormDoc{ID: stormID, Incident: st.Incident}
+	for _, t := range st.Opened {
+		d.Opened = append(d.Opened, t.UTC())
+	}
+	return d
+}
+
+// upsert replaces (or inserts) the document with _id id.
 func (s *Store) upsert(ctx context.Context, coll string, id, doc any) error {
 	opts := options.FindOneAndReplace().SetUpsert(true)
 	var err error
@@ -267,7 +245,7 @@ func (s *Store) upsert(ctx context.Context, coll string, id, doc any) error {
 	return err
 }
 
-// byID is the filter {_id: id}, the one FerretDB answers without a scan.
+// byID is the filter {_id: id}.
 func byID(id any) bson.D { return bson.D{{Key: "_id", Value: id}} }
 
 // notFound maps the driver's "no document" to incidents.ErrNotFound.
@@ -276,34 +254,4 @@ func notFound(err error) error {
 		return incidents.ErrNotFound
 	}
 	return err
-}
-
-// normalizeIncident puts the incident's times in UTC. The driver already
-// decodes BSON datetimes in UTC (see Open); this keeps the guarantee explicit
-// for code that builds incidents from other sources.
-func normalizeIncident(inc *incidents.Incident) {
-	utc := func(t *time.Time) { *t = t.UTC() }
-	utcPtr := func(t *time.Time) *time.Time {
-		if t == nil {
-			return nil
-		}
-		u := t.UTC()
-		return &u
-	}
-	utc(&inc.DetectedAt)
-	utc(&inc.DeclaredAt)
-	utc(&inc.UpdatedAt)
-	utc(&inc.StatusAt)
-	utc(&inc.AlertsClearAt)
-	inc.AcknowledgedAt = utcPtr(inc.AcknowledgedAt)
-	inc.MitigatedAt = utcPtr(inc.MitigatedAt)
-	inc.ResolvedAt = utcPtr(inc.ResolvedAt)
-	for k, a := range inc.Alerts {
-		utc(&a.StartsAt)
-		utc(&a.EndsAt)
-		inc.Alerts[k] = a
-	}
-	for i := range inc.Actions {
-		utc(&inc.Actions[i].At)
-	}
 }

@@ -1,10 +1,8 @@
-package store
+package mongo
 
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -32,7 +30,7 @@ func (s *Store) AppendInbox(ctx context.Context, items []alertmanager.InboxItem)
 	for i, it := range items {
 		docs[i] = inboxDoc{ID: it.ID, ReceivedAt: it.ReceivedAt, Body: it.Body}
 	}
-	_, err := s.inbox.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	_, err := s.db.Collection(colInbox).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err != nil && !isDuplicateOnly(err) {
 		return fmt.Errorf("append %d inbox items: %w", len(items), err)
 	}
@@ -41,15 +39,8 @@ func (s *Store) AppendInbox(ctx context.Context, items []alertmanager.InboxItem)
 
 // PendingInbox implements alertmanager.Inbox: up to limit items (all if limit <= 0), oldest ID first.
 func (s *Store) PendingInbox(ctx context.Context, limit int) ([]alertmanager.InboxItem, error) {
-	// MongoDB reads the _id index in order. FerretDB v1 would decode and sort
-	// the whole collection in Go on every call, but a find with no filter and
-	// no sort goes to SQLite with its limit and comes back in insertion
-	// order, which on the embedded store is ID order: one process, one batch
-	// writer, IDs increasing. The page is sorted below all the same.
-	opts := options.Find()
-	if s.emb == nil {
-		opts.SetSort(bson.D{{Key: "_id", Value: 1}})
-	}
+	// The _id index gives the order.
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}})
 	if limit > 0 {
 		opts.SetLimit(int64(limit))
 	}
@@ -63,9 +54,8 @@ func (s *Store) PendingInbox(ctx context.Context, limit int) ([]alertmanager.Inb
 	}
 	out := make([]alertmanager.InboxItem, len(docs))
 	for i, d := range docs {
-		out[i] = alertmanager.InboxItem{ID: d.ID, ReceivedAt: d.ReceivedAt, Body: d.Body}
+		out[i] = alertmanager.InboxItem{ID: d.ID, ReceivedAt: d.ReceivedAt.UTC(), Body: d.Body}
 	}
-	slices.SortFunc(out, func(a, b alertmanager.InboxItem) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

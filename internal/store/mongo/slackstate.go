@@ -1,10 +1,9 @@
-package store
+package mongo
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -19,10 +18,9 @@ const colSlack = "slack"
 
 var _ slackstate.Store = (*Store)(nil)
 
-// slackDoc is the stored form of a slackstate.Incident. The _id is the
-// incident number as a string: FerretDB v1 finds only string _ids by index.
+// slackDoc is the stored form of a slackstate.Incident; _id is the incident number.
 type slackDoc struct {
-	ID                  string    `bson:"_id"`
+	ID                  int64     `bson:"_id"`
 	Version             int64     `bson:"version"`
 	ChannelID           string    `bson:"channel_id,omitempty"`
 	ChannelName         string    `bson:"channel_name,omitempty"`
@@ -39,7 +37,7 @@ type slackDoc struct {
 
 func slackDocOf(st *slackstate.Incident) slackDoc {
 	return slackDoc{
-		ID: strconv.FormatInt(st.Number, 10), Version: st.Version,
+		ID: st.Number, Version: st.Version,
 		ChannelID: st.ChannelID, ChannelName: st.ChannelName, SummaryTS: st.SummaryTS, SummaryPinned: st.SummaryPinned,
 		AnnouncedOpen: st.AnnouncedOpen, AnnouncedResolved: st.AnnouncedResolved, AnnouncedResolvedAt: st.AnnouncedResolvedAt.UTC(),
 		Topic: st.Topic, Purpose: st.Purpose, Invited: st.Invited, NudgedAt: st.NudgedAt.UTC(),
@@ -47,10 +45,7 @@ func slackDocOf(st *slackstate.Incident) slackDoc {
 }
 
 func (d slackDoc) state() (slackstate.Incident, error) {
-	n, err := strconv.ParseInt(d.ID, 10, 64)
-	if err != nil {
-		return slackstate.Incident{}, fmt.Errorf("slack state with _id %q: %w", d.ID, err)
-	}
+	n := d.ID
 	utc := func(t time.Time) time.Time {
 		if t.IsZero() {
 			return time.Time{}
@@ -68,7 +63,7 @@ func (d slackDoc) state() (slackstate.Incident, error) {
 // SlackState implements slackstate.Store.
 func (s *Store) SlackState(ctx context.Context, number int64) (slackstate.Incident, error) {
 	var d slackDoc
-	err := s.db.Collection(colSlack).FindOne(ctx, bson.D{{Key: "_id", Value: strconv.FormatInt(number, 10)}}).Decode(&d)
+	err := s.db.Collection(colSlack).FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return slackstate.Incident{Number: number}, nil
 	}
