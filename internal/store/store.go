@@ -18,6 +18,7 @@ import (
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/internal/store/mongo"
 	"github.com/incidentbot/incidentbot/internal/store/sqlite"
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 // Store is what the app needs of a store.
@@ -26,6 +27,7 @@ type Store interface {
 	alertmanager.Inbox
 	slackstate.Store
 	deploys.Store
+	oncall.PageStore
 	Leases
 	// Jobs returns the jobs store on the same database.
 	Jobs() jobs.Store

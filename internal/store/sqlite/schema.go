@@ -119,6 +119,8 @@ CREATE TABLE causes (
 	deployment TEXT NOT NULL
 ) STRICT;
 `,
+	// 5: on-call pages sent (oncall.PageStore).
+	pagesSchema,
 }
 
 // SchemaVersion is the version Open migrates to.

@@ -1,4 +1,4 @@
-package store
+package mongo
 
 import (
 	"context"
@@ -46,9 +46,8 @@ func (d pageDoc) page() oncall.PageRecord {
 	return p
 }
 
-// EnsurePageIndexes creates the indexes of the pages collection. It is not
-// yet called by ensureIndexes (a shared file): call it from there.
-func (s *Store) EnsurePageIndexes(ctx context.Context) error {
+// ensurePageIndexes creates the indexes of the pages collection; Open calls it.
+func (s *Store) ensurePageIndexes(ctx context.Context) error {
 	for _, m := range []mongo.IndexModel{
 		{Keys: bson.D{{Key: "incident", Value: 1}, {Key: "at", Value: 1}}, Options: options.Index().SetName("incident_at")},
 		{Keys: bson.D{{Key: "at", Value: 1}}, Options: options.Index().SetName("at")},
@@ -80,7 +79,7 @@ func (s *Store) AddPage(ctx context.Context, p oncall.PageRecord) (oncall.PageRe
 		return oncall.PageRecord{}, false, fmt.Errorf("record page %s: %w", p.ID, err)
 	}
 	var old pageDoc
-	if err := s.db.Collection(colPages).FindOne(ctx, bson.D{{Key: "_id", Value: p.ID}}).Decode(&old); err != nil {
+	if err := s.db.Collection(colPages).FindOne(ctx, byID(p.ID)).Decode(&old); err != nil {
 		return oncall.PageRecord{}, false, fmt.Errorf("read page %s: %w", p.ID, err)
 	}
 	return old.page(), false, nil
