@@ -45,9 +45,14 @@ func (a *App) schedules() map[string]oncall.Schedule {
 	return out
 }
 
-// overridesFor returns the stored overrides, sorted by From, for plans.
+// overrideHistory is how far back overrides are read: enough for the
+// longest /oncall load window.
+const overrideHistory = 91 * 24 * time.Hour
+
+// overridesFor returns the stored overrides of every schedule that ended
+// within overrideHistory or are still to end, sorted by From.
 func (a *App) overridesFor(ctx context.Context) ([]oncall.Override, error) {
-	return nil, nil
+	return a.store.Overrides(ctx, "", a.opts.Now().Add(-overrideHistory))
 }
 
 // plan lays out the escalation of inc under its policy; ok is false when

@@ -14,3 +14,9 @@ func TestPagesConformance(t *testing.T) {
 		oncalltest.Run(t, func(t *testing.T) oncall.PageStore { return open(t) })
 	})
 }
+
+func TestOverridesConformance(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, open func(testing.TB) store.Store) {
+		oncalltest.RunOverrides(t, func(t *testing.T) oncall.OverrideStore { return open(t) })
+	})
+}

@@ -28,6 +28,7 @@ type Store interface {
 	slackstate.Store
 	deploys.Store
 	oncall.PageStore
+	oncall.OverrideStore
 	Leases
 	// Jobs returns the jobs store on the same database.
 	Jobs() jobs.Store

@@ -46,7 +46,7 @@ func (d pageDoc) page() oncall.PageRecord {
 	return p
 }
 
-// ensurePageIndexes creates the indexes of the pages collection; Open calls it.
+// ensurePageIndexes creates the indexes of the pages and overrides collections; Open calls it.
 func (s *Store) ensurePageIndexes(ctx context.Context) error {
 	for _, m := range []mongo.IndexModel{
 		{Keys: bson.D{{Key: "incident", Value: 1}, {Key: "at", Value: 1}}, Options: options.Index().SetName("incident_at")},
@@ -55,6 +55,11 @@ func (s *Store) ensurePageIndexes(ctx context.Context) error {
 		if _, err := s.db.Collection(colPages).Indexes().CreateOne(ctx, m); err != nil {
 			return fmt.Errorf("create index on %s: %w", colPages, err)
 		}
+	}
+	_, err := s.db.Collection(colOverrides).Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys: bson.D{{Key: "to", Value: 1}}, Options: options.Index().SetName("to")})
+	if err != nil {
+		return fmt.Errorf("create index on %s: %w", colOverrides, err)
 	}
 	return nil
 }

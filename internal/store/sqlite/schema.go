@@ -121,6 +121,8 @@ CREATE TABLE causes (
 `,
 	// 5: on-call pages sent (oncall.PageStore).
 	pagesSchema,
+	// 6: on-call overrides (oncall.OverrideStore).
+	overridesSchema,
 }
 
 // SchemaVersion is the version Open migrates to.
