@@ -53,7 +53,7 @@ func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) repl
 	switch sc.Command {
 	case CommandIncident:
 	case CommandOncall:
-		return oncallReply(sc.Text)
+		return h.oncallCommand(ctx, log, sc)
 	default:
 		return ephemeralf("I don't know the command %s.", EscapeMrkdwn(Truncate(sc.Command, 40)))
 	}
@@ -88,18 +88,6 @@ func usageReply(err error) reply {
 		return ephemeralf("%s\nUsage: `%s`", EscapeMrkdwn(ue.Msg), EscapeMrkdwn(ue.Usage))
 	}
 	return ephemeralf("%s", EscapeMrkdwn(err.Error()))
-}
-
-// oncallReply answers /oncall: help and usage errors for now; schedules come later.
-func oncallReply(text string) reply {
-	cmd, err := ParseOncall(text)
-	if err != nil {
-		return usageReply(err)
-	}
-	if cmd.Verb == OncallHelp {
-		return ephemeralf("%s", "```"+EscapeMrkdwn(OncallUsage())+"```")
-	}
-	return ephemeralf("On-call schedules are not available yet; they are coming in a later version. Try /oncall help.")
 }
 
 // runIncident runs one parsed /incident command.

@@ -164,8 +164,8 @@ func TestIncidentCommandErrors(t *testing.T) {
 		{"declare title too long", ch, CommandIncident, "declare " + strings.Repeat("x", 201), "keep it within 200"},
 		{"page without paging", ch, CommandIncident, "page primary", "Paging is not configured here"},
 		{"postmortem later", ch, CommandIncident, "postmortem", "not available yet"},
-		{"oncall later", general, CommandOncall, "", "On-call schedules are not available yet"},
-		{"oncall schedule later", general, CommandOncall, "primary", "not available yet"},
+		{"oncall without schedules", general, CommandOncall, "", "No on-call schedules are configured"},
+		{"oncall schedule without schedules", general, CommandOncall, "primary", "No on-call schedules are configured"},
 		{"oncall help", general, CommandOncall, "help", "Usage of /oncall"},
 		{"oncall malformed", general, CommandOncall, "override primary", "Usage:"},
 	}

@@ -81,6 +81,9 @@ type HandlerOptions struct {
 	// Paging, when set, handles a page's Decline button and /incident page;
 	// nil answers that paging is not configured.
 	Paging Paging
+	// Oncall, when set, answers /oncall and the cover requests' Take it
+	// button; nil answers that no schedules are configured.
+	Oncall Oncall
 	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
 	MaxBody int64
 

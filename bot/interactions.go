@@ -90,6 +90,8 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 		return h.linkCause(ctx, log.WithField("incident", n), n, id, user)
 	case ActionDecline:
 		return h.decline(ctx, log, act.Value, user)
+	case ActionTakeCover:
+		return h.takeCover(ctx, log, cb, act.Value)
 	default:
 		return reply{} // not ours (a link button, say)
 	}

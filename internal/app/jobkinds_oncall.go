@@ -84,4 +84,5 @@ var (
 )
 
 // oncallJobKinds are appended to jobKinds.
-var oncallJobKinds = []string{jobPageStep.Name, jobPageExhausted.Name, jobPageClose.Name, jobPageDecline.Name, jobPageManual.Name}
+var oncallJobKinds = []string{jobPageStep.Name, jobPageExhausted.Name, jobPageClose.Name, jobPageDecline.Name, jobPageManual.Name,
+	jobCoverRequest.Name, jobCoverTaken.Name}

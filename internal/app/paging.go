@@ -31,6 +31,8 @@ func (a *App) wirePaging() {
 	jobs.Handle(a.runner, jobPageClose, a.runPageClose)
 	jobs.Handle(a.runner, jobPageDecline, a.runPageDecline)
 	jobs.Handle(a.runner, jobPageManual, a.runPageManual)
+	jobs.Handle(a.runner, jobCoverRequest, a.runCoverRequest)
+	jobs.Handle(a.runner, jobCoverTaken, a.runCoverTaken)
 }
 
 // pageStore is where pages are recorded.

@@ -30,7 +30,7 @@ func withPaging(c *config.Config) {
 	monday := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	c.Schedules = []config.Schedule{
 		{Name: "primary", Timezone: time.UTC, Channel: "#oncall", Rotations: []oncall.Rotation{{
-			Name: "weekly", Type: oncall.RotationWeekly, Start: monday, HandoffTime: 9 * 60, Members: []string{primaryUser, "U0003"}}}},
+			Name: "weekly", Type: oncall.RotationWeekly, Start: monday, HandoffTime: 9 * 60, Members: []string{primaryUser, "U0003", "U0001"}}}},
 		{Name: "secondary", Timezone: time.UTC, Channel: "#oncall", Rotations: []oncall.Rotation{{
 			Name: "daily", Type: oncall.RotationDaily, Start: monday, HandoffTime: 9 * 60, Members: []string{secondaryUser}}}},
 	}
@@ -215,6 +215,112 @@ func contains(list []string, s string) bool {
 }
 
 var _ = strconv.Itoa
+
+// oncall runs /oncall as user in #general and returns the answer's body.
+func (h *harness) oncall(user, text string) string {
+	h.t.Helper()
+	resp, err := h.sim.SlashCommand(context.Background(), user, h.channelID("general"), "/oncall", text)
+	if err != nil {
+		h.t.Fatalf("/oncall %s: %v", text, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		h.t.Fatalf("/oncall %s: status %d %s", text, resp.StatusCode, body)
+	}
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(body))
+}
+
+func TestStoryOverrideByCommandChangesOncallAndNextPage(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withPaging})
+	if got := h.oncall("U0003", ""); !strings.Contains(got, "*primary*: <@"+primaryUser+"> until Mon 30 Nov 09:00 UTC") ||
+		!strings.Contains(got, "*secondary*: <@"+secondaryUser+">") {
+		t.Fatalf("/oncall = %s, want who is on call per schedule and until when", got)
+	}
+	if got := h.oncall(secondaryUser, "override primary <@U0004> now +1h"); !strings.Contains(got, "Only an admin or a member of primary") {
+		t.Errorf("override by a non-member = %s, want a refusal", got)
+	}
+	got := h.oncall("U0003", "override primary <@U0003> now +2h")
+	if !strings.Contains(got, "put <@U0003> on call for *primary* from Wed 25 Nov 03:00 UTC to Wed 25 Nov 05:00 UTC") {
+		t.Fatalf("override by a member = %s", got)
+	}
+	if got := h.oncall("U0003", "primary"); !strings.Contains(got, "*primary*: <@U0003> until Wed 25 Nov 05:00 UTC") ||
+		!strings.Contains(got, "Wed 25 Nov 05:00 UTC → Mon 30 Nov 09:00 UTC: <@"+primaryUser+">") {
+		t.Errorf("/oncall primary after the override = %s", got)
+	}
+	list := h.oncall("U0003", "overrides")
+	ovs, err := h.app.store.Overrides(context.Background(), "primary", h.clock.Now())
+	if err != nil || len(ovs) != 1 || !strings.Contains(list, "`"+ovs[0].ID+"` *primary*: <@U0003>") {
+		t.Fatalf("/oncall overrides = %s (stored %v, %v)", list, ovs, err)
+	}
+
+	h.openCritical()
+	if got := len(h.pages("U0003")); got != 1 {
+		t.Fatalf("pages to the override = %d, want 1", got)
+	}
+	if got := len(h.pages(primaryUser)); got != 0 {
+		t.Errorf("pages to the overridden primary = %d, want 0", got)
+	}
+
+	if got := h.oncall("U0003", "override remove "+ovs[0].ID); !strings.Contains(got, "removed override") {
+		t.Fatalf("override remove = %s", got)
+	}
+	if got := h.oncall("U0003", ""); !strings.Contains(got, "*primary*: <@"+primaryUser+">") {
+		t.Errorf("/oncall after the removal = %s", got)
+	}
+	if got := h.oncall("U0003", "override primary <@U0003> soon +1h"); !strings.Contains(got, "Usage:") {
+		t.Errorf("bad time = %s, want the usage line", got)
+	}
+}
+
+func TestStoryCoverRequestTakenByFirstClicker(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withPaging})
+	if got := h.oncall(primaryUser, "cover primary now +4h"); !strings.Contains(got, "I asked #oncall") {
+		t.Fatalf("/oncall cover = %s", got)
+	}
+	h.settleNow()
+	oncallCh := h.channelID("oncall")
+	var req slacksim.Message
+	for _, m := range botMessages(h.sim.Messages(oncallCh)) {
+		if hasButton(m, bot.ActionTakeCover) {
+			req = m
+		}
+	}
+	if req.TS == "" {
+		t.Fatalf("no cover request with a Take it button in #oncall: %+v", h.sim.Messages(oncallCh))
+	}
+	value := ""
+	if i := strings.Index(string(req.Blocks), `"value":"`); i >= 0 {
+		value = string(req.Blocks)[i+len(`"value":"`):]
+		value = value[:strings.Index(value, `"`)]
+	}
+	h.click(secondaryUser, req, bot.ActionTakeCover, value) // not a member of primary: refused
+	h.click("U0003", req, bot.ActionTakeCover, value)
+	h.click("U0001", req, bot.ActionTakeCover, value) // second: finds it taken
+	h.settleNow()
+	ovs, _ := h.app.store.Overrides(context.Background(), "primary", h.clock.Now())
+	if len(ovs) != 1 || ovs[0].User != "U0003" || ovs[0].Replaces != primaryUser {
+		t.Fatalf("overrides after the clicks = %+v, want one: U0003 for %s", ovs, primaryUser)
+	}
+	taken, _ := h.sim.Message(oncallCh, req.TS)
+	if hasButton(taken, bot.ActionTakeCover) || !strings.Contains(blocksText(taken), "<@U0003> covers *primary*") {
+		t.Errorf("request after it was taken = %s, want who took it and no button", taken.Blocks)
+	}
+	var saw []string
+	for _, e := range h.sim.Ephemerals() {
+		saw = append(saw, e.Text)
+	}
+	all := strings.Join(saw, "\n")
+	for _, want := range []string{"Only members of primary", "You cover primary", "<@U0003> took this shift already"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("answers to the clicks lack %q: %q", want, all)
+		}
+	}
+	h.openCritical()
+	if got := len(h.pages("U0003")); got != 1 {
+		t.Errorf("pages to the cover = %d, want 1", got)
+	}
+}
 
 func TestStoryDeclineEscalatesAtOnce(t *testing.T) {
 	h := newHarness(t, harnessOptions{manual: true, config: withPaging})

@@ -43,7 +43,7 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	a.handler = bot.NewHandler(a.slack, a.service, a.store, bot.HandlerOptions{
 		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone,
 		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), EnqueueEvent: a.enqueueEvent,
-		Deployments: a.store, Stats: a.stats, Paging: pagingHandler{a},
+		Deployments: a.store, Stats: a.stats, Paging: pagingHandler{a}, Oncall: oncallProvider{a},
 	})
 	a.wirePaging()
 	if !env.SocketMode() {
