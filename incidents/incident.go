@@ -104,6 +104,16 @@ type Action struct {
 // Open reports whether the incident is not resolved.
 func (i *Incident) Open() bool { return i.Status.Open() }
 
+// AnyFiring reports whether any alert of the incident is firing.
+func (i *Incident) AnyFiring() bool {
+	for _, a := range i.Alerts {
+		if a.Firing() {
+			return true
+		}
+	}
+	return false
+}
+
 // FiringAlerts returns the firing alerts sorted by fingerprint.
 func (i *Incident) FiringAlerts() []Alert {
 	var out []Alert

@@ -25,7 +25,7 @@ const testToken = "test-webhook-token"
 // harness boots a whole app on loopback with the embedded store and the
 // Slack simulator, on a fake clock.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	app   *App
 	clock *clocktest.Clock
 	dir   string
@@ -50,7 +50,7 @@ type harnessOptions struct {
 	slackOf *harness
 }
 
-func newHarness(t *testing.T, ho harnessOptions) *harness {
+func newHarness(t testing.TB, ho harnessOptions) *harness {
 	t.Helper()
 	if ho.dir == "" {
 		ho.dir = t.TempDir()

@@ -98,6 +98,9 @@ func (a *App) opened(ctx context.Context, j jobs.Job, n int64) error {
 		return err
 	}
 	inc, err := a.service.Get(ctx, n)
+	if errors.Is(err, incidents.ErrNotFound) && j.Attempts < maxEarlySyncAttempts {
+		return jobs.RetryAfter(earlySyncRetry, err) // scheduled just before its incident was stored
+	}
 	if err != nil {
 		return err
 	}
