@@ -457,3 +457,72 @@ func TestStoryTwoInstancesPageOnce(t *testing.T) {
 		t.Errorf("conversations.open calls = %d, want 2", got)
 	}
 }
+
+func TestStoryHandoffOnceAtShiftChange(t *testing.T) {
+	dir := t.TempDir()
+	config := func(c *config.Config) {
+		withPaging(c)
+		c.Schedules[0].Usergroup = "oncall-primary"
+	}
+	h := newHarness(t, harnessOptions{dir: dir, manual: true, config: config})
+	ctx := context.Background()
+	tick := func(h *harness) {
+		if _, err := h.app.cron.TickDue(ctx, h.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		h.settleNow()
+	}
+	handoffs := func(h *harness, channel string) []slacksim.Message {
+		var out []slacksim.Message
+		for _, m := range botMessages(h.sim.Messages(channel)) {
+			if strings.Contains(m.Text, "Handoff for primary") {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	oncallCh := h.channelID("oncall")
+	// Monday 30 Nov 09:00 UTC: primary goes from U0002 to U0003.
+	change := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	h.clock.Advance(change.Add(-time.Minute).Sub(h.clock.Now()))
+	tick(h)
+	if got := len(handoffs(h, oncallCh)); got != 0 {
+		t.Fatalf("handoffs before the change = %d, want 0", got)
+	}
+	for range 3 {
+		h.clock.Advance(time.Minute)
+		tick(h)
+	}
+	msgs := handoffs(h, oncallCh)
+	if len(msgs) != 1 {
+		t.Fatalf("handoffs in #oncall after the change = %d, want 1", len(msgs))
+	}
+	if !strings.Contains(msgs[0].Text, "<@"+primaryUser+"> → <@U0003>") || strings.Contains(msgs[0].Text, "late") {
+		t.Errorf("handoff = %q, want who hands over to whom, on time", msgs[0].Text)
+	}
+	for _, u := range []string{primaryUser, "U0003"} {
+		dm, _ := h.sim.DirectMessage(u)
+		if got := len(handoffs(h, dm.ID)); got != 1 {
+			t.Errorf("handoffs in %s's DM = %d, want 1", u, got)
+		}
+	}
+	if got := h.sim.UsergroupUsers("oncall-primary"); len(got) != 1 || got[0] != "U0003" {
+		t.Errorf("@oncall-primary = %v, want [U0003]", got)
+	}
+
+	// Down across the next change (Monday 7 Dec 09:00, U0003 → U0001):
+	// sent when the bot is back, marked late, once.
+	h.kill()
+	h.clock.Advance(change.Add(7*24*time.Hour + 20*time.Minute).Sub(h.clock.Now()))
+	h2 := newHarness(t, harnessOptions{dir: dir, manual: true, config: config, clock: h.clock, slackOf: h})
+	tick(h2)
+	h2.clock.Advance(time.Minute)
+	tick(h2)
+	msgs = handoffs(h2, oncallCh)
+	if len(msgs) != 2 {
+		t.Fatalf("handoffs after the restart = %d, want 2", len(msgs))
+	}
+	if !strings.Contains(msgs[1].Text, "<@U0003> → <@U0001>") || !strings.Contains(msgs[1].Text, "late") {
+		t.Errorf("late handoff = %q, want U0003 → U0001 marked late", msgs[1].Text)
+	}
+}

@@ -60,6 +60,9 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	if err := a.cron.AddTick("@every 1m", time.UTC, jobNudgeScan.Name, "nudge-scan"); err != nil {
 		return fmt.Errorf("schedule the status-update nudges: %w", err)
 	}
+	if err := a.wireHandoffs(); err != nil {
+		return fmt.Errorf("schedule the on-call handoffs: %w", err)
+	}
 	return nil
 }
 
