@@ -196,7 +196,17 @@ func slackJobError(err error) error {
 
 var _ bot.NotifierService = (*incidents.Service)(nil)
 
-// Pages reads no pages yet: paging records them once on-call is wired.
-func (s statsSource) Pages(context.Context, time.Time, time.Time) ([]stats.PageRecord, error) {
-	return nil, nil
+// Pages returns the people paged in [from, to), for the stats' pages figures.
+func (s statsSource) Pages(ctx context.Context, from, to time.Time) ([]stats.PageRecord, error) {
+	recs, err := s.a.store.PagesBetween(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	var out []stats.PageRecord
+	for _, r := range recs {
+		if r.User != "" {
+			out = append(out, stats.PageRecord{User: r.User, At: r.At})
+		}
+	}
+	return out, nil
 }
