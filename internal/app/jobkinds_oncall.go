@@ -85,4 +85,4 @@ var (
 
 // oncallJobKinds are appended to jobKinds.
 var oncallJobKinds = []string{jobPageStep.Name, jobPageExhausted.Name, jobPageClose.Name, jobPageDecline.Name, jobPageManual.Name,
-	jobCoverRequest.Name, jobCoverTaken.Name, jobHandoffScan.Name, jobHandoff.Name}
+	jobCoverRequest.Name, jobCoverTaken.Name, jobHandoffScan.Name, jobHandoff.Name, jobAckRepage.Name}

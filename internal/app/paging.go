@@ -31,6 +31,7 @@ func (a *App) wirePaging() {
 	jobs.Handle(a.runner, jobPageClose, a.runPageClose)
 	jobs.Handle(a.runner, jobPageDecline, a.runPageDecline)
 	jobs.Handle(a.runner, jobPageManual, a.runPageManual)
+	jobs.Handle(a.runner, jobAckRepage, a.runAckRepage)
 	jobs.Handle(a.runner, jobCoverRequest, a.runCoverRequest)
 	jobs.Handle(a.runner, jobCoverTaken, a.runCoverTaken)
 }
@@ -217,8 +218,13 @@ func (a *App) sendPage(ctx context.Context, p oncall.PageRecord, note string) er
 		text = fmt.Sprintf("Escalated: paged %s (level %d)", who, stored.Level)
 	}
 	if stored.Level == 0 {
-		fields["manual"] = "true"
 		delete(fields, "level")
+		if strings.Contains(stored.Step, ":ack:") {
+			fields["repage"] = "true"
+			text = fmt.Sprintf("Paged %s again: acknowledged, but no status update", who)
+		} else {
+			fields["manual"] = "true"
+		}
 	}
 	return a.service.Record(ctx, stored.Incident, incidents.Event{
 		ID: fmt.Sprintf("%d:paged:%s", stored.Incident, stored.ID), Type: incidents.EventPaged, At: stored.At,
@@ -316,7 +322,7 @@ func (a *App) runPageClose(ctx context.Context, _ jobs.Job, n int64) error {
 			return err
 		}
 	}
-	return nil
+	return a.scheduleRepage(ctx, inc)
 }
 
 // ackedBy returns who acknowledged incident n: the first acknowledgement's

@@ -526,3 +526,37 @@ func TestStoryHandoffOnceAtShiftChange(t *testing.T) {
 		t.Errorf("late handoff = %q, want U0003 → U0001 marked late", msgs[1].Text)
 	}
 }
+
+func TestStoryAckTimeoutPagesTheAcknowledgerAgain(t *testing.T) {
+	config := func(c *config.Config) {
+		withPaging(c)
+		c.EscalationPolicies[0].AckTimeout = 30 * time.Minute
+	}
+	h := newHarness(t, harnessOptions{manual: true, config: config})
+	h.openCritical()
+	h.click(primaryUser, h.pages(primaryUser)[0], bot.ActionAcknowledge, "1")
+	h.settleNow()
+	h.advance(29 * time.Minute)
+	if got := len(h.pages(primaryUser)); got != 1 {
+		t.Fatalf("pages after the ack and 29m = %d, want 1", got)
+	}
+	h.advance(time.Minute)
+	if got := len(h.pages(primaryUser)); got != 2 {
+		t.Fatalf("pages 30m after the ack with no status update = %d, want 2", got)
+	}
+	// A status update restarts the clock.
+	h.advance(10 * time.Minute)
+	h.command(primaryUser, h.channel(1).ID, "status identified")
+	h.settleNow()
+	h.advance(25 * time.Minute)
+	if got := len(h.pages(primaryUser)); got != 2 {
+		t.Fatalf("pages 25m after a status update = %d, want still 2", got)
+	}
+	h.advance(5 * time.Minute)
+	if got := len(h.pages(primaryUser)); got != 3 {
+		t.Fatalf("pages 30m after the status update = %d, want 3", got)
+	}
+	if got := len(h.pages(secondaryUser)); got != 0 {
+		t.Errorf("secondary paged (%d) though the incident was acknowledged", got)
+	}
+}
