@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/incidentbot/incidentbot/internal/config"
 )
 
 func TestOncallWebProvider(t *testing.T) {
@@ -31,5 +33,32 @@ func TestOncallWebProvider(t *testing.T) {
 	}
 	if _, ok, _ := h.app.OncallCalendar(ctx, "nope", ""); ok {
 		t.Error("OncallCalendar(unknown) ok, want false")
+	}
+}
+
+func TestMembersByEmailResolvedAtStart(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: func(c *config.Config) {
+		withPaging(c)
+		c.Schedules[1].Rotations[0].Members = []string{"dave@example.com"}
+	}})
+	rows, err := h.app.OncallNow(context.Background())
+	if err != nil || rows[1].Now.User != secondaryUser {
+		t.Fatalf("secondary now = %+v, %v; want dave@example.com resolved to %s", rows, err, secondaryUser)
+	}
+	if got := h.sim.OKCalls("users.lookupByEmail"); got != 1 {
+		t.Errorf("users.lookupByEmail calls = %d, want 1", got)
+	}
+}
+
+func TestUnknownMemberEmailStopsTheStart(t *testing.T) {
+	sim := newHarness(t, harnessOptions{manual: true, config: withSlack})
+	cfg := config.Default()
+	withPaging(cfg)
+	cfg.Schedules[1].Rotations[0].Members = []string{"nobody@example.com"}
+	env := sim.app.opts.Env
+	env.DataDir = t.TempDir()
+	_, err := New(context.Background(), Options{Env: env, Config: cfg, Now: sim.clock.Now})
+	if err == nil || !strings.Contains(err.Error(), "nobody@example.com") {
+		t.Fatalf("New with an unknown member email: %v, want an error naming it", err)
 	}
 }

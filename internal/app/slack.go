@@ -35,6 +35,12 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 		opts = append(opts, slack.OptionAppLevelToken(env.SlackAppToken))
 	}
 	a.slack = slack.New(env.SlackBotToken, opts...)
+	lookupCtx, cancel := context.WithTimeout(context.Background(), memberLookupTimeout)
+	defer cancel()
+	if err := a.resolveMemberEmails(lookupCtx); err != nil {
+		return err
+	}
+	cfg = a.opts.Config
 
 	a.notifier = bot.NewNotifier(a.slack, a.service, a.store, bot.NotifierOptions{
 		ChannelPrefix: cfg.Slack.ChannelPrefix, AnnounceChannel: cfg.Slack.AnnounceChannel, Invite: cfg.Slack.Invite,
