@@ -51,6 +51,9 @@ func (n *Notifier) SendPage(ctx context.Context, number int64, p oncall.PageReco
 		if channel, err = n.channelID(ctx, name); err != nil {
 			return "", "", err
 		}
+		if _, _, _, err := n.api.JoinConversationContext(ctx, channel); err != nil && ErrorCode(err) != "method_not_supported_for_channel_type" {
+			return "", "", fmt.Errorf("join %s: %w", name, err)
+		}
 	}
 	blockID := fmt.Sprintf(pageBlockID, p.ID)
 	if ts, err = n.findOwnMessage(ctx, channel, blockID); err != nil {

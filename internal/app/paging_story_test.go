@@ -36,7 +36,7 @@ func withPaging(c *config.Config) {
 	}
 	c.EscalationPolicies = []config.EscalationPolicy{{Name: "critical", Repeat: 1, Levels: []oncall.EscalationLevel{
 		{Delay: 0, Targets: []oncall.Target{{Kind: oncall.TargetSchedule, Name: "primary"}}},
-		{Delay: 10 * time.Minute, Targets: []oncall.Target{{Kind: oncall.TargetSchedule, Name: "secondary"}}},
+		{Delay: 10 * time.Minute, Targets: []oncall.Target{{Kind: oncall.TargetSchedule, Name: "secondary"}, {Kind: oncall.TargetChannel, Name: "#sre"}}},
 	}}}
 	for i := range c.Routes {
 		c.Routes[i].EscalationPolicy = "critical"
@@ -162,6 +162,10 @@ func TestStoryPageEscalateAcknowledgeInDM(t *testing.T) {
 	if len(second) != 1 {
 		t.Fatalf("pages to the secondary after 10m = %d, want 1", len(second))
 	}
+	sre := botMessages(h.sim.Messages(h.channelID("sre")))
+	if len(sre) != 1 || !strings.Contains(sre[0].Text, "#1") || !hasButton(sre[0], bot.ActionAcknowledge) {
+		t.Fatalf("level 2's channel target #sre got %d messages, want one page with Acknowledge", len(sre))
+	}
 
 	ackAt := h.clock.Now()
 	h.click(secondaryUser, second[0], bot.ActionAcknowledge, "1")
@@ -170,6 +174,9 @@ func TestStoryPageEscalateAcknowledgeInDM(t *testing.T) {
 	inc := h.incidents()[0]
 	if inc.AcknowledgedAt == nil || !inc.AcknowledgedAt.Equal(ackAt) {
 		t.Fatalf("acknowledged_at = %v, want %v (MTTA 10m)", inc.AcknowledgedAt, ackAt)
+	}
+	if sre := botMessages(h.sim.Messages(h.channelID("sre"))); hasButton(sre[0], bot.ActionAcknowledge) {
+		t.Errorf("the page in #sre keeps its button after the ack")
 	}
 	for _, u := range []string{primaryUser, secondaryUser} {
 		ps := h.pages(u)
