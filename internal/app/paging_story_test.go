@@ -235,7 +235,12 @@ func (h *harness) oncall(user, text string) string {
 	if resp.StatusCode != 200 {
 		h.t.Fatalf("/oncall %s: status %d %s", text, resp.StatusCode, body)
 	}
-	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(body))
+	return unescapeJSON(string(body))
+}
+
+// unescapeJSON undoes JSON's escaping of <, > and &.
+func unescapeJSON(s string) string {
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(s)
 }
 
 func TestStoryOverrideByCommandChangesOncallAndNextPage(t *testing.T) {
@@ -565,5 +570,28 @@ func TestStoryAckTimeoutPagesTheAcknowledgerAgain(t *testing.T) {
 	}
 	if got := len(h.pages(secondaryUser)); got != 0 {
 		t.Errorf("secondary paged (%d) though the incident was acknowledged", got)
+	}
+}
+
+func TestStoryPageByHand(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withSlack})
+	// A declared incident has no policy: nobody is paged until someone asks.
+	h.command("U0001", h.channelID("general"), "declare Payments down sev2")
+	h.settleNow()
+	ch := h.channel(1).ID
+	if got := unescapeJSON(h.command("U0001", ch, "page <@U0003> please look at the db")); !strings.Contains(got, "Paging <@U0003> for incident #1") {
+		t.Fatalf("/incident page = %s", got)
+	}
+	h.settleNow()
+	ps := h.pages("U0003")
+	if len(ps) != 1 || !strings.Contains(blocksText(ps[0]), "please look at the db") || !hasButton(ps[0], bot.ActionDecline) {
+		t.Fatalf("manual page = %+v, want one DM with the message and the buttons", ps)
+	}
+	evs := pagedEvents(h.timeline(1))
+	if len(evs) != 1 || evs[0].Fields["user"] != "U0003" || evs[0].Fields["manual"] != "true" {
+		t.Errorf("paged events = %+v", evs)
+	}
+	if got := h.command("U0001", ch, "page nosuch"); !strings.Contains(got, "no schedule nosuch") {
+		t.Errorf("/incident page nosuch = %s", got)
 	}
 }
