@@ -34,6 +34,9 @@ type Oncall interface {
 	TakeCover(ctx context.Context, value, user, channel, ts string) (string, error)
 	// Load returns each person's load on schedule over the period ending now.
 	Load(ctx context.Context, schedule string, period time.Duration) ([]oncall.Load, error)
+	// HandoffNow posts, as a job, the handoff digest of schedule (every
+	// schedule when empty) in its channel and to who is on call.
+	HandoffNow(ctx context.Context, schedule string) error
 	// Admins are who may change any schedule; empty means everyone may.
 	Admins() []string
 	// Now is the clock.
@@ -226,7 +229,15 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		}
 		return ephemeralf("%s", strings.Join(lines, "\n"))
 	case OncallHandoff:
-		return ephemeralf("/oncall handoff is not available yet; handoff messages are posted at each shift change.")
+		if cmd.Schedule != "" {
+			if _, r := schedule(cmd.Schedule); r != nil {
+				return *r
+			}
+		}
+		if err := oc.HandoffNow(ctx, cmd.Schedule); err != nil {
+			return fail(err)
+		}
+		return ephemeralf("Posting the handoff digest now.")
 	}
 	return ephemeralf("%s", "```"+EscapeMrkdwn(OncallUsage())+"```")
 }

@@ -31,6 +31,8 @@ const handoffLate = 2 * time.Minute
 type handoff struct {
 	Schedule string
 	At       time.Time
+	// Now marks a digest asked for by /oncall handoff rather than a shift change.
+	Now bool
 }
 
 var (
@@ -38,11 +40,15 @@ var (
 	jobHandoff     = jobs.Kind[handoff]{
 		Name: "oncall.handoff",
 		Encode: func(h handoff) map[string]string {
-			return map[string]string{"schedule": h.Schedule, "at": h.At.UTC().Format(time.RFC3339)}
+			m := map[string]string{"schedule": h.Schedule, "at": h.At.UTC().Format(time.RFC3339)}
+			if h.Now {
+				m["now"] = "true"
+			}
+			return m
 		},
 		Decode: func(m map[string]string) (handoff, error) {
 			at, err := time.Parse(time.RFC3339, m["at"])
-			return handoff{Schedule: m["schedule"], At: at.UTC()}, err
+			return handoff{Schedule: m["schedule"], At: at.UTC(), Now: m["now"] == "true"}, err
 		},
 	}
 )
@@ -118,7 +124,10 @@ func (a *App) runHandoff(ctx context.Context, _ jobs.Job, h handoff) error {
 		return err
 	}
 	from, to := oncall.OnCall(s, ovs, h.At.Add(-time.Second)), oncall.OnCall(s, ovs, h.At)
-	text, err := a.handoffText(ctx, s, from, to, h.At)
+	if h.Now {
+		from = to
+	}
+	text, err := a.handoffText(ctx, s, from, to, h.At, h.Now)
 	if err != nil {
 		return err
 	}
@@ -128,15 +137,19 @@ func (a *App) runHandoff(ctx context.Context, _ jobs.Job, h handoff) error {
 			users = append(users, u)
 		}
 	}
-	err = a.notifier.PostHandoff(ctx, s.Name, h.At.Unix(), s.Channel, users, text)
+	mark := s.Name
+	if h.Now {
+		mark += "-now"
+	}
+	err = a.notifier.PostHandoff(ctx, mark, h.At.Unix(), s.Channel, users, text)
 	if errors.Is(err, bot.ErrNoSuchChannel) {
 		a.log.WithField("schedule", s.Name).WithError(err).Warn("handoff channel missing; sent to the people only")
-		err = a.notifier.PostHandoff(ctx, s.Name, h.At.Unix(), "", users, text)
+		err = a.notifier.PostHandoff(ctx, mark, h.At.Unix(), "", users, text)
 	}
 	if err != nil {
 		return slackJobError(err)
 	}
-	if s.Usergroup != "" {
+	if s.Usergroup != "" && !h.Now {
 		err := a.notifier.SetUsergroup(ctx, s.Usergroup, to.Users())
 		if errors.Is(err, bot.ErrNoSuchChannel) {
 			a.log.WithField("schedule", s.Name).WithError(err).Warn("user group missing")
@@ -149,7 +162,9 @@ func (a *App) runHandoff(ctx context.Context, _ jobs.Job, h handoff) error {
 
 // handoffText says who hands over to whom, the open incidents and the
 // unacknowledged ones.
-func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncall.Shift, at time.Time) (string, error) {
+// A digest asked for by /oncall handoff (now set) says who is on call
+// instead.
+func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncall.Shift, at time.Time, digest bool) (string, error) {
 	who := func(sh oncall.Shift) string {
 		us := sh.Users()
 		if len(us) == 0 {
@@ -163,7 +178,13 @@ func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncal
 	}
 	now := a.opts.Now()
 	lines := []string{fmt.Sprintf(":arrows_counterclockwise: *Handoff for %s* at %s: %s → %s", bot.EscapeMrkdwn(s.Name), whenIn(at, s), who(from), who(to))}
-	if late := now.Sub(at); late > handoffLate {
+	if digest {
+		until := ""
+		if !to.End.IsZero() {
+			until = " until " + whenIn(to.End, s)
+		}
+		lines[0] = fmt.Sprintf(":clipboard: *On call for %s*: %s%s", bot.EscapeMrkdwn(s.Name), who(to), until)
+	} else if late := now.Sub(at); late > handoffLate {
 		lines[0] += fmt.Sprintf(" _(late: sent %s after the change, the bot was down)_", late.Round(time.Minute))
 	}
 	open, err := a.service.List(ctx, incidents.ListOptions{OpenOnly: true})
@@ -197,4 +218,20 @@ func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncal
 		}
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// HandoffNow posts the digest of schedule (every schedule when empty) now,
+// as a job: /oncall handoff.
+func (p oncallProvider) HandoffNow(ctx context.Context, schedule string) error {
+	now := p.a.opts.Now()
+	for _, s := range p.a.opts.Config.Schedules {
+		if schedule != "" && s.Name != schedule {
+			continue
+		}
+		key := fmt.Sprintf("handoff-now:%s:%d", s.Name, now.Unix())
+		if err := p.a.runner.Enqueue(ctx, jobHandoff.Job(key, handoff{Schedule: s.Name, At: now, Now: true}, time.Time{})); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -595,3 +595,22 @@ func TestStoryPageByHand(t *testing.T) {
 		t.Errorf("/incident page nosuch = %s", got)
 	}
 }
+
+func TestStoryHandoffDigestOnRequest(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withPaging})
+	h.openCritical()
+	if got := h.oncall("U0003", "handoff primary"); !strings.Contains(got, "Posting the handoff digest") {
+		t.Fatalf("/oncall handoff primary = %s", got)
+	}
+	h.settleNow()
+	var digest []string
+	for _, m := range botMessages(h.sim.Messages(h.channelID("oncall"))) {
+		if strings.Contains(m.Text, "On call for primary") {
+			digest = append(digest, m.Text)
+		}
+	}
+	if len(digest) != 1 || !strings.Contains(digest[0], "<@"+primaryUser+"> until Mon 30 Nov 09:00 UTC") ||
+		!strings.Contains(digest[0], "#1 HighErrorRate") || !strings.Contains(digest[0], "*Unacknowledged*: #1 (1 open pages)") {
+		t.Fatalf("digest in #oncall = %q", digest)
+	}
+}
