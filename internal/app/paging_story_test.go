@@ -614,3 +614,18 @@ func TestStoryHandoffDigestOnRequest(t *testing.T) {
 		t.Fatalf("digest in #oncall = %q", digest)
 	}
 }
+
+func TestStoryOncallLoad(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withPaging})
+	h.openCritical() // Wed 03:00 UTC: a page at night
+	h.advance(time.Hour)
+	got := h.oncall("U0003", "load 7d")
+	// primary: U0002 on call since Mon 23 Nov 09:00 — all 7 days back from
+	// Wed 04:00 reach before the rotation started, so 43h; one page, at night.
+	if !strings.Contains(got, "*primary*") || !strings.Contains(got, "<@"+primaryUser+">: 43h · ") || !strings.Contains(got, " · 1 · 1") {
+		t.Errorf("/oncall load 7d = %s", got)
+	}
+	if got := h.oncall("U0003", "load 5d"); !strings.Contains(got, "Usage:") {
+		t.Errorf("/oncall load 5d = %s, want the usage line", got)
+	}
+}
