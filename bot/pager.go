@@ -116,9 +116,9 @@ func pageBlocks(inc *incidents.Incident, channelID string, p oncall.PageRecord, 
 	if p.User != "" {
 		buttons = append(buttons, slack.NewButtonBlockElement(ActionDecline, num, plain("Decline (escalate now)")).WithStyle(slack.StyleDanger))
 	}
-	blocks := []slack.Block{
-		mrkdwnSection(strings.Join(lines, "\n")),
-		slack.NewActionBlock("page_actions", buttons...),
+	blocks := []slack.Block{mrkdwnSection(strings.Join(lines, "\n"))}
+	if !strings.Contains(p.Step, ":ack:") { // an ack-timeout repage: acknowledged already
+		blocks = append(blocks, slack.NewActionBlock("page_actions", buttons...))
 	}
 	text := fmt.Sprintf("Paged for incident #%d: %s (%s)", inc.Number, title, EscapeMrkdwn(inc.Severity))
 	return text, blocks

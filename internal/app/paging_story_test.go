@@ -556,6 +556,9 @@ func TestStoryAckTimeoutPagesTheAcknowledgerAgain(t *testing.T) {
 	if got := len(h.pages(primaryUser)); got != 2 {
 		t.Fatalf("pages 30m after the ack with no status update = %d, want 2", got)
 	}
+	if re := h.pages(primaryUser)[1]; hasButton(re, bot.ActionAcknowledge) || !strings.Contains(blocksText(re), "no status update") {
+		t.Errorf("repage = %s, want a reminder to post a status, without buttons", re.Blocks)
+	}
 	// A status update restarts the clock.
 	h.advance(10 * time.Minute)
 	h.command(primaryUser, h.channel(1).ID, "status identified")
