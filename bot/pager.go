@@ -117,7 +117,7 @@ func pageBlocks(inc *incidents.Incident, channelID string, p oncall.PageRecord, 
 		buttons = append(buttons, slack.NewButtonBlockElement(ActionDecline, num, plain("Decline (escalate now)")).WithStyle(slack.StyleDanger))
 	}
 	blocks := []slack.Block{mrkdwnSection(strings.Join(lines, "\n"))}
-	if !strings.Contains(p.Step, ":ack:") { // an ack-timeout repage: acknowledged already
+	if !oncall.IsRepage(inc.Number, p.Step) { // acknowledged already: no buttons
 		blocks = append(blocks, slack.NewActionBlock("page_actions", buttons...))
 	}
 	text := fmt.Sprintf("Paged for incident #%d: %s (%s)", inc.Number, title, EscapeMrkdwn(inc.Severity))

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
@@ -37,9 +35,8 @@ func (a *App) nextRepage(ctx context.Context, inc *incidents.Incident) (oncall.R
 		return oncall.Repage{}, false, err
 	}
 	var last time.Time
-	prefix := fmt.Sprintf("page:%d:ack:", inc.Number)
 	for _, pg := range pages {
-		if strings.HasPrefix(pg.Step, prefix) && pg.At.After(last) {
+		if oncall.IsRepage(inc.Number, pg.Step) && pg.At.After(last) {
 			last = pg.At
 		}
 	}

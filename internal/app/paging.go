@@ -219,7 +219,7 @@ func (a *App) sendPage(ctx context.Context, p oncall.PageRecord, note string) er
 	}
 	if stored.Level == 0 {
 		delete(fields, "level")
-		if strings.Contains(stored.Step, ":ack:") {
+		if oncall.IsRepage(stored.Incident, stored.Step) {
 			fields["repage"] = "true"
 			text = fmt.Sprintf("Paged %s again: acknowledged, but no status update", who)
 		} else {
