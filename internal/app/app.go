@@ -174,8 +174,13 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	var onCall web.OnCall
+	if len(cfg.Schedules) > 0 {
+		onCall = webOnCall{a}
+	}
 	web.New(web.Options{
-		Incidents: a.service, Deployments: a.store, Auth: webAuth, Severities: severityNames(cfg),
+		Incidents: a.service, Deployments: a.store, PageLog: statsSource{a}, OnCall: onCall,
+		Auth: webAuth, Severities: severityNames(cfg),
 		Ready: a.store.Ping, Gatherer: o.Registry, Location: cfg.Timezone, Now: o.Now,
 		Logger: a.log.WithField("component", "web"),
 	}).Register(mux)

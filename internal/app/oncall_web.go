@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/incidentbot/incidentbot/internal/web"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
@@ -56,4 +57,25 @@ func (a *App) OncallCalendar(ctx context.Context, schedule, user string) (feed [
 	now := a.opts.Now()
 	shifts := oncall.Shifts(s, ovs, now, now.Add(calendarDays*24*time.Hour))
 	return oncall.ICal{Schedule: s.Name, Stamp: now, User: user}.Render(shifts), true, nil
+}
+
+// webOnCall gives the web view the app's on-call answers.
+type webOnCall struct{ a *App }
+
+// OnCallNow implements web.OnCall; at is the app's clock already.
+func (w webOnCall) OnCallNow(ctx context.Context, _ time.Time) ([]web.ScheduleNow, error) {
+	rows, err := w.a.OncallNow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]web.ScheduleNow, len(rows))
+	for i, r := range rows {
+		out[i] = web.ScheduleNow{Schedule: r.Schedule, Person: r.Now.User, Until: r.Now.End, Next: r.Next.User}
+	}
+	return out, nil
+}
+
+// Calendar implements web.OnCall.
+func (w webOnCall) Calendar(ctx context.Context, schedule, user string) ([]byte, bool, error) {
+	return w.a.OncallCalendar(ctx, schedule, user)
 }

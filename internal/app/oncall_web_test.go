@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -33,6 +35,37 @@ func TestOncallWebProvider(t *testing.T) {
 	}
 	if _, ok, _ := h.app.OncallCalendar(ctx, "nope", ""); ok {
 		t.Error("OncallCalendar(unknown) ok, want false")
+	}
+}
+
+// The web view serves who is on call and the calendars from the same answers.
+func TestOncallPagesOverHTTP(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withPaging})
+	get := func(path string, header ...string) (int, string, string) {
+		req, _ := http.NewRequest(http.MethodGet, h.app.URL()+path, nil)
+		if len(header) == 2 {
+			req.Header.Set(header[0], header[1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	if code, _, body := get("/oncall"); code != 200 || !strings.Contains(body, "primary") || !strings.Contains(body, primaryUser) {
+		t.Errorf("GET /oncall = %d, want the primary schedule and %s: %.400s", code, primaryUser, body)
+	}
+	if code, ct, body := get("/oncall", "Accept", "application/json"); code != 200 || !strings.HasPrefix(ct, "application/json") || !strings.Contains(body, `"person":"`+primaryUser+`"`) {
+		t.Errorf("GET /oncall as JSON = %d %s %.300s", code, ct, body)
+	}
+	code, ct, body := get("/oncall/primary.ics?user=" + primaryUser)
+	if code != 200 || !strings.HasPrefix(ct, "text/calendar") || !strings.HasPrefix(body, "BEGIN:VCALENDAR\r\n") || !strings.Contains(body, "BEGIN:VEVENT") {
+		t.Errorf("GET /oncall/primary.ics = %d %s %.200q", code, ct, body)
+	}
+	if code, _, _ := get("/oncall/nope.ics"); code != 404 {
+		t.Errorf("GET /oncall/nope.ics = %d, want 404", code)
 	}
 }
 
