@@ -75,6 +75,7 @@ type App struct {
 
 	slack    *slack.Client // nil without SLACK_BOT_TOKEN
 	notifier *bot.Notifier
+	pages    *pageMetrics
 	handler  *bot.Handler
 	cron     *jobs.Cron
 
@@ -129,6 +130,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 
 	cfg := o.Config
 	observer := newIncidentMetrics(o.Registry, func() *incidents.Service { return a.service })
+	a.pages = newPageMetrics(o.Registry)
 	a.service = incidents.NewService(a.store, taskQueue{a.runner}, incidents.Options{
 		Observer: observer, Severities: cfg.Severities, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
 		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Admins: cfg.Admins, Now: o.Now,

@@ -179,9 +179,12 @@ func scheduleOf(targets []oncall.Target, user string, schedules map[string]oncal
 // and puts it on the timeline.
 func (a *App) sendPage(ctx context.Context, p oncall.PageRecord, note string) error {
 	p.ID = oncall.PageID(p.Step, p.Target)
-	stored, _, err := a.pageStore().AddPage(ctx, p)
+	stored, added, err := a.pageStore().AddPage(ctx, p)
 	if err != nil {
 		return err
+	}
+	if added {
+		a.pages.sent.WithLabelValues(pageKind(stored)).Inc()
 	}
 	if stored.TS == "" {
 		ch, ts, err := a.notifier.SendPage(ctx, stored.Incident, stored, note)
@@ -318,11 +321,20 @@ func (a *App) runPageClose(ctx context.Context, _ jobs.Job, n int64) error {
 				return err
 			}
 		}
-		if _, err := a.pageStore().ClosePage(ctx, p.ID, state, at, by); err != nil {
+		if err := a.closePage(ctx, p.ID, state, at, by); err != nil {
 			return err
 		}
 	}
 	return a.scheduleRepage(ctx, inc)
+}
+
+// closePage records how a page ended and counts it the first time.
+func (a *App) closePage(ctx context.Context, id string, state oncall.PageState, at time.Time, by string) error {
+	closed, err := a.pageStore().ClosePage(ctx, id, state, at, by)
+	if closed {
+		a.pages.closed.WithLabelValues(string(state)).Inc()
+	}
+	return err
 }
 
 // ackedBy returns who acknowledged incident n: the first acknowledgement's
@@ -387,7 +399,7 @@ func (a *App) runPageDecline(ctx context.Context, _ jobs.Job, d pageDecline) err
 				return err
 			}
 		}
-		if _, err := a.pageStore().ClosePage(ctx, p.ID, oncall.PageDeclined, d.At, d.User); err != nil {
+		if err := a.closePage(ctx, p.ID, oncall.PageDeclined, d.At, d.User); err != nil {
 			return err
 		}
 	}

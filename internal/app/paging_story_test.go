@@ -171,6 +171,22 @@ func TestStoryPageEscalateAcknowledgeInDM(t *testing.T) {
 	h.click(secondaryUser, second[0], bot.ActionAcknowledge, "1")
 	h.settleNow()
 
+	// Each page counted once: the primary's first page, the secondary's and #sre's escalations, all acknowledged.
+	fams := h.scrape()
+	for _, c := range []struct {
+		family string
+		labels map[string]string
+		want   float64
+	}{
+		{"incidentbot_pages_sent_total", map[string]string{"kind": "first"}, 1},
+		{"incidentbot_pages_sent_total", map[string]string{"kind": "escalation"}, 2},
+		{"incidentbot_pages_closed_total", map[string]string{"state": "acknowledged"}, 3},
+	} {
+		if got := sum(fams[c.family], c.labels); got != c.want {
+			t.Errorf("%s%v = %v, want %v", c.family, c.labels, got, c.want)
+		}
+	}
+
 	inc := h.incidents()[0]
 	if inc.AcknowledgedAt == nil || !inc.AcknowledgedAt.Equal(ackAt) {
 		t.Fatalf("acknowledged_at = %v, want %v (MTTA 10m)", inc.AcknowledgedAt, ackAt)
