@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Build stage: a static binary (FerretDB's SQLite is pure Go, so no cgo).
+# Build stage: a static binary (the embedded store, modernc.org/sqlite, is pure Go: no cgo).
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./

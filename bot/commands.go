@@ -53,7 +53,7 @@ func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) repl
 	switch sc.Command {
 	case CommandIncident:
 	case CommandOncall:
-		return oncallReply(sc.Text)
+		return h.oncallCommand(ctx, log, sc)
 	default:
 		return ephemeralf("I don't know the command %s.", EscapeMrkdwn(Truncate(sc.Command, 40)))
 	}
@@ -65,8 +65,6 @@ func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) repl
 	switch cmd.Verb {
 	case VerbHelp:
 		return ephemeralf("%s", "```"+EscapeMrkdwn(IncidentHelp(cmd.Topic))+"```")
-	case VerbPage:
-		return ephemeralf("/incident %s is not available yet; it is coming in a later version.", cmd.Verb)
 	}
 	log = log.WithField("verb", string(cmd.Verb))
 	r, late, err := runBudgeted(ctx, h,
@@ -88,18 +86,6 @@ func usageReply(err error) reply {
 		return ephemeralf("%s\nUsage: `%s`", EscapeMrkdwn(ue.Msg), EscapeMrkdwn(ue.Usage))
 	}
 	return ephemeralf("%s", EscapeMrkdwn(err.Error()))
-}
-
-// oncallReply answers /oncall: help and usage errors for now; schedules come later.
-func oncallReply(text string) reply {
-	cmd, err := ParseOncall(text)
-	if err != nil {
-		return usageReply(err)
-	}
-	if cmd.Verb == OncallHelp {
-		return ephemeralf("%s", "```"+EscapeMrkdwn(OncallUsage())+"```")
-	}
-	return ephemeralf("On-call schedules are not available yet; they are coming in a later version. Try /oncall help.")
 }
 
 // runIncident runs one parsed /incident command.
@@ -195,6 +181,8 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 		return h.linkCause(ctx, log, n, cmd.Deployment, actor)
 	case VerbPostmortem:
 		return h.postmortemReply(ctx, log, n, cmd.PostmortemStatus, actor)
+	case VerbPage:
+		return h.pageByHand(ctx, log, n, cmd, actor)
 	default:
 		return ephemeralf("/incident %s is not available yet.", cmd.Verb)
 	}

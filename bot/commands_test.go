@@ -162,10 +162,10 @@ func TestIncidentCommandErrors(t *testing.T) {
 		{"same commander", ch, CommandIncident, "commander <@U0001|alice>", "<@U0001> is already commander."},
 		{"unresolved user", ch, CommandIncident, "commander @bob", "can't tell who @bob is"},
 		{"declare title too long", ch, CommandIncident, "declare " + strings.Repeat("x", 201), "keep it within 200"},
-		{"page later", ch, CommandIncident, "page primary", "not available yet"},
+		{"page without paging", ch, CommandIncident, "page primary", "Paging is not configured here"},
 		{"postmortem without postmortems", ch, CommandIncident, "postmortem", "not available here"},
-		{"oncall later", general, CommandOncall, "", "On-call schedules are not available yet"},
-		{"oncall schedule later", general, CommandOncall, "primary", "not available yet"},
+		{"oncall without schedules", general, CommandOncall, "", "No on-call schedules are configured"},
+		{"oncall schedule without schedules", general, CommandOncall, "primary", "No on-call schedules are configured"},
 		{"oncall help", general, CommandOncall, "help", "Usage of /oncall"},
 		{"oncall malformed", general, CommandOncall, "override primary", "Usage:"},
 	}

@@ -113,23 +113,31 @@ func validIncident(c IncidentCommand) error {
 func validOncall(c OncallCommand) error {
 	switch c.Verb {
 	case OncallNow, OncallHelp:
-		if c.Schedule != "" || !c.User.IsZero() || !c.From.IsZero() || !c.To.IsZero() {
+		if c.Schedule != "" || !c.User.IsZero() || c.From != "" || c.To != "" || c.ID != "" {
 			return fmt.Errorf("invalid %s command: takes no arguments", c.Verb)
 		}
-	case OncallSchedule:
+	case OncallSchedule, OncallCover:
 		if !isName(c.Schedule) {
 			return fmt.Errorf("invalid %s command: schedule", c.Verb)
 		}
-	case OncallHandoff:
+		if c.Verb == OncallCover && (c.From == "" || c.To == "") {
+			return fmt.Errorf("invalid %s command: missing times", c.Verb)
+		}
+	case OncallHandoff, OncallOverrides:
 		if c.Schedule != "" && !isName(c.Schedule) {
 			return fmt.Errorf("invalid %s command: schedule", c.Verb)
 		}
-	case OncallOverride:
-		if !isName(c.Schedule) || c.User.IsZero() || c.From.IsZero() || c.To.IsZero() {
-			return fmt.Errorf("invalid %s command: missing field", c.Verb)
+	case OncallOverrideRemove:
+		if !isOverrideID(c.ID) {
+			return fmt.Errorf("invalid %s command: id", c.Verb)
 		}
-		if c.From.Zoned == c.To.Zoned && !c.To.Time.After(c.From.Time) {
-			return fmt.Errorf("invalid %s command: ends before it starts", c.Verb)
+	case OncallLoad:
+		if c.Period <= 0 {
+			return fmt.Errorf("invalid %s command: period", c.Verb)
+		}
+	case OncallOverride:
+		if !isName(c.Schedule) || c.User.IsZero() || c.From == "" || c.To == "" {
+			return fmt.Errorf("invalid %s command: missing field", c.Verb)
 		}
 	default:
 		return fmt.Errorf("unknown verb %q", c.Verb)

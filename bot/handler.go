@@ -83,6 +83,12 @@ type HandlerOptions struct {
 	// Postmortems writes drafts and moves them through review; nil answers
 	// that postmortems are not available.
 	Postmortems Postmortems
+	// Paging, when set, handles a page's Decline button and /incident page;
+	// nil answers that paging is not configured.
+	Paging Paging
+	// Oncall, when set, answers /oncall and the cover requests' Take it
+	// button; nil answers that no schedules are configured.
+	Oncall Oncall
 	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
 	MaxBody int64
 

@@ -73,7 +73,7 @@ func (v IncidentVerb) usage() string {
 	case VerbAction:
 		return "/incident action <text> [@owner] [due <date>] | action done|reopen <id>"
 	case VerbPage:
-		return "/incident page <schedule|@user>"
+		return "/incident page <schedule|@user> [message]"
 	case VerbResolve:
 		return "/incident resolve [summary]"
 	case VerbReopen:
@@ -327,9 +327,10 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 		}
 
 	case VerbPage:
-		if len(args) != 1 {
+		if len(args) == 0 {
 			return IncidentCommand{}, usageErr(usage, "page needs one schedule name or one @user.")
 		}
+		cmd.Text = plainText(restOf(text, args[1:]))
 		a := args[0].text
 		if u, ok := parseUser(a); ok {
 			cmd.User = u

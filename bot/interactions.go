@@ -88,6 +88,10 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 			return ephemeralf("That button does not name an incident and a deployment; use /incident cause deploy <id>.")
 		}
 		return h.linkCause(ctx, log.WithField("incident", n), n, id, user)
+	case ActionDecline:
+		return h.decline(ctx, log, act.Value, user)
+	case ActionTakeCover:
+		return h.takeCover(ctx, log, cb, act.Value)
 	default:
 		return reply{} // not ours (a link button, say)
 	}

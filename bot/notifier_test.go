@@ -19,7 +19,7 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
-	"github.com/incidentbot/incidentbot/internal/store"
+	"github.com/incidentbot/incidentbot/internal/store/sqlite"
 	"github.com/incidentbot/incidentbot/internal/store/storetest"
 )
 
@@ -37,7 +37,7 @@ type env struct {
 	clock *clocktest.Clock
 	sim   *slacksim.Server
 	svc   *incidents.Service
-	store *store.Store
+	store *sqlite.Store
 	api   *slack.Client
 	n     *bot.Notifier
 }

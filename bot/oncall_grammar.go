@@ -1,9 +1,10 @@
 package bot
 
 import (
-	"fmt"
 	"strings"
 	"time"
+
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 // OncallVerb is the subcommand of /oncall.
@@ -11,11 +12,15 @@ type OncallVerb string
 
 // The /oncall subcommands.
 const (
-	OncallNow      OncallVerb = "now"      // no text: who is on call now, every schedule
-	OncallSchedule OncallVerb = "schedule" // <schedule>: now and the next shifts
-	OncallOverride OncallVerb = "override"
-	OncallHandoff  OncallVerb = "handoff"
-	OncallHelp     OncallVerb = "help"
+	OncallNow            OncallVerb = "now"      // no text: who is on call now, every schedule
+	OncallSchedule       OncallVerb = "schedule" // <schedule>: now and the next shifts
+	OncallOverride       OncallVerb = "override"
+	OncallOverrides      OncallVerb = "overrides"       // overrides [schedule]: list with IDs
+	OncallOverrideRemove OncallVerb = "override remove" // override remove <id>
+	OncallCover          OncallVerb = "cover"           // cover <schedule> <from> <to>: ask for cover
+	OncallLoad           OncallVerb = "load"            // load [7d|30d|90d]
+	OncallHandoff        OncallVerb = "handoff"
+	OncallHelp           OncallVerb = "help"
 )
 
 func (v OncallVerb) usage() string {
@@ -26,6 +31,14 @@ func (v OncallVerb) usage() string {
 		return "/oncall <schedule>"
 	case OncallOverride:
 		return "/oncall override <schedule> @user <from> <to>"
+	case OncallOverrides:
+		return "/oncall overrides [schedule]"
+	case OncallOverrideRemove:
+		return "/oncall override remove <id>"
+	case OncallCover:
+		return "/oncall cover <schedule> <from> <to>"
+	case OncallLoad:
+		return "/oncall load [7d|30d|90d]"
 	case OncallHandoff:
 		return "/oncall handoff [schedule]"
 	case OncallHelp:
@@ -34,7 +47,7 @@ func (v OncallVerb) usage() string {
 	return oncallGeneralUsage
 }
 
-const oncallGeneralUsage = "/oncall [<schedule> | override <schedule> @user <from> <to> | handoff [schedule] | help]"
+const oncallGeneralUsage = "/oncall [<schedule> | override <schedule> @user <from> <to> | overrides [schedule] | override remove <id> | cover <schedule> <from> <to> | load [7d|30d|90d] | handoff [schedule] | help]"
 
 // OncallUsage returns the help text of /oncall. It is plain text; escape it for mrkdwn.
 func OncallUsage() string {
@@ -43,61 +56,44 @@ func OncallUsage() string {
 		"/oncall — who is on call now, for every schedule",
 		"/oncall <schedule> — who is on call now and the next shifts",
 		"/oncall override <schedule> @user <from> <to> — put someone on call for a while",
-		"    <from> and <to> are 2026-03-01T09:00 (in the schedule's time zone),",
-		"    2026-03-01 09:00 (the same), or RFC 3339 with a zone, 2026-03-01T09:00:00+05:00",
+		"    <from> and <to> are in the schedule's time zone: " + oncall.TimeForms,
+		"    (a relative <to> such as +8h counts from <from>)",
+		"/oncall overrides [schedule] — list the overrides, with their IDs",
+		"/oncall override remove <id> — remove an override",
+		"/oncall cover <schedule> <from> <to> — ask the schedule's channel for someone to cover",
+		"/oncall load [7d|30d|90d] — hours on call, out of hours, and pages per person",
 		"/oncall handoff [schedule] — post the shift handoff now",
 		"/oncall help — show this help",
 	}, "\n")
 }
 
-// TimeArg is a time typed in a command: either absolute (RFC 3339 with a
-// zone) or a wall-clock time that still needs the schedule's zone.
-type TimeArg struct {
-	// Time is the absolute time when Zoned; otherwise its UTC fields hold the
-	// wall-clock date and time as typed.
-	Time  time.Time
-	Zoned bool
-}
-
-// In returns the time, reading a wall-clock time in loc (nil: UTC). In a DST
-// gap or overlap it follows time.Date's normalization.
-func (t TimeArg) In(loc *time.Location) time.Time {
-	if t.Zoned {
-		return t.Time
-	}
-	if loc == nil {
-		loc = time.UTC
-	}
-	w := t.Time
-	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, loc)
-}
-
-// IsZero reports whether no time was given.
-func (t TimeArg) IsZero() bool { return t.Time.IsZero() }
-
 // OncallCommand is a parsed /oncall command.
 type OncallCommand struct {
 	Verb     OncallVerb
-	Schedule string  // schedule, override, and handoff (optional)
+	Schedule string  // schedule, override, overrides and handoff (optional), cover
 	User     UserRef // override
-	From, To TimeArg // override
+	// From and To are override's and cover's time expressions as typed
+	// (see oncall.ParseTime); Window reads them in the schedule's zone.
+	From, To string
+	ID       string        // override remove
+	Period   time.Duration // load: 7, 30 or 90 days
 }
 
-// OverrideWindow returns the override's start and end in the schedule's zone
-// loc, and an error when the end is not after the start.
-func (c OncallCommand) OverrideWindow(loc *time.Location) (from, to time.Time, err error) {
-	from, to = c.From.In(loc), c.To.In(loc)
-	if !to.After(from) {
-		return from, to, usageErr(OncallOverride.usage(), "The override must end after it starts.")
+// Window returns the override's or cover's start and end, read by
+// oncall.ParseRange at now in the schedule's zone loc. Its error is a
+// *UsageError.
+func (c OncallCommand) Window(now time.Time, loc *time.Location) (from, to time.Time, err error) {
+	from, to, err = oncall.ParseRange(c.From, c.To, now, loc)
+	if err != nil {
+		return from, to, usageErr(c.Verb.usage(), "%s.", err.Error())
 	}
 	return from, to, nil
 }
 
 // ParseOncall parses the text of an /oncall slash command. Empty text asks
-// who is on call now. Times in override are 2006-01-02T15:04 or
-// "2006-01-02 15:04" in the schedule's zone (resolved later with TimeArg.In),
-// or RFC 3339 with an explicit zone. Every error is a *UsageError. It never
-// panics, whatever the text.
+// who is on call now. Times are oncall.ParseTime's expressions, checked for
+// form here and read in the schedule's zone by Window. Every error is a
+// *UsageError. It never panics, whatever the text.
 func ParseOncall(text string) (OncallCommand, error) {
 	toks := tokenize(text)
 	if len(toks) == 0 {
@@ -112,12 +108,16 @@ func ParseOncall(text string) (OncallCommand, error) {
 		}
 		return OncallCommand{Verb: OncallHelp}, nil
 
-	case "handoff":
-		usage := OncallHandoff.usage()
-		if len(args) > 1 {
-			return OncallCommand{}, usageErr(usage, "handoff takes at most one schedule.")
+	case "handoff", "overrides":
+		verb := OncallHandoff
+		if strings.EqualFold(first, "overrides") {
+			verb = OncallOverrides
 		}
-		cmd := OncallCommand{Verb: OncallHandoff}
+		usage := verb.usage()
+		if len(args) > 1 {
+			return OncallCommand{}, usageErr(usage, "%s takes at most one schedule.", verb)
+		}
+		cmd := OncallCommand{Verb: verb}
 		if len(args) == 1 {
 			if !isName(args[0].text) {
 				return OncallCommand{}, usageErr(usage, "%s is not a schedule name.", quote(args[0].text))
@@ -126,7 +126,44 @@ func ParseOncall(text string) (OncallCommand, error) {
 		}
 		return cmd, nil
 
+	case "load":
+		usage := OncallLoad.usage()
+		cmd := OncallCommand{Verb: OncallLoad, Period: 30 * 24 * time.Hour}
+		if len(args) > 1 {
+			return OncallCommand{}, usageErr(usage, "load takes at most one period.")
+		}
+		if len(args) == 1 {
+			switch strings.ToLower(args[0].text) {
+			case "7d":
+				cmd.Period = 7 * 24 * time.Hour
+			case "30d":
+			case "90d":
+				cmd.Period = 90 * 24 * time.Hour
+			default:
+				return OncallCommand{}, usageErr(usage, "%s is not a period; use 7d, 30d or 90d.", quote(args[0].text))
+			}
+		}
+		return cmd, nil
+
+	case "cover":
+		usage := OncallCover.usage()
+		if len(args) < 1 || !isName(args[0].text) {
+			return OncallCommand{}, usageErr(usage, "cover needs a schedule, a start and an end.")
+		}
+		from, to, err := parseTimes(args[1:], usage)
+		if err != nil {
+			return OncallCommand{}, err
+		}
+		return OncallCommand{Verb: OncallCover, Schedule: args[0].text, From: from, To: to}, nil
+
 	case "override":
+		if len(args) > 0 && strings.EqualFold(args[0].text, "remove") {
+			usage := OncallOverrideRemove.usage()
+			if len(args) != 2 || !isOverrideID(args[1].text) {
+				return OncallCommand{}, usageErr(usage, "override remove needs one override ID; /oncall overrides lists them.")
+			}
+			return OncallCommand{Verb: OncallOverrideRemove, ID: args[1].text}, nil
+		}
 		return parseOverride(args)
 	}
 
@@ -137,6 +174,20 @@ func ParseOncall(text string) (OncallCommand, error) {
 		return OncallCommand{}, usageErr(OncallSchedule.usage(), "Name one schedule; %s is extra.", quote(args[0].text))
 	}
 	return OncallCommand{Verb: OncallSchedule, Schedule: first}, nil
+}
+
+// isOverrideID reports whether s looks like an override ID: short, of
+// letters, digits and dashes.
+func isOverrideID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func parseOverride(args []token) (OncallCommand, error) {
@@ -154,47 +205,52 @@ func parseOverride(args []token) (OncallCommand, error) {
 		return OncallCommand{}, usageErr(usage, "override needs an @user after the schedule, not %s.", quote(args[1].text))
 	}
 	cmd.User = u
-
-	var times []TimeArg
-	rest := args[2:]
-	for len(rest) > 0 {
-		if len(times) == 2 {
-			return OncallCommand{}, usageErr(usage, "override takes a start and an end only; %s is extra.", quote(rest[0].text))
-		}
-		tok := rest[0].text
-		rest = rest[1:]
-		// "2006-01-02 15:04" arrives as two tokens.
-		if len(rest) > 0 && isDate(tok) && isClock(rest[0].text) {
-			tok += "T" + rest[0].text
-			rest = rest[1:]
-		}
-		t, err := parseTimeArg(tok)
-		if err != nil {
-			return OncallCommand{}, usageErr(usage, "%s is not a time; write 2026-03-01T09:00 (schedule's zone) or 2026-03-01T09:00:00+05:00.", quote(tok))
-		}
-		times = append(times, t)
+	from, to, err := parseTimes(args[2:], usage)
+	if err != nil {
+		return OncallCommand{}, err
 	}
-	if len(times) < 2 {
-		return OncallCommand{}, usageErr(usage, "override needs a start and an end time.")
-	}
-	cmd.From, cmd.To = times[0], times[1]
-	if cmd.From.Zoned == cmd.To.Zoned && !cmd.To.Time.After(cmd.From.Time) {
-		return OncallCommand{}, usageErr(usage, "The override must end after it starts.")
-	}
+	cmd.From, cmd.To = from, to
 	return cmd, nil
 }
 
-// parseTimeArg reads RFC 3339 (with a zone) or a wall-clock 2006-01-02T15:04.
-func parseTimeArg(s string) (TimeArg, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return TimeArg{Time: t, Zoned: true}, nil
-	}
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return TimeArg{Time: t}, nil
+// timeCheckNow is the reference instant the form of a time expression is
+// checked at; the real reading (Window) is at now in the schedule's zone.
+var timeCheckNow = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+
+// parseTimes reads a start and an end time expression. A day word (today,
+// tomorrow, a weekday) or a date followed by a time of day is one expression:
+// "tomorrow 09:00", "2026-12-01 09:00".
+func parseTimes(rest []token, usage string) (from, to string, err error) {
+	var times []string
+	for len(rest) > 0 {
+		if len(times) == 2 {
+			return "", "", usageErr(usage, "give a start and an end only; %s is extra.", quote(rest[0].text))
 		}
+		tok := rest[0].text
+		rest = rest[1:]
+		if len(rest) > 0 && isDayWord(tok) && isClock(rest[0].text) {
+			tok += " " + rest[0].text
+			rest = rest[1:]
+		}
+		if _, err := oncall.ParseTime(tok, timeCheckNow, time.UTC); err != nil {
+			return "", "", usageErr(usage, "%s is not a time; write one of %s.", quote(tok), oncall.TimeForms)
+		}
+		times = append(times, tok)
 	}
-	return TimeArg{}, fmt.Errorf("not a time: %q", s)
+	if len(times) < 2 {
+		return "", "", usageErr(usage, "give a start and an end time.")
+	}
+	return times[0], times[1], nil
+}
+
+// isDayWord reports whether s names a day that a time of day may follow.
+func isDayWord(s string) bool {
+	switch strings.ToLower(s) {
+	case "today", "tomorrow", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+		"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday":
+		return true
+	}
+	return isDate(s)
 }
 
 func isDate(s string) bool {
@@ -203,6 +259,6 @@ func isDate(s string) bool {
 }
 
 func isClock(s string) bool {
-	_, err := time.Parse("15:04", s)
+	_, err := oncall.ParseTimeOfDay(s)
 	return err == nil
 }

@@ -29,13 +29,13 @@ const (
 // Event is one entry on an incident's timeline. ID makes appends idempotent:
 // the same fact recorded twice keeps one event.
 type Event struct {
-	ID       string            `bson:"_id" json:"id"`
-	Incident int64             `bson:"incident" json:"incident"`
-	Type     EventType         `bson:"type" json:"type"`
-	At       time.Time         `bson:"at" json:"at"`
-	Actor    string            `bson:"actor,omitempty" json:"actor,omitempty"` // Slack user ID, "alertmanager" or "incidentbot"
-	Text     string            `bson:"text" json:"text"`
-	Fields   map[string]string `bson:"fields,omitempty" json:"fields,omitempty"`
+	ID       string            `json:"id"`
+	Incident int64             `json:"incident"`
+	Type     EventType         `json:"type"`
+	At       time.Time         `json:"at"`
+	Actor    string            `json:"actor,omitempty"` // Slack user ID, "alertmanager" or "incidentbot"
+	Text     string            `json:"text"`
+	Fields   map[string]string `json:"fields,omitempty"`
 }
 
 // Actors that are not people.

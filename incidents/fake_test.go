@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"context"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -21,17 +22,40 @@ func newMemStore() *memStore {
 	return &memStore{incidents: map[int64]Incident{}, events: map[string]Event{}, groups: map[string]Group{}}
 }
 
+// clone copies inc as a real store would return it: maps and slices not
+// shared, nil ones kept nil, times in UTC.
 func clone(inc Incident) *Incident {
 	c := inc
-	c.Alerts = map[string]Alert{}
-	for k, v := range inc.Alerts {
-		c.Alerts[k] = v
+	c.Alerts = nil
+	if inc.Alerts != nil {
+		c.Alerts = make(map[string]Alert, len(inc.Alerts))
+		for k, v := range inc.Alerts {
+			v.StartsAt, v.EndsAt = v.StartsAt.UTC(), v.EndsAt.UTC()
+			c.Alerts[k] = v
+		}
 	}
-	c.Roles = map[string]string{}
-	for k, v := range inc.Roles {
-		c.Roles[k] = v
+	c.Roles = maps.Clone(inc.Roles)
+	c.Labels = maps.Clone(inc.Labels)
+	c.Actions = nil
+	for _, a := range inc.Actions {
+		a.At = a.At.UTC()
+		if !a.Due.IsZero() {
+			a.Due = a.Due.UTC()
+		}
+		if !a.DoneAt.IsZero() {
+			a.DoneAt = a.DoneAt.UTC()
+		}
+		c.Actions = append(c.Actions, a)
 	}
-	c.Actions = append([]Action(nil), inc.Actions...)
+	for _, t := range []*time.Time{&c.DetectedAt, &c.DeclaredAt, &c.UpdatedAt, &c.StatusAt, &c.AlertsClearAt} {
+		*t = t.UTC()
+	}
+	for _, t := range []**time.Time{&c.AcknowledgedAt, &c.MitigatedAt, &c.ResolvedAt} {
+		if *t != nil {
+			u := (**t).UTC()
+			*t = &u
+		}
+	}
 	return &c
 }
 
@@ -99,6 +123,7 @@ func (m *memStore) AppendEvents(_ context.Context, evs ...Event) error {
 	defer m.mu.Unlock()
 	for _, e := range evs {
 		if _, ok := m.events[e.ID]; !ok {
+			e.At = e.At.UTC()
 			m.events[e.ID] = e
 		}
 	}
@@ -149,7 +174,10 @@ func (m *memStore) GetStorm(context.Context) (StormState, error) {
 func (m *memStore) PutStorm(_ context.Context, s StormState) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.storm = s
+	m.storm = StormState{Incident: s.Incident}
+	for _, t := range s.Opened {
+		m.storm.Opened = append(m.storm.Opened, t.UTC())
+	}
 	return nil
 }
 

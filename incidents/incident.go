@@ -38,14 +38,14 @@ func ParseStatus(s string) (Status, error) {
 
 // Alert is one Alertmanager alert as tracked on an incident, by fingerprint.
 type Alert struct {
-	Fingerprint  string            `bson:"fingerprint" json:"fingerprint"`
-	Status       string            `bson:"status" json:"status"` // firing | resolved
-	Labels       map[string]string `bson:"labels,omitempty" json:"labels,omitempty"`
-	Annotations  map[string]string `bson:"annotations,omitempty" json:"annotations,omitempty"`
-	StartsAt     time.Time         `bson:"starts_at" json:"starts_at"`
-	EndsAt       time.Time         `bson:"ends_at,omitempty" json:"ends_at,omitempty"`
-	GeneratorURL string            `bson:"generator_url,omitempty" json:"generator_url,omitempty"`
-	GroupKey     string            `bson:"group_key,omitempty" json:"group_key,omitempty"`
+	Fingerprint  string            `json:"fingerprint"`
+	Status       string            `json:"status"` // firing | resolved
+	Labels       map[string]string `json:"labels,omitempty"`
+	Annotations  map[string]string `json:"annotations,omitempty"`
+	StartsAt     time.Time         `json:"starts_at"`
+	EndsAt       time.Time         `json:"ends_at,omitempty"`
+	GeneratorURL string            `json:"generator_url,omitempty"`
+	GroupKey     string            `json:"group_key,omitempty"`
 }
 
 // Firing reports whether the alert is firing.
@@ -59,51 +59,51 @@ const (
 
 // Incident is one incident. Number is its identity and never repeats.
 type Incident struct {
-	Number           int64             `bson:"_id" json:"number"`
-	Version          int64             `bson:"version" json:"version"`
-	Title            string            `bson:"title" json:"title"`
-	Description      string            `bson:"description,omitempty" json:"description,omitempty"`
-	Severity         string            `bson:"severity" json:"severity"`
-	Status           Status            `bson:"status" json:"status"`
-	Commander        string            `bson:"commander,omitempty" json:"commander,omitempty"`
-	Roles            map[string]string `bson:"roles,omitempty" json:"roles,omitempty"`
-	Labels           map[string]string `bson:"labels,omitempty" json:"labels,omitempty"`
-	Service          string            `bson:"service,omitempty" json:"service,omitempty"`
-	EscalationPolicy string            `bson:"escalation_policy,omitempty" json:"escalation_policy,omitempty"`
-	GroupKey         string            `bson:"group_key,omitempty" json:"group_key,omitempty"`
-	Alerts           map[string]Alert  `bson:"alerts,omitempty" json:"alerts,omitempty"` // by fingerprint
-	Storm            bool              `bson:"storm,omitempty" json:"storm,omitempty"`
-	StormGroups      int               `bson:"storm_groups,omitempty" json:"storm_groups,omitempty"`
-	Previous         int64             `bson:"previous,omitempty" json:"previous,omitempty"` // an earlier incident of the same group
-	DeclaredBy       string            `bson:"declared_by,omitempty" json:"declared_by,omitempty"`
-	Summary          string            `bson:"summary,omitempty" json:"summary,omitempty"` // resolution summary
-	Actions          []Action          `bson:"actions,omitempty" json:"actions,omitempty"`
+	Number           int64             `json:"number"`
+	Version          int64             `json:"version"`
+	Title            string            `json:"title"`
+	Description      string            `json:"description,omitempty"`
+	Severity         string            `json:"severity"`
+	Status           Status            `json:"status"`
+	Commander        string            `json:"commander,omitempty"`
+	Roles            map[string]string `json:"roles,omitempty"`
+	Labels           map[string]string `json:"labels,omitempty"`
+	Service          string            `json:"service,omitempty"`
+	EscalationPolicy string            `json:"escalation_policy,omitempty"`
+	GroupKey         string            `json:"group_key,omitempty"`
+	Alerts           map[string]Alert  `json:"alerts,omitempty"` // by fingerprint
+	Storm            bool              `json:"storm,omitempty"`
+	StormGroups      int               `json:"storm_groups,omitempty"`
+	Previous         int64             `json:"previous,omitempty"` // an earlier incident of the same group
+	DeclaredBy       string            `json:"declared_by,omitempty"`
+	Summary          string            `json:"summary,omitempty"` // resolution summary
+	Actions          []Action          `json:"actions,omitempty"`
 
-	DetectedAt     time.Time  `bson:"detected_at" json:"detected_at"`
-	DeclaredAt     time.Time  `bson:"declared_at" json:"declared_at"`
-	AcknowledgedAt *time.Time `bson:"acknowledged_at,omitempty" json:"acknowledged_at,omitempty"`
-	MitigatedAt    *time.Time `bson:"mitigated_at,omitempty" json:"mitigated_at,omitempty"`
-	ResolvedAt     *time.Time `bson:"resolved_at,omitempty" json:"resolved_at,omitempty"`
-	UpdatedAt      time.Time  `bson:"updated_at" json:"updated_at"`
+	DetectedAt     time.Time  `json:"detected_at"`
+	DeclaredAt     time.Time  `json:"declared_at"`
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	MitigatedAt    *time.Time `json:"mitigated_at,omitempty"`
+	ResolvedAt     *time.Time `json:"resolved_at,omitempty"`
+	UpdatedAt      time.Time  `json:"updated_at"`
 	// StatusAt is the last status update (declaration, status change, resolve, reopen);
 	// status-update nudges count from it.
-	StatusAt time.Time `bson:"status_at,omitempty" json:"status_at,omitempty"`
+	StatusAt time.Time `json:"status_at,omitempty"`
 	// AlertsClearAt is when the last firing alert resolved; zero while any fires.
-	AlertsClearAt time.Time `bson:"alerts_clear_at,omitempty" json:"alerts_clear_at,omitempty"`
+	AlertsClearAt time.Time `json:"alerts_clear_at,omitempty"`
 }
 
 // Action is a follow-up item. Its state is open until Done.
 type Action struct {
-	ID    int       `bson:"id" json:"id"`
-	Text  string    `bson:"text" json:"text"`
-	Owner string    `bson:"owner,omitempty" json:"owner,omitempty"`
-	Done  bool      `bson:"done,omitempty" json:"done,omitempty"`
-	At    time.Time `bson:"at" json:"at"`
+	ID    int       `json:"id"`
+	Text  string    `json:"text"`
+	Owner string    `json:"owner,omitempty"`
+	Done  bool      `json:"done,omitempty"`
+	At    time.Time `json:"at"`
 	// Due is the deadline (zero: none); the bot sets it to the end of the
 	// day named, in the team's zone.
-	Due time.Time `bson:"due,omitempty" json:"due,omitempty"`
+	Due time.Time `json:"due,omitempty"`
 	// DoneAt is when it was last marked done; zero while open.
-	DoneAt time.Time `bson:"done_at,omitempty" json:"done_at,omitempty"`
+	DoneAt time.Time `json:"done_at,omitempty"`
 }
 
 // Action states, as State returns them.
@@ -127,6 +127,16 @@ func (a Action) Overdue(now time.Time) bool {
 
 // Open reports whether the incident is not resolved.
 func (i *Incident) Open() bool { return i.Status.Open() }
+
+// AnyFiring reports whether any alert of the incident is firing.
+func (i *Incident) AnyFiring() bool {
+	for _, a := range i.Alerts {
+		if a.Firing() {
+			return true
+		}
+	}
+	return false
+}
 
 // FiringAlerts returns the firing alerts sorted by fingerprint.
 func (i *Incident) FiringAlerts() []Alert {

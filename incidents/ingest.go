@@ -228,7 +228,7 @@ func (s *Service) mergeAlerts(inc *Incident, n Notification) ([]Event, []Task) {
 		inc.StormGroups = len(groups)
 	}
 	var tasks []Task
-	if len(inc.FiringAlerts()) > 0 {
+	if inc.AnyFiring() {
 		inc.AlertsClearAt = time.Time{}
 	} else if inc.AlertsClearAt.IsZero() {
 		inc.AlertsClearAt = now

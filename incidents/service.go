@@ -177,7 +177,10 @@ func (s *Service) mutate(ctx context.Context, number int64, change func(inc *Inc
 		if err != nil {
 			return nil, fmt.Errorf("load incident #%d: %w", number, err)
 		}
-		before := copyIncident(inc)
+		var before *Incident
+		if s.opts.Observer != nil {
+			before = copyIncident(inc)
+		}
 		events, tasks, err := change(inc)
 		if err != nil {
 			return nil, err
@@ -500,7 +503,7 @@ func (s *Service) AutoResolve(ctx context.Context, number int64) (retryAt time.T
 	}
 	_, err = s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		retryAt = time.Time{}
-		if !inc.Open() || inc.AlertsClearAt.IsZero() || len(inc.FiringAlerts()) > 0 {
+		if !inc.Open() || inc.AlertsClearAt.IsZero() || inc.AnyFiring() {
 			return nil, nil, nil // fired again, or resolved already
 		}
 		due := inc.AlertsClearAt.Add(s.opts.AutoResolveAfter)

@@ -44,14 +44,14 @@ type ListOptions struct {
 
 // Group links an Alertmanager groupKey to the latest incident it opened or joined.
 type Group struct {
-	Key      string `bson:"key" json:"key"`
-	Incident int64  `bson:"incident" json:"incident"`
+	Key      string `json:"key"`
+	Incident int64  `json:"incident"`
 }
 
 // StormState remembers recent incident openings and the open storm incident.
 type StormState struct {
-	Opened   []time.Time `bson:"opened" json:"opened"`
-	Incident int64       `bson:"incident,omitempty" json:"incident,omitempty"`
+	Opened   []time.Time `json:"opened"`
+	Incident int64       `json:"incident,omitempty"`
 }
 
 // Task is delayed or retried work the service asks for (auto-resolve, Slack updates).

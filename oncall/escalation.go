@@ -300,5 +300,12 @@ func AckRepage(incident int64, p EscalationPolicy, ackedBy string, ackedAt, last
 		}
 	}
 	at := from.Add(p.AckTimeout)
-	return Repage{User: ackedBy, At: at, Key: fmt.Sprintf("page:%d:ack:%d", incident, at.Unix())}, true
+	return Repage{User: ackedBy, At: at, Key: fmt.Sprintf("%s%d", repagePrefix(incident), at.Unix())}, true
 }
+
+// repagePrefix starts the key of every ack-timeout repage of an incident.
+func repagePrefix(incident int64) string { return fmt.Sprintf("page:%d:ack:", incident) }
+
+// IsRepage reports whether a page's key is that of an ack-timeout repage of
+// incident: the incident is acknowledged already, so it offers no buttons.
+func IsRepage(incident int64, key string) bool { return strings.HasPrefix(key, repagePrefix(incident)) }

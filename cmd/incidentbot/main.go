@@ -28,6 +28,7 @@ Usage:
   incidentbot dev                          run everything locally with no accounts
   incidentbot check-config [FILE]          validate the YAML config
   incidentbot export-postmortems --dir DIR write every postmortem as Markdown
+  incidentbot backup --to FILE             copy the embedded store, also while serve runs
   incidentbot healthcheck                  exit 0 if the local server answers /healthz
   incidentbot version                      print version, commit and Go version
 `
@@ -74,6 +75,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return exit(stderr, app.ExportPostmortems(ctx, os.Getenv, *dir, stdout))
+	case "backup":
+		fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		to := fs.String("to", "", "file to write the copy to; must not exist (required)")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		if *to == "" {
+			fmt.Fprintln(stderr, "backup: --to is required")
+			return 2
+		}
+		return exit(stderr, app.Backup(ctx, os.Getenv, *to, stdout))
 	case "healthcheck":
 		return exit(stderr, app.Healthcheck(ctx, os.Getenv))
 	case "version", "--version", "-v":

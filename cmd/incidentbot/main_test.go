@@ -73,3 +73,16 @@ func TestCheckConfig(t *testing.T) {
 		t.Errorf("the example config does not check: exit %d", code)
 	}
 }
+
+func TestBackupCommand(t *testing.T) {
+	t.Setenv("MONGODB_URI", "")
+	dir := t.TempDir()
+	t.Setenv("INCIDENTBOT_DATA_DIR", dir)
+	if code, _, stderr := runCmd(t, "backup"); code != 2 || !strings.Contains(stderr, "--to is required") {
+		t.Errorf("backup without --to: exit %d, stderr %q; want 2 naming --to", code, stderr)
+	}
+	to := filepath.Join(t.TempDir(), "copy.db")
+	if code, _, stderr := runCmd(t, "backup", "--to", to); code != 1 || !strings.Contains(stderr, "no database in") {
+		t.Errorf("backup of an empty data dir: exit %d, stderr %q; want 1 saying there is no database", code, stderr)
+	}
+}

@@ -50,7 +50,7 @@ type Options struct {
 	Listener net.Listener
 	// Store, when set, is used instead of opening one, and is not closed by
 	// the app: two apps in one test share a store as two replicas share MongoDB.
-	Store *store.Store
+	Store store.Store
 	// Manual leaves the background loops (job workers, alert applier) stopped;
 	// the test harness drives them with RunDue and ApplyPending on a fake clock.
 	Manual bool
@@ -62,9 +62,9 @@ type Options struct {
 type App struct {
 	opts     Options
 	log      *logrus.Entry
-	store    *store.Store
+	store    store.Store
 	ownStore bool
-	jobStore *store.Jobs
+	jobStore jobs.Store
 	runner   *jobs.Runner
 	service  *incidents.Service
 	batcher  *alertmanager.Batcher
@@ -75,6 +75,7 @@ type App struct {
 
 	slack    *slack.Client // nil without SLACK_BOT_TOKEN
 	notifier *bot.Notifier
+	pages    *pageMetrics
 	handler  *bot.Handler
 	cron     *jobs.Cron
 	pm       *postmortems
@@ -102,9 +103,10 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	}
 	a = &App{opts: o, log: logrus.NewEntry(o.Logger), store: o.Store}
 	a.holder = fmt.Sprintf("%s-%d-%d", hostname(), os.Getpid(), time.Now().UnixNano())
+	built := a // the error returns below set a to nil
 	defer func() {
 		if err != nil {
-			a.closeStore()
+			built.closeStore()
 		}
 	}()
 	if a.store == nil {
@@ -122,15 +124,14 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 			a.holder = "embedded"
 		}
 	}
-	if a.jobStore, err = store.NewJobs(ctx, a.store.DB()); err != nil {
-		return nil, fmt.Errorf("open the jobs collection: %w", err)
-	}
+	a.jobStore = a.store.Jobs()
 	a.runner = jobs.New(a.jobStore, jobs.Options{
 		Owner: a.holder, Now: o.Now, Logger: a.log.WithField("component", "jobs"), Registerer: o.Registry,
 	})
 
 	cfg := o.Config
 	observer := newIncidentMetrics(o.Registry, func() *incidents.Service { return a.service })
+	a.pages = newPageMetrics(o.Registry)
 	a.service = incidents.NewService(a.store, taskQueue{a.runner}, incidents.Options{
 		Observer: observer, Severities: cfg.Severities, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
 		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Admins: cfg.Admins, Now: o.Now,
@@ -184,8 +185,13 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	var onCall web.OnCall
+	if len(cfg.Schedules) > 0 {
+		onCall = webOnCall{a}
+	}
 	web.New(web.Options{
-		Incidents: a.service, Deployments: a.store, Auth: webAuth, Severities: severityNames(cfg),
+		Incidents: a.service, Deployments: a.store, PageLog: statsSource{a}, OnCall: onCall,
+		Auth: webAuth, Severities: severityNames(cfg),
 		Ready: a.store.Ping, Gatherer: o.Registry, Location: cfg.Timezone, Now: o.Now,
 		Logger: a.log.WithField("component", "web"),
 	}).Register(mux)
@@ -256,10 +262,10 @@ func (a *App) Runner() *jobs.Runner { return a.runner }
 func (a *App) Applier() *alertmanager.Applier { return a.applier }
 
 // Store returns the store.
-func (a *App) Store() *store.Store { return a.store }
+func (a *App) Store() store.Store { return a.store }
 
 // Jobs returns the job store.
-func (a *App) Jobs() *store.Jobs { return a.jobStore }
+func (a *App) Jobs() jobs.Store { return a.jobStore }
 
 // Shutdown stops cleanly: no new requests, in-flight requests and jobs
 // finish, the inbox batcher drains, then the store closes.
@@ -305,9 +311,10 @@ func (a *App) closeStore() {
 	}
 }
 
-// applyBatch is how many webhook notifications are applied together. Large:
-// on the embedded store every inbox read and removal scans the inbox, so a
-// backlog drains in fewer, bigger steps; each incident is written once per batch.
+// applyBatch is how many webhook notifications are applied together: each
+// incident is read and written once per batch, which matters in a storm
+// (thousands of notifications on one incident). Inbox reads and removals are
+// by primary key on both stores, so the size costs nothing there.
 const applyBatch = 1000
 
 // applierLease lets one replica apply alerts at a time.

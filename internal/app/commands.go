@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/store"
 )
 
 // shutdownGrace bounds a clean stop after SIGINT/SIGTERM.
@@ -84,6 +86,24 @@ func CheckConfig(getenv func(string) string, path string, stdout, stderr io.Writ
 // ExportPostmortems runs `incidentbot export-postmortems --dir DIR`.
 func ExportPostmortems(ctx context.Context, getenv func(string) string, dir string, stdout io.Writer) error {
 	return exportPostmortems(ctx, getenv, dir, stdout)
+}
+
+// Backup runs `incidentbot backup --to FILE`: a consistent copy of the
+// embedded store (SQLite VACUUM INTO), which works beside a running serve.
+func Backup(ctx context.Context, getenv func(string) string, to string, stdout io.Writer) error {
+	env := config.LoadEnv(getenv, nil)
+	if !env.EmbeddedStore() {
+		return errors.New("backup: MONGODB_URI is set; back up MongoDB with its own tools (mongodump)")
+	}
+	if err := store.Backup(ctx, env.DataDir, to); err != nil {
+		return err
+	}
+	fi, err := os.Stat(to)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	fmt.Fprintf(stdout, "backed up the store in %s to %s (%d bytes)\n", env.DataDir, to, fi.Size())
+	return nil
 }
 
 // Healthcheck asks the local server's /healthz; for container health checks,

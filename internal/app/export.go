@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -28,7 +29,7 @@ func exportPostmortems(ctx context.Context, getenv func(string) string, dir stri
 	st, err := store.Open(ctx, store.Options{
 		URI: env.MongoDBURI, Database: env.MongoDBDatabase, DataDir: env.DataDir, Logger: logrus.NewEntry(log),
 	})
-	if store.DataDirInUse(err) {
+	if errors.Is(err, store.ErrDataDirInUse) {
 		return fmt.Errorf("export-postmortems: the embedded store in %s is in use by the running bot (incidentbot serve); "+
 			"stop it and run export-postmortems again, or let the running bot export: set postmortem.export_dir in its config "+
 			"and it keeps that directory current with every postmortem", env.DataDir)

@@ -25,11 +25,13 @@ const testToken = "test-webhook-token"
 // harness boots a whole app on loopback with the embedded store and the
 // Slack simulator, on a fake clock.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	app   *App
 	clock *clocktest.Clock
 	dir   string
 	sim   *slacksim.Server
+	// simURL is the simulator's base URL.
+	simURL string
 }
 
 const (
@@ -38,14 +40,17 @@ const (
 )
 
 type harnessOptions struct {
-	dir    string       // data dir; default a new temp dir
-	store  *store.Store // share a store with another harness
+	dir    string      // data dir; default a new temp dir
+	store  store.Store // share a store with another harness
 	clock  *clocktest.Clock
 	manual bool
 	config func(*config.Config)
+	// slackOf shares another harness's Slack simulator, as a restarted or a
+	// second replica talks to the same workspace.
+	slackOf *harness
 }
 
-func newHarness(t *testing.T, ho harnessOptions) *harness {
+func newHarness(t testing.TB, ho harnessOptions) *harness {
 	t.Helper()
 	if ho.dir == "" {
 		ho.dir = t.TempDir()
@@ -53,15 +58,22 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 	if ho.clock == nil {
 		ho.clock = clocktest.New(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
 	}
-	sim := slacksim.New(slacksim.Options{Token: testBotToken, SigningSecret: testSigningSecret, Now: ho.clock.Now})
-	simSrv := httptest.NewServer(sim.Handler())
-	t.Cleanup(simSrv.Close)
-	sim.SetSelfURL(simSrv.URL)
+	var sim *slacksim.Server
+	var simURL string
+	if ho.slackOf != nil {
+		sim, simURL = ho.slackOf.sim, ho.slackOf.simURL
+	} else {
+		sim = slacksim.New(slacksim.Options{Token: testBotToken, SigningSecret: testSigningSecret, Now: ho.clock.Now})
+		simSrv := httptest.NewServer(sim.Handler())
+		t.Cleanup(simSrv.Close)
+		sim.SetSelfURL(simSrv.URL)
+		simURL = simSrv.URL
+	}
 	env := config.LoadEnv(func(k string) string {
 		return map[string]string{
 			"INCIDENTBOT_DATA_DIR": ho.dir, "INCIDENTBOT_LISTEN": "127.0.0.1:0",
 			"ALERTMANAGER_WEBHOOK_TOKEN": testToken, "MONGODB_URI": "",
-			"SLACK_BOT_TOKEN": testBotToken, "SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_API_URL": simSrv.URL + "/api/",
+			"SLACK_BOT_TOKEN": testBotToken, "SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_API_URL": simURL + "/api/",
 			"INCIDENTBOT_PUBLIC_URL": "http://incidentbot.test",
 		}[k]
 	}, func(string) bool { return false })
@@ -77,7 +89,7 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 	}
 	a.Start()
 	sim.SetBotURL(a.URL())
-	h := &harness{t: t, app: a, clock: ho.clock, dir: ho.dir, sim: sim}
+	h := &harness{t: t, app: a, clock: ho.clock, dir: ho.dir, sim: sim, simURL: simURL}
 	t.Cleanup(func() { h.stop() })
 	return h
 }

@@ -19,6 +19,7 @@ import (
 func noStorm(c *config.Config) { c.Storm.MaxNew = 100000 }
 
 func TestConcurrentPostsForOneGroupMakeOneIncident(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessOptions{manual: true})
 	start := h.clock.Now().Add(-time.Minute)
 	var wg sync.WaitGroup
@@ -52,6 +53,7 @@ func TestConcurrentPostsForOneGroupMakeOneIncident(t *testing.T) {
 }
 
 func TestConcurrentPostsForManyGroupsMakeDistinctIncidents(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessOptions{manual: true, config: noStorm})
 	start := h.clock.Now()
 	var wg sync.WaitGroup
@@ -86,6 +88,7 @@ func TestConcurrentPostsForManyGroupsMakeDistinctIncidents(t *testing.T) {
 }
 
 func TestRepeatedAndResolvedNotificationsThenAutoResolve(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessOptions{manual: true})
 	start := h.clock.Now()
 	a, b := testAlert{fp(1), "firing", "HighLatency", start}, testAlert{fp(2), "firing", "HighLatency", start}
@@ -124,6 +127,7 @@ func TestRepeatedAndResolvedNotificationsThenAutoResolve(t *testing.T) {
 }
 
 func TestTwoInstancesShareOneStore(t *testing.T) {
+	t.Parallel()
 	first := newHarness(t, harnessOptions{manual: true, config: noStorm})
 	second := newHarness(t, harnessOptions{manual: true, config: noStorm, store: first.app.Store(), clock: first.clock})
 	start := first.clock.Now()
@@ -185,6 +189,7 @@ func TestTwoInstancesShareOneStore(t *testing.T) {
 }
 
 func TestCrashLosesNothingAnsweredAndRunsPendingJobs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	clock := clocktest.New(time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC))
 	h := newHarness(t, harnessOptions{dir: dir, clock: clock, config: noStorm}) // background applier running
@@ -251,6 +256,7 @@ func TestCrashLosesNothingAnsweredAndRunsPendingJobs(t *testing.T) {
 }
 
 func TestWebhookRejectsBadRequests(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessOptions{manual: true})
 	cases := []struct {
 		name, auth, body string
@@ -284,6 +290,7 @@ func TestWebhookRejectsBadRequests(t *testing.T) {
 }
 
 func TestStoreGoneAnswers503AndNotReady(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessOptions{manual: true})
 	get := func(path string) int {
 		resp, err := http.Get(h.app.URL() + path)

@@ -126,6 +126,17 @@ func TestMetricsAfterAStory(t *testing.T) {
 // bot exports.
 func TestDeployRulesAndDashboardUseRealMetrics(t *testing.T) {
 	fams := metricsStory(t)
+	// A paged incident and a deployment make the series of pages and deployments.
+	h := newHarness(t, harnessOptions{manual: true, config: withPaging})
+	h.postDeploy(`{"service":"checkout","version":"v1","status":"success"}`)
+	h.openCritical()
+	h.command("U0001", h.channel(1).ID, "ack")
+	h.settleNow()
+	for name, f := range h.scrape() {
+		if fams[name] == nil {
+			fams[name] = f
+		}
+	}
 
 	var exprs []string
 	var rules struct {

@@ -102,6 +102,7 @@ func botMessages(msgs []slacksim.Message) []slacksim.Message {
 }
 
 func TestStoryAlertOpensChannelWithPinnedSummaryAndAnnounce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessOptions{manual: true, config: withSlack})
 	h.mustPost(payload("g", testAlert{fp(1), "firing", "HighErrorRate", h.clock.Now()}))
 	h.applyAll()
@@ -134,6 +135,7 @@ func TestStoryAlertOpensChannelWithPinnedSummaryAndAnnounce(t *testing.T) {
 }
 
 func TestStoryDeclareByCommandAndModalThenStatusAndResolve(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessOptions{manual: true, config: withSlack})
 	ctx := context.Background()
 	general := h.channelID("general")
@@ -220,6 +222,7 @@ func TestStoryDeclareByCommandAndModalThenStatusAndResolve(t *testing.T) {
 }
 
 func TestStoryPinAndPushpinReachTheTimelineOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessOptions{manual: true, config: withSlack})
 	ctx := context.Background()
 	h.command("U0002", h.channelID("general"), "declare Queue backlog")
@@ -263,6 +266,7 @@ func TestStoryPinAndPushpinReachTheTimelineOnce(t *testing.T) {
 }
 
 func TestStoryRateLimitedSlackStillGetsEverythingOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessOptions{manual: true, config: func(c *config.Config) { withSlack(c); c.Storm.MaxNew = 100 }})
 	h.sim.SetRateLimit(slacksim.AllMethods, slacksim.Every(3), 2*time.Second)
 	for i := range 5 {
@@ -290,6 +294,7 @@ func TestStoryRateLimitedSlackStillGetsEverythingOnce(t *testing.T) {
 }
 
 func TestStoryStatusUpdateNudges(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, harnessOptions{manual: true, config: withSlack})
 	ctx := context.Background()
 	h.command("U0002", h.channelID("general"), "declare Checkout down sev1")

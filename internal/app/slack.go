@@ -35,6 +35,12 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 		opts = append(opts, slack.OptionAppLevelToken(env.SlackAppToken))
 	}
 	a.slack = slack.New(env.SlackBotToken, opts...)
+	lookupCtx, cancel := context.WithTimeout(context.Background(), memberLookupTimeout)
+	defer cancel()
+	if err := a.resolveMemberEmails(lookupCtx); err != nil {
+		return err
+	}
+	cfg = a.opts.Config
 
 	a.notifier = bot.NewNotifier(a.slack, a.service, a.store, bot.NotifierOptions{
 		ChannelPrefix: cfg.Slack.ChannelPrefix, AnnounceChannel: cfg.Slack.AnnounceChannel, Invite: cfg.Slack.Invite,
@@ -43,8 +49,10 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	a.handler = bot.NewHandler(a.slack, a.service, a.store, bot.HandlerOptions{
 		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone,
 		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), EnqueueEvent: a.enqueueEvent,
-		Deployments: a.store, Stats: a.stats, Postmortems: postmortemCommands{a},
+		Deployments: a.store, Stats: a.stats, Paging: pagingHandler{a}, Oncall: oncallProvider{a},
+		Postmortems: postmortemCommands{a},
 	})
+	a.wirePaging()
 	if !env.SocketMode() {
 		a.handler.Register(mux)
 	}
@@ -58,6 +66,9 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	a.cron = jobs.NewCron(a.runner, jobs.CronOptions{Now: a.opts.Now, Logger: a.log.WithField("component", "cron")})
 	if err := a.cron.AddTick("@every 1m", time.UTC, jobNudgeScan.Name, "nudge-scan"); err != nil {
 		return fmt.Errorf("schedule the status-update nudges: %w", err)
+	}
+	if err := a.wireHandoffs(); err != nil {
+		return fmt.Errorf("schedule the on-call handoffs: %w", err)
 	}
 	return nil
 }
@@ -76,6 +87,9 @@ func (a *App) syncSlack(ctx context.Context, j jobs.Job, n int64) error {
 		return nil // no Slack configured
 	}
 	err := a.notifier.Sync(ctx, n)
+	if err == nil {
+		err = a.pagesChanged(ctx, n)
+	}
 	if errors.Is(err, incidents.ErrNotFound) && j.Attempts < maxEarlySyncAttempts {
 		// Sync is scheduled just before its incident is stored; a worker that
 		// polls in between comes back a moment later.
@@ -84,13 +98,19 @@ func (a *App) syncSlack(ctx context.Context, j jobs.Job, n int64) error {
 	return slackJobError(err)
 }
 
-// opened runs what follows a new incident: the deployments that may have
-// caused it are offered in its channel.
+// opened runs what follows a new incident: its escalation is scheduled, and
+// the deployments that may have caused it are offered in its channel.
 func (a *App) opened(ctx context.Context, j jobs.Job, n int64) error {
 	if a.notifier == nil {
 		return nil
 	}
+	if err := a.startPaging(ctx, n); err != nil {
+		return err
+	}
 	inc, err := a.service.Get(ctx, n)
+	if errors.Is(err, incidents.ErrNotFound) && j.Attempts < maxEarlySyncAttempts {
+		return jobs.RetryAfter(earlySyncRetry, err) // scheduled just before its incident was stored
+	}
 	if err != nil {
 		return err
 	}
@@ -183,7 +203,17 @@ func slackJobError(err error) error {
 
 var _ bot.NotifierService = (*incidents.Service)(nil)
 
-// Pages reads no pages yet: paging records them once on-call is wired.
-func (s statsSource) Pages(context.Context, time.Time, time.Time) ([]stats.PageRecord, error) {
-	return nil, nil
+// Pages returns the people paged in [from, to), for the stats' pages figures.
+func (s statsSource) Pages(ctx context.Context, from, to time.Time) ([]stats.PageRecord, error) {
+	recs, err := s.a.store.PagesBetween(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	var out []stats.PageRecord
+	for _, r := range recs {
+		if r.User != "" {
+			out = append(out, stats.PageRecord{User: r.User, At: r.At})
+		}
+	}
+	return out, nil
 }

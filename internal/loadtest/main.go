@@ -1,9 +1,11 @@
 // Command loadtest measures the Alertmanager webhook: sustained posts per second
-// and acknowledgement latency with the embedded store, next to a bare net/http
+// and acknowledgement latency with the embedded (SQLite) store, next to a bare net/http
 // handler that only decodes the same JSON, in the same run. Then it sends an
 // alert storm and checks that every group landed in exactly the right incident.
 //
 //	go run ./internal/loadtest [-posts 20000] [-groups 2000] [-concurrency 32]
+//	go run ./internal/loadtest -hold-applier   # the webhook alone: the applier starts after the last post
+//	go run ./internal/loadtest -target http://127.0.0.1:8080/webhooks/alertmanager -data-dir DIR
 //
 // Everything listens on 127.0.0.1 and stops by itself. -cpuprofile FILE
 // profiles the run; LOADTEST_LOG=FILE keeps the bot's warnings and errors.
@@ -12,6 +14,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -19,9 +22,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,6 +36,7 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/app"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/store/sqlite"
 )
 
 const token = "loadtest-token"
@@ -40,7 +46,17 @@ func main() {
 	groups := flag.Int("groups", 2000, "distinct alert groups among them")
 	conc := flag.Int("concurrency", 32, "concurrent senders")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	target := flag.String("target", "", "post to this running bot's webhook URL instead of starting one (with -data-dir: wait until its inbox drains)")
+	hold := flag.Bool("hold-applier", false, "start the applier only once every post is acknowledged: the webhook's own capacity")
+	dataDir := flag.String("data-dir", "", "the -target bot's INCIDENTBOT_DATA_DIR, read (not locked) to see its inbox drain")
 	flag.Parse()
+	if *target != "" {
+		if err := runTarget(*target, *dataDir, *posts, *groups, *conc); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err == nil {
@@ -48,14 +64,14 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	if err := run(*posts, *groups, *conc); err != nil {
+	if err := run(*posts, *groups, *conc, *hold); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
 
-func run(posts, groups, conc int) error {
+func run(posts, groups, conc int, hold bool) error {
 	bodies := makeBodies(posts, groups)
 
 	// Baseline: a bare handler that decodes the same JSON and answers 200.
@@ -94,23 +110,32 @@ func run(posts, groups, conc int) error {
 	}
 	ctx := context.Background()
 	cfg := config.Default()
-	a, err := app.New(ctx, app.Options{Env: env, Config: cfg, Logger: log})
+	a, err := app.New(ctx, app.Options{Env: env, Config: cfg, Logger: log, Manual: hold})
 	if err != nil {
 		return err
 	}
 	a.Start()
 	defer a.Shutdown(ctx)
+	idleRSS, _ := memory()
 	started := time.Now()
 	bot := load(a.URL()+"/webhooks/alertmanager", bodies, conc)
-	fmt.Fprintf(os.Stderr, "all %d posts acknowledged after %.1fs\n", posts, time.Since(started).Seconds())
+	acked := time.Now()
+	if hold { // now the background loops Manual left stopped; stopped before Shutdown
+		bg, stop := context.WithCancel(ctx)
+		var loops sync.WaitGroup
+		defer func() { stop(); loops.Wait() }()
+		loops.Go(func() { a.Applier().Run(bg) })
+		loops.Go(func() { a.Runner().Run(bg) })
+	}
+	fmt.Fprintf(os.Stderr, "all %d posts acknowledged after %.1fs\n", posts, acked.Sub(started).Seconds())
 
 	// Wait (bounded) for the applier to drain the inbox.
 	deadline := time.Now().Add(10 * time.Minute)
 	lastReport := time.Now()
 	for {
 		if time.Since(lastReport) > 10*time.Second {
-			left, _ := a.Store().DB().Collection("inbox").CountDocuments(ctx, map[string]any{})
-			fmt.Fprintf(os.Stderr, "applying: %d posts still in the inbox\n", left)
+			left, _ := a.Store().PendingInbox(ctx, 0)
+			fmt.Fprintf(os.Stderr, "applying: %d posts still in the inbox\n", len(left))
 			lastReport = time.Now()
 		}
 		pending, err := a.Store().PendingInbox(ctx, 1)
@@ -126,12 +151,15 @@ func run(posts, groups, conc int) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	drained := time.Since(started)
+	afterLast := time.Since(acked)
+	_, peakRSS := memory()
 
 	fmt.Printf("posts=%d groups=%d concurrency=%d GOMAXPROCS=%d\n\n", posts, groups, conc, runtimeProcs())
 	fmt.Printf("%-28s %10s %10s %10s %10s\n", "handler", "posts/s", "p50", "p99", "errors")
 	base.print("bare net/http (decode only)")
 	bot.print("incidentbot webhook")
-	fmt.Printf("\nall %d posts applied to incidents %.1fs after the first post\n", posts, drained.Seconds())
+	fmt.Printf("\nall %d posts applied to incidents %.1fs after the first post, %.1fs after the last\n", posts, drained.Seconds(), afterLast.Seconds())
+	fmt.Printf("process RSS (bot and load client): %d MiB idle, peak %d MiB after the storm\n", idleRSS>>10, peakRSS>>10)
 	return verify(ctx, a, groups, cfg.Storm.MaxNew)
 }
 
@@ -256,6 +284,54 @@ func load(url string, bodies [][]byte, conc int) result {
 	}
 	wg.Wait()
 	return result{n: len(bodies), elapsed: time.Since(start), lat: lat, errors: errs.Load()}
+}
+
+// runTarget posts the storm to a bot running elsewhere (an `incidentbot
+// serve`, to measure that process) and, given its data dir, waits (bounded)
+// until its inbox is empty, reading the database without taking its lock.
+func runTarget(url, dataDir string, posts, groups, conc int) error {
+	res := load(url, makeBodies(posts, groups), conc)
+	acked := time.Now()
+	res.print("incidentbot webhook")
+	if dataDir == "" {
+		return nil
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, sqlite.DBFile)+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for range 6000 { // bounded: 10 minutes
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM inbox").Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			fmt.Printf("inbox drained %.1fs after the last post\n", time.Since(acked).Seconds())
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("inbox not drained after 10 minutes")
+}
+
+// memory returns this process's resident set and its peak (VmRSS, VmHWM) in
+// KiB, from /proc; zeros where there is no /proc.
+func memory() (rss, peak int64) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb int64
+		if _, err := fmt.Sscanf(line, "VmRSS: %d kB", &kb); err == nil {
+			rss = kb
+		}
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
+			peak = kb
+		}
+	}
+	return rss, peak
 }
 
 func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

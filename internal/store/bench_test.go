@@ -21,9 +21,8 @@ var webhookBody = []byte(`{"receiver":"incidentbot","status":"firing","alerts":[
 	`"commonAnnotations":{},"externalURL":"http://alertmanager:9093","version":"4",` +
 	`"groupKey":"{}/{severity=\"critical\"}:{alertname=\"HighErrorRate\"}","truncatedAlerts":0}`)
 
-// BenchmarkAppendInbox stores 100 webhook bodies with one insertMany per op.
-func BenchmarkAppendInbox(b *testing.B) {
-	s := storetest.New(b)
+// benchAppendInbox stores 100 webhook bodies in one call per op.
+func benchAppendInbox(b *testing.B, s store.Store) {
 	ctx := testCtx(b)
 	now := time.Now().UTC()
 	batch := make([]alertmanager.InboxItem, 100)
@@ -41,38 +40,39 @@ func BenchmarkAppendInbox(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/item")
 }
 
+// benchIncidents is how many incidents the read and update benchmarks run among.
+const benchIncidents = 10_000
+
 // seedIncidents stores n full incidents, numbered 1..n, so reads and writes
 // by _id run against a collection of realistic size.
-func seedIncidents(b *testing.B, s *store.Store, n int) {
+func seedIncidents(b *testing.B, s store.Store, n int) {
 	b.Helper()
 	ctx := testCtx(b)
 	for i := 1; i <= n; i++ {
-		if err := s.CreateIncident(ctx, fullIncident(int64(i), time.UTC)); err != nil {
+		if err := s.CreateIncident(ctx, benchIncident(int64(i))); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-// BenchmarkGetIncident reads one full incident by number among 1,000.
-func BenchmarkGetIncident(b *testing.B) {
-	s := storetest.New(b)
-	seedIncidents(b, s, 1000)
+// benchGetIncident reads one full incident by number among benchIncidents.
+func benchGetIncident(b *testing.B, s store.Store) {
+	seedIncidents(b, s, benchIncidents)
 	ctx := testCtx(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.GetIncident(ctx, 500); err != nil {
+		if _, err := s.GetIncident(ctx, benchIncidents/2); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
-// BenchmarkUpdateIncident writes one full incident (conditional on its
-// version) among 1,000.
-func BenchmarkUpdateIncident(b *testing.B) {
-	s := storetest.New(b)
-	seedIncidents(b, s, 1000)
+// benchUpdateIncident writes one full incident (conditional on its
+// version) among benchIncidents.
+func benchUpdateIncident(b *testing.B, s store.Store) {
+	seedIncidents(b, s, benchIncidents)
 	ctx := testCtx(b)
-	inc, err := s.GetIncident(ctx, 500)
+	inc, err := s.GetIncident(ctx, benchIncidents/2)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -85,9 +85,8 @@ func BenchmarkUpdateIncident(b *testing.B) {
 	}
 }
 
-// BenchmarkNextNumber takes incident numbers from the counter.
-func BenchmarkNextNumber(b *testing.B) {
-	s := storetest.New(b)
+// benchNextNumber takes incident numbers from the counter.
+func benchNextNumber(b *testing.B, s store.Store) {
 	ctx := testCtx(b)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -97,10 +96,9 @@ func BenchmarkNextNumber(b *testing.B) {
 	}
 }
 
-// BenchmarkAppendEvents appends one event, as the service does per fact,
+// benchAppendEvents appends one event, as the service does per fact,
 // spread over 100 incidents.
-func BenchmarkAppendEvents(b *testing.B) {
-	s := storetest.New(b)
+func benchAppendEvents(b *testing.B, s store.Store) {
 	ctx := testCtx(b)
 	n := 0
 	b.ReportAllocs()
@@ -113,9 +111,8 @@ func BenchmarkAppendEvents(b *testing.B) {
 	}
 }
 
-// BenchmarkTimeline reads one incident's 100 events among 10,000 (100 incidents).
-func BenchmarkTimeline(b *testing.B) {
-	s := storetest.New(b)
+// benchTimeline reads one incident's 100 events among 10,000 (100 incidents).
+func benchTimeline(b *testing.B, s store.Store) {
 	ctx := testCtx(b)
 	now := time.Now().UTC()
 	for inc := int64(1); inc <= 100; inc++ {
@@ -137,3 +134,56 @@ func BenchmarkTimeline(b *testing.B) {
 		}
 	}
 }
+
+// benchLongTimeline reads the timeline of one incident with 10,000 events.
+func benchLongTimeline(b *testing.B, s store.Store) {
+	ctx := testCtx(b)
+	now := time.Now().UTC()
+	for batch := range 10 {
+		evs := make([]incidents.Event, 1000)
+		for i := range evs {
+			n := batch*1000 + i
+			evs[i] = incidents.Event{ID: fmt.Sprintf("1:e%05d", n), Incident: 1, Type: incidents.EventStormGroup,
+				At: now.Add(time.Duration(n) * time.Millisecond), Text: "Alert group joined the storm",
+				Fields: map[string]string{"group": fmt.Sprintf("{}:{alertname=\"A%d\"}", n)}}
+		}
+		if err := s.AppendEvents(ctx, evs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		evs, err := s.Timeline(ctx, 1)
+		if err != nil || len(evs) != 10_000 {
+			b.Fatalf("Timeline = %d events, %v", len(evs), err)
+		}
+	}
+}
+
+// forEachBackend runs f as a sub-benchmark per store, each on a fresh one.
+func forEachBackend(b *testing.B, f func(b *testing.B, s store.Store)) {
+	for _, be := range storetest.Backends {
+		b.Run(be.Name, func(b *testing.B) { f(b, be.Open(b)) })
+	}
+}
+
+// BenchmarkAppendInbox runs benchAppendInbox on every store.
+func BenchmarkAppendInbox(b *testing.B) { forEachBackend(b, benchAppendInbox) }
+
+// BenchmarkGetIncident runs benchGetIncident on every store.
+func BenchmarkGetIncident(b *testing.B) { forEachBackend(b, benchGetIncident) }
+
+// BenchmarkUpdateIncident runs benchUpdateIncident on every store.
+func BenchmarkUpdateIncident(b *testing.B) { forEachBackend(b, benchUpdateIncident) }
+
+// BenchmarkNextNumber runs benchNextNumber on every store.
+func BenchmarkNextNumber(b *testing.B) { forEachBackend(b, benchNextNumber) }
+
+// BenchmarkAppendEvents runs benchAppendEvents on every store.
+func BenchmarkAppendEvents(b *testing.B) { forEachBackend(b, benchAppendEvents) }
+
+// BenchmarkLongTimeline runs benchLongTimeline on every store.
+func BenchmarkLongTimeline(b *testing.B) { forEachBackend(b, benchLongTimeline) }
+
+// BenchmarkTimeline runs benchTimeline on every store.
+func BenchmarkTimeline(b *testing.B) { forEachBackend(b, benchTimeline) }

@@ -13,21 +13,30 @@ import (
 	"github.com/incidentbot/incidentbot/internal/store/storetest"
 )
 
-func newJobs(t testing.TB, s *store.Store) *store.Jobs {
-	t.Helper()
-	j, err := store.NewJobs(context.Background(), s.DB())
-	if err != nil {
-		t.Fatalf("NewJobs: %v", err)
+func testJobsConformance(t *testing.T, open func(testing.TB) store.Store) {
+	storetest.ForEach(t, func(t *testing.T, open func(testing.TB) store.Store) {
+		jobstest.Conformance(t, func(t *testing.T) jobs.Store { return open(t).Jobs() })
+	})
+}
+
+// TestJobs runs the runner-level job stories on every store.
+func TestJobs(t *testing.T) {
+	for name, f := range map[string]func(*testing.T, func(testing.TB) store.Store){
+		"PayloadKeysAnyText":    testJobsPayloadKeysAnyText,
+		"RunnersRunEachJobOnce": testJobsRunnersRunEachJobOnce,
+		"ExpiredLeaseReclaimed": testJobsExpiredLeaseReclaimed,
+		"RerunAfterRunning":     testJobsRerunAfterRunning,
+		"CronTicksCollapse":     testJobsCronTicksCollapse,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			storetest.ForEach(t, f)
+		})
 	}
-	return j
 }
 
-func TestJobsConformance(t *testing.T) {
-	jobstest.Conformance(t, func(t *testing.T) jobs.Store { return newJobs(t, storetest.New(t)) })
-}
-
-func TestJobsPayloadKeysAnyText(t *testing.T) {
-	js := newJobs(t, storetest.New(t))
+func testJobsPayloadKeysAnyText(t *testing.T, open func(testing.TB) store.Store) {
+	js := open(t).Jobs()
 	ctx := context.Background()
 	payload := map[string]string{"a.b": "1", "$x": "2", "": "3", "user": "U0001"}
 	if err := js.Enqueue(ctx, jobs.Job{Key: "k", Kind: "k", Payload: payload, RunAt: time.Now()}); err != nil {
@@ -44,8 +53,8 @@ func TestJobsPayloadKeysAnyText(t *testing.T) {
 
 // Two replicas (two runners with their own Jobs over one database) with four workers each run
 // 100 jobs: every job exactly once.
-func TestJobsRunnersRunEachJobOnce(t *testing.T) {
-	s := storetest.New(t)
+func testJobsRunnersRunEachJobOnce(t *testing.T, open func(testing.TB) store.Store) {
+	s := open(t)
 	const n = 100
 	var mu sync.Mutex
 	runs := make(map[string]int)
@@ -53,7 +62,7 @@ func TestJobsRunnersRunEachJobOnce(t *testing.T) {
 	total := 0
 	done := make(chan struct{})
 	newRunner := func(owner string) *jobs.Runner {
-		r := jobs.New(newJobs(t, s), jobs.Options{Owner: owner, Workers: 4, Poll: 5 * time.Millisecond})
+		r := jobs.New(s.Jobs(), jobs.Options{Owner: owner, Workers: 4, Poll: 5 * time.Millisecond})
 		r.Handle("k", func(_ context.Context, j jobs.Job) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -101,14 +110,14 @@ func TestJobsRunnersRunEachJobOnce(t *testing.T) {
 		}
 	}
 	t.Logf("runs by owner: %v", byOwner)
-	if c, err := newJobs(t, s).Count(ctx); err != nil || c != 0 {
+	if c, err := s.Jobs().Count(ctx); err != nil || c != 0 {
 		t.Errorf("Count = %d, %v; want 0", c, err)
 	}
 }
 
 // A runner that dies holding a lease leaves the job to another runner once the lease expires.
-func TestJobsExpiredLeaseReclaimed(t *testing.T) {
-	js := newJobs(t, storetest.New(t))
+func testJobsExpiredLeaseReclaimed(t *testing.T, open func(testing.TB) store.Store) {
+	js := open(t).Jobs()
 	ctx := context.Background()
 	now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
 	clk := func() time.Time { return now }
@@ -137,13 +146,13 @@ func TestJobsExpiredLeaseReclaimed(t *testing.T) {
 }
 
 // A change that arrives while the job runs gets a second run after it, not a concurrent one.
-func TestJobsRerunAfterRunning(t *testing.T) {
-	s := storetest.New(t)
-	js := newJobs(t, s)
+func testJobsRerunAfterRunning(t *testing.T, open func(testing.TB) store.Store) {
+	s := open(t)
+	js := s.Jobs()
 	ctx := context.Background()
 	now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
 	r := jobs.New(js, jobs.Options{Owner: "a", Now: func() time.Time { return now }})
-	other := jobs.New(newJobs(t, s), jobs.Options{Owner: "b", Now: func() time.Time { return now }})
+	other := jobs.New(s.Jobs(), jobs.Options{Owner: "b", Now: func() time.Time { return now }})
 	var versions []string
 	version := "v1"
 	r.Handle("sync", func(ctx context.Context, j jobs.Job) error {
@@ -174,14 +183,14 @@ func TestJobsRerunAfterRunning(t *testing.T) {
 	}
 }
 
-func TestJobsCronTicksCollapse(t *testing.T) {
-	s := storetest.New(t)
+func testJobsCronTicksCollapse(t *testing.T, open func(testing.TB) store.Store) {
+	s := open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
 	clk := func() time.Time { return now }
 	runs := 0
 	replica := func(owner string) (*jobs.Runner, *jobs.Cron) {
-		r := jobs.New(newJobs(t, s), jobs.Options{Owner: owner, Now: clk})
+		r := jobs.New(s.Jobs(), jobs.Options{Owner: owner, Now: clk})
 		r.Handle("handoff", func(context.Context, jobs.Job) error { runs++; return nil })
 		c := jobs.NewCron(r, jobs.CronOptions{})
 		if err := c.AddTick("CRON_TZ=Asia/Almaty 0 10 * * *", nil, "handoff", "handoff:primary"); err != nil {
@@ -206,7 +215,7 @@ func TestJobsCronTicksCollapse(t *testing.T) {
 	if enq[0]+enq[1] != 1 {
 		t.Errorf("jobs enqueued = %v, want one in all", enq)
 	}
-	list, err := newJobs(t, s).List(ctx)
+	list, err := s.Jobs().List(ctx)
 	if err != nil || len(list) != 1 || list[0].Key != "handoff:primary:2026-11-30T05:00Z" {
 		t.Fatalf("List = %+v, %v; want the one tick job handoff:primary:2026-11-30T05:00Z", list, err)
 	}
@@ -229,7 +238,10 @@ func TestJobsCronTicksCollapse(t *testing.T) {
 }
 
 func BenchmarkEnqueueClaimComplete(b *testing.B) {
-	js := newJobs(b, storetest.New(b))
+	forEachBackend(b, func(b *testing.B, s store.Store) { benchEnqueueClaimComplete(b, s.Jobs()) })
+}
+
+func benchEnqueueClaimComplete(b *testing.B, js jobs.Store) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
 	var enq, claim, complete time.Duration

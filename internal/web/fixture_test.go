@@ -121,6 +121,14 @@ type fakeOnCall []ScheduleNow
 
 func (f fakeOnCall) OnCallNow(context.Context, time.Time) ([]ScheduleNow, error) { return f, nil }
 
+// Calendar answers a two-line feed naming the schedule and user, for "primary" only.
+func (f fakeOnCall) Calendar(_ context.Context, schedule, user string) ([]byte, bool, error) {
+	if schedule != "primary" {
+		return nil, false, nil
+	}
+	return []byte("BEGIN:VCALENDAR\r\nX-SCHEDULE:" + schedule + ";" + user + "\r\nEND:VCALENDAR\r\n"), true, nil
+}
+
 // fixture builds the data set every test reads: resolved and open incidents,
 // one full of hostile text, deployments with a cause, pages, postmortems and
 // on-call schedules.

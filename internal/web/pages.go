@@ -253,6 +253,60 @@ func (s *Server) oncall(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "oncall.html", "On call", "/oncall", map[string]any{"At": now, "Schedules": list})
 }
 
+// calendar serves GET /oncall/{schedule}.ics, optionally one person's
+// (?user=U…): an iCalendar feed a calendar app subscribes to.
+func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
+	name, ok := strings.CutSuffix(r.PathValue("file"), ".ics")
+	if !ok || name == "" {
+		WriteError(w, http.StatusNotFound, "no such page; calendars are /oncall/<schedule>.ics")
+		return
+	}
+	if s.opts.OnCall == nil {
+		WriteError(w, http.StatusNotFound, "on-call schedules are not configured")
+		return
+	}
+	user := r.URL.Query().Get("user")
+	if user != "" && !validUserID(user) {
+		WriteError(w, http.StatusBadRequest, "user must be a Slack user ID such as U0123ABCD")
+		return
+	}
+	feed, found, err := s.opts.OnCall.Calendar(r.Context(), name, user)
+	if err != nil {
+		s.apiError(w, err)
+		return
+	}
+	if !found {
+		WriteError(w, http.StatusNotFound, "there is no schedule "+strconv.Quote(truncate(name, 64)))
+		return
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Content-Disposition", `inline; filename="`+calendarFileName(name)+`.ics"`)
+	_, _ = w.Write(feed)
+}
+
+// validUserID reports a Slack user ID: U or W, then 2–20 upper-case letters or digits.
+func validUserID(s string) bool {
+	if len(s) < 3 || len(s) > 21 || s[0] != 'U' && s[0] != 'W' {
+		return false
+	}
+	for _, c := range s[1:] {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// calendarFileName keeps a schedule name safe inside a header.
+func calendarFileName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, name)
+}
+
 // windows are the stats windows offered, in the order of the selector.
 var windows = []struct {
 	Name string

@@ -78,6 +78,9 @@ type OnCall interface {
 	// OnCallNow returns, for every schedule, who is on call at the given time
 	// and who comes next.
 	OnCallNow(ctx context.Context, at time.Time) ([]ScheduleNow, error)
+	// Calendar returns the iCalendar feed of a schedule's coming shifts (only
+	// user's when user is set); ok is false for an unknown schedule.
+	Calendar(ctx context.Context, schedule, user string) (feed []byte, ok bool, err error)
 }
 
 // ScheduleNow is one schedule's current and next shift.
@@ -156,6 +159,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("GET /postmortems", s.postmortems)
 	page("GET /postmortems/{file}", s.postmortem)
 	page("GET /oncall", s.oncall)
+	page("GET /oncall/{file}", s.calendar)
 	page("GET /stats", s.statsPage)
 
 	page("GET /api/v1/incidents", s.apiIncidents)

@@ -1,0 +1,272 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/oncall"
+)
+
+// ActionDecline is the page's "Decline (escalate now)" button; its value is
+// the incident number. The page's Acknowledge button is ActionAcknowledge.
+const ActionDecline = "page_decline"
+
+// pageBlockID marks a page's message (with the page ID), so a page posted
+// but not recorded before a crash is adopted, not posted again.
+const pageBlockID = "page:%s"
+
+// SendPage posts page p of incident number: to a user, a direct message
+// (conversations.open, then chat.postMessage) with Acknowledge and Decline
+// buttons, and an invitation to the incident's channel; to a channel, a
+// message there. note is a manual page's message, shown under the title. It
+// returns where the message is. It returns an error while the incident's
+// channel does not exist yet (NoChannelYet), so the caller retries.
+func (n *Notifier) SendPage(ctx context.Context, number int64, p oncall.PageRecord, note string) (channel, ts string, err error) {
+	inc, err := n.svc.Get(ctx, number)
+	if err != nil {
+		return "", "", err
+	}
+	st, err := n.state.SlackState(ctx, number)
+	if err != nil {
+		return "", "", fmt.Errorf("page for incident #%d: %w", number, err)
+	}
+	if st.ChannelID == "" {
+		return "", "", fmt.Errorf("page for incident #%d: %w", number, errNoChannelYet)
+	}
+	if p.User != "" {
+		dm, _, _, err := n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{p.User}})
+		if err != nil {
+			return "", "", fmt.Errorf("conversations.open with %s: %w", p.User, err)
+		}
+		channel = dm.ID
+	} else {
+		name, _ := strings.CutPrefix(p.Target, string(oncall.TargetChannel)+":")
+		if channel, err = n.channelID(ctx, name); err != nil {
+			return "", "", err
+		}
+		if _, _, _, err := n.api.JoinConversationContext(ctx, channel); err != nil && ErrorCode(err) != "method_not_supported_for_channel_type" {
+			return "", "", fmt.Errorf("join %s: %w", name, err)
+		}
+	}
+	blockID := fmt.Sprintf(pageBlockID, p.ID)
+	if ts, err = n.findOwnMessage(ctx, channel, blockID); err != nil {
+		return "", "", err
+	}
+	if ts == "" {
+		text, blocks := pageBlocks(inc, st.ChannelID, p, note, n.opts.PublicURL)
+		setBlockID(blocks, blockID)
+		if _, ts, err = n.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+			return "", "", fmt.Errorf("post page %s: %w", p.ID, err)
+		}
+	}
+	if p.User != "" {
+		if _, err := n.api.InviteUsersToConversationContext(ctx, st.ChannelID, p.User); err != nil && !inviteHandled[ErrorCode(err)] {
+			return channel, ts, fmt.Errorf("invite %s to the incident channel: %w", p.User, err)
+		}
+	}
+	return channel, ts, nil
+}
+
+// channelID resolves "#name" (or a channel ID) to an ID.
+func (n *Notifier) channelID(ctx context.Context, name string) (string, error) {
+	if isSlackID(name, "CG") {
+		return name, nil
+	}
+	ch, err := n.findChannel(ctx, strings.TrimPrefix(name, "#"), []string{"public_channel", "private_channel"})
+	if err != nil {
+		return "", err
+	}
+	if ch == nil {
+		return "", fmt.Errorf("channel %s: %w", name, ErrNoSuchChannel)
+	}
+	return ch.ID, nil
+}
+
+// pageBlocks renders a page: who is paged for what, with the incident's
+// severity, the alert summary and a link to its channel, and the buttons.
+func pageBlocks(inc *incidents.Incident, channelID string, p oncall.PageRecord, note, publicURL string) (string, []slack.Block) {
+	num := fmt.Sprint(inc.Number)
+	title := escapeTruncate(oneLine(inc.Title), 300)
+	head := fmt.Sprintf(":rotating_light: *You are paged for incident #%d: %s*", inc.Number, title)
+	if p.User == "" {
+		head = fmt.Sprintf(":rotating_light: *Paging this channel for incident #%d: %s*", inc.Number, title)
+	}
+	lines := []string{head, fmt.Sprintf("Severity *%s* · %s · <#%s>", EscapeMrkdwn(inc.Severity), statusName(inc.Status), channelID)}
+	if s := incidentAlertSummary(inc); s != "" {
+		lines = append(lines, "> "+escapeTruncate(oneLine(s), 500))
+	}
+	if note = strings.TrimSpace(note); note != "" {
+		lines = append(lines, "Message: "+escapeTruncate(oneLine(note), 500))
+	}
+	if p.Level > 0 {
+		via := p.Policy
+		if p.Schedule != "" {
+			via = "schedule " + p.Schedule
+		}
+		lines = append(lines, fmt.Sprintf("Escalation level %d (%s) · %s", p.Level, EscapeMrkdwn(via), Link(incidentURL(publicURL, inc.Number), "Details")))
+	}
+	buttons := []slack.BlockElement{slack.NewButtonBlockElement(ActionAcknowledge, num, plain("Acknowledge")).WithStyle(slack.StylePrimary)}
+	if p.User != "" {
+		buttons = append(buttons, slack.NewButtonBlockElement(ActionDecline, num, plain("Decline (escalate now)")).WithStyle(slack.StyleDanger))
+	}
+	blocks := []slack.Block{mrkdwnSection(strings.Join(lines, "\n"))}
+	if !oncall.IsRepage(inc.Number, p.Step) { // acknowledged already: no buttons
+		blocks = append(blocks, slack.NewActionBlock("page_actions", buttons...))
+	}
+	text := fmt.Sprintf("Paged for incident #%d: %s (%s)", inc.Number, title, EscapeMrkdwn(inc.Severity))
+	return text, blocks
+}
+
+// incidentAlertSummary is the summary of the incident's first firing
+// alert (or of any alert), empty when there is none.
+func incidentAlertSummary(inc *incidents.Incident) string {
+	alerts := inc.FiringAlerts()
+	if len(alerts) == 0 {
+		alerts = inc.SortedAlerts()
+	}
+	for _, a := range alerts {
+		if s := alertSummary(a); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// ErrNoSuchChannel is returned by SendPage for a channel target that does
+// not exist: retrying cannot fix it.
+var ErrNoSuchChannel = errors.New("no such channel")
+
+// ClosePage replaces the buttons of a posted page with a line saying how it
+// ended, e.g. "Acknowledged by @ann at 09:12". Updating again is harmless.
+func (n *Notifier) ClosePage(ctx context.Context, p oncall.PageRecord, inc *incidents.Incident) error {
+	if p.Channel == "" || p.TS == "" {
+		return nil
+	}
+	at := p.ClosedAt.In(n.opts.Location).Format("15:04 MST")
+	var outcome string
+	switch p.State {
+	case oncall.PageAcknowledged:
+		outcome = fmt.Sprintf(":white_check_mark: Acknowledged by %s at %s", UserMention(p.ClosedBy), at)
+	case oncall.PageDeclined:
+		outcome = fmt.Sprintf(":arrow_heading_up: Declined by %s at %s; escalated", UserMention(p.ClosedBy), at)
+	default:
+		outcome = fmt.Sprintf("Page closed at %s", at)
+		if inc.ResolvedAt != nil {
+			outcome = fmt.Sprintf(":white_check_mark: Resolved at %s", at)
+		}
+	}
+	head := fmt.Sprintf("*Incident #%d: %s* (%s)", inc.Number, escapeTruncate(oneLine(inc.Title), 300), EscapeMrkdwn(inc.Severity))
+	blocks := []slack.Block{mrkdwnSection(head + "\n" + outcome)}
+	setBlockID(blocks, fmt.Sprintf(pageBlockID, p.ID))
+	if _, _, _, err := n.api.UpdateMessageContext(ctx, p.Channel, p.TS,
+		slack.MsgOptionText(fmt.Sprintf("Incident #%d: %s", inc.Number, outcome), false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		return fmt.Errorf("update page %s: %w", p.ID, err)
+	}
+	return nil
+}
+
+// unackedBlockID marks the "nobody acknowledged" notice of an incident.
+const unackedBlockID = "unacked-%d"
+
+// NobodyAcknowledged tells the announce channel and the incident's channel,
+// once each, that nobody acknowledged the incident, naming everyone paged.
+func (n *Notifier) NobodyAcknowledged(ctx context.Context, number int64, paged []string) error {
+	inc, err := n.svc.Get(ctx, number)
+	if err != nil {
+		return err
+	}
+	st, err := n.state.SlackState(ctx, number)
+	if err != nil {
+		return err
+	}
+	var who []string
+	for _, u := range paged {
+		who = append(who, UserMention(u))
+	}
+	sort.Strings(who)
+	list := strings.Join(who, ", ")
+	if list == "" {
+		list = "nobody could be reached"
+	}
+	text := fmt.Sprintf(":warning: Nobody acknowledged incident #%d: %s (%s). Paged: %s.", inc.Number,
+		escapeTruncate(oneLine(inc.Title), 300), EscapeMrkdwn(inc.Severity), list)
+	var channels []string
+	if st.ChannelID != "" {
+		channels = append(channels, st.ChannelID)
+	}
+	if strings.TrimSpace(n.opts.AnnounceChannel) != "" {
+		id, err := n.announceChannel(ctx)
+		if err != nil {
+			return err
+		}
+		channels = append(channels, id)
+	}
+	blockID := fmt.Sprintf(unackedBlockID, number)
+	for _, ch := range channels {
+		ts, err := n.findOwnMessage(ctx, ch, blockID)
+		if err != nil {
+			return err
+		}
+		if ts != "" {
+			continue
+		}
+		blocks := []slack.Block{mrkdwnSection(text)}
+		setBlockID(blocks, blockID)
+		if _, _, err := n.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+			return fmt.Errorf("tell %s nobody acknowledged: %w", ch, err)
+		}
+	}
+	return nil
+}
+
+// Paging is what the handler asks of the pager: a decline from a page's
+// button, and a page by hand (/incident page). Each returns the sentence to
+// show the person, or a UserError.
+type Paging interface {
+	Decline(ctx context.Context, number int64, user string) (string, error)
+	PageByHand(ctx context.Context, number int64, target, message, actor string) (string, error)
+}
+
+// decline runs a page's "Decline (escalate now)" button.
+func (h *Handler) decline(ctx context.Context, log *logrus.Entry, value, user string) reply {
+	n, err := incidentFromValue(value)
+	if err != nil {
+		return ephemeralf("That button does not name an incident.")
+	}
+	if h.o.Paging == nil {
+		return ephemeralf("Paging is not configured here.")
+	}
+	msg, err := h.o.Paging.Decline(ctx, n, user)
+	if err != nil {
+		return ephemeralf("%s", h.friendly(log.WithField("incident", n), n, err))
+	}
+	return ephemeralf("%s", msg)
+}
+
+// pageByHand runs /incident page <schedule|@user>.
+func (h *Handler) pageByHand(ctx context.Context, log *logrus.Entry, n int64, cmd IncidentCommand, actor string) reply {
+	if h.o.Paging == nil {
+		return ephemeralf("Paging is not configured here.")
+	}
+	var target string
+	switch {
+	case cmd.Schedule != "":
+		target = string(oncall.TargetSchedule) + ":" + cmd.Schedule
+	case cmd.User.Resolved():
+		target = string(oncall.TargetUser) + ":" + cmd.User.ID
+	default:
+		return ephemeralf("Page whom? Name a schedule or mention a person: /incident page <schedule|@user>.")
+	}
+	msg, err := h.o.Paging.PageByHand(ctx, n, target, cmd.Text, actor)
+	if err != nil {
+		return ephemeralf("%s", h.friendly(log, n, err))
+	}
+	return inChannelf("%s", msg)
+}

@@ -1,0 +1,621 @@
+// Package incidentstest is the conformance suite of incidents.Store: the
+// same tests run against the test fake in package incidents, the SQLite store
+// and the MongoDB store, so that none of them drifts from the contract. It
+// imports the standard library and incidents only.
+package incidentstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incidents"
+)
+
+// Run runs the suite; open returns a new, empty store for each subtest.
+// Stores must keep times to at least the millisecond and return them in UTC.
+func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
+	tests := []struct {
+		name string
+		f    func(t *testing.T, s incidents.Store)
+	}{
+		{"IncidentRoundTrip", testIncidentRoundTrip},
+		{"CreateIncidentExists", testCreateIncidentExists},
+		{"NextNumberSequence", testNextNumberSequence},
+		{"NextNumberConcurrent", testNextNumberConcurrent},
+		{"UpdateIncident", testUpdateIncident},
+		{"UpdateIncidentConcurrent", testUpdateIncidentConcurrent},
+		{"ListIncidents", testListIncidents},
+		{"Events", testEvents},
+		{"Groups", testGroups},
+		{"Storm", testStorm},
+		{"GetIncidentNotFound", testGetIncidentNotFound},
+		{"FullIncidentSetsEveryField", testFullIncidentSetsEveryField},
+		{"LongTimeline", testLongTimeline},
+		{"AppendEventsConcurrent", testAppendEventsConcurrent},
+		{"CreateIncidentConcurrent", testCreateIncidentConcurrent},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.f(t, open(t))
+		})
+	}
+}
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// almaty is a fixed +05:00 zone: input times are given in it to check that
+// they come back in UTC.
+var almaty = time.FixedZone("Asia/Almaty", 5*3600)
+
+// at returns a UTC time with millisecond precision, the least a store keeps.
+func at(minute int) time.Time {
+	return time.Date(2026, 3, 14, 9, minute, 7, 123_000_000, time.UTC)
+}
+
+func ptr(t time.Time) *time.Time { return &t }
+
+// fullIncident sets every field; times are in zone.
+func fullIncident(n int64, zone *time.Location) *incidents.Incident {
+	return &incidents.Incident{
+		Number:           n,
+		Version:          0,
+		Title:            "Payments API 5xx",
+		Description:      "Error rate above 5% on <pay>",
+		Severity:         "sev1",
+		Status:           incidents.StatusResolved,
+		Commander:        "U0001",
+		Roles:            map[string]string{"comms": "U0002", "scribe.lead": "U0003", "$boss": "U0004", "100%": "U0005"},
+		Labels:           map[string]string{"alertname": "HighErrorRate", "service.name": "payments", "k8s.pod.name": "pay-1"},
+		Service:          "payments",
+		EscalationPolicy: "default",
+		GroupKey:         `{}/{severity="critical"}:{alertname="HighErrorRate"}`,
+		Alerts: map[string]incidents.Alert{
+			"a1b2c3d4e5f60718": {
+				Fingerprint:  "a1b2c3d4e5f60718",
+				Status:       incidents.AlertFiring,
+				Labels:       map[string]string{"alertname": "HighErrorRate", "service.name": "payments"},
+				Annotations:  map[string]string{"summary": "5xx > 5%", "runbook.url": "https://wiki/runbook"},
+				StartsAt:     at(1).In(zone),
+				EndsAt:       at(59).In(zone), // Alertmanager sends a future end for firing alerts
+				GeneratorURL: "http://prometheus/graph?g0.expr=x",
+				GroupKey:     "gk",
+			},
+			"0f0e0d0c0b0a0908": {
+				Fingerprint: "0f0e0d0c0b0a0908",
+				Status:      incidents.AlertResolved,
+				StartsAt:    at(2).In(zone),
+				EndsAt:      at(9).In(zone),
+			},
+		},
+		Storm:       true,
+		StormGroups: 3,
+		Previous:    n - 1,
+		DeclaredBy:  "U0009",
+		Summary:     "Rolled back release 42",
+		Actions: []incidents.Action{
+			{ID: 1, Text: "Add alert on queue depth", Owner: "U0002", Done: true, At: at(20).In(zone), Due: at(30).In(zone), DoneAt: at(25).In(zone)},
+			{ID: 2, Text: "Postmortem", At: at(21).In(zone)},
+		},
+		DetectedAt:     at(1).In(zone),
+		DeclaredAt:     at(3).In(zone),
+		AcknowledgedAt: ptr(at(4).In(zone)),
+		MitigatedAt:    ptr(at(10).In(zone)),
+		ResolvedAt:     ptr(at(15).In(zone)),
+		UpdatedAt:      at(15).In(zone),
+		StatusAt:       at(15).In(zone),
+		AlertsClearAt:  at(9).In(zone),
+	}
+}
+
+// checkUTC fails for any time.Time reachable from v (fields, pointers, maps,
+// slices) that is not in UTC.
+func checkUTC(t *testing.T, v any) {
+	t.Helper()
+	var walk func(path string, v reflect.Value)
+	walk = func(path string, v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if !v.IsNil() {
+				walk(path, v.Elem())
+			}
+		case reflect.Struct:
+			if tm, ok := v.Interface().(time.Time); ok {
+				if tm.Location() != time.UTC {
+					t.Errorf("%s = %v in %v, want UTC", path, tm, tm.Location())
+				}
+				return
+			}
+			for i := range v.NumField() {
+				if v.Type().Field(i).IsExported() {
+					walk(path+"."+v.Type().Field(i).Name, v.Field(i))
+				}
+			}
+		case reflect.Slice, reflect.Array:
+			for i := range v.Len() {
+				walk(fmt.Sprintf("%s[%d]", path, i), v.Index(i))
+			}
+		case reflect.Map:
+			for _, k := range v.MapKeys() {
+				walk(fmt.Sprintf("%s[%v]", path, k), v.MapIndex(k))
+			}
+		}
+	}
+	walk("", reflect.ValueOf(v))
+}
+
+func testIncidentRoundTrip(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+
+	if err := s.CreateIncident(ctx, fullIncident(7, almaty)); err != nil {
+		t.Fatalf("CreateIncident: %v", err)
+	}
+	got, err := s.GetIncident(ctx, 7)
+	if err != nil {
+		t.Fatalf("GetIncident: %v", err)
+	}
+	want := fullIncident(7, time.UTC)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("round trip differs:\ngot  %+v\nwant %+v", got, want)
+	}
+	checkUTC(t, got)
+
+	// The zero-valued optional fields come back zero (nil pointers, nil maps).
+	min := &incidents.Incident{Number: 8, Title: "t", Severity: "sev4", Status: incidents.StatusTriggered, DeclaredAt: at(0)}
+	if err := s.CreateIncident(ctx, min); err != nil {
+		t.Fatalf("CreateIncident minimal: %v", err)
+	}
+	got, err = s.GetIncident(ctx, 8)
+	if err != nil {
+		t.Fatalf("GetIncident minimal: %v", err)
+	}
+	if !reflect.DeepEqual(got, min) {
+		t.Errorf("minimal round trip differs:\ngot  %+v\nwant %+v", got, min)
+	}
+}
+
+func testCreateIncidentExists(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	if err := s.CreateIncident(ctx, &incidents.Incident{Number: 1, Title: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.CreateIncident(ctx, &incidents.Incident{Number: 1, Title: "second"})
+	if !errors.Is(err, incidents.ErrExists) {
+		t.Fatalf("CreateIncident of a taken number = %v, want ErrExists", err)
+	}
+	got, _ := s.GetIncident(ctx, 1)
+	if got.Title != "first" {
+		t.Errorf("Title = %q, want the first incident kept", got.Title)
+	}
+}
+
+func testGetIncidentNotFound(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	_, err := s.GetIncident(ctx, 404)
+	if !errors.Is(err, incidents.ErrNotFound) {
+		t.Fatalf("GetIncident(404) = %v, want ErrNotFound", err)
+	}
+}
+
+func testNextNumberSequence(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	for want := int64(1); want <= 3; want++ {
+		got, err := s.NextNumber(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("NextNumber = %d, want %d", got, want)
+		}
+	}
+}
+
+func testNextNumberConcurrent(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	const workers, each = 20, 25
+	var (
+		mu   sync.Mutex
+		seen = map[int64]int{}
+		wg   sync.WaitGroup
+		errs = make(chan error, workers*each)
+	)
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				n, err := s.NextNumber(ctx)
+				if err != nil {
+					errs <- err
+					return
+				}
+				mu.Lock()
+				seen[n]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("NextNumber: %v", err)
+	}
+	if len(seen) != workers*each {
+		t.Errorf("got %d distinct numbers, want %d", len(seen), workers*each)
+	}
+	for n := int64(1); n <= workers*each; n++ {
+		if seen[n] != 1 {
+			t.Errorf("number %d handed out %d times, want once", n, seen[n])
+		}
+	}
+}
+
+func testUpdateIncident(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	if err := s.CreateIncident(ctx, fullIncident(1, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := s.GetIncident(ctx, 1)
+	b, _ := s.GetIncident(ctx, 1)
+
+	// a reopens: fields become empty and must disappear from the document.
+	if err := a.Reopen(at(30)); err != nil {
+		t.Fatal(err)
+	}
+	a.Roles = nil
+	a.Title = "renamed"
+	if err := s.UpdateIncident(ctx, a); err != nil {
+		t.Fatalf("UpdateIncident: %v", err)
+	}
+	if a.Version != 1 {
+		t.Errorf("Version after update = %d, want 1", a.Version)
+	}
+	got, err := s.GetIncident(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, a) {
+		t.Errorf("stored incident differs:\ngot  %+v\nwant %+v", got, a)
+	}
+	if got.ResolvedAt != nil || !got.AlertsClearAt.IsZero() || got.Roles != nil {
+		t.Errorf("cleared fields came back: resolved_at=%v alerts_clear_at=%v roles=%v", got.ResolvedAt, got.AlertsClearAt, got.Roles)
+	}
+
+	// b is stale.
+	b.Title = "lost update"
+	err = s.UpdateIncident(ctx, b)
+	if !errors.Is(err, incidents.ErrConflict) {
+		t.Fatalf("stale UpdateIncident = %v, want ErrConflict", err)
+	}
+	if b.Version != 0 {
+		t.Errorf("Version after a conflict = %d, want unchanged 0", b.Version)
+	}
+	got, _ = s.GetIncident(ctx, 1)
+	if got.Title != "renamed" || got.Version != 1 {
+		t.Errorf("after conflict: title %q version %d, want %q 1", got.Title, got.Version, "renamed")
+	}
+
+	// Unknown incident: not found, not conflict.
+	err = s.UpdateIncident(ctx, &incidents.Incident{Number: 99})
+	if !errors.Is(err, incidents.ErrNotFound) || errors.Is(err, incidents.ErrConflict) {
+		t.Errorf("UpdateIncident of a missing incident = %v, want ErrNotFound", err)
+	}
+}
+
+// TestUpdateIncidentConcurrent has 10 writers each add 10 to a counter field
+// with read, modify, conditional write, retry on conflict: no update is lost.
+func testUpdateIncidentConcurrent(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	if err := s.CreateIncident(ctx, &incidents.Incident{Number: 1}); err != nil {
+		t.Fatal(err)
+	}
+	const writers, each = 10, 10
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			for range each {
+				for {
+					inc, err := s.GetIncident(ctx, 1)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					inc.StormGroups++
+					err = s.UpdateIncident(ctx, inc)
+					if errors.Is(err, incidents.ErrConflict) {
+						continue
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					break
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.GetIncident(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.StormGroups != writers*each || got.Version != writers*each {
+		t.Errorf("StormGroups=%d Version=%d, want both %d", got.StormGroups, got.Version, writers*each)
+	}
+}
+
+func testListIncidents(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	seed := []struct {
+		n      int64
+		status incidents.Status
+		minute int
+	}{
+		{1, incidents.StatusResolved, 0},
+		{2, incidents.StatusInvestigating, 10},
+		{3, incidents.StatusResolved, 20},
+		{4, incidents.StatusReopened, 30},
+		{5, incidents.StatusTriggered, 40},
+	}
+	for _, sd := range seed {
+		if err := s.CreateIncident(ctx, &incidents.Incident{Number: sd.n, Status: sd.status, DeclaredAt: at(sd.minute).In(almaty)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name string
+		opts incidents.ListOptions
+		want []int64
+	}{
+		{"all newest first", incidents.ListOptions{}, []int64{5, 4, 3, 2, 1}},
+		{"open only", incidents.ListOptions{OpenOnly: true}, []int64{5, 4, 2}},
+		{"since inclusive", incidents.ListOptions{Since: at(20)}, []int64{5, 4, 3}},
+		{"since in another zone", incidents.ListOptions{Since: at(20).In(almaty)}, []int64{5, 4, 3}},
+		{"limit", incidents.ListOptions{Limit: 2}, []int64{5, 4}},
+		{"open since limit", incidents.ListOptions{OpenOnly: true, Since: at(5), Limit: 2}, []int64{5, 4}},
+		{"none", incidents.ListOptions{Since: at(50)}, []int64{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			list, err := s.ListIncidents(ctx, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []int64{}
+			for _, inc := range list {
+				got = append(got, inc.Number)
+				checkUTC(t, inc)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func testEvents(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	ev := func(id string, inc int64, minute int, text string) incidents.Event {
+		return incidents.Event{ID: id, Incident: inc, Type: incidents.EventNote, At: at(minute).In(almaty), Actor: "U0001", Text: text}
+	}
+	e1 := ev("e1", 1, 5, "first")
+	e1.Fields = map[string]string{"from": "sev2", "to": "sev1", "label.with.dots": "x"}
+	// Appended out of time order, and with an event of another incident.
+	if err := s.AppendEvents(ctx, ev("e3", 1, 30, "third"), e1, ev("x1", 2, 1, "other")); err != nil {
+		t.Fatalf("AppendEvents: %v", err)
+	}
+	// e1 again (different text: still skipped), and a new one with the same time as e1.
+	if err := s.AppendEvents(ctx, ev("e1", 1, 5, "dup"), ev("e0", 1, 5, "same time")); err != nil {
+		t.Fatalf("AppendEvents with a duplicate ID: %v", err)
+	}
+	if err := s.AppendEvents(ctx); err != nil {
+		t.Fatalf("AppendEvents of nothing: %v", err)
+	}
+	// Everything duplicated: still no error.
+	if err := s.AppendEvents(ctx, ev("e3", 1, 30, "third"), ev("e3", 1, 30, "third")); err != nil {
+		t.Fatalf("AppendEvents of only duplicates: %v", err)
+	}
+
+	got, err := s.Timeline(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []incidents.Event{ev("e0", 1, 5, "same time"), e1, ev("e3", 1, 30, "third")}
+	for i := range want {
+		want[i].At = want[i].At.UTC()
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Timeline(1):\ngot  %+v\nwant %+v", got, want)
+	}
+
+	empty, err := s.Timeline(ctx, 42)
+	if err != nil || len(empty) != 0 {
+		t.Errorf("Timeline(42) = %v, %v; want empty", empty, err)
+	}
+}
+
+func testGroups(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	key := `{}/{severity="critical"}:{alertname="HighErrorRate", service.name="pay"}`
+	long := strings.Repeat(`{}:{instance="host-1.example.com:9100"}`, 300) // ~12 KB
+
+	if _, err := s.GetGroup(ctx, key); !errors.Is(err, incidents.ErrNotFound) {
+		t.Fatalf("GetGroup of an unknown key = %v, want ErrNotFound", err)
+	}
+	for i, g := range []incidents.Group{{Key: key, Incident: 1}, {Key: long, Incident: 2}, {Key: key, Incident: 3}} {
+		if err := s.PutGroup(ctx, g); err != nil {
+			t.Fatalf("PutGroup %d: %v", i, err)
+		}
+	}
+	for _, want := range []incidents.Group{{Key: key, Incident: 3}, {Key: long, Incident: 2}} {
+		got, err := s.GetGroup(ctx, want.Key)
+		if err != nil {
+			t.Fatalf("GetGroup: %v", err)
+		}
+		if got != want {
+			t.Errorf("GetGroup = %+v, want %+v", got, want)
+		}
+	}
+}
+
+func testStorm(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	got, err := s.GetStorm(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, incidents.StormState{}) {
+		t.Errorf("GetStorm before any Put = %+v, want the zero value", got)
+	}
+	for i, st := range []incidents.StormState{
+		{Opened: []time.Time{at(1).In(almaty), at(2)}, Incident: 9},
+		{Opened: []time.Time{at(3)}},
+	} {
+		if err := s.PutStorm(ctx, st); err != nil {
+			t.Fatalf("PutStorm %d: %v", i, err)
+		}
+		got, err := s.GetStorm(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := incidents.StormState{Incident: st.Incident}
+		for _, o := range st.Opened {
+			want.Opened = append(want.Opened, o.UTC())
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("GetStorm after Put %d = %+v, want %+v", i, got, want)
+		}
+	}
+}
+
+// TestFullIncidentSetsEveryField keeps TestIncidentRoundTrip honest: a field
+// added to Incident (or Alert, Action) must be set in fullIncident.
+func testFullIncidentSetsEveryField(t *testing.T, _ incidents.Store) {
+	inc := fullIncident(2, time.UTC)
+	var check func(path string, v reflect.Value)
+	check = func(path string, v reflect.Value) {
+		for i := range v.NumField() {
+			f, fv := v.Type().Field(i), v.Field(i)
+			p := path + "." + f.Name
+			if p == "Incident.Version" { // 0 is the version a new incident is created with
+				continue
+			}
+			if fv.IsZero() {
+				t.Errorf("fullIncident leaves %s zero; set it so the round trip covers it", p)
+			}
+			if fv.Kind() == reflect.Struct && fv.Type() != reflect.TypeOf(time.Time{}) {
+				check(p, fv)
+			}
+		}
+	}
+	check("Incident", reflect.ValueOf(*inc))
+	check("Alert", reflect.ValueOf(inc.Alerts["a1b2c3d4e5f60718"]))
+	check("Action", reflect.ValueOf(inc.Actions[0]))
+}
+
+// A long timeline (an alert storm's) reads back whole, in time order, with
+// re-sent events skipped, and other incidents' events left out.
+func testLongTimeline(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	ev := func(n int64, i int) incidents.Event {
+		return incidents.Event{ID: fmt.Sprintf("%d:e%05d", n, i), Incident: n, Type: incidents.EventAlertFired,
+			At: at(0).Add(time.Duration(4500-i) * time.Second), Text: "Alert firing"}
+	}
+	var first, second []incidents.Event
+	for i := range 3000 {
+		first = append(first, ev(7, i))
+	}
+	for i := 2500; i < 4500; i++ { // 500 already stored
+		second = append(second, ev(7, i))
+	}
+	for _, batch := range [][]incidents.Event{first, second, {ev(8, 1)}} {
+		if err := s.AppendEvents(ctx, batch...); err != nil {
+			t.Fatalf("AppendEvents of %d: %v", len(batch), err)
+		}
+	}
+	got, err := s.Timeline(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4500 {
+		t.Fatalf("got %d events, want 4500", len(got))
+	}
+	for i := range got {
+		if want := ev(7, 4499-i); got[i].ID != want.ID || !got[i].At.Equal(want.At) {
+			t.Fatalf("event %d = %s at %v, want %s at %v", i, got[i].ID, got[i].At, want.ID, want.At)
+		}
+	}
+}
+
+// Writers appending overlapping events at once store each event once.
+func testAppendEventsConcurrent(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	const writers, events = 8, 50
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range events {
+				// Every writer sends every event: duplicates race.
+				e := incidents.Event{ID: fmt.Sprintf("1:%03d", i), Incident: 1, Type: incidents.EventNote,
+					At: at(0).Add(time.Duration(i) * time.Second), Text: fmt.Sprintf("from %d", w)}
+				if err := s.AppendEvents(ctx, e); err != nil {
+					t.Errorf("writer %d: AppendEvents: %v", w, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.Timeline(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != events {
+		t.Errorf("got %d events, want %d (each once)", len(got), events)
+	}
+}
+
+// Of several creators of one number exactly one wins; the rest get ErrExists.
+func testCreateIncidentConcurrent(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	const creators = 8
+	var (
+		mu   sync.Mutex
+		wins []string
+		wg   sync.WaitGroup
+	)
+	for c := range creators {
+		wg.Go(func() {
+			title := fmt.Sprintf("creator %d", c)
+			err := s.CreateIncident(ctx, &incidents.Incident{Number: 5, Title: title, Status: incidents.StatusTriggered})
+			switch {
+			case err == nil:
+				mu.Lock()
+				wins = append(wins, title)
+				mu.Unlock()
+			case !errors.Is(err, incidents.ErrExists):
+				t.Errorf("%s: %v", title, err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(wins) != 1 {
+		t.Fatalf("winners %v, want exactly one", wins)
+	}
+	got, err := s.GetIncident(ctx, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Title != wins[0] {
+		t.Errorf("stored title %q, want the winner's %q", got.Title, wins[0])
+	}
+}

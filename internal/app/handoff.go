@@ -1,0 +1,237 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/jobs"
+	"github.com/incidentbot/incidentbot/oncall"
+)
+
+// Handoffs: a tick every minute looks, per schedule, for the latest shift
+// change within handoffLookback; the first look at each marks it
+// (jobs.Store.MarkTick on the key handoff:<schedule>:<start RFC3339>) and
+// enqueues its job under that key, so two replicas and a restart send it
+// once, and a process that was down sends it when it is back, marked late.
+
+// handoffLookback is how long after a shift change a returning process still
+// sends its handoff.
+const handoffLookback = 12 * time.Hour
+
+// handoffLate is how long after the change a handoff is marked late.
+const handoffLate = 2 * time.Minute
+
+type handoff struct {
+	Schedule string
+	At       time.Time
+	// Now marks a digest asked for by /oncall handoff rather than a shift change.
+	Now bool
+}
+
+var (
+	jobHandoffScan = jobs.Kind[struct{}]{Name: "oncall.handoff_scan"}
+	jobHandoff     = jobs.Kind[handoff]{
+		Name: "oncall.handoff",
+		Encode: func(h handoff) map[string]string {
+			m := map[string]string{"schedule": h.Schedule, "at": h.At.UTC().Format(time.RFC3339)}
+			if h.Now {
+				m["now"] = "true"
+			}
+			return m
+		},
+		Decode: func(m map[string]string) (handoff, error) {
+			at, err := time.Parse(time.RFC3339, m["at"])
+			return handoff{Schedule: m["schedule"], At: at.UTC(), Now: m["now"] == "true"}, err
+		},
+	}
+)
+
+// handoffKey is the idempotency key of one handoff.
+func handoffKey(schedule string, at time.Time) string {
+	return "handoff:" + schedule + ":" + at.UTC().Format(time.RFC3339)
+}
+
+// wireHandoffs registers the handoff jobs and the tick; called once the cron exists.
+func (a *App) wireHandoffs() error {
+	jobs.Handle(a.runner, jobHandoffScan, a.scanHandoffs)
+	jobs.Handle(a.runner, jobHandoff, a.runHandoff)
+	if len(a.opts.Config.Schedules) == 0 {
+		return nil
+	}
+	return a.cron.AddTick("@every 1m", time.UTC, jobHandoffScan.Name, "handoff-scan")
+}
+
+// lastHandoff returns the latest shift change of s in (now-lookback, now].
+func lastHandoff(s oncall.Schedule, ovs []oncall.Override, now time.Time) (oncall.Handoff, bool) {
+	var last oncall.Handoff
+	found := false
+	t := now.Add(-handoffLookback)
+	for range 1000 {
+		h, ok := oncall.NextHandoff(s, ovs, t)
+		if !ok || h.At.After(now) || !h.At.After(t) {
+			break
+		}
+		last, found, t = h, true, h.At
+	}
+	return last, found
+}
+
+// scanHandoffs enqueues, once each, the handoffs that happened.
+func (a *App) scanHandoffs(ctx context.Context, _ jobs.Job, _ struct{}) error {
+	now := a.opts.Now()
+	ovs, err := a.overridesFor(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range a.opts.Config.Schedules {
+		h, ok := lastHandoff(s, ovs, now)
+		if !ok {
+			continue
+		}
+		key := handoffKey(s.Name, h.At)
+		won, err := a.jobStore.MarkTick(ctx, key, h.At)
+		if err != nil {
+			return err
+		}
+		if !won {
+			continue
+		}
+		if err := a.runner.Enqueue(ctx, jobHandoff.Job(key, handoff{Schedule: s.Name, At: h.At}, time.Time{})); err != nil {
+			if uerr := a.jobStore.UnmarkTick(ctx, key); uerr != nil {
+				a.log.WithError(uerr).Error("unmarking a handoff whose enqueue failed; it is lost")
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// runHandoff posts one handoff and brings the schedule's user group up to date.
+func (a *App) runHandoff(ctx context.Context, _ jobs.Job, h handoff) error {
+	s, ok := a.opts.Config.Schedule(h.Schedule)
+	if !ok || a.notifier == nil {
+		return nil
+	}
+	ovs, err := a.overridesFor(ctx)
+	if err != nil {
+		return err
+	}
+	from, to := oncall.OnCall(s, ovs, h.At.Add(-time.Second)), oncall.OnCall(s, ovs, h.At)
+	if h.Now {
+		from = to
+	}
+	text, err := a.handoffText(ctx, s, from, to, h.At, h.Now)
+	if err != nil {
+		return err
+	}
+	var users []string
+	for _, u := range append(from.Users(), to.Users()...) {
+		if !slices.Contains(users, u) {
+			users = append(users, u)
+		}
+	}
+	mark := s.Name
+	if h.Now {
+		mark += "-now"
+	}
+	err = a.notifier.PostHandoff(ctx, mark, h.At.Unix(), s.Channel, users, text)
+	if errors.Is(err, bot.ErrNoSuchChannel) {
+		a.log.WithField("schedule", s.Name).WithError(err).Warn("handoff channel missing; sent to the people only")
+		err = a.notifier.PostHandoff(ctx, mark, h.At.Unix(), "", users, text)
+	}
+	if err != nil {
+		return slackJobError(err)
+	}
+	if s.Usergroup != "" && !h.Now {
+		err := a.notifier.SetUsergroup(ctx, s.Usergroup, to.Users())
+		if errors.Is(err, bot.ErrNoSuchChannel) {
+			a.log.WithField("schedule", s.Name).WithError(err).Warn("user group missing")
+			return nil
+		}
+		return slackJobError(err)
+	}
+	return nil
+}
+
+// handoffText says who hands over to whom, the open incidents and the
+// unacknowledged ones.
+// A digest asked for by /oncall handoff (now set) says who is on call
+// instead.
+func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncall.Shift, at time.Time, digest bool) (string, error) {
+	who := func(sh oncall.Shift) string {
+		us := sh.Users()
+		if len(us) == 0 {
+			return "nobody"
+		}
+		ms := make([]string, len(us))
+		for i, u := range us {
+			ms[i] = bot.UserMention(u)
+		}
+		return strings.Join(ms, ", ")
+	}
+	now := a.opts.Now()
+	lines := []string{fmt.Sprintf(":arrows_counterclockwise: *Handoff for %s* at %s: %s → %s", bot.EscapeMrkdwn(s.Name), whenIn(at, s), who(from), who(to))}
+	if digest {
+		until := ""
+		if !to.End.IsZero() {
+			until = " until " + whenIn(to.End, s)
+		}
+		lines[0] = fmt.Sprintf(":clipboard: *On call for %s*: %s%s", bot.EscapeMrkdwn(s.Name), who(to), until)
+	} else if late := now.Sub(at); late > handoffLate {
+		lines[0] += fmt.Sprintf(" _(late: sent %s after the change, the bot was down)_", late.Round(time.Minute))
+	}
+	open, err := a.service.List(ctx, incidents.ListOptions{OpenOnly: true})
+	if err != nil {
+		return "", err
+	}
+	if len(open) == 0 {
+		lines = append(lines, "No open incidents.")
+	} else {
+		lines = append(lines, "*Open incidents*")
+		var unacked []string
+		for _, inc := range open {
+			lines = append(lines, fmt.Sprintf("• #%d %s — %s, %s", inc.Number, bot.EscapeMrkdwn(bot.Truncate(inc.Title, 150)),
+				bot.EscapeMrkdwn(inc.Severity), inc.Status))
+			if inc.AcknowledgedAt == nil {
+				pages, err := a.pageStore().Pages(ctx, inc.Number)
+				if err != nil {
+					return "", err
+				}
+				n := 0
+				for _, p := range pages {
+					if p.State == oncall.PageOpen {
+						n++
+					}
+				}
+				unacked = append(unacked, "#"+strconv.FormatInt(inc.Number, 10)+" ("+strconv.Itoa(n)+" open pages)")
+			}
+		}
+		if len(unacked) > 0 {
+			lines = append(lines, "*Unacknowledged*: "+strings.Join(unacked, ", "))
+		}
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// HandoffNow posts the digest of schedule (every schedule when empty) now,
+// as a job: /oncall handoff.
+func (p oncallProvider) HandoffNow(ctx context.Context, schedule string) error {
+	now := p.a.opts.Now()
+	for _, s := range p.a.opts.Config.Schedules {
+		if schedule != "" && s.Name != schedule {
+			continue
+		}
+		key := fmt.Sprintf("handoff-now:%s:%d", s.Name, now.Unix())
+		if err := p.a.runner.Enqueue(ctx, jobHandoff.Job(key, handoff{Schedule: s.Name, At: now, Now: true}, time.Time{})); err != nil {
+			return err
+		}
+	}
+	return nil
+}

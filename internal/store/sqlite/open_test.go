@@ -1,0 +1,358 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/bot/slackstate"
+	"github.com/incidentbot/incidentbot/deploys"
+	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/jobs"
+)
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func open(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(testCtx(t), Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("Open(%s): %v", dir, err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	return s
+}
+
+var t0 = time.Date(2026, 3, 14, 9, 0, 7, 123_000_000, time.UTC)
+
+func TestOpenCreatesDataDirAndLock(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "nested", "data")
+	s := open(t, dir)
+	for _, f := range []string{lockFileName, DBFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	var mode string
+	if err := s.r.QueryRowContext(testCtx(t), "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode = %q (%v), want wal", mode, err)
+	}
+	var fk int
+	if err := s.w.QueryRowContext(testCtx(t), "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+		t.Errorf("foreign_keys = %d (%v), want 1", fk, err)
+	}
+}
+
+func TestNextNumberPersistsAcrossReopen(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := testCtx(t)
+	s, err := Open(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for want := int64(1); want <= 3; want++ {
+		if got, err := s.NextNumber(ctx); err != nil || got != want {
+			t.Errorf("NextNumber = %d, %v; want %d", got, err, want)
+		}
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	s = open(t, dir)
+	if got, err := s.NextNumber(ctx); err != nil || got != 4 {
+		t.Errorf("NextNumber after reopen = %d, %v; want 4", got, err)
+	}
+}
+
+func TestSecondOpenOfDataDirFails(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := testCtx(t)
+	first, err := Open(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	second, err := Open(ctx, Options{DataDir: dir})
+	if err == nil {
+		second.Close(ctx)
+		t.Fatal("second Open of the same data dir succeeded, want an error")
+	}
+	if !errors.Is(err, ErrDataDirInUse) {
+		t.Errorf("error %v is not ErrDataDirInUse", err)
+	}
+	wantMsg := "data dir " + dir + " is in use by another incidentbot process (lock " + filepath.Join(dir, lockFileName) + ")"
+	if !strings.Contains(err.Error(), wantMsg) {
+		t.Errorf("error = %q, want it to contain %q", err, wantMsg)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("second Open took %s, want it to fail at once", d)
+	}
+
+	// Another process is refused too.
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperOpenDataDir$")
+	cmd.Env = append(os.Environ(), "STORE_HELPER_DATA_DIR="+dir)
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "is in use by another incidentbot process") {
+		t.Errorf("other process: err=%v output=%q, want it refused with the in-use error", err, out)
+	}
+
+	if err := first.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	third, err := Open(ctx, Options{DataDir: dir})
+	if err != nil {
+		t.Fatalf("Open after Close released the lock: %v", err)
+	}
+	third.Close(ctx)
+}
+
+// TestHelperOpenDataDir runs in a child process of TestSecondOpenOfDataDirFails.
+func TestHelperOpenDataDir(t *testing.T) {
+	dir := os.Getenv("STORE_HELPER_DATA_DIR")
+	if dir == "" {
+		t.Skip("helper process only")
+	}
+	s, err := Open(testCtx(t), Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close(context.Background())
+}
+
+func TestPingFailsAfterClose(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	s, err := Open(ctx, Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping before Close: %v", err)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Ping(ctx); err == nil {
+		t.Error("Ping after Close = nil, want an error")
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Errorf("second Close = %v, want the first result (nil)", err)
+	}
+}
+
+// A data dir of the FerretDB store is refused with one line that says what to do.
+func TestFerretDBDataDirRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ferretFile), []byte("SQLite format 3\x00"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(testCtx(t), Options{DataDir: dir})
+	if !errors.Is(err, ErrFerretDBDataDir) {
+		t.Fatalf("Open = %v, want ErrFerretDBDataDir", err)
+	}
+	for _, want := range []string{dir, ferretFile, "INCIDENTBOT_DATA_DIR"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "\n") {
+		t.Errorf("error %q is more than one line", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, DBFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a new database was created beside the old store (stat: %v)", err)
+	}
+}
+
+// seed writes a row into every table that versions from+1 … to added,
+// through the Store methods that use them.
+func seed(t *testing.T, s *Store, from, to int) {
+	t.Helper()
+	ctx := testCtx(t)
+	if from < 1 && to >= 1 {
+		inc := &incidents.Incident{Number: 1, Title: "old", Status: incidents.StatusTriggered, DeclaredAt: t0}
+		if err := s.CreateIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AppendEvents(ctx, incidents.Event{ID: "1:e", Incident: 1, Type: incidents.EventDeclared, At: t0, Text: "declared"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AppendInbox(ctx, []alertmanager.InboxItem{{ID: "0001", ReceivedAt: t0, Body: []byte("{}")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if from < 2 && to >= 2 {
+		if err := s.Enqueue(ctx, jobs.Job{Key: "old-job", Kind: "k", RunAt: t0, CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if from < 3 && to >= 3 {
+		if err := s.PutSlackState(ctx, &slackstate.Incident{Number: 1, ChannelID: "C1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if from < 4 && to >= 4 {
+		if ok, err := s.AddDeployment(ctx, deploys.Deployment{ID: "d1", Service: "pay", Status: deploys.StatusSuccess, At: t0}); err != nil || !ok {
+			t.Fatalf("AddDeployment = %v, %v", ok, err)
+		}
+		if err := s.SetCause(ctx, 1, "d1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A database left at every earlier schema version opens, is migrated to the
+// current one, keeps its data, and works in full.
+func TestMigrateFromEveryVersion(t *testing.T) {
+	t.Parallel()
+	for v := range SchemaVersion {
+		t.Run(fmt.Sprintf("from version %d", v), func(t *testing.T) {
+			t.Parallel()
+			ctx := testCtx(t)
+			dir := t.TempDir()
+			db, err := openDB(filepath.Join(dir, DBFile), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := migrate(ctx, db, v); err != nil {
+				t.Fatalf("migrate to %d: %v", v, err)
+			}
+			old := &Store{w: db, r: db}
+			seed(t, old, 0, v)
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+
+			s := open(t, dir)
+			var got int
+			if err := s.r.QueryRowContext(ctx, "SELECT version FROM schema_version").Scan(&got); err != nil || got != SchemaVersion {
+				t.Fatalf("schema version after Open = %d (%v), want %d", got, err, SchemaVersion)
+			}
+			if v >= 1 {
+				if inc, err := s.GetIncident(ctx, 1); err != nil || inc.Title != "old" {
+					t.Errorf("incident from version %d = %+v, %v", v, inc, err)
+				}
+				if evs, err := s.Timeline(ctx, 1); err != nil || len(evs) != 1 {
+					t.Errorf("timeline from version %d = %v, %v", v, evs, err)
+				}
+			}
+			if v >= 2 {
+				if _, err := s.Get(ctx, "old-job"); err != nil {
+					t.Errorf("job from version %d: %v", v, err)
+				}
+			}
+			// Everything the current schema has works after the migration.
+			seed(t, s, v, SchemaVersion)
+			if st, err := s.SlackStateByChannel(ctx, "C1"); err != nil || st.Number != 1 {
+				t.Errorf("slack state after migration = %+v, %v", st, err)
+			}
+			if c, err := s.Causes(ctx); err != nil || c[1] != "d1" {
+				t.Errorf("causes after migration = %v, %v", c, err)
+			}
+		})
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	dir := t.TempDir()
+	db, err := openDB(filepath.Join(dir, DBFile), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(ctx, db, SchemaVersion); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "UPDATE schema_version SET version = ?", SchemaVersion+1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Open(ctx, Options{DataDir: dir})
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("Open of a newer schema = %v, want it refused as newer", err)
+	}
+}
+
+// A backup taken while the store is open and being written is a complete,
+// consistent database that opens as a store.
+func TestBackupBesideOpenStore(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	dir := t.TempDir()
+	s := open(t, dir)
+	seed(t, s, 0, SchemaVersion)
+	done := make(chan struct{})
+	go func() { // writes go on during the backup
+		defer close(done)
+		for i := range 200 {
+			ev := incidents.Event{ID: "1:w" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Incident: 1, Type: incidents.EventNote, At: t0, Text: "w"}
+			if err := s.AppendEvents(ctx, ev); err != nil {
+				t.Errorf("write during backup: %v", err)
+				return
+			}
+		}
+	}()
+	to := filepath.Join(t.TempDir(), "backup.db")
+	if err := Backup(ctx, dir, to); err != nil {
+		t.Fatalf("Backup: %v", err)
+	}
+	<-done
+	if err := Backup(ctx, dir, to); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Errorf("Backup over an existing file = %v, want a refusal", err)
+	}
+
+	// Restore: the copy as the database of an empty data dir.
+	restored := t.TempDir()
+	b, err := os.ReadFile(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(restored, DBFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := open(t, restored)
+	if inc, err := r.GetIncident(ctx, 1); err != nil || inc.Title != "old" {
+		t.Errorf("restored incident = %+v, %v", inc, err)
+	}
+	evs, err := r.Timeline(ctx, 1)
+	if err != nil || len(evs) < 1 {
+		t.Errorf("restored timeline = %d events, %v", len(evs), err)
+	}
+	if _, err := r.Get(ctx, "old-job"); err != nil {
+		t.Errorf("restored job: %v", err)
+	}
+}
+
+func TestFieldsEncoding(t *testing.T) {
+	t.Parallel()
+	tests := []map[string]string{
+		{"a": "1"},
+		{"": "", "label.with.dots": "x", "$boss": "\x00\xff", "long": strings.Repeat("v", 300)},
+	}
+	for _, want := range tests {
+		got, err := decodeFields(encodeFields(want))
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("round trip of %q = %q, %v", want, got, err)
+		}
+	}
+	for _, bad := range [][]byte{{0x05, 'a'}, {0x01, 'k', 0x09}, {0xff}} {
+		if _, err := decodeFields(bad); err == nil {
+			t.Errorf("decodeFields(%q) = nil error, want malformed", bad)
+		}
+	}
+}
