@@ -73,3 +73,7 @@ func (s *Service) LinkPrevious(ctx context.Context, number, previous int64) (*In
 		}}, nil, nil
 	})
 }
+
+// EventPostmortemStatus records a person moving the postmortem through
+// review (Fields["status"]: draft, in-review, final).
+const EventPostmortemStatus EventType = "postmortem_status"

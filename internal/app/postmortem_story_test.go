@@ -134,6 +134,9 @@ func TestStoryFinalStopsRegeneration(t *testing.T) {
 	if strings.Contains(string(after.Markdown), "comes too late") || !after.WrittenAt.Equal(final.WrittenAt) {
 		t.Errorf("a final postmortem was rewritten (written %v, final at %v)", after.WrittenAt, final.WrittenAt)
 	}
+	if got := countEvents(h.timeline(1), incidents.EventPostmortemStatus); got != 2 {
+		t.Errorf("postmortem_status events = %d, want 2 (in review, final)", got)
+	}
 	if answer := h.command("U0002", ch.ID, "postmortem status final"); !strings.Contains(answer, "already final") {
 		t.Errorf("final again answered %s, want already final", answer)
 	}

@@ -325,6 +325,12 @@ func (c postmortemCommands) SetStatus(ctx context.Context, n int64, st postmorte
 		if err != nil {
 			return "", err
 		}
+		if err := c.a.service.Record(ctx, n, incidents.Event{
+			ID: fmt.Sprintf("%d:postmortem-status:%d", n, rec.Version), Type: incidents.EventPostmortemStatus, Actor: actor,
+			Text: "Postmortem moved to " + string(st), Fields: map[string]string{"status": string(st)},
+		}); err != nil {
+			return "", err
+		}
 		if err := c.a.queuePostmortem(ctx, n); err != nil {
 			return "", err
 		}
