@@ -190,7 +190,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		onCall = webOnCall{a}
 	}
 	web.New(web.Options{
-		Incidents: a.service, Deployments: a.store, PageLog: statsSource{a}, OnCall: onCall,
+		Incidents: a.service, Deployments: a.store, PageLog: statsSource{a}, OnCall: onCall, Postmortems: webPostmortems{a},
 		Auth: webAuth, Severities: severityNames(cfg),
 		Ready: a.store.Ping, Gatherer: o.Registry, Location: cfg.Timezone, Now: o.Now,
 		Logger: a.log.WithField("component", "web"),

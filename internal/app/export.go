@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -26,14 +25,11 @@ func exportPostmortems(ctx context.Context, getenv func(string) string, dir stri
 	}
 	log := logrus.New()
 	log.SetOutput(io.Discard)
-	st, err := store.Open(ctx, store.Options{
+	// Reading needs no lock: beside a running serve, the embedded store is
+	// read from a consistent snapshot.
+	st, err := store.OpenReadOnly(ctx, store.Options{
 		URI: env.MongoDBURI, Database: env.MongoDBDatabase, DataDir: env.DataDir, Logger: logrus.NewEntry(log),
 	})
-	if errors.Is(err, store.ErrDataDirInUse) {
-		return fmt.Errorf("export-postmortems: the embedded store in %s is in use by the running bot (incidentbot serve); "+
-			"stop it and run export-postmortems again, or let the running bot export: set postmortem.export_dir in its config "+
-			"and it keeps that directory current with every postmortem", env.DataDir)
-	}
 	if err != nil {
 		return fmt.Errorf("export-postmortems: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,17 +98,58 @@ func TestExportPostmortemsCommand(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var out bytes.Buffer
-	err = ExportPostmortems(ctx, getenv, dir, &out)
-	if err == nil || !strings.Contains(err.Error(), "in use by the running bot") || !strings.Contains(err.Error(), "postmortem.export_dir") {
-		t.Fatalf("export beside the running bot: %v, want it to say the store is in use and how to export instead", err)
-	}
-
-	h.stop()
+	// Beside the running bot: read from a snapshot, no lock needed.
 	if err := ExportPostmortems(ctx, getenv, dir, &out); err != nil {
-		t.Fatalf("export after the bot stopped: %v", err)
+		t.Fatalf("export beside the running bot: %v", err)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*-inc-*.md"))
 	if len(files) != 2 || !strings.Contains(out.String(), "2 postmortems exported") {
 		t.Errorf("exported files %v, output %q; want 2", files, out.String())
+	}
+	// The bot still owns its store and goes on writing.
+	if _, err := h.app.Service().Reopen(ctx, 1, "U0002"); err != nil {
+		t.Errorf("the running bot after an export beside it: %v", err)
+	}
+	h.stop()
+	out.Reset()
+	if err := ExportPostmortems(ctx, getenv, dir, &out); err != nil {
+		t.Fatalf("export after the bot stopped: %v", err)
+	}
+	if !strings.Contains(out.String(), "2 postmortems exported") {
+		t.Errorf("second export: %q", out.String())
+	}
+}
+
+// The web view serves the drafts the bot wrote: the list, the page, the Markdown.
+func TestPostmortemPagesOverHTTP(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: withSlack})
+	ctx := context.Background()
+	h.command("U0002", h.channelID("general"), "declare Disk <b>full</b> sev3")
+	h.settle()
+	if _, err := h.app.Service().Resolve(ctx, 1, "cleaned up", "U0002"); err != nil {
+		t.Fatal(err)
+	}
+	h.settle()
+	get := func(path string) (int, string) {
+		resp, err := http.Get(h.app.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/postmortems"); code != 200 || !strings.Contains(body, `href="/postmortems/1"`) {
+		t.Errorf("GET /postmortems = %d, want a link to #1: %.300s", code, body)
+	}
+	code, body := get("/postmortems/1")
+	if code != 200 || !strings.Contains(body, "cleaned up") || strings.Contains(body, "<b>full</b>") || strings.Count(body, "<html") != 1 {
+		t.Errorf("GET /postmortems/1 = %d, want the draft in one page with the title escaped: %.500s", code, body)
+	}
+	if code, body := get("/postmortems/1.md"); code != 200 || !strings.HasPrefix(body, "---\n") {
+		t.Errorf("GET /postmortems/1.md = %d %.80q, want the Markdown with front matter", code, body)
+	}
+	if code, _ := get("/postmortems/2"); code != 404 {
+		t.Errorf("GET /postmortems/2 = %d, want 404", code)
 	}
 }

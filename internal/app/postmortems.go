@@ -33,11 +33,6 @@ type postmortems struct {
 // before wireSlack, whose handler answers /incident postmortem with it.
 func (a *App) wirePostmortems(ctx context.Context) error {
 	cfg := a.opts.Config
-	if ix, ok := any(a.store).(interface{ EnsurePostmortemIndexes(context.Context) error }); ok {
-		if err := ix.EnsurePostmortemIndexes(ctx); err != nil {
-			return err
-		}
-	}
 	set, err := templates.New(templates.Options{PostmortemFile: cfg.Postmortem.Template})
 	if err != nil {
 		return fmt.Errorf("postmortem templates: %w", err)

@@ -8,6 +8,7 @@ var emoji = map[string]string{
 	"fire": "🔥", "rotating_light": "🚨", "white_check_mark": "✅", "information_source": "ℹ️",
 	"tada": "🎉", "alarm_clock": "⏰", "pushpin": "📌", "red_circle": "🔴", "mag": "🔍",
 	"dart": "🎯", "eyes": "👀", "repeat": "🔁", "grey_question": "❔", "ocean": "🌊",
+	"black_square_button": "🔲",
 
 	// Status and alerting.
 	"warning": "⚠️", "x": "❌", "heavy_check_mark": "✔️", "ballot_box_with_check": "☑️",

@@ -97,6 +97,22 @@ func Open(ctx context.Context, o Options) (Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens a store for reading beside a running serve: MongoDB as
+// usual, the embedded store without its lock (see sqlite.OpenReadOnly).
+func OpenReadOnly(ctx context.Context, o Options) (Store, error) {
+	if o.URI != "" {
+		return Open(ctx, o)
+	}
+	if o.DataDir == "" {
+		o.DataDir = DefaultDataDir
+	}
+	s, err := sqlite.OpenReadOnly(ctx, o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // Backup writes a consistent copy of the embedded store in dataDir to the
 // new file to, beside a running serve. See sqlite.Backup.
 func Backup(ctx context.Context, dataDir, to string) error {

@@ -68,9 +68,8 @@ func (d postmortemDoc) record() (postmortem.Record, error) {
 	}, nil
 }
 
-// EnsurePostmortemIndexes creates the index Postmortems sorts by. It is
-// idempotent; call it once when the store opens (the lead wires it into Open).
-func (s *Store) EnsurePostmortemIndexes(ctx context.Context) error {
+// ensurePostmortemIndexes creates the index Postmortems sorts by; Open calls it.
+func (s *Store) ensurePostmortemIndexes(ctx context.Context) error {
 	_, err := s.db.Collection(colPostmortems).Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys: bson.D{{Key: "date", Value: -1}, {Key: "_id", Value: -1}},
 	})

@@ -96,7 +96,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = s.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := errors.Join(s.ensureIndexes(ctx), s.ensurePageIndexes(ctx)); err != nil {
+	if err := errors.Join(s.ensureIndexes(ctx), s.ensurePageIndexes(ctx), s.ensurePostmortemIndexes(ctx)); err != nil {
 		_ = s.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("open store: %w", err)
 	}

@@ -127,6 +127,40 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens the database in dataDir for reading only, without the
+// data-dir lock, so read-only commands (export-postmortems) run beside a
+// serving process. WAL lets them read a consistent snapshot while it writes.
+// Every write fails; the schema must be the one this binary knows.
+func OpenReadOnly(ctx context.Context, dataDir string) (*Store, error) {
+	dir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("resolve data dir %s: %w", dataDir, err)
+	}
+	if err := refuseFerretDB(dir); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, DBFile)
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open %s read-only: no database: %w", dataDir, err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&"+fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()))
+	if err != nil {
+		return nil, fmt.Errorf("open %s read-only: %w", dataDir, err)
+	}
+	var v int
+	if err := db.QueryRowContext(ctx, "SELECT version FROM schema_version").Scan(&v); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s read-only: %w", dataDir, err)
+	}
+	if v != SchemaVersion {
+		db.Close()
+		return nil, fmt.Errorf("open %s read-only: its schema is version %d, this incidentbot's is %d: run the same release as the serving bot", dataDir, v, SchemaVersion)
+	}
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return &Store{dir: dir, w: db, r: db, log: logrus.NewEntry(l)}, nil
+}
+
 // refuseFerretDB recognises a data dir of the FerretDB store, which this
 // version cannot read (there were no released users, so there is no migration).
 func refuseFerretDB(dir string) error {
@@ -180,8 +214,8 @@ func (s *Store) Embedded() bool { return true }
 func (s *Store) Close(context.Context) error {
 	s.closeOnce.Do(func() {
 		var errs []error
-		for _, db := range []*sql.DB{s.r, s.w} {
-			if db != nil {
+		for i, db := range []*sql.DB{s.r, s.w} {
+			if db != nil && (i == 0 || db != s.r) { // read-only: one handle for both
 				if err := db.Close(); err != nil {
 					errs = append(errs, err)
 				}
