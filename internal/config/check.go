@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/oncall"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 // CoverageWindow is how far ahead check-config looks for coverage gaps.
@@ -46,6 +47,14 @@ func CheckConfig(path string, w io.Writer, now func() time.Time) int {
 	case err != nil:
 		fmt.Fprintln(w, err)
 		return 1
+	}
+	if c.Postmortem.Template != "" {
+		// The override is parsed and tried on sample data now, not when the
+		// first incident resolves; its errors carry the template's line.
+		if _, err := templates.LoadPostmortem(c.Postmortem.Template); err != nil {
+			fmt.Fprintf(w, "%s: postmortem.template: %v\n", name, err)
+			return 1
+		}
 	}
 	for _, warn := range append(slices.Clone(c.Warnings), c.CoverageGaps(now())...) {
 		fmt.Fprintf(w, "warning: %s\n", warn.Error())

@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	// Zone names must resolve on hosts and images without /usr/share/zoneinfo.
@@ -200,5 +201,13 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
 	}
-	return Parse(path, data)
+	c, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	// A template path is relative to the config file, wherever the bot runs.
+	if t := c.Postmortem.Template; t != "" && !filepath.IsAbs(t) {
+		c.Postmortem.Template = filepath.Join(filepath.Dir(path), t)
+	}
+	return c, nil
 }

@@ -241,7 +241,7 @@ func TestContractExample(t *testing.T) {
 	if got := p.Levels[1].Targets[1].String(); got != "channel:#sre" {
 		t.Errorf("Target.String() = %q", got)
 	}
-	if c.Postmortem != (Postmortem{"./postmortem.md.tmpl", "./postmortems"}) {
+	if c.Postmortem != (Postmortem{"testdata/postmortem.md.tmpl", "./postmortems"}) { // the template relative to the config file
 		t.Errorf("postmortem = %+v", c.Postmortem)
 	}
 	if len(c.Warnings) != 0 {
@@ -445,12 +445,30 @@ func TestCheckConfig(t *testing.T) {
 	if err := os.WriteFile(noCatchAll, []byte("routes:\n  - matchers: ['a=\"b\"']\n    severity: sev1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	badTemplate := filepath.Join(dir, "bad.md.tmpl")
+	if err := os.WriteFile(badTemplate, []byte("# {{ .Title }}\n\n{{ .Titel }}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	goodTemplate := filepath.Join(dir, "good.md.tmpl")
+	if err := os.WriteFile(goodTemplate, []byte("# {{ .Title }}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withTemplate := func(name, tmpl string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("postmortem:\n  template: "+tmpl+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	badConfig, goodConfig := withTemplate("badtmpl.yaml", badTemplate), withTemplate("goodtmpl.yaml", goodTemplate)
 	tests := []struct {
 		name string
 		path string
 		code int
 		want string
 	}{
+		{"bad postmortem template", badConfig, 1, badConfig + ": postmortem.template: " + badTemplate + ":3: <.Titel>: can't evaluate field Titel in type *templates.Postmortem\n"},
+		{"good postmortem template", goodConfig, 0, "ok: " + goodConfig + ": 4 severities, 1 routes, 0 schedules, 0 escalation policies\n"},
 		{"contract", "testdata/contract.yaml", 0,
 			"ok: testdata/contract.yaml: 4 severities, 3 routes, 1 schedules, 1 escalation policies\n"},
 		{"defaults", "", 0,
