@@ -217,7 +217,58 @@ func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncal
 			lines = append(lines, "*Unacknowledged*: "+strings.Join(unacked, ", "))
 		}
 	}
+	followUps, err := a.openFollowUps(ctx, now)
+	if err != nil {
+		return "", err
+	}
+	if followUps != "" {
+		lines = append(lines, followUps)
+	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// handoffFollowUps bounds what a handoff reads and lists of the follow-ups.
+const (
+	handoffFollowUpIncidents = 500
+	handoffFollowUpsListed   = 5
+)
+
+// openFollowUps is the handoff's line about open follow-up actions of recent
+// incidents, overdue ones first by name; "" when there are none.
+func (a *App) openFollowUps(ctx context.Context, now time.Time) (string, error) {
+	recent, err := a.service.List(ctx, incidents.ListOptions{Limit: handoffFollowUpIncidents})
+	if err != nil {
+		return "", err
+	}
+	open := 0
+	var overdue []string
+	for _, inc := range recent {
+		for _, act := range inc.Actions {
+			if act.Done {
+				continue
+			}
+			open++
+			if act.Overdue(now) {
+				owner := ""
+				if act.Owner != "" {
+					owner = " " + bot.UserMention(act.Owner)
+				}
+				overdue = append(overdue, fmt.Sprintf("#%d/%d %s%s (due %s)", inc.Number, act.ID,
+					bot.EscapeMrkdwn(bot.Truncate(act.Text, 80)), owner, act.Due.Format("2006-01-02")))
+			}
+		}
+	}
+	if open == 0 {
+		return "", nil
+	}
+	line := fmt.Sprintf("*Open follow-ups*: %d", open)
+	if len(overdue) > 0 {
+		line += fmt.Sprintf(", %d overdue: ", len(overdue)) + strings.Join(overdue[:min(len(overdue), handoffFollowUpsListed)], "; ")
+		if len(overdue) > handoffFollowUpsListed {
+			line += "; …"
+		}
+	}
+	return line, nil
 }
 
 // HandoffNow posts the digest of schedule (every schedule when empty) now,

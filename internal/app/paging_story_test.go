@@ -618,6 +618,9 @@ func TestStoryPageByHand(t *testing.T) {
 func TestStoryHandoffDigestOnRequest(t *testing.T) {
 	h := newHarness(t, harnessOptions{manual: true, config: withPaging})
 	h.openCritical()
+	ch := h.channel(1).ID
+	h.command("U0001", ch, "action rotate the keys <@U0003> due 2026-11-24")
+	h.command("U0001", ch, "action write the runbook")
 	if got := h.oncall("U0003", "handoff primary"); !strings.Contains(got, "Posting the handoff digest") {
 		t.Fatalf("/oncall handoff primary = %s", got)
 	}
@@ -631,6 +634,9 @@ func TestStoryHandoffDigestOnRequest(t *testing.T) {
 	if len(digest) != 1 || !strings.Contains(digest[0], "<@"+primaryUser+"> until Mon 30 Nov 09:00 UTC") ||
 		!strings.Contains(digest[0], "#1 HighErrorRate") || !strings.Contains(digest[0], "*Unacknowledged*: #1 (1 open pages)") {
 		t.Fatalf("digest in #oncall = %q", digest)
+	}
+	if want := "*Open follow-ups*: 2, 1 overdue: #1/1 rotate the keys <@U0003> (due 2026-11-24)"; !strings.Contains(digest[0], want) {
+		t.Errorf("digest lacks %q: %q", want, digest[0])
 	}
 }
 
