@@ -53,6 +53,9 @@ var (
 	}
 )
 
+// neverPruned dates a tick mark that must outlive the pruning of old ones.
+var neverPruned = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC) // within what stores keep in nanoseconds
+
 // handoffKey is the idempotency key of one handoff.
 func handoffKey(schedule string, at time.Time) string {
 	return "handoff:" + schedule + ":" + at.UTC().Format(time.RFC3339)
@@ -96,11 +99,17 @@ func (a *App) scanHandoffs(ctx context.Context, _ jobs.Job, _ struct{}) error {
 			continue
 		}
 		key := handoffKey(s.Name, h.At)
+		// The first scan ever of a schedule records where its handoffs start:
+		// a shift change from before this bot first ran is none it missed.
+		first, err := a.jobStore.MarkTick(ctx, "handoff-start:"+s.Name, neverPruned)
+		if err != nil {
+			return err
+		}
 		won, err := a.jobStore.MarkTick(ctx, key, h.At)
 		if err != nil {
 			return err
 		}
-		if !won {
+		if !won || first && now.Sub(h.At) > handoffLate {
 			continue
 		}
 		if err := a.runner.Enqueue(ctx, jobHandoff.Job(key, handoff{Schedule: s.Name, At: h.At}, time.Time{})); err != nil {

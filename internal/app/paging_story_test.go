@@ -10,6 +10,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/oncall"
@@ -652,5 +653,37 @@ func TestStoryOncallLoad(t *testing.T) {
 	}
 	if got := h.oncall("U0003", "load 5d"); !strings.Contains(got, "Usage:") {
 		t.Errorf("/oncall load 5d = %s, want the usage line", got)
+	}
+}
+
+// A bot started for the first time hours after a shift change sends no late
+// handoff for it (it was never down), and sends the next one on time.
+func TestStoryFirstStartSendsNoStaleHandoff(t *testing.T) {
+	clock := clocktest.New(time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC)) // 6h after Monday's change
+	h := newHarness(t, harnessOptions{manual: true, config: withPaging, clock: clock})
+	ctx := context.Background()
+	tick := func() {
+		if _, err := h.app.cron.TickDue(ctx, h.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		h.settleNow()
+	}
+	count := func() int {
+		n := 0
+		for _, m := range botMessages(h.sim.Messages(h.channelID("oncall"))) {
+			if strings.Contains(m.Text, "Handoff for primary") {
+				n++
+			}
+		}
+		return n
+	}
+	tick()
+	if n := count(); n != 0 {
+		t.Fatalf("handoffs at the first start = %d, want none for a change before the bot ran", n)
+	}
+	h.clock.Advance(7*24*time.Hour - 6*time.Hour) // Monday 7 Dec 09:00
+	tick()
+	if n := count(); n != 1 {
+		t.Errorf("handoffs at the next change = %d, want 1", n)
 	}
 }
