@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/postmortem"
 )
@@ -222,5 +223,20 @@ func TestStoryThisHappenedBefore(t *testing.T) {
 	h.settle()
 	if inc, _ := h.app.Service().Get(ctx, 3); inc.Previous != 0 {
 		t.Errorf("an unrelated incident was linked to #%d", inc.Previous)
+	}
+}
+
+// With locale: ru the draft is written in Russian.
+func TestStoryRussianDraft(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: func(c *config.Config) { withSlack(c); c.Locale = "ru" }})
+	h.command("U0002", h.channelID("general"), "declare Платежи недоступны sev2")
+	h.settle()
+	h.command("U0002", h.channel(1).ID, "resolve откатили релиз")
+	h.settle()
+	md := string(h.postmortem(1).Markdown)
+	for _, want := range []string{"## Кратко", "## Хронология", "Платежи недоступны", "откатили релиз"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Russian draft lacks %q:\n%.600s", want, md)
+		}
 	}
 }
