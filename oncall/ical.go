@@ -2,8 +2,8 @@ package oncall
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -85,8 +85,9 @@ func (c ICal) events(shifts []Shift) []event {
 
 // ShiftUID is the stable UID of one person's shift.
 func ShiftUID(schedule, user string, start time.Time) string {
-	h := sha256.Sum256([]byte(schedule + "\x00" + user + "\x00" + start.UTC().Format(time.RFC3339)))
-	return hex.EncodeToString(h[:16]) + "@incidentbot"
+	h := fnv.New128a() // stable and collision-free enough for UIDs; not a secret
+	h.Write([]byte(schedule + "\x00" + user + "\x00" + start.UTC().Format(time.RFC3339)))
+	return hex.EncodeToString(h.Sum(nil)) + "@incidentbot"
 }
 
 func icalTime(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
