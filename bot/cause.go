@@ -66,13 +66,8 @@ func (n *Notifier) OfferCauses(ctx context.Context, number int64, ds []deploys.D
 		return fmt.Errorf("offer causes of incident #%d: %w", number, errNoChannelYet)
 	}
 	blockID := fmt.Sprintf(causeOfferBlockID, number)
-	ts, err := n.findOwnMessage(ctx, st.ChannelID, blockID)
-	if err != nil || ts != "" {
-		return err
-	}
 	text, blocks := causeOfferBlocks(number, ds)
-	setBlockID(blocks, blockID)
-	if _, _, err := n.api.PostMessageContext(ctx, st.ChannelID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+	if _, err := n.postOnce(ctx, st.ChannelID, blockID, text, blocks); err != nil {
 		return fmt.Errorf("offer causes of incident #%d: %w", number, err)
 	}
 	return nil

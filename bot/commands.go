@@ -67,16 +67,7 @@ func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) repl
 		return ephemeralf("%s", "```"+EscapeMrkdwn(IncidentHelp(cmd.Topic))+"```")
 	}
 	log = log.WithField("verb", string(cmd.Verb))
-	r, late, err := runBudgeted(ctx, h,
-		func(ctx context.Context) reply { return h.runIncident(ctx, log, sc, cmd) },
-		func(ctx context.Context, r reply) { h.deliverLate(ctx, sc.ResponseURL, r) })
-	switch {
-	case errors.Is(err, errBusy):
-		return busyReply
-	case late:
-		return workingReply
-	}
-	return r
+	return h.answerCommand(ctx, sc, func(ctx context.Context) reply { return h.runIncident(ctx, log, sc, cmd) })
 }
 
 // usageReply is the ephemeral answer to malformed command text.

@@ -25,14 +25,8 @@ func (n *Notifier) NudgeOverdue(ctx context.Context, owner, blockID string, over
 	if err != nil {
 		return fmt.Errorf("open a DM with %s: %w", owner, err)
 	}
-	ts, err := n.findOwnMessage(ctx, ch.ID, blockID)
-	if err != nil || ts != "" {
-		return err
-	}
 	text := overdueText(overdue, n.opts.PublicURL, n.opts)
-	blocks := []slack.Block{mrkdwnSection(text)}
-	setBlockID(blocks, blockID)
-	if _, _, err := n.api.PostMessageContext(ctx, ch.ID, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+	if _, err := n.postOnce(ctx, ch.ID, blockID, text, []slack.Block{mrkdwnSection(text)}); err != nil {
 		return fmt.Errorf("remind %s of overdue follow-ups: %w", owner, err)
 	}
 	return nil

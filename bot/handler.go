@@ -261,6 +261,20 @@ func runBudgeted[T any](ctx context.Context, h *Handler, work func(ctx context.C
 	}
 }
 
+// answerCommand runs a slash command's work within the ack budget: its reply
+// when it is quick, else "Working on it…" now and the reply to response_url
+// later, or "busy" when too much is in flight.
+func (h *Handler) answerCommand(ctx context.Context, sc slack.SlashCommand, work func(ctx context.Context) reply) reply {
+	r, late, err := runBudgeted(ctx, h, work, func(ctx context.Context, r reply) { h.deliverLate(ctx, sc.ResponseURL, r) })
+	switch {
+	case errors.Is(err, errBusy):
+		return busyReply
+	case late:
+		return workingReply
+	}
+	return r
+}
+
 // postResponse posts r to a response_url.
 func (h *Handler) postResponse(ctx context.Context, responseURL string, r reply) error {
 	if responseURL == "" {

@@ -35,16 +35,7 @@ func (n *Notifier) PostHandoff(ctx context.Context, schedule string, startUnix i
 		targets = append(targets, dm.ID)
 	}
 	for _, ch := range targets {
-		ts, err := n.findOwnMessage(ctx, ch, blockID)
-		if err != nil {
-			return err
-		}
-		if ts != "" {
-			continue
-		}
-		blocks := []slack.Block{mrkdwnSection(text)}
-		setBlockID(blocks, blockID)
-		if _, _, err := n.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		if _, err := n.postOnce(ctx, ch, blockID, text, []slack.Block{mrkdwnSection(text)}); err != nil {
 			return fmt.Errorf("post handoff of %s: %w", schedule, err)
 		}
 	}

@@ -555,6 +555,20 @@ func (n *Notifier) updateSummary(ctx context.Context, inc *incidents.Incident, s
 	return err
 }
 
+// postOnce posts text with blocks in channel unless a recent message of the
+// bot's already starts with the block blockID (one posted before a crash
+// that was not recorded). It marks the first block with blockID and returns
+// the message's ts, found or posted.
+func (n *Notifier) postOnce(ctx context.Context, channel, blockID, text string, blocks []slack.Block) (string, error) {
+	ts, err := n.findOwnMessage(ctx, channel, blockID)
+	if err != nil || ts != "" {
+		return ts, err
+	}
+	setBlockID(blocks, blockID)
+	_, ts, err = n.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
+	return ts, err
+}
+
 // findOwnMessage returns the ts of a recent message of the bot in channel
 // whose first block has the given block_id, or "".
 func (n *Notifier) findOwnMessage(ctx context.Context, channel, blockID string) (string, error) {

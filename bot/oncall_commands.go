@@ -58,16 +58,7 @@ func (h *Handler) oncallCommand(ctx context.Context, log *logrus.Entry, sc slack
 	if h.o.Oncall == nil || len(h.o.Oncall.Schedules()) == 0 {
 		return ephemeralf("No on-call schedules are configured; add them under schedules: in the config. Try /oncall help.")
 	}
-	r, late, err := runBudgeted(ctx, h,
-		func(ctx context.Context) reply { return h.runOncall(ctx, log, sc, cmd) },
-		func(ctx context.Context, r reply) { h.deliverLate(ctx, sc.ResponseURL, r) })
-	switch {
-	case errors.Is(err, errBusy):
-		return busyReply
-	case late:
-		return workingReply
-	}
-	return r
+	return h.answerCommand(ctx, sc, func(ctx context.Context) reply { return h.runOncall(ctx, log, sc, cmd) })
 }
 
 func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.SlashCommand, cmd OncallCommand) reply {
@@ -323,16 +314,11 @@ func (n *Notifier) PostCoverRequest(ctx context.Context, channel, id, text, valu
 		return fmt.Errorf("join %s: %w", channel, err)
 	}
 	blockID := fmt.Sprintf(coverBlockID, id)
-	ts, err := n.findOwnMessage(ctx, ch, blockID)
-	if err != nil || ts != "" {
-		return err
-	}
 	blocks := []slack.Block{
 		mrkdwnSection(text),
 		slack.NewActionBlock("cover_actions", slack.NewButtonBlockElement(ActionTakeCover, value, plain("Take it")).WithStyle(slack.StylePrimary)),
 	}
-	setBlockID(blocks, blockID)
-	if _, _, err := n.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+	if _, err := n.postOnce(ctx, ch, blockID, text, blocks); err != nil {
 		return fmt.Errorf("post cover request %s: %w", id, err)
 	}
 	return nil

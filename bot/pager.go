@@ -210,16 +210,7 @@ func (n *Notifier) NobodyAcknowledged(ctx context.Context, number int64, paged [
 	}
 	blockID := fmt.Sprintf(unackedBlockID, number)
 	for _, ch := range channels {
-		ts, err := n.findOwnMessage(ctx, ch, blockID)
-		if err != nil {
-			return err
-		}
-		if ts != "" {
-			continue
-		}
-		blocks := []slack.Block{mrkdwnSection(text)}
-		setBlockID(blocks, blockID)
-		if _, _, err := n.api.PostMessageContext(ctx, ch, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		if _, err := n.postOnce(ctx, ch, blockID, text, []slack.Block{mrkdwnSection(text)}); err != nil {
 			return fmt.Errorf("tell %s nobody acknowledged: %w", ch, err)
 		}
 	}
