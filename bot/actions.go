@@ -118,7 +118,7 @@ const maxSummaryActions = 10
 
 // actionItemsBlock lists an incident's follow-ups with their state, owner
 // and due date, open ones first; nil without any.
-func actionItemsBlock(inc *incidents.Incident, loc *time.Location, now time.Time) slack.Block {
+func actionItemsBlock(l Lang, inc *incidents.Incident, loc *time.Location, now time.Time) slack.Block {
 	if len(inc.Actions) == 0 {
 		return nil
 	}
@@ -135,10 +135,10 @@ func actionItemsBlock(inc *incidents.Incident, loc *time.Location, now time.Time
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Follow-ups* (%d open of %d)", open, len(inc.Actions))
+	b.WriteString(l.Text("summary.followups", M{"Open": open, "Total": len(inc.Actions)}))
 	for i, a := range as {
 		if i == maxSummaryActions {
-			fmt.Fprintf(&b, "\n…and %d more: /incident list actions", len(as)-i)
+			b.WriteString("\n" + l.Text("summary.followups_more", len(as)-i))
 			break
 		}
 		line := fmt.Sprintf("%d. %s", a.ID, escapeTruncate(oneLine(a.Text), 150))
@@ -151,9 +151,9 @@ func actionItemsBlock(inc *incidents.Incident, loc *time.Location, now time.Time
 			line += " — " + UserMention(a.Owner)
 		}
 		if !a.Due.IsZero() && !a.Done {
-			line += " — due " + dueText(a.Due, loc)
+			line += " — " + l.Text("summary.due", l.ShortDate(a.Due.In(loc)))
 			if !now.IsZero() && a.Overdue(now) {
-				line += " *(overdue)*"
+				line += " " + l.Text("summary.overdue", nil)
 			}
 		}
 		b.WriteString("\n" + line)
@@ -163,16 +163,16 @@ func actionItemsBlock(inc *incidents.Incident, loc *time.Location, now time.Time
 
 // previousLinks say "this happened before": the earlier incident of the same
 // alert group or alert name, and its postmortem.
-func previousLinks(inc *incidents.Incident, publicURL string) []string {
+func previousLinks(l Lang, inc *incidents.Incident, publicURL string) []string {
 	if inc.Previous == 0 {
 		return nil
 	}
 	u := incidentURL(publicURL, inc.Previous)
 	if u == "" {
-		return []string{fmt.Sprintf(":repeat: Happened before: #%d", inc.Previous)}
+		return []string{l.Text("summary.previous", fmt.Sprintf("#%d", inc.Previous))}
 	}
 	return []string{
-		":repeat: Happened before: " + Link(u, fmt.Sprintf("#%d", inc.Previous)),
-		Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Previous, 10), "its postmortem"),
+		l.Text("summary.previous", Link(u, fmt.Sprintf("#%d", inc.Previous))),
+		Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Previous, 10), l.Text("summary.previous_postmortem", nil)),
 	}
 }

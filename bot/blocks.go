@@ -58,6 +58,8 @@ type SummaryOptions struct {
 	Location *time.Location
 	// MaxAlerts caps the alerts listed (then "…and N more"); 0 means DefaultMaxAlerts.
 	MaxAlerts int
+	// Lang is the language of the words around the facts; zero is English.
+	Lang Lang
 }
 
 // SummaryBlocks renders the live summary message of an incident, the one the
@@ -72,22 +74,23 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 	if loc == nil {
 		loc = time.UTC
 	}
+	l := opts.Lang
 	num := strconv.FormatInt(inc.Number, 10)
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(Truncate(
-			fmt.Sprintf(":rotating_light: #%d %s", inc.Number, oneLine(inc.Title)), MaxHeaderText))),
+			l.Text("summary.header", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), MaxHeaderText))),
 	}
 
 	fields := []*slack.TextBlockObject{
-		field("Severity", severityText(inc.Severity)),
-		field("Status", statusEmoji(inc.Status)+" "+statusName(inc.Status)),
-		field("Commander", commanderText(inc.Commander)),
-		field("Duration", durationText(inc, opts.Now)),
-		field("Roles", rolesText(inc.Roles)),
-		field("Declared", inc.DeclaredAt.In(loc).Format("2006-01-02 15:04 MST")),
+		field(l.Text("summary.severity", nil), severityText(l, inc.Severity)),
+		field(l.Text("summary.status", nil), statusEmoji(inc.Status)+" "+statusName(l, inc.Status)),
+		field(l.Text("summary.commander", nil), commanderText(l, inc.Commander)),
+		field(l.Text("summary.duration", nil), durationText(l, inc, opts.Now)),
+		field(l.Text("summary.roles", nil), rolesText(l, inc.Roles)),
+		field(l.Text("summary.declared", nil), inc.DeclaredAt.In(loc).Format("2006-01-02 15:04 MST")),
 	}
 	if inc.ResolvedAt != nil {
-		fields = append(fields, field("Resolved", inc.ResolvedAt.In(loc).Format("2006-01-02 15:04 MST")))
+		fields = append(fields, field(l.Text("summary.resolved", nil), inc.ResolvedAt.In(loc).Format("2006-01-02 15:04 MST")))
 	}
 	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
 
@@ -95,23 +98,24 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 		blocks = append(blocks, mrkdwnSection(escapeTruncate(d, MaxSectionText)))
 	}
 	if s := strings.TrimSpace(inc.Summary); s != "" && !inc.Open() {
-		blocks = append(blocks, mrkdwnSection("*Resolution:* "+escapeTruncate(s, MaxSectionText-len("*Resolution:* "))))
+		head := l.Text("summary.resolution", nil) + " "
+		blocks = append(blocks, mrkdwnSection(head+escapeTruncate(s, MaxSectionText-len(head))))
 	}
 
-	blocks = append(blocks, alertBlocks(inc, opts.MaxAlerts)...)
-	if b := actionItemsBlock(inc, loc, opts.Now); b != nil {
+	blocks = append(blocks, alertBlocks(l, inc, opts.MaxAlerts)...)
+	if b := actionItemsBlock(l, inc, loc, opts.Now); b != nil {
 		blocks = append(blocks, b)
 	}
-	if ctx := summaryContext(inc, opts.PublicURL); ctx != nil {
+	if ctx := summaryContext(l, inc, opts.PublicURL); ctx != nil {
 		blocks = append(blocks, ctx)
 	}
-	blocks = append(blocks, slack.NewActionBlock("incident_actions", summaryButtons(inc, num)...))
+	blocks = append(blocks, slack.NewActionBlock("incident_actions", summaryButtons(l, inc, num)...))
 	return blocks
 }
 
 // alertBlocks lists the incident's alerts, firing first and oldest first
 // within each group, at most max of them followed by a count of the rest.
-func alertBlocks(inc *incidents.Incident, max int) []slack.Block {
+func alertBlocks(l Lang, inc *incidents.Incident, max int) []slack.Block {
 	if max <= 0 {
 		max = DefaultMaxAlerts
 	}
@@ -133,14 +137,14 @@ func alertBlocks(inc *incidents.Incident, max int) []slack.Block {
 
 	out := []slack.Block{
 		slack.NewDividerBlock(),
-		mrkdwnSection(fmt.Sprintf("*Alerts* — %d firing, %d resolved", firing, len(alerts)-firing)),
+		mrkdwnSection(l.Text("summary.alerts", M{"Firing": firing, "Resolved": len(alerts) - firing})),
 	}
 	shown := alerts
 	if len(shown) > max {
 		shown = shown[:max]
 	}
 	for _, a := range shown {
-		out = append(out, mrkdwnSection(alertText(a)))
+		out = append(out, mrkdwnSection(alertText(l, a)))
 	}
 	if more := len(alerts) - len(shown); more > 0 {
 		moreFiring := 0
@@ -150,21 +154,21 @@ func alertBlocks(inc *incidents.Incident, max int) []slack.Block {
 			}
 		}
 		out = append(out, slack.NewContextBlock("", mrkdwn(
-			fmt.Sprintf("…and %d more (%d firing)", more, moreFiring))))
+			l.Text("summary.alerts_more", M{"More": more, "Firing": moreFiring}))))
 	}
 	return out
 }
 
 // alertText renders one alert: name and state, its summary, its labels and a
 // link to where it was generated.
-func alertText(a incidents.Alert) string {
+func alertText(l Lang, a incidents.Alert) string {
 	name := a.Labels["alertname"]
 	if name == "" {
-		name = "alert " + a.Fingerprint
+		name = l.Text("summary.alert_unnamed", a.Fingerprint)
 	}
-	state, icon := "resolved", ":white_check_mark:"
+	state, icon := l.Text("summary.alert_resolved", nil), ":white_check_mark:"
 	if a.Firing() {
-		state, icon = "firing", ":fire:"
+		state, icon = l.Text("summary.alert_firing", nil), ":fire:"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s *%s* — %s", icon, escapeTruncate(oneLine(name), 200), state)
@@ -176,7 +180,7 @@ func alertText(a incidents.Alert) string {
 	}
 	link := ""
 	if u := LinkURL(a.GeneratorURL); u != "" && len(u) <= maxLinkURL {
-		link = "\n<" + u + "|Source>"
+		link = "\n<" + u + "|" + l.Text("summary.source", nil) + ">"
 	}
 	return trimBrokenEntity(Truncate(b.String(), MaxSectionText-len(link))) + link
 }
@@ -244,20 +248,20 @@ func trimBrokenEntity(s string) string {
 }
 
 // summaryContext links the incident page and names the service.
-func summaryContext(inc *incidents.Incident, publicURL string) slack.Block {
+func summaryContext(l Lang, inc *incidents.Incident, publicURL string) slack.Block {
 	var parts []string
 	if u := incidentURL(publicURL, inc.Number); u != "" {
-		parts = append(parts, Link(u, fmt.Sprintf("Incident #%d", inc.Number)))
+		parts = append(parts, Link(u, l.Text("summary.incident_link", inc.Number)))
 		if !inc.Open() {
-			parts = append(parts, Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Number, 10), "Postmortem"))
+			parts = append(parts, Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Number, 10), l.Text("summary.postmortem_link", nil)))
 		}
 	}
-	parts = append(parts, previousLinks(inc, publicURL)...)
+	parts = append(parts, previousLinks(l, inc, publicURL)...)
 	if inc.Service != "" {
-		parts = append(parts, "Service: "+escapeTruncate(oneLine(inc.Service), 200))
+		parts = append(parts, l.Text("summary.service", escapeTruncate(oneLine(inc.Service), 200)))
 	}
 	if inc.Storm {
-		parts = append(parts, fmt.Sprintf(":ocean: Alert storm: %d groups", inc.StormGroups))
+		parts = append(parts, l.Text("summary.storm", inc.StormGroups))
 	}
 	if len(parts) == 0 {
 		return nil
@@ -266,23 +270,23 @@ func summaryContext(inc *incidents.Incident, publicURL string) slack.Block {
 }
 
 // summaryButtons returns the buttons that make sense in the incident's state.
-func summaryButtons(inc *incidents.Incident, num string) []slack.BlockElement {
+func summaryButtons(l Lang, inc *incidents.Incident, num string) []slack.BlockElement {
 	var els []slack.BlockElement
 	if inc.Open() {
 		if inc.AcknowledgedAt == nil {
-			els = append(els, slack.NewButtonBlockElement(ActionAcknowledge, num, plain("Acknowledge")).WithStyle(slack.StylePrimary))
+			els = append(els, slack.NewButtonBlockElement(ActionAcknowledge, num, plain(l.Text("summary.button_ack", nil))).WithStyle(slack.StylePrimary))
 		}
-		els = append(els, slack.NewButtonBlockElement(ActionStatus, num, plain("Update status")))
-		resolve := slack.NewButtonBlockElement(ActionResolve, num, plain("Resolve")).WithStyle(slack.StyleDanger)
+		els = append(els, slack.NewButtonBlockElement(ActionStatus, num, plain(l.Text("summary.button_status", nil))))
+		resolve := slack.NewButtonBlockElement(ActionResolve, num, plain(l.Text("summary.button_resolve", nil))).WithStyle(slack.StyleDanger)
 		resolve.WithConfirm(slack.NewConfirmationBlockObject(
-			plain("Resolve incident?"),
-			plain(Truncate(fmt.Sprintf("Resolve #%d %s?", inc.Number, oneLine(inc.Title)), 300)),
-			plain("Resolve"), plain("Cancel")))
+			plain(l.Text("summary.confirm_resolve_title", nil)),
+			plain(Truncate(l.Text("summary.confirm_resolve", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), 300)),
+			plain(l.Text("summary.button_resolve", nil)), plain(l.Text("summary.cancel", nil))))
 		els = append(els, resolve)
 	} else {
-		els = append(els, slack.NewButtonBlockElement(ActionReopen, num, plain("Reopen")))
+		els = append(els, slack.NewButtonBlockElement(ActionReopen, num, plain(l.Text("summary.button_reopen", nil))))
 	}
-	els = append(els, slack.NewButtonBlockElement(ActionPostmortem, num, plain("Postmortem")))
+	els = append(els, slack.NewButtonBlockElement(ActionPostmortem, num, plain(l.Text("summary.button_postmortem", nil))))
 	return els
 }
 
@@ -290,27 +294,19 @@ func summaryButtons(inc *incidents.Incident, num string) []slack.BlockElement {
 // announce channel, with a mention of its channel channelID when it has one.
 // kind is "opened" or "resolved" (anything else reads as an update). It returns the notification text (mrkdwn, escaped) and blocks
 // with a Join button (action incident_join, value the incident number).
-func AnnounceText(inc *incidents.Incident, channelID, kind, publicURL string) (string, []slack.Block) {
+func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL string) (string, []slack.Block) {
 	num := strconv.FormatInt(inc.Number, 10)
 	title := escapeTruncate(oneLine(inc.Title), 500)
-	var icon, verb string
-	switch kind {
-	case "opened":
-		icon, verb = ":rotating_light:", "opened"
-	case "resolved":
-		icon, verb = ":white_check_mark:", "resolved"
-	default:
-		icon, verb = ":information_source:", "updated"
-	}
-	text := fmt.Sprintf("%s Incident #%s %s: %s", icon, num, verb, title)
+	data := M{"Kind": kind, "Number": inc.Number, "Title": title}
+	text := l.Text("announce.text", data)
 
 	var line strings.Builder
-	fmt.Fprintf(&line, "%s *#%s %s* %s", icon, num, title, verb)
-	details := []string{severityText(inc.Severity)}
+	line.WriteString(l.Text("announce.line", data))
+	details := []string{severityText(l, inc.Severity)}
 	if kind == "resolved" && inc.ResolvedAt != nil {
-		details = append(details, "after "+formatDuration(inc.ResolvedAt.Sub(inc.DeclaredAt)))
+		details = append(details, l.Text("announce.after", l.Short(inc.ResolvedAt.Sub(inc.DeclaredAt))))
 	} else if inc.Commander != "" {
-		details = append(details, "commander "+userText(inc.Commander))
+		details = append(details, l.Text("announce.commander", userText(inc.Commander)))
 	}
 	if isSlackID(channelID, "CGD") {
 		details = append(details, ChannelMention(channelID))
@@ -320,7 +316,7 @@ func AnnounceText(inc *incidents.Incident, channelID, kind, publicURL string) (s
 		line.WriteString("\n" + escapeTruncate(inc.Summary, 1000))
 	}
 
-	join := slack.NewButtonBlockElement(ActionJoin, num, plain("Join"))
+	join := slack.NewButtonBlockElement(ActionJoin, num, plain(l.Text("announce.join", nil)))
 	if kind != "resolved" {
 		join.WithStyle(slack.StylePrimary)
 	}
@@ -328,7 +324,7 @@ func AnnounceText(inc *incidents.Incident, channelID, kind, publicURL string) (s
 		slack.NewSectionBlock(mrkdwn(Truncate(line.String(), MaxSectionText)), nil, slack.NewAccessory(join)),
 	}
 	if u := incidentURL(publicURL, inc.Number); u != "" {
-		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(Link(u, "Incident page"))))
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(Link(u, l.Text("announce.page", nil)))))
 	}
 	return text, blocks
 }
@@ -342,9 +338,9 @@ func incidentURL(publicURL string, number int64) string {
 	return base + "/incidents/" + strconv.FormatInt(number, 10)
 }
 
-func severityText(sev string) string {
+func severityText(l Lang, sev string) string {
 	if sev == "" {
-		return "_none_"
+		return l.Text("summary.none", nil)
 	}
 	return escapeTruncate(oneLine(sev), 100)
 }
@@ -369,20 +365,17 @@ func statusEmoji(s incidents.Status) string {
 }
 
 // statusName is the status for people: "Investigating".
-func statusName(s incidents.Status) string {
+func statusName(l Lang, s incidents.Status) string {
 	name := escapeTruncate(oneLine(string(s)), 100)
 	if name == "" {
-		return "_unknown_"
+		return l.Text("summary.unknown", nil)
 	}
-	if c := name[0]; c >= 'a' && c <= 'z' {
-		name = string(c-'a'+'A') + name[1:]
-	}
-	return name
+	return l.Text("summary.state", name)
 }
 
-func commanderText(id string) string {
+func commanderText(l Lang, id string) string {
 	if id == "" {
-		return "_unassigned_"
+		return l.Text("summary.unassigned", nil)
 	}
 	return userText(id)
 }
@@ -396,9 +389,9 @@ func userText(id string) string {
 }
 
 // rolesText lists roles as "name: @user", sorted by role name.
-func rolesText(roles map[string]string) string {
+func rolesText(l Lang, roles map[string]string) string {
 	if len(roles) == 0 {
-		return "_none_"
+		return l.Text("summary.none", nil)
 	}
 	names := make([]string, 0, len(roles))
 	for k := range roles {
@@ -413,7 +406,7 @@ func rolesText(roles map[string]string) string {
 }
 
 // durationText is how long the incident has lasted: to its resolution, or to now.
-func durationText(inc *incidents.Incident, now time.Time) string {
+func durationText(l Lang, inc *incidents.Incident, now time.Time) string {
 	end := now
 	if inc.ResolvedAt != nil {
 		end = *inc.ResolvedAt
@@ -421,32 +414,7 @@ func durationText(inc *incidents.Incident, now time.Time) string {
 	if end.IsZero() || inc.DeclaredAt.IsZero() {
 		return "—"
 	}
-	return formatDuration(end.Sub(inc.DeclaredAt))
-}
-
-// formatDuration renders a duration for people: "45s", "5m", "1h 5m", "2d 3h".
-func formatDuration(d time.Duration) string {
-	if d < time.Minute {
-		if d < 0 {
-			d = 0
-		}
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	}
-	d = d.Truncate(time.Minute)
-	days := int(d / (24 * time.Hour))
-	hours := int(d % (24 * time.Hour) / time.Hour)
-	mins := int(d % time.Hour / time.Minute)
-	switch {
-	case days > 0 && hours > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case days > 0:
-		return fmt.Sprintf("%dd", days)
-	case hours > 0 && mins > 0:
-		return fmt.Sprintf("%dh %dm", hours, mins)
-	case hours > 0:
-		return fmt.Sprintf("%dh", hours)
-	}
-	return fmt.Sprintf("%dm", mins)
+	return l.Short(end.Sub(inc.DeclaredAt))
 }
 
 // field renders one "*Label*\nvalue" section field within the field limit.

@@ -124,7 +124,7 @@ func TestAnnounceTextGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			text, blocks := AnnounceText(tt.inc, "C0INC42", tt.kind, "https://incidents.example.com")
+			text, blocks := AnnounceText(Lang{}, tt.inc, "C0INC42", tt.kind, "https://incidents.example.com")
 			if text != tt.wantText {
 				t.Errorf("text = %q, want %q", text, tt.wantText)
 			}
@@ -201,8 +201,8 @@ func TestFormatDuration(t *testing.T) {
 		{48 * time.Hour, "2d"},
 	}
 	for _, tt := range tests {
-		if got := formatDuration(tt.d); got != tt.want {
-			t.Errorf("formatDuration(%v) = %q, want %q", tt.d, got, tt.want)
+		if got := (Lang{}).Short(tt.d); got != tt.want {
+			t.Errorf("Short(%v) = %q, want %q", tt.d, got, tt.want)
 		}
 	}
 }
@@ -259,7 +259,7 @@ func TestSummaryBlocksHugeIncident(t *testing.T) {
 	}
 
 	for _, kind := range []string{"opened", "resolved", "other"} {
-		text, ablocks := AnnounceText(inc, "C1|<!channel>", kind, opts.PublicURL)
+		text, ablocks := AnnounceText(Lang{}, inc, "C1|<!channel>", kind, opts.PublicURL)
 		checkBlockLimits(t, ablocks)
 		checkNoLiveMarkup(t, ablocks)
 		if utf8.RuneCountInString(text) > MaxMessageText {

@@ -67,6 +67,8 @@ type HandlerOptions struct {
 	PublicURL string
 	// Location is the zone times are shown in; nil means UTC.
 	Location *time.Location
+	// Lang is the language of every answer; the zero Lang is English.
+	Lang Lang
 	// Now is the clock (signature windows); nil means time.Now.
 	Now func() time.Time
 	// Logger receives the handlers' logs; nil discards them.
@@ -181,6 +183,9 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("slack handler shutdown: %w", ctx.Err())
 	}
 }
+
+// t renders the message name in the handler's language.
+func (h *Handler) t(name string, data any) string { return h.o.Lang.Text(name, data) }
 
 // verified lets a request through only when Slack signed it.
 func (h *Handler) verified(next http.Handler) http.Handler {

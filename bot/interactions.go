@@ -119,7 +119,7 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 		if !inc.Open() {
 			return ephemeralf("Incident #%d is resolved; reopen it first.", n)
 		}
-		if err := h.openModal(ctx, cb.TriggerID, statusModal(inc, meta)); err != nil {
+		if err := h.openModal(ctx, cb.TriggerID, statusModal(h.o.Lang, inc, meta)); err != nil {
 			log.WithError(err).Warn("could not open the status modal")
 			return ephemeralf("I couldn't open the status form; try /incident status <status> instead.")
 		}

@@ -129,11 +129,11 @@ var statusChoices = []incidents.Status{
 }
 
 // statusModal asks for the new status of inc.
-func statusModal(inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
+func statusModal(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
 	opts := make([]*slack.OptionBlockObject, len(statusChoices))
 	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Status"), BlockStatus)
 	for i, s := range statusChoices {
-		opts[i] = slack.NewOptionBlockObject(string(s), plain(statusName(s)), nil)
+		opts[i] = slack.NewOptionBlockObject(string(s), plain(statusName(l, s)), nil)
 		if s == inc.Status {
 			sel.InitialOption = opts[i]
 		}

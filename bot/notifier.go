@@ -70,6 +70,8 @@ type NotifierOptions struct {
 	PublicURL string
 	// Location is the zone times are shown in; nil means UTC.
 	Location *time.Location
+	// Lang is the language of every message; the zero Lang is English.
+	Lang Lang
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Logger receives what the Notifier did and skipped; nil discards.
@@ -113,6 +115,9 @@ func NewNotifier(api *slack.Client, svc NotifierService, state slackstate.Store,
 	}
 	return &Notifier{api: api, svc: svc, state: state, opts: o, log: o.Logger}
 }
+
+// t renders the message name in the notifier's language.
+func (n *Notifier) t(name string, data any) string { return n.opts.Lang.Text(name, data) }
 
 // Sync makes Slack reflect incident number: it creates and records the channel
 // (adopting one the bot created but did not record), sets topic and purpose,
@@ -303,8 +308,8 @@ func (n *Notifier) findChannel(ctx context.Context, name string, types []string)
 }
 
 // topicText is the channel topic: number, title, severity and status.
-func topicText(inc *incidents.Incident) string {
-	suffix := fmt.Sprintf(" · %s · %s", severityText(inc.Severity), statusName(inc.Status))
+func topicText(l Lang, inc *incidents.Incident) string {
+	suffix := fmt.Sprintf(" · %s · %s", severityText(l, inc.Severity), statusName(l, inc.Status))
 	head := fmt.Sprintf("#%d ", inc.Number)
 	room := maxTopic - len([]rune(head)) - len([]rune(suffix))
 	return head + escapeTruncate(oneLine(inc.Title), room) + suffix
@@ -320,7 +325,7 @@ func purposeText(inc *incidents.Incident) string {
 
 // syncTopic sets the topic and purpose when they differ from what was last set.
 func (n *Notifier) syncTopic(ctx context.Context, inc *incidents.Incident, st *slackstate.Incident) error {
-	if topic := topicText(inc); topic != st.Topic {
+	if topic := topicText(n.opts.Lang, inc); topic != st.Topic {
 		if _, err := n.api.SetTopicOfConversationContext(ctx, st.ChannelID, topic); err != nil {
 			return fmt.Errorf("conversations.setTopic: %w", err)
 		}
@@ -465,10 +470,10 @@ func sortedRoleNames(roles map[string]string) []string {
 
 // summary renders the summary message with its recognisable first block.
 func (n *Notifier) summary(inc *incidents.Incident) (string, []slack.Block) {
-	blocks := SummaryBlocks(inc, SummaryOptions{PublicURL: n.opts.PublicURL, Now: n.opts.Now(), Location: n.opts.Location})
+	blocks := SummaryBlocks(inc, SummaryOptions{PublicURL: n.opts.PublicURL, Now: n.opts.Now(), Location: n.opts.Location, Lang: n.opts.Lang})
 	setBlockID(blocks, SummaryBlockID)
 	text := fmt.Sprintf("Incident #%d: %s — %s, %s", inc.Number, escapeTruncate(oneLine(inc.Title), 500),
-		severityText(inc.Severity), statusName(inc.Status))
+		severityText(n.opts.Lang, inc.Severity), statusName(n.opts.Lang, inc.Status))
 	return text, blocks
 }
 
@@ -680,7 +685,7 @@ func (n *Notifier) postAnnounce(ctx context.Context, inc *incidents.Incident, ch
 		log.WithField("ts", ts).Info("adopted the announce line posted before a restart")
 		return ts, nil
 	}
-	text, blocks := AnnounceText(inc, channelID, kind, n.opts.PublicURL)
+	text, blocks := AnnounceText(n.opts.Lang, inc, channelID, kind, n.opts.PublicURL)
 	setBlockID(blocks, blockID)
 	_, ts, err = n.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {

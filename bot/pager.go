@@ -60,7 +60,7 @@ func (n *Notifier) SendPage(ctx context.Context, number int64, p oncall.PageReco
 		return "", "", err
 	}
 	if ts == "" {
-		text, blocks := pageBlocks(inc, st.ChannelID, p, note, n.opts.PublicURL)
+		text, blocks := pageBlocks(n.opts.Lang, inc, st.ChannelID, p, note, n.opts.PublicURL)
 		setBlockID(blocks, blockID)
 		if _, ts, err = n.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
 			return "", "", fmt.Errorf("post page %s: %w", p.ID, err)
@@ -91,14 +91,14 @@ func (n *Notifier) channelID(ctx context.Context, name string) (string, error) {
 
 // pageBlocks renders a page: who is paged for what, with the incident's
 // severity, the alert summary and a link to its channel, and the buttons.
-func pageBlocks(inc *incidents.Incident, channelID string, p oncall.PageRecord, note, publicURL string) (string, []slack.Block) {
+func pageBlocks(l Lang, inc *incidents.Incident, channelID string, p oncall.PageRecord, note, publicURL string) (string, []slack.Block) {
 	num := fmt.Sprint(inc.Number)
 	title := escapeTruncate(oneLine(inc.Title), 300)
 	head := fmt.Sprintf(":rotating_light: *You are paged for incident #%d: %s*", inc.Number, title)
 	if p.User == "" {
 		head = fmt.Sprintf(":rotating_light: *Paging this channel for incident #%d: %s*", inc.Number, title)
 	}
-	lines := []string{head, fmt.Sprintf("Severity *%s* · %s · <#%s>", EscapeMrkdwn(inc.Severity), statusName(inc.Status), channelID)}
+	lines := []string{head, fmt.Sprintf("Severity *%s* · %s · <#%s>", EscapeMrkdwn(inc.Severity), statusName(l, inc.Status), channelID)}
 	if s := incidentAlertSummary(inc); s != "" {
 		lines = append(lines, "> "+escapeTruncate(oneLine(s), 500))
 	}

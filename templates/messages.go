@@ -3,7 +3,11 @@ package templates
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"path"
+	"sort"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 )
@@ -29,11 +33,19 @@ type Notice struct {
 }
 
 // slackFuncs format for Slack mrkdwn: text is escaped (&, <, >), so an
-// incident title can never mention @channel or forge a link.
+// incident title can never mention @channel or forge a link. Besides the
+// postmortem's functions (FuncMap) a message may call
+//
+//	slack s          s escaped for mrkdwn
+//	slackLink u t    <u|t> when u is http(s) or mailto, else the escaped t
+//	short d          "1h 5m" / "1 ч 5 мин"
+//	shortDate t      "Mon 2 Jan 2006" / "пн 2 янв 2006", in t's zone
 func slackFuncs(loc Locale) template.FuncMap {
 	f := FuncMap(loc, time.UTC)
 	f["slack"] = EscapeSlack
 	f["slackLink"] = SlackLink
+	f["short"] = func(d time.Duration) string { return ShortDuration(loc, d) }
+	f["shortDate"] = func(t time.Time) string { return ShortDate(loc, t) }
 	return f
 }
 
@@ -51,17 +63,60 @@ func SlackLink(u, text string) string {
 	return "<" + strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C").Replace(u) + "|" + t + ">"
 }
 
+// ShortDuration renders d compactly for a Slack line: "45s", "5m",
+// "1h 5m", "2d 3h"; in Russian "45 с", "5 мин", "1 ч 5 мин", "2 д 3 ч".
+// It truncates to the minute from one minute on.
+func ShortDuration(loc Locale, d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	u := [4]string{"d", "h", "m", "s"}
+	sep := ""
+	if loc == RU {
+		u, sep = [4]string{"д", "ч", "мин", "с"}, "\u00a0"
+	}
+	if d < time.Minute {
+		return fmt.Sprintf("%d%s%s", int(d/time.Second), sep, u[3])
+	}
+	d = d.Truncate(time.Minute)
+	days := int(d / (24 * time.Hour))
+	hours := int(d % (24 * time.Hour) / time.Hour)
+	mins := int(d % time.Hour / time.Minute)
+	part := func(n, i int) string { return fmt.Sprintf("%d%s%s", n, sep, u[i]) }
+	switch {
+	case days > 0 && hours > 0:
+		return part(days, 0) + " " + part(hours, 1)
+	case days > 0:
+		return part(days, 0)
+	case hours > 0 && mins > 0:
+		return part(hours, 1) + " " + part(mins, 2)
+	case hours > 0:
+		return part(hours, 1)
+	}
+	return part(mins, 2)
+}
+
+// messageDir holds the Slack messages: one file per area and locale,
+// AREA.LOCALE.tmpl, each defining the area's messages as "AREA.NAME".
+const messageDir = "default/slack"
+
 func parseMessages() (map[Locale]*template.Template, error) {
 	out := map[Locale]*template.Template{}
 	for _, loc := range []Locale{EN, RU} {
-		name := "default/messages." + string(loc) + ".tmpl"
-		text, err := defaults.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("read embedded template %s: %w", name, err)
+		files, err := fs.Glob(defaults, path.Join(messageDir, "*."+string(loc)+".tmpl"))
+		if err != nil || len(files) == 0 {
+			return nil, fmt.Errorf("embedded messages for %s: none found (%v)", loc, err)
 		}
-		t, err := template.New(name).Option("missingkey=error").Funcs(slackFuncs(loc)).Parse(string(text))
-		if err != nil {
-			return nil, templateError(name, err)
+		sort.Strings(files)
+		t := template.New("messages." + string(loc)).Option("missingkey=error").Funcs(slackFuncs(loc))
+		for _, name := range files {
+			text, err := defaults.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("read embedded template %s: %w", name, err)
+			}
+			if _, err := t.New(name).Parse(string(text)); err != nil {
+				return nil, templateError(name, err)
+			}
 		}
 		out[loc] = t
 	}
@@ -75,12 +130,117 @@ func (s *Set) Message(loc Locale, name string, data any) (string, error) {
 		return "", fmt.Errorf("message %s: %w %q", name, ErrLocale, loc)
 	}
 	m := t.Lookup(name)
-	if m == nil {
+	if m == nil || !strings.Contains(name, ".") {
 		return "", fmt.Errorf("%w: %q", ErrNoMessage, name)
 	}
 	var b strings.Builder
 	if err := m.Execute(&b, data); err != nil {
-		return "", templateError(t.Name(), err)
+		return "", templateError(name, err)
 	}
 	return b.String(), nil
 }
+
+// MessageNames lists the messages loc defines, sorted.
+func (s *Set) MessageNames(loc Locale) []string {
+	var names []string
+	if t := s.messages[loc]; t != nil {
+		for _, m := range t.Templates() {
+			if strings.Contains(m.Name(), ".") && !strings.HasSuffix(m.Name(), ".tmpl") {
+				names = append(names, m.Name())
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Lang is the Slack messages in one locale: what the bot's Slack side
+// calls to write every sentence it posts. The zero Lang is English from
+// the embedded templates.
+type Lang struct {
+	set *Set
+	loc Locale
+}
+
+// Lang returns the messages of loc.
+func (s *Set) Lang(loc Locale) Lang { return Lang{set: s, loc: loc} }
+
+// English is the embedded English messages, the zero Lang's.
+func English() Lang { return Lang{} }
+
+var defaultSet = sync.OnceValue(func() *Set {
+	s, err := New(Options{})
+	if err != nil {
+		panic(err) // the embedded templates are tested; they parse
+	}
+	return s
+})
+
+// Locale is the language l writes.
+func (l Lang) Locale() Locale {
+	if l.loc == "" {
+		return EN
+	}
+	return l.loc
+}
+
+// Text renders the message name with data. Data is ready mrkdwn: the
+// caller escapes what came from users and alerts (or the template calls
+// slack on it). A message that fails to render is a bug: Text reports it
+// to the Set's OnMessageError (a panic when none is set, as for the
+// embedded set that tests use) and falls back to English, then to the
+// name, so Slack still gets a sentence.
+func (l Lang) Text(name string, data any) string {
+	s := l.set
+	if s == nil {
+		s = defaultSet()
+	}
+	out, err := s.Message(l.Locale(), name, data)
+	if err == nil {
+		return out
+	}
+	if s.onError == nil {
+		panic(fmt.Sprintf("message %s (%s): %v", name, l.Locale(), err))
+	}
+	s.onError(fmt.Errorf("message %s (%s): %w", name, l.Locale(), err))
+	if l.Locale() != EN {
+		if out, err := s.Message(EN, name, data); err == nil {
+			return out
+		}
+	}
+	return name
+}
+
+// Word is the locale's word for an event type, status or state (see label).
+func (l Lang) Word(key string) string { return Word(l.Locale(), key) }
+
+// Duration spells d out: "2 hours 5 minutes".
+func (l Lang) Duration(d time.Duration) string { return Duration(l.Locale(), d) }
+
+// Short is d compactly: "1h 5m".
+func (l Lang) Short(d time.Duration) string { return ShortDuration(l.Locale(), d) }
+
+// Number is n with the locale's digit grouping.
+func (l Lang) Number(n int) string { return Number(l.Locale(), n) }
+
+// Plural is the form of n (en: one, other; ru: one, few, many).
+func (l Lang) Plural(n int, forms ...string) string { return Plural(l.Locale(), n, forms...) }
+
+var (
+	monthsShortEN   = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+	weekdaysShortEN = [...]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+	monthsShortRU   = [...]string{"янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"}
+	weekdaysShortRU = [...]string{"вс", "пн", "вт", "ср", "чт", "пт", "сб"}
+)
+
+// ShortDate is t's day as Slack lines show it, in t's own zone:
+// "Mon 2 Jan 2006" / "пн 2 янв 2006".
+func ShortDate(loc Locale, t time.Time) string {
+	if loc == RU {
+		return fmt.Sprintf("%s %d %s %d", weekdaysShortRU[t.Weekday()], t.Day(), monthsShortRU[t.Month()-1], t.Year())
+	}
+	return fmt.Sprintf("%s %d %s %d", weekdaysShortEN[t.Weekday()], t.Day(), monthsShortEN[t.Month()-1], t.Year())
+}
+
+// ShortDate is t's day: "Mon 2 Jan 2006".
+func (l Lang) ShortDate(t time.Time) string { return ShortDate(l.Locale(), t) }

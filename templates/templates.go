@@ -1,7 +1,7 @@
 // Package templates holds the bot's text templates: the embedded default
 // postmortem in English and Russian, an override file a team may supply
-// (postmortem.template in the config), the Slack messages about postmortems,
-// and the functions templates call to format dates, durations and numbers
+// (postmortem.template in the config), the bot's Slack messages in both
+// locales (Lang), and the functions templates call to format dates, durations and numbers
 // per locale and to escape user text.
 // It depends on the standard library only.
 package templates
@@ -44,7 +44,7 @@ func ParseLocale(s string) (Locale, error) {
 	return "", fmt.Errorf("%w %q (use en or ru)", ErrLocale, s)
 }
 
-//go:embed default/*.tmpl
+//go:embed default/*.tmpl default/slack/*.tmpl
 var defaults embed.FS
 
 // ErrTemplate is wrapped by every *Error: the template does not parse or
@@ -92,12 +92,17 @@ type Options struct {
 	// PostmortemFile is the path of a template that replaces the embedded
 	// ones for every locale; empty keeps the defaults.
 	PostmortemFile string
+	// OnMessageError receives a Slack message that failed to render (a
+	// bug: Lang.Text then falls back to English). Nil panics, which is
+	// what tests want.
+	OnMessageError func(error)
 }
 
 // Set is the parsed templates, safe for concurrent use.
 type Set struct {
 	postmortem map[Locale]*template.Template
 	messages   map[Locale]*template.Template
+	onError    func(error)
 }
 
 // maxTemplate bounds an override file; a postmortem template is a few KB.
@@ -111,7 +116,7 @@ func New(o Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Set{postmortem: map[Locale]*template.Template{}, messages: msgs}
+	s := &Set{postmortem: map[Locale]*template.Template{}, messages: msgs, onError: o.OnMessageError}
 	for _, loc := range []Locale{EN, RU} {
 		name := "default/postmortem." + string(loc) + ".md.tmpl"
 		text, err := defaults.ReadFile(name)

@@ -33,7 +33,13 @@ type postmortems struct {
 // before wireSlack, whose handler answers /incident postmortem with it.
 func (a *App) wirePostmortems(ctx context.Context) error {
 	cfg := a.opts.Config
-	set, err := templates.New(templates.Options{PostmortemFile: cfg.Postmortem.Template})
+	topts := templates.Options{PostmortemFile: cfg.Postmortem.Template}
+	if !a.opts.Manual {
+		// A message that fails to render is a bug: log it and write English
+		// (tests, driving the app by hand, panic instead).
+		topts.OnMessageError = func(err error) { a.log.WithError(err).Error("a Slack message template failed") }
+	}
+	set, err := templates.New(topts)
 	if err != nil {
 		return fmt.Errorf("postmortem templates: %w", err)
 	}
@@ -50,6 +56,9 @@ func (a *App) wirePostmortems(ctx context.Context) error {
 	jobs.Handle(a.runner, jobPostmortem, a.writePostmortem)
 	return nil
 }
+
+// lang is the language of the bot's Slack messages (config locale).
+func (a *App) lang() templates.Lang { return a.pm.set.Lang(a.pm.locale) }
 
 // postmortemURL is the address of a postmortem's page.
 func (a *App) postmortemURL(n int64) string {

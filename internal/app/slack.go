@@ -44,10 +44,10 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 
 	a.notifier = bot.NewNotifier(a.slack, a.service, a.store, bot.NotifierOptions{
 		ChannelPrefix: cfg.Slack.ChannelPrefix, AnnounceChannel: cfg.Slack.AnnounceChannel, Invite: cfg.Slack.Invite,
-		PublicURL: env.PublicURL, Location: cfg.Timezone, Now: a.opts.Now, Logger: a.log.WithField("component", "notifier"),
+		PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang(), Now: a.opts.Now, Logger: a.log.WithField("component", "notifier"),
 	})
 	a.handler = bot.NewHandler(a.slack, a.service, a.store, bot.HandlerOptions{
-		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone,
+		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang(),
 		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), EnqueueEvent: a.enqueueEvent,
 		Deployments: a.store, Stats: a.stats, Paging: pagingHandler{a}, Oncall: oncallProvider{a},
 		Postmortems: postmortemCommands{a},
