@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -83,6 +84,9 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	}
 	log := logrus.New()
 	log.SetOutput(io.Discard)
+	if os.Getenv("HARNESS_LOG") != "" {
+		log.SetOutput(os.Stderr)
+	}
 	a, err := New(context.Background(), Options{Env: env, Config: cfg, Logger: log, Now: ho.clock.Now, Store: ho.store, Manual: ho.manual})
 	if err != nil {
 		t.Fatalf("start app: %v", err)
