@@ -80,6 +80,9 @@ type App struct {
 	cron     *jobs.Cron
 	pm       *postmortems
 
+	directoryOnce sync.Once
+	directory     *bot.Directory // people's names for drafts
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }

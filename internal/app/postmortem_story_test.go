@@ -53,6 +53,9 @@ func TestStoryResolveWritesDraftAndPostsItsLinkOnce(t *testing.T) {
 		!strings.Contains(md, "rolled back release 1.2") {
 		t.Fatalf("draft (status %s) lacks the incident, its summary or its note:\n%s", rec.Status, md)
 	}
+	if strings.Contains(md, "@U0002") || !strings.Contains(md, "| Commander | Bob Baker |") {
+		t.Errorf("the draft names people by Slack ID, not by name:\n%s", md)
+	}
 	links := h.postmortemLinks(ch.ID, 1)
 	if len(links) != 1 || rec.MessageTS != links[0].TS {
 		t.Fatalf("postmortem links in the channel = %d (recorded ts %q), want one, recorded", len(links), rec.MessageTS)

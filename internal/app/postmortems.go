@@ -248,6 +248,7 @@ func (a *App) postmortemInput(ctx context.Context, inc *incidents.Incident, time
 		return in, err
 	}
 	in.Previous = prev
+	in.Names = a.peopleNames(ctx, in)
 	return in, nil
 }
 
