@@ -23,11 +23,11 @@ const maxCauseOffers = 3
 // timeline too, and says so in the channel.
 func (h *Handler) linkCause(ctx context.Context, log *logrus.Entry, n int64, id, actor string) reply {
 	if h.o.Deployments == nil {
-		return ephemeralf("Deployments are not recorded here; send them to POST /webhooks/deploy first.")
+		return ephemeralf("%s", h.t("cause.not_recorded", nil))
 	}
 	d, err := h.o.Deployments.Deployment(ctx, id)
 	if errors.Is(err, deploys.ErrNotFound) {
-		return ephemeralf("There is no deployment %s. Its id is in the deploy webhook's answer and in the bot's offer.", EscapeMrkdwn(Truncate(id, 200)))
+		return ephemeralf("%s", h.t("cause.no_deployment", EscapeMrkdwn(Truncate(id, 200))))
 	}
 	if err == nil {
 		err = h.o.Deployments.SetCause(ctx, n, d.ID)
@@ -43,8 +43,8 @@ func (h *Handler) linkCause(ctx context.Context, log *logrus.Entry, n int64, id,
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, n, err))
 	}
-	return inChannelf("%s linked incident #%d to deployment %s (%s %s to %s) as its cause.", UserMention(actor), n,
-		EscapeMrkdwn(d.ID), EscapeMrkdwn(d.Service), EscapeMrkdwn(Truncate(d.Version, 80)), EscapeMrkdwn(d.Environment))
+	return inChannelf("%s", h.t("cause.linked", M{"User": UserMention(actor), "Number": n, "ID": EscapeMrkdwn(d.ID),
+		"Service": EscapeMrkdwn(d.Service), "Version": EscapeMrkdwn(Truncate(d.Version, 80)), "Environment": EscapeMrkdwn(d.Environment)}))
 }
 
 // causeOfferBlockID, with the incident number, marks the offer so one posted
@@ -66,7 +66,7 @@ func (n *Notifier) OfferCauses(ctx context.Context, number int64, ds []deploys.D
 		return fmt.Errorf("offer causes of incident #%d: %w", number, errNoChannelYet)
 	}
 	blockID := fmt.Sprintf(causeOfferBlockID, number)
-	text, blocks := causeOfferBlocks(number, ds)
+	text, blocks := causeOffer(n.opts.Lang, number, ds)
 	if _, err := n.postOnce(ctx, st.ChannelID, blockID, text, blocks); err != nil {
 		return fmt.Errorf("offer causes of incident #%d: %w", number, err)
 	}
@@ -79,21 +79,24 @@ var errNoChannelYet = errors.New("the incident has no channel yet")
 // NoChannelYet reports an error that asks to try again once the channel exists.
 func NoChannelYet(err error) bool { return errors.Is(err, errNoChannelYet) }
 
-// causeOfferBlocks renders the offer: one line per deployment, newest
-// first, each with its Link button.
+// causeOfferBlocks is the offer in English.
 func causeOfferBlocks(number int64, ds []deploys.Deployment) (string, []slack.Block) {
+	return causeOffer(Lang{}, number, ds)
+}
+
+// causeOffer renders the offer in l: one line per deployment, newest
+// first, each with its Link button.
+func causeOffer(l Lang, number int64, ds []deploys.Deployment) (string, []slack.Block) {
 	if len(ds) > maxCauseOffers {
 		ds = ds[:maxCauseOffers]
 	}
-	text := fmt.Sprintf(":mag: Deployed shortly before incident #%d was detected — did one of these cause it?", number)
+	text := l.Text("cause.offer", number)
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil)}
 	for _, d := range ds {
-		line := fmt.Sprintf("*%s* %s to %s at %s · `%s`", escapeTruncate(d.Service, 100), escapeTruncate(d.Version, 100),
-			escapeTruncate(d.Environment, 100), d.At.UTC().Format("15:04 UTC"), escapeTruncate(d.ID, 200))
-		if d.Status == deploys.StatusFailure {
-			line += " · failed"
-		}
-		btn := slack.NewButtonBlockElement(ActionCause, fmt.Sprintf("%d:%s", number, d.ID), plain("This caused it"))
+		line := l.Text("cause.deployment", M{"Service": escapeTruncate(d.Service, 100), "Version": escapeTruncate(d.Version, 100),
+			"Environment": escapeTruncate(d.Environment, 100), "At": d.At.UTC().Format("15:04 UTC"), "ID": escapeTruncate(d.ID, 200),
+			"Failed": d.Status == deploys.StatusFailure})
+		btn := slack.NewButtonBlockElement(ActionCause, fmt.Sprintf("%d:%s", number, d.ID), plain(l.Text("cause.button", nil)))
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, slack.NewAccessory(btn)))
 	}
 	return text, blocks

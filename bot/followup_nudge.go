@@ -25,33 +25,29 @@ func (n *Notifier) NudgeOverdue(ctx context.Context, owner, blockID string, over
 	if err != nil {
 		return fmt.Errorf("open a DM with %s: %w", owner, err)
 	}
-	text := overdueText(overdue, n.opts.PublicURL, n.opts)
+	text := overdueText(n.opts.Lang, overdue, n.opts.PublicURL, n.opts)
 	if _, err := n.postOnce(ctx, ch.ID, blockID, text, []slack.Block{mrkdwnSection(text)}); err != nil {
 		return fmt.Errorf("remind %s of overdue follow-ups: %w", owner, err)
 	}
 	return nil
 }
 
-func overdueText(overdue []incidents.OpenAction, publicURL string, o NotifierOptions) string {
+func overdueText(l Lang, overdue []incidents.OpenAction, publicURL string, o NotifierOptions) string {
 	var b strings.Builder
-	noun := "follow-up actions are"
-	if len(overdue) == 1 {
-		noun = "follow-up action is"
-	}
-	fmt.Fprintf(&b, ":alarm_clock: %d of your %s overdue:", len(overdue), noun)
+	b.WriteString(l.Text("followup.overdue", len(overdue)))
 	for i, oa := range overdue {
 		if i == maxNudgeActions {
-			fmt.Fprintf(&b, "\n…and %d more: /incident list actions", len(overdue)-i)
+			b.WriteString("\n" + l.Text("followup.more", len(overdue)-i))
 			break
 		}
 		ref := fmt.Sprintf("#%d", oa.Incident.Number)
 		if u := incidentURL(publicURL, oa.Incident.Number); u != "" {
 			ref = Link(u, ref)
 		}
-		fmt.Fprintf(&b, "\n• %s action %d: %s — due %s", ref, oa.Action.ID,
-			EscapeMrkdwn(Truncate(oneLine(oa.Action.Text), 150)), dueText(oa.Action.Due, o.Location))
+		b.WriteString("\n" + l.Text("followup.action", M{"Ref": ref, "ID": oa.Action.ID,
+			"Text": EscapeMrkdwn(Truncate(oneLine(oa.Action.Text), 150)), "Due": l.ShortDate(oa.Action.Due.In(o.Location))}))
 	}
 	first := overdue[0]
-	fmt.Fprintf(&b, "\nWhen one is done: `/incident #%d action done %d`.", first.Incident.Number, first.Action.ID)
+	b.WriteString("\n" + l.Text("followup.done_hint", M{"Number": first.Incident.Number, "ID": first.Action.ID}))
 	return Truncate(b.String(), MaxSectionText)
 }

@@ -75,8 +75,7 @@ func (n *Notifier) Nudge(ctx context.Context, number int64, due time.Time) error
 		return fmt.Errorf("nudge incident #%d: %w", number, err)
 	}
 	if ts == "" {
-		text := fmt.Sprintf("⏰ No status update for %s — post one with `/incident status …`",
-			formatDuration(due.Sub(inc.LastStatusUpdate())))
+		text := n.t("nudge.status", n.opts.Lang.Short(due.Sub(inc.LastStatusUpdate())))
 		block := slack.NewSectionBlock(mrkdwn(text), nil, nil, slack.SectionBlockOptionBlockID(blockID))
 		if _, ts, err = n.api.PostMessageContext(ctx, st.ChannelID,
 			slack.MsgOptionText(text, false), slack.MsgOptionBlocks(block)); err != nil {

@@ -94,33 +94,34 @@ func (n *Notifier) channelID(ctx context.Context, name string) (string, error) {
 func pageBlocks(l Lang, inc *incidents.Incident, channelID string, p oncall.PageRecord, note, publicURL string) (string, []slack.Block) {
 	num := fmt.Sprint(inc.Number)
 	title := escapeTruncate(oneLine(inc.Title), 300)
-	head := fmt.Sprintf(":rotating_light: *You are paged for incident #%d: %s*", inc.Number, title)
+	head := l.Text("page.head_user", M{"Number": inc.Number, "Title": title})
 	if p.User == "" {
-		head = fmt.Sprintf(":rotating_light: *Paging this channel for incident #%d: %s*", inc.Number, title)
+		head = l.Text("page.head_channel", M{"Number": inc.Number, "Title": title})
 	}
-	lines := []string{head, fmt.Sprintf("Severity *%s* · %s · <#%s>", EscapeMrkdwn(inc.Severity), statusName(l, inc.Status), channelID)}
+	lines := []string{head, l.Text("page.severity", M{"Severity": EscapeMrkdwn(inc.Severity), "Status": statusName(l, inc.Status), "Channel": "<#" + channelID + ">"})}
 	if s := incidentAlertSummary(inc); s != "" {
 		lines = append(lines, "> "+escapeTruncate(oneLine(s), 500))
 	}
 	if note = strings.TrimSpace(note); note != "" {
-		lines = append(lines, "Message: "+escapeTruncate(oneLine(note), 500))
+		lines = append(lines, l.Text("page.message", escapeTruncate(oneLine(note), 500)))
 	}
 	if p.Level > 0 {
-		via := p.Policy
+		via := EscapeMrkdwn(p.Policy)
 		if p.Schedule != "" {
-			via = "schedule " + p.Schedule
+			via = l.Text("page.via_schedule", EscapeMrkdwn(p.Schedule))
 		}
-		lines = append(lines, fmt.Sprintf("Escalation level %d (%s) · %s", p.Level, EscapeMrkdwn(via), Link(incidentURL(publicURL, inc.Number), "Details")))
+		lines = append(lines, l.Text("page.escalation", M{"Level": p.Level, "Via": via,
+			"Details": Link(incidentURL(publicURL, inc.Number), l.Text("page.details", nil))}))
 	}
-	buttons := []slack.BlockElement{slack.NewButtonBlockElement(ActionAcknowledge, num, plain("Acknowledge")).WithStyle(slack.StylePrimary)}
+	buttons := []slack.BlockElement{slack.NewButtonBlockElement(ActionAcknowledge, num, plain(l.Text("page.button_ack", nil))).WithStyle(slack.StylePrimary)}
 	if p.User != "" {
-		buttons = append(buttons, slack.NewButtonBlockElement(ActionDecline, num, plain("Decline (escalate now)")).WithStyle(slack.StyleDanger))
+		buttons = append(buttons, slack.NewButtonBlockElement(ActionDecline, num, plain(l.Text("page.button_decline", nil))).WithStyle(slack.StyleDanger))
 	}
 	blocks := []slack.Block{mrkdwnSection(strings.Join(lines, "\n"))}
 	if !oncall.IsRepage(inc.Number, p.Step) { // acknowledged already: no buttons
 		blocks = append(blocks, slack.NewActionBlock("page_actions", buttons...))
 	}
-	text := fmt.Sprintf("Paged for incident #%d: %s (%s)", inc.Number, title, EscapeMrkdwn(inc.Severity))
+	text := l.Text("page.text", M{"Number": inc.Number, "Title": title, "Severity": EscapeMrkdwn(inc.Severity)})
 	return text, blocks
 }
 
@@ -151,22 +152,23 @@ func (n *Notifier) ClosePage(ctx context.Context, p oncall.PageRecord, inc *inci
 	}
 	at := p.ClosedAt.In(n.opts.Location).Format("15:04 MST")
 	var outcome string
+	by := M{"User": UserMention(p.ClosedBy), "At": at}
 	switch p.State {
 	case oncall.PageAcknowledged:
-		outcome = fmt.Sprintf(":white_check_mark: Acknowledged by %s at %s", UserMention(p.ClosedBy), at)
+		outcome = n.t("page.acknowledged", by)
 	case oncall.PageDeclined:
-		outcome = fmt.Sprintf(":arrow_heading_up: Declined by %s at %s; escalated", UserMention(p.ClosedBy), at)
+		outcome = n.t("page.declined", by)
 	default:
-		outcome = fmt.Sprintf("Page closed at %s", at)
+		outcome = n.t("page.closed", at)
 		if inc.ResolvedAt != nil {
-			outcome = fmt.Sprintf(":white_check_mark: Resolved at %s", at)
+			outcome = n.t("page.resolved", at)
 		}
 	}
-	head := fmt.Sprintf("*Incident #%d: %s* (%s)", inc.Number, escapeTruncate(oneLine(inc.Title), 300), EscapeMrkdwn(inc.Severity))
+	head := n.t("page.closed_head", M{"Number": inc.Number, "Title": escapeTruncate(oneLine(inc.Title), 300), "Severity": EscapeMrkdwn(inc.Severity)})
 	blocks := []slack.Block{mrkdwnSection(head + "\n" + outcome)}
 	setBlockID(blocks, fmt.Sprintf(pageBlockID, p.ID))
 	if _, _, _, err := n.api.UpdateMessageContext(ctx, p.Channel, p.TS,
-		slack.MsgOptionText(fmt.Sprintf("Incident #%d: %s", inc.Number, outcome), false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		slack.MsgOptionText(n.t("page.closed_text", M{"Number": inc.Number, "Outcome": outcome}), false), slack.MsgOptionBlocks(blocks...)); err != nil {
 		return fmt.Errorf("update page %s: %w", p.ID, err)
 	}
 	return nil
@@ -191,12 +193,8 @@ func (n *Notifier) NobodyAcknowledged(ctx context.Context, number int64, paged [
 		who = append(who, UserMention(u))
 	}
 	sort.Strings(who)
-	list := strings.Join(who, ", ")
-	if list == "" {
-		list = "nobody could be reached"
-	}
-	text := fmt.Sprintf(":warning: Nobody acknowledged incident #%d: %s (%s). Paged: %s.", inc.Number,
-		escapeTruncate(oneLine(inc.Title), 300), EscapeMrkdwn(inc.Severity), list)
+	text := n.t("page.unacknowledged", M{"Number": inc.Number, "Title": escapeTruncate(oneLine(inc.Title), 300),
+		"Severity": EscapeMrkdwn(inc.Severity), "Paged": strings.Join(who, ", ")})
 	var channels []string
 	if st.ChannelID != "" {
 		channels = append(channels, st.ChannelID)
@@ -229,10 +227,10 @@ type Paging interface {
 func (h *Handler) decline(ctx context.Context, log *logrus.Entry, value, user string) reply {
 	n, err := incidentFromValue(value)
 	if err != nil {
-		return ephemeralf("That button does not name an incident.")
+		return ephemeralf("%s", h.t("page.bad_button", nil))
 	}
 	if h.o.Paging == nil {
-		return ephemeralf("Paging is not configured here.")
+		return ephemeralf("%s", h.t("page.not_configured", nil))
 	}
 	msg, err := h.o.Paging.Decline(ctx, n, user)
 	if err != nil {
@@ -244,7 +242,7 @@ func (h *Handler) decline(ctx context.Context, log *logrus.Entry, value, user st
 // pageByHand runs /incident page <schedule|@user>.
 func (h *Handler) pageByHand(ctx context.Context, log *logrus.Entry, n int64, cmd IncidentCommand, actor string) reply {
 	if h.o.Paging == nil {
-		return ephemeralf("Paging is not configured here.")
+		return ephemeralf("%s", h.t("page.not_configured", nil))
 	}
 	var target string
 	switch {
@@ -253,7 +251,7 @@ func (h *Handler) pageByHand(ctx context.Context, log *logrus.Entry, n int64, cm
 	case cmd.User.Resolved():
 		target = string(oncall.TargetUser) + ":" + cmd.User.ID
 	default:
-		return ephemeralf("Page whom? Name a schedule or mention a person: /incident page <schedule|@user>.")
+		return ephemeralf("%s", h.t("page.whom", nil))
 	}
 	msg, err := h.o.Paging.PageByHand(ctx, n, target, cmd.Text, actor)
 	if err != nil {

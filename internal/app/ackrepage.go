@@ -73,7 +73,7 @@ func (a *App) runAckRepage(ctx context.Context, j jobs.Job, n int64) error {
 		return a.runner.Enqueue(ctx, jobAckRepage.Job(rp.Key, n, rp.At))
 	}
 	p := oncall.PageRecord{Incident: n, Step: j.Key, Target: "user:" + rp.User, User: rp.User, Policy: inc.EscalationPolicy, At: rp.At}
-	if err := a.sendPage(ctx, p, "Acknowledged, but no status update since; please post one (/incident status)."); err != nil {
+	if err := a.sendPage(ctx, p, a.lang().Text("page.repage_note", nil)); err != nil {
 		return err
 	}
 	next, ok, err := a.nextRepage(ctx, inc)

@@ -367,13 +367,13 @@ func (h pagingHandler) Decline(ctx context.Context, n int64, user string) (strin
 		return "", err
 	}
 	if !awaitsAck(inc) {
-		return fmt.Sprintf("Incident #%d is already acknowledged or resolved; nobody else is paged.", n), nil
+		return h.a.lang().Text("page.already_acknowledged", n), nil
 	}
 	now := h.a.opts.Now()
 	if err := h.a.runner.Enqueue(ctx, jobPageDecline.Job(fmt.Sprintf("page-decline:%d:%s", n, user), pageDecline{Incident: n, User: user, At: now}, time.Time{})); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("You declined incident #%d; the next level is paged now.", n), nil
+	return h.a.lang().Text("page.you_declined", n), nil
 }
 
 // runPageDecline closes the decliner's open pages and moves the next step
@@ -454,7 +454,7 @@ func (h pagingHandler) PageByHand(ctx context.Context, n int64, target, message,
 	}
 	if t.Kind == oncall.TargetSchedule {
 		if _, ok := h.a.opts.Config.Schedule(t.Name); !ok {
-			return fmt.Sprintf("There is no schedule %s. /oncall lists them.", bot.EscapeMrkdwn(t.Name)), nil
+			return h.a.lang().Text("page.no_schedule", bot.EscapeMrkdwn(t.Name)), nil
 		}
 	}
 	if _, err := h.a.service.Get(ctx, n); err != nil {
@@ -464,11 +464,11 @@ func (h pagingHandler) PageByHand(ctx context.Context, n int64, target, message,
 	if err := h.a.runner.Enqueue(ctx, jobPageManual.Job(key, pageManual{Incident: n, Target: t.String(), Message: message, Actor: actor}, time.Time{})); err != nil {
 		return "", err
 	}
-	who := "<@" + t.Name + ">"
+	who := bot.M{"User": "<@" + t.Name + ">", "Schedule": "", "Number": n}
 	if t.Kind == oncall.TargetSchedule {
-		who = "whoever is on call for " + bot.EscapeMrkdwn(t.Name)
+		who["User"], who["Schedule"] = "", bot.EscapeMrkdwn(t.Name)
 	}
-	return fmt.Sprintf("Paging %s for incident #%d.", who, n), nil
+	return h.a.lang().Text("page.paging", who), nil
 }
 
 // runPageManual pages a person, or whoever is on call for a schedule now.
