@@ -85,7 +85,7 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 		n, err := incidentFromValue(num)
 		if !ok || err != nil || id == "" {
 			log.WithField("value", act.Value).Warn("cause button with a bad value")
-			return ephemeralf("That button does not name an incident and a deployment; use /incident cause deploy <id>.")
+			return ephemeralf("%s", h.t("interact.bad_cause_button", nil))
 		}
 		return h.linkCause(ctx, log.WithField("incident", n), n, id, user)
 	case ActionDecline:
@@ -98,7 +98,7 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 	n, err := incidentFromValue(act.Value)
 	if err != nil {
 		log.WithError(err).Warn("button without an incident number")
-		return ephemeralf("That button does not name an incident; try the /incident command instead.")
+		return ephemeralf("%s", h.t("interact.bad_button", nil))
 	}
 	log = log.WithField("incident", n)
 	if act.ActionID == ActionPostmortem {
@@ -114,25 +114,25 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 		if _, err := h.svc.Acknowledge(ctx, n, user); err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))
 		}
-		return ephemeralf("You acknowledged incident #%d.", n)
+		return ephemeralf("%s", h.t("interact.acknowledged", n))
 	case ActionStatus:
 		if !inc.Open() {
-			return ephemeralf("Incident #%d is resolved; reopen it first.", n)
+			return ephemeralf("%s", h.t("interact.resolved_reopen_first", n))
 		}
 		if err := h.openModal(ctx, cb.TriggerID, statusModal(h.o.Lang, inc, meta)); err != nil {
 			log.WithError(err).Warn("could not open the status modal")
-			return ephemeralf("I couldn't open the status form; try /incident status <status> instead.")
+			return ephemeralf("%s", h.t("interact.status_form_failed", nil))
 		}
 	case ActionResolve:
 		if no := h.refuseClose(inc, user, "resolve"); no != "" {
 			return ephemeralf("%s", no)
 		}
 		if !inc.Open() {
-			return ephemeralf("Incident #%d is already resolved.", n)
+			return ephemeralf("%s", h.t("interact.already_resolved", n))
 		}
-		if err := h.openModal(ctx, cb.TriggerID, resolveModal(inc, meta)); err != nil {
+		if err := h.openModal(ctx, cb.TriggerID, resolveModalIn(h.o.Lang, inc, meta)); err != nil {
 			log.WithError(err).Warn("could not open the resolve modal")
-			return ephemeralf("I couldn't open the resolve form; try /incident resolve <summary> instead.")
+			return ephemeralf("%s", h.t("interact.resolve_form_failed", nil))
 		}
 	case ActionReopen:
 		if no := h.refuseClose(inc, user, "reopen"); no != "" {
@@ -141,7 +141,7 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 		if _, err := h.svc.Reopen(ctx, n, user); err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))
 		}
-		return inChannelf("%s reopened incident #%d.", UserMention(user), n)
+		return inChannelf("%s", h.t("interact.reopened", M{"User": UserMention(user), "Number": n}))
 	case ActionJoin:
 		return h.join(ctx, log, inc, user)
 	}
@@ -155,17 +155,17 @@ func (h *Handler) join(ctx context.Context, log *logrus.Entry, inc *incidents.In
 		return ephemeralf("%s", h.friendly(log, inc.Number, err))
 	}
 	if ch == "" {
-		return ephemeralf("The channel of incident #%d is still being set up; try again in a moment.", inc.Number)
+		return ephemeralf("%s", h.t("interact.channel_pending", inc.Number))
 	}
 	_, err = h.api.InviteUsersToConversationContext(ctx, ch, user)
 	switch {
 	case err == nil:
-		return ephemeralf("Added you to %s.", ChannelMention(ch))
+		return ephemeralf("%s", h.t("interact.joined", ChannelMention(ch)))
 	case ErrorCode(err) == "already_in_channel":
-		return ephemeralf("You are already in %s.", ChannelMention(ch))
+		return ephemeralf("%s", h.t("interact.already_member", ChannelMention(ch)))
 	}
 	log.WithError(err).Warn("conversations.invite failed")
-	return ephemeralf("I couldn't add you to %s: %s Join it from the channel list.", ChannelMention(ch), UserMessage(err))
+	return ephemeralf("%s", h.t("interact.join_failed", M{"Channel": ChannelMention(ch), "Reason": UserMessageIn(h.o.Lang, err)}))
 }
 
 // submitResult is the outcome of a submitted modal: errors by block ID, or
@@ -187,7 +187,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 	var work func(ctx context.Context) submitResult
 	switch cb.View.CallbackID {
 	case CallbackDeclare:
-		in, errs := validateDeclare(cb.View, h.severityNames())
+		in, errs := validateDeclareIn(h.o.Lang, cb.View, h.severityNames())
 		if len(errs) > 0 {
 			return slack.NewErrorsViewSubmissionResponse(errs)
 		}
@@ -200,7 +200,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 			return submitResult{}
 		}
 	case CallbackStatus:
-		st, errs := validateStatus(cb.View)
+		st, errs := validateStatus(h.o.Lang, cb.View)
 		if len(errs) > 0 {
 			return slack.NewErrorsViewSubmissionResponse(errs)
 		}
@@ -213,11 +213,11 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 			if _, err := h.svc.SetStatus(ctx, meta.Incident, st, user); err != nil {
 				return submitResult{errors: map[string]string{BlockStatus: h.plainFriendly(log, meta.Incident, err)}}
 			}
-			h.followUp(ctx, log, meta.ResponseURL, inChannelf("%s set incident #%d to *%s*.", UserMention(user), meta.Incident, st))
+			h.followUp(ctx, log, meta.ResponseURL, inChannelf("%s", h.t("interact.status_set", M{"User": UserMention(user), "Number": meta.Incident, "Status": string(st)})))
 			return submitResult{}
 		}
 	case CallbackResolve:
-		summary, errs := validateSummary(cb.View)
+		summary, errs := validateSummary(h.o.Lang, cb.View)
 		if len(errs) > 0 {
 			return slack.NewErrorsViewSubmissionResponse(errs)
 		}
@@ -241,7 +241,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 	})
 	switch {
 	case errors.Is(err, errBusy):
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock(cb.View.CallbackID): busyReply.Text})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock(cb.View.CallbackID): h.t("modal.busy", nil)})
 	case late:
 		return nil // closes the modal; the outcome follows on response_url
 	case len(res.errors) > 0:

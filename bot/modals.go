@@ -86,21 +86,26 @@ func textInput(blockID, label string, multiline bool, initial string) *slack.Inp
 	return slack.NewInputBlock(blockID, plain(label), nil, el)
 }
 
-func modal(callbackID, title, submit string, meta modalMeta, blocks ...slack.Block) slack.ModalViewRequest {
+func modal(l Lang, callbackID, title, submit string, meta modalMeta, blocks ...slack.Block) slack.ModalViewRequest {
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
 		Title:           plain(title),
 		Submit:          plain(submit),
-		Close:           plain("Cancel"),
+		Close:           plain(l.Text("modal.cancel", nil)),
 		Blocks:          slack.Blocks{BlockSet: blocks},
 		CallbackID:      callbackID,
 		PrivateMetadata: meta.encode(),
 	}
 }
 
-// declareModal asks for a title, a severity (preselected, else the least
-// severe) and an optional description.
+// declareModal is declareModalIn in English.
 func declareModal(severities []string, preselect string, meta modalMeta) slack.ModalViewRequest {
+	return declareModalIn(Lang{}, severities, preselect, meta)
+}
+
+// declareModalIn asks, in l, for a title, a severity (preselected, else the
+// least severe) and an optional description.
+func declareModalIn(l Lang, severities []string, preselect string, meta modalMeta) slack.ModalViewRequest {
 	opts := make([]*slack.OptionBlockObject, len(severities))
 	var initial *slack.OptionBlockObject
 	for i, s := range severities {
@@ -112,13 +117,13 @@ func declareModal(severities []string, preselect string, meta modalMeta) slack.M
 	if initial == nil && len(opts) > 0 {
 		initial = opts[len(opts)-1]
 	}
-	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Severity"), BlockSeverity, opts...)
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(l.Text("modal.severity", nil)), BlockSeverity, opts...)
 	sel.InitialOption = initial
-	desc := textInput(BlockDescription, "Description", true, "")
+	desc := textInput(BlockDescription, l.Text("modal.description", nil), true, "")
 	desc.Optional = true
-	return modal(CallbackDeclare, "Declare an incident", "Declare", meta,
-		textInput(BlockTitle, "Title", false, ""),
-		slack.NewInputBlock(BlockSeverity, plain("Severity"), nil, sel),
+	return modal(l, CallbackDeclare, l.Text("modal.declare_title", nil), l.Text("modal.declare_submit", nil), meta,
+		textInput(BlockTitle, l.Text("modal.title", nil), false, ""),
+		slack.NewInputBlock(BlockSeverity, plain(l.Text("modal.severity", nil)), nil, sel),
 		desc,
 	)
 }
@@ -131,7 +136,7 @@ var statusChoices = []incidents.Status{
 // statusModal asks for the new status of inc.
 func statusModal(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
 	opts := make([]*slack.OptionBlockObject, len(statusChoices))
-	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Status"), BlockStatus)
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(l.Text("modal.status_placeholder", nil)), BlockStatus)
 	for i, s := range statusChoices {
 		opts[i] = slack.NewOptionBlockObject(string(s), plain(statusName(l, s)), nil)
 		if s == inc.Status {
@@ -139,17 +144,22 @@ func statusModal(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalVie
 		}
 	}
 	sel.Options = opts
-	return modal(CallbackStatus, "Update status", "Update", meta,
+	return modal(l, CallbackStatus, l.Text("modal.status_title", nil), l.Text("modal.status_submit", nil), meta,
 		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, EscapeMrkdwn(Truncate(oneLine(inc.Title), 200)))),
-		slack.NewInputBlock(BlockStatus, plain("New status"), nil, sel),
+		slack.NewInputBlock(BlockStatus, plain(l.Text("modal.new_status", nil)), nil, sel),
 	)
 }
 
-// resolveModal asks for the resolution summary of inc.
+// resolveModal is resolveModalIn in English.
 func resolveModal(inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
-	return modal(CallbackResolve, "Resolve incident", "Resolve", meta,
+	return resolveModalIn(Lang{}, inc, meta)
+}
+
+// resolveModalIn asks, in l, for the resolution summary of inc.
+func resolveModalIn(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
+	return modal(l, CallbackResolve, l.Text("modal.resolve_title", nil), l.Text("modal.resolve_submit", nil), meta,
 		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, EscapeMrkdwn(Truncate(oneLine(inc.Title), 200)))),
-		textInput(BlockSummary, "What happened and how was it fixed?", true, ""),
+		textInput(BlockSummary, l.Text("modal.summary", nil), true, ""),
 	)
 }
 
@@ -173,8 +183,14 @@ func stateValue(v slack.View, blockID string) string {
 	return a.Value
 }
 
-// validateDeclare checks a submitted declare form; errs is keyed by block ID.
+// validateDeclare is validateDeclareIn with the errors in English.
 func validateDeclare(v slack.View, severities []string) (declareInput, map[string]string) {
+	return validateDeclareIn(Lang{}, v, severities)
+}
+
+// validateDeclareIn checks a submitted declare form; errs is keyed by block
+// ID, in l.
+func validateDeclareIn(l Lang, v slack.View, severities []string) (declareInput, map[string]string) {
 	in := declareInput{
 		Title:       strings.Join(strings.Fields(stateValue(v, BlockTitle)), " "),
 		Severity:    stateValue(v, BlockSeverity),
@@ -183,40 +199,40 @@ func validateDeclare(v slack.View, severities []string) (declareInput, map[strin
 	errs := map[string]string{}
 	switch n := utf8.RuneCountInString(in.Title); {
 	case n == 0:
-		errs[BlockTitle] = "Give the incident a title."
+		errs[BlockTitle] = l.Text("modal.title_empty", nil)
 	case n > incidents.MaxTitle:
-		errs[BlockTitle] = fmt.Sprintf("Keep the title within %d characters (it has %d).", incidents.MaxTitle, n)
+		errs[BlockTitle] = l.Text("modal.title_long", M{"Max": incidents.MaxTitle, "Count": n})
 	}
 	if in.Severity != "" {
 		sev, ok := matchSeverity(in.Severity, severities)
 		if !ok {
-			errs[BlockSeverity] = "Pick one of " + strings.Join(severities, ", ") + "."
+			errs[BlockSeverity] = l.Text("modal.severity_pick", strings.Join(severities, ", "))
 		}
 		in.Severity = sev
 	}
 	if utf8.RuneCountInString(in.Description) > maxModalDescription {
-		errs[BlockDescription] = fmt.Sprintf("Keep the description within %d characters.", maxModalDescription)
+		errs[BlockDescription] = l.Text("modal.description_long", maxModalDescription)
 	}
 	return in, errs
 }
 
-// validateStatus checks a submitted status form.
-func validateStatus(v slack.View) (incidents.Status, map[string]string) {
+// validateStatus checks a submitted status form; the error is in l.
+func validateStatus(l Lang, v slack.View) (incidents.Status, map[string]string) {
 	st, err := incidents.ParseStatus(stateValue(v, BlockStatus))
 	if err != nil {
-		return "", map[string]string{BlockStatus: "Pick one of investigating, identified, monitoring, resolved."}
+		return "", map[string]string{BlockStatus: l.Text("modal.status_pick", nil)}
 	}
 	return st, nil
 }
 
-// validateSummary checks a submitted resolve form.
-func validateSummary(v slack.View) (string, map[string]string) {
+// validateSummary checks a submitted resolve form; the errors are in l.
+func validateSummary(l Lang, v slack.View) (string, map[string]string) {
 	s := strings.TrimSpace(stateValue(v, BlockSummary))
 	switch n := utf8.RuneCountInString(s); {
 	case n == 0:
-		return "", map[string]string{BlockSummary: "Write a short summary: what happened and how it was fixed."}
+		return "", map[string]string{BlockSummary: l.Text("modal.summary_empty", nil)}
 	case n > maxModalSummary:
-		return "", map[string]string{BlockSummary: fmt.Sprintf("Keep the summary within %d characters.", maxModalSummary)}
+		return "", map[string]string{BlockSummary: l.Text("modal.summary_long", maxModalSummary)}
 	}
 	return s, nil
 }

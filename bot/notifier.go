@@ -315,12 +315,11 @@ func topicText(l Lang, inc *incidents.Incident) string {
 	return head + escapeTruncate(oneLine(inc.Title), room) + suffix
 }
 
-// purposeText is the channel purpose, set once per title.
-func purposeText(inc *incidents.Incident) string {
-	head := fmt.Sprintf("Incident #%d: ", inc.Number)
-	tail := " — managed by incidentbot"
-	room := maxPurpose - len([]rune(head)) - len([]rune(tail))
-	return head + escapeTruncate(oneLine(inc.Title), room) + tail
+// purposeText is the channel purpose, set once per title: the title is
+// truncated to the room the message's own words leave.
+func purposeText(l Lang, inc *incidents.Incident) string {
+	room := maxPurpose - len([]rune(l.Text("channel.purpose", M{"Number": inc.Number, "Title": ""})))
+	return l.Text("channel.purpose", M{"Number": inc.Number, "Title": escapeTruncate(oneLine(inc.Title), room)})
 }
 
 // syncTopic sets the topic and purpose when they differ from what was last set.
@@ -333,7 +332,7 @@ func (n *Notifier) syncTopic(ctx context.Context, inc *incidents.Incident, st *s
 			return err
 		}
 	}
-	if purpose := purposeText(inc); purpose != st.Purpose {
+	if purpose := purposeText(n.opts.Lang, inc); purpose != st.Purpose {
 		if _, err := n.api.SetPurposeOfConversationContext(ctx, st.ChannelID, purpose); err != nil {
 			return fmt.Errorf("conversations.setPurpose: %w", err)
 		}
@@ -472,8 +471,8 @@ func sortedRoleNames(roles map[string]string) []string {
 func (n *Notifier) summary(inc *incidents.Incident) (string, []slack.Block) {
 	blocks := SummaryBlocks(inc, SummaryOptions{PublicURL: n.opts.PublicURL, Now: n.opts.Now(), Location: n.opts.Location, Lang: n.opts.Lang})
 	setBlockID(blocks, SummaryBlockID)
-	text := fmt.Sprintf("Incident #%d: %s — %s, %s", inc.Number, escapeTruncate(oneLine(inc.Title), 500),
-		severityText(n.opts.Lang, inc.Severity), statusName(n.opts.Lang, inc.Status))
+	text := n.t("channel.summary_text", M{"Number": inc.Number, "Title": escapeTruncate(oneLine(inc.Title), 500),
+		"Severity": severityText(n.opts.Lang, inc.Severity), "Status": statusName(n.opts.Lang, inc.Status)})
 	return text, blocks
 }
 

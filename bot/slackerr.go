@@ -2,7 +2,6 @@ package bot
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -88,27 +87,31 @@ func IsPermanent(err error) bool {
 }
 
 // UserMessage turns a Slack failure into a sentence for the people in Slack,
-// e.g. "Slack says the bot lacks the scope channels:manage; add it to the app
-// and reinstall it." The result is safe to post as mrkdwn.
-func UserMessage(err error) string {
+// in English; see UserMessageIn.
+func UserMessage(err error) string { return UserMessageIn(Lang{}, err) }
+
+// UserMessageIn turns a Slack failure into a sentence for the people in
+// Slack, in l, e.g. "Slack says the bot lacks the scope channels:manage; add
+// it to the app and reinstall it." The result is safe to post as mrkdwn.
+func UserMessageIn(l Lang, err error) string {
 	if err == nil {
 		return ""
 	}
 	if d, ok := RetryDelay(err); ok {
 		if d > 0 {
-			return fmt.Sprintf("Slack is rate-limiting the bot; it will try again in %s.", formatDuration(d))
+			return l.Text("slackerr.rate_limited_for", l.Short(d))
 		}
-		return "Slack is rate-limiting the bot; it will try again shortly."
+		return l.Text("slackerr.rate_limited", nil)
 	}
 	var sc slack.StatusCodeError
 	if errors.As(err, &sc) {
 		if sc.Code >= 500 {
-			return fmt.Sprintf("Slack is having trouble (HTTP %d); the bot will try again.", sc.Code)
+			return l.Text("slackerr.slack_trouble", sc.Code)
 		}
-		return fmt.Sprintf("Slack refused the request (HTTP %d).", sc.Code)
+		return l.Text("slackerr.http_refused", sc.Code)
 	}
 	if errors.Is(err, incidents.ErrNotFound) {
-		return "That incident does not exist."
+		return l.Text("slackerr.no_incident", nil)
 	}
 	code := ErrorCode(err)
 	switch code {
@@ -116,7 +119,7 @@ func UserMessage(err error) string {
 		if errors.Is(err, ErrPermanent) {
 			return EscapeMrkdwn(err.Error())
 		}
-		return "The bot could not reach Slack; it will try again."
+		return l.Text("slackerr.unreachable", nil)
 	case "missing_scope":
 		var se slack.SlackErrorResponse
 		needed := ""
@@ -124,31 +127,31 @@ func UserMessage(err error) string {
 			needed = strings.TrimSpace(se.Needed)
 		}
 		if needed == "" {
-			return "Slack says the bot lacks a permission scope this needs; check the app's scopes against slack-app-manifest.yaml and reinstall it."
+			return l.Text("slackerr.missing_scope_unknown", nil)
 		}
-		return fmt.Sprintf("Slack says the bot lacks the scope %s; add it to the app and reinstall it.", EscapeMrkdwn(needed))
+		return l.Text("slackerr.missing_scope", EscapeMrkdwn(needed))
 	case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive":
-		return "Slack does not accept the bot's token (" + code + "); check SLACK_BOT_TOKEN and that the app is still installed."
+		return l.Text("slackerr.bad_token", code)
 	case "channel_not_found":
-		return "Slack cannot find that channel; it may have been deleted, or it is private and the bot is not in it."
+		return l.Text("slackerr.channel_not_found", nil)
 	case "not_in_channel":
-		return "The bot is not a member of that channel; invite it with /invite @incidentbot."
+		return l.Text("slackerr.not_in_channel", nil)
 	case "is_archived":
-		return "That channel is archived; unarchive it first."
+		return l.Text("slackerr.is_archived", nil)
 	case "restricted_action":
-		return "The workspace's settings do not let the bot do that (restricted_action); ask a Slack admin."
+		return l.Text("slackerr.restricted_action", nil)
 	case "name_taken":
-		return "A channel with that name already exists."
+		return l.Text("slackerr.name_taken", nil)
 	case "too_many_convos_for_team":
-		return "The workspace has reached Slack's limit on channels."
+		return l.Text("slackerr.too_many_channels", nil)
 	case "invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text":
-		return "Slack refused the bot's message as malformed (" + code + "); this is a bug, please report it."
+		return l.Text("slackerr.malformed", code)
 	case "user_not_found":
-		return "Slack does not know that user."
+		return l.Text("slackerr.user_not_found", nil)
 	case "cant_invite_self":
-		return "The bot cannot invite itself."
+		return l.Text("slackerr.cant_invite_self", nil)
 	case "already_in_channel":
-		return "That user is already in the channel."
+		return l.Text("slackerr.already_in_channel", nil)
 	}
-	return fmt.Sprintf("Slack answered with the error %q.", EscapeMrkdwn(code))
+	return l.Text("slackerr.other", EscapeMrkdwn(code))
 }

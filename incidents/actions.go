@@ -13,11 +13,11 @@ func (s *Service) SetActionDone(ctx context.Context, number int64, id int, done 
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		i := inc.actionIndex(id)
 		if i < 0 {
-			return nil, nil, userErrorf(ErrNotFound, "incident #%d has no action %d", inc.Number, id)
+			return nil, nil, userErrorf(ErrNotFound, "no_action", map[string]any{"Number": inc.Number, "Action": id}, "incident #%d has no action %d", inc.Number, id)
 		}
 		a := &inc.Actions[i]
 		if a.Done == done {
-			return nil, nil, userErrorf(ErrTransition, "action %d of incident #%d is already %s", id, inc.Number, a.State())
+			return nil, nil, userErrorf(ErrTransition, "action_already", map[string]any{"Number": inc.Number, "Action": id, "State": a.State()}, "action %d of incident #%d is already %s", id, inc.Number, a.State())
 		}
 		a.Done = done
 		verb := "Reopened"

@@ -18,16 +18,25 @@ var (
 // UserError is a refusal meant for the person who asked: Kind is one of the
 // sentinels above (errors.Is finds it) and Message says, in a sentence, what
 // was wrong. Mentions in Message (<@U…>) are the service's own.
+//
+// Code names the refusal for translation ("status_already"; the Slack side
+// renders its message refusal.<Code>) and Data holds the facts that message
+// shows, raw (not escaped): Message is the same refusal in English. A
+// UserError without a Code is shown as its Message.
 type UserError struct {
 	Kind    error
 	Message string
+	Code    string
+	Data    map[string]any
 }
 
 func (e *UserError) Error() string { return e.Kind.Error() + ": " + e.Message }
 func (e *UserError) Unwrap() error { return e.Kind }
 
-func userErrorf(kind error, format string, args ...any) error {
-	return &UserError{Kind: kind, Message: fmt.Sprintf(format, args...)}
+// userErrorf is a refusal named code with its facts in data; format and
+// args are its English sentence.
+func userErrorf(kind error, code string, data map[string]any, format string, args ...any) error {
+	return &UserError{Kind: kind, Message: fmt.Sprintf(format, args...), Code: code, Data: data}
 }
 
 // UserMessage returns the sentence of a UserError that err is or wraps.

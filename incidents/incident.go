@@ -33,7 +33,7 @@ func ParseStatus(s string) (Status, error) {
 	case StatusInvestigating, StatusIdentified, StatusMonitoring, StatusResolved:
 		return st, nil
 	}
-	return "", userErrorf(ErrInvalid, "unknown status %q (use investigating, identified, monitoring or resolved)", s)
+	return "", userErrorf(ErrInvalid, "unknown_status", map[string]any{"Status": s}, "unknown status %q (use investigating, identified, monitoring or resolved)", s)
 }
 
 // Alert is one Alertmanager alert as tracked on an incident, by fingerprint.
@@ -169,13 +169,13 @@ func (i *Incident) SetStatus(to Status, now time.Time) error {
 	switch to {
 	case StatusInvestigating, StatusIdentified, StatusMonitoring, StatusResolved:
 	default:
-		return userErrorf(ErrTransition, "status cannot be set to %q", to)
+		return userErrorf(ErrTransition, "status_not_settable", map[string]any{"Status": string(to)}, "status cannot be set to %q", to)
 	}
 	if !i.Open() {
-		return userErrorf(ErrTransition, "incident #%d is resolved; reopen it first", i.Number)
+		return userErrorf(ErrTransition, "resolved_reopen_first", map[string]any{"Number": i.Number}, "incident #%d is resolved; reopen it first", i.Number)
 	}
 	if i.Status == to {
-		return userErrorf(ErrTransition, "incident #%d is already %s", i.Number, to)
+		return userErrorf(ErrTransition, "status_already", map[string]any{"Number": i.Number, "Status": string(to)}, "incident #%d is already %s", i.Number, to)
 	}
 	i.Status = to
 	i.StatusAt = now
@@ -204,10 +204,10 @@ func (i *Incident) mitigate(now time.Time) {
 // Acknowledge records the first acknowledgement; a triggered incident moves to investigating.
 func (i *Incident) Acknowledge(now time.Time) error {
 	if !i.Open() {
-		return userErrorf(ErrTransition, "incident #%d is resolved", i.Number)
+		return userErrorf(ErrTransition, "ack_resolved", map[string]any{"Number": i.Number}, "incident #%d is resolved", i.Number)
 	}
 	if i.AcknowledgedAt != nil {
-		return userErrorf(ErrTransition, "incident #%d was already acknowledged", i.Number)
+		return userErrorf(ErrTransition, "already_acknowledged", map[string]any{"Number": i.Number}, "incident #%d was already acknowledged", i.Number)
 	}
 	t := now
 	i.AcknowledgedAt = &t
@@ -229,7 +229,7 @@ func (i *Incident) LastStatusUpdate() time.Time {
 // Reopen moves a resolved incident to reopened.
 func (i *Incident) Reopen(now time.Time) error {
 	if i.Open() {
-		return userErrorf(ErrTransition, "incident #%d is not resolved", i.Number)
+		return userErrorf(ErrTransition, "not_resolved", map[string]any{"Number": i.Number}, "incident #%d is not resolved", i.Number)
 	}
 	i.Status = StatusReopened
 	i.StatusAt = now

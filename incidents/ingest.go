@@ -20,7 +20,7 @@ import (
 // concurrent commands on the same incident are handled by optimistic concurrency.
 func (s *Service) IngestAlerts(ctx context.Context, n Notification) (int64, error) {
 	if n.GroupKey == "" {
-		return 0, userErrorf(ErrInvalid, "notification without a group key")
+		return 0, userErrorf(ErrInvalid, "no_group_key", nil, "notification without a group key")
 	}
 	g, err := s.store.GetGroup(ctx, n.GroupKey)
 	switch {

@@ -95,7 +95,7 @@ func (s *Service) ParseSeverity(name string) (string, error) {
 		}
 		names[i] = sev.Name
 	}
-	return "", userErrorf(ErrInvalid, "unknown severity %q (use %s)", name, strings.Join(names, ", "))
+	return "", userErrorf(ErrInvalid, "unknown_severity", map[string]any{"Name": name, "Names": strings.Join(names, ", ")}, "unknown severity %q (use %s)", name, strings.Join(names, ", "))
 }
 
 // updateEvery returns the status-update interval of a severity; 0 means none.
@@ -256,10 +256,10 @@ const MaxTitle = 200
 func CheckTitle(title string) (string, error) {
 	title = strings.TrimSpace(title)
 	if title == "" {
-		return "", userErrorf(ErrInvalid, "an incident needs a title")
+		return "", userErrorf(ErrInvalid, "title_empty", nil, "an incident needs a title")
 	}
 	if n := utf8.RuneCountInString(title); n > MaxTitle {
-		return "", userErrorf(ErrInvalid, "the title is %d characters; the limit is %d", n, MaxTitle)
+		return "", userErrorf(ErrInvalid, "title_long", map[string]any{"Count": n, "Max": MaxTitle}, "the title is %d characters; the limit is %d", n, MaxTitle)
 	}
 	return title, nil
 }
@@ -324,7 +324,7 @@ func (s *Service) SetSeverity(ctx context.Context, number int64, severity, actor
 	}
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		if inc.Severity == sev {
-			return nil, nil, userErrorf(ErrTransition, "incident #%d is already %s", inc.Number, sev)
+			return nil, nil, userErrorf(ErrTransition, "severity_already", map[string]any{"Number": inc.Number, "Severity": sev}, "incident #%d is already %s", inc.Number, sev)
 		}
 		from := inc.Severity
 		inc.Severity = sev
@@ -340,20 +340,20 @@ const RoleCommander = "commander"
 func (s *Service) AssignRole(ctx context.Context, number int64, role, user, actor string) (*Incident, error) {
 	role = strings.ToLower(strings.TrimSpace(role))
 	if role == "" || len(role) > 40 {
-		return nil, userErrorf(ErrInvalid, "a role needs a name of 1 to 40 characters")
+		return nil, userErrorf(ErrInvalid, "role_name", map[string]any{"Max": 40}, "a role needs a name of 1 to 40 characters")
 	}
 	if user == "" {
-		return nil, userErrorf(ErrInvalid, "a role needs a user")
+		return nil, userErrorf(ErrInvalid, "role_user", nil, "a role needs a user")
 	}
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		if role == RoleCommander {
 			if inc.Commander == user {
-				return nil, nil, userErrorf(ErrTransition, "<@%s> is already commander", user)
+				return nil, nil, userErrorf(ErrTransition, "already_commander", map[string]any{"User": user}, "<@%s> is already commander", user)
 			}
 			inc.Commander = user
 		} else {
 			if inc.Roles[role] == user {
-				return nil, nil, userErrorf(ErrTransition, "<@%s> is already %s", user, role)
+				return nil, nil, userErrorf(ErrTransition, "already_role", map[string]any{"User": user, "Role": role}, "<@%s> is already %s", user, role)
 			}
 			if inc.Roles == nil {
 				inc.Roles = map[string]string{}
@@ -393,7 +393,7 @@ func (s *Service) Record(ctx context.Context, number int64, ev Event) error {
 func (s *Service) record(ctx context.Context, number int64, typ EventType, text, actor string, fields map[string]string) (*Incident, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return nil, userErrorf(ErrInvalid, "the %s is empty", typ)
+		return nil, userErrorf(ErrInvalid, "text_empty", map[string]any{"Type": string(typ)}, "the %s is empty", typ)
 	}
 	inc, err := s.store.GetIncident(ctx, number)
 	if err != nil {
@@ -415,7 +415,7 @@ func (s *Service) AddAction(ctx context.Context, number int64, text, owner, acto
 func (s *Service) AddActionDue(ctx context.Context, number int64, text, owner string, due time.Time, actor string) (*Incident, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return nil, userErrorf(ErrInvalid, "an action needs text")
+		return nil, userErrorf(ErrInvalid, "action_text", nil, "an action needs text")
 	}
 	if !due.IsZero() {
 		due = due.UTC()
@@ -459,7 +459,8 @@ func (s *Service) MayClose(inc *Incident, actor, verb string) error {
 	if inc.Commander != "" {
 		who = fmt.Sprintf("its commander <@%s>, %s", inc.Commander, who)
 	}
-	return userErrorf(ErrForbidden, "only %s or an admin may %s incident #%d. Ask them, or take command first", who, verb, inc.Number)
+	return userErrorf(ErrForbidden, "may_close", map[string]any{"Commander": inc.Commander, "Verb": verb, "Number": inc.Number},
+		"only %s or an admin may %s incident #%d. Ask them, or take command first", who, verb, inc.Number)
 }
 
 // Resolve resolves an incident with an optional summary; see MayClose for who may.
