@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -21,13 +20,13 @@ const DueForms = "2026-12-24, today, tomorrow, +3d, +2w, fri"
 
 // parseActionArgs parses what follows /incident action: <text> [@owner]
 // [due <date>] (owner and due in either order at the end), or done|reopen <id>.
-func parseActionArgs(cmd *IncidentCommand, text string, args []token, usage string) error {
+func parseActionArgs(cmd *IncidentCommand, text string, args []token, usage usageLine) error {
 	if len(args) == 0 {
-		return usageErr(usage, "action needs a description of what to do.")
+		return usage.t("grammar.action_needs", nil)
 	}
 	if w := strings.ToLower(args[0].text); (w == ActionMarkDone || w == ActionMarkReopen) && len(args) <= 2 {
 		if len(args) == 1 {
-			return usageErr(usage, "action %s needs the action's number, e.g. /incident action %s 2.", w, w)
+			return usage.t("grammar.action_mark_needs", M{"Mark": w})
 		}
 		if id, ok := parseActionID(args[1].text); ok {
 			cmd.ActionMark, cmd.ActionID = w, id
@@ -46,14 +45,14 @@ func parseActionArgs(cmd *IncidentCommand, text string, args []token, usage stri
 		if cmd.Due == "" && end > 2 && strings.EqualFold(args[end-2].text, "due") {
 			d := strings.ToLower(args[end-1].text)
 			if _, err := DueDate(d, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), time.UTC); err != nil {
-				return usageErr(usage, "due takes a date such as %s, not %s.", DueForms, quote(args[end-1].text))
+				return usage.t("grammar.due_not", M{"Forms": DueForms, "Token": quote(args[end-1].text)})
 			}
 			cmd.Due, end, changed = d, end-2, true
 		}
 	}
 	cmd.Text = plainText(text[args[0].start:args[end-1].end])
 	if cmd.Text == "" {
-		return usageErr(usage, "action needs a description of what to do.")
+		return usage.t("grammar.action_needs", nil)
 	}
 	return nil
 }
@@ -69,18 +68,18 @@ func parseActionID(s string) (int, bool) {
 
 // parseListArgs parses what follows /incident list: nothing (open
 // incidents) or actions [@owner] (open follow-ups).
-func parseListArgs(cmd *IncidentCommand, args []token, usage string) error {
+func parseListArgs(cmd *IncidentCommand, args []token, usage usageLine) error {
 	if len(args) == 0 {
 		return nil
 	}
 	if strings.ToLower(args[0].text) != "actions" || len(args) > 2 {
-		return usageErr(usage, "list takes nothing, or actions and an optional @owner.")
+		return usage.t("grammar.list_not", nil)
 	}
 	cmd.ListActions = true
 	if len(args) == 2 {
 		u, ok := parseUser(args[1].text)
 		if !ok {
-			return usageErr(usage, "list actions takes an @owner, not %s.", quote(args[1].text))
+			return usage.t("grammar.list_owner_not", M{"Token": quote(args[1].text)})
 		}
 		cmd.User = u
 	}
@@ -106,7 +105,7 @@ func DueDate(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	case strings.HasPrefix(s, "+") && len(s) > 2 && (strings.HasSuffix(s, "d") || strings.HasSuffix(s, "w")):
 		n, err := strconv.Atoi(s[1 : len(s)-1])
 		if err != nil || n < 0 || n > 3660 || strings.HasPrefix(s[1:], "+") || strings.HasPrefix(s[1:], "-") {
-			return time.Time{}, fmt.Errorf("%q is not a due date (%s)", s, DueForms)
+			return time.Time{}, &dueError{input: s}
 		}
 		if strings.HasSuffix(s, "w") {
 			n *= 7
@@ -123,13 +122,13 @@ func DueDate(s string, now time.Time, loc *time.Location) (time.Time, error) {
 		}
 		t, err := time.ParseInLocation("2006-01-02", s, loc)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("%q is not a due date (%s)", s, DueForms)
+			return time.Time{}, &dueError{input: s}
 		}
 		d = t
 	}
 	end := time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, loc)
 	if end.Sub(now) > maxDueAhead {
-		return time.Time{}, fmt.Errorf("%q is too far ahead for a due date", s)
+		return time.Time{}, &dueError{input: s, tooFar: true}
 	}
 	return end.UTC(), nil
 }

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -17,22 +16,6 @@ const (
 	// maxQuoted is how much of a user's token an error message repeats.
 	maxQuoted = 40
 )
-
-// UsageError says what was wrong with a slash command's text and how the
-// subcommand is used. Msg and Usage are plain text that contains "<" and ">":
-// escape them with EscapeMrkdwn before sending them as mrkdwn.
-type UsageError struct {
-	Msg   string // what was wrong, a sentence ending in "."
-	Usage string // the usage line of the subcommand, or the general usage
-}
-
-// Error returns the message followed by the usage line.
-func (e *UsageError) Error() string { return e.Msg + " Usage: " + e.Usage }
-
-// usageErr builds a UsageError from a format.
-func usageErr(usage, format string, args ...any) *UsageError {
-	return &UsageError{Msg: fmt.Sprintf(format, args...), Usage: usage}
-}
 
 // UserRef is a user named in a command: a resolved Slack user ID from a
 // mention Slack escaped (<@U123ABC|alice> or <@U123ABC>), or, from a plain

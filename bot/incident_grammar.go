@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,97 +56,37 @@ func (v IncidentVerb) needsIncident() bool {
 	return true
 }
 
-// usage returns the usage line of the verb.
-func (v IncidentVerb) usage() string {
-	switch v {
-	case VerbDeclare:
-		return "/incident declare <title> [sev1..sev4]"
-	case VerbStatus:
-		return "/incident status <investigating|identified|monitoring|resolved>"
-	case VerbSeverity:
-		return "/incident severity <sev1..sev4>"
-	case VerbCommander:
-		return "/incident commander @user"
-	case VerbRole:
-		return "/incident role <name> @user"
-	case VerbNote:
-		return "/incident note <text>"
-	case VerbAction:
-		return "/incident action <text> [@owner] [due <date>] | action done|reopen <id>"
-	case VerbPage:
-		return "/incident page <schedule|@user> [message]"
-	case VerbResolve:
-		return "/incident resolve [summary]"
-	case VerbReopen:
-		return "/incident reopen"
-	case VerbPostmortem:
-		return "/incident postmortem [status draft|in-review|final]"
-	case VerbTimeline:
-		return "/incident timeline"
-	case VerbList:
-		return "/incident list [actions [@owner]]"
-	case VerbStats:
-		return "/incident stats [7d|30d|90d] [service]"
-	case VerbAck:
-		return "/incident ack"
-	case VerbCause:
-		return "/incident cause deploy <id>"
-	case VerbHelp:
-		return "/incident help [subcommand]"
+// usageLine is the verb's usage line; an unknown verb has the general usage.
+func (v IncidentVerb) usageLine() usageLine {
+	if slices.Contains(IncidentVerbs(), v) {
+		return usageLine{verb: string(v)}
 	}
-	return incidentGeneralUsage
+	return usageLine{}
 }
 
-// describe is the one-line explanation help shows for the verb.
-func (v IncidentVerb) describe() string {
-	switch v {
-	case VerbDeclare:
-		return "open a new incident (no title: open the declare form)"
-	case VerbStatus:
-		return "set the status"
-	case VerbSeverity:
-		return "change the severity"
-	case VerbCommander:
-		return "hand the incident to a new commander"
-	case VerbRole:
-		return "assign a role such as comms or scribe"
-	case VerbNote:
-		return "add a note to the timeline"
-	case VerbAction:
-		return "record a follow-up (due: " + DueForms + "), or mark one done or open again"
-	case VerbPage:
-		return "page an on-call schedule or a person"
-	case VerbResolve:
-		return "resolve, with an optional summary"
-	case VerbReopen:
-		return "reopen a resolved incident"
-	case VerbPostmortem:
-		return "write the postmortem draft now, or move it through review (final: the bot stops rewriting it)"
-	case VerbTimeline:
-		return "show the timeline"
-	case VerbList:
-		return "list open incidents, or the open follow-ups (of one owner)"
-	case VerbStats:
-		return "incident and delivery figures for a period (default 30d), optionally for one service"
-	case VerbAck:
-		return "acknowledge: you are on it (stops the paging)"
-	case VerbCause:
-		return "record the deployment that caused the incident (its id from the deploy webhook)"
-	case VerbHelp:
-		return "show this help"
-	}
-	return ""
+// usage returns the usage line of the verb, in English.
+func (v IncidentVerb) usage() string { return v.usageLine().text(Lang{}) }
+
+// describe is the one-line explanation help shows for the verb, in l.
+func (v IncidentVerb) describe(l Lang) string {
+	return l.Text("help.incident_verb", M{"Verb": string(v), "DueForms": DueForms})
 }
 
+// incidentGeneralUsage is the general usage line of /incident in English
+// (grammar.usage_incident of no verb).
 const incidentGeneralUsage = "/incident [#<number>] <declare|ack|status|severity|commander|role|note|action|page|cause|resolve|reopen|postmortem|timeline|list|stats|help> …"
 
-// IncidentUsage returns the help text of /incident: one usage line and
-// explanation per subcommand. It is plain text; escape it for mrkdwn.
-func IncidentUsage() string {
+// IncidentUsage returns the help text of /incident in English.
+func IncidentUsage() string { return IncidentUsageIn(Lang{}) }
+
+// IncidentUsageIn returns the help text of /incident in l: one usage line
+// and explanation per subcommand. It is plain text; escape it for mrkdwn.
+func IncidentUsageIn(l Lang) string {
 	var b strings.Builder
-	b.WriteString("Usage of /incident (inside an incident channel the incident is implied; elsewhere put #<number> first, e.g. /incident #42 note …):\n")
+	b.WriteString(l.Text("help.incident", nil))
+	b.WriteString("\n")
 	for _, v := range IncidentVerbs() {
-		fmt.Fprintf(&b, "%s — %s\n", v.usage(), v.describe())
+		fmt.Fprintf(&b, "%s — %s\n", v.usageLine().text(l), v.describe(l))
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
@@ -234,7 +175,7 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 		cmd.Incident = n
 		toks = toks[1:]
 		if len(toks) == 0 {
-			return IncidentCommand{}, usageErr(incidentGeneralUsage, "Say what to do with incident #%d, e.g. /incident #%d timeline.", n, n)
+			return IncidentCommand{}, usageLine{}.t("grammar.number_alone", M{"Number": n})
 		}
 	}
 	if len(toks) == 0 {
@@ -242,12 +183,12 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 	}
 	verb, ok := lookupIncidentVerb(toks[0].text)
 	if !ok {
-		return IncidentCommand{}, usageErr(incidentGeneralUsage, "Unknown subcommand %s; try /incident help.", quote(toks[0].text))
+		return IncidentCommand{}, usageLine{}.t("grammar.unknown_subcommand", M{"Token": quote(toks[0].text)})
 	}
 	cmd.Verb = verb
-	usage := verb.usage()
+	usage := verb.usageLine()
 	if cmd.Incident != 0 && !verb.needsIncident() {
-		return IncidentCommand{}, usageErr(usage, "%s does not take an incident number.", verb)
+		return IncidentCommand{}, usage.t("grammar.no_number", M{"Verb": string(verb)})
 	}
 	args := toks[1:]
 	rest := restOf(text, args)
@@ -267,58 +208,58 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 			break
 		}
 		if n := utf8.RuneCountInString(title); n > incidents.MaxTitle {
-			return IncidentCommand{}, usageErr(usage, "The title is %d characters long; keep it within %d.", n, incidents.MaxTitle)
+			return IncidentCommand{}, usage.t("grammar.title_long", M{"Length": n, "Max": incidents.MaxTitle})
 		}
 		cmd.Title = title
 
 	case VerbStatus:
 		if len(args) != 1 {
-			return IncidentCommand{}, usageErr(usage, "status needs one of investigating, identified, monitoring, resolved.")
+			return IncidentCommand{}, usage.t("grammar.status_needs", nil)
 		}
 		st, err := incidents.ParseStatus(args[0].text)
 		if err != nil {
-			return IncidentCommand{}, usageErr(usage, "status needs one of investigating, identified, monitoring, resolved, not %s.", quote(args[0].text))
+			return IncidentCommand{}, usage.t("grammar.status_not", M{"Token": quote(args[0].text)})
 		}
 		cmd.Status = st
 
 	case VerbSeverity:
 		if len(args) != 1 {
-			return IncidentCommand{}, usageErr(usage, "severity needs one of %s.", strings.Join(severities, ", "))
+			return IncidentCommand{}, usage.t("grammar.severity_needs", M{"Severities": strings.Join(severities, ", ")})
 		}
 		sev, ok := matchSeverity(args[0].text, severities)
 		if !ok {
-			return IncidentCommand{}, usageErr(usage, "severity needs one of %s, not %s.", strings.Join(severities, ", "), quote(args[0].text))
+			return IncidentCommand{}, usage.t("grammar.severity_not", M{"Severities": strings.Join(severities, ", "), "Token": quote(args[0].text)})
 		}
 		cmd.Severity = sev
 
 	case VerbCommander:
 		if len(args) != 1 {
-			return IncidentCommand{}, usageErr(usage, "commander needs exactly one @user.")
+			return IncidentCommand{}, usage.t("grammar.commander_needs", nil)
 		}
 		u, ok := parseUser(args[0].text)
 		if !ok {
-			return IncidentCommand{}, usageErr(usage, "commander needs an @user, not %s.", quote(args[0].text))
+			return IncidentCommand{}, usage.t("grammar.commander_not", M{"Token": quote(args[0].text)})
 		}
 		cmd.User = u
 
 	case VerbRole:
 		if len(args) < 2 {
-			return IncidentCommand{}, usageErr(usage, "role needs a role name and an @user.")
+			return IncidentCommand{}, usage.t("grammar.role_needs", nil)
 		}
 		u, ok := parseUser(args[len(args)-1].text)
 		if !ok {
-			return IncidentCommand{}, usageErr(usage, "role needs an @user last, not %s.", quote(args[len(args)-1].text))
+			return IncidentCommand{}, usage.t("grammar.role_user_last", M{"Token": quote(args[len(args)-1].text)})
 		}
 		name := strings.ToLower(strings.Join(tokenTexts(args[:len(args)-1]), " "))
-		if err := checkRoleName(name); err != "" {
-			return IncidentCommand{}, usageErr(usage, "%s", err)
+		if err := checkRoleName(usage, name); err != nil {
+			return IncidentCommand{}, err
 		}
 		cmd.Role, cmd.User = name, u
 
 	case VerbNote:
 		cmd.Text = plainText(rest)
 		if cmd.Text == "" {
-			return IncidentCommand{}, usageErr(usage, "note needs some text.")
+			return IncidentCommand{}, usage.t("grammar.note_needs", nil)
 		}
 
 	case VerbAction:
@@ -328,7 +269,7 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 
 	case VerbPage:
 		if len(args) == 0 {
-			return IncidentCommand{}, usageErr(usage, "page needs one schedule name or one @user.")
+			return IncidentCommand{}, usage.t("grammar.page_needs", nil)
 		}
 		cmd.Text = plainText(restOf(text, args[1:]))
 		a := args[0].text
@@ -339,7 +280,7 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 		} else if isName(a) {
 			cmd.Schedule = a
 		} else {
-			return IncidentCommand{}, usageErr(usage, "page needs a schedule name or an @user, not %s.", quote(a))
+			return IncidentCommand{}, usage.t("grammar.page_not", M{"Token": quote(a)})
 		}
 
 	case VerbResolve:
@@ -348,7 +289,7 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 	case VerbStats:
 		cmd.Period = 30 * day
 		if len(args) > 2 {
-			return IncidentCommand{}, usageErr(usage, "stats takes at most a period and a service.")
+			return IncidentCommand{}, usage.t("grammar.stats_too_many", nil)
 		}
 		periods := map[string]time.Duration{"7d": 7 * day, "30d": 30 * day, "90d": 90 * day}
 		seenPeriod := false
@@ -359,33 +300,33 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 				continue
 			}
 			if looksLikePeriod(word) {
-				return IncidentCommand{}, usageErr(usage, "stats takes one period, 7d, 30d or 90d, not %s.", quote(a.text))
+				return IncidentCommand{}, usage.t("grammar.stats_period", M{"Token": quote(a.text)})
 			}
 			if name := plainText(a.text); isName(name) && cmd.Service == "" {
 				cmd.Service = name
 				continue
 			}
-			return IncidentCommand{}, usageErr(usage, "stats takes a period (7d, 30d or 90d) and one service name, not %s.", quote(a.text))
+			return IncidentCommand{}, usage.t("grammar.stats_not", M{"Token": quote(a.text)})
 		}
 
 	case VerbCause:
 		if len(args) != 2 || strings.ToLower(args[0].text) != "deploy" {
-			return IncidentCommand{}, usageErr(usage, "cause needs the word deploy and a deployment id, e.g. /incident cause deploy d-1a2b3c4d5e6f.")
+			return IncidentCommand{}, usage.t("grammar.cause_needs", nil)
 		}
 		id := plainText(args[1].text)
 		if id == "" || strings.HasPrefix(args[1].text, "<") || utf8.RuneCountInString(id) > deploys.MaxIDLen || strings.ContainsAny(id, "<>&") {
-			return IncidentCommand{}, usageErr(usage, "%s is not a deployment id.", quote(args[1].text))
+			return IncidentCommand{}, usage.t("grammar.cause_not_id", M{"Token": quote(args[1].text)})
 		}
 		cmd.Deployment = id
 
 	case VerbHelp:
 		if len(args) > 1 {
-			return IncidentCommand{}, usageErr(usage, "help takes at most one subcommand.")
+			return IncidentCommand{}, usage.t("grammar.help_too_many", nil)
 		}
 		if len(args) == 1 {
 			t, ok := lookupIncidentVerb(args[0].text)
 			if !ok {
-				return IncidentCommand{}, usageErr(usage, "There is no subcommand %s.", quote(args[0].text))
+				return IncidentCommand{}, usage.t("grammar.help_unknown", M{"Token": quote(args[0].text)})
 			}
 			cmd.Topic = t
 		}
@@ -402,7 +343,7 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 
 	case VerbReopen, VerbTimeline, VerbAck:
 		if len(args) > 0 {
-			return IncidentCommand{}, usageErr(usage, "%s takes no arguments.", verb)
+			return IncidentCommand{}, usage.t("grammar.no_args", M{"Verb": string(verb)})
 		}
 	}
 	return cmd, nil
@@ -423,12 +364,15 @@ func looksLikePeriod(w string) bool {
 }
 
 // IncidentHelp returns the usage line of one subcommand, for "/incident help
-// <subcommand>"; an empty or unknown verb gives the whole help text.
-func IncidentHelp(v IncidentVerb) string {
-	if u := v.usage(); u != incidentGeneralUsage {
-		return u + " — " + v.describe()
+// <subcommand>", in English; an empty or unknown verb gives the whole help text.
+func IncidentHelp(v IncidentVerb) string { return IncidentHelpIn(Lang{}, v) }
+
+// IncidentHelpIn is IncidentHelp in l. It is plain text; escape it for mrkdwn.
+func IncidentHelpIn(l Lang, v IncidentVerb) string {
+	if u := v.usageLine(); u.verb != "" {
+		return u.text(l) + " — " + v.describe(l)
 	}
-	return IncidentUsage()
+	return IncidentUsageIn(l)
 }
 
 func lookupIncidentVerb(s string) (IncidentVerb, bool) {
@@ -453,26 +397,27 @@ func matchSeverity(s string, severities []string) (string, bool) {
 func parseIncidentNumber(tok string) (int64, error) {
 	digits := strings.TrimPrefix(tok, "#")
 	if digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
-		return 0, usageErr(incidentGeneralUsage, "%s is not an incident number; write it as #42.", quote(tok))
+		return 0, usageLine{}.t("grammar.number_bad", M{"Token": quote(tok)})
 	}
 	n, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, usageErr(incidentGeneralUsage, "%s is not an incident number; numbers start at #1.", quote(tok))
+		return 0, usageLine{}.t("grammar.number_zero", M{"Token": quote(tok)})
 	}
 	return n, nil
 }
 
-func checkRoleName(name string) string {
+// checkRoleName says what is wrong with a role name; nil when nothing is.
+func checkRoleName(usage usageLine, name string) *UsageError {
 	if name == "" {
-		return "role needs a role name before the @user."
+		return usage.t("grammar.role_name_needs", nil)
 	}
 	if utf8.RuneCountInString(name) > MaxRoleLength {
-		return fmt.Sprintf("The role name is too long; keep it within %d characters.", MaxRoleLength)
+		return usage.t("grammar.role_name_long", M{"Max": MaxRoleLength})
 	}
 	for _, r := range name {
 		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == ' ') {
-			return fmt.Sprintf("A role name has letters, digits, spaces, - and _ only; %s is not allowed.", quote(string(r)))
+			return usage.t("grammar.role_name_char", M{"Char": quote(string(r))})
 		}
 	}
-	return ""
+	return nil
 }

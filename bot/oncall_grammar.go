@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,49 +25,33 @@ const (
 	OncallHelp           OncallVerb = "help"
 )
 
-func (v OncallVerb) usage() string {
+// usageLine is the verb's usage line; an unknown verb has the general usage.
+func (v OncallVerb) usageLine() usageLine {
 	switch v {
-	case OncallNow:
-		return "/oncall"
-	case OncallSchedule:
-		return "/oncall <schedule>"
-	case OncallOverride:
-		return "/oncall override <schedule> @user <from> <to>"
-	case OncallOverrides:
-		return "/oncall overrides [schedule]"
-	case OncallOverrideRemove:
-		return "/oncall override remove <id>"
-	case OncallCover:
-		return "/oncall cover <schedule> <from> <to>"
-	case OncallLoad:
-		return "/oncall load [7d|30d|90d]"
-	case OncallHandoff:
-		return "/oncall handoff [schedule]"
-	case OncallHelp:
-		return "/oncall help"
+	case OncallNow, OncallSchedule, OncallOverride, OncallOverrides, OncallOverrideRemove,
+		OncallCover, OncallLoad, OncallHandoff, OncallHelp:
+		return usageLine{oncall: true, verb: string(v)}
 	}
-	return oncallGeneralUsage
+	return usageLine{oncall: true}
 }
 
+// usage returns the usage line of the verb, in English.
+func (v OncallVerb) usage() string { return v.usageLine().text(Lang{}) }
+
+// UsageIn returns the usage line of the verb in l. It is plain text; escape
+// it for mrkdwn.
+func (v OncallVerb) UsageIn(l Lang) string { return v.usageLine().text(l) }
+
+// oncallGeneralUsage is the general usage line of /oncall in English
+// (grammar.usage_oncall of no verb).
 const oncallGeneralUsage = "/oncall [<schedule> | override <schedule> @user <from> <to> | overrides [schedule] | override remove <id> | cover <schedule> <from> <to> | load [7d|30d|90d] | handoff [schedule] | help]"
 
-// OncallUsage returns the help text of /oncall. It is plain text; escape it for mrkdwn.
-func OncallUsage() string {
-	return strings.Join([]string{
-		"Usage of /oncall:",
-		"/oncall — who is on call now, for every schedule",
-		"/oncall <schedule> — who is on call now and the next shifts",
-		"/oncall override <schedule> @user <from> <to> — put someone on call for a while",
-		"    <from> and <to> are in the schedule's time zone: " + oncall.TimeForms,
-		"    (a relative <to> such as +8h counts from <from>)",
-		"/oncall overrides [schedule] — list the overrides, with their IDs",
-		"/oncall override remove <id> — remove an override",
-		"/oncall cover <schedule> <from> <to> — ask the schedule's channel for someone to cover",
-		"/oncall load [7d|30d|90d] — hours on call, out of hours, and pages per person",
-		"/oncall handoff [schedule] — post the shift handoff now",
-		"/oncall help — show this help",
-	}, "\n")
-}
+// OncallUsage returns the help text of /oncall in English.
+func OncallUsage() string { return OncallUsageIn(Lang{}) }
+
+// OncallUsageIn returns the help text of /oncall in l. It is plain text;
+// escape it for mrkdwn.
+func OncallUsageIn(l Lang) string { return l.Text("help.oncall", M{"TimeForms": oncall.TimeForms}) }
 
 // OncallCommand is a parsed /oncall command.
 type OncallCommand struct {
@@ -85,10 +71,40 @@ type OncallCommand struct {
 func (c OncallCommand) Window(now time.Time, loc *time.Location) (from, to time.Time, err error) {
 	from, to, err = oncall.ParseRange(c.From, c.To, now, loc)
 	if err != nil {
-		return from, to, usageErr(c.Verb.usage(), "%s.", err.Error())
+		return from, to, windowError(c, err, now, loc)
 	}
 	return from, to, nil
 }
+
+// windowError is Window's answer to err from oncall.ParseRange: the end
+// not after the start in words; any other reason as ParseRange gives it.
+func windowError(c OncallCommand, err error, now time.Time, loc *time.Location) *UsageError {
+	usage := c.Verb.usageLine()
+	f, ferr := oncall.ParseTime(c.From, now, loc)
+	t, terr := oncall.ParseTime(c.To, now, loc)
+	if ferr == nil && terr == nil && !t.After(f) && !strings.HasPrefix(strings.TrimSpace(c.To), "+") {
+		const layout = "2006-01-02 15:04"
+		ue := usage.t("grammar.window_order", M{"From": f.Format(layout), "To": t.Format(layout)})
+		if ue.Msg == err.Error()+"." {
+			return ue
+		}
+	}
+	if m := clocksJump.FindStringSubmatch(err.Error()); m != nil {
+		expr := c.From
+		if m[1] == "to" {
+			expr = c.To
+		}
+		ue := usage.t("grammar.window_gap", M{"Side": m[1], "Time": strconv.Quote(expr), "Wall": m[2], "Zone": loc.String()})
+		if ue.Msg == err.Error()+"." {
+			return ue
+		}
+	}
+	return usage.t("grammar.window_bad", M{"Err": err.Error()})
+}
+
+// clocksJump matches oncall.ParseRange's error for a local time the
+// clocks skip: the side (from, to) and the wall time.
+var clocksJump = regexp.MustCompile(`^(from|to): .*: (\d{4}-\d\d-\d\d \d\d:\d\d) does not exist in \S+ \(the clocks jump forward\)$`)
 
 // ParseOncall parses the text of an /oncall slash command. Empty text asks
 // who is on call now. Times are oncall.ParseTime's expressions, checked for
@@ -104,7 +120,7 @@ func ParseOncall(text string) (OncallCommand, error) {
 	switch strings.ToLower(first) {
 	case "help":
 		if len(args) > 0 {
-			return OncallCommand{}, usageErr(OncallHelp.usage(), "help takes no arguments.")
+			return OncallCommand{}, OncallHelp.usageLine().t("grammar.no_args", M{"Verb": "help"})
 		}
 		return OncallCommand{Verb: OncallHelp}, nil
 
@@ -113,24 +129,24 @@ func ParseOncall(text string) (OncallCommand, error) {
 		if strings.EqualFold(first, "overrides") {
 			verb = OncallOverrides
 		}
-		usage := verb.usage()
+		usage := verb.usageLine()
 		if len(args) > 1 {
-			return OncallCommand{}, usageErr(usage, "%s takes at most one schedule.", verb)
+			return OncallCommand{}, usage.t("grammar.one_schedule", M{"Verb": string(verb)})
 		}
 		cmd := OncallCommand{Verb: verb}
 		if len(args) == 1 {
 			if !isName(args[0].text) {
-				return OncallCommand{}, usageErr(usage, "%s is not a schedule name.", quote(args[0].text))
+				return OncallCommand{}, usage.t("grammar.schedule_not", M{"Token": quote(args[0].text)})
 			}
 			cmd.Schedule = args[0].text
 		}
 		return cmd, nil
 
 	case "load":
-		usage := OncallLoad.usage()
+		usage := OncallLoad.usageLine()
 		cmd := OncallCommand{Verb: OncallLoad, Period: 30 * 24 * time.Hour}
 		if len(args) > 1 {
-			return OncallCommand{}, usageErr(usage, "load takes at most one period.")
+			return OncallCommand{}, usage.t("grammar.load_too_many", nil)
 		}
 		if len(args) == 1 {
 			switch strings.ToLower(args[0].text) {
@@ -140,15 +156,15 @@ func ParseOncall(text string) (OncallCommand, error) {
 			case "90d":
 				cmd.Period = 90 * 24 * time.Hour
 			default:
-				return OncallCommand{}, usageErr(usage, "%s is not a period; use 7d, 30d or 90d.", quote(args[0].text))
+				return OncallCommand{}, usage.t("grammar.load_not", M{"Token": quote(args[0].text)})
 			}
 		}
 		return cmd, nil
 
 	case "cover":
-		usage := OncallCover.usage()
+		usage := OncallCover.usageLine()
 		if len(args) < 1 || !isName(args[0].text) {
-			return OncallCommand{}, usageErr(usage, "cover needs a schedule, a start and an end.")
+			return OncallCommand{}, usage.t("grammar.cover_needs", nil)
 		}
 		from, to, err := parseTimes(args[1:], usage)
 		if err != nil {
@@ -158,9 +174,9 @@ func ParseOncall(text string) (OncallCommand, error) {
 
 	case "override":
 		if len(args) > 0 && strings.EqualFold(args[0].text, "remove") {
-			usage := OncallOverrideRemove.usage()
+			usage := OncallOverrideRemove.usageLine()
 			if len(args) != 2 || !isOverrideID(args[1].text) {
-				return OncallCommand{}, usageErr(usage, "override remove needs one override ID; /oncall overrides lists them.")
+				return OncallCommand{}, usage.t("grammar.remove_needs", nil)
 			}
 			return OncallCommand{Verb: OncallOverrideRemove, ID: args[1].text}, nil
 		}
@@ -168,10 +184,10 @@ func ParseOncall(text string) (OncallCommand, error) {
 	}
 
 	if !isName(first) {
-		return OncallCommand{}, usageErr(oncallGeneralUsage, "%s is neither a subcommand nor a schedule name.", quote(first))
+		return OncallCommand{}, usageLine{oncall: true}.t("grammar.oncall_unknown", M{"Token": quote(first)})
 	}
 	if len(args) > 0 {
-		return OncallCommand{}, usageErr(OncallSchedule.usage(), "Name one schedule; %s is extra.", quote(args[0].text))
+		return OncallCommand{}, OncallSchedule.usageLine().t("grammar.schedule_extra", M{"Token": quote(args[0].text)})
 	}
 	return OncallCommand{Verb: OncallSchedule, Schedule: first}, nil
 }
@@ -191,18 +207,18 @@ func isOverrideID(s string) bool {
 }
 
 func parseOverride(args []token) (OncallCommand, error) {
-	usage := OncallOverride.usage()
+	usage := OncallOverride.usageLine()
 	if len(args) < 2 {
-		return OncallCommand{}, usageErr(usage, "override needs a schedule, an @user, a start and an end.")
+		return OncallCommand{}, usage.t("grammar.override_needs", nil)
 	}
 	cmd := OncallCommand{Verb: OncallOverride}
 	if !isName(args[0].text) {
-		return OncallCommand{}, usageErr(usage, "%s is not a schedule name.", quote(args[0].text))
+		return OncallCommand{}, usage.t("grammar.schedule_not", M{"Token": quote(args[0].text)})
 	}
 	cmd.Schedule = args[0].text
 	u, ok := parseUser(args[1].text)
 	if !ok {
-		return OncallCommand{}, usageErr(usage, "override needs an @user after the schedule, not %s.", quote(args[1].text))
+		return OncallCommand{}, usage.t("grammar.override_user_not", M{"Token": quote(args[1].text)})
 	}
 	cmd.User = u
 	from, to, err := parseTimes(args[2:], usage)
@@ -220,11 +236,11 @@ var timeCheckNow = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 // parseTimes reads a start and an end time expression. A day word (today,
 // tomorrow, a weekday) or a date followed by a time of day is one expression:
 // "tomorrow 09:00", "2026-12-01 09:00".
-func parseTimes(rest []token, usage string) (from, to string, err error) {
+func parseTimes(rest []token, usage usageLine) (from, to string, err error) {
 	var times []string
 	for len(rest) > 0 {
 		if len(times) == 2 {
-			return "", "", usageErr(usage, "give a start and an end only; %s is extra.", quote(rest[0].text))
+			return "", "", usage.t("grammar.times_extra", M{"Token": quote(rest[0].text)})
 		}
 		tok := rest[0].text
 		rest = rest[1:]
@@ -233,12 +249,12 @@ func parseTimes(rest []token, usage string) (from, to string, err error) {
 			rest = rest[1:]
 		}
 		if _, err := oncall.ParseTime(tok, timeCheckNow, time.UTC); err != nil {
-			return "", "", usageErr(usage, "%s is not a time; write one of %s.", quote(tok), oncall.TimeForms)
+			return "", "", usage.t("grammar.time_not", M{"Token": quote(tok), "Forms": oncall.TimeForms})
 		}
 		times = append(times, tok)
 	}
 	if len(times) < 2 {
-		return "", "", usageErr(usage, "give a start and an end time.")
+		return "", "", usage.t("grammar.times_needs", nil)
 	}
 	return times[0], times[1], nil
 }
