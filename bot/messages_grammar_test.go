@@ -6,18 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/incidentbot/incidentbot/templates"
 )
-
-func russian(t *testing.T) Lang {
-	t.Helper()
-	set, err := templates.New(templates.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set.Lang(templates.RU)
-}
 
 // grammarEnglish are words of the English answers that no Russian answer
 // may keep (command words such as status or override stay English).

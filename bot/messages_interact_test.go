@@ -15,15 +15,6 @@ import (
 	"github.com/incidentbot/incidentbot/templates"
 )
 
-func russian(t *testing.T) Lang {
-	t.Helper()
-	set, err := templates.New(templates.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set.Lang(templates.RU)
-}
-
 // noEnglish fails when s still holds one of the English words.
 func noEnglish(t *testing.T, what, s string, words ...string) {
 	t.Helper()

@@ -14,19 +14,9 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/oncall"
-	"github.com/incidentbot/incidentbot/templates"
 )
 
 // The paging, nudge, cause and follow-up messages in Russian.
-
-func russian(t *testing.T) Lang {
-	t.Helper()
-	set, err := templates.New(templates.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set.Lang(templates.RU)
-}
 
 // checkRussian fails unless got has every want and none of the English words.
 func checkRussian(t *testing.T, what, got string, want, english []string) {

@@ -49,6 +49,16 @@ func TestEveryMessageIsDefined(t *testing.T) {
 	}
 }
 
+// russian is the embedded Russian messages.
+func russian(t *testing.T) Lang {
+	t.Helper()
+	set, err := templates.New(templates.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set.Lang(templates.RU)
+}
+
 func TestSummaryInRussian(t *testing.T) {
 	set, err := templates.New(templates.Options{})
 	if err != nil {
