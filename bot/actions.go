@@ -31,37 +31,31 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 				text = a.Text
 			}
 		}
-		verb := "marked done"
-		if !done {
-			verb = "opened again"
-		}
-		return inChannelf("%s %s action %d of incident #%d: %s", UserMention(actor), verb, cmd.ActionID, n,
-			EscapeMrkdwn(Truncate(oneLine(text), 200)))
+		return inChannelf("%s", h.t("command.action_marked", M{"Actor": UserMention(actor), "Done": done, "ID": cmd.ActionID,
+			"Number": n, "Text": EscapeMrkdwn(Truncate(oneLine(text), 200))}))
 	}
 	if !cmd.User.IsZero() && !cmd.User.Resolved() {
-		return unresolvedUser(cmd.User)
+		return h.unresolvedUser(cmd.User)
 	}
 	var due time.Time
 	if cmd.Due != "" {
 		var err error
 		if due, err = DueDate(cmd.Due, h.o.Now(), h.o.Location); err != nil {
-			return ephemeralf("%s. Due dates look like %s.", EscapeMrkdwn(err.Error()), DueForms)
+			return ephemeralf("%s", h.t("command.action_bad_due", M{"Error": EscapeMrkdwn(err.Error()), "Forms": DueForms}))
 		}
 	}
 	after, err := h.svc.AddActionDue(ctx, n, cmd.Text, cmd.User.ID, due, actor)
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, n, err))
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Added follow-up action %d to incident #%d", len(after.Actions), n)
+	owned, dueOn := "", ""
 	if cmd.User.ID != "" {
-		b.WriteString(", owned by " + UserMention(cmd.User.ID))
+		owned = UserMention(cmd.User.ID)
 	}
 	if !due.IsZero() {
-		b.WriteString(", due " + dueText(due, h.o.Location))
+		dueOn = h.o.Lang.ShortDate(due.In(h.o.Location))
 	}
-	b.WriteString(".")
-	return ephemeralf("%s", b.String())
+	return ephemeralf("%s", h.t("command.action_added", M{"ID": len(after.Actions), "Number": n, "Owner": owned, "Due": dueOn}))
 }
 
 // dueText shows a due date in the team's zone.
@@ -73,7 +67,7 @@ func dueText(due time.Time, loc *time.Location) string {
 // follow-ups across the newest incidents, newest first.
 func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner UserRef) reply {
 	if !owner.IsZero() && !owner.Resolved() {
-		return unresolvedUser(owner)
+		return h.unresolvedUser(owner)
 	}
 	incs, err := h.svc.List(ctx, incidents.ListOptions{Limit: actionScan})
 	if err != nil {
@@ -82,10 +76,10 @@ func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner
 	open := incidents.OpenActions(incs, owner.ID, listMax+1)
 	whose := ""
 	if owner.ID != "" {
-		whose = " of " + UserMention(owner.ID)
+		whose = UserMention(owner.ID)
 	}
 	if len(open) == 0 {
-		return ephemeralf("No open follow-up actions%s. :tada:", whose)
+		return ephemeralf("%s", h.t("command.actions_none", whose))
 	}
 	more := len(open) > listMax
 	if more {
@@ -93,22 +87,22 @@ func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner
 	}
 	now := h.o.Now()
 	var b strings.Builder
-	fmt.Fprintf(&b, "Open follow-up actions%s:", whose)
+	b.WriteString(h.t("command.actions_header", whose))
 	for _, oa := range open {
 		a := oa.Action
-		fmt.Fprintf(&b, "\n• *#%d* action %d: %s", oa.Incident.Number, a.ID, EscapeMrkdwn(Truncate(oneLine(a.Text), 150)))
+		b.WriteString("\n" + h.t("command.actions_item", M{"Number": oa.Incident.Number, "ID": a.ID, "Text": EscapeMrkdwn(Truncate(oneLine(a.Text), 150))}))
 		if a.Owner != "" && owner.ID == "" {
 			b.WriteString(" — " + UserMention(a.Owner))
 		}
 		if !a.Due.IsZero() {
-			b.WriteString(" — due " + dueText(a.Due, h.o.Location))
+			b.WriteString(" — " + h.t("summary.due", h.o.Lang.ShortDate(a.Due.In(h.o.Location))))
 			if a.Overdue(now) {
-				b.WriteString(" *(overdue)*")
+				b.WriteString(" " + h.t("summary.overdue", nil))
 			}
 		}
 	}
 	if more {
-		b.WriteString("\n(only the newest are shown)")
+		b.WriteString("\n" + h.t("command.only_newest", nil))
 	}
 	return ephemeralf("%s", b.String())
 }

@@ -55,7 +55,7 @@ func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) repl
 	case CommandOncall:
 		return h.oncallCommand(ctx, log, sc)
 	default:
-		return ephemeralf("I don't know the command %s.", EscapeMrkdwn(Truncate(sc.Command, 40)))
+		return ephemeralf("%s", h.t("command.unknown", EscapeMrkdwn(Truncate(sc.Command, 40))))
 	}
 
 	cmd, err := ParseIncident(sc.Text, h.severityNames())
@@ -88,7 +88,7 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 			meta := modalMeta{Channel: sc.ChannelID, ResponseURL: sc.ResponseURL}
 			if err := h.openModal(ctx, sc.TriggerID, declareModal(h.severityNames(), cmd.Severity, meta)); err != nil {
 				log.WithError(err).Warn("could not open the declare modal")
-				return ephemeralf("I couldn't open the declare form (%s). You can also type /incident declare <title> [severity].", EscapeMrkdwn(err.Error()))
+				return ephemeralf("%s", h.t("command.declare_form_failed", EscapeMrkdwn(err.Error())))
 			}
 			return reply{}
 		}
@@ -96,7 +96,7 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 		if err != nil {
 			return ephemeralf("%s", h.friendly(log, 0, err))
 		}
-		return declaredReply(inc, actor)
+		return h.declaredReply(inc, actor)
 	case VerbList:
 		if cmd.ListActions {
 			return h.listActionsReply(ctx, log, cmd.User)
@@ -119,25 +119,25 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 			return ephemeralf("%s", no)
 		}
 		_, err = h.svc.SetStatus(ctx, n, cmd.Status, actor)
-		out = inChannelf("%s set incident #%d to *%s*.", UserMention(actor), n, cmd.Status)
+		out = inChannelf("%s", h.t("command.status_set", M{"Actor": UserMention(actor), "Number": n, "Status": string(cmd.Status)}))
 	case VerbSeverity:
 		_, err = h.svc.SetSeverity(ctx, n, cmd.Severity, actor)
-		out = inChannelf("%s changed the severity of incident #%d to *%s*.", UserMention(actor), n, EscapeMrkdwn(cmd.Severity))
+		out = inChannelf("%s", h.t("command.severity_set", M{"Actor": UserMention(actor), "Number": n, "Severity": EscapeMrkdwn(cmd.Severity)}))
 	case VerbCommander:
 		if !cmd.User.Resolved() {
-			return unresolvedUser(cmd.User)
+			return h.unresolvedUser(cmd.User)
 		}
 		_, err = h.svc.AssignRole(ctx, n, incidents.RoleCommander, cmd.User.ID, actor)
-		out = inChannelf("%s made %s commander of incident #%d.", UserMention(actor), UserMention(cmd.User.ID), n)
+		out = inChannelf("%s", h.t("command.commander_set", M{"Actor": UserMention(actor), "User": UserMention(cmd.User.ID), "Number": n}))
 	case VerbRole:
 		if !cmd.User.Resolved() {
-			return unresolvedUser(cmd.User)
+			return h.unresolvedUser(cmd.User)
 		}
 		_, err = h.svc.AssignRole(ctx, n, cmd.Role, cmd.User.ID, actor)
-		out = inChannelf("%s assigned %s as *%s* of incident #%d.", UserMention(actor), UserMention(cmd.User.ID), EscapeMrkdwn(cmd.Role), n)
+		out = inChannelf("%s", h.t("command.role_set", M{"Actor": UserMention(actor), "User": UserMention(cmd.User.ID), "Role": EscapeMrkdwn(cmd.Role), "Number": n}))
 	case VerbNote:
 		_, err = h.svc.AddNote(ctx, n, cmd.Text, actor)
-		out = ephemeralf("Added your note to the timeline of incident #%d.", n)
+		out = ephemeralf("%s", h.t("command.note_added", n))
 	case VerbAction:
 		return h.actionReply(ctx, log, n, cmd, actor)
 	case VerbResolve:
@@ -146,28 +146,28 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 		}
 		if cmd.Text == "" {
 			if !inc.Open() {
-				return ephemeralf("Incident #%d is already resolved.", n)
+				return ephemeralf("%s", h.t("command.already_resolved", n))
 			}
 			meta := modalMeta{Incident: n, Channel: sc.ChannelID, ResponseURL: sc.ResponseURL}
 			if err := h.openModal(ctx, sc.TriggerID, resolveModal(inc, meta)); err != nil {
 				log.WithError(err).Warn("could not open the resolve modal")
-				return ephemeralf("I couldn't open the resolve form (%s). You can also type /incident resolve <summary>.", EscapeMrkdwn(err.Error()))
+				return ephemeralf("%s", h.t("command.resolve_form_failed", EscapeMrkdwn(err.Error())))
 			}
 			return reply{}
 		}
 		_, err = h.svc.Resolve(ctx, n, cmd.Text, actor)
-		out = resolvedReply(n, actor, cmd.Text)
+		out = h.resolvedReply(n, actor, cmd.Text)
 	case VerbReopen:
 		if no := h.refuseClose(inc, actor, "reopen"); no != "" {
 			return ephemeralf("%s", no)
 		}
 		_, err = h.svc.Reopen(ctx, n, actor)
-		out = inChannelf("%s reopened incident #%d.", UserMention(actor), n)
+		out = inChannelf("%s", h.t("command.reopened", M{"Actor": UserMention(actor), "Number": n}))
 	case VerbTimeline:
 		return h.timelineReply(ctx, log, inc)
 	case VerbAck:
 		_, err = h.svc.Acknowledge(ctx, n, actor)
-		out = inChannelf("%s acknowledged incident #%d.", UserMention(actor), n)
+		out = inChannelf("%s", h.t("command.acked", M{"Actor": UserMention(actor), "Number": n}))
 	case VerbCause:
 		return h.linkCause(ctx, log, n, cmd.Deployment, actor)
 	case VerbPostmortem:
@@ -175,7 +175,7 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 	case VerbPage:
 		return h.pageByHand(ctx, log, n, cmd, actor)
 	default:
-		return ephemeralf("/incident %s is not available yet.", cmd.Verb)
+		return ephemeralf("%s", h.t("command.not_available", string(cmd.Verb)))
 	}
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, n, err))
@@ -196,7 +196,7 @@ func (h *Handler) target(ctx context.Context, log *logrus.Entry, number int64, c
 	}
 	inc, err := h.incidentOfChannel(ctx, channelID)
 	if errors.Is(err, incidents.ErrNotFound) {
-		r := ephemeralf("This channel is not an incident channel, so say which incident you mean: put its number first, e.g. /incident #42 note …")
+		r := ephemeralf("%s", h.t("command.not_incident_channel", nil))
 		return nil, &r
 	}
 	if err != nil {
@@ -207,23 +207,22 @@ func (h *Handler) target(ctx context.Context, log *logrus.Entry, number int64, c
 }
 
 // unresolvedUser answers a plain "@name" that Slack did not turn into a mention.
-func unresolvedUser(u UserRef) reply {
-	return ephemeralf("I can't tell who @%s is. Pick the person from Slack's @-autocomplete so the mention carries their user ID.",
-		EscapeMrkdwn(Truncate(u.Name, 80)))
+func (h *Handler) unresolvedUser(u UserRef) reply {
+	return ephemeralf("%s", h.t("command.unresolved_user", EscapeMrkdwn(Truncate(u.Name, 80))))
 }
 
 // declaredReply announces a declaration where it was typed.
-func declaredReply(inc *incidents.Incident, actor string) reply {
-	return inChannelf("%s declared incident #%d (%s): %s. Its channel is being set up.",
-		UserMention(actor), inc.Number, EscapeMrkdwn(inc.Severity), EscapeMrkdwn(Truncate(oneLine(inc.Title), 200)))
+func (h *Handler) declaredReply(inc *incidents.Incident, actor string) reply {
+	return inChannelf("%s", h.t("command.declared", M{"Actor": UserMention(actor), "Number": inc.Number,
+		"Severity": EscapeMrkdwn(inc.Severity), "Title": EscapeMrkdwn(Truncate(oneLine(inc.Title), 200))}))
 }
 
 // resolvedReply announces a resolution.
-func resolvedReply(number int64, actor, summary string) reply {
-	if summary == "" {
-		return inChannelf("%s resolved incident #%d.", UserMention(actor), number)
+func (h *Handler) resolvedReply(number int64, actor, summary string) reply {
+	if summary != "" {
+		summary = EscapeMrkdwn(Truncate(summary, 1000))
 	}
-	return inChannelf("%s resolved incident #%d: %s", UserMention(actor), number, EscapeMrkdwn(Truncate(summary, 1000)))
+	return inChannelf("%s", h.t("command.resolved", M{"Actor": UserMention(actor), "Number": number, "Summary": summary}))
 }
 
 // listReply lists the open incidents.
@@ -233,24 +232,24 @@ func (h *Handler) listReply(ctx context.Context, log *logrus.Entry) reply {
 		return ephemeralf("%s", h.friendly(log, 0, err))
 	}
 	if len(list) == 0 {
-		return ephemeralf("No open incidents. :tada:")
+		return ephemeralf("%s", h.t("command.list_none", nil))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Open incidents (%d):", len(list))
+	b.WriteString(h.t("command.list_header", len(list)))
 	for _, inc := range list {
-		fmt.Fprintf(&b, "\n• *#%d* [%s] %s — %s", inc.Number, EscapeMrkdwn(inc.Severity),
-			EscapeMrkdwn(Truncate(oneLine(inc.Title), 120)), inc.Status)
+		b.WriteString("\n" + h.t("command.list_item", M{"Number": inc.Number, "Severity": EscapeMrkdwn(inc.Severity),
+			"Title": EscapeMrkdwn(Truncate(oneLine(inc.Title), 120)), "Status": string(inc.Status)}))
 		if ch, err := h.channelOf(ctx, inc.Number); err != nil {
 			return ephemeralf("%s", h.friendly(log, 0, err))
 		} else if ch != "" {
 			b.WriteString(" — " + ChannelMention(ch))
 		}
 		if inc.Commander != "" {
-			b.WriteString(" — commander " + UserMention(inc.Commander))
+			b.WriteString(" — " + h.t("command.list_commander", UserMention(inc.Commander)))
 		}
 	}
 	if len(list) == listMax {
-		b.WriteString("\n(only the newest are shown)")
+		b.WriteString("\n" + h.t("command.only_newest", nil))
 	}
 	return ephemeralf("%s", b.String())
 }
@@ -262,23 +261,23 @@ func (h *Handler) timelineReply(ctx context.Context, log *logrus.Entry, inc *inc
 		return ephemeralf("%s", h.friendly(log, inc.Number, err))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "*Timeline of incident #%d* — %s", inc.Number, EscapeMrkdwn(Truncate(oneLine(inc.Title), 150)))
+	b.WriteString(h.t("command.timeline_header", M{"Number": inc.Number, "Title": EscapeMrkdwn(Truncate(oneLine(inc.Title), 150))}))
 	shown := events
 	if len(shown) > timelineMax {
 		shown = shown[len(shown)-timelineMax:]
-		fmt.Fprintf(&b, " (the last %d of %d events)", timelineMax, len(events))
+		b.WriteString(" " + h.t("command.timeline_last", M{"Shown": timelineMax, "Total": len(events)}))
 	}
 	if len(shown) == 0 {
-		b.WriteString("\nNothing on the timeline yet.")
+		b.WriteString("\n" + h.t("command.timeline_empty", nil))
 	}
 	for _, ev := range shown {
-		fmt.Fprintf(&b, "\n• `%s` %s", ev.At.In(h.o.Location).Format("Jan 2 15:04 MST"), eventLine(ev))
+		fmt.Fprintf(&b, "\n• `%s` %s", h.t("command.timeline_time", ev.At.In(h.o.Location)), eventLine(h.o.Lang, ev))
 	}
 	return ephemeralf("%s", Truncate(b.String(), MaxMessageText))
 }
 
 // eventLine renders one timeline event: who and what, escaped.
-func eventLine(ev incidents.Event) string {
+func eventLine(l Lang, ev incidents.Event) string {
 	actor := ""
 	switch {
 	case ev.Actor == "":
@@ -296,7 +295,7 @@ func eventLine(ev incidents.Event) string {
 	case incidents.EventMessagePinned:
 		text = ":pushpin: " + text
 		if link := ev.Fields["permalink"]; link != "" {
-			text += " " + Link(link, "(message)")
+			text += " " + Link(link, l.Text("command.timeline_message", nil))
 		}
 	}
 	return actor + text

@@ -216,10 +216,14 @@ func inChannelf(format string, args ...any) reply {
 }
 
 // workingReply is the answer when the work outlasts the ack budget.
-var workingReply = reply{ResponseType: ephemeral, Text: "Working on it… I'll post the result here."}
+func (h *Handler) workingReply() reply {
+	return reply{ResponseType: ephemeral, Text: h.t("handler.working", nil)}
+}
 
 // busyReply is the answer when too much work is in flight.
-var busyReply = reply{ResponseType: ephemeral, Text: "I'm handling a lot right now; please try again in a moment."}
+func (h *Handler) busyReply() reply {
+	return reply{ResponseType: ephemeral, Text: h.t("handler.busy", nil)}
+}
 
 // errBusy says no slot was free to run the work.
 var errBusy = errors.New("too many Slack requests in flight")
@@ -273,9 +277,9 @@ func (h *Handler) answerCommand(ctx context.Context, sc slack.SlashCommand, work
 	r, late, err := runBudgeted(ctx, h, work, func(ctx context.Context, r reply) { h.deliverLate(ctx, sc.ResponseURL, r) })
 	switch {
 	case errors.Is(err, errBusy):
-		return busyReply
+		return h.busyReply()
 	case late:
-		return workingReply
+		return h.workingReply()
 	}
 	return r
 }
@@ -330,30 +334,27 @@ func writeJSON(w http.ResponseWriter, v any) {
 // user; unexpected errors are logged and reported without their details.
 func (h *Handler) friendly(log *logrus.Entry, number int64, err error) string {
 	if msg, ok := incidents.UserMessage(err); ok {
-		return sentence(msg)
+		return sentence(h.o.Lang, msg)
 	}
 	switch {
 	case errors.Is(err, incidents.ErrNotFound):
-		if number > 0 {
-			return fmt.Sprintf("Incident #%d does not exist.", number)
-		}
-		return "That incident does not exist."
+		return h.t("handler.not_found", M{"Number": number})
 	case errors.Is(err, incidents.ErrConflict):
-		return "Someone changed the incident at the same moment; please try again."
+		return h.t("handler.conflict", nil)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return "That took too long and was stopped; please try again."
+		return h.t("handler.timeout", nil)
 	}
 	log.WithError(err).Error("Slack request failed")
-	return "Something went wrong on my side; please try again. If it keeps failing, tell the admins."
+	return h.t("handler.internal", nil)
 }
 
 // sentence turns a service's message into an escaped sentence ("incident
 // #3 is resolved" → "Incident #3 is resolved."), keeping the user mentions
 // the service itself wrote.
-func sentence(msg string) string {
+func sentence(l Lang, msg string) string {
 	msg = strings.TrimSpace(msg)
 	if msg == "" {
-		return "That is not possible."
+		return l.Text("handler.impossible", nil)
 	}
 	r, size := utf8.DecodeRuneInString(msg)
 	msg = string(unicode.ToUpper(r)) + msg[size:]
@@ -393,7 +394,7 @@ func (h *Handler) refuseClose(inc *incidents.Incident, user, verb string) string
 	if err == nil {
 		return ""
 	}
-	return h.friendly(h.log, inc.Number, err) + " Take command with /incident commander @you."
+	return h.friendly(h.log, inc.Number, err) + " " + h.t("handler.take_command", nil)
 }
 
 // incidentOfChannel returns the incident whose channel is channelID;

@@ -196,7 +196,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 			if err != nil {
 				return submitResult{errors: map[string]string{BlockTitle: h.plainFriendly(log, 0, err)}}
 			}
-			h.followUp(ctx, log, meta.ResponseURL, declaredReply(inc, user))
+			h.followUp(ctx, log, meta.ResponseURL, h.declaredReply(inc, user))
 			return submitResult{}
 		}
 	case CallbackStatus:
@@ -228,7 +228,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 			if _, err := h.svc.Resolve(ctx, meta.Incident, summary, user); err != nil {
 				return submitResult{errors: map[string]string{BlockSummary: h.plainFriendly(log, meta.Incident, err)}}
 			}
-			h.followUp(ctx, log, meta.ResponseURL, resolvedReply(meta.Incident, user, summary))
+			h.followUp(ctx, log, meta.ResponseURL, h.resolvedReply(meta.Incident, user, summary))
 			return submitResult{}
 		}
 	default:
@@ -241,7 +241,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 	})
 	switch {
 	case errors.Is(err, errBusy):
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock(cb.View.CallbackID): h.t("modal.busy", nil)})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlock(cb.View.CallbackID): h.busyReply().Text})
 	case late:
 		return nil // closes the modal; the outcome follows on response_url
 	case len(res.errors) > 0:

@@ -50,7 +50,7 @@ func TestEveryMessageIsDefined(t *testing.T) {
 }
 
 // russian is the embedded Russian messages.
-func russian(t *testing.T) Lang {
+func russian(t testing.TB) Lang {
 	t.Helper()
 	set, err := templates.New(templates.Options{})
 	if err != nil {

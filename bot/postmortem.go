@@ -26,7 +26,7 @@ type Postmortems interface {
 // Postmortem button: the draft is queued, or the status moved.
 func (h *Handler) postmortemReply(ctx context.Context, log *logrus.Entry, n int64, st postmortem.Status, actor string) reply {
 	if h.o.Postmortems == nil {
-		return ephemeralf("Postmortems are not available here.")
+		return ephemeralf("%s", h.t("command.postmortem_unavailable", nil))
 	}
 	if st != "" {
 		msg, err := h.o.Postmortems.SetStatus(ctx, n, st, actor)
@@ -39,8 +39,7 @@ func (h *Handler) postmortemReply(ctx context.Context, log *logrus.Entry, n int6
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, n, err))
 	}
-	return ephemeralf("I'm writing the postmortem draft of incident #%d; its link will be posted in the incident channel. It will be at %s.",
-		n, Link(url, "its page"))
+	return ephemeralf("%s", h.t("command.postmortem_requested", M{"Number": n, "Link": Link(url, h.t("command.postmortem_page", nil))}))
 }
 
 // PostOnce posts a message (mrkdwn text, already escaped) in the channel of

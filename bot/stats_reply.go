@@ -10,87 +10,97 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/stats"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 // statsReply answers /incident stats with the figures of the period.
 func (h *Handler) statsReply(ctx context.Context, log *logrus.Entry, cmd IncidentCommand) reply {
 	if h.o.Stats == nil {
-		return ephemeralf("Figures are not available here.")
+		return ephemeralf("%s", h.t("stats.unavailable", nil))
 	}
 	r, err := h.o.Stats(ctx, cmd.Period, cmd.Service)
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, 0, err))
 	}
-	text, blocks := StatsBlocks(r, cmd.Period)
+	text, blocks := StatsBlocks(h.o.Lang, r, cmd.Period)
 	return reply{ResponseType: ephemeral, Text: text, Blocks: slack.Blocks{BlockSet: blocks}}
 }
 
-// StatsBlocks renders a report for Slack, short enough to read on a phone:
-// the incident figures, then the delivery (DORA) figures per service.
-func StatsBlocks(r stats.Report, period time.Duration) (string, []slack.Block) {
-	scope := "all services"
+// StatsBlocks renders a report for Slack in l, short enough to read on a
+// phone: the incident figures, then the delivery (DORA) figures per service.
+func StatsBlocks(l Lang, r stats.Report, period time.Duration) (string, []slack.Block) {
+	scope := l.Text("stats.all_services", nil)
 	if r.Service != "" {
 		scope = EscapeMrkdwn(Truncate(r.Service, 100))
 	}
 	days := int(period / (24 * time.Hour))
-	text := fmt.Sprintf("Incident figures, last %d days, %s: %d incidents, %d open", days, scope, r.Incidents, r.Open)
+	text := l.Text("stats.text", M{"Days": days, "Scope": scope, "Incidents": r.Incidents, "Open": r.Open})
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(fmt.Sprintf("Last %d days · %s", days, Truncate(orAll(r.Service), 100)))),
+		slack.NewHeaderBlock(plain(l.Text("stats.header", M{"Days": days, "Scope": Truncate(orAll(l, r.Service), 100)}))),
 		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
-			mrkdwn(fmt.Sprintf("*Incidents*\n%d (%d open)", r.Incidents, r.Open)),
-			mrkdwn("*By severity*\n" + countsLine(r.BySeverity)),
-			mrkdwn("*Time to acknowledge*\n" + durationsLine(r.TimeToAcknowledge)),
-			mrkdwn("*Time to restore*\n" + durationsLine(r.TimeToRestore)),
-			mrkdwn("*Time to resolve*\n" + durationsLine(r.TimeToResolve)),
-			mrkdwn(fmt.Sprintf("*Follow-ups*\n%d open, %d done", r.FollowUps.Open, r.FollowUps.Done)),
+			mrkdwn(l.Text("stats.incidents", M{"Incidents": r.Incidents, "Open": r.Open})),
+			mrkdwn(l.Text("stats.by_severity", countsLine(l, r.BySeverity))),
+			mrkdwn(l.Text("stats.time_to_acknowledge", durationsLine(l, r.TimeToAcknowledge))),
+			mrkdwn(l.Text("stats.time_to_restore", durationsLine(l, r.TimeToRestore))),
+			mrkdwn(l.Text("stats.time_to_resolve", durationsLine(l, r.TimeToResolve))),
+			mrkdwn(l.Text("stats.followups", M{"Open": r.FollowUps.Open, "Done": r.FollowUps.Done})),
 		}, nil),
 	}
 	if len(r.Longest) > 0 {
 		var b strings.Builder
-		b.WriteString("*Longest*")
-		for _, l := range r.Longest[:min(3, len(r.Longest))] {
-			open := ""
-			if l.Open {
-				open = ", still open"
-			}
-			fmt.Fprintf(&b, "\n#%d %s — %s (%s%s)", l.Number, escapeTruncate(oneLine(l.Title), 80), formatDuration(l.Duration.D()), EscapeMrkdwn(l.Severity), open)
+		b.WriteString(l.Text("stats.longest", nil))
+		for _, x := range r.Longest[:min(3, len(r.Longest))] {
+			b.WriteString("\n" + l.Text("stats.longest_item", M{"Number": x.Number, "Title": escapeTruncate(oneLine(x.Title), 80),
+				"Duration": l.Short(x.Duration.D()), "Severity": EscapeMrkdwn(x.Severity), "Open": x.Open}))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(b.String()), nil, nil))
 	}
 	if len(r.NoisiestAlerts) > 0 {
 		var parts []string
 		for _, a := range r.NoisiestAlerts[:min(3, len(r.NoisiestAlerts))] {
-			parts = append(parts, fmt.Sprintf("%s (%d in %d incidents)", escapeTruncate(a.Name, 80), a.Alerts, a.Incidents))
+			parts = append(parts, l.Text("stats.noisiest_item", M{"Name": escapeTruncate(a.Name, 80), "Alerts": a.Alerts, "Incidents": a.Incidents}))
 		}
-		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*Noisiest alerts*\n"+strings.Join(parts, "\n")), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(l.Text("stats.noisiest", nil)+"\n"+strings.Join(parts, "\n")), nil, nil))
 	}
 	if len(r.DORA) > 0 {
 		var b strings.Builder
-		b.WriteString("*Delivery (DORA)*")
+		b.WriteString(l.Text("stats.dora", nil))
 		for _, d := range r.DORA[:min(5, len(r.DORA))] {
-			fmt.Fprintf(&b, "\n*%s* %s: %.1f deploys/day · lead time %s · change fail rate %.0f%% · recovery %s · rework %.0f%%",
-				escapeTruncate(d.Service, 60), escapeTruncate(d.Environment, 40), d.PerDay, medianOrNone(d.LeadTime),
-				100*d.ChangeFailRate, medianOrNone(d.Recovery), 100*d.ReworkRate)
+			b.WriteString("\n" + l.Text("stats.dora_item", M{
+				"Service": escapeTruncate(d.Service, 60), "Environment": escapeTruncate(d.Environment, 40),
+				"PerDay": decimal(l, d.PerDay, 1), "LeadTime": medianOrNone(l, d.LeadTime),
+				"FailRate": decimal(l, 100*d.ChangeFailRate, 0), "Recovery": medianOrNone(l, d.Recovery),
+				"Rework": decimal(l, 100*d.ReworkRate, 0),
+			}))
 		}
 		if len(r.DORA) > 5 {
-			fmt.Fprintf(&b, "\n…and %d more on the web view", len(r.DORA)-5)
+			b.WriteString("\n" + l.Text("stats.dora_more", len(r.DORA)-5))
 		}
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(b.String()), nil, nil))
 	}
-	blocks = append(blocks, slack.NewContextBlock("", mrkdwn("Medians, p90 in brackets. Acknowledge and restore count from detection; restore is mitigation, else resolution.")))
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(l.Text("stats.note", nil))))
 	return text, blocks
 }
 
-func orAll(service string) string {
+// decimal is f with prec decimals, with a decimal comma in Russian.
+func decimal(l Lang, f float64, prec int) string {
+	s := fmt.Sprintf("%.*f", prec, f)
+	if l.Locale() == templates.RU {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+func orAll(l Lang, service string) string {
 	if service == "" {
-		return "all services"
+		return l.Text("stats.all_services", nil)
 	}
 	return service
 }
 
-func countsLine(cs []stats.Count) string {
+func countsLine(l Lang, cs []stats.Count) string {
 	if len(cs) == 0 {
-		return "none"
+		return l.Text("stats.none", nil)
 	}
 	parts := make([]string, len(cs))
 	for i, c := range cs {
@@ -100,20 +110,20 @@ func countsLine(cs []stats.Count) string {
 }
 
 // durationsLine is "12m (p90 40m), 3 never acknowledged".
-func durationsLine(d stats.Durations) string {
+func durationsLine(l Lang, d stats.Durations) string {
 	line := "—"
 	if d.Count > 0 {
-		line = fmt.Sprintf("%s (p90 %s)", formatDuration(d.Median.D()), formatDuration(d.P90.D()))
+		line = l.Text("stats.durations", M{"Median": l.Short(d.Median.D()), "P90": l.Short(d.P90.D())})
 	}
 	if d.Missing > 0 {
-		line += fmt.Sprintf(", %d %s", d.Missing, EscapeMrkdwn(d.MissingMeaning))
+		line += ", " + l.Text("stats.missing", M{"Count": d.Missing, "Meaning": EscapeMrkdwn(d.MissingMeaning)})
 	}
 	return line
 }
 
-func medianOrNone(d stats.Durations) string {
+func medianOrNone(l Lang, d stats.Durations) string {
 	if d.Count == 0 {
 		return "—"
 	}
-	return formatDuration(d.Median.D())
+	return l.Short(d.Median.D())
 }

@@ -320,7 +320,7 @@ func (c postmortemCommands) SetStatus(ctx context.Context, n int64, st postmorte
 		}
 		if rec.Version > 0 && rec.Status == st {
 			return "", &incidents.UserError{Kind: incidents.ErrTransition,
-				Message: fmt.Sprintf("the postmortem of incident #%d is already %s", n, st)}
+				Message: c.a.lang().Text("command.postmortem_already", bot.M{"Number": n, "Status": string(st)})}
 		}
 		rec.Status = st
 		err = c.a.pm.store.PutPostmortem(ctx, &rec)
