@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,16 +55,17 @@ func (h *Handler) oncallCommand(ctx context.Context, log *logrus.Entry, sc slack
 		return usageReply(err)
 	}
 	if cmd.Verb == OncallHelp {
-		return ephemeralf("%s", "```"+EscapeMrkdwn(OncallUsage())+"```")
+		return h.oncallHelp()
 	}
 	if h.o.Oncall == nil || len(h.o.Oncall.Schedules()) == 0 {
-		return ephemeralf("No on-call schedules are configured; add them under schedules: in the config. Try /oncall help.")
+		return ephemeralf("%s", h.t("oncall.no_schedules", nil))
 	}
 	return h.answerCommand(ctx, sc, func(ctx context.Context) reply { return h.runOncall(ctx, log, sc, cmd) })
 }
 
 func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.SlashCommand, cmd OncallCommand) reply {
 	oc := h.o.Oncall
+	l := h.o.Lang
 	now := oc.Now()
 	schedule := func(name string) (oncall.Schedule, *reply) {
 		for _, s := range oc.Schedules() {
@@ -70,7 +73,7 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 				return s, nil
 			}
 		}
-		r := ephemeralf("There is no schedule %s. The schedules are: %s.", EscapeMrkdwn(name), scheduleNames(oc.Schedules()))
+		r := ephemeralf("%s", h.t("oncall.no_schedule", M{"Name": EscapeMrkdwn(name), "Names": scheduleNames(oc.Schedules())}))
 		return oncall.Schedule{}, &r
 	}
 	fail := func(err error) reply {
@@ -79,7 +82,7 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 			return usageReply(err)
 		}
 		log.WithError(err).Error("/oncall failed")
-		return ephemeralf("Something went wrong; please try again.")
+		return ephemeralf("%s", h.t("oncall.failed", nil))
 	}
 	switch cmd.Verb {
 	case OncallNow:
@@ -87,9 +90,9 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		if err != nil {
 			return fail(err)
 		}
-		lines := []string{"*Who is on call now*"}
+		lines := []string{h.t("oncall.now_title", nil)}
 		for _, s := range oc.Schedules() {
-			lines = append(lines, "• "+nowLine(s, ovs, now))
+			lines = append(lines, "• "+nowLine(l, s, ovs, now))
 		}
 		return ephemeralf("%s", strings.Join(lines, "\n"))
 	case OncallSchedule:
@@ -101,7 +104,7 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		if err != nil {
 			return fail(err)
 		}
-		lines := []string{nowLine(s, ovs, now), "*Next shifts*"}
+		lines := []string{nowLine(l, s, ovs, now), h.t("oncall.next_shifts", nil)}
 		shifts := oncall.Shifts(s, ovs, now, now.Add(14*24*time.Hour))
 		n := 0
 		for _, sh := range shifts {
@@ -111,10 +114,10 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 			if n++; n > 5 {
 				break
 			}
-			lines = append(lines, fmt.Sprintf("• %s → %s: %s", whenText(sh.Start, s), whenText(sh.End, s), whoText(sh)))
+			lines = append(lines, fmt.Sprintf("• %s → %s: %s", WhenText(l, sh.Start, s), WhenText(l, sh.End, s), whoText(l, sh)))
 		}
 		if n == 0 {
-			lines = append(lines, "• no change in the next 14 days")
+			lines = append(lines, h.t("oncall.no_change", 14))
 		}
 		return ephemeralf("%s", strings.Join(lines, "\n"))
 	case OncallOverride:
@@ -123,25 +126,26 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 			return *r
 		}
 		if !cmd.User.Resolved() {
-			return ephemeralf("I can't tell who @%s is; mention them so Slack links the name.", EscapeMrkdwn(cmd.User.Name))
+			return ephemeralf("%s", h.t("oncall.unresolved_user", EscapeMrkdwn(cmd.User.Name)))
 		}
-		if no := mayChange(oc, s, sc.UserID); no != "" {
+		if no := mayChange(l, oc, s, sc.UserID); no != "" {
 			return ephemeralf("%s", no)
 		}
-		from, to, err := cmd.Window(now, s.Timezone)
-		if err != nil {
-			return fail(err)
+		from, to, bad := h.oncallWindow(cmd, now, s.Timezone)
+		if bad != nil {
+			return *bad
 		}
 		o := oncall.Override{Schedule: s.Name, Kind: oncall.OverrideReplace, User: cmd.User.ID, From: from, To: to,
 			CreatedBy: sc.UserID, CreatedAt: now}
 		if err := o.Validate(); err != nil {
-			return ephemeralf("%s", EscapeMrkdwn(err.Error()))
+			return ephemeralf("%s", InvalidText(l, err))
 		}
-		if o, err = oc.AddOverride(ctx, o); err != nil {
+		o, err := oc.AddOverride(ctx, o)
+		if err != nil {
 			return fail(err)
 		}
-		return inChannelf("%s put %s on call for *%s* from %s to %s (override `%s`).", UserMention(sc.UserID), UserMention(o.User),
-			EscapeMrkdwn(s.Name), whenText(o.From, s), whenText(o.To, s), o.ID)
+		return inChannelf("%s", h.t("oncall.override_added", M{"Actor": UserMention(sc.UserID), "User": UserMention(o.User),
+			"Schedule": EscapeMrkdwn(s.Name), "From": WhenText(l, o.From, s), "To": WhenText(l, o.To, s), "ID": o.ID}))
 	case OncallOverrides:
 		if cmd.Schedule != "" {
 			if _, r := schedule(cmd.Schedule); r != nil {
@@ -155,13 +159,13 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		var lines []string
 		for _, o := range ovs {
 			s, _ := schedule(o.Schedule)
-			lines = append(lines, fmt.Sprintf("• `%s` *%s*: %s from %s to %s, by %s", o.ID, EscapeMrkdwn(o.Schedule),
-				UserMention(o.User), whenText(o.From, s), whenText(o.To, s), UserMention(o.CreatedBy)))
+			lines = append(lines, h.t("oncall.override_line", M{"ID": o.ID, "Schedule": EscapeMrkdwn(o.Schedule),
+				"User": UserMention(o.User), "From": WhenText(l, o.From, s), "To": WhenText(l, o.To, s), "By": UserMention(o.CreatedBy)}))
 		}
 		if len(lines) == 0 {
-			return ephemeralf("No overrides now or ahead. Add one with %s.", "`"+OncallOverride.usage()+"`")
+			return ephemeralf("%s", h.t("oncall.no_overrides", OncallOverride.usage()))
 		}
-		return ephemeralf("*Overrides*\n%s", strings.Join(lines, "\n"))
+		return ephemeralf("%s\n%s", h.t("oncall.overrides_title", nil), strings.Join(lines, "\n"))
 	case OncallOverrideRemove:
 		ovs, err := oc.Overrides(ctx, "")
 		if err != nil {
@@ -169,53 +173,56 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		}
 		i := slices.IndexFunc(ovs, func(o oncall.Override) bool { return o.ID == cmd.ID })
 		if i < 0 {
-			return ephemeralf("There is no override %s now or ahead; /oncall overrides lists them.", EscapeMrkdwn(cmd.ID))
+			return ephemeralf("%s", h.t("oncall.no_override", EscapeMrkdwn(cmd.ID)))
 		}
 		s, _ := schedule(ovs[i].Schedule)
-		if no := mayChange(oc, s, sc.UserID); no != "" {
+		if no := mayChange(l, oc, s, sc.UserID); no != "" {
 			return ephemeralf("%s", no)
 		}
 		o, err := oc.RemoveOverride(ctx, cmd.ID)
 		if errors.Is(err, oncall.ErrNotFound) {
-			return ephemeralf("Override %s was removed already.", EscapeMrkdwn(cmd.ID))
+			return ephemeralf("%s", h.t("oncall.override_gone", EscapeMrkdwn(cmd.ID)))
 		}
 		if err != nil {
 			return fail(err)
 		}
-		return inChannelf("%s removed override `%s` (%s on *%s*).", UserMention(sc.UserID), o.ID, UserMention(o.User), EscapeMrkdwn(o.Schedule))
+		return inChannelf("%s", h.t("oncall.override_removed", M{"Actor": UserMention(sc.UserID), "ID": o.ID, "User": UserMention(o.User),
+			"Schedule": EscapeMrkdwn(o.Schedule)}))
 	case OncallCover:
 		s, r := schedule(cmd.Schedule)
 		if r != nil {
 			return *r
 		}
 		if s.Channel == "" {
-			return ephemeralf("Schedule %s has no channel to ask in; set channel: in its config.", EscapeMrkdwn(s.Name))
+			return ephemeralf("%s", h.t("oncall.cover_no_channel", EscapeMrkdwn(s.Name)))
 		}
-		from, to, err := cmd.Window(now, s.Timezone)
-		if err != nil {
-			return fail(err)
+		from, to, bad := h.oncallWindow(cmd, now, s.Timezone)
+		if bad != nil {
+			return *bad
 		}
 		if err := (oncall.Override{Schedule: s.Name, User: sc.UserID, From: from, To: to}).Validate(); err != nil {
-			return ephemeralf("%s", EscapeMrkdwn(err.Error()))
+			return ephemeralf("%s", InvalidText(l, err))
 		}
 		if err := oc.RequestCover(ctx, s.Name, from, to, sc.UserID); err != nil {
 			return fail(err)
 		}
-		return ephemeralf("I asked %s for someone to cover %s from %s to %s.", EscapeMrkdwn(s.Channel), EscapeMrkdwn(s.Name), whenText(from, s), whenText(to, s))
+		return ephemeralf("%s", h.t("oncall.cover_asked", M{"Channel": EscapeMrkdwn(s.Channel), "Schedule": EscapeMrkdwn(s.Name),
+			"From": WhenText(l, from, s), "To": WhenText(l, to, s)}))
 	case OncallLoad:
 		days := int(cmd.Period / (24 * time.Hour))
-		lines := []string{fmt.Sprintf("*On-call load, last %d days* (hours on call · out of hours · pages · at night)", days)}
+		lines := []string{h.t("oncall.load_title", days)}
 		for _, s := range oc.Schedules() {
 			loads, err := oc.Load(ctx, s.Name, cmd.Period)
 			if err != nil {
 				return fail(err)
 			}
 			lines = append(lines, "*"+EscapeMrkdwn(s.Name)+"*")
-			for _, l := range loads {
-				lines = append(lines, fmt.Sprintf("• %s: %.0fh · %.0fh · %d · %d", UserMention(l.User), l.OnCall.Hours(), l.OutOfHours.Hours(), l.Pages, l.NightPages))
+			for _, ld := range loads {
+				lines = append(lines, h.t("oncall.load_line", M{"User": UserMention(ld.User), "OnCall": wholeHours(ld.OnCall),
+					"OutOfHours": wholeHours(ld.OutOfHours), "Pages": ld.Pages, "Night": ld.NightPages}))
 			}
 			if len(loads) == 0 {
-				lines = append(lines, "• nobody")
+				lines = append(lines, h.t("oncall.load_nobody", nil))
 			}
 		}
 		return ephemeralf("%s", strings.Join(lines, "\n"))
@@ -228,14 +235,70 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		if err := oc.HandoffNow(ctx, cmd.Schedule); err != nil {
 			return fail(err)
 		}
-		return ephemeralf("Posting the handoff digest now.")
+		return ephemeralf("%s", h.t("oncall.handoff_posting", nil))
 	}
-	return ephemeralf("%s", "```"+EscapeMrkdwn(OncallUsage())+"```")
+	return h.oncallHelp()
 }
+
+// oncallHelp is /oncall help: the usage of every subcommand.
+func (h *Handler) oncallHelp() reply {
+	return ephemeralf("%s", "```"+EscapeMrkdwn(h.t("oncall.help", M{"Forms": oncall.TimeForms}))+"```")
+}
+
+// oncallWindow is Window with its error said in the Handler's language: the
+// override's or cover's start and end, or the answer that says what is
+// wrong with them, followed by the usage line.
+func (h *Handler) oncallWindow(cmd OncallCommand, now time.Time, loc *time.Location) (from, to time.Time, bad *reply) {
+	from, to, err := oncall.ParseRange(cmd.From, cmd.To, now, loc)
+	if err == nil {
+		return from, to, nil
+	}
+	r := ephemeralf("%s", h.t("oncall.usage_error", M{"Msg": BadTimeText(h.o.Lang, err), "Usage": EscapeMrkdwn(cmd.Verb.usage())}))
+	return from, to, &r
+}
+
+// BadTimeText is the sentence, ready mrkdwn and ending in ".", that says in
+// l what is wrong with a time expression: err from oncall.ParseTime or
+// oncall.ParseRange. In English it is err's text.
+func BadTimeText(l Lang, err error) string {
+	var te *oncall.TimeError
+	if !errors.As(err, &te) {
+		return EscapeMrkdwn(err.Error() + ".")
+	}
+	d := M{"Field": te.Field, "Input": EscapeMrkdwn(strconv.Quote(te.Input)), "Name": te.Name, "Forms": EscapeMrkdwn(oncall.TimeForms),
+		"Clock": EscapeMrkdwn(strconv.Quote(te.Data["clock"])), "Day": EscapeMrkdwn(strconv.Quote(te.Data["day"])),
+		"Wall": EscapeMrkdwn(te.Data["wall"]), "Zone": EscapeMrkdwn(te.Data["zone"]),
+		"From": EscapeMrkdwn(te.Data["from"]), "To": EscapeMrkdwn(te.Data["to"])}
+	return l.Text("oncall.bad_time", d)
+}
+
+// InvalidText says in l, as ready mrkdwn, what Override.Validate found
+// wrong, one field a line; in English it is err's text.
+func InvalidText(l Lang, err error) string {
+	var fes oncall.FieldErrors
+	if !errors.As(err, &fes) {
+		return EscapeMrkdwn(err.Error())
+	}
+	lines := make([]string, len(fes))
+	for i, fe := range fes {
+		if fe.Name == "" {
+			lines[i] = EscapeMrkdwn(fe.Error())
+			continue
+		}
+		days, _ := strconv.Atoi(fe.Data["days"])
+		lines[i] = l.Text("oncall.invalid", M{"Path": EscapeMrkdwn(fe.Path), "Name": fe.Name,
+			"Kind": EscapeMrkdwn(strconv.Quote(fe.Data["kind"])), "User": EscapeMrkdwn(strconv.Quote(fe.Data["user"])),
+			"Self": EscapeMrkdwn(fe.Data["user"]), "From": EscapeMrkdwn(fe.Data["from"]), "Days": days})
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wholeHours is d in hours, rounded as "%.0f" rounds.
+func wholeHours(d time.Duration) int { return int(math.RoundToEven(d.Hours())) }
 
 // mayChange says why user may not change schedule s ("" when they may):
 // with admins configured, only an admin or a member of the schedule may.
-func mayChange(oc Oncall, s oncall.Schedule, user string) string {
+func mayChange(l Lang, oc Oncall, s oncall.Schedule, user string) string {
 	admins := oc.Admins()
 	if len(admins) == 0 || slices.Contains(admins, user) {
 		return ""
@@ -245,23 +308,23 @@ func mayChange(oc Oncall, s oncall.Schedule, user string) string {
 			return ""
 		}
 	}
-	return fmt.Sprintf("Only an admin or a member of %s may change its overrides.", EscapeMrkdwn(s.Name))
+	return l.Text("oncall.may_not_change", EscapeMrkdwn(s.Name))
 }
 
 // nowLine says who is on call for s now and until when.
-func nowLine(s oncall.Schedule, ovs []oncall.Override, now time.Time) string {
+func nowLine(l Lang, s oncall.Schedule, ovs []oncall.Override, now time.Time) string {
 	sh := oncall.OnCall(s, ovs, now)
 	until := ""
 	if !sh.End.IsZero() {
-		until = " until " + whenText(sh.End, s)
+		until = WhenText(l, sh.End, s)
 	}
-	return fmt.Sprintf("*%s*: %s%s", EscapeMrkdwn(s.Name), whoText(sh), until)
+	return l.Text("oncall.now_line", M{"Schedule": EscapeMrkdwn(s.Name), "Who": whoText(l, sh), "Until": until})
 }
 
-func whoText(sh oncall.Shift) string {
+func whoText(l Lang, sh oncall.Shift) string {
 	users := sh.Users()
 	if len(users) == 0 {
-		return "nobody on call"
+		return l.Text("oncall.nobody", nil)
 	}
 	ms := make([]string, len(users))
 	for i, u := range users {
@@ -270,13 +333,16 @@ func whoText(sh oncall.Shift) string {
 	return strings.Join(ms, ", ")
 }
 
-// whenText formats t in the schedule's zone, e.g. "Mon 30 Nov 09:00 UTC".
-func whenText(t time.Time, s oncall.Schedule) string {
+// WhenText formats t in the schedule's zone and l's words, e.g.
+// "Mon 30 Nov 09:00 UTC" ("пн 30 ноя 09:00 UTC").
+func WhenText(l Lang, t time.Time, s oncall.Schedule) string {
 	loc := s.Timezone
 	if loc == nil {
 		loc = time.UTC
 	}
-	return t.In(loc).Format("Mon 2 Jan 15:04 MST")
+	t = t.In(loc)
+	day := strings.TrimSuffix(l.ShortDate(t), " "+strconv.Itoa(t.Year()))
+	return day + " " + t.Format("15:04 MST")
 }
 
 func scheduleNames(ss []oncall.Schedule) string {
@@ -290,12 +356,12 @@ func scheduleNames(ss []oncall.Schedule) string {
 // takeCover runs a cover request's Take it button.
 func (h *Handler) takeCover(ctx context.Context, log *logrus.Entry, cb slack.InteractionCallback, value string) reply {
 	if h.o.Oncall == nil {
-		return ephemeralf("On-call schedules are not configured here.")
+		return ephemeralf("%s", h.t("oncall.not_configured", nil))
 	}
 	msg, err := h.o.Oncall.TakeCover(ctx, value, cb.User.ID, channelOf(cb), cb.Container.MessageTs)
 	if err != nil {
 		log.WithError(err).Error("take cover failed")
-		return ephemeralf("Something went wrong; please try again.")
+		return ephemeralf("%s", h.t("oncall.failed", nil))
 	}
 	return ephemeralf("%s", msg)
 }
@@ -316,7 +382,7 @@ func (n *Notifier) PostCoverRequest(ctx context.Context, channel, id, text, valu
 	blockID := fmt.Sprintf(coverBlockID, id)
 	blocks := []slack.Block{
 		mrkdwnSection(text),
-		slack.NewActionBlock("cover_actions", slack.NewButtonBlockElement(ActionTakeCover, value, plain("Take it")).WithStyle(slack.StylePrimary)),
+		slack.NewActionBlock("cover_actions", slack.NewButtonBlockElement(ActionTakeCover, value, plain(n.t("oncall.button_take", nil))).WithStyle(slack.StylePrimary)),
 	}
 	if _, err := n.postOnce(ctx, ch, blockID, text, blocks); err != nil {
 		return fmt.Errorf("post cover request %s: %w", id, err)

@@ -3,6 +3,7 @@ package oncall
 import (
 	"cmp"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -42,35 +43,36 @@ type Override struct {
 func (o Override) Validate() error {
 	var f fields
 	if o.Schedule == "" {
-		f.add("schedule", "is required")
+		f.problem("schedule", ProblemRequired, nil, "is required")
 	}
 	switch o.Kind {
 	case "", OverrideReplace, OverrideAdd:
 	default:
-		f.add("kind", "unknown override kind %q (use replace or add)", o.Kind)
+		f.problem("kind", ProblemUnknownKind, map[string]string{"kind": string(o.Kind)}, "unknown override kind %q (use replace or add)", o.Kind)
 	}
 	if !IsUserID(o.User) && !IsEmail(o.User) {
-		f.add("user", "%q is not a Slack user ID", o.User)
+		f.problem("user", ProblemNotUser, map[string]string{"user": o.User}, "%q is not a Slack user ID", o.User)
 	}
 	if o.Replaces != "" {
 		switch {
 		case o.Kind == OverrideAdd:
-			f.add("replaces", "applies only to replace overrides")
+			f.problem("replaces", ProblemReplacesAdd, nil, "applies only to replace overrides")
 		case o.Replaces == o.User:
-			f.add("replaces", "%s cannot replace themselves", o.User)
+			f.problem("replaces", ProblemReplacesSelf, map[string]string{"user": o.User}, "%s cannot replace themselves", o.User)
 		case !IsUserID(o.Replaces) && !IsEmail(o.Replaces):
-			f.add("replaces", "%q is not a Slack user ID", o.Replaces)
+			f.problem("replaces", ProblemNotUser, map[string]string{"user": o.Replaces}, "%q is not a Slack user ID", o.Replaces)
 		}
 	}
 	switch {
 	case o.From.IsZero():
-		f.add("from", "is required")
+		f.problem("from", ProblemRequired, nil, "is required")
 	case o.To.IsZero():
-		f.add("to", "is required")
+		f.problem("to", ProblemRequired, nil, "is required")
 	case !o.To.After(o.From):
-		f.add("to", "must be after from (%s)", o.From.Format(time.RFC3339))
+		f.problem("to", ProblemNotAfter, map[string]string{"from": o.From.Format(time.RFC3339)}, "must be after from (%s)", o.From.Format(time.RFC3339))
 	case o.To.Sub(o.From) > MaxOverrideLength:
-		f.add("to", "an override lasts at most %d days; change the rotation instead", int(MaxOverrideLength/(24*time.Hour)))
+		f.problem("to", ProblemTooLong, map[string]string{"days": strconv.Itoa(int(MaxOverrideLength / (24 * time.Hour)))},
+			"an override lasts at most %d days; change the rotation instead", int(MaxOverrideLength/(24*time.Hour)))
 	}
 	return f.err()
 }

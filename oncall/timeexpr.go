@@ -48,21 +48,31 @@ func ParseTime(s string, now time.Time, loc *time.Location) (time.Time, error) {
 func ParseRange(from, to string, now time.Time, loc *time.Location) (time.Time, time.Time, error) {
 	f, err := parseTime(from, now, now, loc)
 	if err != nil {
-		return time.Time{}, time.Time{}, fmt.Errorf("from: %w", err)
+		return time.Time{}, time.Time{}, inField("from", err)
 	}
 	t, err := parseTime(to, now, f, loc)
 	if err != nil {
-		return time.Time{}, time.Time{}, fmt.Errorf("to: %w", err)
+		return time.Time{}, time.Time{}, inField("to", err)
 	}
 	if !t.After(f) {
-		return time.Time{}, time.Time{}, fmt.Errorf("%w: to (%s) must be after from (%s)", ErrBadTime,
-			t.Format("2006-01-02 15:04"), f.Format("2006-01-02 15:04"))
+		return time.Time{}, time.Time{}, &TimeError{Name: TimeOrder,
+			Data: map[string]string{"to": t.Format("2006-01-02 15:04"), "from": f.Format("2006-01-02 15:04")}}
 	}
 	return f, t, nil
 }
 
-func badTime(s, why string) error {
-	return fmt.Errorf("%w: %q: %s (use %s)", ErrBadTime, s, why, TimeForms)
+// inField marks a TimeError as the from's or the to's.
+func inField(field string, err error) error {
+	if te, ok := err.(*TimeError); ok {
+		c := *te
+		c.Field = field
+		return &c
+	}
+	return fmt.Errorf("%s: %w", field, err)
+}
+
+func badTime(s, name, why string, data map[string]string) error {
+	return &TimeError{Input: s, Name: name, Data: data, why: why}
 }
 
 func parseTime(s string, now, base time.Time, loc *time.Location) (time.Time, error) {
@@ -70,14 +80,14 @@ func parseTime(s string, now, base time.Time, loc *time.Location) (time.Time, er
 		loc = time.UTC
 	}
 	if len(s) > 64 {
-		return time.Time{}, badTime(s[:64]+"…", "too long")
+		return time.Time{}, badTime(s[:64]+"…", TimeTooLong, "too long", nil)
 	}
 	in := strings.ToLower(strings.Join(strings.Fields(s), " "))
 	now = now.In(loc).Truncate(time.Second)
 	base = base.In(loc).Truncate(time.Second)
 	switch {
 	case in == "":
-		return time.Time{}, badTime(s, "no time given")
+		return time.Time{}, badTime(s, TimeEmpty, "no time given", nil)
 	case in == "now":
 		return now, nil
 	case in[0] == '+':
@@ -96,7 +106,7 @@ func parseTime(s string, now, base time.Time, loc *time.Location) (time.Time, er
 	}
 	tod, err := ParseTimeOfDay(clock)
 	if err != nil || tod == 24*60 {
-		return time.Time{}, badTime(s, fmt.Sprintf("%q is not a time of day HH:MM", clock))
+		return time.Time{}, badTime(s, TimeNotClock, fmt.Sprintf("%q is not a time of day HH:MM", clock), map[string]string{"clock": clock})
 	}
 	var w int64
 	switch wd, isWeekday := weekdayNames[day]; {
@@ -119,24 +129,24 @@ func parseTime(s string, now, base time.Time, loc *time.Location) (time.Time, er
 		date, rest, hasT := strings.Cut(day, "t")
 		if hasT {
 			if hasDay {
-				return time.Time{}, badTime(s, "a date with T takes its time after the T only")
+				return time.Time{}, badTime(s, TimeDateWithT, "a date with T takes its time after the T only", nil)
 			}
 			if tod, err = ParseTimeOfDay(rest); err != nil || tod == 24*60 {
-				return time.Time{}, badTime(s, fmt.Sprintf("%q is not a time of day HH:MM", rest))
+				return time.Time{}, badTime(s, TimeNotClock, fmt.Sprintf("%q is not a time of day HH:MM", rest), map[string]string{"clock": rest})
 			}
 		}
 		d, err := time.Parse("2006-01-02", date)
 		if err != nil {
-			return time.Time{}, badTime(s, fmt.Sprintf("%q is neither a day (today, tomorrow, mon…sun) nor a date YYYY-MM-DD", day))
+			return time.Time{}, badTime(s, TimeNotDay, fmt.Sprintf("%q is neither a day (today, tomorrow, mon…sun) nor a date YYYY-MM-DD", day), map[string]string{"day": day})
 		}
 		if y := d.Year(); y < 1970 || y > 9999 {
-			return time.Time{}, badTime(s, "year out of range")
+			return time.Time{}, badTime(s, TimeYearRange, "year out of range", nil)
 		}
 		w = d.Unix()/60 + int64(tod)
 	}
 	if !z.exists(w) {
-		return time.Time{}, fmt.Errorf("%w: %q: %s does not exist in %s (the clocks jump forward)", ErrBadTime, s,
-			wallTime(w).Format("2006-01-02 15:04"), loc)
+		return time.Time{}, &TimeError{Input: s, Name: TimeGap,
+			Data: map[string]string{"wall": wallTime(w).Format("2006-01-02 15:04"), "zone": loc.String()}}
 	}
 	return time.Unix(z.instant(w), 0).In(loc), nil
 }
@@ -146,7 +156,7 @@ func relative(orig, s string, base time.Time) (time.Time, error) {
 	if strings.HasSuffix(s, "d") {
 		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
 		if err != nil || n < 1 || n > int(maxAhead/(24*time.Hour)) || !digits(strings.TrimSuffix(s, "d")) {
-			return time.Time{}, badTime(orig, "want a number of days from 1 to 366, like +2d")
+			return time.Time{}, badTime(orig, TimeBadDays, "want a number of days from 1 to 366, like +2d", nil)
 		}
 		z := newZone(base.Location())
 		w := z.wall(base.Unix()) + int64(n)*1440
@@ -154,16 +164,16 @@ func relative(orig, s string, base time.Time) (time.Time, error) {
 		return time.Unix(z.instant(w)+(base.Unix()-sec), 0).In(base.Location()), nil
 	}
 	if s == "" || s[0] == '-' || s[0] == '+' {
-		return time.Time{}, badTime(orig, "want a duration after +, like +8h or +30m")
+		return time.Time{}, badTime(orig, TimeBadRelative, "want a duration after +, like +8h or +30m", nil)
 	}
 	d, err := time.ParseDuration(s)
 	switch {
 	case err != nil:
-		return time.Time{}, badTime(orig, "want a duration after +, like +8h or +30m")
+		return time.Time{}, badTime(orig, TimeBadRelative, "want a duration after +, like +8h or +30m", nil)
 	case d <= 0:
-		return time.Time{}, badTime(orig, "must be ahead of now")
+		return time.Time{}, badTime(orig, TimeNotAhead, "must be ahead of now", nil)
 	case d > maxAhead:
-		return time.Time{}, badTime(orig, "at most 366 days ahead")
+		return time.Time{}, badTime(orig, TimeTooFar, "at most 366 days ahead", nil)
 	}
 	return base.Add(d).Truncate(time.Second), nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/oncall"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 // Handoffs: a tick every minute looks, per schedule, for the latest shift
@@ -174,10 +174,11 @@ func (a *App) runHandoff(ctx context.Context, _ jobs.Job, h handoff) error {
 // A digest asked for by /oncall handoff (now set) says who is on call
 // instead.
 func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncall.Shift, at time.Time, digest bool) (string, error) {
+	l := a.lang()
 	who := func(sh oncall.Shift) string {
 		us := sh.Users()
 		if len(us) == 0 {
-			return "nobody"
+			return l.Text("handoff.nobody", nil)
 		}
 		ms := make([]string, len(us))
 		for i, u := range us {
@@ -186,28 +187,29 @@ func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncal
 		return strings.Join(ms, ", ")
 	}
 	now := a.opts.Now()
-	lines := []string{fmt.Sprintf(":arrows_counterclockwise: *Handoff for %s* at %s: %s → %s", bot.EscapeMrkdwn(s.Name), whenIn(at, s), who(from), who(to))}
+	lines := []string{l.Text("handoff.header", bot.M{"Schedule": bot.EscapeMrkdwn(s.Name), "At": bot.WhenText(l, at, s),
+		"From": who(from), "To": who(to)})}
 	if digest {
 		until := ""
 		if !to.End.IsZero() {
-			until = " until " + whenIn(to.End, s)
+			until = bot.WhenText(l, to.End, s)
 		}
-		lines[0] = fmt.Sprintf(":clipboard: *On call for %s*: %s%s", bot.EscapeMrkdwn(s.Name), who(to), until)
+		lines[0] = l.Text("handoff.digest", bot.M{"Schedule": bot.EscapeMrkdwn(s.Name), "Who": who(to), "Until": until})
 	} else if late := now.Sub(at); late > handoffLate {
-		lines[0] += fmt.Sprintf(" _(late: sent %s after the change, the bot was down)_", late.Round(time.Minute))
+		lines[0] += " " + l.Text("handoff.late", late.Round(time.Minute))
 	}
 	open, err := a.service.List(ctx, incidents.ListOptions{OpenOnly: true})
 	if err != nil {
 		return "", err
 	}
 	if len(open) == 0 {
-		lines = append(lines, "No open incidents.")
+		lines = append(lines, l.Text("handoff.no_incidents", nil))
 	} else {
-		lines = append(lines, "*Open incidents*")
+		lines = append(lines, l.Text("handoff.open_title", nil))
 		var unacked []string
 		for _, inc := range open {
-			lines = append(lines, fmt.Sprintf("• #%d %s — %s, %s", inc.Number, bot.EscapeMrkdwn(bot.Truncate(inc.Title, 150)),
-				bot.EscapeMrkdwn(inc.Severity), inc.Status))
+			lines = append(lines, l.Text("handoff.incident", bot.M{"Number": inc.Number, "Title": bot.EscapeMrkdwn(bot.Truncate(inc.Title, 150)),
+				"Severity": bot.EscapeMrkdwn(inc.Severity), "Status": l.Word("incident:" + string(inc.Status))}))
 			if inc.AcknowledgedAt == nil {
 				pages, err := a.pageStore().Pages(ctx, inc.Number)
 				if err != nil {
@@ -219,14 +221,14 @@ func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncal
 						n++
 					}
 				}
-				unacked = append(unacked, "#"+strconv.FormatInt(inc.Number, 10)+" ("+strconv.Itoa(n)+" open pages)")
+				unacked = append(unacked, l.Text("handoff.unacked_item", bot.M{"Number": inc.Number, "Pages": n}))
 			}
 		}
 		if len(unacked) > 0 {
-			lines = append(lines, "*Unacknowledged*: "+strings.Join(unacked, ", "))
+			lines = append(lines, l.Text("handoff.unacked", strings.Join(unacked, ", ")))
 		}
 	}
-	followUps, err := a.openFollowUps(ctx, now)
+	followUps, err := a.openFollowUps(ctx, l, now)
 	if err != nil {
 		return "", err
 	}
@@ -244,7 +246,7 @@ const (
 
 // openFollowUps is the handoff's line about open follow-up actions of recent
 // incidents, overdue ones first by name; "" when there are none.
-func (a *App) openFollowUps(ctx context.Context, now time.Time) (string, error) {
+func (a *App) openFollowUps(ctx context.Context, l templates.Lang, now time.Time) (string, error) {
 	recent, err := a.service.List(ctx, incidents.ListOptions{Limit: handoffFollowUpIncidents})
 	if err != nil {
 		return "", err
@@ -262,22 +264,22 @@ func (a *App) openFollowUps(ctx context.Context, now time.Time) (string, error) 
 				if act.Owner != "" {
 					owner = " " + bot.UserMention(act.Owner)
 				}
-				overdue = append(overdue, fmt.Sprintf("#%d/%d %s%s (due %s)", inc.Number, act.ID,
-					bot.EscapeMrkdwn(bot.Truncate(act.Text, 80)), owner, act.Due.Format("2006-01-02")))
+				overdue = append(overdue, l.Text("handoff.followup", bot.M{"Number": inc.Number, "ID": act.ID,
+					"Text": bot.EscapeMrkdwn(bot.Truncate(act.Text, 80)), "Owner": owner, "Due": act.Due}))
 			}
 		}
 	}
 	if open == 0 {
 		return "", nil
 	}
-	line := fmt.Sprintf("*Open follow-ups*: %d", open)
+	list := ""
 	if len(overdue) > 0 {
-		line += fmt.Sprintf(", %d overdue: ", len(overdue)) + strings.Join(overdue[:min(len(overdue), handoffFollowUpsListed)], "; ")
+		list = strings.Join(overdue[:min(len(overdue), handoffFollowUpsListed)], "; ")
 		if len(overdue) > handoffFollowUpsListed {
-			line += "; …"
+			list += "; …"
 		}
 	}
-	return line, nil
+	return l.Text("handoff.followups", bot.M{"Open": open, "Overdue": len(overdue), "List": list}), nil
 }
 
 // HandoffNow posts the digest of schedule (every schedule when empty) now,

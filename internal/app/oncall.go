@@ -102,8 +102,9 @@ func (a *App) runCoverRequest(ctx context.Context, _ jobs.Job, c coverRequest) e
 	if !ok || a.notifier == nil {
 		return nil
 	}
-	text := fmt.Sprintf(":raising_hand: %s asks for someone to cover *%s* from %s to %s. Who takes it?", bot.UserMention(c.Requester),
-		bot.EscapeMrkdwn(s.Name), whenIn(c.From, s), whenIn(c.To, s))
+	l := a.lang()
+	text := l.Text("oncall.cover_request", bot.M{"Requester": bot.UserMention(c.Requester),
+		"Schedule": bot.EscapeMrkdwn(s.Name), "From": bot.WhenText(l, c.From, s), "To": bot.WhenText(l, c.To, s)})
 	return slackJobError(a.notifier.PostCoverRequest(ctx, s.Channel, c.ID, text, c.value()))
 }
 
@@ -114,15 +115,16 @@ func (p oncallProvider) TakeCover(ctx context.Context, value, user, channel, ts 
 	if err != nil {
 		return "", err
 	}
+	l := p.a.lang()
 	s, ok := p.a.opts.Config.Schedule(c.Schedule)
 	if !ok {
-		return fmt.Sprintf("Schedule %s is no longer configured.", bot.EscapeMrkdwn(c.Schedule)), nil
+		return l.Text("oncall.cover_gone_schedule", bot.EscapeMrkdwn(c.Schedule)), nil
 	}
 	if !isMember(s, user) {
-		return fmt.Sprintf("Only members of %s can take this shift.", bot.EscapeMrkdwn(s.Name)), nil
+		return l.Text("oncall.cover_not_member", bot.EscapeMrkdwn(s.Name)), nil
 	}
 	if user == c.Requester {
-		return "You asked for this cover; someone else has to take it.", nil
+		return l.Text("oncall.cover_own", nil), nil
 	}
 	id := "cover-" + c.ID
 	created, err := p.a.store.AddOverride(ctx, oncall.Override{ID: id, Schedule: s.Name, Kind: oncall.OverrideReplace, User: user,
@@ -137,18 +139,19 @@ func (p oncallProvider) TakeCover(ctx context.Context, value, user, channel, ts 
 		}
 		for _, o := range ovs {
 			if o.ID == id {
-				return fmt.Sprintf("%s took this shift already.", bot.UserMention(o.User)), nil
+				return l.Text("oncall.cover_taken_by", bot.UserMention(o.User)), nil
 			}
 		}
-		return "This shift was taken already.", nil
+		return l.Text("oncall.cover_taken", nil), nil
 	}
-	text := fmt.Sprintf(":white_check_mark: %s covers *%s* for %s from %s to %s.", bot.UserMention(user), bot.EscapeMrkdwn(s.Name),
-		bot.UserMention(c.Requester), whenIn(c.From, s), whenIn(c.To, s))
+	text := l.Text("oncall.covered", bot.M{"User": bot.UserMention(user), "Schedule": bot.EscapeMrkdwn(s.Name),
+		"Requester": bot.UserMention(c.Requester), "From": bot.WhenText(l, c.From, s), "To": bot.WhenText(l, c.To, s)})
 	if err := p.a.runner.Enqueue(ctx, jobCoverTaken.Job("cover-taken:"+c.ID,
 		map[string]string{"channel": channel, "ts": ts, "id": c.ID, "text": text}, time.Time{})); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("You cover %s from %s to %s.", bot.EscapeMrkdwn(s.Name), whenIn(c.From, s), whenIn(c.To, s)), nil
+	return l.Text("oncall.you_cover", bot.M{"Schedule": bot.EscapeMrkdwn(s.Name), "From": bot.WhenText(l, c.From, s),
+		"To": bot.WhenText(l, c.To, s)}), nil
 }
 
 func (a *App) runCoverTaken(ctx context.Context, _ jobs.Job, m map[string]string) error {
@@ -192,13 +195,4 @@ func isMember(s oncall.Schedule, user string) bool {
 		}
 	}
 	return false
-}
-
-// whenIn formats t in the schedule's zone, as /oncall shows times.
-func whenIn(t time.Time, s oncall.Schedule) string {
-	loc := s.Timezone
-	if loc == nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("Mon 2 Jan 15:04 MST")
 }
