@@ -41,7 +41,7 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 	if cmd.Due != "" {
 		var err error
 		if due, err = DueDate(cmd.Due, h.o.Now(), h.o.Location); err != nil {
-			return ephemeralf("%s", h.t("command.action_bad_due", M{"Error": EscapeMrkdwn(err.Error()), "Forms": DueForms}))
+			return ephemeralf("%s", dueErrorText(h.o.Lang, err))
 		}
 	}
 	after, err := h.svc.AddActionDue(ctx, n, cmd.Text, cmd.User.ID, due, actor)

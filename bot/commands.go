@@ -60,24 +60,18 @@ func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) repl
 
 	cmd, err := ParseIncident(sc.Text, h.severityNames())
 	if err != nil {
-		return usageReply(err)
+		return usageReply(h.o.Lang, err)
 	}
 	switch cmd.Verb {
 	case VerbHelp:
-		return ephemeralf("%s", "```"+EscapeMrkdwn(IncidentHelp(cmd.Topic))+"```")
+		return ephemeralf("%s", "```"+EscapeMrkdwn(IncidentHelpIn(h.o.Lang, cmd.Topic))+"```")
 	}
 	log = log.WithField("verb", string(cmd.Verb))
 	return h.answerCommand(ctx, sc, func(ctx context.Context) reply { return h.runIncident(ctx, log, sc, cmd) })
 }
 
 // usageReply is the ephemeral answer to malformed command text.
-func usageReply(err error) reply {
-	var ue *UsageError
-	if errors.As(err, &ue) {
-		return ephemeralf("%s\nUsage: `%s`", EscapeMrkdwn(ue.Msg), EscapeMrkdwn(ue.Usage))
-	}
-	return ephemeralf("%s", EscapeMrkdwn(err.Error()))
-}
+func usageReply(l Lang, err error) reply { return ephemeralf("%s", parseErrorText(l, err)) }
 
 // runIncident runs one parsed /incident command.
 func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.SlashCommand, cmd IncidentCommand) reply {
@@ -86,7 +80,7 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 	case VerbDeclare:
 		if cmd.OpenDeclareModal {
 			meta := modalMeta{Channel: sc.ChannelID, ResponseURL: sc.ResponseURL}
-			if err := h.openModal(ctx, sc.TriggerID, declareModal(h.severityNames(), cmd.Severity, meta)); err != nil {
+			if err := h.openModal(ctx, sc.TriggerID, declareModalIn(h.o.Lang, h.severityNames(), cmd.Severity, meta)); err != nil {
 				log.WithError(err).Warn("could not open the declare modal")
 				return ephemeralf("%s", h.t("command.declare_form_failed", EscapeMrkdwn(err.Error())))
 			}
@@ -149,7 +143,7 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 				return ephemeralf("%s", h.t("command.already_resolved", n))
 			}
 			meta := modalMeta{Incident: n, Channel: sc.ChannelID, ResponseURL: sc.ResponseURL}
-			if err := h.openModal(ctx, sc.TriggerID, resolveModal(inc, meta)); err != nil {
+			if err := h.openModal(ctx, sc.TriggerID, resolveModalIn(h.o.Lang, inc, meta)); err != nil {
 				log.WithError(err).Warn("could not open the resolve modal")
 				return ephemeralf("%s", h.t("command.resolve_form_failed", EscapeMrkdwn(err.Error())))
 			}

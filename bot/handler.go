@@ -333,7 +333,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // friendly turns an error of the incident service into a sentence for the
 // user; unexpected errors are logged and reported without their details.
 func (h *Handler) friendly(log *logrus.Entry, number int64, err error) string {
-	if msg, ok := incidents.UserMessage(err); ok {
+	if msg, ok := refusalText(h.o.Lang, err); ok {
 		return sentence(h.o.Lang, msg)
 	}
 	switch {

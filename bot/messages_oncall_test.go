@@ -9,15 +9,6 @@ import (
 	"github.com/incidentbot/incidentbot/templates"
 )
 
-func russian(t *testing.T) Lang {
-	t.Helper()
-	set, err := templates.New(templates.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return set.Lang(templates.RU)
-}
-
 // badRanges are from/to pairs oncall.ParseRange refuses, one per reason.
 var badRanges = [][2]string{
 	{strings.Repeat("x", 70), "+1h"}, // too long
@@ -126,18 +117,6 @@ func TestOncallInvalidOverrideInBothLanguages(t *testing.T) {
 	}
 	if got, want := InvalidText(ru, oncall.Override{}.Validate()), "Не указано расписание\n"; !strings.HasPrefix(got, want) {
 		t.Errorf("Russian of an empty override = %q", got)
-	}
-}
-
-// The help's English template is OncallUsage, word for word.
-func TestOncallHelpTemplateIsTheUsage(t *testing.T) {
-	if got := templates.English().Text("oncall.help", M{"Forms": oncall.TimeForms}); got != OncallUsage() {
-		t.Errorf("English help:\n%s\nwant OncallUsage():\n%s", got, OncallUsage())
-	}
-	got := russian(t).Text("oncall.help", M{"Forms": oncall.TimeForms})
-	if !strings.HasPrefix(got, "Как пользоваться /oncall:") || !strings.Contains(got, "/oncall override remove <id> — удалить подмену") ||
-		strings.Contains(got, "who is on call") || strings.Count(got, "\n") != strings.Count(OncallUsage(), "\n") {
-		t.Errorf("Russian help:\n%s", got)
 	}
 }
 

@@ -52,7 +52,7 @@ const ActionTakeCover = "oncall_take_cover"
 func (h *Handler) oncallCommand(ctx context.Context, log *logrus.Entry, sc slack.SlashCommand) reply {
 	cmd, err := ParseOncall(sc.Text)
 	if err != nil {
-		return usageReply(err)
+		return usageReply(h.o.Lang, err)
 	}
 	if cmd.Verb == OncallHelp {
 		return h.oncallHelp()
@@ -79,7 +79,7 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 	fail := func(err error) reply {
 		var ue *UsageError
 		if errors.As(err, &ue) {
-			return usageReply(err)
+			return usageReply(h.o.Lang, err)
 		}
 		log.WithError(err).Error("/oncall failed")
 		return ephemeralf("%s", h.t("oncall.failed", nil))
@@ -163,7 +163,7 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 				"User": UserMention(o.User), "From": WhenText(l, o.From, s), "To": WhenText(l, o.To, s), "By": UserMention(o.CreatedBy)}))
 		}
 		if len(lines) == 0 {
-			return ephemeralf("%s", h.t("oncall.no_overrides", OncallOverride.usage()))
+			return ephemeralf("%s", h.t("oncall.no_overrides", OncallOverride.UsageIn(h.o.Lang)))
 		}
 		return ephemeralf("%s\n%s", h.t("oncall.overrides_title", nil), strings.Join(lines, "\n"))
 	case OncallOverrideRemove:
@@ -242,7 +242,7 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 
 // oncallHelp is /oncall help: the usage of every subcommand.
 func (h *Handler) oncallHelp() reply {
-	return ephemeralf("%s", "```"+EscapeMrkdwn(h.t("oncall.help", M{"Forms": oncall.TimeForms}))+"```")
+	return ephemeralf("%s", "```"+EscapeMrkdwn(OncallUsageIn(h.o.Lang))+"```")
 }
 
 // oncallWindow is Window with its error said in the Handler's language: the
@@ -253,7 +253,7 @@ func (h *Handler) oncallWindow(cmd OncallCommand, now time.Time, loc *time.Locat
 	if err == nil {
 		return from, to, nil
 	}
-	r := ephemeralf("%s", h.t("oncall.usage_error", M{"Msg": BadTimeText(h.o.Lang, err), "Usage": EscapeMrkdwn(cmd.Verb.usage())}))
+	r := ephemeralf("%s", h.t("oncall.usage_error", M{"Msg": BadTimeText(h.o.Lang, err), "Usage": EscapeMrkdwn(cmd.Verb.UsageIn(h.o.Lang))}))
 	return from, to, &r
 }
 

@@ -47,7 +47,7 @@ func TestRussianCommandRepliesThroughTheApp(t *testing.T) {
 	h.command("U0002", ch.ID, "postmortem status final")
 	h.settle()
 	if got, want := replyText(t, h.command("U0002", ch.ID, "postmortem status final")),
-		"У постмортема инцидента #1 уже статус «Окончательный»."; got != want {
+		"Постмортем инцидента #1 уже в статусе «Окончательный»."; got != want {
 		t.Errorf("final again = %q, want %q", got, want)
 	}
 

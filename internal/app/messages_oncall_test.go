@@ -56,7 +56,7 @@ func TestOncallCommandsInRussian(t *testing.T) {
 
 	got = h.oncall("U0003", "override primary <@U0003> now now")
 	wantAll(t, "override to before from", got, "Конец (2026-11-25 03:00) должен быть позже начала (2026-11-25 03:00).",
-		`\nФормат: `+"`/oncall override &lt;schedule&gt; @user &lt;from&gt; &lt;to&gt;`")
+		`\nФормат: `+"`/oncall override &lt;расписание&gt; @пользователь &lt;начало&gt; &lt;конец&gt;`")
 	noEnglish(t, "override to before from", got, "bad time", "must be", "Usage:")
 
 	got = h.oncall("U0003", "override primary <@U0003> now +100d")
@@ -89,7 +89,7 @@ func TestOncallCommandsInRussian(t *testing.T) {
 	wantAll(t, "override remove again", got, "Подмены "+id+" ни сейчас, ни впереди нет; список — /oncall overrides.")
 	noEnglish(t, "override remove again", got, "There is no")
 	got = h.oncall("U0003", "overrides")
-	wantAll(t, "no overrides", got, "Подмен ни сейчас, ни впереди нет. Добавить: `/oncall override <schedule> @user <from> <to>`.")
+	wantAll(t, "no overrides", got, "Подмен ни сейчас, ни впереди нет. Добавить: `/oncall override <расписание> @пользователь <начало> <конец>`.")
 
 	h.openCritical() // Wed 03:00 UTC: a page at night
 	h.advance(time.Hour)

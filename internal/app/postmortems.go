@@ -319,8 +319,9 @@ func (c postmortemCommands) SetStatus(ctx context.Context, n int64, st postmorte
 			return "", err
 		}
 		if rec.Version > 0 && rec.Status == st {
-			return "", &incidents.UserError{Kind: incidents.ErrTransition,
-				Message: c.a.lang().Text("command.postmortem_already", bot.M{"Number": n, "Status": string(st)})}
+			return "", &incidents.UserError{Kind: incidents.ErrTransition, Code: "postmortem_already",
+				Data:    map[string]any{"Number": n, "Status": string(st)},
+				Message: fmt.Sprintf("the postmortem of incident #%d is already %s", n, st)}
 		}
 		rec.Status = st
 		err = c.a.pm.store.PutPostmortem(ctx, &rec)
