@@ -382,3 +382,14 @@ func TestFuzzSeedsPresent(t *testing.T) {
 		}
 	}
 }
+
+func TestParseOncallNow(t *testing.T) {
+	for _, text := range []string{"", "now", "  NOW "} {
+		if cmd, err := ParseOncall(text); err != nil || cmd.Verb != OncallNow {
+			t.Errorf("ParseOncall(%q) = %+v, %v; want now", text, cmd, err)
+		}
+	}
+	if _, err := ParseOncall("now primary"); err == nil {
+		t.Error(`"now primary" parsed; want a usage error`)
+	}
+}

@@ -19,16 +19,16 @@ func TestGrammarErrorsInRussian(t *testing.T) {
 		cmd, text string
 		want      []string
 	}{
-		{CommandIncident, "explode now", []string{`Неизвестная подкоманда "explode"; список — в /incident help.`,
+		{CommandIncident, "explode now", []string{"Неизвестная подкоманда \"explode\"; список — в `/incident help`.",
 			"Формат: `/incident [#&lt;номер&gt;] &lt;declare|ack|"}},
 		{CommandIncident, "#42", []string{"Что сделать с инцидентом #42? Например: /incident #42 timeline."}},
 		{CommandIncident, "#abc note x", []string{`"#abc" — не номер инцидента; пишите его так: #42.`}},
 		{CommandIncident, "#0 note x", []string{"номера начинаются с #1."}},
 		{CommandIncident, "#3 list", []string{"list не принимает номер инцидента."}},
 		{CommandIncident, "declare " + strings.Repeat("x", 230), []string{"В заголовке 230 символов; допустимо не больше 200."}},
-		{CommandIncident, "status sleeping", []string{`Для status укажите одно из: investigating, identified, monitoring, resolved — а не "sleeping".`,
+		{CommandIncident, "status sleeping", []string{"Для `status` укажите одно из: `investigating`, `identified`, `monitoring`, `resolved` — а не \"sleeping\".",
 			"Формат: `/incident status &lt;investigating|identified|monitoring|resolved&gt;`"}},
-		{CommandIncident, "severity sev9", []string{`Для severity укажите одно из: sev1, sev2, sev3, sev4 — а не "sev9".`}},
+		{CommandIncident, "severity sev9", []string{"Для `severity` укажите одно из: `sev1, sev2, sev3, sev4` — а не \"sev9\"."}},
 		{CommandIncident, "commander", []string{"Для commander укажите ровно одного @пользователя.", "Формат: `/incident commander @пользователь`"}},
 		{CommandIncident, "commander bob", []string{`Для commander нужен @пользователь, а не "bob".`}},
 		{CommandIncident, "role comms bob", []string{`В конце role должен стоять @пользователь, а не "bob".`}},
@@ -41,7 +41,7 @@ func TestGrammarErrorsInRussian(t *testing.T) {
 		{CommandIncident, "list foo", []string{"list принимает либо ничего, либо actions и, по желанию, @ответственного."}},
 		{CommandIncident, "list actions bob", []string{`list actions принимает @ответственного, а не "bob".`}},
 		{CommandIncident, "postmortem foo", []string{`postmortem принимает либо ничего, либо status и одно из: draft, in-review, final — а не "foo".`}},
-		{CommandIncident, "postmortem status", []string{"Для postmortem status укажите одно из: draft, in-review, final."}},
+		{CommandIncident, "postmortem status", []string{"Для `postmortem status` укажите одно из: `draft`, `in-review`, `final`."}},
 		{CommandIncident, "postmortem status bogus", []string{`— а не "bogus".`}},
 		{CommandIncident, "page", []string{"Для page укажите одно расписание или одного @пользователя."}},
 		{CommandIncident, "page !!", []string{`Для page нужно имя расписания или @пользователь, а не "!!".`,
@@ -64,7 +64,7 @@ func TestGrammarErrorsInRussian(t *testing.T) {
 			"Формат: `/oncall override &lt;расписание&gt; @пользователь &lt;начало&gt; &lt;конец&gt;`"}},
 		{CommandOncall, "override primary bob x y", []string{`После расписания в override нужен @пользователь, а не "bob".`}},
 		{CommandOncall, "override primary @bob", []string{"Укажите время начала и конца."}},
-		{CommandOncall, "override primary @bob soon 2026-03-01T10:00", []string{`"soon" — не время; пишите одно из: now, +8h,`}},
+		{CommandOncall, "override primary @bob soon 2026-03-01T10:00", []string{"\"soon\" — не время; пишите одно из: `now, +8h,"}},
 		{CommandOncall, "override primary @bob 2026-03-01T09:00 2026-03-01T10:00 later", []string{`Укажите только начало и конец; "later" — лишнее.`}},
 		{CommandOncall, "override remove", []string{"Для override remove укажите один ID замены; список замен — в /oncall overrides."}},
 		{CommandOncall, "load 5d", []string{`"5d" — не период; используйте 7d, 30d или 90d.`}},
@@ -204,7 +204,7 @@ func TestHelpInRussian(t *testing.T) {
 	onc := OncallUsageIn(ru)
 	for _, want := range []string{
 		"Как пользоваться /oncall:",
-		"/oncall — кто дежурит сейчас, по всем расписаниям",
+		"/oncall [now] — кто дежурит сейчас, по всем расписаниям",
 		"/oncall override <расписание> @пользователь <начало> <конец> — поставить кого-то дежурить на время",
 		"<начало> и <конец> — в часовом поясе расписания: now, +8h,",
 		"/oncall help — показать эту справку",

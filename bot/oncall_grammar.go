@@ -118,6 +118,11 @@ func ParseOncall(text string) (OncallCommand, error) {
 	first := toks[0].text
 	args := toks[1:]
 	switch strings.ToLower(first) {
+	case "now":
+		if len(args) > 0 {
+			return OncallCommand{}, OncallNow.usageLine().t("grammar.no_args", M{"Verb": "now"})
+		}
+		return OncallCommand{Verb: OncallNow}, nil
 	case "help":
 		if len(args) > 0 {
 			return OncallCommand{}, OncallHelp.usageLine().t("grammar.no_args", M{"Verb": "help"})

@@ -48,7 +48,7 @@ func TestOncallCommandsInRussian(t *testing.T) {
 	noEnglish(t, "/oncall help", got, "Usage of", "who is on call")
 
 	got = h.oncall("U0003", "nosuch")
-	wantAll(t, "/oncall nosuch", got, "Расписания nosuch нет. Есть такие: primary, secondary.")
+	wantAll(t, "/oncall nosuch", got, "Расписания «nosuch» нет. Есть такие: primary, secondary.")
 
 	got = h.oncall(secondaryUser, "override primary <@U0004> now +1h")
 	wantAll(t, "override by a non-member", got, "Менять подмены в primary может только администратор или участник этого расписания.")
