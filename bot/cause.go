@@ -37,7 +37,7 @@ func (h *Handler) linkCause(ctx context.Context, log *logrus.Entry, n int64, id,
 			ID:   fmt.Sprintf("%d:cause:%s", n, d.ID),
 			Type: incidents.EventCauseLinked, Actor: actor,
 			Text:   fmt.Sprintf("Caused by deployment %s: %s %s to %s", d.ID, d.Service, d.Version, d.Environment),
-			Fields: map[string]string{"deployment": d.ID, "service": d.Service, "version": d.Version},
+			Fields: map[string]string{"deployment": d.ID, "service": d.Service, "version": d.Version, "environment": d.Environment},
 		})
 	}
 	if err != nil {

@@ -280,12 +280,8 @@ func eventLine(l Lang, ev incidents.Event) string {
 	default:
 		actor = "_" + EscapeMrkdwn(ev.Actor) + "_: "
 	}
-	text := EscapeMrkdwn(Truncate(oneLine(ev.Text), 200))
+	text := escapeKeepMentions(Truncate(oneLine(l.Event(string(ev.Type), ev.Fields, ev.Text)), 200))
 	switch ev.Type {
-	case incidents.EventRoleAssigned:
-		if u := ev.Fields["user"]; u != "" {
-			text = EscapeMrkdwn(ev.Fields["role"]) + ": " + UserMention(u)
-		}
 	case incidents.EventMessagePinned:
 		text = ":pushpin: " + text
 		if link := ev.Fields["permalink"]; link != "" {

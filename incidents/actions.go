@@ -27,7 +27,7 @@ func (s *Service) SetActionDone(ctx context.Context, number int64, id int, done 
 		} else {
 			a.DoneAt = time.Time{}
 		}
-		f := map[string]string{"action": fmt.Sprint(id), "state": a.State()}
+		f := map[string]string{"action": fmt.Sprint(id), "state": a.State(), "action_text": a.Text}
 		return []Event{s.event(inc, EventAction, actor, fmt.Sprintf("%s: action %d, %s", verb, id, a.Text), f)}, nil, nil
 	})
 }

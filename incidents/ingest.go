@@ -120,9 +120,13 @@ func (s *Service) createForGroup(ctx context.Context, n Notification, number, pr
 	if previous != 0 {
 		text += fmt.Sprintf(" (fired again after incident #%d)", previous)
 	}
+	fields := map[string]string{"group_key": n.GroupKey, "title": inc.Title}
+	if previous != 0 {
+		fields["previous"] = fmt.Sprint(previous)
+	}
 	events := []Event{{
 		ID: fmt.Sprintf("%d:declared", number), Incident: number, Type: EventDeclared,
-		At: now, Actor: ActorAlertmanager, Text: text, Fields: map[string]string{"group_key": n.GroupKey},
+		At: now, Actor: ActorAlertmanager, Text: text, Fields: fields,
 	}}
 	more, tasks := s.mergeAlerts(inc, n)
 	return s.persist(ctx, inc, append(events, more...), tasks, true)
@@ -158,6 +162,7 @@ func (s *Service) attachToStorm(ctx context.Context, n Notification, storm Storm
 			ID: fmt.Sprintf("%d:declared", number), Incident: number, Type: EventDeclared, At: now, Actor: ActorBot,
 			Text: fmt.Sprintf("Alert storm: more than %d incidents opened within %s; further alert groups join this incident",
 				s.opts.StormMaxNew, s.opts.StormWindow),
+			Fields: map[string]string{"storm_max": fmt.Sprint(s.opts.StormMaxNew), "storm_window": s.opts.StormWindow.String()},
 		}
 		if err := s.persist(ctx, inc, []Event{ev}, nil, true); err != nil {
 			return 0, err
@@ -170,7 +175,7 @@ func (s *Service) attachToStorm(ctx context.Context, n Notification, storm Storm
 		ev := Event{
 			ID: fmt.Sprintf("%d:storm_group:%s", inc.Number, hashKey(n.GroupKey)), Incident: inc.Number,
 			Type: EventStormGroup, At: s.now(), Actor: ActorAlertmanager,
-			Text: fmt.Sprintf("Alert group joined the storm: %s", n.Title), Fields: map[string]string{"group_key": n.GroupKey},
+			Text: fmt.Sprintf("Alert group joined the storm: %s", n.Title), Fields: map[string]string{"group_key": n.GroupKey, "title": n.Title},
 		}
 		if s.severityRank(n.Severity) < s.severityRank(inc.Severity) {
 			inc.Severity = n.Severity
@@ -248,10 +253,11 @@ func alertEvent(number int64, id string, typ EventType, a Alert, at time.Time, v
 		name = a.Fingerprint
 	}
 	text := verb + ": " + name
+	fields := map[string]string{"fingerprint": a.Fingerprint, "name": name}
 	if sum := a.Annotations["summary"]; sum != "" {
 		text += " — " + sum
+		fields["summary"] = sum
 	}
-	fields := map[string]string{"fingerprint": a.Fingerprint}
 	var labels []string
 	for _, k := range sortedKeys(a.Labels) {
 		labels = append(labels, k+"="+a.Labels[k])

@@ -294,7 +294,8 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (*Incident, e
 		Severity: sev, Status: StatusInvestigating, Commander: req.Actor, DeclaredBy: req.Actor,
 		DetectedAt: now, DeclaredAt: now, AcknowledgedAt: &now, StatusAt: now,
 	}
-	ev := s.event(inc, EventDeclared, req.Actor, fmt.Sprintf("Declared %s: %s", sev, title), nil)
+	ev := s.event(inc, EventDeclared, req.Actor, fmt.Sprintf("Declared %s: %s", sev, title),
+		map[string]string{"severity": sev, "title": title})
 	if err := s.persist(ctx, inc, []Event{ev}, nil, true); err != nil {
 		return nil, err
 	}
@@ -474,11 +475,13 @@ func (s *Service) Resolve(ctx context.Context, number int64, summary, actor stri
 			return nil, nil, err
 		}
 		text := "Resolved"
+		fields := map[string]string{"from": string(from)}
 		if summary = strings.TrimSpace(summary); summary != "" {
 			inc.Summary = summary
 			text += ": " + summary
+			fields["summary"] = summary
 		}
-		return []Event{s.event(inc, EventResolved, actor, text, map[string]string{"from": string(from)})}, nil, nil
+		return []Event{s.event(inc, EventResolved, actor, text, fields)}, nil, nil
 	})
 }
 
@@ -520,7 +523,7 @@ func (s *Service) AutoResolve(ctx context.Context, number int64) (retryAt time.T
 		return []Event{{
 			ID:       fmt.Sprintf("%d:autoresolved:%d", inc.Number, inc.AlertsClearAt.UnixNano()),
 			Incident: inc.Number, Type: EventResolved, At: s.now(), Actor: ActorBot, Text: text,
-			Fields: map[string]string{"from": string(from), "auto": "true"},
+			Fields: map[string]string{"from": string(from), "auto": "true", "after": s.opts.AutoResolveAfter.String()},
 		}}, nil, nil
 	})
 	return retryAt, err

@@ -93,28 +93,29 @@ func multiDaySev1(locale templates.Locale) Input {
 	}
 	tl := &timeline{number: 42}
 	tl.add(incidents.EventAlertFired, fired, incidents.ActorAlertmanager, "Alert firing: CheckoutErrors — 5xx ratio above 5% for 5m",
-		map[string]string{"fingerprint": "a1", "labels": "alertname=CheckoutErrors, service=checkout, severity=critical", "generator_url": "http://prometheus.example.com:9090/graph?g0.expr=checkout_errors"})
-	tl.add(incidents.EventDeclared, fired.Add(time.Minute), incidents.ActorAlertmanager, "Opened from Alertmanager: Checkout fails for card payments (fired again after incident #31)", nil)
-	tl.add(incidents.EventSlack, fired.Add(time.Minute), incidents.ActorBot, "Created channel #inc-42-checkout-fails", nil)
+		map[string]string{"fingerprint": "a1", "name": "CheckoutErrors", "summary": "5xx ratio above 5% for 5m", "labels": "alertname=CheckoutErrors, service=checkout, severity=critical", "generator_url": "http://prometheus.example.com:9090/graph?g0.expr=checkout_errors"})
+	tl.add(incidents.EventDeclared, fired.Add(time.Minute), incidents.ActorAlertmanager, "Opened from Alertmanager: Checkout fails for card payments (fired again after incident #31)",
+		map[string]string{"group_key": "{}:{alertname=\"CheckoutErrors\"}", "title": "Checkout fails for card payments", "previous": "31"})
+	tl.add(incidents.EventSlack, fired.Add(time.Minute), incidents.ActorBot, "Created channel #inc-42-checkout-fails", map[string]string{"channel_id": "C0042", "channel_name": "inc-42-checkout-fails"})
 	tl.add(incidents.EventPaged, fired.Add(time.Minute), incidents.ActorBot, "Paged <@U0BOB> (primary)", map[string]string{"user": "U0BOB", "schedule": "primary", "level": "1"})
 	tl.add(incidents.EventAlertFired, fired.Add(3*time.Minute), incidents.ActorAlertmanager, "Alert firing: PaymentLatencyHigh — p99 > 2s",
-		map[string]string{"fingerprint": "a2", "labels": "alertname=PaymentLatencyHigh, service=payments, severity=critical", "generator_url": "http://prometheus.example.com:9090/graph?g0.expr=payment_latency"})
+		map[string]string{"fingerprint": "a2", "name": "PaymentLatencyHigh", "summary": "p99 > 2s", "labels": "alertname=PaymentLatencyHigh, service=payments, severity=critical", "generator_url": "http://prometheus.example.com:9090/graph?g0.expr=payment_latency"})
 	tl.add(incidents.EventPaged, fired.Add(11*time.Minute), incidents.ActorBot, "Escalated to <@U0CAROL> and #sre", map[string]string{"user": "U0CAROL", "policy": "default", "level": "2", "escalation": "true"})
 	tl.add(incidents.EventAcknowledged, fired.Add(14*time.Minute), "U0CAROL", "Acknowledged", nil)
 	tl.add(incidents.EventRoleAssigned, fired.Add(16*time.Minute), "U0CAROL", "commander: <@U0ALICE>", map[string]string{"role": "commander", "user": "U0ALICE"})
-	tl.add(incidents.EventStatusChanged, fired.Add(18*time.Minute), "U0ALICE", "Status investigating → identified", nil)
+	tl.add(incidents.EventStatusChanged, fired.Add(18*time.Minute), "U0ALICE", "Status investigating → identified", map[string]string{"from": "investigating", "to": "identified"})
 	tl.add(incidents.EventNote, fired.Add(20*time.Minute), "U0BOB", "errors only on node *gw-3*; <script>alert('x')</script> is what the log shows &amp; more", nil)
 	tl.add(incidents.EventMessagePinned, fired.Add(35*time.Minute), "U0ALICE", "Draining gw-3 now, see <https://status.example.com/incidents/9|status page>",
 		map[string]string{"permalink": "https://example.slack.com/archives/C0042/p1764351300000100", "pinned_by": "U0BOB"})
 	tl.add(incidents.EventRoleAssigned, fired.Add(40*time.Minute), "U0ALICE", "scribe: <@U0BOB>", map[string]string{"role": "scribe", "user": "U0BOB"})
-	tl.add(incidents.EventSeverityChanged, fired.Add(2*time.Hour), "U0ALICE", "Severity sev2 → sev1", nil)
+	tl.add(incidents.EventSeverityChanged, fired.Add(2*time.Hour), "U0ALICE", "Severity sev2 → sev1", map[string]string{"from": "sev2", "to": "sev1"})
 	tl.add(incidents.EventNote, fired.Add(20*time.Hour), "U0DAVE", "Customer support reports 312 tickets", nil)
-	tl.add(incidents.EventStatusChanged, fired.Add(26*time.Hour), "U0ALICE", "Status identified → monitoring", nil)
+	tl.add(incidents.EventStatusChanged, fired.Add(26*time.Hour), "U0ALICE", "Status identified → monitoring", map[string]string{"from": "identified", "to": "monitoring"})
 	tl.add(incidents.EventMessagePinned, fired.Add(27*time.Hour), "U0BOB", "[click](javascript:alert(1)) new chain deployed on all nodes",
 		map[string]string{"permalink": "javascript:alert(document.cookie)"})
-	tl.add(incidents.EventAlertResolved, fired.Add(49*time.Hour), incidents.ActorAlertmanager, "Alert resolved: PaymentLatencyHigh — p99 > 2s", map[string]string{"fingerprint": "a2"})
-	tl.add(incidents.EventAlertResolved, fired.Add(50*time.Hour), incidents.ActorAlertmanager, "Alert resolved: CheckoutErrors — 5xx ratio above 5% for 5m", map[string]string{"fingerprint": "a1"})
-	tl.add(incidents.EventResolved, fired.Add(50*time.Hour+5*time.Minute), "U0ALICE", "Resolved", nil)
+	tl.add(incidents.EventAlertResolved, fired.Add(49*time.Hour), incidents.ActorAlertmanager, "Alert resolved: PaymentLatencyHigh — p99 > 2s", map[string]string{"fingerprint": "a2", "name": "PaymentLatencyHigh", "summary": "p99 > 2s"})
+	tl.add(incidents.EventAlertResolved, fired.Add(50*time.Hour), incidents.ActorAlertmanager, "Alert resolved: CheckoutErrors — 5xx ratio above 5% for 5m", map[string]string{"fingerprint": "a1", "name": "CheckoutErrors", "summary": "5xx ratio above 5% for 5m"})
+	tl.add(incidents.EventResolved, fired.Add(50*time.Hour+5*time.Minute), "U0ALICE", "Resolved", map[string]string{"from": "monitoring"})
 
 	owners := []string{"U0ALICE", "U0BOB", "U0CAROL", "", "U0DAVE"}
 	var actions []Action

@@ -161,7 +161,7 @@ func (d *Drafter) Draft(in Input) (*Draft, error) {
 	if in.AlertLines <= 0 {
 		in.AlertLines = DefaultAlertLines
 	}
-	view := buildView(in, d.now().UTC())
+	view := buildView(in, d.templates.Lang(in.Locale), d.now().UTC())
 	fm := FrontMatter{
 		Title: fmt.Sprintf("INC-%d: %s", view.Number, view.Title), Date: view.DetectedAt,
 		Tags: tags(in.Incident, view.Services), Severity: view.Severity, Status: string(in.Status),

@@ -20,15 +20,17 @@ const (
 
 // viewer turns Slack IDs into names while the view is built.
 type viewer struct {
-	in  Input
-	inc *incidents.Incident
-	now time.Time
+	in   Input
+	inc  *incidents.Incident
+	lang templates.Lang // the events' sentences
+	now  time.Time
 }
 
-// buildView fills the template data from the input. now is UTC.
-func buildView(in Input, now time.Time) *templates.Postmortem {
+// buildView fills the template data from the input, with events in lang's
+// words. now is UTC.
+func buildView(in Input, lang templates.Lang, now time.Time) *templates.Postmortem {
 	inc := in.Incident
-	v := viewer{in: in, inc: inc, now: now}
+	v := viewer{in: in, inc: inc, lang: lang, now: now}
 	p := &templates.Postmortem{
 		Locale: in.Locale, Zone: in.Zone, Generated: now,
 		Number: inc.Number, Title: oneLine(inc.Title), Description: inc.Description,
@@ -112,10 +114,22 @@ func (v viewer) text(s string) string { return slackText(s, v.in.Names, false) }
 
 // eventText is an event's text for the timeline: a pinned message is Slack
 // markup, and the verb the label already says is dropped ("Alert firing: X"
-// after the label "Alert fired" is just "X").
+// after the label "Alert fired" is just "X"). Other locales than English
+// write the sentence from the event's fields where it has them.
 func (v viewer) eventText(ev incidents.Event) string {
 	if ev.Type == incidents.EventMessagePinned {
 		return slackText(ev.Text, v.in.Names, true)
+	}
+	if said := v.lang.Event(string(ev.Type), ev.Fields, ev.Text); v.lang.Locale() != templates.EN && said != ev.Text {
+		s := v.text(said)
+		label := v.lang.Word(string(ev.Type))
+		if s == label {
+			return ""
+		}
+		if rest, ok := strings.CutPrefix(s, label+": "); ok {
+			return rest
+		}
+		return s
 	}
 	s := v.text(ev.Text)
 	for _, p := range redundant[ev.Type] {

@@ -40,12 +40,16 @@ type Notice struct {
 //	slackLink u t    <u|t> when u is http(s) or mailto, else the escaped t
 //	short d          "1h 5m" / "1 ч 5 мин"
 //	shortDate t      "Mon 2 Jan 2006" / "пн 2 янв 2006", in t's zone
+//	mentions ids     "U1,U2" as "<@U1>, <@U2>"
+//	parseDuration s  a Go duration ("5m0s") as a time.Duration, 0 if it is none
 func slackFuncs(loc Locale) template.FuncMap {
 	f := FuncMap(loc, time.UTC)
 	f["slack"] = EscapeSlack
 	f["slackLink"] = SlackLink
 	f["short"] = func(d time.Duration) string { return ShortDuration(loc, d) }
 	f["shortDate"] = func(t time.Time) string { return ShortDate(loc, t) }
+	f["mentions"] = mentions
+	f["parseDuration"] = func(s string) time.Duration { d, _ := time.ParseDuration(s); return d }
 	return f
 }
 
@@ -61,6 +65,17 @@ func SlackLink(u, text string) string {
 		return t
 	}
 	return "<" + strings.NewReplacer("|", "%7C", ">", "%3E", "<", "%3C").Replace(u) + "|" + t + ">"
+}
+
+// mentions turns a comma-separated list of user IDs into Slack mentions.
+func mentions(ids string) string {
+	var out []string
+	for _, id := range strings.Split(ids, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			out = append(out, "<@"+id+">")
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // ShortDuration renders d compactly for a Slack line: "45s", "5m",
@@ -244,3 +259,31 @@ func ShortDate(loc Locale, t time.Time) string {
 
 // ShortDate is t's day: "Mon 2 Jan 2006".
 func (l Lang) ShortDate(t time.Time) string { return ShortDate(l.Locale(), t) }
+
+// Event is the sentence of a timeline event in l, written from its fields
+// by the template event.TYPE, so that a timeline reads in the team's
+// language whatever language the bot spoke when it recorded the event.
+// Events without such a template (notes, pins: people's own words), and
+// events recorded before their fields were (a template then fails on a
+// missing field), keep the stored text. The sentence is plain text with
+// Slack's <@U…> mentions, as stored texts are; the caller escapes it.
+func (l Lang) Event(typ string, fields map[string]string, stored string) string {
+	s := l.set
+	if s == nil {
+		s = defaultSet()
+	}
+	name := "event." + typ
+	if s.messages[l.Locale()] == nil || s.messages[l.Locale()].Lookup(name) == nil {
+		return stored
+	}
+	data := make(map[string]string, len(fields)+1)
+	for k, v := range fields {
+		data[k] = v
+	}
+	data["text"] = stored
+	out, err := s.Message(l.Locale(), name, data)
+	if err != nil {
+		return stored
+	}
+	return out
+}

@@ -263,7 +263,7 @@ func (a *App) runPageExhausted(ctx context.Context, _ jobs.Job, n int64) error {
 	}
 	return a.service.Record(ctx, n, incidents.Event{
 		ID: fmt.Sprintf("%d:unacknowledged", n), Type: incidents.EventUnacknowledged, Actor: incidents.ActorBot,
-		Text: "Nobody acknowledged; paged " + strings.Join(mentions, ", "),
+		Text: "Nobody acknowledged; paged " + strings.Join(mentions, ", "), Fields: map[string]string{"users": strings.Join(users, ",")},
 	})
 }
 
