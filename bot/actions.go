@@ -58,11 +58,6 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 	return ephemeralf("%s", h.t("command.action_added", M{"ID": len(after.Actions), "Number": n, "Owner": owned, "Due": dueOn}))
 }
 
-// dueText shows a due date in the team's zone.
-func dueText(due time.Time, loc *time.Location) string {
-	return due.In(loc).Format("Mon 2 Jan 2006")
-}
-
 // listActionsReply answers /incident list actions [@owner]: the open
 // follow-ups across the newest incidents, newest first.
 func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner UserRef) reply {

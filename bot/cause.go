@@ -79,11 +79,6 @@ var errNoChannelYet = errors.New("the incident has no channel yet")
 // NoChannelYet reports an error that asks to try again once the channel exists.
 func NoChannelYet(err error) bool { return errors.Is(err, errNoChannelYet) }
 
-// causeOfferBlocks is the offer in English.
-func causeOfferBlocks(number int64, ds []deploys.Deployment) (string, []slack.Block) {
-	return causeOffer(Lang{}, number, ds)
-}
-
 // causeOffer renders the offer in l: one line per deployment, newest
 // first, each with its Link button.
 func causeOffer(l Lang, number int64, ds []deploys.Deployment) (string, []slack.Block) {

@@ -58,7 +58,7 @@ func TestCauseButton(t *testing.T) {
 	d := deploys.Deployment{ID: "d-7", Service: "checkout", Version: "v2", Environment: "production",
 		Status: deploys.StatusFailure, At: e.clock.Now().Add(-10 * time.Minute)}
 	store.AddDeployment(e.ctx, d)
-	_, blocks := causeOfferBlocks(inc.Number, []deploys.Deployment{d})
+	_, blocks := causeOffer(Lang{}, inc.Number, []deploys.Deployment{d})
 	checkBlockLimits(t, blocks)
 	_, ts, err := e.api.PostMessageContext(e.ctx, ch, slack.MsgOptionBlocks(blocks...))
 	if err != nil {

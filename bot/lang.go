@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"time"
-
 	"github.com/incidentbot/incidentbot/templates"
 )
 
@@ -13,7 +11,3 @@ type M = map[string]any
 // Lang is the locale the bot writes its Slack messages in, from the
 // embedded templates (templates/default/slack); the zero Lang is English.
 type Lang = templates.Lang
-
-// formatDuration is a duration in English, "1h 5m", for the messages not yet
-// templated.
-func formatDuration(d time.Duration) string { return templates.ShortDuration(templates.EN, d) }

@@ -98,11 +98,6 @@ func modal(l Lang, callbackID, title, submit string, meta modalMeta, blocks ...s
 	}
 }
 
-// declareModal is declareModalIn in English.
-func declareModal(severities []string, preselect string, meta modalMeta) slack.ModalViewRequest {
-	return declareModalIn(Lang{}, severities, preselect, meta)
-}
-
 // declareModalIn asks, in l, for a title, a severity (preselected, else the
 // least severe) and an optional description.
 func declareModalIn(l Lang, severities []string, preselect string, meta modalMeta) slack.ModalViewRequest {
@@ -148,11 +143,6 @@ func statusModal(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalVie
 		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, EscapeMrkdwn(Truncate(oneLine(inc.Title), 200)))),
 		slack.NewInputBlock(BlockStatus, plain(l.Text("modal.new_status", nil)), nil, sel),
 	)
-}
-
-// resolveModal is resolveModalIn in English.
-func resolveModal(inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
-	return resolveModalIn(Lang{}, inc, meta)
 }
 
 // resolveModalIn asks, in l, for the resolution summary of inc.

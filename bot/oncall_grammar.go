@@ -35,9 +35,6 @@ func (v OncallVerb) usageLine() usageLine {
 	return usageLine{oncall: true}
 }
 
-// usage returns the usage line of the verb, in English.
-func (v OncallVerb) usage() string { return v.usageLine().text(Lang{}) }
-
 // UsageIn returns the usage line of the verb in l. It is plain text; escape
 // it for mrkdwn.
 func (v OncallVerb) UsageIn(l Lang) string { return v.usageLine().text(l) }

@@ -13,7 +13,8 @@ import (
 	"github.com/incidentbot/incidentbot/internal/store/storetest"
 )
 
-func testJobsConformance(t *testing.T, open func(testing.TB) store.Store) {
+// TestJobsConformance holds every store to the jobs.Store contract.
+func TestJobsConformance(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, open func(testing.TB) store.Store) {
 		jobstest.Conformance(t, func(t *testing.T) jobs.Store { return open(t).Jobs() })
 	})
