@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,7 +125,10 @@ func (s *Server) SetSelfURL(u string) {
 }
 
 // SlashCommand sends a slash command typed by userID in channelID to
-// <BotURL>/slack/commands, signed, as Slack does. An immediate answer with a body is
+// <BotURL>/slack/commands, signed, as Slack does. Like Slack, it escapes
+// the &, < and > the user typed (typedText); mentions, channel links and
+// URLs given in Slack's own form (<@U1|bob>, <#C1|ops>, <https://…>) pass
+// as they are, as if Slack's client had made them. An immediate answer with a body is
 // recorded in Responses (Source "immediate"); an in_channel one is also posted.
 func (s *Server) SlashCommand(ctx context.Context, userID, channelID, command, text string) (*http.Response, error) {
 	if !strings.HasPrefix(command, "/") || strings.ContainsAny(command, " \t\n") {
@@ -163,7 +167,7 @@ func (s *Server) SlashCommand(ctx context.Context, userID, channelID, command, t
 		"user_id":               {u.ID},
 		"user_name":             {u.Name},
 		"command":               {command},
-		"text":                  {text},
+		"text":                  {typedText(text)},
 		"api_app_id":            {AppID},
 		"is_enterprise_install": {"false"},
 		"response_url":          {s.newResponseURLLocked(self, ch.ID, u.ID, "", false)},
@@ -176,6 +180,40 @@ func (s *Server) SlashCommand(ctx context.Context, userID, channelID, command, t
 	}
 	s.recordImmediate(resp, ch.ID, u.ID)
 	return resp, nil
+}
+
+// slackToken matches what Slack's client puts in a command's text itself.
+var slackToken = regexp.MustCompile(`^<(?:[@#][UWC][A-Z0-9]+(?:\|[^<>]*)?|![a-z^][^<>]*|https?://[^<>\s]+)>`)
+
+// typedText is text as Slack sends it: the typed &, < and > as entities.
+// Text already in that form (the bot package's tests write it so) is kept.
+func typedText(text string) string {
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		if text[i] == '<' {
+			if m := slackToken.FindString(text[i:]); m != "" {
+				b.WriteString(m)
+				i += len(m)
+				continue
+			}
+		}
+		switch text[i] {
+		case '&':
+			if rest := text[i:]; strings.HasPrefix(rest, "&amp;") || strings.HasPrefix(rest, "&lt;") || strings.HasPrefix(rest, "&gt;") {
+				b.WriteByte('&') // already in Slack's form
+			} else {
+				b.WriteString("&amp;")
+			}
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		default:
+			b.WriteByte(text[i])
+		}
+		i++
+	}
+	return b.String()
 }
 
 // recordImmediate records a slash command's immediate answer, as Slack shows it.
