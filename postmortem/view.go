@@ -120,16 +120,10 @@ func (v viewer) eventText(ev incidents.Event) string {
 	if ev.Type == incidents.EventMessagePinned {
 		return slackText(ev.Text, v.in.Names, true)
 	}
-	if said := v.lang.Event(string(ev.Type), ev.Fields, ev.Text); v.lang.Locale() != templates.EN && said != ev.Text {
-		s := v.text(said)
-		label := v.lang.Word(string(ev.Type))
-		if s == label {
-			return ""
+	if v.lang.Locale() != templates.EN {
+		if said := v.lang.Event(string(ev.Type), ev.Fields, ev.Text); said != ev.Text {
+			return v.localEventText(ev, said)
 		}
-		if rest, ok := strings.CutPrefix(s, label+": "); ok {
-			return rest
-		}
-		return s
 	}
 	s := v.text(ev.Text)
 	for _, p := range redundant[ev.Type] {
@@ -142,6 +136,20 @@ func (v viewer) eventText(ev incidents.Event) string {
 		if rest, ok := strings.CutPrefix(s, p+" "); ok && p != "Declared" {
 			return rest
 		}
+	}
+	return s
+}
+
+// localEventText is the sentence said in another locale than English,
+// without the label the timeline already shows.
+func (v viewer) localEventText(ev incidents.Event, said string) string {
+	s := v.text(said)
+	label := v.lang.Word(string(ev.Type))
+	if s == label {
+		return ""
+	}
+	if rest, ok := strings.CutPrefix(s, label+": "); ok {
+		return rest
 	}
 	return s
 }
