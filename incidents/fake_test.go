@@ -106,7 +106,7 @@ func (m *memStore) ListIncidents(_ context.Context, o ListOptions) ([]*Incident,
 	defer m.mu.Unlock()
 	var out []*Incident
 	for _, inc := range m.incidents {
-		if o.OpenOnly && !inc.Open() || inc.DeclaredAt.Before(o.Since) {
+		if !o.Match(&inc) {
 			continue
 		}
 		out = append(out, clone(inc))

@@ -30,32 +30,37 @@ func (i *Incident) AlertNames() []string {
 	return out
 }
 
-// FindPrevious returns the latest incident opened before inc whose alert
-// group or one of whose alert names is inc's, reading at most scan
-// incidents newest first; 0 when there is none (or inc has no alerts).
-func (s *Service) FindPrevious(ctx context.Context, inc *Incident, scan int) (int64, error) {
+// FindPrevious returns the latest incident opened before inc (numbered
+// below it) of inc's alert group or with one of inc's alert names; 0 when
+// there is none (or inc has no alerts). It asks the store's indexes, one
+// query of one incident for the group and one per alert name, so an earlier
+// incident is found however old it is. maxNames bounds the alert names
+// looked up (the first in sorted order; 0 or less: every one), and so the
+// queries of a storm incident with many alert names.
+func (s *Service) FindPrevious(ctx context.Context, inc *Incident, maxNames int) (int64, error) {
 	names := inc.AlertNames()
-	if inc.GroupKey == "" && len(names) == 0 {
-		return 0, nil
+	if maxNames > 0 && len(names) > maxNames {
+		names = names[:maxNames]
 	}
-	list, err := s.store.ListIncidents(ctx, ListOptions{Limit: scan})
-	if err != nil {
-		return 0, fmt.Errorf("look for earlier incidents like #%d: %w", inc.Number, err)
+	queries := make([]ListOptions, 0, len(names)+1)
+	if inc.GroupKey != "" {
+		queries = append(queries, ListOptions{GroupKey: inc.GroupKey})
 	}
-	for _, other := range list { // newest first
-		if other.Number >= inc.Number {
-			continue
+	for _, n := range names {
+		queries = append(queries, ListOptions{AlertName: n})
+	}
+	var latest int64
+	for _, q := range queries {
+		q.Before, q.Limit = inc.Number, 1
+		list, err := s.store.ListIncidents(ctx, q)
+		if err != nil {
+			return 0, fmt.Errorf("look for earlier incidents like #%d: %w", inc.Number, err)
 		}
-		if inc.GroupKey != "" && other.GroupKey == inc.GroupKey {
-			return other.Number, nil
-		}
-		for _, n := range other.AlertNames() {
-			if i := sort.SearchStrings(names, n); i < len(names) && names[i] == n {
-				return other.Number, nil
-			}
+		if len(list) > 0 && list[0].Number > latest {
+			latest = list[0].Number
 		}
 	}
-	return 0, nil
+	return latest, nil
 }
 
 // LinkPrevious records that incident previous happened before number, when

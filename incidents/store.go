@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -35,11 +36,65 @@ type Store interface {
 	PutStorm(ctx context.Context, s StormState) error
 }
 
-// ListOptions filter ListIncidents. Zero values mean no filter.
+// ListOptions filter ListIncidents. Zero values mean no filter; filters
+// combine with AND. Every store answers each filter from an index, so a
+// filter finds old incidents as fast as new ones: read "the incidents with
+// open follow-ups" with OpenActions, not by reading the newest N.
 type ListOptions struct {
-	OpenOnly bool
-	Since    time.Time // declared at or after
-	Limit    int
+	OpenOnly     bool      // not resolved
+	ResolvedOnly bool      // resolved (with OpenOnly: none)
+	Since        time.Time // declared at or after
+	// Before keeps incidents numbered below it: the next page of a
+	// newest-first list, or "earlier than" an incident.
+	Before int64
+	// OpenActions keeps incidents with at least one follow-up not done.
+	OpenActions bool
+	// GroupKey keeps the incidents of this Alertmanager group.
+	GroupKey string
+	// AlertName keeps incidents one of whose AlertNames is this.
+	AlertName string
+	// Severity keeps incidents of this severity (exactly).
+	Severity string
+	// Service keeps incidents whose ServiceName is this.
+	Service string
+	// Limit is the most incidents returned, the newest first; 0 is no limit.
+	Limit int
+}
+
+// Match reports whether inc passes every filter of o (Limit aside): the
+// contract the stores' indexed queries keep, and what in-memory fakes use.
+func (o ListOptions) Match(inc *Incident) bool {
+	switch {
+	case o.OpenOnly && !inc.Open(),
+		o.ResolvedOnly && inc.Open(),
+		!o.Since.IsZero() && inc.DeclaredAt.Before(o.Since),
+		o.Before != 0 && inc.Number >= o.Before,
+		o.OpenActions && !inc.HasOpenActions(),
+		o.GroupKey != "" && inc.GroupKey != o.GroupKey,
+		o.AlertName != "" && !slices.Contains(inc.AlertNames(), o.AlertName),
+		o.Severity != "" && inc.Severity != o.Severity,
+		o.Service != "" && inc.ServiceName() != o.Service:
+		return false
+	}
+	return true
+}
+
+// HasOpenActions reports whether any follow-up of the incident is not done.
+func (i *Incident) HasOpenActions() bool {
+	for _, a := range i.Actions {
+		if !a.Done {
+			return true
+		}
+	}
+	return false
+}
+
+// ServiceName is the incident's service, else its "service" label.
+func (i *Incident) ServiceName() string {
+	if i.Service != "" {
+		return i.Service
+	}
+	return i.Labels["service"]
 }
 
 // Group links an Alertmanager groupKey to the latest incident it opened or joined.

@@ -32,6 +32,9 @@ func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
 		{"UpdateIncident", testUpdateIncident},
 		{"UpdateIncidentConcurrent", testUpdateIncidentConcurrent},
 		{"ListIncidents", testListIncidents},
+		{"ListFilters", testListFilters},
+		{"ListOpenActionsAmongMany", testListOpenActionsAmongMany},
+		{"ListFiltersFollowUpdates", testListFiltersFollowUpdates},
 		{"Events", testEvents},
 		{"Groups", testGroups},
 		{"Storm", testStorm},
@@ -400,6 +403,236 @@ func testListIncidents(t *testing.T, s incidents.Store) {
 			}
 		})
 	}
+}
+
+// listed returns the numbers ListIncidents(o) returns, checking they are
+// newest first and that o.Match agrees with each.
+func listed(t *testing.T, s incidents.Store, o incidents.ListOptions) []int64 {
+	t.Helper()
+	list, err := s.ListIncidents(testCtx(t), o)
+	if err != nil {
+		t.Fatalf("ListIncidents(%+v): %v", o, err)
+	}
+	got := []int64{}
+	for _, inc := range list {
+		got = append(got, inc.Number)
+		if !o.Match(inc) {
+			t.Errorf("ListIncidents(%+v) returned #%d, which does not match", o, inc.Number)
+		}
+	}
+	if !slices.IsSortedFunc(got, func(a, b int64) int { return int(b - a) }) {
+		t.Errorf("ListIncidents(%+v) = %v, not newest first", o, got)
+	}
+	return got
+}
+
+// withAlerts sets inc's alerts, one per alert name.
+func withAlerts(inc *incidents.Incident, names ...string) *incidents.Incident {
+	inc.Alerts = map[string]incidents.Alert{}
+	for i, n := range names {
+		fp := fmt.Sprintf("%016x", inc.Number*100+int64(i))
+		inc.Alerts[fp] = incidents.Alert{Fingerprint: fp, Status: incidents.AlertFiring, StartsAt: at(i),
+			Labels: map[string]string{"alertname": n, "instance": "host.example.com:9100"}}
+	}
+	return inc
+}
+
+// Every filter, alone and combined, with Before and Limit.
+func testListFilters(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	open := []incidents.Action{{ID: 1, Text: "fix it", Owner: "U1", At: at(5)}, {ID: 2, Text: "done", Done: true, At: at(6), DoneAt: at(7)}}
+	done := []incidents.Action{{ID: 1, Text: "done", Owner: "U1", Done: true, At: at(5), DoneAt: at(8)}}
+	gk := `{}/{severity="critical"}:{alertname="HighErrorRate"}`
+	seed := []*incidents.Incident{
+		withAlerts(&incidents.Incident{Number: 1, Status: incidents.StatusResolved, Severity: "sev1", Service: "payments", GroupKey: gk, Actions: open}, "HighErrorRate"),
+		withAlerts(&incidents.Incident{Number: 2, Status: incidents.StatusResolved, Severity: "sev2", GroupKey: "other", Actions: done,
+			Labels: map[string]string{"service": "search"}}, "DiskFull", "HighErrorRate"),
+		{Number: 3, Status: incidents.StatusInvestigating, Severity: "sev1", Labels: map[string]string{"alertname": "Latency", "service": "search"}},
+		withAlerts(&incidents.Incident{Number: 4, Status: incidents.StatusReopened, Severity: "sev2", Service: "payments", GroupKey: gk,
+			Labels: map[string]string{"alertname": "Ignored", "service": "ignored"}}, "HighErrorRate", "HighErrorRate"),
+		{Number: 5, Status: incidents.StatusTriggered, Severity: "sev1", Service: "payments", Actions: open},
+		withAlerts(&incidents.Incident{Number: 6, Status: incidents.StatusResolved, Severity: "sev3", Service: "checkout", Actions: done}, "DiskFull"),
+	}
+	for i, inc := range seed {
+		inc.Title = fmt.Sprintf("incident %d", inc.Number)
+		inc.DeclaredAt = at(10 * i).In(almaty)
+		if err := s.CreateIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type O = incidents.ListOptions
+	tests := []struct {
+		name string
+		opts O
+		want []int64
+	}{
+		{"open actions", O{OpenActions: true}, []int64{5, 1}},
+		{"open actions limit", O{OpenActions: true, Limit: 1}, []int64{5}},
+		{"open actions before", O{OpenActions: true, Before: 5}, []int64{1}},
+		{"open actions and open", O{OpenActions: true, OpenOnly: true}, []int64{5}},
+		{"group key", O{GroupKey: gk}, []int64{4, 1}},
+		{"group key before limit 1", O{GroupKey: gk, Before: 4, Limit: 1}, []int64{1}},
+		{"group key unknown", O{GroupKey: "nope"}, []int64{}},
+		{"alert name", O{AlertName: "HighErrorRate"}, []int64{4, 2, 1}},
+		{"alert name before limit 1", O{AlertName: "HighErrorRate", Before: 4, Limit: 1}, []int64{2}},
+		{"alert name of a manual incident's label", O{AlertName: "Latency"}, []int64{3}},
+		{"label of an incident with alerts is not its alert name", O{AlertName: "Ignored"}, []int64{}},
+		{"alert name and group key", O{AlertName: "HighErrorRate", GroupKey: gk}, []int64{4, 1}},
+		{"alert name and open", O{AlertName: "DiskFull", OpenOnly: true}, []int64{}},
+		{"alert name and resolved", O{AlertName: "DiskFull", ResolvedOnly: true}, []int64{6, 2}},
+		{"severity", O{Severity: "sev1"}, []int64{5, 3, 1}},
+		{"severity open", O{Severity: "sev1", OpenOnly: true}, []int64{5, 3}},
+		{"severity resolved", O{Severity: "sev1", ResolvedOnly: true}, []int64{1}},
+		{"severity is exact", O{Severity: "SEV1"}, []int64{}},
+		{"service", O{Service: "payments"}, []int64{5, 4, 1}},
+		{"service from the label", O{Service: "search"}, []int64{3, 2}},
+		{"service label under a service", O{Service: "ignored"}, []int64{}},
+		{"service and severity", O{Service: "payments", Severity: "sev2"}, []int64{4}},
+		{"service severity open actions", O{Service: "payments", Severity: "sev1", OpenActions: true}, []int64{5, 1}},
+		{"service before limit", O{Service: "payments", Before: 5, Limit: 1}, []int64{4}},
+		{"before", O{Before: 4}, []int64{3, 2, 1}},
+		{"before 1", O{Before: 1}, []int64{}},
+		{"before beyond the newest", O{Before: 100, Limit: 2}, []int64{6, 5}},
+		{"before open", O{Before: 4, OpenOnly: true}, []int64{3}},
+		{"resolved", O{ResolvedOnly: true}, []int64{6, 2, 1}},
+		{"resolved before limit", O{ResolvedOnly: true, Before: 6, Limit: 1}, []int64{2}},
+		{"open and resolved", O{OpenOnly: true, ResolvedOnly: true}, []int64{}},
+		{"since and severity", O{Since: at(20), Severity: "sev1"}, []int64{5, 3}},
+		{"since service before", O{Since: at(10), Service: "payments", Before: 5}, []int64{4}},
+		{"since alert name", O{Since: at(10), AlertName: "HighErrorRate"}, []int64{4, 2}},
+		{"since open actions", O{Since: at(10), OpenActions: true}, []int64{5}},
+		{"since group key limit", O{Since: at(0), GroupKey: gk, Limit: 1}, []int64{4}},
+		{"every filter", O{OpenOnly: true, Since: at(0), Before: 6, OpenActions: true, Severity: "sev1", Service: "payments", Limit: 10}, []int64{5}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := listed(t, s, tt.opts); !slices.Equal(got, tt.want) {
+				t.Errorf("ListIncidents(%+v) = %v, want %v", tt.opts, got, tt.want)
+			}
+		})
+	}
+}
+
+// An incident with an open follow-up older than 600 newer incidents without
+// one is listed by OpenActions (reading the newest N missed it), and so is
+// the earlier incident of an alert group or alert name.
+func testListOpenActionsAmongMany(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	const newer = 620
+	first := withAlerts(&incidents.Incident{Number: 1, Title: "old", Status: incidents.StatusResolved, GroupKey: "old-group", Severity: "sev1",
+		DeclaredAt: at(0), Actions: []incidents.Action{{ID: 1, Text: "write the postmortem", Owner: "U1", At: at(1)}}}, "OldAlert")
+	if err := s.CreateIncident(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	for n := int64(2); n <= newer+1; n++ {
+		inc := withAlerts(&incidents.Incident{Number: n, Title: "newer", Status: incidents.StatusResolved, GroupKey: fmt.Sprintf("g%d", n),
+			Severity: "sev2", DeclaredAt: at(1)}, "Other")
+		if n%3 == 0 { // done follow-ups do not count
+			inc.Actions = []incidents.Action{{ID: 1, Text: "done", Done: true, At: at(2), DoneAt: at(3)}}
+		}
+		if err := s.CreateIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type O = incidents.ListOptions
+	for _, tt := range []struct {
+		name string
+		opts O
+		want []int64
+	}{
+		{"open actions", O{OpenActions: true}, []int64{1}},
+		{"open actions limit", O{OpenActions: true, Limit: 1}, []int64{1}},
+		{"group key", O{GroupKey: "old-group", Before: newer + 2, Limit: 1}, []int64{1}},
+		{"alert name", O{AlertName: "OldAlert", Before: newer + 2, Limit: 1}, []int64{1}},
+		{"severity", O{Severity: "sev1"}, []int64{1}},
+		{"page", O{AlertName: "Other", Before: 5, Limit: 10}, []int64{4, 3, 2}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := listed(t, s, tt.opts); !slices.Equal(got, tt.want) {
+				t.Errorf("ListIncidents(%+v) = %v, want %v", tt.opts, got, tt.want)
+			}
+		})
+	}
+	if got := listed(t, s, O{Limit: newer}); slices.Contains(got, 1) {
+		t.Errorf("the newest %d include #1: the test does not test an old incident", newer)
+	}
+}
+
+// UpdateIncident keeps every filter in step: closing the last open
+// follow-up takes an incident out of OpenActions, reopening one brings it
+// back; changed alerts, group, severity, service and status move it.
+func testListFiltersFollowUpdates(t *testing.T, s incidents.Store) {
+	ctx := testCtx(t)
+	inc := withAlerts(&incidents.Incident{Number: 1, Title: "t", Status: incidents.StatusTriggered, Severity: "sev2", GroupKey: "g1",
+		Labels: map[string]string{"service": "search"}, DeclaredAt: at(0),
+		Actions: []incidents.Action{{ID: 1, Text: "a", At: at(1)}, {ID: 2, Text: "b", Owner: "U1", At: at(2)}}}, "A", "B")
+	if err := s.CreateIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	other := &incidents.Incident{Number: 2, Title: "other", Status: incidents.StatusTriggered, DeclaredAt: at(1)}
+	if err := s.CreateIncident(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	type O = incidents.ListOptions
+	check := func(step string, want map[string]bool) {
+		t.Helper()
+		for name, o := range map[string]O{
+			"open actions": {OpenActions: true}, "alert A": {AlertName: "A"}, "alert B": {AlertName: "B"}, "alert C": {AlertName: "C"},
+			"group g1": {GroupKey: "g1"}, "group g2": {GroupKey: "g2"}, "sev2": {Severity: "sev2"}, "sev1": {Severity: "sev1"},
+			"service search": {Service: "search"}, "service pay": {Service: "pay"}, "open": {OpenOnly: true}, "resolved": {ResolvedOnly: true},
+		} {
+			got := listed(t, s, o)
+			if want := want[name]; slices.Contains(got, 1) != want {
+				t.Errorf("%s: %s lists %v; want #1 listed: %v", step, name, got, want)
+			}
+			if slices.Contains(got, 2) != (name == "open") {
+				t.Errorf("%s: %s lists %v; #2 only matches open", step, name, got)
+			}
+		}
+	}
+	update := func() {
+		t.Helper()
+		if err := s.UpdateIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("created", map[string]bool{"open actions": true, "alert A": true, "alert B": true, "group g1": true, "sev2": true, "service search": true, "open": true})
+
+	inc.Actions[0].Done, inc.Actions[0].DoneAt = true, at(3)
+	update()
+	check("one of two done", map[string]bool{"open actions": true, "alert A": true, "alert B": true, "group g1": true, "sev2": true, "service search": true, "open": true})
+
+	inc.Actions[1].Done, inc.Actions[1].DoneAt = true, at(4)
+	update()
+	check("the last done", map[string]bool{"alert A": true, "alert B": true, "group g1": true, "sev2": true, "service search": true, "open": true})
+
+	withAlerts(inc, "B", "C")
+	inc.GroupKey, inc.Severity, inc.Service = "g2", "sev1", "pay"
+	if err := inc.SetStatus(incidents.StatusResolved, at(5)); err != nil {
+		t.Fatal(err)
+	}
+	update()
+	check("alerts, group, severity, service, status changed", map[string]bool{"alert B": true, "alert C": true, "group g2": true, "sev1": true, "service pay": true, "resolved": true})
+
+	inc.Actions[1].Done, inc.Actions[1].DoneAt = false, time.Time{}
+	inc.Alerts, inc.GroupKey, inc.Service = nil, "", ""
+	update()
+	check("an action reopened; alerts, group and service gone", map[string]bool{"open actions": true, "sev1": true, "service search": true, "resolved": true})
+
+	inc.Actions = nil
+	inc.Labels = map[string]string{"alertname": "A"}
+	update()
+	check("no actions, its own alertname label", map[string]bool{"alert A": true, "sev1": true, "resolved": true})
+
+	// A stale update changes nothing.
+	stale := *inc
+	stale.Version--
+	stale.Actions = []incidents.Action{{ID: 9, Text: "lost", At: at(9)}}
+	stale.Labels = map[string]string{"alertname": "C"}
+	if err := s.UpdateIncident(ctx, &stale); !errors.Is(err, incidents.ErrConflict) {
+		t.Fatalf("stale UpdateIncident = %v, want ErrConflict", err)
+	}
+	check("after a conflict", map[string]bool{"alert A": true, "sev1": true, "resolved": true})
 }
 
 func testEvents(t *testing.T, s incidents.Store) {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -187,3 +188,139 @@ func BenchmarkLongTimeline(b *testing.B) { forEachBackend(b, benchLongTimeline) 
 
 // BenchmarkTimeline runs benchTimeline on every store.
 func BenchmarkTimeline(b *testing.B) { forEachBackend(b, benchTimeline) }
+
+// seedFilterIncidents stores n incidents numbered 1..n as alerts open them
+// over a long history: 300 alert groups and names, one incident in 200 with
+// a follow-up still open (the oldest, #1, among them), most of the others
+// with follow-ups done. #1 alone is of the group "rare" and alert name Rare.
+func seedFilterIncidents(b *testing.B, s store.Store, n int) {
+	b.Helper()
+	ctx := testCtx(b)
+	at := time.Date(2026, 3, 14, 9, 1, 7, 123_000_000, time.UTC)
+	for i := 1; i <= n; i++ {
+		inc := benchIncident(int64(i))
+		name := fmt.Sprintf("Alert%03d", i%300)
+		if i == 1 {
+			name = "Rare"
+		}
+		inc.GroupKey = fmt.Sprintf(`{}/{severity="critical"}:{alertname=%q}`, name)
+		if i == 1 {
+			inc.GroupKey = "rare"
+		}
+		a := inc.Alerts["a1b2c3d4e5f60718"]
+		a.Labels = map[string]string{"alertname": name, "instance": "pay-1:9100", "service": "payments"}
+		inc.Alerts["a1b2c3d4e5f60718"] = a
+		inc.Status = incidents.StatusResolved
+		inc.Actions = []incidents.Action{{ID: 1, Text: "Add an alert on queue depth", Owner: "U0002", Done: true, At: at, DoneAt: at}}
+		if i%200 == 1 {
+			inc.Actions = append(inc.Actions, incidents.Action{ID: 2, Text: "Write the postmortem", Owner: "U0003", At: at, Due: at})
+		}
+		if err := s.CreateIncident(ctx, inc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchFindPrevious looks for the earlier incident of a new one among
+// benchIncidents: its only match is the oldest. "indexed" is
+// Service.FindPrevious (a query per group key and alert name, Limit 1);
+// "newest-1000" is what it did before, a read of the newest 1000 compared in
+// Go (which misses the match).
+func benchFindPrevious(b *testing.B, s store.Store) {
+	seedFilterIncidents(b, s, benchIncidents)
+	ctx := testCtx(b)
+	svc := incidents.NewService(s, nil, incidents.Options{})
+	inc := benchIncident(benchIncidents + 1)
+	inc.GroupKey = "rare"
+	inc.Alerts["a1b2c3d4e5f60718"] = incidents.Alert{Fingerprint: "a1b2c3d4e5f60718", Labels: map[string]string{"alertname": "Rare"}}
+	b.Run("indexed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if prev, err := svc.FindPrevious(ctx, inc, 0); err != nil || prev != 1 {
+				b.Fatalf("FindPrevious = %d, %v; want 1", prev, err)
+			}
+		}
+	})
+	b.Run("newest-1000", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			list, err := s.ListIncidents(ctx, incidents.ListOptions{Limit: 1000})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, other := range list {
+				if other.GroupKey == inc.GroupKey || slices.Equal(other.AlertNames(), inc.AlertNames()) {
+					b.Fatalf("found #%d", other.Number)
+				}
+			}
+		}
+	})
+}
+
+// benchOpenActions lists the open follow-ups among benchIncidents (50
+// incidents have one, the oldest among them), as /incident list actions
+// does. "indexed" reads ListOptions{OpenActions: true}; "newest-500" is what
+// it did before (and misses the older ones).
+func benchOpenActions(b *testing.B, s store.Store) {
+	seedFilterIncidents(b, s, benchIncidents)
+	ctx := testCtx(b)
+	b.Run("indexed", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			list, err := s.ListIncidents(ctx, incidents.ListOptions{OpenActions: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if open := incidents.OpenActions(list, "", 0); len(open) != benchIncidents/200 {
+				b.Fatalf("%d open follow-ups, want %d", len(open), benchIncidents/200)
+			}
+		}
+	})
+	b.Run("newest-500", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			list, err := s.ListIncidents(ctx, incidents.ListOptions{Limit: 500})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if open := incidents.OpenActions(list, "", 0); len(open) != 500/200 {
+				b.Fatalf("%d open follow-ups, want %d", len(open), 500/200)
+			}
+		}
+	})
+}
+
+// benchOverdueScan is the weekly overdue follow-up scan among
+// benchIncidents: "indexed" reads the incidents with open follow-ups,
+// "all" every incident, as it did before.
+func benchOverdueScan(b *testing.B, s store.Store) {
+	seedFilterIncidents(b, s, benchIncidents)
+	ctx := testCtx(b)
+	now := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name string
+		opts incidents.ListOptions
+	}{{"indexed", incidents.ListOptions{OpenActions: true}}, {"all", incidents.ListOptions{}}} {
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				list, err := s.ListIncidents(ctx, tt.opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if overdue := incidents.OverdueActions(list, now); len(overdue["U0003"]) != benchIncidents/200 {
+					b.Fatalf("%d overdue, want %d", len(overdue["U0003"]), benchIncidents/200)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkOverdueScan runs benchOverdueScan on every store.
+func BenchmarkOverdueScan(b *testing.B) { forEachBackend(b, benchOverdueScan) }
+
+// BenchmarkFindPrevious runs benchFindPrevious on every store.
+func BenchmarkFindPrevious(b *testing.B) { forEachBackend(b, benchFindPrevious) }
+
+// BenchmarkOpenActions runs benchOpenActions on every store.
+func BenchmarkOpenActions(b *testing.B) { forEachBackend(b, benchOpenActions) }

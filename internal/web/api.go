@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -207,17 +206,13 @@ func parseListQuery(r *http.Request) (listQuery, error) {
 	return lq, nil
 }
 
-func (q listQuery) match(inc *incidents.Incident) bool {
-	switch {
-	case q.before != 0 && inc.Number >= q.before:
-	case q.status == "resolved" && inc.Open():
-	case q.status == "open" && !inc.Open():
-	case q.severity != "" && inc.Severity != q.severity:
-	case q.service != "" && serviceOf(inc) != q.service:
-	default:
-		return true
+// options is the store query of one page: every filter pushed down, and one
+// incident more than the page, to tell whether there is a next one.
+func (q listQuery) options() incidents.ListOptions {
+	return incidents.ListOptions{
+		OpenOnly: q.status == "open", ResolvedOnly: q.status == "resolved", Since: q.since,
+		Severity: q.severity, Service: q.service, Before: q.before, Limit: q.limit + 1,
 	}
-	return false
 }
 
 func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
@@ -226,20 +221,14 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, err)
 		return
 	}
-	// incidents.ListOptions has no cursor, severity or service: read the
-	// matching set (open only and since are pushed down) and page it here.
-	all, err := s.opts.Incidents.List(r.Context(), incidents.ListOptions{OpenOnly: q.status == "open", Since: q.since})
+	list, err := s.opts.Incidents.List(r.Context(), q.options())
 	if err != nil {
 		s.apiError(w, err)
 		return
 	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].Number > all[j].Number })
 	now := s.opts.Now()
 	out := APIIncidentList{Incidents: []APIIncident{}}
-	for _, inc := range all {
-		if !q.match(inc) {
-			continue
-		}
+	for _, inc := range list { // newest first
 		if len(out.Incidents) == q.limit {
 			next := out.Incidents[len(out.Incidents)-1].Number
 			out.Next = &next

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -157,5 +158,47 @@ func TestAPIStats(t *testing.T) {
 	}
 	if s.Window != "7d" || s.Incidents != 3 {
 		t.Errorf("stats 7d = %+v, want 3 incidents", s)
+	}
+}
+
+// recordingIncidents records the List options the API asks for.
+type recordingIncidents struct {
+	*fakeIncidents
+	lists []incidents.ListOptions
+}
+
+func (r *recordingIncidents) List(ctx context.Context, o incidents.ListOptions) ([]*incidents.Incident, error) {
+	r.lists = append(r.lists, o)
+	return r.fakeIncidents.List(ctx, o)
+}
+
+// Every filter and the page go to the store in one query (one incident more
+// than the page, to know whether a next one follows): nothing is paged in
+// memory, so a page costs the same however many incidents there are.
+func TestAPIIncidentsPushFiltersDown(t *testing.T) {
+	o := testOptions()
+	rec := &recordingIncidents{fakeIncidents: o.Incidents.(*fakeIncidents)}
+	o.Incidents = rec
+	srv := serve(t, o)
+	since := fixNow.Add(-time.Hour)
+	type O = incidents.ListOptions
+	for _, tt := range []struct {
+		query string
+		want  O
+	}{
+		{"", O{Limit: DefaultLimit + 1}},
+		{"status=resolved&severity=sev1&service=checkout&cursor=5&limit=3", O{ResolvedOnly: true, Severity: "sev1", Service: "checkout", Before: 5, Limit: 4}},
+		{"status=open&before=9&since=" + url.QueryEscape(since.Format(time.RFC3339)), O{OpenOnly: true, Before: 9, Since: since, Limit: DefaultLimit + 1}},
+	} {
+		rec.lists = nil
+		listNumbers(t, srv.URL, tt.query)
+		if len(rec.lists) != 1 || !rec.lists[0].Since.Equal(tt.want.Since) {
+			t.Fatalf("?%s: store queries %+v, want one: %+v", tt.query, rec.lists, tt.want)
+		}
+		got := rec.lists[0]
+		got.Since, tt.want.Since = time.Time{}, time.Time{}
+		if got != tt.want {
+			t.Errorf("?%s: store query %+v, want %+v", tt.query, got, tt.want)
+		}
 	}
 }

@@ -55,7 +55,7 @@ func (f *fakeIncidents) List(_ context.Context, o incidents.ListOptions) ([]*inc
 	}
 	out := []*incidents.Incident{}
 	for _, inc := range f.incs {
-		if (o.OpenOnly && !inc.Open()) || (!o.Since.IsZero() && inc.DeclaredAt.Before(o.Since)) {
+		if !o.Match(inc) {
 			continue
 		}
 		out = append(out, inc)

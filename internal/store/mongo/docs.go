@@ -38,7 +38,22 @@ type incidentDoc struct {
 	UpdatedAt        time.Time           `bson:"updated_at"`
 	StatusAt         time.Time           `bson:"status_at,omitempty"`
 	AlertsClearAt    time.Time           `bson:"alerts_clear_at,omitempty"`
+
+	// Derived from the fields above for the ListOptions filters' indexes
+	// (alerts is a map by fingerprint, so its alert names cannot be indexed
+	// in place); written with every insert and replacement, never read back.
+	AlertNames  []string `bson:"alert_names,omitempty"`  // Incident.AlertNames
+	OpenActions bool     `bson:"open_actions,omitempty"` // Incident.HasOpenActions
+	ServiceName string   `bson:"service_name,omitempty"` // Incident.ServiceName
+	// Derived is the version of the derived fields' rules the document was
+	// written with (derivedVersion); Open fills in documents with another.
+	Derived int `bson:"derived"`
 }
+
+// derivedVersion is the version of incidentDoc's derived fields. Raise it
+// when their rules change: Open rewrites the derived fields of every
+// incident written with another.
+const derivedVersion = 1
 
 type alertDoc struct {
 	Fingerprint  string            `bson:"fingerprint"`
@@ -97,6 +112,10 @@ func incidentDocOf(inc *incidents.Incident) incidentDoc {
 		Summary: inc.Summary, DetectedAt: utc(inc.DetectedAt), DeclaredAt: utc(inc.DeclaredAt),
 		AcknowledgedAt: utcPtr(inc.AcknowledgedAt), MitigatedAt: utcPtr(inc.MitigatedAt), ResolvedAt: utcPtr(inc.ResolvedAt),
 		UpdatedAt: utc(inc.UpdatedAt), StatusAt: utc(inc.StatusAt), AlertsClearAt: utc(inc.AlertsClearAt),
+		AlertNames: inc.AlertNames(), OpenActions: inc.HasOpenActions(), ServiceName: inc.ServiceName(), Derived: derivedVersion,
+	}
+	if len(d.AlertNames) == 0 {
+		d.AlertNames = nil
 	}
 	if len(inc.Alerts) > 0 {
 		d.Alerts = make(map[string]alertDoc, len(inc.Alerts))

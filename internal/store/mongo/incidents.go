@@ -90,18 +90,15 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident) err
 }
 
 // ListIncidents implements incidents.Store: newest (highest number) first.
+// Every filter's field has an index: status, group_key, alert_names,
+// open_actions, severity and service_name end in _id descending, so the
+// server reads the matching incidents in order and stops at Limit;
+// declared_at is a range (then sorted), Before a range of _id.
 func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*incidents.Incident, error) {
-	filter := bson.D{}
-	if o.OpenOnly {
-		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$ne", Value: string(incidents.StatusResolved)}}})
+	if o.OpenOnly && o.ResolvedOnly {
+		return []*incidents.Incident{}, nil
 	}
-	if !o.Since.IsZero() {
-		filter = append(filter, bson.E{Key: "declared_at", Value: bson.D{{Key: "$gte", Value: o.Since.UTC()}}})
-	}
-	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: -1}})
-	if o.Limit > 0 {
-		opts.SetLimit(int64(o.Limit))
-	}
+	filter, opts := listQuery(o)
 	cur, err := s.db.Collection(colIncidents).Find(ctx, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
@@ -115,6 +112,78 @@ func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*
 		out[i] = docs[i].incident()
 	}
 	return out, nil
+}
+
+// listQuery is the find of ListIncidents for o.
+func listQuery(o incidents.ListOptions) (bson.D, *options.FindOptionsBuilder) {
+	filter := bson.D{}
+	eq := func(key string, v any) { filter = append(filter, bson.E{Key: key, Value: v}) }
+	if o.OpenOnly {
+		eq("status", bson.D{{Key: "$ne", Value: string(incidents.StatusResolved)}})
+	}
+	if o.ResolvedOnly {
+		eq("status", string(incidents.StatusResolved))
+	}
+	if !o.Since.IsZero() {
+		eq("declared_at", bson.D{{Key: "$gte", Value: o.Since.UTC()}})
+	}
+	if o.Before != 0 {
+		eq("_id", bson.D{{Key: "$lt", Value: o.Before}})
+	}
+	if o.OpenActions {
+		eq("open_actions", true)
+	}
+	if o.GroupKey != "" {
+		eq("group_key", o.GroupKey)
+	}
+	if o.AlertName != "" {
+		eq("alert_names", o.AlertName) // matches an element of the array
+	}
+	if o.Severity != "" {
+		eq("severity", o.Severity)
+	}
+	if o.Service != "" {
+		eq("service_name", o.Service)
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: -1}})
+	if o.Limit > 0 {
+		opts.SetLimit(int64(o.Limit))
+	}
+	return filter, opts
+}
+
+// deriveIncidents fills in the derived fields of the incidents written by an
+// earlier release (or with other rules: derivedVersion), found through the
+// derived index. Each is one $set of those fields only, conditional on the
+// version read, so it never undoes a concurrent update (which writes them
+// itself). During a rolling upgrade a replica of the earlier release still
+// replaces incidents without them; the next Open fills those in.
+func (s *Store) deriveIncidents(ctx context.Context) error {
+	coll := s.db.Collection(colIncidents)
+	cur, err := coll.Find(ctx, bson.D{{Key: "derived", Value: bson.D{{Key: "$ne", Value: derivedVersion}}}})
+	if err != nil {
+		return fmt.Errorf("fill in derived incident fields: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d incidentDoc
+		if err := cur.Decode(&d); err != nil {
+			return fmt.Errorf("fill in derived incident fields: %w", err)
+		}
+		next := incidentDocOf(d.incident())
+		_, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.Number}, {Key: "version", Value: d.Version}},
+			bson.D{{Key: "$set", Value: bson.D{
+				{Key: "alert_names", Value: next.AlertNames}, {Key: "open_actions", Value: next.OpenActions},
+				{Key: "service_name", Value: next.ServiceName}, {Key: "derived", Value: next.Derived},
+			}}})
+		if err != nil {
+			return fmt.Errorf("fill in derived fields of incident #%d: %w", d.Number, err)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("fill in derived incident fields: %w", err)
+	}
+	return nil
 }
 
 // AppendEvents implements incidents.Store with one unordered insertMany;

@@ -64,8 +64,9 @@ type Store struct {
 	closeErr  error
 }
 
-// Open connects to MongoDB, pings it and creates the indexes. Close
-// releases the connections.
+// Open connects to MongoDB, pings it, creates the indexes and fills in the
+// derived fields of incidents an earlier release wrote. Close releases the
+// connections.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.URI == "" {
 		return nil, errors.New("open mongo store: no URI")
@@ -96,7 +97,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = s.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := errors.Join(s.ensureIndexes(ctx), s.ensurePageIndexes(ctx), s.ensurePostmortemIndexes(ctx)); err != nil {
+	err = errors.Join(s.ensureIndexes(ctx), s.ensurePageIndexes(ctx), s.ensurePostmortemIndexes(ctx))
+	if err == nil {
+		err = s.deriveIncidents(ctx)
+	}
+	if err != nil {
 		_ = s.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -161,6 +166,32 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 		{colIncidents, mongo.IndexModel{
 			Keys:    bson.D{{Key: "declared_at", Value: 1}},
 			Options: options.Index().SetName("declared_at"),
+		}},
+		// The ListOptions filters, each newest first.
+		{colIncidents, mongo.IndexModel{
+			Keys:    bson.D{{Key: "group_key", Value: 1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("group_key_id"),
+		}},
+		{colIncidents, mongo.IndexModel{
+			Keys:    bson.D{{Key: "alert_names", Value: 1}, {Key: "_id", Value: -1}}, // multikey
+			Options: options.Index().SetName("alert_names_id"),
+		}},
+		{colIncidents, mongo.IndexModel{
+			Keys:    bson.D{{Key: "open_actions", Value: 1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("open_actions_id"),
+		}},
+		{colIncidents, mongo.IndexModel{
+			Keys:    bson.D{{Key: "severity", Value: 1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("severity_id"),
+		}},
+		{colIncidents, mongo.IndexModel{
+			Keys:    bson.D{{Key: "service_name", Value: 1}, {Key: "_id", Value: -1}},
+			Options: options.Index().SetName("service_name_id"),
+		}},
+		// Incidents whose derived fields Open must fill in (deriveIncidents).
+		{colIncidents, mongo.IndexModel{
+			Keys:    bson.D{{Key: "derived", Value: 1}},
+			Options: options.Index().SetName("derived"),
 		}},
 	}
 	for _, ix := range idx {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
@@ -149,14 +148,22 @@ func (s *Store) NextNumber(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
-// CreateIncident implements incidents.Store; incidents.ErrExists if the number is taken.
+// CreateIncident implements incidents.Store; incidents.ErrExists if the
+// number is taken. The filter columns and alert names are written in the
+// same transaction.
 func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident) error {
 	body, err := encodeIncident(inc)
 	if err != nil {
 		return fmt.Errorf("create incident #%d: %w", inc.Number, err)
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO incidents (number, version, status, declared_at, body) VALUES (?, ?, ?, ?, ?)`,
-		inc.Number, inc.Version, string(inc.Status), ts(inc.DeclaredAt), string(body))
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		args := append([]any{inc.Number, inc.Version, string(inc.Status), ts(inc.DeclaredAt), string(body)}, indexArgs(inc)...)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO incidents (`+incidentCols+`, `+indexCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
+			return err
+		}
+		return syncAlertNames(ctx, tx, inc.Number, inc.AlertNames())
+	})
 	if isConstraint(err) {
 		return fmt.Errorf("create incident #%d: %w", inc.Number, incidents.ErrExists)
 	}
@@ -192,20 +199,34 @@ func (s *Store) GetIncident(ctx context.Context, number int64) (*incidents.Incid
 	return inc, nil
 }
 
+// updateIncidentSQL is UpdateIncident's conditional write.
+const updateIncidentSQL = `UPDATE incidents SET version = version + 1, status = ?, declared_at = ?, body = ?,
+	group_key = ?, severity = ?, service = ?, open_actions = ? WHERE number = ? AND version = ?`
+
+// errStale ends UpdateIncident's transaction when no row was updated.
+var errStale = errors.New("no row at that version")
+
 // UpdateIncident implements incidents.Store with one UPDATE conditional on
 // the version, so concurrent writers need no lock: one wins, the others get
-// incidents.ErrConflict.
+// incidents.ErrConflict. The filter columns are in the same UPDATE, the
+// alert names in the same transaction.
 func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident) error {
 	body, err := encodeIncident(inc)
 	if err != nil {
 		return fmt.Errorf("update incident #%d: %w", inc.Number, err)
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE incidents SET version = version + 1, status = ?, declared_at = ?, body = ?
-		WHERE number = ? AND version = ?`, string(inc.Status), ts(inc.DeclaredAt), string(body), inc.Number, inc.Version)
-	if err != nil {
-		return fmt.Errorf("update incident #%d: %w", inc.Number, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		args := append([]any{string(inc.Status), ts(inc.DeclaredAt), string(body)}, indexArgs(inc)...)
+		res, err := tx.ExecContext(ctx, updateIncidentSQL, append(args, inc.Number, inc.Version)...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return errStale
+		}
+		return syncAlertNames(ctx, tx, inc.Number, inc.AlertNames())
+	})
+	if errors.Is(err, errStale) {
 		// Tell a stale version from a missing incident.
 		var v int64
 		err := s.w.QueryRowContext(ctx, `SELECT version FROM incidents WHERE number = ?`, inc.Number).Scan(&v)
@@ -218,13 +239,16 @@ func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident) err
 			return fmt.Errorf("update incident #%d: check existence: %w", inc.Number, err)
 		}
 	}
+	if err != nil {
+		return fmt.Errorf("update incident #%d: %w", inc.Number, err)
+	}
 	inc.Version++
 	return nil
 }
 
-// ListIncidents implements incidents.Store: newest (highest number) first.
-// OpenOnly reads the partial index of open incidents, Since the declared_at
-// index; with neither it walks the primary key from the newest, up to Limit.
+// ListIncidents implements incidents.Store: newest (highest number) first,
+// every filter read from an index (listQuery); with none it walks the
+// primary key from the newest, up to Limit.
 func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*incidents.Incident, error) {
 	q, args := listQuery(o)
 	rows, err := s.r.QueryContext(ctx, q, args...)
@@ -244,36 +268,6 @@ func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
 	return out, nil
-}
-
-// listQuery is the SELECT of ListIncidents for o.
-func listQuery(o incidents.ListOptions) (string, []any) {
-	var (
-		where []string
-		args  []any
-	)
-	if o.OpenOnly {
-		where = append(where, "status <> 'resolved'")
-	}
-	if !o.Since.IsZero() {
-		where = append(where, "declared_at >= ?")
-		args = append(args, ts(o.Since))
-	}
-	q := `SELECT ` + incidentCols + ` FROM incidents`
-	if !o.Since.IsZero() {
-		// The recent ones, then sorted: without statistics the planner would
-		// rather walk every incident in number order.
-		q += ` INDEXED BY incidents_declared_at`
-	}
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY number DESC"
-	if o.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, o.Limit)
-	}
-	return q, args
 }
 
 // AppendEvents implements incidents.Store in one transaction; an event whose

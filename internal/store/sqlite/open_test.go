@@ -184,9 +184,8 @@ func seed(t *testing.T, s *Store, from, to int) {
 	t.Helper()
 	ctx := testCtx(t)
 	if from < 1 && to >= 1 {
-		inc := &incidents.Incident{Number: 1, Title: "old", Status: incidents.StatusTriggered, DeclaredAt: t0}
-		if err := s.CreateIncident(ctx, inc); err != nil {
-			t.Fatal(err)
+		for _, inc := range seedIncidents() {
+			putIncident(t, s, inc, to)
 		}
 		if err := s.AppendEvents(ctx, incidents.Event{ID: "1:e", Incident: 1, Type: incidents.EventDeclared, At: t0, Text: "declared"}); err != nil {
 			t.Fatal(err)
@@ -211,6 +210,149 @@ func seed(t *testing.T, s *Store, from, to int) {
 		}
 		if err := s.SetCause(ctx, 1, "d1"); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// seedIncidents are the incidents seed stores: one with alerts, a group, a
+// service label and an open follow-up, one by hand with its own alertname
+// label and only done follow-ups.
+func seedIncidents() []*incidents.Incident {
+	return []*incidents.Incident{
+		{Number: 1, Title: "old", Status: incidents.StatusTriggered, DeclaredAt: t0, Severity: "sev1", GroupKey: "{}:{alertname=\"HighErrorRate\"}",
+			Labels: map[string]string{"alertname": "Ignored", "service": "search", "k8s.pod": "x"},
+			Alerts: map[string]incidents.Alert{
+				"a1": {Fingerprint: "a1", Status: incidents.AlertFiring, StartsAt: t0, Labels: map[string]string{"alertname": "HighErrorRate", "service.name": "s"}},
+				"a2": {Fingerprint: "a2", Status: incidents.AlertFiring, StartsAt: t0, Labels: map[string]string{"alertname": "DiskFull"}},
+				"a3": {Fingerprint: "a3", Status: incidents.AlertFiring, StartsAt: t0, Labels: map[string]string{"instance": "no name"}},
+			},
+			Actions: []incidents.Action{{ID: 1, Text: "done", Done: true, At: t0, DoneAt: t0}, {ID: 2, Text: "open", Owner: "U1", At: t0, Due: t0}}},
+		{Number: 2, Title: "by hand", Status: incidents.StatusResolved, DeclaredAt: t0, Severity: "sev3", Service: "pay",
+			Labels:  map[string]string{"alertname": "Latency", "service": "ignored"},
+			Actions: []incidents.Action{{ID: 1, Text: "done", Done: true, At: t0, DoneAt: t0}}},
+	}
+}
+
+// putIncident stores inc in a database at schema version v: before the
+// filter columns (8), as the release of that version wrote it.
+func putIncident(t *testing.T, s *Store, inc *incidents.Incident, v int) {
+	t.Helper()
+	if v >= 8 {
+		if err := s.CreateIncident(testCtx(t), inc); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	body, err := encodeIncident(inc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(testCtx(t), `INSERT INTO incidents (number, version, status, declared_at, body) VALUES (?, ?, ?, ?, ?)`,
+		inc.Number, inc.Version, string(inc.Status), ts(inc.DeclaredAt), string(body)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkSeededFilters checks that every ListOptions filter finds the seeded
+// incidents, and still does after an update.
+func checkSeededFilters(t *testing.T, s *Store) {
+	t.Helper()
+	ctx := testCtx(t)
+	type O = incidents.ListOptions
+	check := func(o O, want ...int64) {
+		t.Helper()
+		list, err := s.ListIncidents(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []int64{}
+		for _, inc := range list {
+			got = append(got, inc.Number)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(append([]int64{}, want...)) {
+			t.Errorf("ListIncidents(%+v) = %v, want %v", o, got, want)
+		}
+	}
+	check(O{OpenActions: true}, 1)
+	check(O{GroupKey: "{}:{alertname=\"HighErrorRate\"}"}, 1)
+	check(O{AlertName: "HighErrorRate"}, 1)
+	check(O{AlertName: "DiskFull", Before: 2, Limit: 1}, 1)
+	check(O{AlertName: "Latency"}, 2)
+	check(O{AlertName: "Ignored"})
+	check(O{Severity: "sev1"}, 1)
+	check(O{Service: "search"}, 1)
+	check(O{Service: "pay"}, 2)
+	check(O{Service: "ignored"})
+	check(O{ResolvedOnly: true}, 2)
+
+	inc, err := s.GetIncident(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc.Actions[1].Done = true
+	delete(inc.Alerts, "a2")
+	if err := s.UpdateIncident(ctx, inc); err != nil {
+		t.Fatal(err)
+	}
+	check(O{OpenActions: true})
+	check(O{AlertName: "DiskFull"})
+	check(O{AlertName: "HighErrorRate"}, 1)
+}
+
+// The migration to version 8 fills the filter columns and alert names from
+// the stored bodies by the same rules as the Go code that writes them.
+func TestIncidentIndexBackfillMatchesGo(t *testing.T) {
+	t.Parallel()
+	ctx := testCtx(t)
+	dir := t.TempDir()
+	db, err := openDB(filepath.Join(dir, DBFile), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(ctx, db, 7); err != nil {
+		t.Fatal(err)
+	}
+	old := &Store{w: db, r: db}
+	incs := append(seedIncidents(),
+		&incidents.Incident{Number: 3},
+		&incidents.Incident{Number: 4, Service: "svc", Labels: map[string]string{"service": "label", "alertname": ""},
+			Alerts: map[string]incidents.Alert{"x": {Labels: map[string]string{"alertname": ""}}}},
+		&incidents.Incident{Number: 5, Labels: map[string]string{"alertname": "Own"}, Alerts: map[string]incidents.Alert{},
+			Actions: []incidents.Action{{ID: 1, Text: "open"}, {ID: 2, Text: "done", Done: true}}},
+		&incidents.Incident{Number: 6, GroupKey: "g", Labels: map[string]string{"alertname": "Label"},
+			Alerts: map[string]incidents.Alert{"y": {Labels: map[string]string{"alertname": "Alert\"quoted\" ünïcode"}}, "z": {Labels: map[string]string{"alertname": "Alert\"quoted\" ünïcode"}}}},
+	)
+	for _, inc := range incs {
+		putIncident(t, old, inc, 7)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, dir)
+	for _, inc := range incs {
+		var gk, sev, svc string
+		var open int
+		if err := s.r.QueryRowContext(ctx, `SELECT `+indexCols+` FROM incidents WHERE number = ?`, inc.Number).Scan(&gk, &sev, &svc, &open); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := fmt.Sprint([]any{gk, sev, svc, open}), fmt.Sprint(indexArgs(inc)); got != want {
+			t.Errorf("#%d: migrated %s = %s, want %s", inc.Number, indexCols, got, want)
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT name FROM incident_alert_names WHERE incident = ? ORDER BY name`, inc.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := []string{}
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, n)
+		}
+		rows.Close()
+		if fmt.Sprint(names) != fmt.Sprint(inc.AlertNames()) {
+			t.Errorf("#%d: migrated alert names %q, want %q", inc.Number, names, inc.AlertNames())
 		}
 	}
 }
@@ -257,6 +399,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 			}
 			// Everything the current schema has works after the migration.
 			seed(t, s, v, SchemaVersion)
+			checkSeededFilters(t, s)
 			if st, err := s.SlackStateByChannel(ctx, "C1"); err != nil || st.Number != 1 {
 				t.Errorf("slack state after migration = %+v, %v", st, err)
 			}

@@ -26,7 +26,9 @@ func TestQueriesUseAnIndex(t *testing.T) {
 	since := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	queries := []query{
 		{"GetIncident", `SELECT ` + incidentCols + ` FROM incidents WHERE number = ?`, []any{1}},
-		{"UpdateIncident", `UPDATE incidents SET version = version + 1, status = ?, declared_at = ?, body = ? WHERE number = ? AND version = ?`, []any{"", 0, "", 1, 0}},
+		{"UpdateIncident", updateIncidentSQL, []any{"", 0, "", "", "", "", 0, 1, 0}},
+		{"alert names of an incident", `SELECT name FROM incident_alert_names WHERE incident = ?`, []any{1}},
+		{"delete an alert name", `DELETE FROM incident_alert_names WHERE name = ? AND incident = ?`, []any{"a", 1}},
 		list("ListIncidents open", incidents.ListOptions{OpenOnly: true, Limit: 50}),
 		list("ListIncidents since", incidents.ListOptions{Since: since}),
 		list("ListIncidents open since", incidents.ListOptions{OpenOnly: true, Since: since, Limit: 50}),
@@ -78,4 +80,74 @@ func TestQueriesUseAnIndex(t *testing.T) {
 			t.Logf("%s: %q", q.name, plan)
 		})
 	}
+}
+
+// Every combination of the ListOptions filters reads an index: never a bare
+// SCAN, and a sort only of the declared_at range (Since, when no more
+// selective filter leads). Only no filter at all walks the whole primary key
+// (from the newest, up to its Limit).
+func TestListQueriesUseAnIndex(t *testing.T) {
+	t.Parallel()
+	s := open(t, t.TempDir())
+	since := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	set := []func(o *incidents.ListOptions){
+		func(o *incidents.ListOptions) { o.OpenOnly = true },
+		func(o *incidents.ListOptions) { o.ResolvedOnly = true },
+		func(o *incidents.ListOptions) { o.Since = since },
+		func(o *incidents.ListOptions) { o.Before = 100 },
+		func(o *incidents.ListOptions) { o.OpenActions = true },
+		func(o *incidents.ListOptions) { o.GroupKey = "g" },
+		func(o *incidents.ListOptions) { o.AlertName = "HighErrorRate" },
+		func(o *incidents.ListOptions) { o.Severity = "sev1" },
+		func(o *incidents.ListOptions) { o.Service = "payments" },
+		func(o *incidents.ListOptions) { o.Limit = 1 },
+	}
+	for mask := 1; mask < 1<<len(set); mask++ {
+		var o incidents.ListOptions
+		for i, f := range set {
+			if mask&(1<<i) != 0 {
+				f(&o)
+			}
+		}
+		if o == (incidents.ListOptions{Limit: o.Limit}) {
+			continue // no filter
+		}
+		q, args := listQuery(o)
+		rows, err := s.r.QueryContext(testCtx(t), "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatalf("%+v: %s: %v", o, q, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		sorts := !o.Since.IsZero() && o.AlertName == "" && o.GroupKey == "" && !o.OpenActions
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, " USING ") {
+				t.Errorf("%+v: plan %q scans a table", o, plan)
+			}
+			if strings.Contains(step, "TEMP B-TREE") && !sorts {
+				t.Errorf("%+v: plan %q sorts in a temporary b-tree", o, plan)
+			}
+		}
+		if len(plan) == 0 || !strings.Contains(strings.Join(plan, ";"), "INDEX") && !strings.Contains(strings.Join(plan, ";"), "PRIMARY KEY") {
+			t.Errorf("%+v: plan %q reads no index", o, plan)
+		}
+		if testing.Verbose() && bitsSet(mask) <= 2 {
+			t.Logf("%+v: %q", o, plan)
+		}
+	}
+}
+
+func bitsSet(m int) (n int) {
+	for ; m > 0; m &= m - 1 {
+		n++
+	}
+	return n
 }

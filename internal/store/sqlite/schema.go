@@ -125,6 +125,8 @@ CREATE TABLE causes (
 	overridesSchema,
 	// 7: postmortem records (postmortem.Store).
 	postmortemsSchema,
+	// 8: the incidents' filter columns and alert names (incidents.ListOptions).
+	incidentIndexSchema,
 }
 
 // SchemaVersion is the version Open migrates to.
