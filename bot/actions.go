@@ -13,9 +13,6 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
-// actionScan bounds the incidents /incident list actions reads, newest first.
-const actionScan = 500
-
 // actionReply answers /incident action: a new follow-up with its owner and
 // due date, or one marked done or open again.
 func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, cmd IncidentCommand, actor string) reply {
@@ -59,12 +56,12 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 }
 
 // listActionsReply answers /incident list actions [@owner]: the open
-// follow-ups across the newest incidents, newest first.
+// follow-ups across every incident (the store keeps an index of them), newest first.
 func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner UserRef) reply {
 	if !owner.IsZero() && !owner.Resolved() {
 		return h.unresolvedUser(owner)
 	}
-	incs, err := h.svc.List(ctx, incidents.ListOptions{Limit: actionScan})
+	incs, err := h.svc.List(ctx, incidents.ListOptions{OpenActions: true})
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, 0, err))
 	}

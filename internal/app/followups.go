@@ -39,7 +39,7 @@ func (a *App) wireFollowUps() error {
 // scanOverdueActions enqueues one reminder per owner with overdue
 // follow-ups; the key (week and owner) collapses a second scan's.
 func (a *App) scanOverdueActions(ctx context.Context, _ jobs.Job, _ struct{}) error {
-	incs, err := a.service.List(ctx, incidents.ListOptions{})
+	incs, err := a.service.List(ctx, incidents.ListOptions{OpenActions: true})
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (a *App) nudgeOverdueActions(ctx context.Context, _ jobs.Job, g followUpNud
 	if a.notifier == nil {
 		return nil
 	}
-	incs, err := a.service.List(ctx, incidents.ListOptions{})
+	incs, err := a.service.List(ctx, incidents.ListOptions{OpenActions: true})
 	if err != nil {
 		return err
 	}

@@ -8,8 +8,9 @@ import (
 	"github.com/incidentbot/incidentbot/internal/jobs"
 )
 
-// previousScan bounds the earlier incidents a new one is compared with.
-const previousScan = 1000
+// previousNames bounds the alert names of a new incident looked up for an
+// earlier one (a storm incident has many): one indexed query each.
+const previousNames = 20
 
 // openedWithPrevious is the incident.opened job: a new incident from alerts
 // that has no previous incident of its group is linked to the latest
@@ -24,7 +25,7 @@ func (a *App) openedWithPrevious(ctx context.Context, j jobs.Job, n int64) error
 		return err
 	}
 	if inc.Previous == 0 {
-		prev, err := a.service.FindPrevious(ctx, inc, previousScan)
+		prev, err := a.service.FindPrevious(ctx, inc, previousNames)
 		if err != nil {
 			return err
 		}
