@@ -17,6 +17,10 @@ import (
 // h.t("x.y", n.t("x.y".
 var messageCall = regexp.MustCompile(`\b(?:Text|t)\("([a-z_]+\.[a-z0-9_.]+)"`)
 
+// refusalCode finds the codes of the domain's refusals, each rendered as
+// refusal.<code>.
+var refusalCode = regexp.MustCompile(`(?:userErrorf\([A-Za-z.]+, |Code: )"([a-z_]+)"`)
+
 // TestEveryMessageIsDefined scans the Slack side's code for the messages it
 // renders and holds each to a template in both locales, so no path sends
 // Slack a template's name instead of a sentence.
@@ -28,8 +32,9 @@ func TestEveryMessageIsDefined(t *testing.T) {
 	defined := set.MessageNames(templates.RU)
 	files, _ := filepath.Glob("*.go")
 	more, _ := filepath.Glob("../internal/app/*.go")
-	used := 0
-	for _, f := range append(files, more...) {
+	domain, _ := filepath.Glob("../incidents/*.go")
+	used, codes := 0, 0
+	for _, f := range append(append(files, more...), domain...) {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
 		}
@@ -43,9 +48,15 @@ func TestEveryMessageIsDefined(t *testing.T) {
 				t.Errorf("%s renders %q, which no template defines", f, m[1])
 			}
 		}
+		for _, m := range refusalCode.FindAllStringSubmatch(string(src), -1) {
+			codes++
+			if !slices.Contains(defined, "refusal."+m[1]) {
+				t.Errorf("%s refuses with code %q, which no refusal.%s template says", f, m[1], m[1])
+			}
+		}
 	}
-	if used < 20 {
-		t.Errorf("found only %d message calls; has the pattern gone stale?", used)
+	if used < 20 || codes < 20 {
+		t.Errorf("found only %d message calls and %d refusal codes; has a pattern gone stale?", used, codes)
 	}
 }
 

@@ -226,6 +226,16 @@ func (l Lang) Text(name string, data any) string {
 	return name
 }
 
+// Has reports whether l defines the message name.
+func (l Lang) Has(name string) bool {
+	s := l.set
+	if s == nil {
+		s = defaultSet()
+	}
+	t := s.messages[l.Locale()]
+	return t != nil && t.Lookup(name) != nil
+}
+
 // Word is the locale's word for an event type, status or state (see label).
 func (l Lang) Word(key string) string { return Word(l.Locale(), key) }
 
@@ -273,7 +283,7 @@ func (l Lang) Event(typ string, fields map[string]string, stored string) string 
 		s = defaultSet()
 	}
 	name := "event." + typ
-	if s.messages[l.Locale()] == nil || s.messages[l.Locale()].Lookup(name) == nil {
+	if !l.Has(name) {
 		return stored
 	}
 	data := make(map[string]string, len(fields)+1)
