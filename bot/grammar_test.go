@@ -262,9 +262,10 @@ func TestOncallWindowInScheduleZone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	from, to, err := cmd.Window(now, almaty)
-	if err != nil {
-		t.Fatalf("Window() error = %v", err)
+	h := &Handler{}
+	from, to, bad := h.oncallWindow(cmd, now, almaty)
+	if bad != nil {
+		t.Fatalf("oncallWindow() refused: %s", bad.Text)
 	}
 	if want := time.Date(2026, 3, 1, 9, 0, 0, 0, almaty); !from.Equal(want) {
 		t.Errorf("from = %v, want %v", from, want)
@@ -273,9 +274,8 @@ func TestOncallWindowInScheduleZone(t *testing.T) {
 		t.Errorf("to = %v, want %v", to, want)
 	}
 	cmd, _ = ParseOncall("override primary @bob 2026-03-01T10:00 2026-03-01T09:00")
-	var ue *UsageError
-	if _, _, err := cmd.Window(now, almaty); !errors.As(err, &ue) || !strings.Contains(ue.Msg, "must be after") {
-		t.Errorf("Window(end before start) error = %v, want a usage error saying so", err)
+	if _, _, bad := h.oncallWindow(cmd, now, almaty); bad == nil || !strings.Contains(bad.Text, "must be after") {
+		t.Errorf("oncallWindow(end before start) = %+v, want an answer saying so", bad)
 	}
 }
 

@@ -125,37 +125,6 @@ func TestParseErrorTextEnglish(t *testing.T) {
 	}
 }
 
-func TestWindowErrorsInRussian(t *testing.T) {
-	ru := russian(t)
-	almaty, _ := time.LoadLocation("Asia/Almaty")
-	ny, _ := time.LoadLocation("America/New_York")
-	now := time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)
-	for _, tt := range []struct {
-		text string
-		loc  *time.Location
-		want string
-	}{
-		{"override primary @bob 2026-03-01T10:00 2026-03-01T09:00", almaty, "Конец (2026-03-01 09:00) должен быть позже начала (2026-03-01 10:00)."},
-		{"cover primary 10:00 10:00", almaty, "Конец (2026-03-01 10:00) должен быть позже начала (2026-03-01 10:00)."},
-		{"override p @b 2026-03-08T02:30 +1h", ny, `Времени начала "2026-03-08T02:30" не существует: в America/New_York часы переводят вперёд, и 2026-03-08 02:30 пропускается.`},
-		{"override p @b 2026-03-08T01:00 2026-03-08T02:30", ny, `Времени конца "2026-03-08T02:30" не существует:`},
-	} {
-		cmd, err := ParseOncall(tt.text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _, err = cmd.Window(now, tt.loc)
-		if err == nil {
-			t.Fatalf("Window(%q) accepted", tt.text)
-		}
-		got := parseErrorText(ru, err)
-		if !strings.Contains(got, tt.want) || !strings.Contains(got, "Формат: `/oncall ") {
-			t.Errorf("Russian answer to %q = %q, want %q", tt.text, got, tt.want)
-		}
-		assertNoEnglish(t, got, tt.text)
-	}
-}
-
 func TestDueErrorTextInRussian(t *testing.T) {
 	ru := russian(t)
 	now := time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)

@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -61,47 +59,6 @@ type OncallCommand struct {
 	ID       string        // override remove
 	Period   time.Duration // load: 7, 30 or 90 days
 }
-
-// Window returns the override's or cover's start and end, read by
-// oncall.ParseRange at now in the schedule's zone loc. Its error is a
-// *UsageError.
-func (c OncallCommand) Window(now time.Time, loc *time.Location) (from, to time.Time, err error) {
-	from, to, err = oncall.ParseRange(c.From, c.To, now, loc)
-	if err != nil {
-		return from, to, windowError(c, err, now, loc)
-	}
-	return from, to, nil
-}
-
-// windowError is Window's answer to err from oncall.ParseRange: the end
-// not after the start in words; any other reason as ParseRange gives it.
-func windowError(c OncallCommand, err error, now time.Time, loc *time.Location) *UsageError {
-	usage := c.Verb.usageLine()
-	f, ferr := oncall.ParseTime(c.From, now, loc)
-	t, terr := oncall.ParseTime(c.To, now, loc)
-	if ferr == nil && terr == nil && !t.After(f) && !strings.HasPrefix(strings.TrimSpace(c.To), "+") {
-		const layout = "2006-01-02 15:04"
-		ue := usage.t("grammar.window_order", M{"From": f.Format(layout), "To": t.Format(layout)})
-		if ue.Msg == err.Error()+"." {
-			return ue
-		}
-	}
-	if m := clocksJump.FindStringSubmatch(err.Error()); m != nil {
-		expr := c.From
-		if m[1] == "to" {
-			expr = c.To
-		}
-		ue := usage.t("grammar.window_gap", M{"Side": m[1], "Time": strconv.Quote(expr), "Wall": m[2], "Zone": loc.String()})
-		if ue.Msg == err.Error()+"." {
-			return ue
-		}
-	}
-	return usage.t("grammar.window_bad", M{"Err": err.Error()})
-}
-
-// clocksJump matches oncall.ParseRange's error for a local time the
-// clocks skip: the side (from, to) and the wall time.
-var clocksJump = regexp.MustCompile(`^(from|to): .*: (\d{4}-\d\d-\d\d \d\d:\d\d) does not exist in \S+ \(the clocks jump forward\)$`)
 
 // ParseOncall parses the text of an /oncall slash command. Empty text asks
 // who is on call now. Times are oncall.ParseTime's expressions, checked for
