@@ -1,0 +1,5 @@
+//go:build !race
+
+package postmortem
+
+const raceDetector = false
