@@ -242,7 +242,9 @@ func check(t *testing.T, name string, got, want postmortem.Record) {
 	if !slices.Equal(got.Services, want.Services) {
 		t.Errorf("%s: services %v, want %v", name, got.Services, want.Services)
 	}
-	got.Date, got.WrittenAt, got.Markdown, got.Services = want.Date, want.WrittenAt, want.Markdown, want.Services
+	// Compared above; formatting 1.5 MB of Markdown as numbers took seconds.
+	got.Date, got.WrittenAt, got.Services = want.Date, want.WrittenAt, want.Services
+	got.Markdown, want.Markdown = nil, nil
 	if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
 		t.Errorf("%s: got %+v\nwant %+v", name, got, want)
 	}
