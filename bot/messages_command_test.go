@@ -18,16 +18,6 @@ func newRussianEnv(t testing.TB, tweak ...func(*HandlerOptions)) *env {
 	return newEnv(t, append([]func(*HandlerOptions){func(o *HandlerOptions) { o.Lang = ru }}, tweak...)...)
 }
 
-// noEnglish fails when text still carries a word of the English sentence.
-func lacksEnglish(t *testing.T, text string, words ...string) {
-	t.Helper()
-	for _, w := range words {
-		if strings.Contains(text, w) {
-			t.Errorf("Russian answer keeps the English %q:\n%s", w, text)
-		}
-	}
-}
-
 func TestCommandRepliesInRussian(t *testing.T) {
 	e := newRussianEnv(t)
 	_, ch := e.incident("U0001", "Checkout down")
@@ -59,7 +49,7 @@ func TestCommandRepliesInRussian(t *testing.T) {
 			if got.ResponseType != tt.wantType || !strings.Contains(got.Text, tt.want) {
 				t.Fatalf("answer = %+v, want %s containing %q", got, tt.wantType, tt.want)
 			}
-			lacksEnglish(t, got.Text, tt.english...)
+			noEnglish(t, "Russian answer", got.Text, tt.english...)
 		})
 	}
 
@@ -74,7 +64,7 @@ func TestCommandRepliesInRussian(t *testing.T) {
 				t.Errorf("timeline lacks %q:\n%s", want, got.Text)
 			}
 		}
-		lacksEnglish(t, got.Text, "Timeline of", "Mar 2")
+		noEnglish(t, "Russian answer", got.Text, "Timeline of", "Mar 2")
 	})
 }
 
@@ -109,7 +99,7 @@ func TestDeclareAndErrorsInRussian(t *testing.T) {
 	if got.ResponseType != ephemeral || !strings.HasSuffix(got.Text, " Возьмите руководство на себя: /incident commander @you.") {
 		t.Fatalf("refused resolve = %+v", got)
 	}
-	lacksEnglish(t, got.Text, "Take command")
+	noEnglish(t, "Russian answer", got.Text, "Take command")
 
 	e.h.svc = ackService{e.svc}
 	got = e.incidentCmd("U0002", ch, "ack")
@@ -139,7 +129,7 @@ func TestListActionsInRussian(t *testing.T) {
 			t.Errorf("list actions lacks %q:\n%s", want, got.Text)
 		}
 	}
-	lacksEnglish(t, got.Text, "Open follow-up", "action 1", "due ", "overdue")
+	noEnglish(t, "Russian answer", got.Text, "Open follow-up", "action 1", "due ", "overdue")
 
 	got = e.incidentCmd("U0001", ch, "list actions <@U0003|carol>")
 	if !strings.HasPrefix(got.Text, "Открытые задачи (<@U0003>):\n• *#1* задача 1: add an index — срок") {
@@ -258,7 +248,7 @@ func TestStatsInRussian(t *testing.T) {
 			t.Errorf("Russian stats lack %s:\n%s", want, js)
 		}
 	}
-	lacksEnglish(t, js+got.Text, "Incidents", "Last ", "open", "days", "By severity", "Time to", "Follow-ups", "Longest",
+	noEnglish(t, "Russian answer", js+got.Text, "Incidents", "Last ", "open", "days", "By severity", "Time to", "Follow-ups", "Longest",
 		"Noisiest", "deploys/day", "lead time", "Medians", "never acknowledged", "not yet")
 }
 

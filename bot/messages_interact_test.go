@@ -15,16 +15,6 @@ import (
 	"github.com/incidentbot/incidentbot/templates"
 )
 
-// noEnglish fails when s still holds one of the English words.
-func noEnglish(t *testing.T, what, s string, words ...string) {
-	t.Helper()
-	for _, w := range words {
-		if strings.Contains(s, w) {
-			t.Errorf("%s still says %q: %s", what, w, s)
-		}
-	}
-}
-
 // modalErrors decodes a response_action: errors answer.
 func modalErrors(t *testing.T, body string) map[string]string {
 	t.Helper()

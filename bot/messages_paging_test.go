@@ -18,21 +18,6 @@ import (
 
 // The paging, nudge, cause and follow-up messages in Russian.
 
-// checkRussian fails unless got has every want and none of the English words.
-func checkRussian(t *testing.T, what, got string, want, english []string) {
-	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(got, w) {
-			t.Errorf("%s lacks %q: %s", what, w, got)
-		}
-	}
-	for _, w := range english {
-		if strings.Contains(got, w) {
-			t.Errorf("%s still has the English %q: %s", what, w, got)
-		}
-	}
-}
-
 // ruNotifier is a Notifier writing Russian to e's Slack.
 func (e *env) ruNotifier(t *testing.T) *Notifier {
 	return NewNotifier(e.api, e.svc, e.state, NotifierOptions{Lang: russian(t), PublicURL: "https://bot.example.com",

@@ -110,3 +110,24 @@ func TestSummaryInRussian(t *testing.T) {
 		t.Errorf("announce blocks lack the Russian Join button: %s", js)
 	}
 }
+
+// noEnglish fails when s still holds one of the English words.
+func noEnglish(t *testing.T, what, s string, words ...string) {
+	t.Helper()
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			t.Errorf("%s still says %q: %s", what, w, s)
+		}
+	}
+}
+
+// checkRussian fails unless got has every want and none of the English words.
+func checkRussian(t *testing.T, what, got string, want, english []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s lacks %q: %s", what, w, got)
+		}
+	}
+	noEnglish(t, what, got, english...)
+}

@@ -20,16 +20,8 @@ func withPagingRU(c *config.Config) {
 // wantRussian fails unless got has every want and none of the English words.
 func wantRussian(t *testing.T, what, got string, want, english []string) {
 	t.Helper()
-	for _, w := range want {
-		if !strings.Contains(got, w) {
-			t.Errorf("%s lacks %q: %s", what, w, got)
-		}
-	}
-	for _, w := range english {
-		if strings.Contains(got, w) {
-			t.Errorf("%s still has the English %q: %s", what, w, got)
-		}
-	}
+	wantAll(t, what, got, want...)
+	noEnglish(t, what, got, english...)
 }
 
 func TestPagingMessagesRussianPageDeclineAck(t *testing.T) {
