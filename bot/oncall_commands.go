@@ -253,7 +253,7 @@ func (h *Handler) oncallWindow(cmd OncallCommand, now time.Time, loc *time.Locat
 	if err == nil {
 		return from, to, nil
 	}
-	r := ephemeralf("%s", h.t("oncall.usage_error", M{"Msg": BadTimeText(h.o.Lang, err), "Usage": EscapeMrkdwn(cmd.Verb.UsageIn(h.o.Lang))}))
+	r := ephemeralf("%s", h.t("grammar.reply", M{"Msg": BadTimeText(h.o.Lang, err), "Usage": EscapeMrkdwn(cmd.Verb.UsageIn(h.o.Lang))}))
 	return from, to, &r
 }
 

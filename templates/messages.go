@@ -191,6 +191,14 @@ var defaultSet = sync.OnceValue(func() *Set {
 	return s
 })
 
+// templates is l's set: the embedded one for the zero Lang.
+func (l Lang) templates() *Set {
+	if l.set == nil {
+		return defaultSet()
+	}
+	return l.set
+}
+
 // Locale is the language l writes.
 func (l Lang) Locale() Locale {
 	if l.loc == "" {
@@ -206,10 +214,7 @@ func (l Lang) Locale() Locale {
 // embedded set that tests use) and falls back to English, then to the
 // name, so Slack still gets a sentence.
 func (l Lang) Text(name string, data any) string {
-	s := l.set
-	if s == nil {
-		s = defaultSet()
-	}
+	s := l.templates()
 	out, err := s.Message(l.Locale(), name, data)
 	if err == nil {
 		return out
@@ -228,10 +233,7 @@ func (l Lang) Text(name string, data any) string {
 
 // Has reports whether l defines the message name.
 func (l Lang) Has(name string) bool {
-	s := l.set
-	if s == nil {
-		s = defaultSet()
-	}
+	s := l.templates()
 	t := s.messages[l.Locale()]
 	return t != nil && t.Lookup(name) != nil
 }
@@ -278,10 +280,7 @@ func (l Lang) ShortDate(t time.Time) string { return ShortDate(l.Locale(), t) }
 // missing field), keep the stored text. The sentence is plain text with
 // Slack's <@U…> mentions, as stored texts are; the caller escapes it.
 func (l Lang) Event(typ string, fields map[string]string, stored string) string {
-	s := l.set
-	if s == nil {
-		s = defaultSet()
-	}
+	s := l.templates()
 	name := "event." + typ
 	if !l.Has(name) {
 		return stored
