@@ -36,6 +36,11 @@ type Event struct {
 	Actor    string            `json:"actor,omitempty"` // Slack user ID, "alertmanager" or "incidentbot"
 	Text     string            `json:"text"`
 	Fields   map[string]string `json:"fields,omitempty"`
+	// Seq is the event's place in its incident's chain (1, 2, 3, … in the
+	// order the store wrote them) and Hash the chain's hash up to and
+	// including it (see ChainHash); the store sets both when it appends.
+	Seq  int64  `json:"seq,omitempty"`
+	Hash string `json:"hash,omitempty"`
 }
 
 // Actors that are not people.
