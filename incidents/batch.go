@@ -4,58 +4,87 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // IngestBatch applies notifications in order, exactly as IngestAlerts one by
-// one would, but reads each incident once and writes it once: during an alert
+// one would, but reads each incident once and commits once: during an alert
 // storm hundreds of notifications land on the same incident, and writing it
 // after each would make ingestion quadratic. All or nothing: on error nothing
-// of the batch is written past what a replay tolerates, and the caller applies
-// the whole batch again (every step is idempotent).
+// of the batch is written, and the caller applies the whole batch again.
 func (s *Service) IngestBatch(ctx context.Context, ns []Notification) error {
-	uw := newUnitOfWork(s.store, s.opts.Observer != nil)
-	batch := &Service{store: uw, tasks: uw, opts: s.opts}
-	batch.opts.Observer = nil // told at flush, once stored
-	for _, n := range ns {
-		if _, err := batch.IngestAlerts(ctx, n); err != nil {
-			return fmt.Errorf("group %s: %w", n.GroupKey, err)
+	return s.inTx(ctx, func(tx *unitOfWork) error {
+		for _, n := range ns {
+			if _, err := s.ingest(ctx, tx, n); err != nil {
+				return fmt.Errorf("group %s: %w", n.GroupKey, err)
+			}
 		}
-	}
-	return uw.flush(ctx, s.tasks, s.observe)
+		return nil
+	})
 }
 
-// unitOfWork is a Store that keeps reads and writes in memory until flush.
-// It writes in the order that keeps a crash replayable (see persist and
-// openForGroup): events and tasks, then the storm state and groups, then
-// new incidents, then changed ones.
+// inTx runs fn on a fresh unit of work and commits what it wrote as one
+// Change. A conflict (the counter or an incident changed since fn read it)
+// runs fn again on fresh reads; fn must derive everything from what it reads.
+func (s *Service) inTx(ctx context.Context, fn func(tx *unitOfWork) error) error {
+	for range maxConflictRetries {
+		tx := newUnitOfWork(s.store, s.opts.Observer != nil)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		err := tx.commit(ctx, s)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		tx.observe(s.observe)
+		if len(tx.change.Tasks) > 0 && s.waker != nil {
+			s.waker.Wake()
+		}
+		return nil
+	}
+	return fmt.Errorf("%w too often, try again", ErrConflict)
+}
+
+// unitOfWork reads through to the store, remembers what it read, and keeps
+// every write in memory until commit, which stores them as one Change.
 //
-// It hands out and keeps its cached incidents themselves, not copies: a
-// storm incident holds thousands of alerts, and copying it twice per
-// notification made a storm's ingestion quadratic. That is safe because the
-// batch's changes run one at a time and a failed batch is thrown away and
-// applied again from the store.
+// It hands out its cached incidents themselves, not copies: a batch's
+// changes run one at a time, and a failed batch is thrown away.
 type unitOfWork struct {
-	Store
-	incidents  map[int64]*Incident // read or written in this batch
-	loaded     map[int64]*Incident // as first read from the store, when observed
-	observed   bool
-	created    map[int64]bool
-	changed    map[int64]bool
-	version    map[int64]int64 // stored version when first read
-	order      []int64
-	events     []Event
-	tasks      map[string]Task
-	taskOrder  []string
+	st       Store
+	observed bool
+
+	incidents map[int64]*Incident // read or written in this unit
+	loaded    map[int64]*Incident // as first read, when observed
+	created   map[int64]bool
+	changed   map[int64]bool
+	version   map[int64]int64 // stored version when first read
+	order     []int64
+
+	counterRead bool
+	counter     Counter
+
+	alerts     map[int64]map[string]Alert // written in this unit
 	groups     map[string]Group
 	groupKeys  []string
 	storm      *StormState
 	stormDirty bool
+	stormJoins map[int64]*stormJoin
+
+	change Change // events and tasks as they come; the rest at commit
+	tasks  map[string]int
 }
 
 func newUnitOfWork(st Store, observed bool) *unitOfWork {
 	return &unitOfWork{
-		Store: st, incidents: map[int64]*Incident{}, loaded: map[int64]*Incident{}, observed: observed, created: map[int64]bool{}, changed: map[int64]bool{},
-		version: map[int64]int64{}, tasks: map[string]Task{}, groups: map[string]Group{},
+		st: st, observed: observed, incidents: map[int64]*Incident{}, loaded: map[int64]*Incident{},
+		created: map[int64]bool{}, changed: map[int64]bool{}, version: map[int64]int64{},
+		alerts: map[int64]map[string]Alert{}, groups: map[string]Group{}, stormJoins: map[int64]*stormJoin{},
+		tasks: map[string]int{},
 	}
 }
 
@@ -82,11 +111,12 @@ func (u *unitOfWork) remember(inc *Incident) {
 	u.incidents[inc.Number] = inc
 }
 
-func (u *unitOfWork) GetIncident(ctx context.Context, number int64) (*Incident, error) {
+// get returns the incident as this unit sees it.
+func (u *unitOfWork) get(ctx context.Context, number int64) (*Incident, error) {
 	if inc, ok := u.incidents[number]; ok {
 		return inc, nil
 	}
-	inc, err := u.Store.GetIncident(ctx, number)
+	inc, err := u.st.GetIncident(ctx, number)
 	if err != nil {
 		return nil, err
 	}
@@ -98,122 +128,222 @@ func (u *unitOfWork) GetIncident(ctx context.Context, number int64) (*Incident, 
 	return inc, nil
 }
 
-func (u *unitOfWork) CreateIncident(ctx context.Context, inc *Incident) error {
+// nextNumber hands out the next incident number; commit moves the counter.
+func (u *unitOfWork) nextNumber(ctx context.Context) (int64, error) {
+	if !u.counterRead {
+		last, err := u.st.LastNumber(ctx)
+		if err != nil {
+			return 0, err
+		}
+		u.counter, u.counterRead = Counter{From: last, To: last}, true
+	}
+	u.counter.To++
+	return u.counter.To, nil
+}
+
+// create adds a new incident with its first events and tasks.
+func (u *unitOfWork) create(inc *Incident, events []Event, tasks []Task) error {
 	if _, ok := u.incidents[inc.Number]; ok {
-		return ErrExists
+		return fmt.Errorf("create incident #%d: %w", inc.Number, ErrExists)
 	}
 	u.created[inc.Number] = true
 	u.remember(inc)
+	u.addEvents(events)
+	u.schedule(tasks...)
 	return nil
 }
 
-func (u *unitOfWork) UpdateIncident(ctx context.Context, inc *Incident) error {
-	if _, ok := u.incidents[inc.Number]; !ok {
-		return fmt.Errorf("update incident #%d not read in this batch: %w", inc.Number, ErrConflict)
-	}
+// update records that inc (read through get) changed.
+func (u *unitOfWork) update(inc *Incident, events []Event, tasks []Task) {
 	inc.Version++
 	u.changed[inc.Number] = !u.created[inc.Number]
 	u.remember(inc)
-	return nil
+	u.addEvents(events)
+	u.schedule(tasks...)
 }
 
-func (u *unitOfWork) AppendEvents(ctx context.Context, events ...Event) error {
-	u.events = append(u.events, events...)
-	return nil
+func (u *unitOfWork) addEvents(events []Event) {
+	u.change.Events = append(u.change.Events, events...)
 }
 
-func (u *unitOfWork) GetGroup(ctx context.Context, key string) (Group, error) {
+func (u *unitOfWork) schedule(tasks ...Task) {
+	for _, t := range tasks {
+		if i, ok := u.tasks[t.Key]; ok {
+			u.change.Tasks[i] = t
+			continue
+		}
+		u.tasks[t.Key] = len(u.change.Tasks)
+		u.change.Tasks = append(u.change.Tasks, t)
+	}
+}
+
+// getAlerts returns the stored alerts of incident number among fps, as this
+// unit sees them.
+func (u *unitOfWork) getAlerts(ctx context.Context, number int64, fps []string) (map[string]Alert, error) {
+	pending := u.alerts[number]
+	var ask []string
+	for _, fp := range fps {
+		if _, ok := pending[fp]; !ok {
+			ask = append(ask, fp)
+		}
+	}
+	out := map[string]Alert{}
+	if len(ask) > 0 {
+		stored, err := u.st.GetAlerts(ctx, number, ask)
+		if err != nil {
+			return nil, fmt.Errorf("load alerts of incident #%d: %w", number, err)
+		}
+		out = stored
+	}
+	for _, fp := range fps {
+		if a, ok := pending[fp]; ok {
+			out[fp] = a
+		}
+	}
+	return out, nil
+}
+
+func (u *unitOfWork) putAlert(number int64, a Alert) {
+	m := u.alerts[number]
+	if m == nil {
+		m = map[string]Alert{}
+		u.alerts[number] = m
+	}
+	m[a.Fingerprint] = a
+}
+
+func (u *unitOfWork) getGroup(ctx context.Context, key string) (Group, error) {
 	if g, ok := u.groups[key]; ok {
 		return g, nil
 	}
-	return u.Store.GetGroup(ctx, key)
+	return u.st.GetGroup(ctx, key)
 }
 
-func (u *unitOfWork) PutGroup(ctx context.Context, g Group) error {
+func (u *unitOfWork) putGroup(g Group) {
 	if _, ok := u.groups[g.Key]; !ok {
 		u.groupKeys = append(u.groupKeys, g.Key)
 	}
 	u.groups[g.Key] = g
-	return nil
 }
 
-func (u *unitOfWork) GetStorm(ctx context.Context) (StormState, error) {
+func (u *unitOfWork) getStorm(ctx context.Context) (StormState, error) {
 	if u.storm == nil {
-		st, err := u.Store.GetStorm(ctx)
+		st, err := u.st.GetStorm(ctx)
 		if err != nil {
 			return StormState{}, err
 		}
 		u.storm = &st
 	}
-	return StormState{Opened: append(u.storm.Opened[:0:0], u.storm.Opened...), Incident: u.storm.Incident}, nil
+	return StormState{Opened: slices.Clone(u.storm.Opened), Incident: u.storm.Incident}, nil
 }
 
-func (u *unitOfWork) PutStorm(ctx context.Context, st StormState) error {
+func (u *unitOfWork) putStorm(st StormState) {
 	u.storm = &st
 	u.stormDirty = true
-	return nil
 }
 
-// Wake implements Tasks; the real tasks are woken at flush.
-func (u *unitOfWork) Wake() {}
-
-// Schedule implements Tasks; tasks are scheduled at flush.
-func (u *unitOfWork) Schedule(ctx context.Context, t Task) error {
-	if _, ok := u.tasks[t.Key]; !ok {
-		u.taskOrder = append(u.taskOrder, t.Key)
-	}
-	u.tasks[t.Key] = t
-	return nil
+// stormJoin collects the groups that joined a storm incident in this unit,
+// for the one timeline event that summarises them.
+type stormJoin struct {
+	first  string // the first group's key: the event's identity
+	groups int
+	alerts int
+	titles []string
 }
 
-func (u *unitOfWork) flush(ctx context.Context, tasks Tasks, observe func(before, after *Incident)) error {
-	if len(u.events) > 0 {
-		if err := u.Store.AppendEvents(ctx, u.events...); err != nil {
-			return fmt.Errorf("record timeline events: %w", err)
-		}
+// maxStormTitles bounds the titles a storm-join event names.
+const maxStormTitles = 5
+
+func (u *unitOfWork) joinStorm(number int64, n Notification, alerts int) {
+	j := u.stormJoins[number]
+	if j == nil {
+		j = &stormJoin{first: n.GroupKey}
+		u.stormJoins[number] = j
 	}
-	for _, k := range u.taskOrder {
-		if err := tasks.Schedule(ctx, u.tasks[k]); err != nil {
-			return fmt.Errorf("schedule %s: %w", k, err)
-		}
+	j.groups++
+	j.alerts += alerts
+	if len(j.titles) < maxStormTitles && n.Title != "" && !slices.Contains(j.titles, n.Title) {
+		j.titles = append(j.titles, n.Title)
 	}
-	if u.stormDirty {
-		if err := u.Store.PutStorm(ctx, *u.storm); err != nil {
-			return fmt.Errorf("save storm state: %w", err)
+}
+
+// commit stores the unit's writes as one Change.
+func (u *unitOfWork) commit(ctx context.Context, s *Service) error {
+	c := &u.change
+	c.At = s.now()
+	if u.counterRead && u.counter.To > u.counter.From {
+		c.Counter = u.counter
+	}
+	for number, j := range u.stormJoins {
+		c.Events = append(c.Events, s.stormJoinEvent(number, j))
+	}
+	for _, number := range u.order {
+		for _, fp := range sortedAlertKeys(u.alerts[number]) {
+			c.Alerts = append(c.Alerts, IncidentAlert{Incident: number, Alert: u.alerts[number][fp]})
 		}
 	}
 	for _, k := range u.groupKeys {
-		if err := u.Store.PutGroup(ctx, u.groups[k]); err != nil {
-			return fmt.Errorf("record alert group: %w", err)
-		}
+		c.Groups = append(c.Groups, u.groups[k])
+	}
+	if u.stormDirty {
+		c.Storm = u.storm
 	}
 	for _, n := range u.order {
-		if !u.created[n] {
-			continue
-		}
-		inc := copyIncident(u.incidents[n])
-		inc.Version = 0
-		err := u.Store.CreateIncident(ctx, inc)
-		if err != nil && !errors.Is(err, ErrExists) {
-			return fmt.Errorf("create incident #%d: %w", n, err)
-		}
-		if err == nil {
-			observe(nil, inc)
+		inc := u.incidents[n]
+		switch {
+		case u.created[n]:
+			inc.Version = 0
+			c.Create = append(c.Create, inc)
+		case u.changed[n]:
+			inc.Version = u.version[n]
+			c.Update = append(c.Update, inc)
 		}
 	}
-	for _, n := range u.order {
-		if !u.changed[n] {
-			continue
-		}
-		inc := copyIncident(u.incidents[n])
-		inc.Version = u.version[n]
-		if err := u.Store.UpdateIncident(ctx, inc); err != nil {
-			return fmt.Errorf("update incident #%d: %w", n, err)
-		}
-		observe(u.loaded[n], inc)
+	if len(c.Create)+len(c.Update)+len(c.Events)+len(c.Alerts)+len(c.Groups)+len(c.Tasks) == 0 && c.Storm == nil && c.Counter == (Counter{}) {
+		return nil
 	}
-	if len(u.taskOrder) > 0 {
-		tasks.Wake()
+	if err := u.st.Commit(ctx, c); err != nil {
+		if errors.Is(err, ErrConflict) {
+			return err
+		}
+		return fmt.Errorf("store the change: %w", err)
 	}
 	return nil
+}
+
+// observe tells the observer of every created and changed incident.
+func (u *unitOfWork) observe(tell func(before, after *Incident)) {
+	for _, n := range u.order {
+		switch {
+		case u.created[n]:
+			tell(nil, u.incidents[n])
+		case u.changed[n]:
+			tell(u.loaded[n], u.incidents[n])
+		}
+	}
+}
+
+// stormJoinEvent summarises the groups that joined a storm incident in one
+// unit: one event per batch instead of one per group and alert, so a flood
+// of 60,000 groups leaves a timeline people can read.
+func (s *Service) stormJoinEvent(number int64, j *stormJoin) Event {
+	titles := strings.Join(j.titles, "; ")
+	text := fmt.Sprintf("%d alert groups joined the storm (%d alerts): %s", j.groups, j.alerts, titles)
+	if j.groups > len(j.titles) {
+		text += fmt.Sprintf(" and %d more", j.groups-len(j.titles))
+	}
+	return Event{
+		ID: fmt.Sprintf("%d:storm_joined:%s", number, hashKey(j.first)), Incident: number, Type: EventStormGroup,
+		At: s.now(), Actor: ActorAlertmanager, Text: text,
+		Fields: map[string]string{"groups": fmt.Sprint(j.groups), "alerts": fmt.Sprint(j.alerts), "titles": titles, "group_key": j.first},
+	}
+}
+
+func sortedAlertKeys(m map[string]Alert) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -15,11 +15,16 @@ type memStore struct {
 	incidents map[int64]Incident
 	events    map[string]Event
 	groups    map[string]Group
+	alerts    map[int64]map[string]Alert
+	chain     map[int64]int64  // last Seq per incident
+	head      map[int64]string // last Hash per incident
 	storm     StormState
+	tasks     *memTasks // what commits scheduled
 }
 
 func newMemStore() *memStore {
-	return &memStore{incidents: map[int64]Incident{}, events: map[string]Event{}, groups: map[string]Group{}}
+	return &memStore{incidents: map[int64]Incident{}, events: map[string]Event{}, groups: map[string]Group{},
+		alerts: map[int64]map[string]Alert{}, chain: map[int64]int64{}, head: map[int64]string{}, tasks: &memTasks{}}
 }
 
 // clone copies inc as a real store would return it: maps and slices not
@@ -59,21 +64,102 @@ func clone(inc Incident) *Incident {
 	return &c
 }
 
-func (m *memStore) NextNumber(context.Context) (int64, error) {
+func (m *memStore) LastNumber(context.Context) (int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.seq++
 	return m.seq, nil
 }
 
-func (m *memStore) CreateIncident(_ context.Context, inc *Incident) error {
+// Commit implements Store: checks first, then writes, under one lock.
+func (m *memStore) Commit(_ context.Context, c *Change) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.incidents[inc.Number]; ok {
-		return ErrExists
+	if c.Counter.To > c.Counter.From && m.seq != c.Counter.From {
+		return ErrConflict
 	}
-	m.incidents[inc.Number] = *clone(*inc)
+	for _, inc := range c.Create {
+		if _, ok := m.incidents[inc.Number]; ok {
+			return ErrExists
+		}
+	}
+	for _, inc := range c.Update {
+		old, ok := m.incidents[inc.Number]
+		if !ok {
+			return ErrNotFound
+		}
+		if old.Version != inc.Version {
+			return ErrConflict
+		}
+	}
+	if c.Counter.To > c.Counter.From {
+		m.seq = c.Counter.To
+	}
+	for _, inc := range c.Create {
+		m.incidents[inc.Number] = *clone(*inc)
+	}
+	for _, inc := range c.Update {
+		inc.Version++
+		m.incidents[inc.Number] = *clone(*inc)
+	}
+	m.appendEvents(c.Events...)
+	for _, a := range c.Alerts {
+		if m.alerts[a.Incident] == nil {
+			m.alerts[a.Incident] = map[string]Alert{}
+		}
+		al := a.Alert
+		al.StartsAt, al.EndsAt = al.StartsAt.UTC(), al.EndsAt.UTC()
+		m.alerts[a.Incident][al.Fingerprint] = al
+	}
+	for _, g := range c.Groups {
+		m.groups[g.Key] = g
+	}
+	if c.Storm != nil {
+		m.storm = StormState{Incident: c.Storm.Incident}
+		for _, t := range c.Storm.Opened {
+			m.storm.Opened = append(m.storm.Opened, t.UTC())
+		}
+	}
+	for _, t := range c.Tasks {
+		m.tasks.add(t)
+	}
 	return nil
+}
+
+func (m *memStore) appendEvents(evs ...Event) {
+	for i := range evs {
+		e := &evs[i]
+		if _, ok := m.events[e.ID]; ok {
+			continue
+		}
+		m.chain[e.Incident]++
+		e.At, e.Seq = e.At.UTC(), m.chain[e.Incident]
+		e.Hash = ChainHash(m.head[e.Incident], *e)
+		m.head[e.Incident] = e.Hash
+		m.events[e.ID] = *e
+	}
+}
+
+// create, update and record write directly, for fixtures.
+func (m *memStore) create(inc *Incident) error {
+	return m.Commit(context.Background(), &Change{Create: []*Incident{inc}})
+}
+
+func (m *memStore) putGroup(g Group) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.groups[g.Key] = g
+}
+
+func (m *memStore) GetAlerts(_ context.Context, n int64, fps []string) (map[string]Alert, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]Alert{}
+	for _, fp := range fps {
+		if a, ok := m.alerts[n][fp]; ok {
+			out[fp] = a
+		}
+	}
+	return out, nil
 }
 
 func (m *memStore) GetIncident(_ context.Context, n int64) (*Incident, error) {
@@ -84,21 +170,6 @@ func (m *memStore) GetIncident(_ context.Context, n int64) (*Incident, error) {
 		return nil, ErrNotFound
 	}
 	return clone(inc), nil
-}
-
-func (m *memStore) UpdateIncident(_ context.Context, inc *Incident) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	old, ok := m.incidents[inc.Number]
-	if !ok {
-		return ErrNotFound
-	}
-	if old.Version != inc.Version {
-		return ErrConflict
-	}
-	inc.Version++
-	m.incidents[inc.Number] = *clone(*inc)
-	return nil
 }
 
 func (m *memStore) ListIncidents(_ context.Context, o ListOptions) ([]*Incident, error) {
@@ -116,18 +187,6 @@ func (m *memStore) ListIncidents(_ context.Context, o ListOptions) ([]*Incident,
 		out = out[:o.Limit]
 	}
 	return out, nil
-}
-
-func (m *memStore) AppendEvents(_ context.Context, evs ...Event) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, e := range evs {
-		if _, ok := m.events[e.ID]; !ok {
-			e.At = e.At.UTC()
-			m.events[e.ID] = e
-		}
-	}
-	return nil
 }
 
 func (m *memStore) Timeline(_ context.Context, n int64) ([]Event, error) {
@@ -158,46 +217,33 @@ func (m *memStore) GetGroup(_ context.Context, key string) (Group, error) {
 	return g, nil
 }
 
-func (m *memStore) PutGroup(_ context.Context, g Group) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.groups[g.Key] = g
-	return nil
-}
-
 func (m *memStore) GetStorm(context.Context) (StormState, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return StormState{Opened: append([]time.Time(nil), m.storm.Opened...), Incident: m.storm.Incident}, nil
 }
 
-func (m *memStore) PutStorm(_ context.Context, s StormState) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.storm = StormState{Incident: s.Incident}
-	for _, t := range s.Opened {
-		m.storm.Opened = append(m.storm.Opened, t.UTC())
-	}
-	return nil
-}
-
 // memTasks records scheduled tasks by key.
 type memTasks struct {
 	mu    sync.Mutex
 	tasks map[string]Task
+	woken int
 }
 
-func (t *memTasks) Schedule(_ context.Context, task Task) error {
+func (t *memTasks) add(task Task) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.tasks == nil {
 		t.tasks = map[string]Task{}
 	}
 	t.tasks[task.Key] = task
-	return nil
 }
 
-func (t *memTasks) Wake() {}
+func (t *memTasks) Wake() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.woken++
+}
 
 func (t *memTasks) ofKind(kind string) []Task {
 	t.mu.Lock()

@@ -71,13 +71,20 @@ type Incident struct {
 	Service          string            `json:"service,omitempty"`
 	EscalationPolicy string            `json:"escalation_policy,omitempty"`
 	GroupKey         string            `json:"group_key,omitempty"`
-	Alerts           map[string]Alert  `json:"alerts,omitempty"` // by fingerprint
-	Storm            bool              `json:"storm,omitempty"`
-	StormGroups      int               `json:"storm_groups,omitempty"`
-	Previous         int64             `json:"previous,omitempty"` // an earlier incident of the same group
-	DeclaredBy       string            `json:"declared_by,omitempty"`
-	Summary          string            `json:"summary,omitempty"` // resolution summary
-	Actions          []Action          `json:"actions,omitempty"`
+	// Alerts are the incident's alerts by fingerprint: all of them, or the
+	// first MaxInlineAlerts when it has more (AlertCount says how many; the
+	// store keeps every one, see Store.GetAlerts).
+	Alerts map[string]Alert `json:"alerts,omitempty"`
+	// AlertCount and FiringCount count every alert of the incident, and the
+	// firing ones, including those beyond Alerts.
+	AlertCount  int      `json:"alert_count,omitempty"`
+	FiringCount int      `json:"firing_count,omitempty"`
+	Storm       bool     `json:"storm,omitempty"`
+	StormGroups int      `json:"storm_groups,omitempty"`
+	Previous    int64    `json:"previous,omitempty"` // an earlier incident of the same group
+	DeclaredBy  string   `json:"declared_by,omitempty"`
+	Summary     string   `json:"summary,omitempty"` // resolution summary
+	Actions     []Action `json:"actions,omitempty"`
 
 	DetectedAt     time.Time  `json:"detected_at"`
 	DeclaredAt     time.Time  `json:"declared_at"`
@@ -128,14 +135,38 @@ func (a Action) Overdue(now time.Time) bool {
 // Open reports whether the incident is not resolved.
 func (i *Incident) Open() bool { return i.Status.Open() }
 
+// MaxInlineAlerts bounds the alerts an incident carries in Alerts: a storm
+// incident with 60,000 alerts is read and written at the cost of a small one.
+const MaxInlineAlerts = 100
+
+// AllAlertsInline reports whether Alerts holds every alert of the incident.
+func (i *Incident) AllAlertsInline() bool { return i.AlertCount <= len(i.Alerts) }
+
 // AnyFiring reports whether any alert of the incident is firing.
 func (i *Incident) AnyFiring() bool {
+	if !i.AllAlertsInline() {
+		return i.FiringCount > 0
+	}
 	for _, a := range i.Alerts {
 		if a.Firing() {
 			return true
 		}
 	}
 	return false
+}
+
+// CountAlerts sets AlertCount and FiringCount from Alerts when they were
+// never counted (incidents stored before the counts existed).
+func (i *Incident) CountAlerts() {
+	if i.AlertCount != 0 || len(i.Alerts) == 0 {
+		return
+	}
+	i.AlertCount, i.FiringCount = len(i.Alerts), 0
+	for _, a := range i.Alerts {
+		if a.Firing() {
+			i.FiringCount++
+		}
+	}
 }
 
 // FiringAlerts returns the firing alerts sorted by fingerprint.

@@ -19,33 +19,74 @@ import (
 // Callers apply notifications one at a time (the alert applier holds a lease);
 // concurrent commands on the same incident are handled by optimistic concurrency.
 func (s *Service) IngestAlerts(ctx context.Context, n Notification) (int64, error) {
+	var number int64
+	err := s.inTx(ctx, func(tx *unitOfWork) error {
+		var err error
+		number, err = s.ingest(ctx, tx, n)
+		return err
+	})
+	return number, err
+}
+
+func (s *Service) ingest(ctx context.Context, tx *unitOfWork, n Notification) (int64, error) {
 	if n.GroupKey == "" {
 		return 0, userErrorf(ErrInvalid, "no_group_key", nil, "notification without a group key")
 	}
-	g, err := s.store.GetGroup(ctx, n.GroupKey)
+	g, err := tx.getGroup(ctx, n.GroupKey)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return s.openForGroup(ctx, n, 0)
+		return s.openForGroup(ctx, tx, n, 0)
 	case err != nil:
 		return 0, fmt.Errorf("look up alert group: %w", err)
 	}
-	inc, err := s.store.GetIncident(ctx, g.Incident)
+	inc, err := tx.get(ctx, g.Incident)
 	if errors.Is(err, ErrNotFound) {
-		// The group was recorded but the process stopped before the incident was
-		// stored: create it now under the same number.
-		return g.Incident, s.createForGroup(ctx, n, g.Incident, 0)
+		// The group was recorded but its incident was not (a store without
+		// transactions stopped in between): create it now under the same number.
+		return g.Incident, s.createForGroup(ctx, tx, n, g.Incident, 0)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("load incident #%d: %w", g.Incident, err)
 	}
 	if !inc.Open() && firesAgain(inc, n) {
-		return s.openForGroup(ctx, n, inc.Number)
+		return s.openForGroup(ctx, tx, n, inc.Number)
 	}
-	_, err = s.mutate(ctx, inc.Number, func(inc *Incident) ([]Event, []Task, error) {
-		events, tasks := s.mergeAlerts(inc, n)
-		return events, tasks, nil
-	})
-	return inc.Number, err
+	if err := s.merge(ctx, tx, inc, n); err != nil {
+		return 0, err
+	}
+	return inc.Number, nil
+}
+
+// merge folds n's alerts into inc within tx.
+func (s *Service) merge(ctx context.Context, tx *unitOfWork, inc *Incident, n Notification) error {
+	stored, err := s.storedAlerts(ctx, tx, inc, n)
+	if err != nil {
+		return err
+	}
+	events, tasks := s.mergeAlerts(tx, inc, n, stored)
+	if events == nil && tasks == nil {
+		return nil
+	}
+	tx.update(inc, events, s.followUps(inc, len(events) > 0, tasks, false))
+	return nil
+}
+
+// storedAlerts returns the alerts of n already on inc that inc does not
+// carry inline (only an incident with more than MaxInlineAlerts has any).
+func (s *Service) storedAlerts(ctx context.Context, tx *unitOfWork, inc *Incident, n Notification) (map[string]Alert, error) {
+	if inc.AllAlertsInline() {
+		return nil, nil
+	}
+	fps := make([]string, 0, len(n.Alerts))
+	for _, a := range n.Alerts {
+		if _, inline := inc.Alerts[a.Fingerprint]; !inline && a.Fingerprint != "" {
+			fps = append(fps, a.Fingerprint)
+		}
+	}
+	if len(fps) == 0 {
+		return nil, nil
+	}
+	return tx.getAlerts(ctx, inc.Number, fps)
 }
 
 // firesAgain reports whether n has a firing alert the (resolved) incident has not seen firing.
@@ -71,38 +112,41 @@ func hasFiring(alerts []Alert) bool {
 	return false
 }
 
+// receivedAt is when the notification reached the bot; the storm guard
+// counts openings by it, so a backlog applied late counts as the flood it was.
+func (s *Service) receivedAt(n Notification) time.Time {
+	if !n.ReceivedAt.IsZero() {
+		return n.ReceivedAt.UTC()
+	}
+	return s.now()
+}
+
 // openForGroup opens a new incident for a group, or attaches the group to the
 // alert-storm incident when too many incidents opened recently.
-func (s *Service) openForGroup(ctx context.Context, n Notification, previous int64) (int64, error) {
+func (s *Service) openForGroup(ctx context.Context, tx *unitOfWork, n Notification, previous int64) (int64, error) {
 	if !hasFiring(n.Alerts) {
 		return 0, nil // nothing firing: no incident to open
 	}
-	storm, err := s.store.GetStorm(ctx)
+	storm, err := tx.getStorm(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("load storm state: %w", err)
 	}
-	now := s.now()
-	storm.Opened = recent(storm.Opened, now, s.opts.StormWindow)
+	at := s.receivedAt(n)
+	storm.Opened = recent(storm.Opened, at, s.opts.StormWindow)
 	if len(storm.Opened) >= s.opts.StormMaxNew {
-		return s.attachToStorm(ctx, n, storm)
+		return s.attachToStorm(ctx, tx, n, storm)
 	}
-	number, err := s.store.NextNumber(ctx)
+	number, err := tx.nextNumber(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("allocate incident number: %w", err)
 	}
-	storm.Opened = append(storm.Opened, now)
-	if err := s.store.PutStorm(ctx, storm); err != nil {
-		return 0, fmt.Errorf("save storm state: %w", err)
-	}
-	// The group is recorded before the incident: if the process stops in
-	// between, the next delivery finds the number and creates the incident.
-	if err := s.store.PutGroup(ctx, Group{Key: n.GroupKey, Incident: number}); err != nil {
-		return 0, fmt.Errorf("record alert group: %w", err)
-	}
-	return number, s.createForGroup(ctx, n, number, previous)
+	storm.Opened = append(storm.Opened, at)
+	tx.putStorm(storm)
+	tx.putGroup(Group{Key: n.GroupKey, Incident: number})
+	return number, s.createForGroup(ctx, tx, n, number, previous)
 }
 
-func (s *Service) createForGroup(ctx context.Context, n Notification, number, previous int64) error {
+func (s *Service) createForGroup(ctx context.Context, tx *unitOfWork, n Notification, number, previous int64) error {
 	now := s.now()
 	inc := &Incident{
 		Number: number, Title: n.Title, Severity: n.Severity, Status: StatusTriggered,
@@ -128,35 +172,35 @@ func (s *Service) createForGroup(ctx context.Context, n Notification, number, pr
 		ID: fmt.Sprintf("%d:declared", number), Incident: number, Type: EventDeclared,
 		At: now, Actor: ActorAlertmanager, Text: text, Fields: fields,
 	}}
-	more, tasks := s.mergeAlerts(inc, n)
-	return s.persist(ctx, inc, append(events, more...), tasks, true)
+	more, tasks := s.mergeAlerts(tx, inc, n, nil)
+	return s.create(tx, inc, append(events, more...), tasks)
 }
 
 // attachToStorm adds the group to the open alert-storm incident, opening one if needed.
-func (s *Service) attachToStorm(ctx context.Context, n Notification, storm StormState) (int64, error) {
+func (s *Service) attachToStorm(ctx context.Context, tx *unitOfWork, n Notification, storm StormState) (int64, error) {
+	var inc *Incident
 	if storm.Incident != 0 {
-		inc, err := s.store.GetIncident(ctx, storm.Incident)
+		var err error
+		inc, err = tx.get(ctx, storm.Incident)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return 0, fmt.Errorf("load storm incident #%d: %w", storm.Incident, err)
 		}
 		if err != nil || !inc.Open() {
-			storm.Incident = 0
+			storm.Incident, inc = 0, nil
 		}
 	}
-	if storm.Incident == 0 {
-		number, err := s.store.NextNumber(ctx)
+	if inc == nil {
+		number, err := tx.nextNumber(ctx)
 		if err != nil {
 			return 0, fmt.Errorf("allocate incident number: %w", err)
 		}
 		storm.Incident = number
-		if err := s.store.PutStorm(ctx, storm); err != nil {
-			return 0, fmt.Errorf("save storm state: %w", err)
-		}
+		tx.putStorm(storm)
 		now := s.now()
-		inc := &Incident{
+		inc = &Incident{
 			Number: number, Title: "Alert storm", Severity: n.Severity, Status: StatusTriggered,
 			Storm: true, EscalationPolicy: n.EscalationPolicy, DeclaredBy: ActorBot,
-			DetectedAt: now, DeclaredAt: now, StatusAt: now,
+			DetectedAt: earliestStart(n.Alerts, now), DeclaredAt: now, StatusAt: now,
 		}
 		ev := Event{
 			ID: fmt.Sprintf("%d:declared", number), Incident: number, Type: EventDeclared, At: now, Actor: ActorBot,
@@ -164,73 +208,89 @@ func (s *Service) attachToStorm(ctx context.Context, n Notification, storm Storm
 				s.opts.StormMaxNew, s.opts.StormWindow),
 			Fields: map[string]string{"storm_max": fmt.Sprint(s.opts.StormMaxNew), "storm_window": s.opts.StormWindow.String()},
 		}
-		if err := s.persist(ctx, inc, []Event{ev}, nil, true); err != nil {
+		if err := s.create(tx, inc, []Event{ev}, nil); err != nil {
 			return 0, err
 		}
 	}
-	// The group is recorded after it joined: a replay of a half-done attachment
-	// joins again, and the deterministic event IDs keep the timeline single.
-	_, err := s.mutate(ctx, storm.Incident, func(inc *Incident) ([]Event, []Task, error) {
-		events, tasks := s.mergeAlerts(inc, n)
-		ev := Event{
-			ID: fmt.Sprintf("%d:storm_group:%s", inc.Number, hashKey(n.GroupKey)), Incident: inc.Number,
-			Type: EventStormGroup, At: s.now(), Actor: ActorAlertmanager,
-			Text: fmt.Sprintf("Alert group joined the storm: %s", n.Title), Fields: map[string]string{"group_key": n.GroupKey, "title": n.Title},
-		}
-		if s.severityRank(n.Severity) < s.severityRank(inc.Severity) {
-			inc.Severity = n.Severity
-		}
-		return append([]Event{ev}, events...), tasks, nil
-	})
+	stored, err := s.storedAlerts(ctx, tx, inc, n)
 	if err != nil {
 		return 0, err
 	}
-	if err := s.store.PutGroup(ctx, Group{Key: n.GroupKey, Incident: storm.Incident}); err != nil {
-		return 0, fmt.Errorf("record alert group: %w", err)
+	_, tasks := s.mergeAlerts(tx, inc, n, stored)
+	if s.severityRank(n.Severity) < s.severityRank(inc.Severity) {
+		inc.Severity = n.Severity
 	}
+	inc.StormGroups++
+	tx.joinStorm(inc.Number, n, len(n.Alerts))
+	if tx.created[inc.Number] {
+		tx.schedule(tasks...)
+	} else {
+		// The join's event is added at commit; the sync is for it.
+		tx.update(inc, nil, s.followUps(inc, true, tasks, false))
+	}
+	tx.putGroup(Group{Key: n.GroupKey, Incident: storm.Incident})
 	return storm.Incident, nil
 }
 
 // mergeAlerts folds n's alerts into inc and returns the timeline events for
 // what changed (deterministic IDs, so a replay records nothing twice) and the
-// auto-resolve task when every alert has resolved.
-func (s *Service) mergeAlerts(inc *Incident, n Notification) ([]Event, []Task) {
+// auto-resolve task when every alert has resolved. stored holds alerts of
+// n that inc does not carry inline. Every changed alert is written to the
+// store through tx; inc carries the first MaxInlineAlerts. A storm
+// incident gets no event per alert (its joins are summarised).
+func (s *Service) mergeAlerts(tx *unitOfWork, inc *Incident, n Notification, stored map[string]Alert) ([]Event, []Task) {
 	var events []Event
 	now := s.now()
 	if inc.Alerts == nil {
 		inc.Alerts = map[string]Alert{}
 	}
+	inc.CountAlerts()
+	changed := false
 	for _, a := range n.Alerts {
 		if a.Fingerprint == "" {
 			continue
 		}
 		a.GroupKey = n.GroupKey
 		old, known := inc.Alerts[a.Fingerprint]
+		if !known {
+			old, known = stored[a.Fingerprint]
+		}
 		id := func(what string) string {
 			return fmt.Sprintf("%d:%s:%s:%d", inc.Number, what, a.Fingerprint, a.StartsAt.UnixNano())
 		}
+		var ev Event
 		switch {
 		case a.Firing() && (!known || !old.Firing() || !old.StartsAt.Equal(a.StartsAt)):
-			inc.Alerts[a.Fingerprint] = a
-			events = append(events, alertEvent(inc.Number, id("fired"), EventAlertFired, a, a.StartsAt, "Alert firing"))
+			ev = alertEvent(inc.Number, id("fired"), EventAlertFired, a, a.StartsAt, "Alert firing")
 		case !a.Firing() && (!known || old.Firing()):
-			inc.Alerts[a.Fingerprint] = a
 			at := a.EndsAt
 			if at.IsZero() {
 				at = now
 			}
-			events = append(events, alertEvent(inc.Number, id("resolved"), EventAlertResolved, a, at, "Alert resolved"))
+			ev = alertEvent(inc.Number, id("resolved"), EventAlertResolved, a, at, "Alert resolved")
+		default:
+			continue
+		}
+		changed = true
+		if !known {
+			inc.AlertCount++
+		}
+		if known && old.Firing() {
+			inc.FiringCount--
+		}
+		if a.Firing() {
+			inc.FiringCount++
+		}
+		if _, inline := inc.Alerts[a.Fingerprint]; inline || len(inc.Alerts) < MaxInlineAlerts {
+			inc.Alerts[a.Fingerprint] = a
+		}
+		tx.putAlert(inc.Number, a)
+		if !inc.Storm {
+			events = append(events, ev)
 		}
 	}
-	if len(events) == 0 {
+	if !changed {
 		return nil, nil
-	}
-	if inc.Storm {
-		groups := map[string]bool{}
-		for _, a := range inc.Alerts {
-			groups[a.GroupKey] = true
-		}
-		inc.StormGroups = len(groups)
 	}
 	var tasks []Task
 	if inc.AnyFiring() {
@@ -243,6 +303,11 @@ func (s *Service) mergeAlerts(inc *Incident, n Notification) ([]Event, []Task) {
 				Kind: TaskAutoResolve, Incident: inc.Number, RunAt: now.Add(s.opts.AutoResolveAfter),
 			})
 		}
+	}
+	if events == nil && tasks == nil {
+		// A storm's alerts changed without an event of their own: the change
+		// still has to be stored.
+		tasks = []Task{}
 	}
 	return events, tasks
 }

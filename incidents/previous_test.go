@@ -68,7 +68,7 @@ func TestFindPreviousAmongMany(t *testing.T) {
 			fp := fmt.Sprintf("%d-%d", n, i)
 			inc.Alerts[fp] = Alert{Fingerprint: fp, Labels: map[string]string{"alertname": name}}
 		}
-		if err := cs.CreateIncident(ctx, inc); err != nil {
+		if err := cs.create(inc); err != nil {
 			t.Fatal(err)
 		}
 		return inc
@@ -80,7 +80,7 @@ func TestFindPreviousAmongMany(t *testing.T) {
 	}
 	// A manual incident with only its own alertname label.
 	manual := &Incident{Number: 1503, Title: "by hand", Status: StatusResolved, Labels: map[string]string{"alertname": "Latency"}}
-	if err := cs.CreateIncident(ctx, manual); err != nil {
+	if err := cs.create(manual); err != nil {
 		t.Fatal(err)
 	}
 

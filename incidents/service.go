@@ -59,12 +59,13 @@ func DefaultSeverities() []Severity {
 // before any side effect is scheduled, and every method is safe to retry.
 type Service struct {
 	store Store
-	tasks Tasks
+	waker Waker
 	opts  Options
 }
 
-// NewService returns a Service over store, scheduling side effects with tasks.
-func NewService(store Store, tasks Tasks, opts Options) *Service {
+// NewService returns a Service over store. Side effects are tasks committed
+// with each change; waker (optional) is told when a change scheduled some.
+func NewService(store Store, waker Waker, opts Options) *Service {
 	if len(opts.Severities) == 0 {
 		opts.Severities = DefaultSeverities()
 	}
@@ -80,7 +81,7 @@ func NewService(store Store, tasks Tasks, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{store: store, tasks: tasks, opts: opts}
+	return &Service{store: store, waker: waker, opts: opts}
 }
 
 // Severities returns the configured severities, most severe first.
@@ -167,75 +168,56 @@ const maxConflictRetries = 20
 // mutate applies change to the stored incident with optimistic concurrency:
 // change may be called several times and must derive everything from inc.
 // It returns the events and tasks of the change; neither (nil, nil) means
-// nothing changed and nothing is stored.
-// The events it returns are stored before the incident, so a crash between
-// the two loses nothing (events have deterministic or fresh IDs and the
-// change is recomputed on retry).
+// nothing changed and nothing is stored. The incident, its events and its
+// tasks are committed together.
 func (s *Service) mutate(ctx context.Context, number int64, change func(inc *Incident) ([]Event, []Task, error)) (*Incident, error) {
-	for range maxConflictRetries {
-		inc, err := s.store.GetIncident(ctx, number)
-		if err != nil {
-			return nil, fmt.Errorf("load incident #%d: %w", number, err)
-		}
-		var before *Incident
-		if s.opts.Observer != nil {
-			before = copyIncident(inc)
-		}
-		events, tasks, err := change(inc)
-		if err != nil {
-			return nil, err
-		}
-		if events == nil && tasks == nil {
-			return inc, nil // nothing changed
-		}
-		if err := s.persist(ctx, inc, events, tasks, false); err != nil {
-			if errors.Is(err, ErrConflict) {
-				continue
-			}
-			return nil, err
-		}
-		s.observe(before, inc)
-		return inc, nil
+	var out *Incident
+	err := s.inTx(ctx, func(tx *unitOfWork) error {
+		var err error
+		out, err = s.change(ctx, tx, number, change)
+		return err
+	})
+	if errors.Is(err, ErrConflict) {
+		return nil, fmt.Errorf("update incident #%d: %w", number, err)
 	}
-	return nil, fmt.Errorf("update incident #%d: %w too often, try again", number, ErrConflict)
+	return out, err
 }
 
-// persist stores events, schedules tasks (their handlers check state, so early
-// scheduling is harmless), then creates or updates the incident. A change with
-// events also schedules a Slack sync.
-func (s *Service) persist(ctx context.Context, inc *Incident, events []Event, tasks []Task, create bool) error {
-	if len(events) > 0 {
-		if err := s.store.AppendEvents(ctx, events...); err != nil {
-			return fmt.Errorf("record timeline of incident #%d: %w", inc.Number, err)
-		}
+// change applies change to incident number within tx.
+func (s *Service) change(ctx context.Context, tx *unitOfWork, number int64, change func(inc *Incident) ([]Event, []Task, error)) (*Incident, error) {
+	inc, err := tx.get(ctx, number)
+	if err != nil {
+		return nil, fmt.Errorf("load incident #%d: %w", number, err)
 	}
+	events, tasks, err := change(inc)
+	if err != nil {
+		return nil, err
+	}
+	if events == nil && tasks == nil {
+		return inc, nil // nothing changed
+	}
+	tx.update(inc, events, s.followUps(inc, len(events) > 0, tasks, false))
+	return inc, nil
+}
+
+// followUps adds to a change's tasks what every change needs: a Slack sync
+// when something people see changed (visible), and, for a new incident, what
+// follows its opening (paging first).
+func (s *Service) followUps(inc *Incident, visible bool, tasks []Task, created bool) []Task {
 	inc.UpdatedAt = s.now()
-	if len(events) > 0 { // something people see changed: bring Slack up to date
-		tasks = append(tasks, Task{Key: fmt.Sprintf("sync:%d", inc.Number), Kind: TaskSync, Incident: inc.Number})
+	if visible {
+		tasks = append(tasks, Task{Key: fmt.Sprintf("sync:%d", inc.Number), Kind: TaskSync, Incident: inc.Number,
+			Priority: PrioritySeverity + s.severityRank(inc.Severity)})
 	}
-	if create {
-		tasks = append(tasks, Task{Key: fmt.Sprintf("opened:%d", inc.Number), Kind: TaskOpened, Incident: inc.Number})
+	if created {
+		tasks = append(tasks, Task{Key: fmt.Sprintf("opened:%d", inc.Number), Kind: TaskOpened, Incident: inc.Number, Priority: PriorityPage})
 	}
-	for _, t := range tasks {
-		if err := s.tasks.Schedule(ctx, t); err != nil {
-			return fmt.Errorf("schedule %s for incident #%d: %w", t.Kind, inc.Number, err)
-		}
-	}
-	if create {
-		err := s.store.CreateIncident(ctx, inc)
-		if err != nil && !errors.Is(err, ErrExists) {
-			return fmt.Errorf("create incident #%d: %w", inc.Number, err)
-		}
-		if err == nil {
-			s.observe(nil, inc)
-		}
-	} else if err := s.store.UpdateIncident(ctx, inc); err != nil {
-		return fmt.Errorf("update incident #%d: %w", inc.Number, err)
-	}
-	if len(tasks) > 0 {
-		s.tasks.Wake()
-	}
-	return nil
+	return tasks
+}
+
+// create stores a new incident with its first events within tx.
+func (s *Service) create(tx *unitOfWork, inc *Incident, events []Event, tasks []Task) error {
+	return tx.create(inc, events, s.followUps(inc, len(events) > 0, tasks, true))
 }
 
 // event builds a timeline event with a fresh ID for user actions.
@@ -284,19 +266,23 @@ func (s *Service) Declare(ctx context.Context, req DeclareRequest) (*Incident, e
 			return nil, err
 		}
 	}
-	number, err := s.store.NextNumber(ctx)
+	var inc *Incident
+	err = s.inTx(ctx, func(tx *unitOfWork) error {
+		number, err := tx.nextNumber(ctx)
+		if err != nil {
+			return fmt.Errorf("allocate incident number: %w", err)
+		}
+		now := s.now()
+		inc = &Incident{
+			Number: number, Title: title, Description: strings.TrimSpace(req.Description),
+			Severity: sev, Status: StatusInvestigating, Commander: req.Actor, DeclaredBy: req.Actor,
+			DetectedAt: now, DeclaredAt: now, AcknowledgedAt: &now, StatusAt: now,
+		}
+		ev := s.event(inc, EventDeclared, req.Actor, fmt.Sprintf("Declared %s: %s", sev, title),
+			map[string]string{"severity": sev, "title": title})
+		return s.create(tx, inc, []Event{ev}, nil)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("allocate incident number: %w", err)
-	}
-	now := s.now()
-	inc := &Incident{
-		Number: number, Title: title, Description: strings.TrimSpace(req.Description),
-		Severity: sev, Status: StatusInvestigating, Commander: req.Actor, DeclaredBy: req.Actor,
-		DetectedAt: now, DeclaredAt: now, AcknowledgedAt: &now, StatusAt: now,
-	}
-	ev := s.event(inc, EventDeclared, req.Actor, fmt.Sprintf("Declared %s: %s", sev, title),
-		map[string]string{"severity": sev, "title": title})
-	if err := s.persist(ctx, inc, []Event{ev}, nil, true); err != nil {
 		return nil, err
 	}
 	return inc, nil
@@ -374,18 +360,22 @@ func (s *Service) AddNote(ctx context.Context, number int64, text, actor string)
 // Record adds an event of any type (pins, pages, Slack actions) without changing the incident.
 // A non-empty id makes it idempotent.
 func (s *Service) Record(ctx context.Context, number int64, ev Event) error {
-	inc, err := s.store.GetIncident(ctx, number)
+	err := s.inTx(ctx, func(tx *unitOfWork) error {
+		inc, err := tx.get(ctx, number)
+		if err != nil {
+			return fmt.Errorf("load incident #%d: %w", number, err)
+		}
+		if ev.ID == "" {
+			ev.ID = s.event(inc, ev.Type, "", "", nil).ID
+		}
+		if ev.At.IsZero() {
+			ev.At = s.now()
+		}
+		ev.Incident = number
+		tx.addEvents([]Event{ev})
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("load incident #%d: %w", number, err)
-	}
-	if ev.ID == "" {
-		ev.ID = s.event(inc, ev.Type, "", "", nil).ID
-	}
-	if ev.At.IsZero() {
-		ev.At = s.now()
-	}
-	ev.Incident = number
-	if err := s.store.AppendEvents(ctx, ev); err != nil {
 		return fmt.Errorf("record event on incident #%d: %w", number, err)
 	}
 	return nil
@@ -396,11 +386,16 @@ func (s *Service) record(ctx context.Context, number int64, typ EventType, text,
 	if text == "" {
 		return nil, userErrorf(ErrInvalid, "text_empty", map[string]any{"Type": string(typ)}, "the %s is empty", typ)
 	}
-	inc, err := s.store.GetIncident(ctx, number)
+	var inc *Incident
+	err := s.inTx(ctx, func(tx *unitOfWork) error {
+		var err error
+		if inc, err = tx.get(ctx, number); err != nil {
+			return fmt.Errorf("load incident #%d: %w", number, err)
+		}
+		tx.addEvents([]Event{s.event(inc, typ, actor, text, fields)})
+		return nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("load incident #%d: %w", number, err)
-	}
-	if err := s.store.AppendEvents(ctx, s.event(inc, typ, actor, text, fields)); err != nil {
 		return nil, fmt.Errorf("record %s on incident #%d: %w", typ, number, err)
 	}
 	return inc, nil

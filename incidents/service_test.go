@@ -19,7 +19,8 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
-	f := &fixture{store: newMemStore(), tasks: &memTasks{}, clock: newClock()}
+	f := &fixture{store: newMemStore(), clock: newClock()}
+	f.tasks = f.store.tasks
 	opts.Now = f.clock.Now
 	f.svc = NewService(f.store, f.tasks, opts)
 	return f
@@ -267,7 +268,7 @@ func TestReplayAfterCrashBetweenGroupAndIncident(t *testing.T) {
 	f := newFixture(t, Options{})
 	ctx := context.Background()
 	// Simulate a crash after the group was recorded but before the incident was stored.
-	f.store.PutGroup(ctx, Group{Key: "g", Incident: 7})
+	f.store.putGroup(Group{Key: "g", Incident: 7})
 	got := f.ingest(t, notification("g", alert("a", AlertFiring, f.clock.Now())))
 	if got != 7 {
 		t.Fatalf("replay created #%d, want #7", got)
@@ -295,9 +296,12 @@ func TestConcurrentCommandsAndIngestKeepEveryChange(t *testing.T) {
 			defer wg.Done()
 			// each goroutine adds its own alert; ingest is normally serial but must survive conflicts
 			alerts := []Alert{alert("a0", AlertFiring, t0), alert(fmt.Sprintf("x%d", i), AlertFiring, t0)}
-			if _, err := f.svc.mutate(ctx, num, func(inc *Incident) ([]Event, []Task, error) {
-				ev, tasks := f.svc.mergeAlerts(inc, notification("g", alerts...))
-				return ev, tasks, nil
+			if err := f.svc.inTx(ctx, func(tx *unitOfWork) error {
+				inc, err := tx.get(ctx, num)
+				if err != nil {
+					return err
+				}
+				return f.svc.merge(ctx, tx, inc, notification("g", alerts...))
 			}); err != nil {
 				t.Error(err)
 			}

@@ -6,34 +6,70 @@ import (
 	"time"
 )
 
-// Store keeps incidents, their timelines and the alert-group index.
-// Implementations map "no document" to ErrNotFound.
+// Store keeps incidents, their timelines, their alerts and the alert-group
+// index. Implementations map "no document" to ErrNotFound. Reads are
+// separate calls; every write is one Commit, so a change is stored whole or
+// not at all.
 type Store interface {
-	// NextNumber returns a new incident number from one atomic counter: 1, 2, 3, …, never repeated.
-	NextNumber(ctx context.Context) (int64, error)
-	// CreateIncident inserts a new incident; ErrExists if its number is taken.
-	CreateIncident(ctx context.Context, inc *Incident) error
+	// LastNumber returns the incident counter: the highest number handed
+	// out so far (0 before the first). Numbers are allocated by a Change's
+	// Counter, so they are 1, 2, 3, … and never repeat or skip.
+	LastNumber(ctx context.Context) (int64, error)
 	// GetIncident returns one incident by number.
 	GetIncident(ctx context.Context, number int64) (*Incident, error)
-	// UpdateIncident stores inc only if the stored version still equals inc.Version
-	// (else ErrConflict), and then increments inc.Version.
-	UpdateIncident(ctx context.Context, inc *Incident) error
 	// ListIncidents returns incidents, newest first.
 	ListIncidents(ctx context.Context, opts ListOptions) ([]*Incident, error)
-
-	// AppendEvents adds timeline events; an event whose ID is already stored is skipped.
-	AppendEvents(ctx context.Context, events ...Event) error
-	// Timeline returns an incident's events, oldest first.
+	// Timeline returns an incident's events, oldest first (by At, then ID).
 	Timeline(ctx context.Context, number int64) ([]Event, error)
-
 	// GetGroup returns the latest incident of an Alertmanager group; ErrNotFound if none.
 	GetGroup(ctx context.Context, groupKey string) (Group, error)
-	// PutGroup records the latest incident of a group (upsert by key).
-	PutGroup(ctx context.Context, g Group) error
-
-	// GetStorm and PutStorm keep the storm guard's state (zero value if never stored).
+	// GetStorm returns the storm guard's state (the zero value if never stored).
 	GetStorm(ctx context.Context) (StormState, error)
-	PutStorm(ctx context.Context, s StormState) error
+	// GetAlerts returns the stored alerts of an incident among fingerprints,
+	// by fingerprint; fingerprints not stored are absent.
+	GetAlerts(ctx context.Context, number int64, fingerprints []string) (map[string]Alert, error)
+	// Commit stores c atomically: everything or nothing. It returns
+	// ErrConflict (and writes nothing) when the counter is no longer
+	// c.Counter.From or an updated incident's stored version is no longer the
+	// one it was read at; ErrExists likewise when a created number is taken.
+	// On success each updated incident's Version is incremented and each
+	// new event's Seq and Hash are set (events whose ID is stored already
+	// are skipped).
+	Commit(ctx context.Context, c *Change) error
+}
+
+// Change is everything one step of the service writes: committed together,
+// so a crash leaves all of it or none, and no job starts before its incident
+// exists.
+type Change struct {
+	// At is when the change was made; new jobs record it as their creation.
+	At time.Time
+	// Counter, when To > From, moves the incident counter from From to To:
+	// the numbers From+1..To were handed out by this change.
+	Counter Counter
+	// Create are new incidents (their Version is 0).
+	Create []*Incident
+	// Update are changed incidents, each with the Version it was read at.
+	Update []*Incident
+	// Events are appended to their incidents' timelines, in order.
+	Events []Event
+	// Alerts are stored or replaced, by incident and fingerprint.
+	Alerts []IncidentAlert
+	// Groups are recorded (upsert by key).
+	Groups []Group
+	// Storm, when set, replaces the storm guard's state.
+	Storm *StormState
+	// Tasks are scheduled as durable jobs (see Task).
+	Tasks []Task
+}
+
+// Counter is a move of the incident counter.
+type Counter struct{ From, To int64 }
+
+// IncidentAlert is an alert as stored with its incident.
+type IncidentAlert struct {
+	Incident int64
+	Alert    Alert
 }
 
 // ListOptions filter ListIncidents. Zero values mean no filter; filters
@@ -109,14 +145,28 @@ type StormState struct {
 	Incident int64       `json:"incident,omitempty"`
 }
 
-// Task is delayed or retried work the service asks for (auto-resolve, Slack updates).
-// Key makes scheduling idempotent: a key that is pending is not added twice.
+// Task is delayed or retried work the service asks for (auto-resolve, Slack
+// updates), stored as a durable job with its change. Key makes scheduling
+// idempotent: a key that is pending is not added twice (a pending timer moves
+// earlier, a running job runs once more). The job's payload is the incident
+// number.
 type Task struct {
 	Key      string
 	Kind     string
 	Incident int64
 	RunAt    time.Time
+	// Priority orders due work: lower runs first (see PriorityPage).
+	Priority int
 }
+
+// Task priorities, on the job queue's scale: lower runs first. What wakes
+// a person goes first, then the work of more severe incidents.
+const (
+	PriorityPage     = -20 // pages and acknowledgements
+	PrioritySeverity = -10 // plus the severity's rank: sev1 -10, sev2 -9, …
+	PriorityNormal   = 0
+	PriorityCosmetic = 10 // refreshes a newer one replaces
+)
 
 // Task kinds.
 const (
@@ -125,10 +175,8 @@ const (
 	TaskOpened      = "incident.opened" // what follows a new incident: likely causes, paging
 )
 
-// Tasks schedules durable work. Tasks are scheduled before the change they
-// follow is stored (so a crash cannot lose them); Wake is called once the
-// change is stored, to start them without waiting for a poll.
-type Tasks interface {
-	Schedule(ctx context.Context, t Task) error
+// Waker is told when a committed change scheduled tasks, to start them
+// without waiting for a poll.
+type Waker interface {
 	Wake()
 }

@@ -44,8 +44,8 @@ func TestConcurrentPostsForOneGroupMakeOneIncident(t *testing.T) {
 	if len(list) != 1 {
 		t.Fatalf("incidents = %d, want 1", len(list))
 	}
-	if got := len(list[0].Alerts); got != 201 {
-		t.Fatalf("alerts on the incident = %d, want 201", got)
+	if got, inline := list[0].AlertCount, len(list[0].Alerts); got != 201 || inline != incidents.MaxInlineAlerts {
+		t.Fatalf("alerts on the incident = %d (%d inline), want 201 (%d inline)", got, inline, incidents.MaxInlineAlerts)
 	}
 	if got := countEvents(h.timeline(list[0].Number), incidents.EventAlertFired); got != 201 {
 		t.Errorf("alert_fired events = %d, want 201", got)

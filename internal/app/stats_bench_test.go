@@ -31,7 +31,7 @@ func BenchmarkStats90d(b *testing.B) {
 			Alerts: map[string]incidents.Alert{"fp": {Fingerprint: "fp", Status: incidents.AlertResolved,
 				Labels: map[string]string{"alertname": fmt.Sprintf("Alert%d", i%20)}, StartsAt: detected}},
 		}
-		if err := st.CreateIncident(ctx, inc); err != nil {
+		if err := st.Commit(ctx, &incidents.Change{Create: []*incidents.Incident{inc}}); err != nil {
 			b.Fatal(err)
 		}
 	}

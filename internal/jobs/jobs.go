@@ -22,6 +22,10 @@ type Job struct {
 	Payload map[string]string
 	// RunAt is when the job becomes due.
 	RunAt time.Time
+	// Priority orders due jobs: lower runs first (PriorityPage before
+	// PriorityNormal), then the earliest RunAt. Enqueueing a pending key
+	// again raises its priority when the new one is higher.
+	Priority int
 	// Attempts counts claims, including the one running now.
 	Attempts int
 	// LastError is the error of the latest failed attempt.
@@ -36,6 +40,15 @@ type Job struct {
 	// CreatedAt is when the job was first enqueued.
 	CreatedAt time.Time
 }
+
+// Priorities of jobs: what wakes a person first, cosmetic work last. The
+// values match incidents' task priorities, which map onto them unchanged.
+const (
+	PriorityPage     = -20
+	PriorityUrgent   = -10
+	PriorityNormal   = 0
+	PriorityCosmetic = 10
+)
 
 // Leased reports whether a runner holds the job at time now.
 func (j Job) Leased(now time.Time) bool {

@@ -50,7 +50,7 @@ func seedIncidents(b *testing.B, s store.Store, n int) {
 	b.Helper()
 	ctx := testCtx(b)
 	for i := 1; i <= n; i++ {
-		if err := s.CreateIncident(ctx, benchIncident(int64(i))); err != nil {
+		if err := s.Commit(ctx, &incidents.Change{Create: []*incidents.Incident{benchIncident(int64(i))}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -80,7 +80,7 @@ func benchUpdateIncident(b *testing.B, s store.Store) {
 	b.ReportAllocs()
 	for b.Loop() {
 		inc.StormGroups++
-		if err := s.UpdateIncident(ctx, inc); err != nil {
+		if err := s.Commit(ctx, &incidents.Change{Update: []*incidents.Incident{inc}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -91,7 +91,11 @@ func benchNextNumber(b *testing.B, s store.Store) {
 	ctx := testCtx(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.NextNumber(ctx); err != nil {
+		last, err := s.LastNumber(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Commit(ctx, &incidents.Change{Counter: incidents.Counter{From: last, To: last + 1}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -106,7 +110,7 @@ func benchAppendEvents(b *testing.B, s store.Store) {
 	for b.Loop() {
 		n++
 		ev := incidents.Event{ID: fmt.Sprintf("e%d", n), Incident: int64(n%100 + 1), Type: incidents.EventNote, At: time.Now(), Text: "note"}
-		if err := s.AppendEvents(ctx, ev); err != nil {
+		if err := s.Commit(ctx, &incidents.Change{Events: []incidents.Event{ev}}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -123,7 +127,7 @@ func benchTimeline(b *testing.B, s store.Store) {
 				At: now.Add(time.Duration(i) * time.Second), Text: "Alert firing: HighErrorRate — 5xx above 5%",
 				Fields: map[string]string{"fingerprint": "a1b2c3d4e5f60718", "labels": "alertname=HighErrorRate, instance=pay-1"}}
 		}
-		if err := s.AppendEvents(ctx, evs...); err != nil {
+		if err := s.Commit(ctx, &incidents.Change{Events: evs}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -148,7 +152,7 @@ func benchLongTimeline(b *testing.B, s store.Store) {
 				At: now.Add(time.Duration(n) * time.Millisecond), Text: "Alert group joined the storm",
 				Fields: map[string]string{"group": fmt.Sprintf("{}:{alertname=\"A%d\"}", n)}}
 		}
-		if err := s.AppendEvents(ctx, evs...); err != nil {
+		if err := s.Commit(ctx, &incidents.Change{Events: evs}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -215,7 +219,7 @@ func seedFilterIncidents(b *testing.B, s store.Store, n int) {
 		if i%200 == 1 {
 			inc.Actions = append(inc.Actions, incidents.Action{ID: 2, Text: "Write the postmortem", Owner: "U0003", At: at, Due: at})
 		}
-		if err := s.CreateIncident(ctx, inc); err != nil {
+		if err := s.Commit(ctx, &incidents.Change{Create: []*incidents.Incident{inc}}); err != nil {
 			b.Fatal(err)
 		}
 	}

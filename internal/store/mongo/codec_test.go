@@ -73,7 +73,7 @@ func TestIncidentDoc(t *testing.T) {
 	at := time.Date(2026, 3, 14, 9, 1, 2, 3_000_000, time.UTC)
 	in := &incidents.Incident{Number: 42, Version: 3, Title: "t", Status: incidents.StatusTriggered,
 		Labels: map[string]string{"service.name": "pay"}, DeclaredAt: at, AcknowledgedAt: &at,
-		Alerts: map[string]incidents.Alert{"ab": {Fingerprint: "ab", Status: "firing", StartsAt: at}}}
+		Alerts: map[string]incidents.Alert{"ab": {Fingerprint: "ab", Status: "firing", StartsAt: at}}, AlertCount: 1, FiringCount: 1}
 
 	var buf bytes.Buffer
 	enc := bson.NewEncoder(bson.NewDocumentWriter(&buf))

@@ -24,6 +24,8 @@ type incidentDoc struct {
 	EscalationPolicy string              `bson:"escalation_policy,omitempty"`
 	GroupKey         string              `bson:"group_key,omitempty"`
 	Alerts           map[string]alertDoc `bson:"alerts,omitempty"` // by fingerprint (hex: no escaping needed)
+	AlertCount       int                 `bson:"alert_count,omitempty"`
+	FiringCount      int                 `bson:"firing_count,omitempty"`
 	Storm            bool                `bson:"storm,omitempty"`
 	StormGroups      int                 `bson:"storm_groups,omitempty"`
 	Previous         int64               `bson:"previous,omitempty"`
@@ -86,6 +88,8 @@ type eventDoc struct {
 	Actor    string            `bson:"actor,omitempty"`
 	Text     string            `bson:"text"`
 	Fields   map[string]string `bson:"fields,omitempty"`
+	Seq      int64             `bson:"seq"`
+	Hash     string            `bson:"hash"`
 }
 
 func utc(t time.Time) time.Time {
@@ -109,6 +113,7 @@ func incidentDocOf(inc *incidents.Incident) incidentDoc {
 		Severity: inc.Severity, Status: string(inc.Status), Commander: inc.Commander, Roles: inc.Roles,
 		Labels: inc.Labels, Service: inc.Service, EscalationPolicy: inc.EscalationPolicy, GroupKey: inc.GroupKey,
 		Storm: inc.Storm, StormGroups: inc.StormGroups, Previous: inc.Previous, DeclaredBy: inc.DeclaredBy,
+		AlertCount: inc.AlertCount, FiringCount: inc.FiringCount,
 		Summary: inc.Summary, DetectedAt: utc(inc.DetectedAt), DeclaredAt: utc(inc.DeclaredAt),
 		AcknowledgedAt: utcPtr(inc.AcknowledgedAt), MitigatedAt: utcPtr(inc.MitigatedAt), ResolvedAt: utcPtr(inc.ResolvedAt),
 		UpdatedAt: utc(inc.UpdatedAt), StatusAt: utc(inc.StatusAt), AlertsClearAt: utc(inc.AlertsClearAt),
@@ -120,10 +125,7 @@ func incidentDocOf(inc *incidents.Incident) incidentDoc {
 	if len(inc.Alerts) > 0 {
 		d.Alerts = make(map[string]alertDoc, len(inc.Alerts))
 		for k, a := range inc.Alerts {
-			d.Alerts[k] = alertDoc{
-				Fingerprint: a.Fingerprint, Status: a.Status, Labels: a.Labels, Annotations: a.Annotations,
-				StartsAt: utc(a.StartsAt), EndsAt: utc(a.EndsAt), GeneratorURL: a.GeneratorURL, GroupKey: a.GroupKey,
-			}
+			d.Alerts[k] = alertDocOf(a)
 		}
 	}
 	for _, a := range inc.Actions {
@@ -138,6 +140,7 @@ func (d *incidentDoc) incident() *incidents.Incident {
 		Severity: d.Severity, Status: incidents.Status(d.Status), Commander: d.Commander, Roles: d.Roles,
 		Labels: d.Labels, Service: d.Service, EscalationPolicy: d.EscalationPolicy, GroupKey: d.GroupKey,
 		Storm: d.Storm, StormGroups: d.StormGroups, Previous: d.Previous, DeclaredBy: d.DeclaredBy,
+		AlertCount: d.AlertCount, FiringCount: d.FiringCount,
 		Summary: d.Summary, DetectedAt: utc(d.DetectedAt), DeclaredAt: utc(d.DeclaredAt),
 		AcknowledgedAt: utcPtr(d.AcknowledgedAt), MitigatedAt: utcPtr(d.MitigatedAt), ResolvedAt: utcPtr(d.ResolvedAt),
 		UpdatedAt: utc(d.UpdatedAt), StatusAt: utc(d.StatusAt), AlertsClearAt: utc(d.AlertsClearAt),
@@ -145,22 +148,36 @@ func (d *incidentDoc) incident() *incidents.Incident {
 	if len(d.Alerts) > 0 {
 		inc.Alerts = make(map[string]incidents.Alert, len(d.Alerts))
 		for k, a := range d.Alerts {
-			inc.Alerts[k] = incidents.Alert{
-				Fingerprint: a.Fingerprint, Status: a.Status, Labels: a.Labels, Annotations: a.Annotations,
-				StartsAt: utc(a.StartsAt), EndsAt: utc(a.EndsAt), GeneratorURL: a.GeneratorURL, GroupKey: a.GroupKey,
-			}
+			inc.Alerts[k] = a.alert()
 		}
 	}
 	for _, a := range d.Actions {
 		inc.Actions = append(inc.Actions, incidents.Action{ID: a.ID, Text: a.Text, Owner: a.Owner, Done: a.Done, At: utc(a.At), Due: utc(a.Due), DoneAt: utc(a.DoneAt)})
 	}
+	inc.CountAlerts()
 	return inc
 }
 
 func eventDocOf(e incidents.Event) eventDoc {
-	return eventDoc{ID: e.ID, Incident: e.Incident, Type: string(e.Type), At: utc(e.At), Actor: e.Actor, Text: e.Text, Fields: e.Fields}
+	return eventDoc{ID: e.ID, Incident: e.Incident, Type: string(e.Type), At: utc(e.At), Actor: e.Actor, Text: e.Text, Fields: e.Fields,
+		Seq: e.Seq, Hash: e.Hash}
 }
 
 func (d eventDoc) event() incidents.Event {
-	return incidents.Event{ID: d.ID, Incident: d.Incident, Type: incidents.EventType(d.Type), At: utc(d.At), Actor: d.Actor, Text: d.Text, Fields: d.Fields}
+	return incidents.Event{ID: d.ID, Incident: d.Incident, Type: incidents.EventType(d.Type), At: utc(d.At), Actor: d.Actor, Text: d.Text, Fields: d.Fields,
+		Seq: d.Seq, Hash: d.Hash}
+}
+
+func alertDocOf(a incidents.Alert) alertDoc {
+	return alertDoc{
+		Fingerprint: a.Fingerprint, Status: a.Status, Labels: a.Labels, Annotations: a.Annotations,
+		StartsAt: utc(a.StartsAt), EndsAt: utc(a.EndsAt), GeneratorURL: a.GeneratorURL, GroupKey: a.GroupKey,
+	}
+}
+
+func (a alertDoc) alert() incidents.Alert {
+	return incidents.Alert{
+		Fingerprint: a.Fingerprint, Status: a.Status, Labels: a.Labels, Annotations: a.Annotations,
+		StartsAt: utc(a.StartsAt), EndsAt: utc(a.EndsAt), GeneratorURL: a.GeneratorURL, GroupKey: a.GroupKey,
+	}
 }

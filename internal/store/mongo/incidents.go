@@ -17,40 +17,6 @@ import (
 
 var _ incidents.Store = (*Store)(nil)
 
-// NextNumber implements incidents.Store with one atomic $inc on the counter
-// document {_id: "incident"}, created on first use.
-func (s *Store) NextNumber(ctx context.Context) (int64, error) {
-	var doc struct {
-		Seq int64 `bson:"seq"`
-	}
-	opts := options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After)
-	var err error
-	for range upsertRetries {
-		err = s.db.Collection(colCounters).FindOneAndUpdate(ctx,
-			bson.D{{Key: "_id", Value: "incident"}},
-			bson.D{{Key: "$inc", Value: bson.D{{Key: "seq", Value: int64(1)}}}},
-			opts).Decode(&doc)
-		if !mongo.IsDuplicateKeyError(err) { // two first-ever upserts raced; the loser retries
-			break
-		}
-	}
-	if err != nil {
-		return 0, fmt.Errorf("next incident number: %w", err)
-	}
-	return doc.Seq, nil
-}
-
-// CreateIncident implements incidents.Store; incidents.ErrExists if the number is taken.
-func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident) error {
-	if _, err := s.db.Collection(colIncidents).InsertOne(ctx, incidentDocOf(inc)); err != nil {
-		if mongo.IsDuplicateKeyError(err) {
-			return fmt.Errorf("create incident #%d: %w", inc.Number, incidents.ErrExists)
-		}
-		return fmt.Errorf("create incident #%d: %w", inc.Number, err)
-	}
-	return nil
-}
-
 // GetIncident implements incidents.Store.
 func (s *Store) GetIncident(ctx context.Context, number int64) (*incidents.Incident, error) {
 	var d incidentDoc
@@ -59,34 +25,6 @@ func (s *Store) GetIncident(ctx context.Context, number int64) (*incidents.Incid
 		return nil, fmt.Errorf("get incident #%d: %w", number, notFound(err))
 	}
 	return d.incident(), nil
-}
-
-// UpdateIncident implements incidents.Store with one findOneAndReplace
-// conditional on the stored version, writing version+1 in the same
-// replacement: atomic against other replicas, no read-modify-write in Go.
-func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident) error {
-	next := incidentDocOf(inc)
-	next.Version = inc.Version + 1
-	coll := s.db.Collection(colIncidents)
-	err := coll.FindOneAndReplace(ctx,
-		bson.D{{Key: "_id", Value: inc.Number}, {Key: "version", Value: inc.Version}}, next).Err()
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		// Tell a stale version from a missing incident.
-		ferr := coll.FindOne(ctx, byID(inc.Number), options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Err()
-		switch {
-		case ferr == nil:
-			return fmt.Errorf("update incident #%d at version %d: %w", inc.Number, inc.Version, incidents.ErrConflict)
-		case errors.Is(ferr, mongo.ErrNoDocuments):
-			return fmt.Errorf("update incident #%d: %w", inc.Number, incidents.ErrNotFound)
-		default:
-			return fmt.Errorf("update incident #%d: check existence: %w", inc.Number, ferr)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("update incident #%d: %w", inc.Number, err)
-	}
-	inc.Version = next.Version
-	return nil
 }
 
 // ListIncidents implements incidents.Store: newest (highest number) first.
@@ -186,24 +124,6 @@ func (s *Store) deriveIncidents(ctx context.Context) error {
 	return nil
 }
 
-// AppendEvents implements incidents.Store with one unordered insertMany;
-// events whose ID is already stored are skipped (their duplicate-key errors
-// ignored).
-func (s *Store) AppendEvents(ctx context.Context, events ...incidents.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	docs := make([]any, len(events))
-	for i := range events {
-		docs[i] = eventDocOf(events[i])
-	}
-	_, err := s.db.Collection(colEvents).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if err != nil && !isDuplicateOnly(err) {
-		return fmt.Errorf("append %d events: %w", len(events), err)
-	}
-	return nil
-}
-
 // Timeline implements incidents.Store: oldest first, ties broken by event
 // ID, through the (incident, at, _id) index.
 func (s *Store) Timeline(ctx context.Context, number int64) ([]incidents.Event, error) {
@@ -247,15 +167,6 @@ func (s *Store) GetGroup(ctx context.Context, groupKey string) (incidents.Group,
 	return incidents.Group{Key: d.Key, Incident: d.Incident}, nil
 }
 
-// PutGroup implements incidents.Store (upsert by key).
-func (s *Store) PutGroup(ctx context.Context, g incidents.Group) error {
-	id := groupID(g.Key)
-	if err := s.upsert(ctx, colGroups, id, groupDoc{ID: id, Key: g.Key, Incident: g.Incident}); err != nil {
-		return fmt.Errorf("put alert group of incident #%d: %w", g.Incident, err)
-	}
-	return nil
-}
-
 // stormDoc is the storm guard's state document.
 type stormDoc struct {
 	ID       string      `bson:"_id"`
@@ -280,14 +191,6 @@ func (s *Store) GetStorm(ctx context.Context) (incidents.StormState, error) {
 		st.Opened = append(st.Opened, t.UTC())
 	}
 	return st, nil
-}
-
-// PutStorm implements incidents.Store.
-func (s *Store) PutStorm(ctx context.Context, st incidents.StormState) error {
-	if err := s.upsert(ctx, colState, stormID, stormDocOf(st)); err != nil {
-		return fmt.Errorf("put storm state: %w", err)
-	}
-	return nil
 }
 
 func stormDocOf(st incidents.StormState) stormDoc {

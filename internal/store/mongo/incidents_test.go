@@ -115,7 +115,7 @@ func TestListQueriesUseAnIndex(t *testing.T) {
 	for n := int64(1); n <= 50; n++ {
 		inc := &incidents.Incident{Number: n, Severity: "sev2", GroupKey: fmt.Sprint("g", n), Status: incidents.StatusResolved,
 			Labels: map[string]string{"alertname": fmt.Sprint("A", n)}, DeclaredAt: time.Now()}
-		if err := s.CreateIncident(ctx, inc); err != nil {
+		if err := s.Commit(ctx, &incidents.Change{Create: []*incidents.Incident{inc}}); err != nil {
 			t.Fatal(err)
 		}
 	}

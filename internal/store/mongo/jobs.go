@@ -48,6 +48,7 @@ type jobDoc struct {
 	LeaseUntil time.Time `bson:"lease_until"` // the zero time when not leased
 	Rerun      bool      `bson:"rerun"`
 	CreatedAt  time.Time `bson:"created_at"`
+	Priority   int       `bson:"priority"`
 }
 
 type kvDoc struct {
@@ -64,8 +65,8 @@ type tickDoc struct {
 func NewJobs(ctx context.Context, db *mongo.Database) (*Jobs, error) {
 	j := &Jobs{jobs: db.Collection(colJobs), ticks: db.Collection(colJobTicks)}
 	_, err := j.jobs.Indexes().CreateOne(ctx, mongo.IndexModel{
-		Keys:    bson.D{{Key: "run_at", Value: 1}},
-		Options: options.Index().SetName("run_at"),
+		Keys:    bson.D{{Key: "priority", Value: 1}, {Key: "run_at", Value: 1}, {Key: "_id", Value: 1}},
+		Options: options.Index().SetName("priority_run_at"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs store: create index on %s: %w", colJobs, err)
@@ -86,6 +87,7 @@ func toJobDoc(j jobs.Job) jobDoc {
 		Kind:      j.Kind,
 		RunAt:     j.RunAt.UTC(),
 		CreatedAt: j.CreatedAt.UTC(),
+		Priority:  j.Priority,
 	}
 	for k, v := range j.Payload {
 		d.Payload = append(d.Payload, kvDoc{K: k, V: v})
@@ -104,6 +106,7 @@ func (d *jobDoc) job() *jobs.Job {
 		LeaseOwner: d.LeaseOwner,
 		Rerun:      d.Rerun,
 		CreatedAt:  d.CreatedAt.UTC(),
+		Priority:   d.Priority,
 	}
 	if d.LeaseOwner != "" {
 		j.LeaseUntil = d.LeaseUntil.UTC()
@@ -161,11 +164,14 @@ func (s *Jobs) Enqueue(ctx context.Context, j jobs.Job) error {
 		case cur.LeaseOwner != "":
 			// Running: ask for one more run after this one.
 			filter = bson.D{byKey(j.Key), {Key: "lease_owner", Value: cur.LeaseOwner}}
-			set = bson.D{{Key: "rerun", Value: true}}
+			set = bson.D{{Key: "rerun", Value: true}, {Key: "priority", Value: min(cur.Priority, j.Priority)}}
 		case cur.Attempts == 0 && cur.RunAt.After(doc.RunAt):
 			// A pending timer that has not failed yet: move it earlier.
 			filter = bson.D{byKey(j.Key), {Key: "lease_owner", Value: ""}, {Key: "attempts", Value: 0}, {Key: "run_at", Value: cur.RunAt}}
-			set = bson.D{{Key: "run_at", Value: doc.RunAt}}
+			set = bson.D{{Key: "run_at", Value: doc.RunAt}, {Key: "priority", Value: min(cur.Priority, j.Priority)}}
+		case j.Priority < cur.Priority:
+			filter = bson.D{byKey(j.Key), {Key: "priority", Value: cur.Priority}}
+			set = bson.D{{Key: "priority", Value: j.Priority}}
 		default:
 			return nil // pending or in backoff: it will run and see the change
 		}
@@ -199,7 +205,7 @@ func (s *Jobs) Claim(ctx context.Context, owner string, now time.Time, lease tim
 	}
 	var d jobDoc
 	err := s.jobs.FindOneAndUpdate(ctx, filter, update, options.FindOneAndUpdate().
-		SetSort(bson.D{{Key: "run_at", Value: 1}, {Key: "_id", Value: 1}}).
+		SetSort(bson.D{{Key: "priority", Value: 1}, {Key: "run_at", Value: 1}, {Key: "_id", Value: 1}}).
 		SetReturnDocument(options.After)).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil

@@ -59,6 +59,9 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 	jobs   *Jobs
+	// transactions is true on a replica set or mongos: Commit is then one
+	// multi-document transaction.
+	transactions bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -101,6 +104,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if err == nil {
 		err = s.deriveIncidents(ctx)
 	}
+	if err == nil {
+		err = s.ensureChain(ctx, log)
+	}
 	if err != nil {
 		_ = s.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("open store: %w", err)
@@ -109,8 +115,32 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = s.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	s.transactions = s.supportsTransactions(ctx)
+	if !s.transactions {
+		log.Warn("MongoDB is a standalone server: changes are written in a safe order but not as one transaction; run a replica set (a single-node one will do) for atomic changes")
+	}
 	log.WithField("database", o.Database).Info("store connected")
 	return s, nil
+}
+
+// ensureChain seals the events written before the hash chain, then makes
+// each incident's chain places unique.
+func (s *Store) ensureChain(ctx context.Context, log *logrus.Entry) error {
+	n, err := s.sealEvents(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		log.Infof("sealed %d timeline events recorded before the hash chain: each now carries its place and hash, so `incidentbot verify` can tell a changed record from then on", n)
+	}
+	_, err = s.db.Collection(colEvents).Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "incident", Value: 1}, {Key: "seq", Value: 1}},
+		Options: options.Index().SetName("incident_seq").SetUnique(true),
+	})
+	if err != nil {
+		return fmt.Errorf("create index on %s: %w", colEvents, err)
+	}
+	return nil
 }
 
 // Ping runs a real query (the incident counter, by _id); /readyz uses it.

@@ -30,6 +30,8 @@ type incidentDoc struct {
 	EscalationPolicy string              `json:"escalation_policy,omitempty"`
 	GroupKey         string              `json:"group_key,omitempty"`
 	Alerts           map[string]alertDoc `json:"alerts,omitempty"`
+	AlertCount       int                 `json:"alert_count,omitempty"`
+	FiringCount      int                 `json:"firing_count,omitempty"`
 	Storm            bool                `json:"storm,omitempty"`
 	StormGroups      int                 `json:"storm_groups,omitempty"`
 	Previous         int64               `json:"previous,omitempty"`
@@ -53,6 +55,20 @@ type alertDoc struct {
 	EndsAt       time.Time         `json:"ends_at"`
 	GeneratorURL string            `json:"generator_url,omitempty"`
 	GroupKey     string            `json:"group_key,omitempty"`
+}
+
+func alertDocOf(a incidents.Alert) alertDoc {
+	return alertDoc{
+		Status: a.Status, Labels: a.Labels, Annotations: a.Annotations,
+		StartsAt: a.StartsAt.UTC(), EndsAt: a.EndsAt.UTC(), GeneratorURL: a.GeneratorURL, GroupKey: a.GroupKey,
+	}
+}
+
+func (a alertDoc) alert(fp string) incidents.Alert {
+	return incidents.Alert{
+		Fingerprint: fp, Status: a.Status, Labels: a.Labels, Annotations: a.Annotations,
+		StartsAt: a.StartsAt.UTC(), EndsAt: a.EndsAt.UTC(), GeneratorURL: a.GeneratorURL, GroupKey: a.GroupKey,
+	}
 }
 
 type actionDoc struct {
@@ -87,7 +103,7 @@ func encodeIncident(inc *incidents.Incident) ([]byte, error) {
 		Title: inc.Title, Description: inc.Description, Severity: inc.Severity, Commander: inc.Commander,
 		Roles: inc.Roles, Labels: inc.Labels, Service: inc.Service, EscalationPolicy: inc.EscalationPolicy,
 		GroupKey: inc.GroupKey, Storm: inc.Storm, StormGroups: inc.StormGroups, Previous: inc.Previous,
-		DeclaredBy: inc.DeclaredBy, Summary: inc.Summary,
+		DeclaredBy: inc.DeclaredBy, Summary: inc.Summary, AlertCount: inc.AlertCount, FiringCount: inc.FiringCount,
 		DetectedAt: inc.DetectedAt.UTC(), AcknowledgedAt: utcPtr(inc.AcknowledgedAt),
 		MitigatedAt: utcPtr(inc.MitigatedAt), ResolvedAt: utcPtr(inc.ResolvedAt),
 		UpdatedAt: inc.UpdatedAt.UTC(), StatusAt: inc.StatusAt.UTC(), AlertsClearAt: inc.AlertsClearAt.UTC(),
@@ -95,10 +111,7 @@ func encodeIncident(inc *incidents.Incident) ([]byte, error) {
 	if len(inc.Alerts) > 0 {
 		d.Alerts = make(map[string]alertDoc, len(inc.Alerts))
 		for fp, a := range inc.Alerts {
-			d.Alerts[fp] = alertDoc{
-				Status: a.Status, Labels: a.Labels, Annotations: a.Annotations,
-				StartsAt: a.StartsAt.UTC(), EndsAt: a.EndsAt.UTC(), GeneratorURL: a.GeneratorURL, GroupKey: a.GroupKey,
-			}
+			d.Alerts[fp] = alertDocOf(a)
 		}
 	}
 	for _, a := range inc.Actions {
@@ -117,7 +130,7 @@ func decodeIncident(number, version int64, status string, declaredAt int64, body
 		Title: d.Title, Description: d.Description, Severity: d.Severity, Commander: d.Commander,
 		Roles: d.Roles, Labels: d.Labels, Service: d.Service, EscalationPolicy: d.EscalationPolicy,
 		GroupKey: d.GroupKey, Storm: d.Storm, StormGroups: d.StormGroups, Previous: d.Previous,
-		DeclaredBy: d.DeclaredBy, Summary: d.Summary,
+		DeclaredBy: d.DeclaredBy, Summary: d.Summary, AlertCount: d.AlertCount, FiringCount: d.FiringCount,
 		DetectedAt: d.DetectedAt.UTC(), AcknowledgedAt: utcPtr(d.AcknowledgedAt),
 		MitigatedAt: utcPtr(d.MitigatedAt), ResolvedAt: utcPtr(d.ResolvedAt),
 		UpdatedAt: d.UpdatedAt.UTC(), StatusAt: d.StatusAt.UTC(), AlertsClearAt: d.AlertsClearAt.UTC(),
@@ -125,52 +138,14 @@ func decodeIncident(number, version int64, status string, declaredAt int64, body
 	if len(d.Alerts) > 0 {
 		inc.Alerts = make(map[string]incidents.Alert, len(d.Alerts))
 		for fp, a := range d.Alerts {
-			inc.Alerts[fp] = incidents.Alert{
-				Fingerprint: fp, Status: a.Status, Labels: a.Labels, Annotations: a.Annotations,
-				StartsAt: a.StartsAt.UTC(), EndsAt: a.EndsAt.UTC(), GeneratorURL: a.GeneratorURL, GroupKey: a.GroupKey,
-			}
+			inc.Alerts[fp] = a.alert(fp)
 		}
 	}
 	for _, a := range d.Actions {
 		inc.Actions = append(inc.Actions, incidents.Action{ID: a.ID, Text: a.Text, Owner: a.Owner, Done: a.Done, At: a.At.UTC(), Due: utcTime(a.Due), DoneAt: utcTime(a.DoneAt)})
 	}
+	inc.CountAlerts()
 	return inc, nil
-}
-
-// NextNumber implements incidents.Store with one upsert of the counter row.
-func (s *Store) NextNumber(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO counters (name, value) VALUES ('incident', 1)
-		ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("next incident number: %w", err)
-	}
-	return n, nil
-}
-
-// CreateIncident implements incidents.Store; incidents.ErrExists if the
-// number is taken. The filter columns and alert names are written in the
-// same transaction.
-func (s *Store) CreateIncident(ctx context.Context, inc *incidents.Incident) error {
-	body, err := encodeIncident(inc)
-	if err != nil {
-		return fmt.Errorf("create incident #%d: %w", inc.Number, err)
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		args := append([]any{inc.Number, inc.Version, string(inc.Status), ts(inc.DeclaredAt), string(body)}, indexArgs(inc)...)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO incidents (`+incidentCols+`, `+indexCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...); err != nil {
-			return err
-		}
-		return syncAlertNames(ctx, tx, inc.Number, inc.AlertNames())
-	})
-	if isConstraint(err) {
-		return fmt.Errorf("create incident #%d: %w", inc.Number, incidents.ErrExists)
-	}
-	if err != nil {
-		return fmt.Errorf("create incident #%d: %w", inc.Number, err)
-	}
-	return nil
 }
 
 const incidentCols = `number, version, status, declared_at, body`
@@ -203,49 +178,6 @@ func (s *Store) GetIncident(ctx context.Context, number int64) (*incidents.Incid
 const updateIncidentSQL = `UPDATE incidents SET version = version + 1, status = ?, declared_at = ?, body = ?,
 	group_key = ?, severity = ?, service = ?, open_actions = ? WHERE number = ? AND version = ?`
 
-// errStale ends UpdateIncident's transaction when no row was updated.
-var errStale = errors.New("no row at that version")
-
-// UpdateIncident implements incidents.Store with one UPDATE conditional on
-// the version, so concurrent writers need no lock: one wins, the others get
-// incidents.ErrConflict. The filter columns are in the same UPDATE, the
-// alert names in the same transaction.
-func (s *Store) UpdateIncident(ctx context.Context, inc *incidents.Incident) error {
-	body, err := encodeIncident(inc)
-	if err != nil {
-		return fmt.Errorf("update incident #%d: %w", inc.Number, err)
-	}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		args := append([]any{string(inc.Status), ts(inc.DeclaredAt), string(body)}, indexArgs(inc)...)
-		res, err := tx.ExecContext(ctx, updateIncidentSQL, append(args, inc.Number, inc.Version)...)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return errStale
-		}
-		return syncAlertNames(ctx, tx, inc.Number, inc.AlertNames())
-	})
-	if errors.Is(err, errStale) {
-		// Tell a stale version from a missing incident.
-		var v int64
-		err := s.w.QueryRowContext(ctx, `SELECT version FROM incidents WHERE number = ?`, inc.Number).Scan(&v)
-		switch {
-		case err == nil:
-			return fmt.Errorf("update incident #%d at version %d: %w", inc.Number, inc.Version, incidents.ErrConflict)
-		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("update incident #%d: %w", inc.Number, incidents.ErrNotFound)
-		default:
-			return fmt.Errorf("update incident #%d: check existence: %w", inc.Number, err)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("update incident #%d: %w", inc.Number, err)
-	}
-	inc.Version++
-	return nil
-}
-
 // ListIncidents implements incidents.Store: newest (highest number) first,
 // every filter read from an index (listQuery); with none it walks the
 // primary key from the newest, up to Limit.
@@ -270,61 +202,19 @@ func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*
 	return out, nil
 }
 
-// AppendEvents implements incidents.Store in one transaction; an event whose
-// ID is stored already (the unique events_id index) is skipped.
-func (s *Store) AppendEvents(ctx context.Context, events ...incidents.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO events (id, incident, at, type, actor, text, fields)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, e := range events {
-			var fields any // NULL without fields
-			if len(e.Fields) > 0 {
-				fields = encodeFields(e.Fields)
-			}
-			if _, err := st.ExecContext(ctx, e.ID, e.Incident, ts(e.At), string(e.Type), e.Actor, e.Text, fields); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("append %d events: %w", len(events), err)
-	}
-	return nil
-}
-
 // Timeline implements incidents.Store: oldest first, ties broken by event ID,
 // one range scan of the table's (incident, at, id) primary key.
 func (s *Store) Timeline(ctx context.Context, number int64) ([]incidents.Event, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, at, type, actor, text, fields FROM events
-		WHERE incident = ? ORDER BY at, id`, number)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE incident = ? ORDER BY at, id`, number)
 	if err != nil {
 		return nil, fmt.Errorf("timeline of incident #%d: %w", number, err)
 	}
 	defer rows.Close()
 	out := []incidents.Event{}
 	for rows.Next() {
-		e := incidents.Event{Incident: number}
-		var (
-			at     int64
-			typ    string
-			fields []byte
-		)
-		if err := rows.Scan(&e.ID, &at, &typ, &e.Actor, &e.Text, &fields); err != nil {
+		e, err := scanEvent(rows)
+		if err != nil {
 			return nil, fmt.Errorf("timeline of incident #%d: %w", number, err)
-		}
-		e.At, e.Type = fromTS(at), incidents.EventType(typ)
-		if len(fields) > 0 {
-			if e.Fields, err = decodeFields(fields); err != nil {
-				return nil, fmt.Errorf("timeline of incident #%d: event %s: %w", number, e.ID, err)
-			}
 		}
 		out = append(out, e)
 	}
@@ -332,6 +222,29 @@ func (s *Store) Timeline(ctx context.Context, number int64) ([]incidents.Event, 
 		return nil, fmt.Errorf("timeline of incident #%d: %w", number, err)
 	}
 	return out, nil
+}
+
+// eventCols are the columns scanEvent reads.
+const eventCols = `incident, id, at, type, actor, text, fields, seq, hash`
+
+func scanEvent(row interface{ Scan(...any) error }) (incidents.Event, error) {
+	var (
+		e      incidents.Event
+		at     int64
+		typ    string
+		fields []byte
+	)
+	if err := row.Scan(&e.Incident, &e.ID, &at, &typ, &e.Actor, &e.Text, &fields, &e.Seq, &e.Hash); err != nil {
+		return e, err
+	}
+	e.At, e.Type = fromTS(at), incidents.EventType(typ)
+	if len(fields) > 0 {
+		var err error
+		if e.Fields, err = decodeFields(fields); err != nil {
+			return e, fmt.Errorf("event %s: %w", e.ID, err)
+		}
+	}
+	return e, nil
 }
 
 // encodeFields writes an event's fields as (uvarint length, bytes) pairs,
@@ -396,16 +309,6 @@ func (s *Store) GetGroup(ctx context.Context, groupKey string) (incidents.Group,
 	return g, nil
 }
 
-// PutGroup implements incidents.Store (upsert by key).
-func (s *Store) PutGroup(ctx context.Context, g incidents.Group) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO alert_groups (key, incident) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET incident = excluded.incident`, g.Key, g.Incident)
-	if err != nil {
-		return fmt.Errorf("put alert group of incident #%d: %w", g.Incident, err)
-	}
-	return nil
-}
-
 // stormDoc is the stored storm guard state.
 type stormDoc struct {
 	Opened   []time.Time `json:"opened,omitempty"`
@@ -433,15 +336,15 @@ func (s *Store) GetStorm(ctx context.Context) (incidents.StormState, error) {
 	return st, nil
 }
 
-// PutStorm implements incidents.Store.
-func (s *Store) PutStorm(ctx context.Context, st incidents.StormState) error {
+// putStorm replaces the storm guard's state within tx.
+func putStorm(ctx context.Context, tx *sql.Tx, st incidents.StormState) error {
 	d := stormDoc{Incident: st.Incident}
 	for _, t := range st.Opened {
 		d.Opened = append(d.Opened, t.UTC())
 	}
 	body, err := json.Marshal(d)
 	if err == nil {
-		_, err = s.w.ExecContext(ctx, `INSERT INTO state (name, body) VALUES ('storm', ?)
+		_, err = tx.ExecContext(ctx, `INSERT INTO state (name, body) VALUES ('storm', ?)
 			ON CONFLICT (name) DO UPDATE SET body = excluded.body`, string(body))
 	}
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 
 var _ jobs.Store = (*Store)(nil)
 
-const jobCols = `key, kind, payload, run_at, attempts, last_error, lease_owner, lease_until, rerun, created_at`
+const jobCols = `key, kind, payload, run_at, attempts, last_error, lease_owner, lease_until, rerun, created_at, priority`
 
 func scanJob(row interface{ Scan(...any) error }) (*jobs.Job, error) {
 	var (
@@ -21,7 +21,7 @@ func scanJob(row interface{ Scan(...any) error }) (*jobs.Job, error) {
 		payload                         []byte
 		runAt, leaseUntil, createdAt, r int64
 	)
-	if err := row.Scan(&j.Key, &j.Kind, &payload, &runAt, &j.Attempts, &j.LastError, &j.LeaseOwner, &leaseUntil, &r, &createdAt); err != nil {
+	if err := row.Scan(&j.Key, &j.Kind, &payload, &runAt, &j.Attempts, &j.LastError, &j.LeaseOwner, &leaseUntil, &r, &createdAt, &j.Priority); err != nil {
 		return nil, err
 	}
 	j.RunAt, j.CreatedAt, j.Rerun = fromTS(runAt), fromTS(createdAt), r != 0
@@ -39,49 +39,54 @@ func scanJob(row interface{ Scan(...any) error }) (*jobs.Job, error) {
 // Enqueue implements jobs.Store in one transaction: insert, or ask a running
 // job for a rerun, or move a pending timer earlier.
 func (s *Store) Enqueue(ctx context.Context, j jobs.Job) error {
-	if j.Key == "" {
-		return errors.New("enqueue job: empty key")
-	}
-	var payload any // NULL without a payload
-	if len(j.Payload) > 0 {
-		b, err := json.Marshal(j.Payload)
-		if err != nil {
-			return fmt.Errorf("enqueue job %s: %w", j.Key, err)
-		}
-		payload = string(b)
-	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var (
-			owner    string
-			attempts int
-			runAt    int64
-		)
-		err := tx.QueryRowContext(ctx, `SELECT lease_owner, attempts, run_at FROM jobs WHERE key = ?`, j.Key).Scan(&owner, &attempts, &runAt)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.ExecContext(ctx, `INSERT INTO jobs (key, kind, payload, run_at, created_at) VALUES (?, ?, ?, ?, ?)`,
-				j.Key, j.Kind, payload, ts(j.RunAt), ts(j.CreatedAt))
-		case err != nil:
-		case owner != "":
-			// Running: ask for one more run after this one.
-			_, err = tx.ExecContext(ctx, `UPDATE jobs SET rerun = 1 WHERE key = ?`, j.Key)
-		case attempts == 0 && runAt > ts(j.RunAt):
-			// A pending timer that has not failed yet: move it earlier.
-			_, err = tx.ExecContext(ctx, `UPDATE jobs SET run_at = ? WHERE key = ?`, ts(j.RunAt), j.Key)
-		}
-		return err
-	})
-	if err != nil {
+	if err := s.tx(ctx, func(tx *sql.Tx) error { return enqueue(ctx, tx, j) }); err != nil {
 		return fmt.Errorf("enqueue job %s: %w", j.Key, err)
 	}
 	return nil
 }
 
-// Claim implements jobs.Store with one UPDATE of the soonest due, unleased
-// job (read through the run_at index), so two claims never take one job.
+// enqueue is Enqueue within tx (Commit schedules a change's tasks with it).
+func enqueue(ctx context.Context, tx *sql.Tx, j jobs.Job) error {
+	if j.Key == "" {
+		return errors.New("empty key")
+	}
+	var payload any // NULL without a payload
+	if len(j.Payload) > 0 {
+		b, err := json.Marshal(j.Payload)
+		if err != nil {
+			return err
+		}
+		payload = string(b)
+	}
+	var (
+		owner              string
+		attempts, priority int
+		runAt              int64
+	)
+	err := tx.QueryRowContext(ctx, `SELECT lease_owner, attempts, run_at, priority FROM jobs WHERE key = ?`, j.Key).Scan(&owner, &attempts, &runAt, &priority)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err = tx.ExecContext(ctx, `INSERT INTO jobs (key, kind, payload, run_at, created_at, priority) VALUES (?, ?, ?, ?, ?, ?)`,
+			j.Key, j.Kind, payload, ts(j.RunAt), ts(j.CreatedAt), j.Priority)
+	case err != nil:
+	case owner != "":
+		// Running: ask for one more run after this one.
+		_, err = tx.ExecContext(ctx, `UPDATE jobs SET rerun = 1, priority = min(priority, ?) WHERE key = ?`, j.Priority, j.Key)
+	case attempts == 0 && runAt > ts(j.RunAt):
+		// A pending timer that has not failed yet: move it earlier.
+		_, err = tx.ExecContext(ctx, `UPDATE jobs SET run_at = ?, priority = min(priority, ?) WHERE key = ?`, ts(j.RunAt), j.Priority, j.Key)
+	case j.Priority < priority:
+		_, err = tx.ExecContext(ctx, `UPDATE jobs SET priority = ? WHERE key = ?`, j.Priority, j.Key)
+	}
+	return err
+}
+
+// Claim implements jobs.Store with one UPDATE of the most urgent due,
+// unleased job (read through the (priority, run_at) index), so two claims
+// never take one job.
 func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration) (*jobs.Job, error) {
 	j, err := scanJob(s.w.QueryRowContext(ctx, `UPDATE jobs SET lease_owner = ?1, lease_until = ?2, rerun = 0, attempts = attempts + 1
-		WHERE key = (SELECT key FROM jobs WHERE run_at <= ?3 AND lease_until <= ?3 ORDER BY run_at, key LIMIT 1)
+		WHERE key = (SELECT key FROM jobs WHERE run_at <= ?3 AND lease_until <= ?3 ORDER BY priority, run_at, key LIMIT 1)
 		RETURNING `+jobCols, owner, ts(now.Add(lease)), ts(now)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sirupsen/logrus"
 
 	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/bot/slackstate"
@@ -64,7 +67,7 @@ func TestNextNumberPersistsAcrossReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	for want := int64(1); want <= 3; want++ {
-		if got, err := s.NextNumber(ctx); err != nil || got != want {
+		if got, err := nextNumber(ctx, s); err != nil || got != want {
 			t.Errorf("NextNumber = %d, %v; want %d", got, err, want)
 		}
 	}
@@ -72,7 +75,7 @@ func TestNextNumberPersistsAcrossReopen(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 	s = open(t, dir)
-	if got, err := s.NextNumber(ctx); err != nil || got != 4 {
+	if got, err := nextNumber(ctx, s); err != nil || got != 4 {
 		t.Errorf("NextNumber after reopen = %d, %v; want 4", got, err)
 	}
 }
@@ -187,7 +190,13 @@ func seed(t *testing.T, s *Store, from, to int) {
 		for _, inc := range seedIncidents() {
 			putIncident(t, s, inc, to)
 		}
-		if err := s.AppendEvents(ctx, incidents.Event{ID: "1:e", Incident: 1, Type: incidents.EventDeclared, At: t0, Text: "declared"}); err != nil {
+		ev := incidents.Event{ID: "1:e", Incident: 1, Type: incidents.EventDeclared, At: t0, Text: "declared"}
+		if to < 9 { // before the chain
+			if _, err := s.w.ExecContext(ctx, `INSERT INTO events (id, incident, at, type, actor, text) VALUES (?, ?, ?, ?, '', ?)`,
+				ev.ID, ev.Incident, ts(ev.At), string(ev.Type), ev.Text); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := addEvents(ctx, s, ev); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.AppendInbox(ctx, []alertmanager.InboxItem{{ID: "0001", ReceivedAt: t0, Body: []byte("{}")}}); err != nil {
@@ -195,7 +204,11 @@ func seed(t *testing.T, s *Store, from, to int) {
 		}
 	}
 	if from < 2 && to >= 2 {
-		if err := s.Enqueue(ctx, jobs.Job{Key: "old-job", Kind: "k", RunAt: t0, CreatedAt: t0}); err != nil {
+		if to < 9 { // before job priorities
+			if _, err := s.w.ExecContext(ctx, `INSERT INTO jobs (key, kind, run_at, created_at) VALUES ('old-job', 'k', ?, ?)`, ts(t0), ts(t0)); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := s.Enqueue(ctx, jobs.Job{Key: "old-job", Kind: "k", RunAt: t0, CreatedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -238,7 +251,7 @@ func seedIncidents() []*incidents.Incident {
 func putIncident(t *testing.T, s *Store, inc *incidents.Incident, v int) {
 	t.Helper()
 	if v >= 8 {
-		if err := s.CreateIncident(testCtx(t), inc); err != nil {
+		if err := s.Commit(testCtx(t), &incidents.Change{Create: []*incidents.Incident{inc}}); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -291,7 +304,7 @@ func checkSeededFilters(t *testing.T, s *Store) {
 	}
 	inc.Actions[1].Done = true
 	delete(inc.Alerts, "a2")
-	if err := s.UpdateIncident(ctx, inc); err != nil {
+	if err := s.Commit(ctx, &incidents.Change{Update: []*incidents.Incident{inc}}); err != nil {
 		t.Fatal(err)
 	}
 	check(O{OpenActions: true})
@@ -309,7 +322,7 @@ func TestIncidentIndexBackfillMatchesGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(ctx, db, 7); err != nil {
+	if err := migrate(ctx, db, 7, discard()); err != nil {
 		t.Fatal(err)
 	}
 	old := &Store{w: db, r: db}
@@ -370,7 +383,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := migrate(ctx, db, v); err != nil {
+			if err := migrate(ctx, db, v, discard()); err != nil {
 				t.Fatalf("migrate to %d: %v", v, err)
 			}
 			old := &Store{w: db, r: db}
@@ -388,8 +401,20 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 				if inc, err := s.GetIncident(ctx, 1); err != nil || inc.Title != "old" {
 					t.Errorf("incident from version %d = %+v, %v", v, inc, err)
 				}
-				if evs, err := s.Timeline(ctx, 1); err != nil || len(evs) != 1 {
-					t.Errorf("timeline from version %d = %v, %v", v, evs, err)
+				evs, err := s.Timeline(ctx, 1)
+				if err != nil || len(evs) != 1 {
+					t.Fatalf("timeline from version %d = %v, %v", v, evs, err)
+				}
+				sealed := evs[0]
+				sealed.Hash = ""
+				if evs[0].Seq != 1 || evs[0].Hash != incidents.ChainHash("", sealed) {
+					t.Errorf("event from version %d not sealed into the chain: seq %d hash %q", v, evs[0].Seq, evs[0].Hash)
+				}
+				if got, err := s.GetAlerts(ctx, 1, []string{"a1", "a2", "a3"}); err != nil || len(got) != 3 || got["a2"].Labels["alertname"] != "DiskFull" {
+					t.Errorf("alerts from version %d = %v, %v; want a1..a3 in their own rows", v, got, err)
+				}
+				if inc, _ := s.GetIncident(ctx, 1); inc.AlertCount != 3 || inc.FiringCount != 3 {
+					t.Errorf("alert counts from version %d = %d, %d; want 3, 3", v, inc.AlertCount, inc.FiringCount)
 				}
 			}
 			if v >= 2 {
@@ -418,7 +443,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(ctx, db, SchemaVersion); err != nil {
+	if err := migrate(ctx, db, SchemaVersion, discard()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ExecContext(ctx, "UPDATE schema_version SET version = ?", SchemaVersion+1); err != nil {
@@ -444,7 +469,7 @@ func TestBackupBesideOpenStore(t *testing.T) {
 		defer close(done)
 		for i := range 200 {
 			ev := incidents.Event{ID: "1:w" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Incident: 1, Type: incidents.EventNote, At: t0, Text: "w"}
-			if err := s.AppendEvents(ctx, ev); err != nil {
+			if err := addEvents(ctx, s, ev); err != nil {
 				t.Errorf("write during backup: %v", err)
 				return
 			}
@@ -498,4 +523,22 @@ func TestFieldsEncoding(t *testing.T) {
 			t.Errorf("decodeFields(%q) = nil error, want malformed", bad)
 		}
 	}
+}
+
+func discard() *logrus.Entry {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return logrus.NewEntry(l)
+}
+
+func addEvents(ctx context.Context, s *Store, events ...incidents.Event) error {
+	return s.Commit(ctx, &incidents.Change{Events: events})
+}
+
+func nextNumber(ctx context.Context, s *Store) (int64, error) {
+	last, err := s.LastNumber(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return last + 1, s.Commit(ctx, &incidents.Change{Counter: incidents.Counter{From: last, To: last + 1}})
 }

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/sirupsen/logrus"
 )
 
 // migrations build the schema; migrations[i] takes a database from version i
@@ -127,6 +129,15 @@ CREATE TABLE causes (
 	postmortemsSchema,
 	// 8: the incidents' filter columns and alert names (incidents.ListOptions).
 	incidentIndexSchema,
+	// 9: the timeline's hash chain (sealed by sealEvents), every alert in
+	// its own row, job priorities.
+	chainSchema,
+}
+
+// migrationSteps run Go after a migration's SQL, in its transaction, for
+// what SQL cannot do; each returns a line for the log.
+var migrationSteps = map[int]func(ctx context.Context, tx *sql.Tx) (string, error){
+	9: sealEvents,
 }
 
 // SchemaVersion is the version Open migrates to.
@@ -134,20 +145,20 @@ var SchemaVersion = len(migrations)
 
 // migrate brings db to version to, one transaction per migration, so a crash
 // leaves the database at some whole version.
-func migrate(ctx context.Context, db *sql.DB, to int) error {
+func migrate(ctx context.Context, db *sql.DB, to int, log *logrus.Entry) error {
 	if _, err := db.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT`); err != nil {
 		return fmt.Errorf("create schema_version: %w", err)
 	}
 	for {
-		done, err := migrateOne(ctx, db, to)
+		done, err := migrateOne(ctx, db, to, log)
 		if err != nil || done {
 			return err
 		}
 	}
 }
 
-func migrateOne(ctx context.Context, db *sql.DB, to int) (done bool, err error) {
+func migrateOne(ctx context.Context, db *sql.DB, to int, log *logrus.Entry) (done bool, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("migrate: %w", err)
@@ -176,6 +187,13 @@ func migrateOne(ctx context.Context, db *sql.DB, to int) (done bool, err error) 
 	}
 	if _, err = tx.ExecContext(ctx, migrations[v]); err != nil {
 		return false, fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+	}
+	if step := migrationSteps[v+1]; step != nil {
+		note, err := step(ctx, tx)
+		if err != nil {
+			return false, fmt.Errorf("migrate to schema version %d: %w", v+1, err)
+		}
+		log.WithField("schema_version", v+1).Info(note)
 	}
 	if _, err = tx.ExecContext(ctx, "UPDATE schema_version SET version = ?", v+1); err != nil {
 		return false, fmt.Errorf("migrate to schema version %d: %w", v+1, err)

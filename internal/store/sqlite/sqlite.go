@@ -117,7 +117,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.r, err = openDB(path, o.Readers)
 	}
 	if err == nil {
-		err = migrate(ctx, s.w, len(migrations))
+		err = migrate(ctx, s.w, len(migrations), log)
+	}
+	if err == nil {
+		err = s.releaseLeases(ctx)
 	}
 	if err != nil {
 		_ = s.Close(ctx)
