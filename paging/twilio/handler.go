@@ -101,11 +101,13 @@ type HandlerOptions struct {
 //
 // On a 500 Twilio does not take the answer: an inbound text gets no reply,
 // a caller who pressed a key hears Twilio's "an application error has
-// occurred", and a status callback is simply lost. Twilio logs error 11200
-// in its debugger and, unless the URL asks for retries with connection
-// overrides (#rc=…, which we do not use), does not send the request again.
-// So the engine should make Status idempotent and cheap, and answer key
-// presses from state it already has.
+// occurred", and a status callback is lost. Twilio logs error 11200 in its
+// debugger; its default retry policy covers failed connections, not a
+// request that got an answer, and the URLs here ask for no more (no
+// "#rc=…&rp=…" connection overrides). So the engine should make Status
+// idempotent and cheap, answer key presses from state it already has, and
+// not rely on a status arriving: a page with no final status is a page to
+// move on from when its step's time is up.
 type Handler struct {
 	in   Inbound
 	o    HandlerOptions
