@@ -150,8 +150,10 @@ func (h *Handler) verified(next func(http.ResponseWriter, *http.Request, url.Val
 			writeError(w, http.StatusMethodNotAllowed, "Twilio webhooks are POST")
 			return
 		}
-		if h.o.AuthToken == "" {
-			h.log.Error("twilio webhook refused: no auth token is configured to verify it")
+		if h.o.AuthToken == "" || h.base == "" {
+			// Without both nothing can verify: refuse, and say why in the log
+			// rather than as a puzzling signature mismatch.
+			h.log.Error("twilio webhook refused: the auth token or the public URL is not configured")
 			writeError(w, http.StatusForbidden, "twilio webhooks are not configured")
 			return
 		}

@@ -296,6 +296,10 @@ func TestHandlerRefusals(t *testing.T) {
 			func() *http.Request {
 				return hookRequest(http.MethodPost, path, body, twilio.Sign("", hookPublic+path, form))
 			}, http.StatusForbidden, ""},
+		{"no public URL configured", twilio.HandlerOptions{AuthToken: hookToken},
+			func() *http.Request {
+				return hookRequest(http.MethodPost, path, body, twilio.Sign(hookToken, path, form))
+			}, http.StatusForbidden, ""},
 		{"other public URL", twilio.HandlerOptions{AuthToken: hookToken, PublicURL: "https://elsewhere.example.com"},
 			func() *http.Request { return hookRequest(http.MethodPost, path, body, sig) }, http.StatusForbidden, ""},
 	}
