@@ -33,6 +33,9 @@ type PageRecord struct {
 	Round    int    // 0-based round
 	// Channel and TS locate the page's message once posted; empty before.
 	Channel, TS string
+	// Linked is true once the message links the incident's channel (a page
+	// sent before the channel existed is linked when it is created).
+	Linked bool
 	State       PageState
 	At          time.Time // when the page was recorded
 	ClosedAt    time.Time // when State left PageOpen

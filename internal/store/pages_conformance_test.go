@@ -7,6 +7,8 @@ import (
 	"github.com/incidentbot/incidentbot/internal/store/storetest"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/oncall/oncalltest"
+	"github.com/incidentbot/incidentbot/paging"
+	"github.com/incidentbot/incidentbot/paging/pagingtest"
 )
 
 func TestPagesConformance(t *testing.T) {
@@ -18,5 +20,11 @@ func TestPagesConformance(t *testing.T) {
 func TestOverridesConformance(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, open func(testing.TB) store.Store) {
 		oncalltest.RunOverrides(t, func(t *testing.T) oncall.OverrideStore { return open(t) })
+	})
+}
+
+func TestPagingConformance(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, open func(testing.TB) store.Store) {
+		pagingtest.Run(t, func(t *testing.T) paging.Store { return open(t) })
 	})
 }

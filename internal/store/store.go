@@ -19,6 +19,7 @@ import (
 	"github.com/incidentbot/incidentbot/internal/store/mongo"
 	"github.com/incidentbot/incidentbot/internal/store/sqlite"
 	"github.com/incidentbot/incidentbot/oncall"
+	"github.com/incidentbot/incidentbot/paging"
 	"github.com/incidentbot/incidentbot/postmortem"
 )
 
@@ -28,7 +29,7 @@ type Store interface {
 	alertmanager.Inbox
 	slackstate.Store
 	deploys.Store
-	oncall.PageStore
+	paging.Store
 	oncall.OverrideStore
 	postmortem.Store
 	Leases

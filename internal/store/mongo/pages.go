@@ -34,12 +34,15 @@ type pageDoc struct {
 	At       time.Time `bson:"at"`
 	ClosedAt time.Time `bson:"closed_at,omitempty"`
 	ClosedBy string    `bson:"closed_by,omitempty"`
+	// Unlinked marks a page posted before the incident's channel existed
+	// (so pages stored before this field read as linked).
+	Unlinked bool `bson:"unlinked,omitempty"`
 }
 
 func (d pageDoc) page() oncall.PageRecord {
 	p := oncall.PageRecord{ID: d.ID, Incident: d.Incident, Step: d.Step, Target: d.Target, User: d.User,
 		Schedule: d.Schedule, Policy: d.Policy, Level: d.Level, Round: d.Round, Channel: d.Channel, TS: d.TS,
-		State: oncall.PageState(d.State), At: d.At.UTC(), ClosedBy: d.ClosedBy}
+		State: oncall.PageState(d.State), At: d.At.UTC(), ClosedBy: d.ClosedBy, Linked: !d.Unlinked}
 	if !d.ClosedAt.IsZero() {
 		p.ClosedAt = d.ClosedAt.UTC()
 	}
@@ -72,7 +75,7 @@ func (s *Store) AddPage(ctx context.Context, p oncall.PageRecord) (oncall.PageRe
 	}
 	doc := pageDoc{ID: p.ID, Incident: p.Incident, Step: p.Step, Target: p.Target, User: p.User, Schedule: p.Schedule,
 		Policy: p.Policy, Level: p.Level, Round: p.Round, Channel: p.Channel, TS: p.TS, State: string(p.State),
-		At: p.At.UTC(), ClosedBy: p.ClosedBy}
+		At: p.At.UTC(), ClosedBy: p.ClosedBy, Unlinked: !p.Linked}
 	if !p.ClosedAt.IsZero() {
 		doc.ClosedAt = p.ClosedAt.UTC()
 	}
@@ -96,6 +99,19 @@ func (s *Store) SetPageMessage(ctx context.Context, id, channel, ts string) erro
 		bson.D{{Key: "$set", Value: bson.D{{Key: "channel", Value: channel}, {Key: "ts", Value: ts}}}})
 	if err != nil {
 		return fmt.Errorf("record the message of page %s: %w", id, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("page %s: %w", id, oncall.ErrNotFound)
+	}
+	return nil
+}
+
+// SetPageLinked implements paging.Store.
+func (s *Store) SetPageLinked(ctx context.Context, id string) error {
+	res, err := s.db.Collection(colPages).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "unlinked", Value: ""}}}})
+	if err != nil {
+		return fmt.Errorf("record the channel link of page %s: %w", id, err)
 	}
 	if res.MatchedCount == 0 {
 		return fmt.Errorf("page %s: %w", id, oncall.ErrNotFound)

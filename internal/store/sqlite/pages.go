@@ -35,7 +35,7 @@ CREATE INDEX pages_incident ON pages (incident, at, id);
 CREATE INDEX pages_at ON pages (at, id);
 `
 
-const pageCols = `id, incident, step, target, user_id, schedule, policy, level, round, channel, ts, state, at, closed_at, closed_by`
+const pageCols = `id, incident, step, target, user_id, schedule, policy, level, round, channel, ts, state, at, closed_at, closed_by, linked`
 
 func scanPage(row interface{ Scan(...any) error }) (oncall.PageRecord, error) {
 	var (
@@ -44,7 +44,7 @@ func scanPage(row interface{ Scan(...any) error }) (oncall.PageRecord, error) {
 		at, clAt int64
 	)
 	err := row.Scan(&p.ID, &p.Incident, &p.Step, &p.Target, &p.User, &p.Schedule, &p.Policy, &p.Level, &p.Round,
-		&p.Channel, &p.TS, &state, &at, &clAt, &p.ClosedBy)
+		&p.Channel, &p.TS, &state, &at, &clAt, &p.ClosedBy, &p.Linked)
 	p.State, p.At, p.ClosedAt = oncall.PageState(state), fromTS(at), fromTS(clAt)
 	return p, err
 }
@@ -55,9 +55,9 @@ func (s *Store) AddPage(ctx context.Context, p oncall.PageRecord) (oncall.PageRe
 	if p.State == "" {
 		p.State = oncall.PageOpen
 	}
-	ok, err := s.exec(ctx, `INSERT INTO pages (`+pageCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ok, err := s.exec(ctx, `INSERT INTO pages (`+pageCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, p.ID, p.Incident, p.Step, p.Target, p.User, p.Schedule, p.Policy, p.Level, p.Round,
-		p.Channel, p.TS, string(p.State), ts(p.At), ts(p.ClosedAt), p.ClosedBy)
+		p.Channel, p.TS, string(p.State), ts(p.At), ts(p.ClosedAt), p.ClosedBy, p.Linked)
 	if err != nil {
 		return oncall.PageRecord{}, false, fmt.Errorf("record page %s: %w", p.ID, err)
 	}
@@ -73,6 +73,18 @@ func (s *Store) SetPageMessage(ctx context.Context, id, channel, tsText string) 
 	ok, err := s.exec(ctx, `UPDATE pages SET channel = ?, ts = ? WHERE id = ?`, channel, tsText, id)
 	if err != nil {
 		return fmt.Errorf("record the message of page %s: %w", id, err)
+	}
+	if !ok {
+		return fmt.Errorf("page %s: %w", id, oncall.ErrNotFound)
+	}
+	return nil
+}
+
+// SetPageLinked implements paging.Store.
+func (s *Store) SetPageLinked(ctx context.Context, id string) error {
+	ok, err := s.exec(ctx, `UPDATE pages SET linked = 1 WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("record the channel link of page %s: %w", id, err)
 	}
 	if !ok {
 		return fmt.Errorf("page %s: %w", id, oncall.ErrNotFound)

@@ -132,6 +132,8 @@ CREATE TABLE causes (
 	// 9: the timeline's hash chain (sealed by sealEvents), every alert in
 	// its own row, job priorities.
 	chainSchema,
+	// 10: each person's notifications and each incident's escalation (package paging).
+	pagingSchema,
 }
 
 // migrationSteps run Go after a migration's SQL, in its transaction, for
