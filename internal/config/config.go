@@ -47,12 +47,18 @@ type Config struct {
 	EscalationPolicies []EscalationPolicy
 	Postmortem         Postmortem
 	DORA               DORA
+	// People are how each person is woken, by people key; a schedule's
+	// members may name them by key (checkPeople puts their Slack IDs there).
+	People map[string]oncall.Person
+	// Paging holds the team's default rules and the providers.
+	Paging Paging
 	// Warnings are findings that do not stop the bot, such as a missing
 	// catch-all route. check-config prints them.
 	Warnings Errors
 
 	file          string
-	scheduleLines []int // line of each schedule, for check-config's findings
+	scheduleLines []int    // line of each schedule, for check-config's findings
+	peopleOrder   []string // People's keys as written
 }
 
 // Slack holds workspace-level settings.
@@ -145,6 +151,7 @@ func Default() *Config {
 		Storm:       Storm{MaxNew: DefaultStormMaxNew, Window: DefaultStormWindow},
 		AutoResolve: AutoResolve{Enabled: true, After: DefaultAutoResolveAfter},
 		DORA:        DORA{Window: DefaultDORAWindow},
+		Paging:      Paging{AckLinkTTL: DefaultAckLinkTTL},
 	}
 	c.DefaultSeverity = middleSeverity(c.Severities)
 	c.Routes = []alertmanager.Route{{Matchers: alertmanager.Matchers{}, Severity: c.DefaultSeverity}}

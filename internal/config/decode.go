@@ -42,6 +42,8 @@ type decoder struct {
 	nodes map[string]*yaml.Node
 	// scheduleLines is the line of each schedule, for check-config.
 	scheduleLines []int
+	// person finds a person of people by key or email, once people are read.
+	findPerson func(ref string) (oncall.Person, bool)
 }
 
 func (d *decoder) remember(path string, n *yaml.Node) {
@@ -513,6 +515,34 @@ func (d *decoder) userIDs(n *yaml.Node, path string, withEmail bool) []string {
 			d.errorf(item, p, "%q is neither a Slack user ID (like U0123ABCD) nor an email", s)
 		default:
 			d.errorf(item, p, "%q is not a Slack user ID (like U0123ABCD)", s)
+		}
+	}
+	return out
+}
+
+// members reads a rotation's members: Slack user IDs, emails, or people
+// keys; a person (by key or email) becomes their Slack ID.
+func (d *decoder) members(n *yaml.Node, path string) []string {
+	items, ok := d.list(n, path)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for i, item := range items {
+		p := index(path, i)
+		s, ok := d.str(item, p)
+		if !ok {
+			continue
+		}
+		if d.findPerson != nil {
+			if person, ok := d.findPerson(s); ok {
+				s = person.Slack
+			}
+		}
+		if oncall.IsUserID(s) || oncall.IsEmail(s) {
+			out = append(out, s)
+		} else {
+			d.errorf(item, p, "%q is not a Slack user ID (like U0123ABCD), an email or a person of people", s)
 		}
 	}
 	return out

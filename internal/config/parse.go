@@ -12,7 +12,7 @@ import (
 // The keys each mapping of the file may hold, in the order the example file
 // documents them. Anything else is reported as a likely typo.
 var (
-	topKeys        = []string{"timezone", "locale", "admins", "slack", "severities", "routes", "storm", "auto_resolve", "schedules", "escalation_policies", "postmortem", "dora"}
+	topKeys        = []string{"timezone", "locale", "admins", "slack", "severities", "routes", "storm", "auto_resolve", "schedules", "escalation_policies", "postmortem", "dora", "people", "paging"}
 	slackKeys      = []string{"announce_channel", "channel_prefix", "invite"}
 	severityKeys   = []string{"name", "description", "update_every"}
 	routeKeys      = []string{"matchers", "severity", "escalation_policy", "service"}
@@ -88,6 +88,17 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		}
 	}
 	c.DefaultSeverity = middleSeverity(c.Severities)
+
+	// People first: schedules name them.
+	if n := o.get("people"); n != nil {
+		c.People, c.peopleOrder = d.people(n)
+	}
+	c.Paging.AckLinkTTL = DefaultAckLinkTTL
+	if n := o.get("paging"); n != nil {
+		d.paging(n, &c.Paging)
+	}
+	d.checkPeople(c)
+	d.findPerson = c.Person
 
 	schedules := newDefined("schedule")
 	if n := o.get("schedules"); n != nil {

@@ -181,10 +181,10 @@ func (d *decoder) rotation(n *yaml.Node, path string, zone *time.Location, names
 		if isEmptyList(v) {
 			d.errorf(v, join(path, "members"), "at least one member is required")
 		} else {
-			r.Members = d.userIDs(v, join(path, "members"), true)
+			r.Members = d.members(v, join(path, "members"))
 		}
 	} else {
-		d.required(o, "members", " (Slack user IDs or emails)")
+		d.required(o, "members", " (Slack user IDs, emails or people keys)")
 	}
 
 	if v := o.get("active"); v != nil {
