@@ -521,8 +521,9 @@ func setActionField(a *Action, section int, key, value string) error {
 // Press performs action actionID of push pushID as the ntfy app does: an
 // http action sends its method (POST by default) with its headers and body
 // (empty for POST) and succeeds on a 2xx, which with clear=true dismisses
-// the notification; a view action just opens its URL, so pressing it only
-// records that it was opened. The result is kept on the action.
+// the notification; redirects are followed, as the app's HTTP client does.
+// A view action just opens its URL, so pressing it only records that it was
+// opened. The result is kept on the action.
 func (s *Sim) Press(ctx context.Context, pushID, actionID string) (PressResult, error) {
 	a, err := s.action(pushID, actionID)
 	if err != nil {
