@@ -83,14 +83,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log.Info("acklink: acknowledged by link")
-	h.answer(w, r, http.StatusOK, page{Heading: "Acknowledged", Text: msg, Claims: &c, Done: true})
+	h.answer(w, r, http.StatusOK, page{Heading: "Acknowledged", Text: msg, Claims: &c})
 }
 
 // page is what the one template shows.
 type page struct {
 	Heading, Text string
 	Claims        *Claims
-	Confirm, Done bool
+	Confirm       bool
 	Style         template.CSS
 }
 
