@@ -294,12 +294,20 @@ func (s *Service) SetStatus(ctx context.Context, number int64, to Status, actor 
 		return s.Resolve(ctx, number, "", actor)
 	}
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
-		from := inc.Status
+		from, acked := inc.Status, inc.AcknowledgedAt != nil
 		if err := inc.SetStatus(to, s.now()); err != nil {
 			return nil, nil, err
 		}
-		return []Event{s.event(inc, EventStatusChanged, actor, fmt.Sprintf("Status %s → %s", from, to),
-			map[string]string{"from": string(from), "to": string(to)})}, nil, nil
+		events := []Event{s.event(inc, EventStatusChanged, actor, fmt.Sprintf("Status %s → %s", from, to),
+			map[string]string{"from": string(from), "to": string(to)})}
+		if acked || inc.AcknowledgedAt == nil {
+			return events, nil, nil
+		}
+		// The first status update acknowledges: one truth for MTTA, the
+		// postmortem and the pages, which close.
+		ack := s.event(inc, EventAcknowledged, actor, "Acknowledged", map[string]string{"via": ViaStatus})
+		ack.ID += ":ack"
+		return append(events, ack), []Task{closePages(inc.Number)}, nil
 	})
 }
 
@@ -430,8 +438,25 @@ func (s *Service) AddActionDue(ctx context.Context, number int64, text, owner st
 	})
 }
 
-// Acknowledge records the first acknowledgement.
+// How an acknowledgement came, as the acknowledged event's "via" field.
+const (
+	ViaSlack  = "slack"  // a button or /incident ack
+	ViaStatus = "status" // the first status update
+	ViaSMS    = "sms"
+	ViaVoice  = "voice"
+	ViaEmail  = "email"
+	ViaPush   = "push"
+)
+
+// Acknowledge records the first acknowledgement, from Slack.
 func (s *Service) Acknowledge(ctx context.Context, number int64, actor string) (*Incident, error) {
+	return s.AcknowledgeVia(ctx, number, actor, ViaSlack)
+}
+
+// AcknowledgeVia records the first acknowledgement, which came by via (an
+// SMS reply, a key press, a link): one acknowledgement whatever the path.
+// The incident's open pages close and every pending notification stops.
+func (s *Service) AcknowledgeVia(ctx context.Context, number int64, actor, via string) (*Incident, error) {
 	return s.mutate(ctx, number, func(inc *Incident) ([]Event, []Task, error) {
 		if err := inc.Acknowledge(s.now()); err != nil {
 			return nil, nil, err
@@ -439,8 +464,14 @@ func (s *Service) Acknowledge(ctx context.Context, number int64, actor string) (
 		if inc.Commander == "" && actor != "" && actor != ActorBot {
 			inc.Commander = actor
 		}
-		return []Event{s.event(inc, EventAcknowledged, actor, "Acknowledged", nil)}, nil, nil
+		return []Event{s.event(inc, EventAcknowledged, actor, "Acknowledged", map[string]string{"via": via})}, []Task{closePages(inc.Number)}, nil
 	})
+}
+
+// closePages is the task that closes an incident's pages once it is
+// acknowledged or resolved (the paging engine runs it, pages first).
+func closePages(number int64) Task {
+	return Task{Key: fmt.Sprintf("page-close:%d", number), Kind: TaskPagesClose, Incident: number, Priority: PriorityPage}
 }
 
 // MayClose says whether actor may resolve or reopen inc (verb names which,
@@ -476,7 +507,7 @@ func (s *Service) Resolve(ctx context.Context, number int64, summary, actor stri
 			text += ": " + summary
 			fields["summary"] = summary
 		}
-		return []Event{s.event(inc, EventResolved, actor, text, fields)}, nil, nil
+		return []Event{s.event(inc, EventResolved, actor, text, fields)}, []Task{closePages(inc.Number)}, nil
 	})
 }
 
@@ -519,7 +550,7 @@ func (s *Service) AutoResolve(ctx context.Context, number int64) (retryAt time.T
 			ID:       fmt.Sprintf("%d:autoresolved:%d", inc.Number, inc.AlertsClearAt.UnixNano()),
 			Incident: inc.Number, Type: EventResolved, At: s.now(), Actor: ActorBot, Text: text,
 			Fields: map[string]string{"from": string(from), "auto": "true", "after": s.opts.AutoResolveAfter.String()},
-		}}, nil, nil
+		}}, []Task{closePages(inc.Number)}, nil
 	})
 	return retryAt, err
 }

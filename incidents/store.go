@@ -173,6 +173,7 @@ const (
 	TaskAutoResolve = "incident.autoresolve"
 	TaskSync        = "incident.sync"   // make Slack reflect the incident (channel, summary)
 	TaskOpened      = "incident.opened" // what follows a new incident: likely causes, paging
+	TaskPagesClose  = "page.close"      // an acknowledged or resolved incident's pages close
 )
 
 // Waker is told when a committed change scheduled tasks, to start them

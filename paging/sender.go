@@ -49,6 +49,14 @@ type Message struct {
 	// Severity and Title are the incident's, for senders that format their
 	// own (the webhook's JSON).
 	Severity, Title string
+	// Notice marks a follow-up to an earlier page (who acknowledged): low
+	// priority, nothing to acknowledge.
+	Notice bool
+	// Reply is how to acknowledge by text ("Reply 1 or ACK 42 to
+	// acknowledge"), Keys the key presses of a call ("Press 1 to
+	// acknowledge, 2 to escalate"), Language the call's voice language
+	// (BCP 47, "en-US"): in the team's language. Empty: the sender's English.
+	Reply, Keys, Language string
 }
 
 // Receipt is what a provider answered when it took a message.

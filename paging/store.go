@@ -38,9 +38,11 @@ type Notification struct {
 	User     string // the person's Slack user ID
 	Method   oncall.Method
 	Step     int // index in the person's rules
-	Test     bool
-	State    NotificationState
-	DueAt    time.Time
+	Kind     NotificationKind
+	// Note is a page by hand's message, shown with the incident.
+	Note  string
+	State NotificationState
+	DueAt time.Time
 	// Provider, ProviderID and Status are what the provider answered and
 	// reported since (Twilio's SID and its latest status).
 	Provider, ProviderID, Status string
@@ -49,6 +51,16 @@ type Notification struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// NotificationKind says what a notification is for.
+type NotificationKind string
+
+// Notification kinds.
+const (
+	KindPage   NotificationKind = "page"   // wakes someone for an incident
+	KindTest   NotificationKind = "test"   // /oncall test-page: acknowledges nothing, counts nowhere
+	KindNotice NotificationKind = "notice" // tells someone woken by push or email who acknowledged
+)
 
 // Escalation is the state of one incident's escalation: how far declines
 // moved its remaining steps forward, and which steps have run.

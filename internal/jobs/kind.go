@@ -13,6 +13,8 @@ import (
 type Kind[P any] struct {
 	// Name is the stored kind.
 	Name string
+	// Priority is the priority of the kind's jobs (PriorityNormal when zero).
+	Priority int
 	// Encode turns a payload into its stored form; nil stores none.
 	Encode func(P) map[string]string
 	// Decode reads a stored payload; nil decodes to the zero P.
@@ -21,7 +23,7 @@ type Kind[P any] struct {
 
 // Job returns a job of kind k with key and payload p, due at runAt (zero: now).
 func (k Kind[P]) Job(key string, p P, runAt time.Time) Job {
-	j := Job{Key: key, Kind: k.Name, RunAt: runAt}
+	j := Job{Key: key, Kind: k.Name, RunAt: runAt, Priority: k.Priority}
 	if k.Encode != nil {
 		j.Payload = k.Encode(p)
 	}

@@ -49,7 +49,7 @@ var almaty = time.FixedZone("Asia/Almaty", 5*3600)
 
 func full(id string) paging.Notification {
 	return paging.Notification{ID: id, Page: "page:1:0:0:user:U1", Incident: 1, Person: "alice", User: "U1",
-		Method: oncall.MethodSMS, Step: 2, Test: true, State: paging.NotifySent, DueAt: t0.Add(2 * time.Minute).In(almaty),
+		Method: oncall.MethodSMS, Step: 2, Kind: paging.KindTest, Note: "bring the laptop", State: paging.NotifySent, DueAt: t0.Add(2 * time.Minute).In(almaty),
 		Provider: "twilio", ProviderID: "SM0123", Status: "queued", Error: "none", CreatedAt: t0.In(almaty), UpdatedAt: t0.Add(time.Second).In(almaty)}
 }
 
@@ -82,7 +82,7 @@ func testNotificationRoundTrip(t *testing.T, s paging.Store) {
 		t.Errorf("Notification(missing) = %v, want ErrNotFound", err)
 	}
 	// A pending one with the zero values stored as zero.
-	min := paging.Notification{ID: "b/0/slack", Incident: 2, User: "U2", Method: oncall.MethodSlack, DueAt: t0}
+	min := paging.Notification{ID: "b/0/slack", Incident: 2, User: "U2", Method: oncall.MethodSlack, Kind: paging.KindPage, DueAt: t0}
 	got, _, err = s.AddNotification(ctx, min)
 	min.State = paging.NotifyPending
 	if err != nil || !reflect.DeepEqual(got, min) {

@@ -30,7 +30,8 @@ type notificationDoc struct {
 	User       string    `bson:"user"`
 	Method     string    `bson:"method"`
 	Step       int       `bson:"step"`
-	Test       bool      `bson:"test,omitempty"`
+	Kind       string    `bson:"kind"`
+	Note       string    `bson:"note,omitempty"`
 	State      string    `bson:"state"`
 	DueAt      time.Time `bson:"due_at"`
 	Provider   string    `bson:"provider,omitempty"`
@@ -43,13 +44,13 @@ type notificationDoc struct {
 
 func notificationDocOf(n paging.Notification) notificationDoc {
 	return notificationDoc{ID: n.ID, Page: n.Page, Incident: n.Incident, Person: n.Person, User: n.User, Method: string(n.Method),
-		Step: n.Step, Test: n.Test, State: string(n.State), DueAt: utc(n.DueAt), Provider: n.Provider, ProviderID: n.ProviderID,
+		Step: n.Step, Kind: string(n.Kind), Note: n.Note, State: string(n.State), DueAt: utc(n.DueAt), Provider: n.Provider, ProviderID: n.ProviderID,
 		Status: n.Status, Error: n.Error, CreatedAt: utc(n.CreatedAt), UpdatedAt: utc(n.UpdatedAt)}
 }
 
 func (d notificationDoc) notification() paging.Notification {
 	return paging.Notification{ID: d.ID, Page: d.Page, Incident: d.Incident, Person: d.Person, User: d.User, Method: oncall.Method(d.Method),
-		Step: d.Step, Test: d.Test, State: paging.NotificationState(d.State), DueAt: utc(d.DueAt), Provider: d.Provider,
+		Step: d.Step, Kind: paging.NotificationKind(d.Kind), Note: d.Note, State: paging.NotificationState(d.State), DueAt: utc(d.DueAt), Provider: d.Provider,
 		ProviderID: d.ProviderID, Status: d.Status, Error: d.Error, CreatedAt: utc(d.CreatedAt), UpdatedAt: utc(d.UpdatedAt)}
 }
 

@@ -29,7 +29,8 @@ CREATE TABLE notifications (
 	user_id     TEXT NOT NULL,
 	method      TEXT NOT NULL,
 	step        INTEGER NOT NULL,
-	test        INTEGER NOT NULL,
+	kind        TEXT NOT NULL,
+	note        TEXT NOT NULL,
 	state       TEXT NOT NULL,
 	due_at      INTEGER NOT NULL,
 	provider    TEXT NOT NULL,
@@ -48,22 +49,22 @@ CREATE TABLE escalations (
 ) STRICT;
 `
 
-const notificationCols = `id, page, incident, person, user_id, method, step, test, state, due_at, provider, provider_id, status, error, created_at, updated_at`
+const notificationCols = `id, page, incident, person, user_id, method, step, kind, note, state, due_at, provider, provider_id, status, error, created_at, updated_at`
 
 func notificationArgs(n paging.Notification) []any {
-	return []any{n.ID, n.Page, n.Incident, n.Person, n.User, string(n.Method), n.Step, n.Test, string(n.State), ts(n.DueAt),
+	return []any{n.ID, n.Page, n.Incident, n.Person, n.User, string(n.Method), n.Step, string(n.Kind), n.Note, string(n.State), ts(n.DueAt),
 		n.Provider, n.ProviderID, n.Status, n.Error, ts(n.CreatedAt), ts(n.UpdatedAt)}
 }
 
 func scanNotification(row interface{ Scan(...any) error }) (paging.Notification, error) {
 	var (
 		n                    paging.Notification
-		method, state        string
+		method, state, kind  string
 		due, created, update int64
 	)
-	err := row.Scan(&n.ID, &n.Page, &n.Incident, &n.Person, &n.User, &method, &n.Step, &n.Test, &state, &due,
+	err := row.Scan(&n.ID, &n.Page, &n.Incident, &n.Person, &n.User, &method, &n.Step, &kind, &n.Note, &state, &due,
 		&n.Provider, &n.ProviderID, &n.Status, &n.Error, &created, &update)
-	n.Method, n.State = oncall.Method(method), paging.NotificationState(state)
+	n.Method, n.State, n.Kind = oncall.Method(method), paging.NotificationState(state), paging.NotificationKind(kind)
 	n.DueAt, n.CreatedAt, n.UpdatedAt = fromTS(due), fromTS(created), fromTS(update)
 	return n, err
 }
@@ -73,7 +74,7 @@ func (s *Store) AddNotification(ctx context.Context, n paging.Notification) (pag
 	if n.State == "" {
 		n.State = paging.NotifyPending
 	}
-	ok, err := s.exec(ctx, `INSERT INTO notifications (`+notificationCols+`) VALUES (?`+strings.Repeat(", ?", 15)+`)
+	ok, err := s.exec(ctx, `INSERT INTO notifications (`+notificationCols+`) VALUES (?`+strings.Repeat(", ?", 16)+`)
 		ON CONFLICT (id) DO NOTHING`, notificationArgs(n)...)
 	if err != nil {
 		return paging.Notification{}, false, fmt.Errorf("record notification %s: %w", n.ID, err)
@@ -94,8 +95,8 @@ func (s *Store) MoveNotification(ctx context.Context, n paging.Notification, fro
 	for _, f := range from {
 		args = append(args, string(f))
 	}
-	ok, err := s.exec(ctx, `UPDATE notifications SET page = ?, incident = ?, person = ?, user_id = ?, method = ?, step = ?, test = ?,
-		state = ?, due_at = ?, provider = ?, provider_id = ?, status = ?, error = ?, created_at = ?, updated_at = ?
+	ok, err := s.exec(ctx, `UPDATE notifications SET page = ?, incident = ?, person = ?, user_id = ?, method = ?, step = ?, kind = ?,
+		note = ?, state = ?, due_at = ?, provider = ?, provider_id = ?, status = ?, error = ?, created_at = ?, updated_at = ?
 		WHERE id = ? AND state IN (?`+strings.Repeat(", ?", len(from)-1)+`)`, args...)
 	if err != nil {
 		return false, fmt.Errorf("update notification %s: %w", n.ID, err)

@@ -1,11 +1,9 @@
-package twilio_test
+package paging
 
 import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/incidentbot/incidentbot/paging/twilio"
 )
 
 var replyCases = []struct {
@@ -57,7 +55,7 @@ var replyCases = []struct {
 func TestParseReply(t *testing.T) {
 	for _, tt := range replyCases {
 		t.Run(strconv.Quote(tt.body), func(t *testing.T) {
-			ack, code := twilio.ParseReply(tt.body)
+			ack, code := ParseReply(tt.body)
 			if ack != tt.ack || code != tt.code {
 				t.Errorf("ParseReply(%q) = %v, %q; want %v, %q", tt.body, ack, code, tt.ack, tt.code)
 			}
@@ -74,7 +72,7 @@ func FuzzParseReply(f *testing.F) {
 		f.Add(tt.body)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		ack, code := twilio.ParseReply(body)
+		ack, code := ParseReply(body)
 		if !ack {
 			if code != "" {
 				t.Fatalf("ParseReply(%q) = false with code %q", body, code)
@@ -93,7 +91,7 @@ func FuzzParseReply(f *testing.F) {
 				}
 			}
 		}
-		ack2, code2 := twilio.ParseReply(" !" + body + ". ")
+		ack2, code2 := ParseReply(" !" + body + ". ")
 		if ack2 != ack || code2 != code {
 			t.Fatalf("padding changed ParseReply(%q) from %v,%q to %v,%q", body, ack, code, ack2, code2)
 		}

@@ -1,4 +1,4 @@
-package twilio
+package paging
 
 import (
 	"strconv"
