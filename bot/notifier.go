@@ -14,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/pace"
 	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/incidents"
 )
@@ -357,6 +358,7 @@ func purposeText(l Lang, inc *incidents.Incident) string {
 
 // syncTopic sets the topic and purpose when they differ from what was last set.
 func (n *Notifier) syncTopic(ctx context.Context, inc *incidents.Incident, st *slackstate.Incident) error {
+	ctx = pace.WithPriority(ctx, pace.Cosmetic) // nobody waits for a topic
 	if topic := topicText(n.opts.Lang, inc); topic != st.Topic {
 		if _, err := n.api.SetTopicOfConversationContext(ctx, st.ChannelID, topic); err != nil {
 			return fmt.Errorf("conversations.setTopic: %w", err)
@@ -571,7 +573,8 @@ func (n *Notifier) ensureSummary(ctx context.Context, inc *incidents.Incident, s
 // message is gone (someone deleted it) it posts and pins a new one.
 func (n *Notifier) updateSummary(ctx context.Context, inc *incidents.Incident, st *slackstate.Incident, log *logrus.Entry) error {
 	text, blocks := n.summary(inc)
-	_, _, _, err := n.api.UpdateMessageContext(ctx, st.ChannelID, st.SummaryTS,
+	// A refresh is cosmetic: the next one replaces it. A summary posted anew is not.
+	_, _, _, err := n.api.UpdateMessageContext(pace.WithPriority(ctx, pace.Cosmetic), st.ChannelID, st.SummaryTS,
 		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if ErrorCode(err) != "message_not_found" {
 		if err != nil {
