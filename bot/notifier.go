@@ -106,6 +106,16 @@ func WithEarlierAttempt(ctx context.Context, since time.Time) context.Context {
 	return context.WithValue(ctx, earlierAttemptKey{}, since)
 }
 
+// lookBack marks ctx so that the Notifier looks for its message among those
+// since since, whatever the attempt: for a message whose only record is the
+// channel itself. A retry's earlier mark is kept.
+func lookBack(ctx context.Context, since time.Time) context.Context {
+	if prev, ok := earlierAttempt(ctx); ok && prev.Before(since) {
+		return ctx
+	}
+	return WithEarlierAttempt(ctx, since)
+}
+
 // earlierAttempt returns when the earlier attempt marked on ctx began.
 func earlierAttempt(ctx context.Context) (time.Time, bool) {
 	since, ok := ctx.Value(earlierAttemptKey{}).(time.Time)

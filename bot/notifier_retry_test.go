@@ -147,3 +147,31 @@ func TestRetriedPageAdoptsItsDirectMessage(t *testing.T) {
 		t.Errorf("page DMs = %d, want 1", got)
 	}
 }
+
+func TestOverdueReminderLooksForThisWeeksCopyOnEveryRun(t *testing.T) {
+	e := newEnv(t, nil)
+	inc := e.declare("Payments API down", "sev1")
+	overdue := []incidents.OpenAction{{Incident: inc, Action: incidents.Action{ID: 1, Text: "add a dashboard",
+		Owner: "U0003", Due: e.clock.Now().Add(-24 * time.Hour)}}}
+	remind := func() {
+		t.Helper()
+		if err := e.n.NudgeOverdue(e.ctx, "U0003", "followup-nudge-2026-W10", overdue); err != nil {
+			t.Fatal(err)
+		}
+	}
+	remind()
+	// The DM is the reminder's only record: a second scan in the same week, a
+	// new job and no retry, still finds it.
+	e.clock.Advance(3 * 24 * time.Hour)
+	remind()
+	dm, ok := e.sim.DirectMessage("U0003")
+	if !ok {
+		t.Fatal("no DM with U0003")
+	}
+	if got := len(e.botMessages(dm.ID)); got != 1 {
+		t.Errorf("reminders = %d, want 1", got)
+	}
+	if got := e.sim.Calls("conversations.history"); got != 2 {
+		t.Errorf("conversations.history calls = %d, want one a run", got)
+	}
+}
