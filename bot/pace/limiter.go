@@ -14,10 +14,14 @@ type limiter struct {
 	newTimer func(time.Duration) (<-chan time.Time, func() bool)
 	maxWait  time.Duration // < 0: no bound
 
-	mu     sync.Mutex
-	queues map[string]*queue
-	seq    uint64
+	mu      sync.Mutex
+	queues  map[string]*queue
+	seq     uint64
+	sweepAt int // sweep idle queues when there are this many
 }
+
+// minSweep is the number of queues below which idle ones are kept.
+const minSweep = 1024
 
 type queue struct {
 	bucket  *Bucket
@@ -69,10 +73,26 @@ func notify(w *waiter) {
 func (l *limiter) queueLocked(key string, lim Limit) *queue {
 	q := l.queues[key]
 	if q == nil {
+		if len(l.queues) >= max(l.sweepAt, minSweep) {
+			l.sweepLocked()
+		}
 		q = &queue{bucket: NewBucket(lim)}
 		l.queues[key] = q
 	}
 	return q
+}
+
+// sweepLocked drops the queues nobody waits at whose bucket is full again
+// (one per channel ever posted to would otherwise pile up): such a bucket is
+// the same as a new one.
+func (l *limiter) sweepLocked() {
+	now := l.now()
+	for key, q := range l.queues {
+		if len(q.waiters) == 0 && !q.bucket.tat.After(now) {
+			delete(l.queues, key)
+		}
+	}
+	l.sweepAt = 2 * len(l.queues)
 }
 
 // turn is one key a call must get a turn at.
