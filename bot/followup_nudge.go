@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -13,14 +14,20 @@ import (
 // maxNudgeActions bounds the follow-ups one reminder lists.
 const maxNudgeActions = 20
 
+// nudgeLookBack is how far back NudgeOverdue looks for its reminder: a week,
+// the period a reminder's blockID names.
+const nudgeLookBack = 7 * 24 * time.Hour
+
 // NudgeOverdue sends owner a direct message listing their overdue
 // follow-ups, once per blockID: a message of the bot in the DM whose first
 // block carries blockID is taken as already sent (a retry after a crash, or
-// a second scan in the same week, sends nothing).
+// a second scan in the same week, sends nothing). The DM is the reminder's
+// only record, so it always looks, over the past week.
 func (n *Notifier) NudgeOverdue(ctx context.Context, owner, blockID string, overdue []incidents.OpenAction) error {
 	if len(overdue) == 0 {
 		return nil
 	}
+	ctx = lookBack(ctx, n.opts.Now().Add(-nudgeLookBack))
 	ch, _, _, err := n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{owner}})
 	if err != nil {
 		return fmt.Errorf("open a DM with %s: %w", owner, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/pace"
 	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/incidents"
 )
@@ -32,8 +33,16 @@ const (
 
 // Bounds of the Notifier's searches and retries.
 const (
-	// historyScan is how many recent messages are searched for one to adopt.
+	// historyScan is how many of the newest messages are searched for one to
+	// adopt when the caller does not mark retries (RetriesMarked unset).
 	historyScan = 20
+	// historyPage and historyPages bound the search of a marked retry: up to 20
+	// pages of 200 messages since its first attempt began.
+	historyPage  = 200
+	historyPages = 20
+	// historyMargin starts that search a little before the first attempt, for
+	// the skew between our clock and the timestamps Slack gives messages.
+	historyMargin = 2 * time.Minute
 	// maxNameSuffix bounds the name_taken retries: name, name-2, …, name-10.
 	maxNameSuffix = 10
 	// maxListPages bounds the conversations.list pages read looking for a channel.
@@ -76,6 +85,41 @@ type NotifierOptions struct {
 	Now func() time.Time
 	// Logger receives what the Notifier did and skipped; nil discards.
 	Logger *logrus.Entry
+	// RetriesMarked says the caller marks, with WithEarlierAttempt, every call
+	// that may follow an attempt which posted: the Notifier then reads a
+	// channel's history only for those, and a first attempt posts without
+	// looking. Unset, it cannot tell them apart and reads the newest messages
+	// before every post, as a safe default.
+	RetriesMarked bool
+}
+
+type earlierAttemptKey struct{}
+
+// WithEarlierAttempt marks ctx as a retry of work whose first attempt began at
+// since and may have posted before it failed or its process died (an unclear
+// failure, or a job taken over from a dead worker's lease). Before posting, the
+// Notifier then looks for the message it would post among the channel's
+// messages since then (paging through conversations.history), and adopts it
+// instead of posting it twice. The job runner's Slack helper sets it on every
+// attempt after the first; see NotifierOptions.RetriesMarked.
+func WithEarlierAttempt(ctx context.Context, since time.Time) context.Context {
+	return context.WithValue(ctx, earlierAttemptKey{}, since)
+}
+
+// lookBack marks ctx so that the Notifier looks for its message among those
+// since since, whatever the attempt: for a message whose only record is the
+// channel itself. A retry's earlier mark is kept.
+func lookBack(ctx context.Context, since time.Time) context.Context {
+	if prev, ok := earlierAttempt(ctx); ok && prev.Before(since) {
+		return ctx
+	}
+	return WithEarlierAttempt(ctx, since)
+}
+
+// earlierAttempt returns when the earlier attempt marked on ctx began.
+func earlierAttempt(ctx context.Context) (time.Time, bool) {
+	since, ok := ctx.Value(earlierAttemptKey{}).(time.Time)
+	return since, ok
 }
 
 // Notifier makes Slack reflect incidents: the channel with its topic, purpose
@@ -324,6 +368,7 @@ func purposeText(l Lang, inc *incidents.Incident) string {
 
 // syncTopic sets the topic and purpose when they differ from what was last set.
 func (n *Notifier) syncTopic(ctx context.Context, inc *incidents.Incident, st *slackstate.Incident) error {
+	ctx = pace.WithPriority(ctx, pace.Cosmetic) // nobody waits for a topic
 	if topic := topicText(n.opts.Lang, inc); topic != st.Topic {
 		if _, err := n.api.SetTopicOfConversationContext(ctx, st.ChannelID, topic); err != nil {
 			return fmt.Errorf("conversations.setTopic: %w", err)
@@ -538,7 +583,8 @@ func (n *Notifier) ensureSummary(ctx context.Context, inc *incidents.Incident, s
 // message is gone (someone deleted it) it posts and pins a new one.
 func (n *Notifier) updateSummary(ctx context.Context, inc *incidents.Incident, st *slackstate.Incident, log *logrus.Entry) error {
 	text, blocks := n.summary(inc)
-	_, _, _, err := n.api.UpdateMessageContext(ctx, st.ChannelID, st.SummaryTS,
+	// A refresh is cosmetic: the next one replaces it. A summary posted anew is not.
+	_, _, _, err := n.api.UpdateMessageContext(pace.WithPriority(ctx, pace.Cosmetic), st.ChannelID, st.SummaryTS,
 		slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if ErrorCode(err) != "message_not_found" {
 		if err != nil {
@@ -573,28 +619,57 @@ func (n *Notifier) postOnce(ctx context.Context, channel, blockID, text string, 
 	return ts, err
 }
 
-// findOwnMessage returns the ts of a recent message of the bot in channel
-// whose first block has the given block_id, or "".
+// findOwnMessage returns the ts of a message of the bot in channel whose first
+// block has the given block_id, posted by an earlier attempt, or "". On a
+// retry marked with WithEarlierAttempt it pages through the channel's history
+// since that attempt began (minus historyMargin), up to historyPages pages; on
+// a call not marked it reads the newest historyScan messages, or nothing at
+// all when the caller marks its retries (RetriesMarked). The Notifier posts no
+// thread replies, so conversations.history sees everything it posts.
 func (n *Notifier) findOwnMessage(ctx context.Context, channel, blockID string) (string, error) {
+	since, retry := earlierAttempt(ctx)
+	if !retry && n.opts.RetriesMarked {
+		return "", nil // a first attempt: nothing of ours can be there yet
+	}
 	bot, err := n.botUserID(ctx)
 	if err != nil {
 		return "", err
 	}
-	resp, err := n.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-		ChannelID: channel, Limit: historyScan,
-	})
-	if err != nil {
-		return "", fmt.Errorf("conversations.history: %w", err)
-	}
-	for _, m := range resp.Messages {
-		if m.User != bot && m.BotID == "" {
-			continue
-		}
-		if bs := m.Blocks.BlockSet; len(bs) > 0 && bs[0].ID() == blockID {
-			return m.Timestamp, nil
+	params := &slack.GetConversationHistoryParameters{ChannelID: channel, Limit: historyScan}
+	pages := 1
+	if retry {
+		params.Limit, pages = historyPage, historyPages
+		if !since.IsZero() {
+			params.Oldest = slackTS(since.Add(-historyMargin))
 		}
 	}
+	for range pages {
+		resp, err := n.api.GetConversationHistoryContext(ctx, params)
+		if err != nil {
+			return "", fmt.Errorf("conversations.history: %w", err)
+		}
+		for _, m := range resp.Messages {
+			if m.User != bot && m.BotID == "" {
+				continue
+			}
+			if bs := m.Blocks.BlockSet; len(bs) > 0 && bs[0].ID() == blockID {
+				return m.Timestamp, nil
+			}
+		}
+		if resp.ResponseMetaData.NextCursor == "" || !retry {
+			return "", nil
+		}
+		params.Cursor = resp.ResponseMetaData.NextCursor
+	}
+	n.log.WithFields(logrus.Fields{"channel": channel, "block_id": blockID, "since": since}).
+		Warnf("searched the newest %d messages since the first attempt without finding an earlier copy; posting", historyPage*historyPages)
 	return "", nil
+}
+
+// slackTS writes t as a Slack message timestamp, for oldest and latest.
+func slackTS(t time.Time) string {
+	us := t.UnixMicro()
+	return fmt.Sprintf("%d.%06d", us/1e6, us%1e6)
 }
 
 // announceChannel resolves AnnounceChannel to an ID and joins it when the bot

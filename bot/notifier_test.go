@@ -65,6 +65,7 @@ func newEnv(t *testing.T, configure func(*bot.NotifierOptions)) *env {
 		PublicURL:       "https://bot.example.com",
 		Now:             clock.Now,
 		Logger:          discardLogger(),
+		RetriesMarked:   true,
 	}
 	if configure != nil {
 		configure(&o)
@@ -406,15 +407,19 @@ func TestSyncAdoptsChannelCreatedBeforeCrash(t *testing.T) {
 func TestSyncAdoptsMessagesPostedBeforeCrash(t *testing.T) {
 	e := newEnv(t, nil)
 	inc := e.declare("Payments API down", "sev1")
+	began := e.clock.Now()
 	e.sync(inc.Number)
 	first := e.state(inc.Number)
 
-	// Posted, then stopped before the ts was recorded.
+	// Posted, then stopped before the ts was recorded; the job is retried.
 	e.setState(inc.Number, func(r *slackstate.Incident) {
 		r.SummaryTS, r.SummaryPinned, r.AnnouncedOpen = "", false, ""
 	})
+	e.clock.Advance(time.Minute)
 	posts := e.sim.Calls("chat.postMessage")
-	e.sync(inc.Number)
+	if err := e.n.Sync(bot.WithEarlierAttempt(e.ctx, began), inc.Number); err != nil {
+		t.Fatal(err)
+	}
 	if got := e.sim.Calls("chat.postMessage") - posts; got != 0 {
 		t.Errorf("Sync posted %d messages, want the existing ones adopted", got)
 	}

@@ -117,10 +117,10 @@ func TestNudgeAdoptsReminderPostedBeforeCrash(t *testing.T) {
 	if err := e.n.Nudge(e.ctx, g.Incident, g.Due); err != nil {
 		t.Fatal(err)
 	}
-	// Posted, then stopped before NudgedAt was recorded.
+	// Posted, then stopped before NudgedAt was recorded; the job is retried.
 	e.setState(inc.Number, func(r *slackstate.Incident) { r.NudgedAt = time.Time{} })
 	posts := e.sim.Calls("chat.postMessage")
-	if err := e.n.Nudge(e.ctx, g.Incident, g.Due); err != nil {
+	if err := e.n.Nudge(bot.WithEarlierAttempt(e.ctx, start), g.Incident, g.Due); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.sim.Calls("chat.postMessage") - posts; got != 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/pace"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/oncall"
 )
@@ -27,8 +28,10 @@ const pageBlockID = "page:%s"
 // buttons, and an invitation to the incident's channel; to a channel, a
 // message there. note is a manual page's message, shown under the title. It
 // returns where the message is. It returns an error while the incident's
-// channel does not exist yet (NoChannelYet), so the caller retries.
+// channel does not exist yet (NoChannelYet), so the caller retries. Its Slack
+// calls go first in line (pace.Page).
 func (n *Notifier) SendPage(ctx context.Context, number int64, p oncall.PageRecord, note string) (channel, ts string, err error) {
+	ctx = pace.WithPriority(ctx, pace.Page)
 	inc, err := n.svc.Get(ctx, number)
 	if err != nil {
 		return "", "", err
@@ -146,7 +149,9 @@ var ErrNoSuchChannel = errors.New("no such channel")
 
 // ClosePage replaces the buttons of a posted page with a line saying how it
 // ended, e.g. "Acknowledged by @ann at 09:12". Updating again is harmless.
+// Its call goes first in line, with the pages (pace.Page).
 func (n *Notifier) ClosePage(ctx context.Context, p oncall.PageRecord, inc *incidents.Incident) error {
+	ctx = pace.WithPriority(ctx, pace.Page)
 	if p.Channel == "" || p.TS == "" {
 		return nil
 	}

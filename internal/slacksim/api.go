@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/incidentbot/incidentbot/bot/pace"
 )
 
 // Handler returns the simulator's HTTP handler: the Web API under /api/, response_url
@@ -70,6 +74,7 @@ func methods() map[string]methodSpec {
 		"conversations.archive":        {fn: (*Server).conversationsArchive, json: true},
 		"conversations.unarchive":      {fn: (*Server).conversationsUnarchive, json: true},
 		"conversations.history":        {fn: (*Server).conversationsHistory},
+		"conversations.replies":        {fn: (*Server).conversationsReplies},
 		"conversations.members":        {fn: (*Server).conversationsMembers},
 		"conversations.join":           {fn: (*Server).conversationsJoin, json: true},
 		"conversations.list":           {fn: (*Server).conversationsList},
@@ -125,8 +130,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return // the caller has gone
 	}
 	if f.rateLimit {
-		w.Header().Set("Retry-After", retryAfterHeader(f.retryAfter))
-		writeJSON(w, http.StatusTooManyRequests, obj{"ok": false, "error": "ratelimited"})
+		s.writeRateLimited(w, name, f.retryAfter)
 		s.logf("slacksim: %s: 429 ratelimited (injected)", name)
 		return
 	}
@@ -152,6 +156,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
+	if wait, ok := s.admitLocked(name, c); !ok {
+		s.mu.Unlock()
+		s.writeRateLimited(w, name, wait)
+		s.logf("slacksim: %s: 429 ratelimited (%s), Retry-After %s", name, tierName(name), retryAfterHeader(wait))
+		return
+	}
 	res, aerr := spec.fn(s, c)
 	if aerr == nil {
 		s.okCalls[name]++
@@ -167,6 +177,27 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	res["ok"] = true
 	writeJSON(w, http.StatusOK, res)
+}
+
+// writeRateLimited answers as Slack does over a rate limit: HTTP 429 with
+// Retry-After in whole seconds and {"ok":false,"error":"ratelimited"}.
+func (s *Server) writeRateLimited(w http.ResponseWriter, method string, retryAfter time.Duration) {
+	s.mu.Lock()
+	s.limited[method]++
+	s.mu.Unlock()
+	w.Header().Set("Retry-After", retryAfterHeader(retryAfter))
+	writeJSON(w, http.StatusTooManyRequests, obj{"ok": false, "error": "ratelimited"})
+}
+
+func tierName(method string) string {
+	l := pace.MethodLimit(method)
+	if _, perChannel := pace.ChannelLimit(method); perChannel {
+		return "special: per channel and per workspace"
+	}
+	if l.Tier == pace.Special {
+		return "special"
+	}
+	return fmt.Sprintf("tier %d", l.Tier)
 }
 
 // parseCall reads a request's arguments the way Slack does: query string, then a

@@ -234,7 +234,7 @@ func TestConversationsJoinInfoListMembers(t *testing.T) {
 }
 
 func TestPostMessage(t *testing.T) {
-	e := newEnv(t)
+	e := newUnlimitedEnv(t)
 	ctx := context.Background()
 	id := e.createChannel(t, "inc-8")
 	// The clock stands still: timestamps must still be unique and increasing.
@@ -329,7 +329,7 @@ func TestDirectMessage(t *testing.T) {
 }
 
 func TestBlockKitLimits(t *testing.T) {
-	e := newEnv(t)
+	e := newUnlimitedEnv(t)
 	id := e.createChannel(t, "inc-blocks")
 	section := func(n int) string {
 		return `{"type":"section","text":{"type":"mrkdwn","text":"` + repeat("x", n) + `"}}`

@@ -429,32 +429,76 @@ func offsetCursor(kind, cursor string, n int) (int, *apiError) {
 	return off, nil
 }
 
+// window is a range of message timestamps, as conversations.history and
+// conversations.replies take it: oldest and latest, each included only with
+// inclusive; a cursor continues a read past its last message.
+type window struct {
+	oldest, latest     string
+	oldestIn, latestIn bool
+}
+
+// readWindow reads oldest, latest and inclusive. inclusive applies to both ends
+// ("Include messages with oldest or latest timestamps in results").
+func readWindow(c *call) (window, *apiError) {
+	in := truthy(c.arg("inclusive"))
+	w := window{oldest: c.arg("oldest"), latest: c.arg("latest"), oldestIn: in, latestIn: in}
+	if w.latest != "" && !validTS(w.latest) {
+		return w, fail("invalid_ts_latest")
+	}
+	if w.oldest != "" && !validTS(w.oldest) {
+		return w, fail("invalid_ts_oldest")
+	}
+	return w, nil
+}
+
+func (w window) contains(ts string) bool {
+	if w.latest != "" && (tsLess(w.latest, ts) || (!w.latestIn && ts == w.latest)) {
+		return false
+	}
+	if w.oldest != "" && (tsLess(ts, w.oldest) || (!w.oldestIn && ts == w.oldest)) {
+		return false
+	}
+	return true
+}
+
+// historyMember checks the bot may read a conversation's messages.
+func historyMember(ch *channel) *apiError {
+	if ch.isMember(BotUserID) {
+		return nil
+	}
+	if ch.IsPrivate {
+		return fail("channel_not_found")
+	}
+	return fail("not_in_channel")
+}
+
+// conversationsHistory gives the channel's top-level messages (and thread replies
+// also sent to the channel) in the window, newest first, limit at a time (100 by
+// default, at most 999); next_cursor continues with older ones, in the same window.
 func (s *Server) conversationsHistory(c *call) (obj, *apiError) {
 	ch, err := s.lookupChannel(c.arg("channel"), false)
 	if err != nil {
 		return nil, err
 	}
-	if !ch.isMember(BotUserID) {
-		if ch.IsPrivate {
-			return nil, fail("channel_not_found")
-		}
-		return nil, fail("not_in_channel")
+	if err := historyMember(ch); err != nil {
+		return nil, err
 	}
 	limit, err := parseLimit(c.arg("limit"), 100, 999)
 	if err != nil {
 		return nil, err
 	}
-	latest, oldest := c.arg("latest"), c.arg("oldest")
-	inclusive := c.arg("inclusive") == "true" || c.arg("inclusive") == "1"
+	w, err := readWindow(c)
+	if err != nil {
+		return nil, err
+	}
 	if cur := c.arg("cursor"); cur != "" {
 		ts, ok := decodeCursor("before", cur)
 		if !ok || !validTS(ts) {
 			return nil, fail("invalid_cursor")
 		}
-		latest, inclusive = ts, false
-	}
-	if (latest != "" && !validTS(latest)) || (oldest != "" && !validTS(oldest)) {
-		return nil, fail("invalid_ts_latest")
+		if w.latest == "" || !tsLess(w.latest, ts) {
+			w.latest, w.latestIn = ts, false
+		}
 	}
 	var page []obj
 	more := false
@@ -467,10 +511,7 @@ func (s *Server) conversationsHistory(c *call) (obj, *apiError) {
 		if m.ThreadTS != "" && m.ThreadTS != m.TS && !m.ReplyBroadcast {
 			continue // thread replies are in conversations.replies, not here
 		}
-		if latest != "" && (tsLess(latest, m.TS) || (!inclusive && m.TS == latest)) {
-			continue
-		}
-		if oldest != "" && (tsLess(m.TS, oldest) || (!inclusive && m.TS == oldest)) {
+		if !w.contains(m.TS) {
 			continue
 		}
 		if len(page) == limit {
@@ -486,6 +527,72 @@ func (s *Server) conversationsHistory(c *call) (obj, *apiError) {
 	}
 	out["response_metadata"] = obj{"next_cursor": next}
 	return out, nil
+}
+
+// conversationsReplies gives a thread: ts names its parent or any message in it.
+// The parent comes first on the first page, then the replies in the window, oldest
+// first, limit at a time (1,000 by default and at most); next_cursor continues.
+func (s *Server) conversationsReplies(c *call) (obj, *apiError) {
+	ch, err := s.lookupChannel(c.arg("channel"), false)
+	if err != nil {
+		return nil, err
+	}
+	if err := historyMember(ch); err != nil {
+		return nil, err
+	}
+	ts := c.arg("ts")
+	if ts == "" {
+		return nil, failWith("invalid_arguments", "[ERROR] missing required field: ts")
+	}
+	m := ch.findMessage(ts)
+	if m == nil {
+		return nil, fail("thread_not_found")
+	}
+	root := m.TS
+	if m.ThreadTS != "" {
+		root = m.ThreadTS
+	}
+	parent := ch.findMessage(root)
+	if parent == nil {
+		return nil, fail("thread_not_found")
+	}
+	limit, err := parseLimit(c.arg("limit"), 1000, 1000)
+	if err != nil {
+		return nil, err
+	}
+	w, err := readWindow(c)
+	if err != nil {
+		return nil, err
+	}
+	var page []obj
+	after, last := "", ""
+	if cur := c.arg("cursor"); cur != "" {
+		v, ok := decodeCursor("after", cur)
+		if !ok || !validTS(v) {
+			return nil, fail("invalid_cursor")
+		}
+		after = v
+	} else {
+		page = append(page, s.messageJSON(ch, parent))
+		last = parent.TS
+	}
+	more := false
+	for _, r := range ch.messages {
+		if r == parent || r.ThreadTS != root || !w.contains(r.TS) || (after != "" && !tsLess(after, r.TS)) {
+			continue
+		}
+		if len(page) >= limit {
+			more = true
+			break
+		}
+		page = append(page, s.messageJSON(ch, r))
+		last = r.TS
+	}
+	next := ""
+	if more && last != "" {
+		next = encodeCursor("after", last)
+	}
+	return obj{"messages": nonNil(page), "has_more": more, "response_metadata": obj{"next_cursor": next}}, nil
 }
 
 func (s *Server) conversationsMembers(c *call) (obj, *apiError) {

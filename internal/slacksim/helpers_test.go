@@ -41,6 +41,19 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, slacksim.Options{})
+}
+
+// newUnlimitedEnv is newEnv without Slack's rate limits, for a test that posts
+// faster than Slack allows on a clock that stands still.
+func newUnlimitedEnv(t *testing.T) *env {
+	t.Helper()
+	return newEnvWith(t, slacksim.Options{Unlimited: true})
+}
+
+// newEnvWith is newEnv with o's Unlimited.
+func newEnvWith(t *testing.T, o slacksim.Options) *env {
+	t.Helper()
 	c := newClock()
 	sim := slacksim.New(slacksim.Options{
 		Token:         testToken,
@@ -48,6 +61,7 @@ func newEnv(t *testing.T) *env {
 		Now:           c.Now,
 		Seed:          42,
 		Logf:          t.Logf,
+		Unlimited:     o.Unlimited,
 	})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)

@@ -329,6 +329,14 @@ func (s *Server) Calls(method string) int {
 	return s.calls[method]
 }
 
+// RateLimited returns how many calls of a method were answered HTTP 429, by its
+// rate limit or by an injected fault.
+func (s *Server) RateLimited(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited[method]
+}
+
 // OKCalls returns how many calls of a method were answered {"ok":true}.
 func (s *Server) OKCalls(method string) int {
 	s.mu.Lock()

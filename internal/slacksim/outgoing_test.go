@@ -422,7 +422,7 @@ func TestServerErrorAndLatency(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	e := newEnv(t)
+	e := newUnlimitedEnv(t)
 	ctx := context.Background()
 	id := e.createChannel(t, "inc-40")
 	e.sim.SetRateLimit("chat.postMessage", slacksim.Every(5), time.Second)

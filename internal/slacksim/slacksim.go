@@ -5,7 +5,9 @@
 // It is meant to be as strict as Slack and never more lenient: it checks
 // authentication, channel names, membership, archived state, Block Kit limits
 // and trigger lifetimes, and it answers errors with Slack's codes and shapes
-// (HTTP 200 with {"ok":false,"error":...}, HTTP 429 with Retry-After).
+// (HTTP 200 with {"ok":false,"error":...}, HTTP 429 with Retry-After). It enforces
+// Slack's rate-limit tiers per method (and chat.postMessage's per channel) on its
+// clock, from the table the bot paces itself by; Options.Unlimited turns them off.
 //
 // Besides channels it simulates the bot's direct messages (conversations.open, chat.*
 // to a D… channel) and user groups (usergroups.*). The web view renders messages as
@@ -27,6 +29,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/incidentbot/incidentbot/bot/pace"
 )
 
 // Fixed identities of the simulated workspace and app.
@@ -93,6 +97,12 @@ type Options struct {
 	MaxRecords int
 	// NoSeed starts with an empty workspace instead of the seeded users and channels.
 	NoSeed bool
+	// Unlimited turns Slack's rate limits off: every call passes however fast it
+	// comes, for a test that makes bursts real Slack would refuse. By default each
+	// method is limited to its tier (pace.MethodLimit) and chat.postMessage also to
+	// about one message a second per channel, on the simulator's clock, answered
+	// with HTTP 429 and Retry-After beyond.
+	Unlimited bool
 }
 
 // Server is a simulated Slack workspace. All its methods are safe for concurrent use.
@@ -129,6 +139,9 @@ type Server struct {
 	seq        uint64
 	calls      map[string]int
 	okCalls    map[string]int
+	limited    map[string]int          // 429 answers, by method
+	buckets    map[string]*pace.Bucket // rate limits, by method and method+channel
+	blocked    map[string]time.Time    // a refusing limit's end, by the same keys
 
 	faultMu sync.Mutex
 	faults  map[string]*methodFaults
@@ -198,6 +211,9 @@ func New(opts Options) *Server {
 		sentEvents: map[string]sentEvent{},
 		calls:      map[string]int{},
 		okCalls:    map[string]int{},
+		limited:    map[string]int{},
+		buckets:    map[string]*pace.Bucket{},
+		blocked:    map[string]time.Time{},
 		faults:     map[string]*methodFaults{},
 		rng:        rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5eed)),
 	}
