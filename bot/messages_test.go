@@ -33,6 +33,8 @@ func TestEveryMessageIsDefined(t *testing.T) {
 	files, _ := filepath.Glob("*.go")
 	more, _ := filepath.Glob("../internal/app/*.go")
 	domain, _ := filepath.Glob("../incidents/*.go")
+	paged, _ := filepath.Glob("../paging/*.go")
+	domain = append(domain, paged...)
 	used, codes := 0, 0
 	for _, f := range append(append(files, more...), domain...) {
 		if strings.HasSuffix(f, "_test.go") {

@@ -56,7 +56,7 @@ func TestNotifierMarksPagesFirstAndCosmeticsLast(t *testing.T) {
 	if err := n.Sync(ctx, inc.Number); err != nil { // a refresh
 		t.Fatal(err)
 	}
-	if _, _, err := n.SendPage(ctx, inc.Number, testPage(inc.Number, "U0002"), ""); err != nil {
+	if _, _, _, err := n.SendPage(ctx, inc.Number, testPage(inc.Number, "U0002"), ""); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string][]pace.Priority{

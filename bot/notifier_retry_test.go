@@ -22,7 +22,7 @@ func TestFirstAttemptReadsNoHistory(t *testing.T) {
 	start := e.clock.Now()
 	inc := e.declare("Payments API down", "sev1")
 	e.sync(inc.Number)
-	if _, _, err := e.n.SendPage(e.ctx, inc.Number, testPage(inc.Number, "U0002"), ""); err != nil {
+	if _, _, _, err := e.n.SendPage(e.ctx, inc.Number, testPage(inc.Number, "U0002"), ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.n.Nudge(e.ctx, inc.Number, start.Add(30*time.Minute)); err != nil {
@@ -131,12 +131,12 @@ func TestRetriedPageAdoptsItsDirectMessage(t *testing.T) {
 	e.sync(inc.Number)
 	began := e.clock.Now()
 	p := testPage(inc.Number, "U0002")
-	dm, ts, err := e.n.SendPage(e.ctx, inc.Number, p, "")
+	dm, ts, _, err := e.n.SendPage(e.ctx, inc.Number, p, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Minute)
-	dm2, ts2, err := e.n.SendPage(bot.WithEarlierAttempt(e.ctx, began), inc.Number, p, "")
+	dm2, ts2, _, err := e.n.SendPage(bot.WithEarlierAttempt(e.ctx, began), inc.Number, p, "")
 	if err != nil {
 		t.Fatal(err)
 	}

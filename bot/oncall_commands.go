@@ -41,6 +41,12 @@ type Oncall interface {
 	HandoffNow(ctx context.Context, schedule string) error
 	// Admins are who may change any schedule; empty means everyone may.
 	Admins() []string
+	// Contact describes how user is paged (methods masked, rules), as
+	// mrkdwn in the handler's language.
+	Contact(user string) string
+	// TestPage sends user a test page by each method (or m) and describes
+	// what each provider answered, as mrkdwn.
+	TestPage(ctx context.Context, user string, m oncall.Method) (string, error)
 	// Now is the clock.
 	Now() time.Time
 }
@@ -54,8 +60,24 @@ func (h *Handler) oncallCommand(ctx context.Context, log *logrus.Entry, sc slack
 	if err != nil {
 		return usageReply(h.o.Lang, err)
 	}
-	if cmd.Verb == OncallHelp {
+	switch cmd.Verb {
+	case OncallHelp:
 		return h.oncallHelp()
+	case OncallContact, OncallTestPage:
+		if h.o.Oncall == nil {
+			return ephemeralf("%s", h.t("page.not_configured", nil))
+		}
+		if cmd.Verb == OncallContact {
+			return ephemeralf("%s", h.o.Oncall.Contact(sc.UserID))
+		}
+		return h.answerCommand(ctx, sc, func(ctx context.Context) reply {
+			text, err := h.o.Oncall.TestPage(ctx, sc.UserID, cmd.Method)
+			if err != nil {
+				log.WithError(err).Error("/oncall test-page failed")
+				return ephemeralf("%s", h.t("oncall.failed", nil))
+			}
+			return ephemeralf("%s", text)
+		})
 	}
 	if h.o.Oncall == nil || len(h.o.Oncall.Schedules()) == 0 {
 		return ephemeralf("%s", h.t("oncall.no_schedules", nil))

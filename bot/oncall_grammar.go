@@ -20,6 +20,8 @@ const (
 	OncallCover          OncallVerb = "cover"           // cover <schedule> <from> <to>: ask for cover
 	OncallLoad           OncallVerb = "load"            // load [7d|30d|90d]
 	OncallHandoff        OncallVerb = "handoff"
+	OncallContact        OncallVerb = "contact"   // contact: the caller's methods and rules
+	OncallTestPage       OncallVerb = "test-page" // test-page [method]: a test page to the caller
 	OncallHelp           OncallVerb = "help"
 )
 
@@ -27,7 +29,7 @@ const (
 func (v OncallVerb) usageLine() usageLine {
 	switch v {
 	case OncallNow, OncallSchedule, OncallOverride, OncallOverrides, OncallOverrideRemove,
-		OncallCover, OncallLoad, OncallHandoff, OncallHelp:
+		OncallCover, OncallLoad, OncallHandoff, OncallContact, OncallTestPage, OncallHelp:
 		return usageLine{oncall: true, verb: string(v)}
 	}
 	return usageLine{oncall: true}
@@ -39,7 +41,7 @@ func (v OncallVerb) UsageIn(l Lang) string { return v.usageLine().text(l) }
 
 // oncallGeneralUsage is the general usage line of /oncall in English
 // (grammar.usage_oncall of no verb).
-const oncallGeneralUsage = "/oncall [<schedule> | override <schedule> @user <from> <to> | overrides [schedule] | override remove <id> | cover <schedule> <from> <to> | load [7d|30d|90d] | handoff [schedule] | help]"
+const oncallGeneralUsage = "/oncall [<schedule> | override <schedule> @user <from> <to> | overrides [schedule] | override remove <id> | cover <schedule> <from> <to> | load [7d|30d|90d] | handoff [schedule] | contact | test-page [method] | help]"
 
 // OncallUsage returns the help text of /oncall in English.
 func OncallUsage() string { return OncallUsageIn(Lang{}) }
@@ -58,6 +60,7 @@ type OncallCommand struct {
 	From, To string
 	ID       string        // override remove
 	Period   time.Duration // load: 7, 30 or 90 days
+	Method   oncall.Method // test-page: one method; empty for each
 }
 
 // ParseOncall parses the text of an /oncall slash command. Empty text asks
@@ -77,11 +80,27 @@ func ParseOncall(text string) (OncallCommand, error) {
 			return OncallCommand{}, OncallNow.usageLine().t("grammar.no_args", M{"Verb": "now"})
 		}
 		return OncallCommand{Verb: OncallNow}, nil
-	case "help":
+	case "help", "contact":
+		verb := OncallVerb(strings.ToLower(first))
 		if len(args) > 0 {
-			return OncallCommand{}, OncallHelp.usageLine().t("grammar.no_args", M{"Verb": "help"})
+			return OncallCommand{}, verb.usageLine().t("grammar.no_args", M{"Verb": string(verb)})
 		}
-		return OncallCommand{Verb: OncallHelp}, nil
+		return OncallCommand{Verb: verb}, nil
+
+	case "test-page":
+		usage := OncallTestPage.usageLine()
+		cmd := OncallCommand{Verb: OncallTestPage}
+		if len(args) > 1 {
+			return OncallCommand{}, usage.t("grammar.one_method", nil)
+		}
+		if len(args) == 1 {
+			m, err := oncall.ParseMethod(args[0].text)
+			if err != nil || m == oncall.MethodSlack {
+				return OncallCommand{}, usage.t("grammar.method_not", M{"Token": quote(args[0].text)})
+			}
+			cmd.Method = m
+		}
+		return cmd, nil
 
 	case "handoff", "overrides":
 		verb := OncallHandoff

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/pace"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/oncall"
+	"github.com/incidentbot/incidentbot/paging"
 )
 
 // ActionDecline is the page's "Decline (escalate now)" button; its value is
@@ -27,54 +27,85 @@ const pageBlockID = "page:%s"
 // (conversations.open, then chat.postMessage) with Acknowledge and Decline
 // buttons, and an invitation to the incident's channel; to a channel, a
 // message there. note is a manual page's message, shown under the title. It
-// returns where the message is. It returns an error while the incident's
-// channel does not exist yet (NoChannelYet), so the caller retries. Its Slack
-// calls go first in line (pace.Page).
-func (n *Notifier) SendPage(ctx context.Context, number int64, p oncall.PageRecord, note string) (channel, ts string, err error) {
+// returns where the message is, and whether it links the incident's
+// channel: a page never waits for the channel; one sent before it exists is
+// linked by LinkPage. Its Slack calls go first in line (pace.Page).
+func (n *Notifier) SendPage(ctx context.Context, number int64, p oncall.PageRecord, note string) (channel, ts string, linked bool, err error) {
 	ctx = pace.WithPriority(ctx, pace.Page)
 	inc, err := n.svc.Get(ctx, number)
 	if err != nil {
-		return "", "", err
+		return "", "", false, err
 	}
 	st, err := n.state.SlackState(ctx, number)
 	if err != nil {
-		return "", "", fmt.Errorf("page for incident #%d: %w", number, err)
-	}
-	if st.ChannelID == "" {
-		return "", "", fmt.Errorf("page for incident #%d: %w", number, errNoChannelYet)
+		return "", "", false, fmt.Errorf("page for incident #%d: %w", number, err)
 	}
 	if p.User != "" {
 		dm, _, _, err := n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{p.User}})
 		if err != nil {
-			return "", "", fmt.Errorf("conversations.open with %s: %w", p.User, err)
+			return "", "", false, fmt.Errorf("conversations.open with %s: %w", p.User, err)
 		}
 		channel = dm.ID
 	} else {
 		name, _ := strings.CutPrefix(p.Target, string(oncall.TargetChannel)+":")
 		if channel, err = n.channelID(ctx, name); err != nil {
-			return "", "", err
+			return "", "", false, err
 		}
 		if _, _, _, err := n.api.JoinConversationContext(ctx, channel); err != nil && ErrorCode(err) != "method_not_supported_for_channel_type" {
-			return "", "", fmt.Errorf("join %s: %w", name, err)
+			return "", "", false, fmt.Errorf("join %s: %w", name, err)
 		}
 	}
 	blockID := fmt.Sprintf(pageBlockID, p.ID)
 	if ts, err = n.findOwnMessage(ctx, channel, blockID); err != nil {
-		return "", "", err
+		return "", "", false, err
 	}
 	if ts == "" {
 		text, blocks := pageBlocks(n.opts.Lang, inc, st.ChannelID, p, note, n.opts.PublicURL)
 		setBlockID(blocks, blockID)
 		if _, ts, err = n.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
-			return "", "", fmt.Errorf("post page %s: %w", p.ID, err)
+			return "", "", false, fmt.Errorf("post page %s: %w", p.ID, err)
 		}
 	}
-	if p.User != "" {
-		if _, err := n.api.InviteUsersToConversationContext(ctx, st.ChannelID, p.User); err != nil && !inviteHandled[ErrorCode(err)] {
-			return channel, ts, fmt.Errorf("invite %s to the incident channel: %w", p.User, err)
+	if st.ChannelID == "" {
+		return channel, ts, false, nil
+	}
+	if err := n.invitePaged(ctx, st.ChannelID, p); err != nil {
+		return channel, ts, false, err
+	}
+	return channel, ts, true, nil
+}
+
+// invitePaged invites a paged person to the incident's channel.
+func (n *Notifier) invitePaged(ctx context.Context, channelID string, p oncall.PageRecord) error {
+	if p.User == "" {
+		return nil
+	}
+	if _, err := n.api.InviteUsersToConversationContext(ctx, channelID, p.User); err != nil && !inviteHandled[ErrorCode(err)] {
+		return fmt.Errorf("invite %s to the incident channel: %w", p.User, err)
+	}
+	return nil
+}
+
+// LinkPage adds the incident channel's link to page p, sent before the
+// channel existed, and invites its person; linked is false while there is
+// still no channel.
+func (n *Notifier) LinkPage(ctx context.Context, p oncall.PageRecord, inc *incidents.Incident, note string) (bool, error) {
+	ctx = pace.WithPriority(ctx, pace.Page)
+	st, err := n.state.SlackState(ctx, inc.Number)
+	if err != nil {
+		return false, fmt.Errorf("link page %s: %w", p.ID, err)
+	}
+	if st.ChannelID == "" {
+		return false, nil
+	}
+	if p.State == oncall.PageOpen && p.Channel != "" && p.TS != "" {
+		text, blocks := pageBlocks(n.opts.Lang, inc, st.ChannelID, p, note, n.opts.PublicURL)
+		setBlockID(blocks, fmt.Sprintf(pageBlockID, p.ID))
+		if _, _, _, err := n.api.UpdateMessageContext(ctx, p.Channel, p.TS, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+			return false, fmt.Errorf("link page %s: %w", p.ID, err)
 		}
 	}
-	return channel, ts, nil
+	return true, n.invitePaged(ctx, st.ChannelID, p)
 }
 
 // channelID resolves "#name" (or a channel ID) to an ID.
@@ -101,7 +132,11 @@ func pageBlocks(l Lang, inc *incidents.Incident, channelID string, p oncall.Page
 	if p.User == "" {
 		head = l.Text("page.head_channel", M{"Number": inc.Number, "Title": title})
 	}
-	lines := []string{head, l.Text("page.severity", M{"Severity": EscapeMrkdwn(inc.Severity), "Status": statusName(l, inc.Status), "Channel": "<#" + channelID + ">"})}
+	channel := ""
+	if channelID != "" {
+		channel = "<#" + channelID + ">"
+	}
+	lines := []string{head, l.Text("page.severity", M{"Severity": EscapeMrkdwn(inc.Severity), "Status": statusName(l, inc.Status), "Channel": channel})}
 	if s := incidentAlertSummary(inc); s != "" {
 		lines = append(lines, "> "+escapeTruncate(oneLine(s), 500))
 	}
@@ -145,7 +180,7 @@ func incidentAlertSummary(inc *incidents.Incident) string {
 
 // ErrNoSuchChannel is returned by SendPage for a channel target that does
 // not exist: retrying cannot fix it.
-var ErrNoSuchChannel = errors.New("no such channel")
+var ErrNoSuchChannel = paging.ErrNoSuchChannel
 
 // ClosePage replaces the buttons of a posted page with a line saying how it
 // ended, e.g. "Acknowledged by @ann at 09:12". Updating again is harmless.

@@ -42,7 +42,7 @@ type Slack interface {
 	// LinkPage adds the incident channel's link to a page posted before the
 	// channel existed and invites the person; linked is false while there
 	// is still no channel.
-	LinkPage(ctx context.Context, p oncall.PageRecord, inc *incidents.Incident) (linked bool, err error)
+	LinkPage(ctx context.Context, p oncall.PageRecord, inc *incidents.Incident, note string) (linked bool, err error)
 	// ClosePage replaces a page's buttons with how it ended.
 	ClosePage(ctx context.Context, p oncall.PageRecord, inc *incidents.Incident) error
 	// NobodyAcknowledged tells the channels nobody acknowledged.

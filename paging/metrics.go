@@ -10,11 +10,11 @@ type metrics struct {
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		pagesSent: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "incidentbot_pages_sent_total", Help: "Pages sent, by kind (first, escalation, manual, repage).",
+			Name: "incidentbot_pages_sent_total", Help: "Pages sent, by kind: first (the policy's first level), escalation (a later level or round), manual, repage (acknowledged, no status update).",
 		}, []string{"kind"}),
 		pagesClosed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "incidentbot_pages_closed_total", Help: "Pages closed, by how (acknowledged, declined, closed).",
-		}, []string{"how"}),
+			Name: "incidentbot_pages_closed_total", Help: "Pages closed, by how: acknowledged, declined, or closed (resolved, or nobody acknowledged).",
+		}, []string{"state"}),
 		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "incidentbot_notifications_total", Help: "Notifications of pages, by method and outcome (sent, failed).",
 		}, []string{"method", "outcome"}),

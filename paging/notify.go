@@ -316,11 +316,21 @@ func (e *Engine) runLink(ctx context.Context, _ jobs.Job, number int64) error {
 	if err != nil {
 		return err
 	}
+	notes := map[string]string{}
+	all, err := e.o.Store.Notifications(ctx, number)
+	if err != nil {
+		return err
+	}
+	for _, n := range all {
+		if n.Method == oncall.MethodSlack {
+			notes[n.Page] = n.Note
+		}
+	}
 	for _, p := range pages {
 		if p.Linked || p.TS == "" || p.User == "" {
 			continue
 		}
-		linked, err := e.o.Slack.LinkPage(ctx, p, inc)
+		linked, err := e.o.Slack.LinkPage(ctx, p, inc, notes[p.ID])
 		if err != nil {
 			return e.o.SlackError(err)
 		}

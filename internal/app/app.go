@@ -30,6 +30,7 @@ import (
 	"github.com/incidentbot/incidentbot/internal/store"
 	"github.com/incidentbot/incidentbot/internal/web"
 	"github.com/incidentbot/incidentbot/internal/webhookauth"
+	"github.com/incidentbot/incidentbot/paging"
 )
 
 // BuildInfo identifies the binary.
@@ -75,7 +76,7 @@ type App struct {
 
 	slack    *slack.Client // nil without SLACK_BOT_TOKEN
 	notifier *bot.Notifier
-	pages    *pageMetrics
+	pager    *paging.Engine
 	handler  *bot.Handler
 	cron     *jobs.Cron
 	pm       *postmortems
@@ -134,7 +135,6 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 
 	cfg := o.Config
 	observer := newIncidentMetrics(o.Registry, func() *incidents.Service { return a.service })
-	a.pages = newPageMetrics(o.Registry)
 	a.service = incidents.NewService(a.store, taskQueue{a.runner}, incidents.Options{
 		Observer: observer, Severities: cfg.Severities, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
 		StormMaxNew: cfg.Storm.MaxNew, StormWindow: cfg.Storm.Window, Admins: cfg.Admins, Now: o.Now,
@@ -177,6 +177,9 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		return nil, err
 	}
 	if err := a.wireSlack(mux); err != nil {
+		return nil, err
+	}
+	if err := a.wirePaging(ctx, mux); err != nil {
 		return nil, err
 	}
 	if a.cron != nil {

@@ -211,7 +211,7 @@ func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncal
 			lines = append(lines, l.Text("handoff.incident", bot.M{"Number": inc.Number, "Title": bot.EscapeMrkdwn(bot.Truncate(inc.Title, 150)),
 				"Severity": bot.EscapeMrkdwn(inc.Severity), "Status": l.Word("incident:" + string(inc.Status))}))
 			if inc.AcknowledgedAt == nil {
-				pages, err := a.pageStore().Pages(ctx, inc.Number)
+				pages, err := a.store.Pages(ctx, inc.Number)
 				if err != nil {
 					return "", err
 				}

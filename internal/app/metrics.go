@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/incidentbot/incidentbot/incidents"
-	"github.com/incidentbot/incidentbot/oncall"
 )
 
 // Metric names follow Prometheus' conventions: the incidentbot_ prefix, base
@@ -205,34 +204,3 @@ func slackMethod(path string) string {
 	return m
 }
 
-// pageMetrics counts pages as the page store records them: once each,
-// whatever the retries.
-type pageMetrics struct {
-	sent, closed *prometheus.CounterVec
-}
-
-func newPageMetrics(reg prometheus.Registerer) *pageMetrics {
-	m := &pageMetrics{
-		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "incidentbot_pages_sent_total", Help: "Pages sent, by kind: first (the policy's first level), escalation (a later level or round), manual, repage (acknowledged, no status update).",
-		}, []string{"kind"}),
-		closed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "incidentbot_pages_closed_total", Help: "Pages closed, by how: acknowledged, declined, or closed (resolved, or nobody acknowledged).",
-		}, []string{"state"}),
-	}
-	reg.MustRegister(m.sent, m.closed)
-	return m
-}
-
-// pageKind names a page for the sent counter.
-func pageKind(p oncall.PageRecord) string {
-	switch {
-	case p.Level == 0 && oncall.IsRepage(p.Incident, p.Step):
-		return "repage"
-	case p.Level == 0:
-		return "manual"
-	case p.Level > 1 || p.Round > 0:
-		return "escalation"
-	}
-	return "first"
-}

@@ -196,3 +196,13 @@ func isMember(s oncall.Schedule, user string) bool {
 	}
 	return false
 }
+
+// overrideHistory is how far back overrides are read: enough for the
+// longest /oncall load window.
+const overrideHistory = 91 * 24 * time.Hour
+
+// overridesFor returns the stored overrides of every schedule that ended
+// within overrideHistory or are still to end, sorted by From.
+func (a *App) overridesFor(ctx context.Context) ([]oncall.Override, error) {
+	return a.store.Overrides(ctx, "", a.opts.Now().Add(-overrideHistory))
+}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -52,13 +51,14 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 		Deployments: a.store, Stats: a.stats, Paging: pagingHandler{a}, Oncall: oncallProvider{a},
 		Postmortems: postmortemCommands{a},
 	})
-	a.wirePaging()
 	if !env.SocketMode() {
 		a.handler.Register(mux)
 	}
 	jobs.Handle(a.runner, jobSlackEvent, func(ctx context.Context, _ jobs.Job, ev map[string]string) error {
 		return slackJobError(a.handler.HandleEvent(ctx, ev))
 	})
+	jobs.Handle(a.runner, jobCoverRequest, a.runCoverRequest)
+	jobs.Handle(a.runner, jobCoverTaken, a.runCoverTaken)
 	jobs.Handle(a.runner, jobNudgeScan, a.scanNudges)
 	jobs.Handle(a.runner, jobNudge, func(ctx context.Context, _ jobs.Job, g bot.Nudge) error {
 		return slackJobError(a.notifier.Nudge(ctx, g.Incident, g.Due))
@@ -86,31 +86,20 @@ func (a *App) syncSlack(ctx context.Context, j jobs.Job, n int64) error {
 	if a.notifier == nil {
 		return nil // no Slack configured
 	}
-	err := a.notifier.Sync(ctx, n)
-	if err == nil {
-		err = a.pagesChanged(ctx, n)
-	}
-	if errors.Is(err, incidents.ErrNotFound) && j.Attempts < maxEarlySyncAttempts {
-		// Sync is scheduled just before its incident is stored; a worker that
-		// polls in between comes back a moment later.
-		return jobs.RetryAfter(earlySyncRetry, err)
-	}
-	return slackJobError(err)
+	return slackJobError(a.notifier.Sync(ctx, n))
 }
 
-// opened runs what follows a new incident: its escalation is scheduled, and
-// the deployments that may have caused it are offered in its channel.
+// opened runs what follows a new incident: its escalation is scheduled
+// (committed with the incident, so it exists), and the deployments that may
+// have caused it are offered in its channel.
 func (a *App) opened(ctx context.Context, j jobs.Job, n int64) error {
+	if err := a.pager.Start(ctx, n); err != nil {
+		return err
+	}
 	if a.notifier == nil {
 		return nil
 	}
-	if err := a.startPaging(ctx, n); err != nil {
-		return err
-	}
 	inc, err := a.service.Get(ctx, n)
-	if errors.Is(err, incidents.ErrNotFound) && j.Attempts < maxEarlySyncAttempts {
-		return jobs.RetryAfter(earlySyncRetry, err) // scheduled just before its incident was stored
-	}
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,10 @@ type Env struct {
 	WebAuth      string // INCIDENTBOT_WEB_AUTH: user:password (plain or bcrypt); secret; empty = open
 	LogLevel     string // LOG_LEVEL, lower-cased
 	LogFormat    string // LOG_FORMAT: json | text
+	// The paging providers' secrets, kept out of the config file.
+	TwilioAuthToken         string // TWILIO_AUTH_TOKEN; secret
+	TwilioFallbackAuthToken string // TWILIO_FALLBACK_AUTH_TOKEN; secret
+	SMTPPassword            string // SMTP_PASSWORD; secret
 }
 
 // LoadEnv reads the environment through getenv (os.Getenv in main, a map in
@@ -84,6 +88,10 @@ func LoadEnv(getenv func(string) string, fileExists func(path string) bool) Env 
 		WebAuth:            get("INCIDENTBOT_WEB_AUTH", ""),
 		LogLevel:           strings.ToLower(get("LOG_LEVEL", DefaultLogLevel)),
 		LogFormat:          strings.ToLower(get("LOG_FORMAT", DefaultLogFormat)),
+
+		TwilioAuthToken:         get("TWILIO_AUTH_TOKEN", ""),
+		TwilioFallbackAuthToken: get("TWILIO_FALLBACK_AUTH_TOKEN", ""),
+		SMTPPassword:            get("SMTP_PASSWORD", ""),
 	}
 	// The Slack client appends method names to the base URL.
 	if !strings.HasSuffix(e.SlackAPIURL, "/") {
@@ -192,6 +200,9 @@ func (e Env) LogFields() map[string]any {
 		"INCIDENTBOT_WEBHOOK_AUTH":   e.WebhookAuth,
 		"LOG_LEVEL":                  e.LogLevel,
 		"LOG_FORMAT":                 e.LogFormat,
+		"TWILIO_AUTH_TOKEN":          redact(e.TwilioAuthToken),
+		"TWILIO_FALLBACK_AUTH_TOKEN": redact(e.TwilioFallbackAuthToken),
+		"SMTP_PASSWORD":              redact(e.SMTPPassword),
 	}
 }
 
@@ -201,11 +212,13 @@ func (e Env) String() string {
 	return fmt.Sprintf("SLACK_BOT_TOKEN=%s SLACK_SIGNING_SECRET=%s SLACK_APP_TOKEN=%s SLACK_API_URL=%s "+
 		"MONGODB_URI=%s MONGODB_DATABASE=%s INCIDENTBOT_DATA_DIR=%s INCIDENTBOT_LISTEN=%s "+
 		"INCIDENTBOT_PUBLIC_URL=%s INCIDENTBOT_CONFIG=%s ALERTMANAGER_WEBHOOK_TOKEN=%s "+
-		"INCIDENTBOT_WEBHOOK_AUTH=%s INCIDENTBOT_WEB_AUTH=%s LOG_LEVEL=%s LOG_FORMAT=%s",
+		"INCIDENTBOT_WEBHOOK_AUTH=%s INCIDENTBOT_WEB_AUTH=%s LOG_LEVEL=%s LOG_FORMAT=%s "+
+		"TWILIO_AUTH_TOKEN=%s TWILIO_FALLBACK_AUTH_TOKEN=%s SMTP_PASSWORD=%s",
 		redact(e.SlackBotToken), redact(e.SlackSigningSecret), redact(e.SlackAppToken), e.SlackAPIURL,
 		orUnset(redactURI(e.MongoDBURI)), e.MongoDBDatabase, e.DataDir, e.Listen,
 		e.PublicURL, orUnset(e.ConfigPath), redact(e.WebhookToken),
-		e.WebhookAuth, redact(e.WebAuth), e.LogLevel, e.LogFormat)
+		e.WebhookAuth, redact(e.WebAuth), e.LogLevel, e.LogFormat,
+		redact(e.TwilioAuthToken), redact(e.TwilioFallbackAuthToken), redact(e.SMTPPassword))
 }
 
 // GoString keeps %#v from printing the raw struct with its secrets.

@@ -52,9 +52,12 @@ func TestLoadEnvAll(t *testing.T) {
 		"INCIDENTBOT_WEB_AUTH":       "ops:pw",
 		"LOG_LEVEL":                  "DEBUG",
 		"LOG_FORMAT":                 "text",
+		"TWILIO_AUTH_TOKEN":          "tw",
+		"TWILIO_FALLBACK_AUTH_TOKEN": "tw2",
+		"SMTP_PASSWORD":              "mail",
 	}), noFile)
 	want := Env{"xoxb-1", "sign", "xapp-1", "http://127.0.0.1:9999/api/", "mongodb://db:27017", "ib", "/var/lib/ib",
-		"127.0.0.1:9000", "https://ib.example.com", "/etc/ib.yaml", "hook", "none", "ops:pw", "debug", "text"}
+		"127.0.0.1:9000", "https://ib.example.com", "/etc/ib.yaml", "hook", "none", "ops:pw", "debug", "text", "tw", "tw2", "mail"}
 	if e != want {
 		t.Errorf("got  %#v\nwant %#v", e, want)
 	}

@@ -43,7 +43,7 @@ type Twilio struct {
 // SMTP_PASSWORD.
 type SMTP struct {
 	Host     string
-	Port     int
+	Port     int    // 0: 587 for starttls, 465 for tls, 25 for none
 	Username string
 	From     string
 	TLS      string // starttls (default), tls, or none
@@ -343,7 +343,7 @@ func (d *decoder) smtp(n *yaml.Node) *SMTP {
 	if !ok {
 		return nil
 	}
-	s := &SMTP{Port: 587, TLS: "starttls"}
+	s := &SMTP{TLS: "starttls"}
 	if v := o.get("host"); v != nil {
 		s.Host, _ = d.str(v, "paging.smtp.host")
 	} else {
@@ -376,6 +376,9 @@ func (d *decoder) smtp(n *yaml.Node) *SMTP {
 				d.errorf(v, "paging.smtp.tls", "unknown mode %q (use starttls, tls or none)", t)
 			}
 			s.TLS = t
+			if t == "none" && !isLoopback(s.Host) {
+				d.errorf(v, "paging.smtp.tls", "none sends the password in clear text: only for a mail server on this machine (localhost, 127.0.0.1)")
+			}
 		}
 	}
 	return s
@@ -415,6 +418,10 @@ func (d *decoder) checkProviders(path string, rules []oncall.NotifyRule, pg Pagi
 			}
 		}
 	}
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || strings.HasPrefix(host, "127.") || host == "::1"
 }
 
 // httpURL accepts absolute http(s) URLs with a host.

@@ -35,6 +35,9 @@ type Store interface {
 	Leases
 	// Jobs returns the jobs store on the same database.
 	Jobs() jobs.Store
+	// Secret returns the secret called name, made at random the first
+	// time: one per store, shared by its replicas (acknowledge links).
+	Secret(ctx context.Context, name string) ([]byte, error)
 	// Ping runs a real query; /readyz uses it.
 	Ping(ctx context.Context) error
 	// Embedded reports whether this is the embedded store, which one process

@@ -2,6 +2,8 @@ package mongo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -351,4 +353,25 @@ func (s *Store) supportsTransactions(ctx context.Context) bool {
 		return false
 	}
 	return hello.SetName != "" || hello.Msg == "isdbgrid"
+}
+
+// Secret returns the store's secret called name, made (32 random bytes) and
+// stored the first time it is asked for, so every replica signs alike.
+func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	coll := s.db.Collection(colState)
+	id := "secret:" + name
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "value", Value: hex.EncodeToString(fresh)}}); err != nil && !mongo.IsDuplicateKeyError(err) {
+		return nil, fmt.Errorf("secret %s: %w", name, err)
+	}
+	var d struct {
+		Value string `bson:"value"`
+	}
+	if err := coll.FindOne(ctx, byID(id)).Decode(&d); err != nil {
+		return nil, fmt.Errorf("secret %s: %w", name, err)
+	}
+	return hex.DecodeString(d.Value)
 }

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -321,4 +323,22 @@ func (s *Store) releaseLeases(ctx context.Context) error {
 		return fmt.Errorf("release the leases of a previous run: %w", err)
 	}
 	return nil
+}
+
+// Secret returns the store's secret called name, made (32 random bytes) and
+// stored the first time it is asked for, so every replica signs alike.
+func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO state (name, body) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
+		"secret:"+name, hex.EncodeToString(fresh)); err != nil {
+		return nil, fmt.Errorf("secret %s: %w", name, err)
+	}
+	var body string
+	if err := s.w.QueryRowContext(ctx, `SELECT body FROM state WHERE name = ?`, "secret:"+name).Scan(&body); err != nil {
+		return nil, fmt.Errorf("secret %s: %w", name, err)
+	}
+	return hex.DecodeString(body)
 }
