@@ -35,11 +35,11 @@ type PageRecord struct {
 	Channel, TS string
 	// Linked is true once the message links the incident's channel (a page
 	// sent before the channel existed is linked when it is created).
-	Linked bool
-	State       PageState
-	At          time.Time // when the page was recorded
-	ClosedAt    time.Time // when State left PageOpen
-	ClosedBy    string    // who acknowledged or declined
+	Linked   bool
+	State    PageState
+	At       time.Time // when the page was recorded
+	ClosedAt time.Time // when State left PageOpen
+	ClosedBy string    // who acknowledged or declined
 }
 
 // PageID is the ID of the page of one target by one step.

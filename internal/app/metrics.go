@@ -203,4 +203,3 @@ func slackMethod(path string) string {
 	}
 	return m
 }
-

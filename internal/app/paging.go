@@ -105,8 +105,10 @@ func (a *App) senders() (map[oncall.Method]paging.Sender, map[oncall.Method]pagi
 // directory is the team as the config describes it, for the engine.
 type directory struct{ cfg *config.Config }
 
-func (d directory) Policy(name string) (oncall.EscalationPolicy, bool) { return d.cfg.EscalationPolicy(name) }
-func (d directory) Contact(user string) oncall.Person                  { return d.cfg.Contact(user) }
+func (d directory) Policy(name string) (oncall.EscalationPolicy, bool) {
+	return d.cfg.EscalationPolicy(name)
+}
+func (d directory) Contact(user string) oncall.Person { return d.cfg.Contact(user) }
 func (d directory) PersonByPhone(number string) (oncall.Person, bool) {
 	return d.cfg.PersonByPhone(number)
 }

@@ -43,7 +43,7 @@ type Twilio struct {
 // SMTP_PASSWORD.
 type SMTP struct {
 	Host     string
-	Port     int    // 0: 587 for starttls, 465 for tls, 25 for none
+	Port     int // 0: 587 for starttls, 465 for tls, 25 for none
 	Username string
 	From     string
 	TLS      string // starttls (default), tls, or none

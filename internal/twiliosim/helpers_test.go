@@ -44,7 +44,7 @@ func (e *engine) note(list *[]string, s string) {
 
 func (e *engine) InboundSMS(_ context.Context, from, body string) (string, error) {
 	e.note(&e.texts, from+" "+body)
-	if ack, code := twilio.ParseReply(body); ack {
+	if ack, code := paging.ParseReply(body); ack {
 		if code == "" {
 			return "Acknowledged. Thank you.", nil
 		}
