@@ -53,7 +53,10 @@ func SMSBody(m paging.Message) string {
 		}
 	}
 	ask := "Reply 1 to acknowledge"
-	if m.Incident > 0 {
+	switch {
+	case m.Reply != "":
+		ask = oneLine(m.Reply) // in the team's language
+	case m.Incident > 0:
 		ask = "Reply 1 or ACK " + strconv.FormatInt(m.Incident, 10) + " to acknowledge"
 	}
 	lines := []string{subject, short, ask}
@@ -128,12 +131,19 @@ func CallTwiML(m paging.Message) string {
 
 func callTwiML(m paging.Message, spoken string) string {
 	var b strings.Builder
+	keys, bye := promptKeys, promptBye
+	if m.Keys != "" { // in the team's language, which ends the call without an English goodbye
+		keys, bye = oneLine(m.Keys), ""
+	}
+	say := func(b *strings.Builder, text string) { sayIn(b, m.Language, text) }
 	b.WriteString(xml.Header[:len(xml.Header)-1]) // without the newline
 	b.WriteString("<Response>")
 	switch {
 	case m.Test:
 		say(&b, spoken)
-		say(&b, promptTest)
+		if m.Spoken == "" {
+			say(&b, promptTest)
+		}
 	case m.CallbackURL == "":
 		say(&b, spoken)
 		say(&b, spoken)
@@ -145,17 +155,26 @@ func callTwiML(m paging.Message, spoken string) string {
 			escape(&b, action)
 			b.WriteString(`" method="POST" timeout="` + gatherTimeout + `">`)
 			say(&b, spoken)
-			say(&b, promptKeys)
+			say(&b, keys)
 			b.WriteString("</Gather>")
 		}
-		say(&b, promptBye)
+		if bye != "" {
+			say(&b, bye)
+		}
 	}
 	b.WriteString("</Response>")
 	return b.String()
 }
 
-func say(b *strings.Builder, text string) {
-	b.WriteString("<Say>")
+// sayIn writes a <Say> of text, in language (BCP 47) when set.
+func sayIn(b *strings.Builder, language, text string) {
+	b.WriteString("<Say")
+	if language != "" {
+		b.WriteString(` language="`)
+		escape(b, language)
+		b.WriteString(`"`)
+	}
+	b.WriteString(">")
 	escape(b, text)
 	b.WriteString("</Say>")
 }
@@ -187,7 +206,7 @@ func twimlSay(text string) string {
 	}
 	var b strings.Builder
 	b.WriteString(xml.Header + "<Response>")
-	say(&b, truncate(text, MaxTwiML/2))
+	sayIn(&b, "", truncate(text, MaxTwiML/2))
 	b.WriteString("</Response>")
 	return b.String()
 }

@@ -196,3 +196,24 @@ func TestCallbackURLs(t *testing.T) {
 		}
 	}
 }
+
+// A page in the team's language asks in it, and says nothing in English.
+func TestComposeInTheTeamsLanguage(t *testing.T) {
+	m := paging.Message{ID: "n1", Incident: 42, Method: oncall.MethodVoice, Subject: "#42 sev1: Оплата не проходит",
+		Body: "Вас вызывают по инциденту #42", Spoken: "Инцидент 42", CallbackURL: "https://bot.example/webhooks/twilio/n/n1",
+		Reply: "Ответьте 1 или ACK 42, чтобы подтвердить", Keys: "Нажмите 1, чтобы подтвердить, 2 — чтобы передать дальше.", Language: "ru-RU"}
+	twiml := twilio.CallTwiML(m)
+	for _, want := range []string{`<Say language="ru-RU">Инцидент 42</Say>`, `Нажмите 1`} {
+		if !strings.Contains(twiml, want) {
+			t.Errorf("TwiML lacks %q: %s", want, twiml)
+		}
+	}
+	for _, english := range []string{"Press 1", "Goodbye"} {
+		if strings.Contains(twiml, english) {
+			t.Errorf("TwiML still says %q: %s", english, twiml)
+		}
+	}
+	if sms := twilio.SMSBody(m); !strings.Contains(sms, "Ответьте 1 или ACK 42") || strings.Contains(sms, "Reply") {
+		t.Errorf("SMS = %q, want the Russian reply hint", sms)
+	}
+}
