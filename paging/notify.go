@@ -273,8 +273,9 @@ func (e *Engine) cancelNotifications(ctx context.Context, incident int64, user s
 }
 
 // tellAcknowledged sends those woken by push or email for inc a notice of
-// who acknowledged it (a Slack message is updated in place, an SMS or a
-// call cannot be).
+// who acknowledged it, the acknowledger too (their phone and inbox still
+// show the page). A Slack message is updated in place; an SMS or a call
+// cannot be.
 func (e *Engine) tellAcknowledged(ctx context.Context, inc *incidents.Incident, by string, at time.Time) error {
 	all, err := e.o.Store.Notifications(ctx, inc.Number)
 	if err != nil {
@@ -282,7 +283,7 @@ func (e *Engine) tellAcknowledged(ctx context.Context, inc *incidents.Incident, 
 	}
 	for _, n := range all {
 		if n.Kind != KindPage || (n.State != NotifySent && n.State != NotifyDelivered) ||
-			(n.Method != oncall.MethodPush && n.Method != oncall.MethodEmail) || n.User == by {
+			(n.Method != oncall.MethodPush && n.Method != oncall.MethodEmail) {
 			continue
 		}
 		notice := Notification{
@@ -304,7 +305,7 @@ func (e *Engine) tellAcknowledged(ctx context.Context, inc *incidents.Incident, 
 
 // runLink links the incident's channel in the pages sent before it existed,
 // and invites their people; it comes back while there is no channel.
-func (e *Engine) runLink(ctx context.Context, _ jobs.Job, number int64) error {
+func (e *Engine) runLink(ctx context.Context, j jobs.Job, number int64) error {
 	if e.o.Slack == nil {
 		return nil
 	}
@@ -335,7 +336,9 @@ func (e *Engine) runLink(ctx context.Context, _ jobs.Job, number int64) error {
 			return e.o.SlackError(err)
 		}
 		if !linked {
-			return jobs.RetryAfter(linkRetry, errors.New("the incident has no channel yet"))
+			// Sooner at first: the channel usually follows within seconds.
+			wait := min(linkRetry<<min(j.Attempts, 6), time.Minute)
+			return jobs.RetryAfter(wait, errors.New("the incident has no channel yet"))
 		}
 		if err := e.o.Store.SetPageLinked(ctx, p.ID); err != nil {
 			return err
@@ -344,8 +347,9 @@ func (e *Engine) runLink(ctx context.Context, _ jobs.Job, number int64) error {
 	return nil
 }
 
-// linkRetry is how often a page looks again for its incident's channel.
-const linkRetry = 2 * time.Second
+// linkRetry is how soon a page first looks again for its incident's
+// channel; it waits twice as long each time, up to a minute.
+const linkRetry = time.Second
 
 // notifiedEvent is the timeline's record of a notification: sent, failed,
 // or a delivery status the provider reported.

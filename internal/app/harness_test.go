@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -49,6 +50,11 @@ type harnessOptions struct {
 	// slackOf shares another harness's Slack simulator, as a restarted or a
 	// second replica talks to the same workspace.
 	slackOf *harness
+	// env adds to (or replaces) the environment.
+	env map[string]string
+	// publicURL makes INCIDENTBOT_PUBLIC_URL the app's real address, for
+	// simulators that call it back (Twilio, acknowledge links).
+	publicURL bool
 }
 
 func newHarness(t testing.TB, ho harnessOptions) *harness {
@@ -70,14 +76,24 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 		sim.SetSelfURL(simSrv.URL)
 		simURL = simSrv.URL
 	}
-	env := config.LoadEnv(func(k string) string {
-		return map[string]string{
-			"INCIDENTBOT_DATA_DIR": ho.dir, "INCIDENTBOT_LISTEN": "127.0.0.1:0",
-			"ALERTMANAGER_WEBHOOK_TOKEN": testToken, "MONGODB_URI": "",
-			"SLACK_BOT_TOKEN": testBotToken, "SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_API_URL": simURL + "/api/",
-			"INCIDENTBOT_PUBLIC_URL": "http://incidentbot.test",
-		}[k]
-	}, func(string) bool { return false })
+	vars := map[string]string{
+		"INCIDENTBOT_DATA_DIR": ho.dir, "INCIDENTBOT_LISTEN": "127.0.0.1:0",
+		"ALERTMANAGER_WEBHOOK_TOKEN": testToken, "MONGODB_URI": "",
+		"SLACK_BOT_TOKEN": testBotToken, "SLACK_SIGNING_SECRET": testSigningSecret, "SLACK_API_URL": simURL + "/api/",
+		"INCIDENTBOT_PUBLIC_URL": "http://incidentbot.test",
+	}
+	var ln net.Listener
+	if ho.publicURL {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		vars["INCIDENTBOT_PUBLIC_URL"] = "http://" + ln.Addr().String()
+	}
+	for k, v := range ho.env {
+		vars[k] = v
+	}
+	env := config.LoadEnv(func(k string) string { return vars[k] }, func(string) bool { return false })
 	cfg := config.Default()
 	if ho.config != nil {
 		ho.config(cfg)
@@ -87,7 +103,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	if os.Getenv("HARNESS_LOG") != "" {
 		log.SetOutput(os.Stderr)
 	}
-	a, err := New(context.Background(), Options{Env: env, Config: cfg, Logger: log, Now: ho.clock.Now, Store: ho.store, Manual: ho.manual})
+	a, err := New(context.Background(), Options{Env: env, Config: cfg, Logger: log, Now: ho.clock.Now, Store: ho.store, Manual: ho.manual, Listener: ln})
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}

@@ -57,8 +57,7 @@ type Config struct {
 	Warnings Errors
 
 	file          string
-	scheduleLines []int    // line of each schedule, for check-config's findings
-	peopleOrder   []string // People's keys as written
+	scheduleLines []int // line of each schedule, for check-config's findings
 }
 
 // Slack holds workspace-level settings.

@@ -91,7 +91,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 
 	// People first: schedules name them.
 	if n := o.get("people"); n != nil {
-		c.People, c.peopleOrder = d.people(n)
+		c.People = d.people(n)
 	}
 	c.Paging.AckLinkTTL = DefaultAckLinkTTL
 	if n := o.get("paging"); n != nil {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/url"
 	"slices"
@@ -68,7 +69,7 @@ func (c *Config) Person(ref string) (oncall.Person, bool) {
 	if p, ok := c.People[ref]; ok {
 		return p, true
 	}
-	for _, k := range c.peopleOrder {
+	for _, k := range slices.Sorted(maps.Keys(c.People)) {
 		p := c.People[k]
 		if p.Slack == ref || (p.Email != "" && strings.EqualFold(p.Email, ref)) {
 			return p, true
@@ -79,7 +80,7 @@ func (c *Config) Person(ref string) (oncall.Person, bool) {
 
 // PersonByPhone returns the person whose phone is number (E.164).
 func (c *Config) PersonByPhone(number string) (oncall.Person, bool) {
-	for _, k := range c.peopleOrder {
+	for _, k := range slices.Sorted(maps.Keys(c.People)) {
 		if p := c.People[k]; p.Phone != "" && p.Phone == number {
 			return p, true
 		}
@@ -96,15 +97,14 @@ func (c *Config) Contact(user string) oncall.Person {
 	return oncall.Person{Key: user, Slack: user}
 }
 
-func (d *decoder) people(n *yaml.Node) (map[string]oncall.Person, []string) {
+func (d *decoder) people(n *yaml.Node) map[string]oncall.Person {
 	n = d.deref(n)
 	d.remember("people", n)
 	if n.Kind != yaml.MappingNode {
 		d.errorf(n, "people", "must be a mapping of person keys to their contacts, got %s", describe(n))
-		return nil, nil
+		return nil
 	}
 	out := map[string]oncall.Person{}
-	var order []string
 	slackOf := map[string]string{}
 	phoneOf := map[string]string{}
 	seen := map[string]int{}
@@ -135,9 +135,8 @@ func (d *decoder) people(n *yaml.Node) (map[string]oncall.Person, []string) {
 		}
 		phoneOf[p.Phone] = key
 		out[key] = p
-		order = append(order, key)
 	}
-	return out, order
+	return out
 }
 
 func (d *decoder) person(n *yaml.Node, path, key string) (oncall.Person, bool) {
@@ -389,7 +388,7 @@ func (d *decoder) smtp(n *yaml.Node) *SMTP {
 // team's default rules may name methods a person has no address for: that
 // person skips them.)
 func (d *decoder) checkPeople(c *Config) {
-	for _, key := range c.peopleOrder {
+	for _, key := range slices.Sorted(maps.Keys(c.People)) {
 		p := c.People[key]
 		if p.Ntfy != nil && p.Ntfy.Server == "" {
 			if c.Paging.NtfyServer == "" {
