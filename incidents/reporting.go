@@ -97,8 +97,11 @@ type ReportClock struct {
 	Report     string
 	// Due is the deadline; zero while what it counts from has not happened
 	// (Waits names the report whose submission it waits for).
-	Due    time.Time
-	Waits  string
+	Due   time.Time
+	Waits string
+	// After is how long after its anchor the deadline falls ("72h", "1
+	// month"), for saying when a waiting report will be due.
+	After  string
 	Capped bool // the at_most cap set Due
 	// State is pending, due_soon, overdue, on_time or late (reporting.State).
 	State string
