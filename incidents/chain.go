@@ -95,17 +95,27 @@ type hasher struct {
 }
 
 func (h *hasher) hash(prev string, e Event) string {
+	h.compute(prev, e)
+	return string(h.hex[:])
+}
+
+// compute leaves the hex hash of e after prev in h.hex.
+func (h *hasher) compute(prev string, e Event) {
 	h.buf = appendString(h.buf[:0], prev)
 	h.buf, h.keys = appendCanonical(h.buf, e, h.keys)
 	h.sum = sha256.Sum256(h.buf)
 	hex.Encode(h.hex[:], h.sum[:])
-	return string(h.hex[:])
 }
 
-// matches reports whether e, placed at seq after prev, carries the hash it should.
+// matches reports whether e, placed at seq after prev, carries the hash it
+// should (comparing without allocating a string).
 func (h *hasher) matches(prev string, e Event, seq int64) bool {
+	if e.Hash == "" {
+		return false
+	}
 	e.Seq = seq
-	return e.Hash != "" && h.hash(prev, e) == e.Hash
+	h.compute(prev, e)
+	return string(h.hex[:]) == e.Hash
 }
 
 // Seal places events, in the order given, in incident number's chain after
