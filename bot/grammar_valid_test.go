@@ -107,7 +107,7 @@ func validIncident(c IncidentCommand) error {
 			return bad("obligation")
 		}
 	case VerbReport:
-		if !isObligationName(c.Obligation) || !isObligationName(c.Report) {
+		if !isObligationName(c.Obligation) || (c.Report != "" && !isObligationName(c.Report)) {
 			return bad("obligation and report")
 		}
 		if (c.ReportAction != ReportDraft && c.ReportAction != ReportSubmitted) || (c.ReportAction == ReportDraft && c.Text != "") ||

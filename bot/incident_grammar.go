@@ -144,9 +144,9 @@ type IncidentCommand struct {
 	// PostmortemStatus for postmortem status; empty: write the draft.
 	PostmortemStatus postmortem.Status
 	// Obligation for classify and report: the regulatory reporting
-	// obligation's name, lowercased; Report the report's, for report, and
-	// ReportAction ReportDraft or ReportSubmitted (Text: the authority's
-	// reference, optional).
+	// obligation's name, lowercased; Report the report's, for report (empty:
+	// the obligation's next report to submit), and ReportAction ReportDraft
+	// or ReportSubmitted (Text: the authority's reference, optional).
 	Obligation   string
 	Report       string
 	ReportAction string

@@ -22,12 +22,14 @@ type Reporting interface {
 	// Classify records that incident n falls under obligation and returns
 	// its reports' clocks.
 	Classify(ctx context.Context, n int64, obligation, actor string) ([]incidents.ReportClock, error)
-	// Draft writes the draft of a report and returns the address of its
-	// page and the report's clock.
+	// Draft writes the draft of a report (empty: the obligation's next
+	// report to submit) and returns the address of its page and the
+	// report's clock.
 	Draft(ctx context.Context, n int64, obligation, report, actor string) (url string, clock incidents.ReportClock, err error)
-	// Submit records the submission of a report (with the authority's
-	// reference, optional) and returns the obligation's clocks after it.
-	Submit(ctx context.Context, n int64, obligation, report, reference, actor string) ([]incidents.ReportClock, error)
+	// Submit records the submission of a report (empty: the obligation's
+	// next), with the authority's reference (optional), and returns the
+	// report submitted and the obligation's clocks after it.
+	Submit(ctx context.Context, n int64, obligation, report, reference, actor string) (submitted string, clocks []incidents.ReportClock, err error)
 }
 
 // reportingReply answers /incident classify and /incident report.
@@ -52,15 +54,17 @@ func (h *Handler) reportingReply(ctx context.Context, log *logrus.Entry, n int64
 		}
 		data["Link"] = Link(url, h.t("reporting.draft_link", nil))
 		data["Clock"] = clockLine(l, c, loc, now)
+		data["Report"] = EscapeMrkdwn(c.Report)
 		return inChannelf("%s", h.t("reporting.drafted", data))
 	}
-	clocks, err := h.o.Reporting.Submit(ctx, n, cmd.Obligation, cmd.Report, cmd.Text, actor)
+	report, clocks, err := h.o.Reporting.Submit(ctx, n, cmd.Obligation, cmd.Report, cmd.Text, actor)
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, n, err))
 	}
 	data["Reference"] = EscapeMrkdwn(cmd.Text)
+	data["Report"] = EscapeMrkdwn(report)
 	for _, c := range clocks {
-		if c.Report == cmd.Report {
+		if c.Report == report {
 			data["State"] = stateWord(l, c.State)
 		}
 	}

@@ -27,33 +27,42 @@ func parseClassifyArgs(cmd *IncidentCommand, args []token, usage usageLine) erro
 	return nil
 }
 
-// parseReportArgs parses what follows /incident report: an obligation, a
-// report name, then draft, or submitted and an optional reference (the
-// rest of the line, plain text).
+// parseReportArgs parses what follows /incident report: an obligation,
+// optionally a report's name (without it: the obligation's next report to
+// submit), then draft, or submitted and an optional reference (the rest of
+// the line, plain text).
 func parseReportArgs(cmd *IncidentCommand, text string, args []token, usage usageLine) error {
-	if len(args) < 3 {
+	if len(args) < 2 {
 		return usage.t("grammar.report_needs", nil)
 	}
-	for _, a := range args[:2] {
-		if !isObligationName(strings.ToLower(a.text)) {
-			return usage.t("grammar.obligation_not", M{"Token": quote(a.text)})
-		}
+	if !isObligationName(strings.ToLower(args[0].text)) {
+		return usage.t("grammar.obligation_not", M{"Token": quote(args[0].text)})
 	}
-	cmd.Obligation, cmd.Report = strings.ToLower(args[0].text), strings.ToLower(args[1].text)
-	switch action := strings.ToLower(args[2].text); action {
+	cmd.Obligation = strings.ToLower(args[0].text)
+	args = args[1:]
+	if w := strings.ToLower(args[0].text); w != ReportDraft && w != ReportSubmitted {
+		if !isObligationName(w) {
+			return usage.t("grammar.obligation_not", M{"Token": quote(args[0].text)})
+		}
+		if len(args) < 2 {
+			return usage.t("grammar.report_needs", nil)
+		}
+		cmd.Report, args = w, args[1:]
+	}
+	switch action := strings.ToLower(args[0].text); action {
 	case ReportDraft:
-		if len(args) > 3 {
+		if len(args) > 1 {
 			return usage.t("grammar.report_draft_extra", nil)
 		}
 		cmd.ReportAction = action
 	case ReportSubmitted:
 		cmd.ReportAction = action
-		cmd.Text = strings.Join(strings.Fields(plainText(restOf(text, args[3:]))), " ")
+		cmd.Text = strings.Join(strings.Fields(plainText(restOf(text, args[1:]))), " ")
 		if n := utf8.RuneCountInString(cmd.Text); n > maxReference {
 			return usage.t("grammar.reference_long", M{"Max": maxReference})
 		}
 	default:
-		return usage.t("grammar.report_action_not", M{"Token": quote(args[2].text)})
+		return usage.t("grammar.report_action_not", M{"Token": quote(args[0].text)})
 	}
 	return nil
 }

@@ -268,6 +268,8 @@ func (o Obligation) Validate() error {
 		p := fmt.Sprintf("reports[%d]", i)
 		if !ValidName(r.Name) {
 			add(p+".name", "%q is not a valid name (lowercase letters, digits, - and _; at most 64)", r.Name)
+		} else if r.Name == "draft" || r.Name == "submitted" {
+			add(p+".name", "%q is a word of /incident report; name the report otherwise", r.Name)
 		} else if slices.Contains(before, r.Name) {
 			add(p+".name", "duplicate report %q", r.Name)
 		}

@@ -229,6 +229,7 @@ func TestValidate(t *testing.T) {
 		{Name: "b", Due: mustDeadline(t, "1h after c submitted"), AtMost: ptr(mustDeadline(t, "1h after nope submitted")), Remind: []time.Duration{0}},
 		{Name: "c", Due: mustDeadline(t, "1h after detected")},
 		{Name: "c", Due: mustDeadline(t, "1h after detected")},
+		{Name: "draft", Due: mustDeadline(t, "1h after detected")},
 	}}
 	var fe FieldErrors
 	if err := bad.Validate(); !errors.As(err, &fe) {
@@ -238,7 +239,7 @@ func TestValidate(t *testing.T) {
 	for _, e := range fe {
 		paths = append(paths, e.Path)
 	}
-	if got, want := strings.Join(paths, " "), "name reports[0].due reports[1].due reports[1].at_most reports[1].remind[0] reports[3].name"; got != want {
+	if got, want := strings.Join(paths, " "), "name reports[0].due reports[1].due reports[1].at_most reports[1].remind[0] reports[3].name reports[4].name"; got != want {
 		t.Errorf("paths = %s\nwant    %s\n(%v)", got, want, fe)
 	}
 	if err := (Obligation{Name: "x"}).Validate(); err == nil || !strings.Contains(err.Error(), "at least one report") {

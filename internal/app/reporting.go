@@ -174,31 +174,55 @@ func (a *App) obligation(name string) (reporting.Obligation, error) {
 }
 
 // classifiedReport finds the report of an obligation incident n was
-// classified under, with the incident and its timeline.
-func (a *App) classifiedReport(ctx context.Context, n int64, obName, report string) (reporting.Obligation, *incidents.Incident, []incidents.Event, error) {
+// classified under (report empty: its next report to submit), with the
+// incident and its timeline, and returns the report's name.
+func (a *App) classifiedReport(ctx context.Context, n int64, obName, report string) (reporting.Obligation, string, *incidents.Incident, []incidents.Event, error) {
 	ob, err := a.obligation(obName)
 	if err != nil {
-		return ob, nil, nil, err
+		return ob, "", nil, nil, err
 	}
-	if _, ok := ob.Report(report); !ok {
-		return ob, nil, nil, &incidents.UserError{Kind: incidents.ErrInvalid, Code: "unknown_report",
+	if _, ok := ob.Report(report); !ok && report != "" {
+		return ob, "", nil, nil, &incidents.UserError{Kind: incidents.ErrInvalid, Code: "unknown_report",
 			Data:    map[string]any{"Obligation": ob.Name, "Report": report, "Reports": strings.Join(ob.ReportNames(), ", ")},
 			Message: fmt.Sprintf("%s has no report %q (its reports: %s)", ob.Name, report, strings.Join(ob.ReportNames(), ", "))}
 	}
 	inc, err := a.service.Get(ctx, n)
 	if err != nil {
-		return ob, nil, nil, err
+		return ob, "", nil, nil, err
 	}
 	events, err := a.store.Timeline(ctx, n)
 	if err != nil {
-		return ob, nil, nil, err
+		return ob, "", nil, nil, err
 	}
 	if !incidents.Classified(events, ob.Name) {
-		return ob, nil, nil, &incidents.UserError{Kind: incidents.ErrTransition, Code: "not_classified",
+		return ob, "", nil, nil, &incidents.UserError{Kind: incidents.ErrTransition, Code: "not_classified",
 			Data:    map[string]any{"Number": n, "Obligation": ob.Name},
 			Message: fmt.Sprintf("incident #%d is not classified under %s; run /incident classify %s first", n, ob.Name, ob.Name)}
 	}
-	return ob, inc, events, nil
+	if report == "" {
+		report = nextReport(ob, events)
+	}
+	return ob, report, inc, events, nil
+}
+
+// nextReport is the obligation's first report not submitted yet, in the
+// obligation's order; when every one is, the last (a further submission
+// updates it).
+func nextReport(ob reporting.Obligation, events []incidents.Event) string {
+	submitted := map[string]bool{}
+	for _, f := range incidents.ReportingFacts(events) {
+		if f.Obligation == ob.Name {
+			for _, s := range f.Submissions {
+				submitted[s.Report] = true
+			}
+		}
+	}
+	for _, r := range ob.Reports {
+		if !submitted[r.Name] {
+			return r.Name
+		}
+	}
+	return ob.Reports[len(ob.Reports)-1].Name
 }
 
 // classify records that inc falls under ob (once: the event's ID is fixed),
@@ -515,7 +539,7 @@ func (c reportingCommands) Classify(ctx context.Context, n int64, obligation, ac
 // Draft implements bot.Reporting: the draft is written now (a template
 // that fails says so at once) and served, always current, at its URL.
 func (c reportingCommands) Draft(ctx context.Context, n int64, obligation, report, actor string) (string, incidents.ReportClock, error) {
-	ob, inc, events, err := c.a.classifiedReport(ctx, n, obligation, report)
+	ob, report, inc, events, err := c.a.classifiedReport(ctx, n, obligation, report)
 	if err != nil {
 		return "", incidents.ReportClock{}, err
 	}
@@ -541,10 +565,10 @@ func (c reportingCommands) Draft(ctx context.Context, n int64, obligation, repor
 
 // Submit implements bot.Reporting: the submission anchors the deadlines
 // that count from it.
-func (c reportingCommands) Submit(ctx context.Context, n int64, obligation, report, reference, actor string) ([]incidents.ReportClock, error) {
-	ob, inc, events, err := c.a.classifiedReport(ctx, n, obligation, report)
+func (c reportingCommands) Submit(ctx context.Context, n int64, obligation, report, reference, actor string) (string, []incidents.ReportClock, error) {
+	ob, report, inc, events, err := c.a.classifiedReport(ctx, n, obligation, report)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	now := c.a.opts.Now().UTC()
 	fields := map[string]string{"obligation": ob.Name, "report": report}
@@ -556,10 +580,11 @@ func (c reportingCommands) Submit(ctx context.Context, n int64, obligation, repo
 	ev := incidents.Event{ID: incidents.ReportingEventID(n, incidents.EventReportSubmitted, ob.Name, report, strconv.FormatInt(now.UnixNano(), 10)),
 		Type: incidents.EventReportSubmitted, At: now, Actor: actor, Text: text, Fields: fields}
 	if err := c.a.service.Record(ctx, n, ev); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	ev.Incident = n
-	return c.a.clocksChanged(ctx, inc, append(events, ev), ob)
+	clocks, err := c.a.clocksChanged(ctx, inc, append(events, ev), ob)
+	return report, clocks, err
 }
 
 // webReporting gives the web view each incident's regulatory reports and
@@ -574,7 +599,7 @@ func (w webReporting) Clocks(inc *incidents.Incident, timeline []incidents.Event
 // Draft implements web.Reporting: incidents.ErrNotFound for an obligation
 // or report the incident does not have.
 func (w webReporting) Draft(ctx context.Context, n int64, obligation, report string) ([]byte, error) {
-	ob, inc, events, err := w.a.classifiedReport(ctx, n, obligation, report)
+	ob, report, inc, events, err := w.a.classifiedReport(ctx, n, obligation, report)
 	var ue *incidents.UserError
 	if errors.As(err, &ue) {
 		return nil, fmt.Errorf("%s: %w", ue.Message, incidents.ErrNotFound)

@@ -138,9 +138,10 @@ func TestStoryDORAMajorIncidentReportedAgainstItsClocks(t *testing.T) {
 		t.Fatalf("reminders after 15m before = %v", got)
 	}
 
-	// The draft, from the DORA template, with the incident's facts.
-	answer = h.command("U0002", ch.ID, "report dora-major initial draft")
-	if !strings.Contains(answer, "http://incidentbot.test/incidents/1/reports/dora-major/initial.md") {
+	// The draft of the next report (the initial one), from the DORA
+	// template, with the incident's facts.
+	answer = h.command("U0002", ch.ID, "report dora-major draft")
+	if !strings.Contains(answer, "drafted the *initial* report") || !strings.Contains(answer, "http://incidentbot.test/incidents/1/reports/dora-major/initial.md") {
 		t.Fatalf("draft answered %s", answer)
 	}
 	md := h.get("/incidents/1/reports/dora-major/initial.md")
@@ -153,8 +154,8 @@ func TestStoryDORAMajorIncidentReportedAgainstItsClocks(t *testing.T) {
 
 	// Submitted on time: the intermediate report is due 72h after it.
 	h.at(start.Add(3*time.Hour + 50*time.Minute))
-	answer = h.command("U0003", ch.ID, "report dora-major initial submitted FIN-2026-001")
-	if !strings.Contains(answer, "as submitted (reference FIN-2026-001): on time") || !strings.Contains(answer, "*intermediate* — due Sat 28 Nov 2026 06:50 UTC, in 3d") {
+	answer = h.command("U0003", ch.ID, "report dora-major submitted FIN-2026-001")
+	if !strings.Contains(answer, "recorded the *initial* report of *dora-major* for incident #1 as submitted (reference FIN-2026-001): on time") || !strings.Contains(answer, "*intermediate* — due Sat 28 Nov 2026 06:50 UTC, in 3d") {
 		t.Errorf("submitted answered %s", answer)
 	}
 	reps := h.apiReports(1)
