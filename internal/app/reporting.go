@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -276,7 +277,7 @@ func (a *App) scheduleReport(ctx context.Context, n int64, obligation string, c 
 	}
 	due := c.Due.Truncate(time.Second)
 	points := slices.Clone(remind)
-	slices.SortFunc(points, func(x, y time.Duration) int { return int(y - x) }) // earliest point first
+	slices.SortFunc(points, func(x, y time.Duration) int { return cmp.Compare(y, x) }) // earliest point first
 	for i, before := range points {
 		at := due.Add(-before)
 		if !at.After(now) {
@@ -314,9 +315,9 @@ func (a *App) pointClock(ctx context.Context, p reportPoint, eventID string) (*i
 	if slices.ContainsFunc(events, func(e incidents.Event) bool { return e.ID == eventID }) {
 		return nil, incidents.ReportClock{}, false, nil
 	}
-	for _, c := range a.reportClocks(inc, events, a.opts.Now()) {
+	inc.Reporting = a.reportClocks(inc, events, a.opts.Now())
+	for _, c := range inc.Reporting {
 		if c.Obligation == p.Obligation && c.Report == p.Report {
-			inc.Reporting = a.reportClocks(inc, events, a.opts.Now())
 			return inc, c, c.Open() && c.Due.Unix() == p.Due.Unix(), nil
 		}
 	}
@@ -391,6 +392,9 @@ func (a *App) reportNotice(ctx context.Context, j jobs.Job, inc *incidents.Incid
 // itself for its severity or service and has not yet: part of the
 // incident.sync job, so it follows every change of the incident.
 func (a *App) autoClassify(ctx context.Context, n int64) error {
+	if !slices.ContainsFunc(a.opts.Config.Reporting, func(o reporting.Obligation) bool { return len(o.Severities)+len(o.Services) > 0 }) {
+		return nil // nothing starts by itself: no read
+	}
 	var due []reporting.Obligation
 	inc, err := a.service.Get(ctx, n)
 	if err != nil {
