@@ -106,6 +106,9 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 	if b := actionItemsBlock(l, inc, loc, opts.Now); b != nil {
 		blocks = append(blocks, b)
 	}
+	if b := reportingBlock(l, inc, loc, opts.Now); b != nil {
+		blocks = append(blocks, b)
+	}
 	if ctx := summaryContext(l, inc, opts.PublicURL); ctx != nil {
 		blocks = append(blocks, ctx)
 	}

@@ -168,6 +168,8 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 		return h.postmortemReply(ctx, log, n, cmd.PostmortemStatus, actor)
 	case VerbPage:
 		return h.pageByHand(ctx, log, n, cmd, actor)
+	case VerbClassify, VerbReport:
+		return h.reportingReply(ctx, log, n, cmd, actor)
 	default:
 		return ephemeralf("%s", h.t("command.not_available", string(cmd.Verb)))
 	}

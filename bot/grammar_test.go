@@ -77,6 +77,15 @@ func TestParseIncident(t *testing.T) {
 		{"stats for a service", "stats checkout 7d", IncidentCommand{Verb: VerbStats, Period: 7 * 24 * time.Hour, Service: "checkout"}},
 		{"ack", "#3 ack", IncidentCommand{Verb: VerbAck, Incident: 3}},
 		{"cause deploy", "cause deploy d-1a2b3c", IncidentCommand{Verb: VerbCause, Deployment: "d-1a2b3c"}},
+
+		{"classify", "classify dora-major", IncidentCommand{Verb: VerbClassify, Obligation: "dora-major"}},
+		{"classify any case, with number", "#7 classify DORA-Major", IncidentCommand{Verb: VerbClassify, Incident: 7, Obligation: "dora-major"}},
+		{"report draft", "report dora-major initial draft", IncidentCommand{Verb: VerbReport, Obligation: "dora-major", Report: "initial", ReportAction: ReportDraft}},
+		{"report submitted", "report dora-major initial submitted", IncidentCommand{Verb: VerbReport, Obligation: "dora-major", Report: "initial", ReportAction: ReportSubmitted}},
+		{"report the next draft", "report dora-major draft", IncidentCommand{Verb: VerbReport, Obligation: "dora-major", ReportAction: ReportDraft}},
+		{"report the next submitted", "report dora-major SUBMITTED FIN-1", IncidentCommand{Verb: VerbReport, Obligation: "dora-major", ReportAction: ReportSubmitted, Text: "FIN-1"}},
+		{"report submitted with reference", "#3 report nis2 early-warning Submitted CSIRT 2026/11 &lt;42&gt;",
+			IncidentCommand{Verb: VerbReport, Incident: 3, Obligation: "nis2", Report: "early-warning", ReportAction: ReportSubmitted, Text: "CSIRT 2026/11 <42>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,6 +168,17 @@ func TestParseIncidentErrors(t *testing.T) {
 		{"cause with a mention", "cause deploy <@U1>", "not a deployment id", "/incident cause deploy <id>"},
 		{"ack with words", "ack now", "takes no arguments", "/incident ack"},
 		{"help unknown topic", "help explode", `no subcommand "explode"`, "/incident help [subcommand]"},
+		{"classify nothing", "classify", "classify needs one regulatory reporting obligation", "/incident classify <obligation>"},
+		{"classify two", "classify dora nis2", "classify needs one", "/incident classify <obligation>"},
+		{"classify bad name", "classify <@U1>", "is not the name of an obligation", "/incident classify <obligation>"},
+		{"report too little", "report dora-major initial", "report needs an obligation, optionally a report, and draft or submitted", "/incident report <obligation> [report] draft|submitted [reference]"},
+		{"report bad report name", "report dora-major in!tial draft", `"in!tial" is not the name`, "/incident report <obligation> [report] draft|submitted [reference]"},
+		{"report bad action", "report dora-major initial sent", `draft or submitted, not "sent"`, "/incident report <obligation> [report] draft|submitted [reference]"},
+		{"report draft extra", "report dora-major initial draft now", "draft takes nothing more",
+			"/incident report <obligation> [report] draft|submitted [reference]"},
+		{"report obligation only", "report dora-major", "report needs an obligation, optionally a report", "/incident report <obligation> [report] draft|submitted [reference]"},
+		{"report next draft extra", "report dora-major draft now", "draft takes nothing more", "/incident report <obligation> [report] draft|submitted [reference]"},
+		{"report reference too long", "report dora-major initial submitted " + strings.Repeat("r", 201), "keep it within 200", "/incident report <obligation> [report] draft|submitted [reference]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -102,6 +102,18 @@ func validIncident(c IncidentCommand) error {
 		if !c.ListActions && !c.User.IsZero() {
 			return bad("an owner without actions")
 		}
+	case VerbClassify:
+		if !isObligationName(c.Obligation) || c.Report != "" || c.ReportAction != "" {
+			return bad("obligation")
+		}
+	case VerbReport:
+		if !isObligationName(c.Obligation) || (c.Report != "" && !isObligationName(c.Report)) {
+			return bad("obligation and report")
+		}
+		if (c.ReportAction != ReportDraft && c.ReportAction != ReportSubmitted) || (c.ReportAction == ReportDraft && c.Text != "") ||
+			utf8.RuneCountInString(c.Text) > maxReference {
+			return bad("draft|submitted [reference]")
+		}
 	case VerbResolve, VerbReopen, VerbTimeline, VerbAck:
 	default:
 		return fmt.Errorf("unknown verb %q", c.Verb)

@@ -91,6 +91,9 @@ type HandlerOptions struct {
 	// Oncall, when set, answers /oncall and the cover requests' Take it
 	// button; nil answers that no schedules are configured.
 	Oncall Oncall
+	// Reporting, when set, answers /incident classify and /incident report;
+	// nil answers that regulatory reporting is not configured.
+	Reporting Reporting
 	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
 	MaxBody int64
 

@@ -36,13 +36,17 @@ const (
 	VerbAck        IncidentVerb = "ack"
 	VerbCause      IncidentVerb = "cause"
 	VerbHelp       IncidentVerb = "help"
+	// Regulatory reporting (bot/reporting_grammar.go).
+	VerbClassify IncidentVerb = "classify"
+	VerbReport   IncidentVerb = "report"
 )
 
 // IncidentVerbs lists the /incident subcommands in the order help shows them.
 func IncidentVerbs() []IncidentVerb {
 	return []IncidentVerb{
 		VerbDeclare, VerbAck, VerbStatus, VerbSeverity, VerbCommander, VerbRole, VerbNote, VerbAction, VerbPage,
-		VerbCause, VerbResolve, VerbReopen, VerbPostmortem, VerbTimeline, VerbList, VerbStats, VerbHelp,
+		VerbCause, VerbResolve, VerbReopen, VerbPostmortem, VerbTimeline, VerbList, VerbStats,
+		VerbClassify, VerbReport, VerbHelp,
 	}
 }
 
@@ -74,7 +78,7 @@ func (v IncidentVerb) describe(l Lang) string {
 
 // incidentGeneralUsage is the general usage line of /incident in English
 // (grammar.usage_incident of no verb).
-const incidentGeneralUsage = "/incident [#<number>] <declare|ack|status|severity|commander|role|note|action|page|cause|resolve|reopen|postmortem|timeline|list|stats|help> …"
+const incidentGeneralUsage = "/incident [#<number>] <declare|ack|status|severity|commander|role|note|action|page|cause|resolve|reopen|postmortem|timeline|list|stats|classify|report|help> …"
 
 // IncidentUsage returns the help text of /incident in English.
 func IncidentUsage() string { return IncidentUsageIn(Lang{}) }
@@ -139,6 +143,13 @@ type IncidentCommand struct {
 	ListActions bool
 	// PostmortemStatus for postmortem status; empty: write the draft.
 	PostmortemStatus postmortem.Status
+	// Obligation for classify and report: the regulatory reporting
+	// obligation's name, lowercased; Report the report's, for report (empty:
+	// the obligation's next report to submit), and ReportAction ReportDraft
+	// or ReportSubmitted (Text: the authority's reference, optional).
+	Obligation   string
+	Report       string
+	ReportAction string
 }
 
 const day = 24 * time.Hour
@@ -338,6 +349,16 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 
 	case VerbList:
 		if err := parseListArgs(&cmd, args, usage); err != nil {
+			return IncidentCommand{}, err
+		}
+
+	case VerbClassify:
+		if err := parseClassifyArgs(&cmd, args, usage); err != nil {
+			return IncidentCommand{}, err
+		}
+
+	case VerbReport:
+		if err := parseReportArgs(&cmd, text, args, usage); err != nil {
 			return IncidentCommand{}, err
 		}
 

@@ -285,6 +285,19 @@ func refusals(t *testing.T) []struct {
 		{cur.Reopen(time.Now()), "Инцидент #1 ещё не решён"},
 		{&incidents.UserError{Kind: incidents.ErrTransition, Message: "the postmortem of incident #4 is already final",
 			Code: "postmortem_already", Data: map[string]any{"Number": int64(4), "Status": "final"}}, "Постмортем инцидента #4 уже в статусе «Окончательный»"},
+		// Regulatory reporting's refusals (internal/app/reporting.go).
+		{&incidents.UserError{Kind: incidents.ErrInvalid, Message: `there is no regulatory reporting obligation "nis3" (configured: dora-major, nis2)`,
+			Code: "unknown_obligation", Data: map[string]any{"Name": "nis3", "Names": "dora-major, nis2"}},
+			"Обязательства регуляторной отчётности «nis3» нет (настроены: dora-major, nis2)"},
+		{&incidents.UserError{Kind: incidents.ErrTransition, Message: "incident #5 is already classified under dora-major",
+			Code: "already_classified", Data: map[string]any{"Number": int64(5), "Obligation": "dora-major"}},
+			"Инцидент #5 уже отнесён к обязательству dora-major"},
+		{&incidents.UserError{Kind: incidents.ErrTransition, Message: "incident #5 is not classified under nis2; run /incident classify nis2 first",
+			Code: "not_classified", Data: map[string]any{"Number": int64(5), "Obligation": "nis2"}},
+			"Инцидент #5 не отнесён к обязательству nis2; сначала выполните /incident classify nis2"},
+		{&incidents.UserError{Kind: incidents.ErrInvalid, Message: `dora-major has no report "interim" (its reports: initial, intermediate, final)`,
+			Code: "unknown_report", Data: map[string]any{"Obligation": "dora-major", "Report": "interim", "Reports": "initial, intermediate, final"}},
+			"У обязательства dora-major нет отчёта «interim» (его отчёты: initial, intermediate, final)"},
 	}
 }
 

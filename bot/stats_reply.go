@@ -46,6 +46,10 @@ func StatsBlocks(l Lang, r stats.Report, period time.Duration) (string, []slack.
 			mrkdwn(l.Text("stats.followups", M{"Open": r.FollowUps.Open, "Done": r.FollowUps.Done})),
 		}, nil),
 	}
+	if g := r.Regulatory; g.Reports > 0 {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(l.Text("stats.regulatory", M{
+			"OnTime": g.OnTime, "Late": g.Late, "Overdue": g.Overdue, "Pending": g.Pending})), nil, nil))
+	}
 	if len(r.Longest) > 0 {
 		var b strings.Builder
 		b.WriteString(l.Text("stats.longest", nil))

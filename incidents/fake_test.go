@@ -131,10 +131,9 @@ func (m *memStore) appendEvents(evs ...Event) {
 		if _, ok := m.events[e.ID]; ok {
 			continue
 		}
-		m.chain[e.Incident]++
-		e.At, e.Seq = e.At.UTC(), m.chain[e.Incident]
-		e.Hash = ChainHash(m.head[e.Incident], *e)
-		m.head[e.Incident] = e.Hash
+		e.At = e.At.UTC()
+		*e = Seal(e.Incident, ChainHead{Seq: m.chain[e.Incident], Hash: m.head[e.Incident]}, *e)[0]
+		m.chain[e.Incident], m.head[e.Incident] = e.Seq, e.Hash
 		m.events[e.ID] = *e
 	}
 }
@@ -160,6 +159,12 @@ func (m *memStore) GetAlerts(_ context.Context, n int64, fps []string) (map[stri
 		}
 	}
 	return out, nil
+}
+
+func (m *memStore) TimelineChain(ctx context.Context, n int64) ([]Event, error) {
+	evs, err := m.Timeline(ctx, n)
+	sort.Slice(evs, func(i, j int) bool { return evs[i].Seq < evs[j].Seq })
+	return evs, err
 }
 
 func (m *memStore) GetIncident(_ context.Context, n int64) (*Incident, error) {

@@ -97,6 +97,12 @@ type Incident struct {
 	StatusAt time.Time `json:"status_at,omitempty"`
 	// AlertsClearAt is when the last firing alert resolved; zero while any fires.
 	AlertsClearAt time.Time `json:"alerts_clear_at,omitempty"`
+
+	// Reporting is the incident's regulatory reports with their deadlines
+	// and states, filled in for display by whoever read the incident with
+	// its timeline (internal/app); stores do not keep it: the timeline's
+	// classified and report_submitted events are the record.
+	Reporting []ReportClock `json:"-"`
 }
 
 // Action is a follow-up item. Its state is open until Done.

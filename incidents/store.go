@@ -21,6 +21,9 @@ type Store interface {
 	ListIncidents(ctx context.Context, opts ListOptions) ([]*Incident, error)
 	// Timeline returns an incident's events, oldest first (by At, then ID).
 	Timeline(ctx context.Context, number int64) ([]Event, error)
+	// TimelineChain returns an incident's events in chain order (Seq 1, 2,
+	// 3, …), each with its Seq and Hash as stored: what verify reads.
+	TimelineChain(ctx context.Context, number int64) ([]Event, error)
 	// GetGroup returns the latest incident of an Alertmanager group; ErrNotFound if none.
 	GetGroup(ctx context.Context, groupKey string) (Group, error)
 	// GetStorm returns the storm guard's state (the zero value if never stored).

@@ -49,6 +49,7 @@ const (
 	DefRecovery          = "failed deployment recovery time: failed deployment → restore of its linked incidents (the last of them), or, with no linked incident, → the next successful deployment of the service to the environment"
 	DefRework            = "deployment rework rate: deployments made while an incident linked to an earlier deployment of the same service and environment was unresolved ÷ deployments"
 	DefOutOfHours        = "out of hours: outside Monday to Friday 09:00–18:00 in the report's zone (oncall.IsOutOfHours)"
+	DefRegulatory        = "regulatory reports of the window's incidents: on time = first submitted by its deadline, late = after it, overdue = not submitted and past it, pending = not submitted and not yet due"
 )
 
 // PageRecord is one page sent to a person.
@@ -140,6 +141,9 @@ type Report struct {
 	OnCall         OnCallLoad   `json:"on_call"`
 	DORA           []DORA       `json:"dora"`
 	Weeks          []Week       `json:"weeks"`
+	// Regulatory counts the regulatory reports (not DORA the delivery
+	// metrics above) of the window's incidents by state.
+	Regulatory RegulatoryReports `json:"regulatory_reporting"`
 
 	// Definitions says in words what each figure measures and how.
 	Definitions map[string]string `json:"definitions"`
@@ -174,6 +178,7 @@ func Compute(in Input, now time.Time) (Report, error) {
 		measure(&ack, inc, inc.AcknowledgedAt)
 		measure(&restore, inc, restoredAt(inc))
 		measure(&resolve, inc, inc.ResolvedAt)
+		r.Regulatory.count(inc.Reporting)
 		for _, a := range inc.Actions {
 			if a.Done {
 				r.FollowUps.Done++
@@ -219,6 +224,7 @@ func definitions() map[string]string {
 		"failed_deployment_recovery_time": DefRecovery,
 		"deployment_rework_rate":          DefRework,
 		"out_of_hours":                    DefOutOfHours,
+		"regulatory_reporting":            DefRegulatory,
 	}
 }
 
@@ -340,4 +346,29 @@ func noisiest(window []*incidents.Incident, top int) []AlertCount {
 		return cmp.Or(cmp.Compare(b.Alerts, a.Alerts), cmp.Compare(b.Incidents, a.Incidents), cmp.Compare(a.Name, b.Name))
 	})
 	return all[:min(top, len(all))]
+}
+
+// RegulatoryReports counts regulatory reports by state.
+type RegulatoryReports struct {
+	Reports int `json:"reports"`
+	OnTime  int `json:"on_time"`
+	Late    int `json:"late"`
+	Overdue int `json:"overdue"`
+	Pending int `json:"pending"` // not submitted and not past its deadline (due soon included)
+}
+
+func (r *RegulatoryReports) count(clocks []incidents.ReportClock) {
+	for _, c := range clocks {
+		r.Reports++
+		switch c.State {
+		case incidents.ReportOnTime:
+			r.OnTime++
+		case incidents.ReportLate:
+			r.Late++
+		case incidents.ReportOverdue:
+			r.Overdue++
+		default:
+			r.Pending++
+		}
+	}
 }

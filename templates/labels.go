@@ -15,6 +15,8 @@ var labels = map[Locale]map[string]string{
 		"commander":          "Commander",
 		"incident:triggered": "triggered", "incident:investigating": "investigating", "incident:identified": "identified",
 		"incident:monitoring": "monitoring", "incident:resolved": "resolved", "incident:reopened": "reopened",
+		"classified": "Classified", "report_drafted": "Report drafted", "report_submitted": "Report submitted",
+		"report_reminder": "Report due", "report_overdue": "Report overdue",
 	},
 	RU: {
 		"declared": "Объявлен", "alert_fired": "Сработал алерт", "alert_resolved": "Алерт снят",
@@ -26,6 +28,8 @@ var labels = map[Locale]map[string]string{
 		"commander":          "Руководитель",
 		"incident:triggered": "сработал", "incident:investigating": "расследуется", "incident:identified": "причина найдена",
 		"incident:monitoring": "наблюдение", "incident:resolved": "решён", "incident:reopened": "открыт снова",
+		"classified": "Классифицирован", "report_drafted": "Черновик отчёта", "report_submitted": "Отчёт отправлен",
+		"report_reminder": "Срок отчёта", "report_overdue": "Отчёт просрочен",
 	},
 }
 

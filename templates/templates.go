@@ -44,7 +44,7 @@ func ParseLocale(s string) (Locale, error) {
 	return "", fmt.Errorf("%w %q (use en or ru)", ErrLocale, s)
 }
 
-//go:embed default/*.tmpl default/slack/*.tmpl
+//go:embed default/*.tmpl default/slack/*.tmpl default/reports/*.tmpl
 var defaults embed.FS
 
 // ErrTemplate is wrapped by every *Error: the template does not parse or
@@ -92,6 +92,9 @@ type Options struct {
 	// PostmortemFile is the path of a template that replaces the embedded
 	// ones for every locale; empty keeps the defaults.
 	PostmortemFile string
+	// ReportFiles are report templates from files (reporting[].template),
+	// each for every locale; RenderReport takes the path as the name.
+	ReportFiles []string
 	// OnMessageError receives a Slack message that failed to render (a
 	// bug: Lang.Text then falls back to English). Nil panics, which is
 	// what tests want.
@@ -100,9 +103,11 @@ type Options struct {
 
 // Set is the parsed templates, safe for concurrent use.
 type Set struct {
-	postmortem map[Locale]*template.Template
-	messages   map[Locale]*template.Template
-	onError    func(error)
+	postmortem  map[Locale]*template.Template
+	messages    map[Locale]*template.Template
+	reports     map[string]map[Locale]*template.Template // built-in, by name
+	reportFiles map[string]*template.Template            // by path
+	onError     func(error)
 }
 
 // maxTemplate bounds an override file; a postmortem template is a few KB.
@@ -136,6 +141,17 @@ func New(o Options) (*Set, error) {
 		}
 		s.postmortem[EN], s.postmortem[RU] = t, t
 	}
+	if s.reports, err = loadReports(); err != nil {
+		return nil, err
+	}
+	s.reportFiles = map[string]*template.Template{}
+	for _, path := range o.ReportFiles {
+		t, err := LoadReport(path)
+		if err != nil {
+			return nil, err
+		}
+		s.reportFiles[path] = t
+	}
 	return s, nil
 }
 
@@ -162,6 +178,12 @@ func LoadPostmortem(path string) (*template.Template, error) {
 // called with the wrong arguments is reported now, with its line, rather
 // than when the first incident resolves.
 func Parse(name, text string) (*template.Template, error) {
+	return parseTrial(name, text, func(loc Locale) any { return Sample(loc) })
+}
+
+// parseTrial parses a template and runs it on sample(locale) in both
+// locales, reporting the first failure with its line.
+func parseTrial(name, text string, sample func(Locale) any) (*template.Template, error) {
 	t, err := template.New(name).Option("missingkey=error").Funcs(FuncMap(EN, time.UTC)).Parse(text)
 	if err != nil {
 		return nil, templateError(name, err)
@@ -172,7 +194,7 @@ func Parse(name, text string) (*template.Template, error) {
 		}
 		if n := numberRange(tt.Tree.Root); n != nil {
 			line := 1 + strings.Count(text[:min(int(n.Position()), len(text))], "\n")
-			return nil, &Error{File: name, Line: line, Msg: "range over a number or a duration: a postmortem template ranges over lists"}
+			return nil, &Error{File: name, Line: line, Msg: "range over a number or a duration: a template ranges over lists"}
 		}
 	}
 	for _, loc := range []Locale{EN, RU} {
@@ -180,7 +202,7 @@ func Parse(name, text string) (*template.Template, error) {
 		if err != nil {
 			return nil, templateError(name, err)
 		}
-		if err := c.Funcs(FuncMap(loc, time.UTC)).Execute(&limitWriter{}, Sample(loc)); err != nil {
+		if err := c.Funcs(FuncMap(loc, time.UTC)).Execute(&limitWriter{}, sample(loc)); err != nil {
 			return nil, templateError(name, err)
 		}
 	}

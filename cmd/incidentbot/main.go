@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/incidentbot/incidentbot/internal/app"
@@ -29,6 +31,11 @@ Usage:
   incidentbot check-config [FILE]          validate the YAML config
   incidentbot export-postmortems --dir DIR write every postmortem as Markdown
   incidentbot backup --to FILE             copy the embedded store, also while serve runs
+  incidentbot verify [--incident N]        recompute the timelines' hash chains; exit 1 naming the first broken link
+  incidentbot evidence N --out FILE        write a signed evidence archive of incident N
+  incidentbot evidence verify FILE --public-key KEY
+                                           check an evidence archive offline
+  incidentbot evidence keygen --out KEY    make an Ed25519 signing key (KEY, KEY.pub)
   incidentbot healthcheck                  exit 0 if the local server answers /healthz
   incidentbot version                      print version, commit and Go version
 `
@@ -87,6 +94,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return exit(stderr, app.Backup(ctx, os.Getenv, *to, stdout))
+	case "verify":
+		fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		n := fs.Int64("incident", 0, "verify only this incident (default: every incident)")
+		if err := fs.Parse(rest); err != nil {
+			return 2
+		}
+		if fs.NArg() > 0 || *n < 0 {
+			fmt.Fprintln(stderr, "verify: takes only --incident N")
+			return 2
+		}
+		return exit(stderr, app.Verify(ctx, os.Getenv, *n, stdout))
+	case "evidence":
+		return evidenceCommand(ctx, rest, stdout, stderr, info)
 	case "healthcheck":
 		return exit(stderr, app.Healthcheck(ctx, os.Getenv))
 	case "version", "--version", "-v":
@@ -107,4 +128,60 @@ func exit(stderr io.Writer, err error) int {
 	}
 	fmt.Fprintln(stderr, "incidentbot:", err)
 	return 1
+}
+
+// evidenceCommand runs `evidence N --out FILE`, `evidence verify FILE
+// --public-key KEY` and `evidence keygen --out KEY`; flags may come before
+// or after the positional arguments.
+func evidenceCommand(ctx context.Context, args []string, stdout, stderr io.Writer, info app.BuildInfo) int {
+	fs := flag.NewFlagSet("evidence", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "the file to write (evidence N, evidence keygen)")
+	pub := fs.String("public-key", "", "the signer's public key, PEM (evidence verify)")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return 2
+	}
+	bad := func(msg string) int {
+		fmt.Fprintln(stderr, "evidence: "+msg)
+		return 2
+	}
+	switch {
+	case len(pos) == 2 && pos[0] == "verify":
+		if *pub == "" {
+			return bad("verify needs --public-key KEY")
+		}
+		return exit(stderr, app.EvidenceVerify(pos[1], *pub, stdout))
+	case len(pos) == 1 && pos[0] == "keygen":
+		if *out == "" {
+			return bad("keygen needs --out KEY")
+		}
+		return exit(stderr, app.EvidenceKeygen(*out, stdout))
+	case len(pos) == 1:
+		n, err := strconv.ParseInt(strings.TrimPrefix(pos[0], "#"), 10, 64)
+		if err != nil || n <= 0 {
+			return bad(fmt.Sprintf("%q is not an incident number", pos[0]))
+		}
+		if *out == "" {
+			return bad("--out FILE is required")
+		}
+		return exit(stderr, app.Evidence(ctx, os.Getenv, n, *out, stdout, info))
+	}
+	return bad("usage: evidence N --out FILE | evidence verify FILE --public-key KEY | evidence keygen --out KEY")
+}
+
+// parseInterspersed parses flags wherever they stand among the positional
+// arguments, which it returns.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

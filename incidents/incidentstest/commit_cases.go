@@ -153,18 +153,23 @@ func testChain(t *testing.T, s incidents.Store) {
 		}
 		bySeq[e.Seq-1] = e
 	}
-	prev := ""
+	prev := incidents.ChainGenesis(1)
 	for i, want := range []string{"a", "b", "c", "d"} {
 		e := bySeq[i]
 		if e.ID != want {
 			t.Errorf("Seq %d is %s, want %s (the order written)", i+1, e.ID, want)
 		}
-		h := e.Hash
-		e.Hash = ""
-		if wantHash := incidents.ChainHash(prev, e); h != wantHash {
-			t.Errorf("event %s: Hash %q, want %q", e.ID, h, wantHash)
+		if wantHash := incidents.ChainHash(prev, e); e.Hash != wantHash {
+			t.Errorf("event %s: Hash %q, want %q", e.ID, e.Hash, wantHash)
 		}
-		prev = h
+		prev = e.Hash
+	}
+	chain, err := s.TimelineChain(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := incidents.VerifyChain(1, chain); err != nil || n != 4 {
+		t.Errorf("VerifyChain of TimelineChain = %d, %v; want 4 events, intact", n, err)
 	}
 	other, _ := s.Timeline(ctx, 2)
 	if len(other) != 1 || other[0].Seq != 1 {

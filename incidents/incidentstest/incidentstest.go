@@ -753,6 +753,9 @@ func testFullIncidentSetsEveryField(t *testing.T, _ incidents.Store) {
 			if p == "Incident.Version" { // 0 is the version a new incident is created with
 				continue
 			}
+			if f.Tag.Get("json") == "-" { // not stored: filled in by whoever reads it (Incident.Reporting)
+				continue
+			}
 			if fv.IsZero() {
 				t.Errorf("fullIncident leaves %s zero; set it so the round trip covers it", p)
 			}

@@ -176,6 +176,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	if err := a.wirePostmortems(ctx); err != nil {
 		return nil, err
 	}
+	a.wireReporting()
 	if err := a.wireSlack(mux); err != nil {
 		return nil, err
 	}
@@ -195,8 +196,12 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	if len(cfg.Schedules) > 0 {
 		onCall = webOnCall{a}
 	}
+	var regulatory web.Reporting
+	if len(cfg.Reporting) > 0 {
+		regulatory = webReporting{a}
+	}
 	web.New(web.Options{
-		Incidents: a.service, Deployments: a.store, PageLog: statsSource{a}, OnCall: onCall, Postmortems: webPostmortems{a},
+		Incidents: a.service, Deployments: a.store, PageLog: statsSource{a}, OnCall: onCall, Postmortems: webPostmortems{a}, Reporting: regulatory,
 		Auth: webAuth, Severities: severityNames(cfg),
 		Ready: a.store.Ping, Gatherer: o.Registry, Location: cfg.Timezone, Now: o.Now,
 		Logger: a.log.WithField("component", "web"),

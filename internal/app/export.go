@@ -6,10 +6,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/incidentbot/incidentbot/internal/config"
-	"github.com/incidentbot/incidentbot/internal/store"
 	"github.com/incidentbot/incidentbot/postmortem"
 	"github.com/incidentbot/incidentbot/templates"
 )
@@ -23,21 +20,13 @@ func exportPostmortems(ctx context.Context, getenv func(string) string, dir stri
 	if err != nil {
 		return err
 	}
-	log := logrus.New()
-	log.SetOutput(io.Discard)
 	// Reading needs no lock: beside a running serve, the embedded store is
 	// read from a consistent snapshot.
-	st, err := store.OpenReadOnly(ctx, store.Options{
-		URI: env.MongoDBURI, Database: env.MongoDBDatabase, DataDir: env.DataDir, Logger: logrus.NewEntry(log),
-	})
+	st, closeStore, err := openReadOnly(ctx, env)
 	if err != nil {
 		return fmt.Errorf("export-postmortems: %w", err)
 	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		st.Close(cctx)
-	}()
+	defer closeStore()
 	loc := templates.EN
 	if cfg.Locale != "" {
 		if loc, err = templates.ParseLocale(cfg.Locale); err != nil {

@@ -64,7 +64,7 @@ var (
 
 // jobKinds lists every kind above; a test checks that a wired app handles each.
 var jobKinds = append([]string{jobSync.Name, jobAutoResolve.Name, jobOpened.Name, jobSlackEvent.Name, jobNudgeScan.Name, jobNudge.Name,
-	jobPostmortem.Name, jobFollowUpScan.Name, jobFollowUpNudge.Name}, oncallJobKinds...)
+	jobPostmortem.Name, jobFollowUpScan.Name, jobFollowUpNudge.Name}, append(oncallJobKinds, reportingJobKinds...)...)
 
 func encodeIncident(n int64) map[string]string {
 	return map[string]string{"incident": strconv.FormatInt(n, 10)}

@@ -33,7 +33,7 @@ type postmortems struct {
 // before wireSlack, whose handler answers /incident postmortem with it.
 func (a *App) wirePostmortems(ctx context.Context) error {
 	cfg := a.opts.Config
-	topts := templates.Options{PostmortemFile: cfg.Postmortem.Template}
+	topts := templates.Options{PostmortemFile: cfg.Postmortem.Template, ReportFiles: cfg.ReportTemplateFiles()}
 	if !a.opts.Manual {
 		// A message that fails to render is a bug: log it and write English
 		// (tests, driving the app by hand, panic instead).
@@ -83,6 +83,9 @@ func (a *App) queuePostmortem(ctx context.Context, n int64) error {
 // itself skips an incident that has not changed.
 func (a *App) syncAndRegenerate(ctx context.Context, j jobs.Job, n int64) error {
 	if err := a.regenerate(ctx, n); err != nil && !errors.Is(err, incidents.ErrNotFound) {
+		return err
+	}
+	if err := a.autoClassify(ctx, n); err != nil && !errors.Is(err, incidents.ErrNotFound) {
 		return err
 	}
 	return a.syncSlack(ctx, j, n)

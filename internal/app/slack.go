@@ -41,7 +41,7 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	}
 	cfg = a.opts.Config
 
-	a.notifier = bot.NewNotifier(a.slack, a.service, a.store, bot.NotifierOptions{
+	a.notifier = bot.NewNotifier(a.slack, notifierService{a.service, a}, a.store, bot.NotifierOptions{
 		ChannelPrefix: cfg.Slack.ChannelPrefix, AnnounceChannel: cfg.Slack.AnnounceChannel, Invite: cfg.Slack.Invite,
 		PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang(), Now: a.opts.Now, Logger: a.log.WithField("component", "notifier"),
 	})
@@ -49,7 +49,7 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang(),
 		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), EnqueueEvent: a.enqueueEvent,
 		Deployments: a.store, Stats: a.stats, Paging: pagingHandler{a}, Oncall: oncallProvider{a},
-		Postmortems: postmortemCommands{a},
+		Postmortems: postmortemCommands{a}, Reporting: a.reportingCommands(),
 	})
 	if !env.SocketMode() {
 		a.handler.Register(mux)
@@ -138,7 +138,16 @@ func severityNames(cfg *config.Config) []string {
 type statsSource struct{ a *App }
 
 func (s statsSource) Incidents(ctx context.Context, since time.Time) ([]*incidents.Incident, error) {
-	return s.a.service.List(ctx, incidents.ListOptions{Since: since})
+	list, err := s.a.service.List(ctx, incidents.ListOptions{Since: since})
+	if err != nil {
+		return nil, err
+	}
+	for _, inc := range list { // one timeline read each, only with obligations configured
+		if err := s.a.withClocks(ctx, inc); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
 }
 
 func (s statsSource) Deployments(ctx context.Context, from, to time.Time) ([]deploys.Deployment, error) {

@@ -56,8 +56,18 @@ func CheckConfig(path string, w io.Writer, now func() time.Time) int {
 			return 1
 		}
 	}
+	reportErrs, reportWarns := c.checkReporting(name)
+	for _, e := range reportErrs {
+		fmt.Fprintln(w, e)
+	}
+	if len(reportErrs) > 0 {
+		return 1
+	}
 	for _, warn := range append(slices.Clone(c.Warnings), c.CoverageGaps(now())...) {
 		fmt.Fprintf(w, "warning: %s\n", warn.Error())
+	}
+	for _, warn := range reportWarns {
+		fmt.Fprintf(w, "warning: %s\n", warn)
 	}
 	fmt.Fprintf(w, "ok: %s: %d severities, %d routes, %d schedules, %d escalation policies\n",
 		name, len(c.Severities), len(c.Routes), len(c.Schedules), len(c.EscalationPolicies))

@@ -17,6 +17,7 @@ import (
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/oncall"
+	"github.com/incidentbot/incidentbot/reporting"
 )
 
 // Config is the parsed, validated config file. Values are typed: durations
@@ -52,6 +53,11 @@ type Config struct {
 	People map[string]oncall.Person
 	// Paging holds the team's default rules and the providers.
 	Paging Paging
+	// Reporting are the regulatory reporting obligations (reporting:), in
+	// the file's order; none by default.
+	Reporting []reporting.Obligation
+	// Evidence configures signed evidence archives (evidence:).
+	Evidence Evidence
 	// Warnings are findings that do not stop the bot, such as a missing
 	// catch-all route. check-config prints them.
 	Warnings Errors
@@ -215,5 +221,6 @@ func Load(path string) (*Config, error) {
 	if t := c.Postmortem.Template; t != "" && !filepath.IsAbs(t) {
 		c.Postmortem.Template = filepath.Join(filepath.Dir(path), t)
 	}
+	c.resolvePaths(path)
 	return c, nil
 }

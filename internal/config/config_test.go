@@ -275,7 +275,8 @@ func TestExampleFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, keys := range [][]string{topKeys, slackKeys, severityKeys, routeKeys, stormKeys, autoKeys,
-		scheduleKeys, rotationKeys, activeKeys, policyKeys, levelKeys, postmortemKeys, doraKeys} {
+		scheduleKeys, rotationKeys, activeKeys, policyKeys, levelKeys, postmortemKeys, doraKeys,
+		obligationKeys, autoClassifyKeys, reportKeys, evidenceKeys} {
 		for _, k := range keys {
 			if !bytes.Contains(data, []byte(k+":")) {
 				t.Errorf("example does not document key %q", k)

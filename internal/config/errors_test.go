@@ -16,10 +16,30 @@ func TestParseErrors(t *testing.T) {
 		want []string
 	}{
 		{"unknown_keys.yaml", []string{
-			`unknown_keys.yaml:2: severites: unknown key "severites"; did you mean "severities"? (allowed: timezone, locale, admins, slack, severities, routes, storm, auto_resolve, schedules, escalation_policies, postmortem, dora, people, paging)`,
+			`unknown_keys.yaml:2: severites: unknown key "severites"; did you mean "severities"? (allowed: timezone, locale, admins, slack, severities, routes, storm, auto_resolve, schedules, escalation_policies, postmortem, dora, people, paging, reporting, evidence)`,
 			`unknown_keys.yaml:5: slack.channel_prefx: unknown key "channel_prefx"; did you mean "channel_prefix"? (allowed: announce_channel, channel_prefix, invite)`,
 			`unknown_keys.yaml:7: routes[0].matcher: unknown key "matcher"; did you mean "matchers"? (allowed: matchers, severity, escalation_policy, service)`,
 			`unknown_keys.yaml:9: routes[0].escalation: unknown key "escalation"; did you mean "escalation_policy"? (allowed: matchers, severity, escalation_policy, service)`,
+		}},
+		{"reporting.yaml", []string{
+			`reporting.yaml:3: reporting[0].auto_classify.severities[1]: unknown severity "sev9" (defined: sev1, sev2, sev3, sev4)`,
+			`reporting.yaml:5: reporting[0].reports[0].at_most: invalid duration "24 hours" (write hours such as 4h or 72h, or months such as 1 month)`,
+			`reporting.yaml:6: reporting[0].reports[1].remind[1]: invalid duration "soon"`,
+			`reporting.yaml:7: reporting[0].reports[2].due: "interim" is not a report listed before "final" (a deadline counts from an earlier report)`,
+			`reporting.yaml:8: reporting[0].reports[3].due: invalid anchor "resolved" (count from detected, classified, or REPORT submitted)`,
+			`reporting.yaml:8: reporting[0].reports[3].name: duplicate report "final"`,
+			`reporting.yaml:9: reporting[0].reports[4].name: "Bad Name" is not a valid name (lowercase letters, digits, - and _; at most 64)`,
+			`reporting.yaml:10: reporting[0].reports[4].due: "bad-name" is not a report listed before "Bad Name" (a deadline counts from an earlier report)`,
+			`reporting.yaml:11: reporting[0].reports[4].remind[0]: must be positive`,
+			`reporting.yaml:12: reporting[0].reports[5]: due is required (e.g. "4h after classified")`,
+			`reporting.yaml:13: reporting[1].name: duplicate obligation "dora-major" (first defined on line 2)`,
+			`reporting.yaml:14: reporting[1].reports: at least one report is required`,
+			`reporting.yaml:15: reporting[2].name: "NIS2" is not a valid name (lowercase letters, digits, - and _; at most 64)`,
+			`reporting.yaml:17: reporting[2].reports[0].tempo: unknown key "tempo" (allowed: name, due, at_most, remind)`,
+			`reporting.yaml:17: reporting[2].reports[0].due: a report cannot count from its own submission`,
+			`reporting.yaml:18: reporting[3]: name is required (what /incident classify <name> calls it)`,
+			`reporting.yaml:18: reporting[3]: reports is required (at least one)`,
+			`reporting.yaml:20: evidence.signing_key: unknown key "signing_key"; did you mean "signing_key_file"? (allowed: signing_key_file)`,
 		}},
 		{"timezone.yaml", []string{
 			`timezone.yaml:1: timezone: unknown time zone "Mars/Olympus_Mons" (use an IANA name such as Asia/Almaty or UTC)`,

@@ -12,7 +12,7 @@ import (
 // The keys each mapping of the file may hold, in the order the example file
 // documents them. Anything else is reported as a likely typo.
 var (
-	topKeys        = []string{"timezone", "locale", "admins", "slack", "severities", "routes", "storm", "auto_resolve", "schedules", "escalation_policies", "postmortem", "dora", "people", "paging"}
+	topKeys        = []string{"timezone", "locale", "admins", "slack", "severities", "routes", "storm", "auto_resolve", "schedules", "escalation_policies", "postmortem", "dora", "people", "paging", "reporting", "evidence"}
 	slackKeys      = []string{"announce_channel", "channel_prefix", "invite"}
 	severityKeys   = []string{"name", "description", "update_every"}
 	routeKeys      = []string{"matchers", "severity", "escalation_policy", "service"}
@@ -124,6 +124,12 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	if n := o.get("dora"); n != nil {
 		d.dora(n, &c.DORA)
+	}
+	if n := o.get("reporting"); n != nil {
+		c.Reporting = d.reporting(n)
+	}
+	if n := o.get("evidence"); n != nil {
+		d.evidence(n, &c.Evidence)
 	}
 
 	d.checkRefs(map[string]*defined{"severity": severities, "schedule": schedules, "escalation policy": policies})

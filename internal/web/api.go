@@ -81,6 +81,9 @@ type APIEvent struct {
 type APIIncidentDetail struct {
 	APIIncident
 	Timeline []APIEvent `json:"timeline"`
+	// Reporting is the incident's regulatory reports with their deadlines
+	// and states ([] when none or not configured).
+	Reporting []APIReport `json:"reporting"`
 }
 
 // APIIncidentList is GET /api/v1/incidents.
@@ -245,7 +248,9 @@ func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, err)
 		return
 	}
-	out := APIIncidentDetail{APIIncident: s.apiIncidentOf(inc, s.opts.Now()), Timeline: make([]APIEvent, 0, len(events))}
+	s.clocks(inc, events)
+	out := APIIncidentDetail{APIIncident: s.apiIncidentOf(inc, s.opts.Now()), Timeline: make([]APIEvent, 0, len(events)),
+		Reporting: apiReports(inc.Reporting, inc.Number)}
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, APIEvent{ID: e.ID, Type: e.Type, At: e.At, Actor: e.Actor, Text: e.Text,
 			Permalink: safeURL(e.Fields["permalink"]), Fields: orEmpty(e.Fields)})

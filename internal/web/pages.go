@@ -140,6 +140,7 @@ type incidentDetail struct {
 	Alerts     []alertRow
 	Postmortem bool // a postmortem exists
 	HasPMs     bool // postmortems are configured
+	Reports    []reportRow
 }
 
 func (s *Server) loadIncident(ctx context.Context, raw string) (*incidents.Incident, []incidents.Event, error) {
@@ -171,9 +172,11 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	s.clocks(inc, events)
 	d := incidentDetail{
 		Inc:    incidentRow{Incident: inc, Duration: duration(inc, s.opts.Now()), Svc: serviceOf(inc)},
 		Events: eventRows(events), Alerts: alertRows(inc.SortedAlerts()), HasPMs: s.opts.Postmortems != nil,
+		Reports: reportRows(inc.Reporting, inc.Number),
 	}
 	if d.HasPMs {
 		_, _, err := s.opts.Postmortems.Postmortem(r.Context(), inc.Number)
@@ -365,7 +368,18 @@ func (s *Server) report(r *http.Request) (stats.Report, string, error) {
 type statsSource struct{ s *Server }
 
 func (src statsSource) Incidents(ctx context.Context, since time.Time) ([]*incidents.Incident, error) {
-	return src.s.opts.Incidents.List(ctx, incidents.ListOptions{Since: since})
+	list, err := src.s.opts.Incidents.List(ctx, incidents.ListOptions{Since: since})
+	if err != nil || src.s.opts.Reporting == nil {
+		return list, err
+	}
+	for _, inc := range list { // the regulatory reports come from each timeline
+		events, err := src.s.opts.Incidents.Timeline(ctx, inc.Number)
+		if err != nil {
+			return nil, err
+		}
+		src.s.clocks(inc, events)
+	}
+	return list, nil
 }
 
 func (src statsSource) Deployments(ctx context.Context, from, to time.Time) ([]deploys.Deployment, error) {

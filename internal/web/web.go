@@ -103,6 +103,9 @@ type Options struct {
 	Postmortems Postmortems
 	// OnCall serves /oncall and /api/v1/oncall; nil: 404 "not configured".
 	OnCall OnCall
+	// Reporting shows each incident's regulatory reports and serves their
+	// drafts; nil: none.
+	Reporting Reporting
 	// Auth is the basic auth of every page and /api/ (see ParseAuth); the zero
 	// value leaves them open. /healthz, /readyz and /metrics are never behind it.
 	Auth Auth
@@ -156,6 +159,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("GET /{$}", s.index)
 	page("GET /style.css", s.style)
 	page("GET /incidents/{number}", s.incident)
+	page("GET /incidents/{number}/reports/{obligation}/{report}", s.reportDraft)
 	page("GET /postmortems", s.postmortems)
 	page("GET /postmortems/{file}", s.postmortem)
 	page("GET /oncall", s.oncall)

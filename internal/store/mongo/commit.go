@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -259,37 +260,63 @@ func (s *Store) updateIncident(ctx context.Context, inc *incidents.Incident) err
 }
 
 // appendEvents inserts the events not stored yet, each at the next place of
-// its incident's chain. Two writers racing for one place collide on the
-// unique (incident, seq) index: that is a conflict, and the change is
-// applied again.
+// its incident's chain: one find of the IDs stored already, one read of
+// each incident's head, one ordered insert. Two writers racing for one
+// place collide on the unique (incident, seq) index: that is a conflict,
+// and the change is applied again.
 func (s *Store) appendEvents(ctx context.Context, events []incidents.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
 	coll := s.db.Collection(colEvents)
+	ids := make([]string, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	cur, err := coll.Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
+	var found []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &found); err != nil {
+		return fmt.Errorf("append events: %w", err)
+	}
+	stored := map[string]bool{}
+	for _, f := range found {
+		stored[f.ID] = true
+	}
 	heads := map[int64]incidents.Event{}
+	var docs []any
 	for i := range events {
 		e := &events[i]
-		err := coll.FindOne(ctx, byID(e.ID), options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-		if err == nil {
+		if stored[e.ID] {
 			e.Seq, e.Hash = 0, "" // stored already
 			continue
 		}
-		if !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("append event %s: %w", e.ID, err)
-		}
+		stored[e.ID] = true // a repeat within the batch is skipped too
 		prev, ok := heads[e.Incident]
 		if !ok {
 			if prev, err = s.chainHead(ctx, e.Incident); err != nil {
 				return err
 			}
 		}
-		e.Seq, e.Hash = prev.Seq+1, ""
-		e.Hash = incidents.ChainHash(prev.Hash, *e)
-		if _, err := coll.InsertOne(ctx, eventDocOf(*e)); err != nil {
-			if mongo.IsDuplicateKeyError(err) {
-				return fmt.Errorf("append event %s at %d: %w", e.ID, e.Seq, incidents.ErrConflict)
-			}
-			return fmt.Errorf("append event %s: %w", e.ID, err)
-		}
+		// Hashed as it will read back: BSON keeps milliseconds.
+		e.At = utc(e.At).Truncate(time.Millisecond)
+		*e = incidents.Seal(e.Incident, incidents.ChainHead{Seq: prev.Seq, Hash: prev.Hash}, *e)[0]
 		heads[e.Incident] = *e
+		docs = append(docs, eventDocOf(*e))
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	if _, err := coll.InsertMany(ctx, docs); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return fmt.Errorf("append events: %w", incidents.ErrConflict)
+		}
+		return fmt.Errorf("append events: %w", err)
 	}
 	return nil
 }
@@ -331,8 +358,7 @@ func (s *Store) sealEvents(ctx context.Context) (int, error) {
 				return 0, err
 			}
 		}
-		e.Seq, e.Hash = prev.Seq+1, ""
-		e.Hash = incidents.ChainHash(prev.Hash, e)
+		e = incidents.Seal(e.Incident, incidents.ChainHead{Seq: prev.Seq, Hash: prev.Hash}, e)[0]
 		if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: e.ID}, {Key: "seq", Value: bson.D{{Key: "$exists", Value: false}}}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: e.Seq}, {Key: "hash", Value: e.Hash}}}}); err != nil {
 			return 0, fmt.Errorf("seal event %s: %w", e.ID, err)

@@ -144,6 +144,25 @@ func (s *Store) Timeline(ctx context.Context, number int64) ([]incidents.Event, 
 	return out, nil
 }
 
+// TimelineChain implements incidents.Store: in Seq order, through the
+// unique (incident, seq) index.
+func (s *Store) TimelineChain(ctx context.Context, number int64) ([]incidents.Event, error) {
+	cur, err := s.db.Collection(colEvents).Find(ctx, bson.D{{Key: "incident", Value: number}},
+		options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("chain of incident #%d: %w", number, err)
+	}
+	var docs []eventDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("chain of incident #%d: read: %w", number, err)
+	}
+	out := make([]incidents.Event, len(docs))
+	for i, d := range docs {
+		out[i] = d.event()
+	}
+	return out, nil
+}
+
 // groupDoc is a groups document. Alertmanager group keys can be long, so the
 // _id is their SHA-256; the key is kept for reading.
 type groupDoc struct {

@@ -58,8 +58,7 @@ func sealEvents(ctx context.Context, tx *sql.Tx) (string, error) {
 	heads := map[int64]incidents.Event{}
 	for _, e := range all {
 		prev := heads[e.Incident]
-		e.Seq = prev.Seq + 1
-		e.Hash = incidents.ChainHash(prev.Hash, e)
+		e = incidents.Seal(e.Incident, incidents.ChainHead{Seq: prev.Seq, Hash: prev.Hash}, e)[0]
 		heads[e.Incident] = e
 		if _, err := tx.ExecContext(ctx, `UPDATE events SET seq = ?, hash = ? WHERE id = ?`, e.Seq, e.Hash, e.ID); err != nil {
 			return "", fmt.Errorf("seal event %s: %w", e.ID, err)
@@ -269,8 +268,7 @@ func appendEvents(ctx context.Context, tx *sql.Tx, events []incidents.Event) ([]
 				return nil, fmt.Errorf("chain head of incident #%d: %w", e.Incident, err)
 			}
 		}
-		e.Seq, e.Hash = prev.Seq+1, ""
-		e.Hash = incidents.ChainHash(prev.Hash, e)
+		e = incidents.Seal(e.Incident, incidents.ChainHead{Seq: prev.Seq, Hash: prev.Hash}, e)[0]
 		var fields any // NULL without fields
 		if len(e.Fields) > 0 {
 			fields = encodeFields(e.Fields)

@@ -224,6 +224,25 @@ func (s *Store) Timeline(ctx context.Context, number int64) ([]incidents.Event, 
 	return out, nil
 }
 
+// TimelineChain implements incidents.Store: in Seq order, through the
+// unique (incident, seq) index.
+func (s *Store) TimelineChain(ctx context.Context, number int64) ([]incidents.Event, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE incident = ? ORDER BY seq`, number)
+	if err != nil {
+		return nil, fmt.Errorf("chain of incident #%d: %w", number, err)
+	}
+	defer rows.Close()
+	out := []incidents.Event{}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("chain of incident #%d: %w", number, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 // eventCols are the columns scanEvent reads.
 const eventCols = `incident, id, at, type, actor, text, fields, seq, hash`
 
