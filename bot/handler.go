@@ -93,6 +93,12 @@ type HandlerOptions struct {
 	Oncall Oncall
 	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
 	MaxBody int64
+	// MaxUnverified bounds the request bodies read at once before their
+	// signature is checked; more are answered 503. 0 means DefaultMaxUnverified.
+	MaxUnverified int
+	// BodyTimeout bounds the time a request body may take to arrive; 0 means
+	// DefaultBodyTimeout.
+	BodyTimeout time.Duration
 
 	// AckBudget is how long a request may work before Slack is answered with
 	// "Working on it…" (the result then goes to response_url); 0 means DefaultAckBudget.
@@ -118,8 +124,9 @@ type Handler struct {
 	log   *logrus.Entry
 	http  *http.Client
 
-	sem chan struct{} // one slot per command or interaction being worked on
-	wg  sync.WaitGroup
+	sem    chan struct{} // one slot per command or interaction being worked on
+	verify *verifier
+	wg     sync.WaitGroup
 
 	botMu  sync.Mutex
 	botUID string
@@ -136,6 +143,12 @@ func NewHandler(api *slack.Client, svc Service, state slackstate.Store, o Handle
 	}
 	if o.MaxBody <= 0 {
 		o.MaxBody = DefaultMaxBody
+	}
+	if o.MaxUnverified <= 0 {
+		o.MaxUnverified = DefaultMaxUnverified
+	}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = DefaultBodyTimeout
 	}
 	if o.AckBudget <= 0 {
 		o.AckBudget = DefaultAckBudget
@@ -159,6 +172,7 @@ func NewHandler(api *slack.Client, svc Service, state slackstate.Store, o Handle
 	return &Handler{
 		api: api, svc: svc, state: state, o: o, log: log, http: hc,
 		sem:    make(chan struct{}, o.MaxInFlight),
+		verify: newVerifier(o.SigningSecret, o.Now, o.MaxBody, o.MaxUnverified, o.BodyTimeout, log),
 		botUID: o.BotUserID,
 	}
 }
@@ -188,9 +202,7 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 func (h *Handler) t(name string, data any) string { return h.o.Lang.Text(name, data) }
 
 // verified lets a request through only when Slack signed it.
-func (h *Handler) verified(next http.Handler) http.Handler {
-	return requireSignature(h.o.SigningSecret, h.o.Now, h.o.MaxBody, h.log)(next)
-}
+func (h *Handler) verified(next http.Handler) http.Handler { return h.verify.wrap(next) }
 
 // reply is an answer shown to the user: a slash command's response body, or
 // a message posted to a response_url.
