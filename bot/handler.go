@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -109,8 +110,13 @@ type HandlerOptions struct {
 	MaxInFlight int
 	// BotUserID is the bot's own user ID; empty means ask auth.test once.
 	BotUserID string
-	// HTTPClient posts to response_url; nil means a client with a 10 s timeout.
+	// HTTPClient posts to response_url; nil means a client with a 10 s
+	// timeout. Redirects are never followed, whatever the client says.
 	HTTPClient *http.Client
+	// SlackAPIURL is the Web API base URL (SLACK_API_URL). Besides Slack's
+	// own hooks hosts, response_urls may point at its scheme and host: the
+	// simulator and tests serve Slack on loopback.
+	SlackAPIURL string
 }
 
 // Handler answers Slack: slash commands, interactions and events, over HTTP
@@ -124,9 +130,10 @@ type Handler struct {
 	log   *logrus.Entry
 	http  *http.Client
 
-	sem    chan struct{} // one slot per command or interaction being worked on
-	verify *verifier
-	wg     sync.WaitGroup
+	sem       chan struct{} // one slot per command or interaction being worked on
+	verify    *verifier
+	responses responseTargets // where response_urls may point
+	wg        sync.WaitGroup
 
 	botMu  sync.Mutex
 	botUID string
@@ -169,11 +176,13 @@ func NewHandler(api *slack.Client, svc Service, state slackstate.Store, o Handle
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
+	hc = noRedirects(hc)
 	return &Handler{
 		api: api, svc: svc, state: state, o: o, log: log, http: hc,
-		sem:    make(chan struct{}, o.MaxInFlight),
-		verify: newVerifier(o.SigningSecret, o.Now, o.MaxBody, o.MaxUnverified, o.BodyTimeout, log),
-		botUID: o.BotUserID,
+		sem:       make(chan struct{}, o.MaxInFlight),
+		responses: newResponseTargets(o.SlackAPIURL),
+		verify:    newVerifier(o.SigningSecret, o.Now, o.MaxBody, o.MaxUnverified, o.BodyTimeout, log),
+		botUID:    o.BotUserID,
 	}
 }
 
@@ -296,31 +305,41 @@ func (h *Handler) answerCommand(ctx context.Context, sc slack.SlashCommand, work
 	return r
 }
 
-// postResponse posts r to a response_url.
+// postResponse posts r to a response_url, only when it points at Slack
+// (see responseTargets) and without following redirects. Errors name the
+// URL's host, never its path or query, which are the URL's secret.
 func (h *Handler) postResponse(ctx context.Context, responseURL string, r reply) error {
 	if responseURL == "" {
 		return errors.New("no response_url to answer on")
 	}
-	if !strings.HasPrefix(responseURL, "https://") && !strings.HasPrefix(responseURL, "http://") {
-		return fmt.Errorf("response_url is not an http(s) URL")
+	u, err := h.responses.check(responseURL)
+	if err != nil {
+		return err
 	}
 	body, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, responseURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("response_url request: %w", err)
+		return fmt.Errorf("response_url request to %s: %w", u.Host, err)
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	resp, err := h.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("post to response_url: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its message holds the whole URL
+		}
+		return fmt.Errorf("post to response_url on %s: %w", u.Host, err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("post to response_url: HTTP %d", resp.StatusCode)
+	switch {
+	case resp.StatusCode/100 == 3:
+		return fmt.Errorf("post to response_url on %s: HTTP %d, a redirect, not followed", u.Host, resp.StatusCode)
+	case resp.StatusCode/100 != 2:
+		return fmt.Errorf("post to response_url on %s: HTTP %d", u.Host, resp.StatusCode)
 	}
 	return nil
 }
