@@ -65,7 +65,8 @@ func FuzzEscapeMrkdwn(f *testing.F) {
 		f.Add(s, 10)
 	}
 	f.Fuzz(func(t *testing.T, s string, max int) {
-		for name, got := range map[string]string{"EscapeMrkdwn": EscapeMrkdwn(s), "escapeTruncate": escapeTruncate(s, max%300), "plain": plain(s).Text} {
+		for name, got := range map[string]string{"EscapeMrkdwn": EscapeMrkdwn(s), "escapeTruncate": escapeTruncate(s, max%300),
+			"plain": plain(s).Text, "templates.EscapeSlack": templates.EscapeSlack(s), "LinkText": LinkText(s)} {
 			if i := strings.IndexFunc(got, unsafeRune); i >= 0 {
 				t.Fatalf("%s(%q) = %q keeps a control character at %d", name, s, got, i)
 			}
