@@ -27,18 +27,20 @@ const (
 	HeaderTimestamp = "X-Slack-Request-Timestamp"
 	// MaxClockSkew is how far the request timestamp may be from now, either way.
 	MaxClockSkew = 5 * time.Minute
-	// DefaultMaxBody bounds the body of a Slack request: 256 KiB. Slack
-	// publishes no request size, but it bounds what a request can carry: a
-	// message's text is cut at 40,000 characters (a message event carries it
-	// twice, as text and as rich-text blocks: about 160 KB of Cyrillic), and
-	// interaction payloads carry the bot's own messages and modals (at most
-	// 50 and 100 blocks of at most 3,000 characters; ours are a few KB).
-	// Slash commands are a few hundred bytes.
-	DefaultMaxBody int64 = 256 << 10
+	// DefaultMaxBody bounds the body of a Slack request: 512 KiB. Slack
+	// publishes no request size, but it bounds what a request carries. The
+	// largest is a message event: text cut at 40,000 characters, sent twice
+	// (as text and as rich-text blocks), and Slack sends characters beyond
+	// ASCII as \uXXXX escapes (its docs say so of view payloads): 40,000
+	// Cyrillic characters are then 2 × 240 KB. Interaction payloads carry
+	// the bot's own messages and modals (a few KB; at most 50 or 100 blocks
+	// of 3,000 characters); slash commands are a few hundred bytes.
+	DefaultMaxBody int64 = 512 << 10
 	// DefaultMaxUnverified bounds the bodies read at once before their
-	// signature is checked: 64 × 256 KiB is 16 MiB at most, whatever the
-	// number of connections.
-	DefaultMaxUnverified = 64
+	// signature is checked: 32 × 512 KiB is 16 MiB at most, whatever the
+	// number of connections. Slack's own requests are read in milliseconds,
+	// so 32 at once serves far more than one workspace sends.
+	DefaultMaxUnverified = 32
 	// DefaultBodyTimeout is how long a body may take to arrive. Slack sends
 	// a whole request at once; a body still arriving after this is cut.
 	DefaultBodyTimeout = 10 * time.Second

@@ -13,8 +13,8 @@ import (
 )
 
 // TestUnsignedFloodMemory holds 1,000 connections to /slack/events with
-// valid-looking headers and a fake signature, each promising a 256 KiB body
-// and sending it 16 KiB at a time, and measures what the process's heap
+// valid-looking headers and a fake signature, each promising a body of
+// DefaultMaxBody and sending it 16 KiB at a time, and measures what the process's heap
 // grows by (the clients are in the same process and counted too). Before
 // the bound on unverified reads, every connection's body was read: issue 17
 // measured 0.6 → 2.2 GB with 1,000 such connections. The assertion is on
@@ -26,7 +26,7 @@ func TestUnsignedFloodMemory(t *testing.T) {
 	const (
 		conns  = 1000
 		chunk  = 16 << 10
-		rounds = 15 // 16 × 16 KiB = the 256 KiB promised
+		rounds = int(DefaultMaxBody/chunk) - 1 // then the whole body promised has been sent
 		limit  = 50 << 20
 	)
 	now := time.Date(2026, 3, 2, 4, 0, 0, 0, time.UTC)
@@ -99,7 +99,7 @@ func TestUnsignedFloodMemory(t *testing.T) {
 	if got := len(h.verify.slots); got != DefaultMaxUnverified {
 		t.Fatalf("bodies being read = %d, want %d", got, DefaultMaxUnverified)
 	}
-	// The held ones keep sending, 16 KiB at a time, up to the whole 256 KiB
+	// The held ones keep sending, 16 KiB at a time, up to the whole body
 	// promised: the most an unsigned body can make the server keep. The
 	// memory is measured while every one of them is read and held, before
 	// its signature is checked.
