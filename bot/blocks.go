@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
 
 // Block Kit limits the renderers keep to (Slack's Block Kit reference).
@@ -433,7 +434,10 @@ func mrkdwn(text string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, text, false, false)
 }
 
+// plain is a plain_text object; like EscapeMrkdwn it removes control
+// characters and bidi overrides, as a title can reach a header this way.
 func plain(text string) *slack.TextBlockObject {
+	text = sanitize.Text(text)
 	if text == "" {
 		text = " " // Slack rejects empty text objects
 	}

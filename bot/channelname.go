@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
 
 // Channel-name limits. Slack allows lowercase letters, digits, "-" and "_",
@@ -38,8 +40,8 @@ func ChannelName(prefix string, number int64, title string) string {
 		p = DefaultChannelPrefix
 	}
 	base := p + "-" + strconv.FormatInt(number, 10)
-	room := MaxChannelName - len(base) - 1 // the "-" before the slug
-	slug := slugify(title, room)
+	room := MaxChannelName - len(base) - 1      // the "-" before the slug
+	slug := slugify(sanitize.Line(title), room) // no "31m" left of a colour escape
 	if slug == "" {
 		return base
 	}

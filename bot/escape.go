@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
 
 // Ellipsis is what Truncate appends to text it shortens.
@@ -11,14 +13,18 @@ const Ellipsis = "…"
 
 // EscapeMrkdwn makes s safe to embed in Slack mrkdwn (and in the top-level
 // "text" of a message) by replacing exactly the three control characters
-// Slack parses: & → &amp;, < → &lt;, > → &gt;. Nothing else is touched, as
-// Slack decodes only these three entities.
+// Slack parses: & → &amp;, < → &lt;, > → &gt;, as Slack decodes only these
+// three entities. It is where text from alerts and users enters Slack, so
+// it also removes what sanitize.Text removes (terminal escapes, control
+// characters but line feeds and tabs, bidi overrides); plain_text objects
+// get the same through plain.
 //
 // After escaping, text can no longer produce <!channel>, <!here>, <@U…>
 // mentions or <http://x|y> links. Escaping is not idempotent on purpose:
 // "&amp;" in the input is literal text and becomes "&amp;amp;", so it shows
 // exactly as typed.
 func EscapeMrkdwn(s string) string {
+	s = sanitize.Text(s)
 	if !strings.ContainsAny(s, "&<>") {
 		return s
 	}
@@ -77,6 +83,7 @@ func escapeTruncate(s string, max int) string {
 	if max <= 0 {
 		return ""
 	}
+	s = sanitize.Text(s)
 	esc := EscapeMrkdwn(s)
 	if utf8.RuneCountInString(esc) <= max {
 		return esc

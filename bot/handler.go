@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -96,6 +97,12 @@ type HandlerOptions struct {
 	Reporting Reporting
 	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
 	MaxBody int64
+	// MaxUnverified bounds the request bodies read at once before their
+	// signature is checked; more are answered 503. 0 means DefaultMaxUnverified.
+	MaxUnverified int
+	// BodyTimeout bounds the time a request body may take to arrive; 0 means
+	// DefaultBodyTimeout.
+	BodyTimeout time.Duration
 
 	// AckBudget is how long a request may work before Slack is answered with
 	// "Working on it…" (the result then goes to response_url); 0 means DefaultAckBudget.
@@ -106,8 +113,13 @@ type HandlerOptions struct {
 	MaxInFlight int
 	// BotUserID is the bot's own user ID; empty means ask auth.test once.
 	BotUserID string
-	// HTTPClient posts to response_url; nil means a client with a 10 s timeout.
+	// HTTPClient posts to response_url; nil means a client with a 10 s
+	// timeout. Redirects are never followed, whatever the client says.
 	HTTPClient *http.Client
+	// SlackAPIURL is the Web API base URL (SLACK_API_URL). Besides Slack's
+	// own hooks hosts, response_urls may point at its scheme and host: the
+	// simulator and tests serve Slack on loopback.
+	SlackAPIURL string
 }
 
 // Handler answers Slack: slash commands, interactions and events, over HTTP
@@ -121,8 +133,10 @@ type Handler struct {
 	log   *logrus.Entry
 	http  *http.Client
 
-	sem chan struct{} // one slot per command or interaction being worked on
-	wg  sync.WaitGroup
+	sem       chan struct{} // one slot per command or interaction being worked on
+	verify    *verifier
+	responses responseTargets // where response_urls may point
+	wg        sync.WaitGroup
 
 	botMu  sync.Mutex
 	botUID string
@@ -139,6 +153,12 @@ func NewHandler(api *slack.Client, svc Service, state slackstate.Store, o Handle
 	}
 	if o.MaxBody <= 0 {
 		o.MaxBody = DefaultMaxBody
+	}
+	if o.MaxUnverified <= 0 {
+		o.MaxUnverified = DefaultMaxUnverified
+	}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = DefaultBodyTimeout
 	}
 	if o.AckBudget <= 0 {
 		o.AckBudget = DefaultAckBudget
@@ -159,10 +179,13 @@ func NewHandler(api *slack.Client, svc Service, state slackstate.Store, o Handle
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
+	hc = noRedirects(hc)
 	return &Handler{
 		api: api, svc: svc, state: state, o: o, log: log, http: hc,
-		sem:    make(chan struct{}, o.MaxInFlight),
-		botUID: o.BotUserID,
+		sem:       make(chan struct{}, o.MaxInFlight),
+		responses: newResponseTargets(o.SlackAPIURL),
+		verify:    newVerifier(o.SigningSecret, o.Now, o.MaxBody, o.MaxUnverified, o.BodyTimeout, log),
+		botUID:    o.BotUserID,
 	}
 }
 
@@ -191,9 +214,7 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 func (h *Handler) t(name string, data any) string { return h.o.Lang.Text(name, data) }
 
 // verified lets a request through only when Slack signed it.
-func (h *Handler) verified(next http.Handler) http.Handler {
-	return requireSignature(h.o.SigningSecret, h.o.Now, h.o.MaxBody, h.log)(next)
-}
+func (h *Handler) verified(next http.Handler) http.Handler { return h.verify.wrap(next) }
 
 // reply is an answer shown to the user: a slash command's response body, or
 // a message posted to a response_url.
@@ -287,31 +308,41 @@ func (h *Handler) answerCommand(ctx context.Context, sc slack.SlashCommand, work
 	return r
 }
 
-// postResponse posts r to a response_url.
+// postResponse posts r to a response_url, only when it points at Slack
+// (see responseTargets) and without following redirects. Errors name the
+// URL's host, never its path or query, which are the URL's secret.
 func (h *Handler) postResponse(ctx context.Context, responseURL string, r reply) error {
 	if responseURL == "" {
 		return errors.New("no response_url to answer on")
 	}
-	if !strings.HasPrefix(responseURL, "https://") && !strings.HasPrefix(responseURL, "http://") {
-		return fmt.Errorf("response_url is not an http(s) URL")
+	u, err := h.responses.check(responseURL)
+	if err != nil {
+		return err
 	}
 	body, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode response: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, responseURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("response_url request: %w", err)
+		return fmt.Errorf("response_url request to %s: %w", u.Host, err)
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	resp, err := h.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("post to response_url: %w", err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its message holds the whole URL
+		}
+		return fmt.Errorf("post to response_url on %s: %w", u.Host, err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("post to response_url: HTTP %d", resp.StatusCode)
+	switch {
+	case resp.StatusCode/100 == 3:
+		return fmt.Errorf("post to response_url on %s: HTTP %d, a redirect, not followed", u.Host, resp.StatusCode)
+	case resp.StatusCode/100 != 2:
+		return fmt.Errorf("post to response_url on %s: HTTP %d", u.Host, resp.StatusCode)
 	}
 	return nil
 }

@@ -132,6 +132,7 @@ func newEnv(t testing.TB, tweak ...func(*HandlerOptions)) *env {
 	}
 	o := HandlerOptions{
 		SigningSecret: testSecret,
+		SlackAPIURL:   simSrv.URL + "/api/", // the simulator's response_urls are on its host
 		Location:      almaty,
 		Now:           e.clock.Now,
 		Logger:        discardLogger(),

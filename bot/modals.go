@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
 
 // Callback IDs of the modals the bot opens; view_submission dispatches on them.
@@ -81,7 +82,7 @@ func textInput(blockID, label string, multiline bool, initial string) *slack.Inp
 	el := slack.NewPlainTextInputBlockElement(nil, blockID)
 	el.Multiline = multiline
 	if initial != "" {
-		el.InitialValue = initial
+		el.InitialValue = sanitize.Text(initial)
 	}
 	return slack.NewInputBlock(blockID, plain(label), nil, el)
 }

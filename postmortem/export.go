@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/incidentbot/incidentbot/internal/sanitize"
 	"github.com/incidentbot/incidentbot/templates"
 )
 
@@ -184,7 +185,7 @@ func (e *Exporter) Export(ctx context.Context, drafts ...*Draft) (*ExportResult,
 func commitMessage(drafts []*Draft) string {
 	if len(drafts) == 1 {
 		d := drafts[0]
-		return fmt.Sprintf("Postmortem INC-%d: %s (%s)", d.Number, oneLine(d.Title), d.Status)
+		return fmt.Sprintf("Postmortem INC-%d: %s (%s)", d.Number, exportTitle(d.Title), d.Status)
 	}
 	return fmt.Sprintf("Export %d postmortems", len(drafts))
 }
@@ -207,11 +208,19 @@ func (e *Exporter) exists(name string) bool {
 	return err == nil
 }
 
-// writeDraft writes one draft and returns the paths it changed.
+// exportTitle is a title as the export writes it into the manifest, the
+// index and commit subjects: one line, no control characters.
+func exportTitle(s string) string { return oneLine(sanitize.Line(s)) }
+
+// writeDraft writes one draft and returns the paths it changed. The
+// Markdown written (and hashed) has no control characters, whatever the
+// stored draft holds: a title from an alert cannot put terminal escapes
+// or bidi overrides into a wiki.
 func (e *Exporter) writeDraft(m *manifest, d *Draft) (Written, []string, error) {
 	key := strconv.FormatInt(d.Number, 10)
 	name := d.FileName()
-	sum := hash(d.Markdown)
+	md := sanitize.Bytes(d.Markdown)
+	sum := hash(md)
 	item := m.Incidents[key]
 	w := Written{Number: d.Number, Path: name}
 	var touched []string
@@ -221,13 +230,13 @@ func (e *Exporter) writeDraft(m *manifest, d *Draft) (Written, []string, error) 
 			m.Incidents[key] = item
 		}
 		item.File, item.SHA256 = file, sum
-		item.Number, item.Title, item.Date = d.Number, oneLine(d.Title), d.Date.UTC()
+		item.Number, item.Title, item.Date = d.Number, exportTitle(d.Title), d.Date.UTC()
 		item.Severity, item.Status = d.Severity, string(d.Status)
 		item.Duration, item.Ongoing = int64(d.Duration/time.Second), d.Ongoing
 	}
 	conflict := func(edited string) (Written, []string, error) {
 		side := strings.TrimSuffix(edited, ".md") + SideSuffix
-		if err := e.write(side, sideCopy(d.Markdown)); err != nil {
+		if err := e.write(side, sideCopy(md)); err != nil {
 			return w, nil, err
 		}
 		if item != nil && item.File == edited {
@@ -253,7 +262,7 @@ func (e *Exporter) writeDraft(m *manifest, d *Draft) (Written, []string, error) 
 			w.State = Unchanged
 			return w, nil, nil
 		}
-		if err := e.write(name, d.Markdown); err != nil {
+		if err := e.write(name, md); err != nil {
 			return w, nil, err
 		}
 		record(name, sum)
@@ -288,7 +297,7 @@ func (e *Exporter) writeDraft(m *manifest, d *Draft) (Written, []string, error) 
 		if err := e.remove(old); err != nil {
 			return w, nil, err
 		}
-		if err := e.write(name, d.Markdown); err != nil {
+		if err := e.write(name, md); err != nil {
 			return w, nil, err
 		}
 		record(name, sum)
@@ -304,7 +313,7 @@ func (e *Exporter) writeDraft(m *manifest, d *Draft) (Written, []string, error) 
 	if !e.exists(name) {
 		state = Created
 	}
-	if err := e.write(name, d.Markdown); err != nil {
+	if err := e.write(name, md); err != nil {
 		return w, nil, err
 	}
 	record(name, sum)
@@ -332,7 +341,7 @@ func sideCopy(md []byte) []byte {
 // writeIndex writes index.md from the manifest, newest first, unless
 // someone edited it.
 func (e *Exporter) writeIndex(m *manifest) (Written, []string, error) {
-	body := e.index(m)
+	body := sanitize.Bytes(e.index(m)) // a manifest written before titles were cleaned
 	sum := hash(body)
 	w := Written{Path: IndexFile}
 	if m.Index != "" || e.exists(IndexFile) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
 
 // FrontMatter is the YAML header of an exported postmortem, in the keys
@@ -84,7 +86,7 @@ func yamlQuote(s string) string {
 // runs of space one space.
 func SafeTitle(s string) string {
 	var b strings.Builder
-	for _, c := range strings.ToValidUTF8(s, "") {
+	for _, c := range sanitize.Line(strings.ToValidUTF8(s, "")) {
 		if unicode.IsControl(c) || unicode.Is(unicode.Zl, c) || unicode.Is(unicode.Zp, c) || c == 0xfeff {
 			c = ' '
 		}
@@ -122,7 +124,7 @@ func Slug(s string) string {
 		dash = false
 		b.WriteString(t)
 	}
-	for _, r := range strings.ToLower(s) {
+	for _, r := range strings.ToLower(sanitize.Line(s)) {
 		switch {
 		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
 			emit(string(r))

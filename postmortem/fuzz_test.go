@@ -16,7 +16,7 @@ var fileNameRE = regexp.MustCompile(`^\d{4}-\d\d-\d\d-inc-\d+-[a-z0-9]+(-[a-z0-9
 // severity: the YAML must parse back to the same safe title, and the name
 // must keep the export layout.
 func FuzzFrontMatter(f *testing.F) {
-	for _, s := range []string{"Checkout is down", `<script>alert("x")</script>`, "a: b\n---\nc", "\\\"\x00\u2028\ufeff", "Оплата: сбой", "'; DROP", "\xff\xfe"} {
+	for _, s := range []string{"Checkout is down", `<script>alert("x")</script>`, "a: b\n---\nc", "\\\"\x00\u2028\ufeff", "Оплата: сбой", "'; DROP", "\xff\xfe", "\x1b[31mred\u202e"} {
 		f.Add(s, "sev1", int64(42))
 	}
 	f.Fuzz(func(t *testing.T, title, severity string, number int64) {
@@ -40,6 +40,11 @@ func FuzzFrontMatter(f *testing.F) {
 		}
 		if strings.ContainsAny(got.Title, "<>&\"'`") {
 			t.Fatalf("title %q is not safe to print unescaped", got.Title)
+		}
+		if i := strings.IndexFunc(got.Title, func(r rune) bool {
+			return r < 0x20 || r >= 0x7f && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+		}); i >= 0 {
+			t.Fatalf("title %q keeps a control character at %d", got.Title, i)
 		}
 		if want := strings.ToValidUTF8(severity, "\uFFFD"); got.Severity != want || got.Incident != number || len(got.Tags) != 2 || got.Tags[1] != want {
 			t.Fatalf("parsed back %+v from %q", got, out)

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
-	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
 
 // FuncMap returns the functions every template may call, formatting for
@@ -262,9 +263,9 @@ func Cell(s string) string {
 }
 
 func escape(s string, keepLines bool) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
+	// Terminal escapes, other controls and bidi overrides go first, whole:
+	// escaped one character at a time they would leave "[31m" behind.
+	s = sanitize.Text(s)
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
@@ -384,7 +385,7 @@ func precededByDigitsOnly(s string, i int) bool {
 // Code returns s as an inline code span on one line. Inside a code span
 // nothing is Markdown, and the renderer escapes HTML.
 func Code(s string) string {
-	s = strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " ")
+	s = strings.Join(strings.Fields(sanitize.Line(s)), " ")
 	if s == "" {
 		return ""
 	}

@@ -37,13 +37,18 @@ func FuzzParse(f *testing.F) {
 // FuzzMarkdown checks the escaping property: the escaped text stays on one
 // line and every Markdown-active character in it is escaped.
 func FuzzMarkdown(f *testing.F) {
-	for _, s := range []string{"<script>alert(1)</script>", "[x](javascript:alert(1))", "# h\n- l\n1. o", "a\\*b", "``"} {
+	for _, s := range []string{"<script>alert(1)</script>", "[x](javascript:alert(1))", "# h\n- l\n1. o", "a\\*b", "``", "\x1b[31mred\x00\u202e"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got := Markdown(s)
 		if strings.ContainsAny(got, "\n\r") {
 			t.Fatalf("Markdown(%q) = %q spans lines", s, got)
+		}
+		if i := strings.IndexFunc(got, func(r rune) bool {
+			return r < 0x20 || r >= 0x7f && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+		}); i >= 0 {
+			t.Fatalf("Markdown(%q) = %q keeps a control character at %d", s, got, i)
 		}
 		for i := 0; i < len(got); i++ {
 			switch got[i] {

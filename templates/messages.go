@@ -10,6 +10,8 @@ import (
 	"sync"
 	"text/template"
 	"time"
+
+	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
 
 // ErrNoMessage reports a message name the templates do not define.
@@ -53,8 +55,10 @@ func slackFuncs(loc Locale) template.FuncMap {
 	return f
 }
 
-// EscapeSlack escapes the three characters Slack's mrkdwn gives meaning to.
-func EscapeSlack(s string) string { return slackEscaper.Replace(s) }
+// EscapeSlack escapes the three characters Slack's mrkdwn gives meaning to,
+// after removing terminal escapes, control characters (but line feeds and
+// tabs) and bidi overrides, as bot.EscapeMrkdwn does.
+func EscapeSlack(s string) string { return slackEscaper.Replace(sanitize.Text(s)) }
 
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 

@@ -63,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := fs.Parse(rest); err != nil {
 			return 2
 		}
-		return exit(stderr, app.Dev(ctx, os.Getenv, stdout, *dir, info))
+		return exit(stderr, app.Dev(ctx, os.Getenv, stdout, stderr, *dir, info))
 	case "check-config":
 		path := ""
 		if len(rest) > 0 {

@@ -46,6 +46,7 @@ func Run(ctx context.Context, o Options, info BuildInfo) error {
 	a.Start()
 	a.log.WithFields(logrus.Fields{"version": info.Version, "commit": info.Commit, "listen": a.listener.Addr().String(),
 		"embedded_store": o.Env.EmbeddedStore()}).Info("incidentbot started")
+	warnUnauthenticated(a.log, o.Env, a.listener.Addr())
 	<-ctx.Done()
 	a.log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strconv"
 	"time"
@@ -20,17 +21,19 @@ import (
 //go:embed dev.yaml
 var devConfig []byte
 
-// Settings of the simulated workspace `dev` runs against.
+// Settings of the simulated workspace `dev` runs against. The signing
+// secret is new each run (randomToken): the simulator and the bot share it,
+// and nobody else can sign a request the bot accepts.
 const (
 	devBotToken      = "xoxb-incidentbot-dev"
-	devSigningSecret = "incidentbot-dev-signing-secret"
 	devDefaultListen = "127.0.0.1:8080"
 )
 
 // Dev runs `incidentbot dev`: the embedded store, the Slack simulator with its
-// web view and the bot, all on loopback, with a sample config. It needs no
-// accounts and prints how to fire a first alert.
-func Dev(ctx context.Context, getenv func(string) string, stdout io.Writer, dataDir string, info BuildInfo) error {
+// web view and the bot, all on loopback unless INCIDENTBOT_LISTEN names
+// another address, with a sample config. It needs no accounts and prints
+// how to fire a first alert to stdout; logs go to stderr.
+func Dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, dataDir string, info BuildInfo) error {
 	listen := getenv("INCIDENTBOT_LISTEN")
 	if listen == "" {
 		listen = devDefaultListen
@@ -39,9 +42,14 @@ func Dev(ctx context.Context, getenv func(string) string, stdout io.Writer, data
 	if err != nil {
 		return fmt.Errorf("INCIDENTBOT_LISTEN %q: %w", listen, err)
 	}
+	var warnings []string
 	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1" // dev serves this machine only
+		warnings = append(warnings, fmt.Sprintf("INCIDENTBOT_LISTEN %s would listen on every interface; dev serves this machine only, on 127.0.0.1", listen))
+		host = "127.0.0.1"
+	} else if w := devListenWarning(host); w != "" {
+		warnings = append(warnings, w)
 	}
+	signingSecret := randomToken()
 	botLn, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		return fmt.Errorf("dev: listen on %s (set INCIDENTBOT_LISTEN to another address): %w", net.JoinHostPort(host, port), err)
@@ -61,7 +69,7 @@ func Dev(ctx context.Context, getenv func(string) string, stdout io.Writer, data
 	}
 	token := randomToken()
 	vars := map[string]string{
-		"SLACK_BOT_TOKEN": devBotToken, "SLACK_SIGNING_SECRET": devSigningSecret, "SLACK_API_URL": simURL + "/api/",
+		"SLACK_BOT_TOKEN": devBotToken, "SLACK_SIGNING_SECRET": signingSecret, "SLACK_API_URL": simURL + "/api/",
 		"INCIDENTBOT_DATA_DIR": dataDir, "INCIDENTBOT_LISTEN": botLn.Addr().String(), "INCIDENTBOT_PUBLIC_URL": botURL,
 		"ALERTMANAGER_WEBHOOK_TOKEN": token, "MONGODB_URI": "",
 		"LOG_LEVEL": getenv("LOG_LEVEL"), "LOG_FORMAT": orDefault(getenv("LOG_FORMAT"), "text"),
@@ -74,12 +82,15 @@ func Dev(ctx context.Context, getenv func(string) string, stdout io.Writer, data
 	if err != nil {
 		return err
 	}
-	log, err := NewLogger(env, os.Stderr)
+	log, err := NewLogger(env, stderr)
 	if err != nil {
 		return err
 	}
+	for _, w := range warnings {
+		log.Warn(w)
+	}
 
-	sim := slacksim.New(slacksim.Options{Token: devBotToken, SigningSecret: devSigningSecret, BotURL: botURL})
+	sim := slacksim.New(slacksim.Options{Token: devBotToken, SigningSecret: signingSecret, BotURL: botURL})
 	sim.SetSelfURL(simURL)
 	if ch, ok := sim.ChannelByName("incidents"); ok {
 		sim.AddMember(ch.ID, slacksim.BotUserID) // as if the bot had been invited to the announce channel
@@ -107,6 +118,19 @@ and type /incident commands there as alice, bob, carol or dave. Ctrl-C stops.
 
 `, simURL, botURL, token, dataDir, samplePayload())
 	return Run(ctx, Options{Env: env, Config: cfg, Logger: log, Listener: botLn}, info)
+}
+
+// devListenWarning is the warning for dev told to listen on host, or ""
+// for a loopback host: anywhere else the simulator (which posts as any
+// user) and the bot's web view are open to the network.
+func devListenWarning(host string) string {
+	if host == "localhost" {
+		return ""
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Unmap().IsLoopback() {
+		return ""
+	}
+	return fmt.Sprintf("INCIDENTBOT_LISTEN host %s is beyond loopback: anyone who reaches it can use the Slack simulator, post as any of its users and read the web view; dev is for this machine", host)
 }
 
 // listenNextTo listens on port+1 when it is free (easy to remember), else anywhere.

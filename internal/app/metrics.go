@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/metriclabel"
 )
 
 // Metric names follow Prometheus' conventions: the incidentbot_ prefix, base
@@ -23,16 +25,29 @@ import (
 var responseBuckets = []float64{60, 300, 600, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 48 * 3600}
 
 // incidentMetrics turns stored incident changes into series; it is the
-// service's Observer.
+// service's Observer. Labels that come from data are bounded: the service
+// (an alert's label) and the severity keep at most 100 values each, the
+// rest counted as "other", each value cleaned (see metriclabel).
 type incidentMetrics struct {
-	opened, resolved *prometheus.CounterVec
-	toAck, toRestore *prometheus.HistogramVec
+	opened, resolved     *prometheus.CounterVec
+	toAck, toRestore     *prometheus.HistogramVec
+	services, severities *metriclabel.Set
+	open                 *openIncidents
 }
 
 func newIncidentMetrics(reg prometheus.Registerer, svc func() *incidents.Service) *incidentMetrics {
+	return newIncidentMetricsFrom(reg, func() openLister {
+		if s := svc(); s != nil {
+			return s
+		}
+		return nil
+	})
+}
+
+func newIncidentMetricsFrom(reg prometheus.Registerer, svc func() openLister) *incidentMetrics {
 	m := &incidentMetrics{
 		opened: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "incidentbot_incidents_opened_total", Help: "Incidents opened, by severity at opening and service.",
+			Name: "incidentbot_incidents_opened_total", Help: "Incidents opened, by severity at opening and service (the first 100 services seen; the rest are \"other\").",
 		}, []string{"severity", "service"}),
 		resolved: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "incidentbot_incidents_resolved_total", Help: "Incident resolutions (a reopened incident resolved again counts again), by severity and service.",
@@ -45,24 +60,29 @@ func newIncidentMetrics(reg prometheus.Registerer, svc func() *incidents.Service
 			Name: "incidentbot_incident_time_to_restore_seconds", Help: "From detection to mitigation, or to resolution when never mitigated (MTTR as time to restore).",
 			Buckets: responseBuckets,
 		}, []string{"severity"}),
+		services:   metriclabel.NewSet(0),
+		severities: metriclabel.NewSet(0),
 	}
-	reg.MustRegister(m.opened, m.resolved, m.toAck, m.toRestore, &openIncidents{svc: svc})
+	m.open = newOpenIncidents(svc, m.severities)
+	reg.MustRegister(m.opened, m.resolved, m.toAck, m.toRestore, m.open)
 	return m
 }
 
 // IncidentChanged implements incidents.Observer.
 func (m *incidentMetrics) IncidentChanged(before, after *incidents.Incident) {
+	m.open.changed(after)
+	sev := m.severities.Value(after.Severity)
 	if before == nil {
-		m.opened.WithLabelValues(after.Severity, after.Service).Inc()
+		m.opened.WithLabelValues(sev, m.services.Value(after.Service)).Inc()
 	}
 	if after.AcknowledgedAt != nil && (before == nil || before.AcknowledgedAt == nil) {
-		m.toAck.WithLabelValues(after.Severity).Observe(after.AcknowledgedAt.Sub(after.DetectedAt).Seconds())
+		m.toAck.WithLabelValues(sev).Observe(after.AcknowledgedAt.Sub(after.DetectedAt).Seconds())
 	}
 	if at := restoredAt(after); at != nil && (before == nil || restoredAt(before) == nil) {
-		m.toRestore.WithLabelValues(after.Severity).Observe(at.Sub(after.DetectedAt).Seconds())
+		m.toRestore.WithLabelValues(sev).Observe(at.Sub(after.DetectedAt).Seconds())
 	}
 	if after.ResolvedAt != nil && (before == nil || before.ResolvedAt == nil) {
-		m.resolved.WithLabelValues(after.Severity, after.Service).Inc()
+		m.resolved.WithLabelValues(sev, m.services.Value(after.Service)).Inc()
 	}
 }
 
@@ -73,11 +93,104 @@ func restoredAt(inc *incidents.Incident) *time.Time {
 	return inc.ResolvedAt
 }
 
-// openIncidents reports the open incidents by severity at each scrape, from
-// the store, so the gauge is right after a restart too.
-type openIncidents struct{ svc func() *incidents.Service }
+// openLister is what the open-incidents gauge reads: the severities, and
+// the open incidents once, to start from.
+type openLister interface {
+	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
+	Severities() []incidents.Severity
+}
+
+// openResync is how often the gauge is read again from the store, in the
+// background: other replicas change incidents this one does not hear of.
+const openResync = 10 * time.Minute
+
+// openIncidents is the gauge of open incidents by severity. A scrape costs
+// the same whatever is stored: the gauge follows every change the service
+// stores (IncidentChanged), and the store is read only to start from — once,
+// at the first scrape — and then every openResync in the background, never
+// by a scrape waiting on it.
+type openIncidents struct {
+	svc        func() openLister
+	severities *metriclabel.Set
+	now        func() time.Time
+
+	mu      sync.Mutex
+	open    map[int64]string // open incident → its severity label
+	counts  map[string]int   // open incidents by severity label
+	seeded  time.Time        // when the store was last read; zero: never
+	syncing bool             // a read of the store is under way
+	touched map[int64]bool   // incidents changed while it is
+	seedMu  sync.Mutex       // one first read at a time
+}
 
 var openDesc = prometheus.NewDesc("incidentbot_incidents_open", "Open incidents by severity.", []string{"severity"}, nil)
+
+func newOpenIncidents(svc func() openLister, severities *metriclabel.Set) *openIncidents {
+	return &openIncidents{svc: svc, severities: severities, now: time.Now,
+		open: map[int64]string{}, counts: map[string]int{}}
+}
+
+// changed records inc as it now is.
+func (o *openIncidents) changed(inc *incidents.Incident) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.syncing {
+		o.touched[inc.Number] = true
+	}
+	o.set(inc.Number, inc.ResolvedAt == nil, inc.Severity)
+}
+
+// set records whether incident n is open and its severity. Call with mu held.
+func (o *openIncidents) set(n int64, open bool, severity string) {
+	if old, ok := o.open[n]; ok {
+		o.counts[old]--
+		delete(o.open, n)
+	}
+	if open {
+		sev := o.severities.Value(severity)
+		o.open[n] = sev
+		o.counts[sev]++
+	}
+}
+
+// sync reads the open incidents from the store and makes them the gauge's,
+// but for the incidents changed meanwhile, which the changes know better.
+func (o *openIncidents) sync(ctx context.Context, svc openLister) error {
+	o.mu.Lock()
+	if o.syncing {
+		o.mu.Unlock()
+		return nil
+	}
+	o.syncing, o.touched = true, map[int64]bool{}
+	o.mu.Unlock()
+
+	list, err := svc.List(ctx, incidents.ListOptions{OpenOnly: true})
+
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.syncing = false
+	if err != nil {
+		o.touched = nil
+		return err
+	}
+	stored := make(map[int64]string, len(list))
+	for _, inc := range list {
+		if !o.touched[inc.Number] {
+			stored[inc.Number] = inc.Severity
+		}
+	}
+	for n, sev := range o.open {
+		if o.touched[n] {
+			stored[n] = sev // already a label value
+		}
+	}
+	o.open, o.counts, o.touched = map[int64]string{}, map[string]int{}, nil
+	for n, sev := range stored {
+		o.set(n, true, sev)
+	}
+	o.seeded = o.now()
+	return nil
+}
 
 func (o *openIncidents) Describe(ch chan<- *prometheus.Desc) { ch <- openDesc }
 
@@ -86,20 +199,49 @@ func (o *openIncidents) Collect(ch chan<- prometheus.Metric) {
 	if svc == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	open, err := svc.List(ctx, incidents.ListOptions{OpenOnly: true})
-	if err != nil {
-		ch <- prometheus.NewInvalidMetric(openDesc, err)
-		return
+	o.mu.Lock()
+	seeded := o.seeded
+	o.mu.Unlock()
+	switch {
+	case seeded.IsZero():
+		// The first scrape waits for the one read the gauge starts from;
+		// scrapes at the same time wait for that one read too.
+		o.seedMu.Lock()
+		o.mu.Lock()
+		seeded = o.seeded
+		o.mu.Unlock()
+		var err error
+		if seeded.IsZero() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err = o.sync(ctx, svc)
+			cancel()
+		}
+		o.seedMu.Unlock()
+		if err != nil {
+			ch <- prometheus.NewInvalidMetric(openDesc, err)
+			return
+		}
+	case o.now().Sub(seeded) >= openResync:
+		o.mu.Lock()
+		o.seeded = o.now() // one background read per interval, however many scrapes
+		o.mu.Unlock()
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_ = o.sync(ctx, svc) // on failure the changes heard keep the gauge going
+		}()
 	}
-	counts := map[string]int{}
+	o.mu.Lock()
+	counts := make(map[string]int, len(o.counts))
 	for _, s := range svc.Severities() {
-		counts[s.Name] = 0
+		counts[o.severities.Value(s.Name)] = 0
 	}
-	for _, inc := range open {
-		counts[inc.Severity]++
+	for sev, n := range o.counts {
+		if n > 0 {
+			counts[sev] += n
+		}
 	}
+	o.mu.Unlock()
 	for sev, n := range counts {
 		ch <- prometheus.MustNewConstMetric(openDesc, prometheus.GaugeValue, float64(n), sev)
 	}

@@ -49,7 +49,7 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang(),
 		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), EnqueueEvent: a.enqueueEvent,
 		Deployments: a.store, Stats: a.stats, Paging: pagingHandler{a}, Oncall: oncallProvider{a},
-		Postmortems: postmortemCommands{a}, Reporting: a.reportingCommands(),
+		Postmortems: postmortemCommands{a}, Reporting: a.reportingCommands(), SlackAPIURL: env.SlackAPIURL,
 	})
 	if !env.SocketMode() {
 		a.handler.Register(mux)

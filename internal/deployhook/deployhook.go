@@ -17,6 +17,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/incidentbot/incidentbot/deploys"
+	"github.com/incidentbot/incidentbot/internal/metriclabel"
 	"github.com/incidentbot/incidentbot/internal/webhookauth"
 )
 
@@ -35,9 +36,10 @@ type Options struct {
 
 // Handler is the deploy webhook.
 type Handler struct {
-	store deploys.Store
-	o     Options
-	count *prometheus.CounterVec
+	store    deploys.Store
+	o        Options
+	count    *prometheus.CounterVec
+	services *metriclabel.Set // the service label: at most 100 values, the rest "other"
 }
 
 // New returns a Handler that stores deployments in store.
@@ -51,8 +53,8 @@ func New(store deploys.Store, o Options) *Handler {
 		o.Logger = logrus.NewEntry(l)
 	}
 	h := &Handler{store: store, o: o, count: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "incidentbot_deployments_total", Help: "Deployments recorded, by service and status.",
-	}, []string{"service", "status"})}
+		Name: "incidentbot_deployments_total", Help: "Deployments recorded, by service (the first 100 services seen; the rest are \"other\") and status.",
+	}, []string{"service", "status"}), services: metriclabel.NewSet(0)}
 	if o.Registerer != nil {
 		o.Registerer.MustRegister(h.count)
 	}
@@ -103,7 +105,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if added {
-		h.count.WithLabelValues(d.Service, string(d.Status)).Inc()
+		h.count.WithLabelValues(h.services.Value(d.Service), string(d.Status)).Inc()
 		log.WithFields(logrus.Fields{"deployment": d.ID, "service": d.Service, "status": d.Status}).Info("deployment recorded")
 		if h.o.Recorded != nil {
 			h.o.Recorded(r.Context(), d)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -100,5 +101,42 @@ func TestDeployWebhook(t *testing.T) {
 	}
 	if n := testutil.ToFloat64(h.count.WithLabelValues("checkout", "success")); n != 1 {
 		t.Errorf("incidentbot_deployments_total{checkout,success} = %v, want 1", n)
+	}
+}
+
+// Every new service was a new series: the 101st distinct service is
+// counted as "other", and a service seen before keeps its own.
+func TestDeployServicesAreBounded(t *testing.T) {
+	auth, err := webhookauth.New("tok", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	h := New(deploystest.NewMem(), Options{Auth: auth, Registerer: reg,
+		Now: func() time.Time { return time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC) }})
+	post := func(service, version string) {
+		t.Helper()
+		r := httptest.NewRequest("POST", "/webhooks/deploy", strings.NewReader(
+			fmt.Sprintf(`{"service":%q,"version":%q,"status":"success"}`, service, version)))
+		r.Header.Set("Authorization", "Bearer tok")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			t.Fatalf("deploy %s: %d %s", service, w.Code, w.Body)
+		}
+	}
+	for i := range 101 {
+		post(fmt.Sprintf("svc-%03d", i), "v1")
+	}
+	post("svc-000", "v2")
+	post("svc-101", "v1")
+	if got := testutil.CollectAndCount(h.count); got != 101 {
+		t.Errorf("series = %d, want 100 services and other", got)
+	}
+	if n := testutil.ToFloat64(h.count.WithLabelValues("other", "success")); n != 2 {
+		t.Errorf(`deployments of service "other" = %v, want 2 (the 101st and 102nd services)`, n)
+	}
+	if n := testutil.ToFloat64(h.count.WithLabelValues("svc-000", "success")); n != 2 {
+		t.Errorf("deployments of svc-000 = %v, want 2", n)
 	}
 }

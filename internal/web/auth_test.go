@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/incidentbot/incidentbot/internal/clocktest"
 )
 
 func basic(user, pass string) map[string]string {
@@ -26,6 +28,10 @@ func TestAuth(t *testing.T) {
 			}
 			o := testOptions()
 			o.Auth = auth
+			// Each wrong attempt a second after the last: within the
+			// failed-login limit, so each is answered 401.
+			clock := clocktest.New(fixNow)
+			o.Now = clock.Now
 			srv := serve(t, o)
 			guarded := []string{"/", "/incidents/1", "/postmortems", "/postmortems/1", "/postmortems/1.md", "/oncall", "/stats",
 				"/style.css", "/api/v1/incidents", "/api/v1/incidents/1", "/api/v1/stats", "/api/v1/oncall", "/api/v1/openapi.yaml", "/api/v1/nope"}
@@ -37,6 +43,7 @@ func TestAuth(t *testing.T) {
 					"the hash":   basic("ops", string(hash)),
 					"not basic":  {"Authorization": "Bearer s3cret:with:colons"},
 				} {
+					clock.Advance(loginEvery)
 					a := do(t, "GET", srv.URL+path, hdr)
 					if a.code != http.StatusUnauthorized || a.header.Get("WWW-Authenticate") != `Basic realm="incidentbot"` ||
 						!strings.Contains(a.body, `"error"`) {
@@ -60,6 +67,7 @@ func TestAuth(t *testing.T) {
 					t.Errorf("GET / with the right credentials = %d", a.code)
 				}
 			}
+			clock.Advance(loginEvery)
 			if a := do(t, "GET", srv.URL+"/", basic("ops", "other")); a.code != http.StatusUnauthorized {
 				t.Errorf("a wrong password after a right one = %d, want 401", a.code)
 			}

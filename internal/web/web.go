@@ -108,6 +108,8 @@ type Options struct {
 	Reporting Reporting
 	// Auth is the basic auth of every page and /api/ (see ParseAuth); the zero
 	// value leaves them open. /healthz, /readyz and /metrics are never behind it.
+	// Failed logins are limited per client address, and bcrypt runs are
+	// bounded; over the limits the answer is 429 with Retry-After.
 	Auth Auth
 	// Severities orders severities on the stats page, most severe first.
 	Severities []string
@@ -155,7 +157,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{}))
 
-	page := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.opts.Auth.wrap(h)) }
+	guard := s.opts.Auth.guard(s.opts.Now)
+	page := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, guard(h)) }
 	page("GET /{$}", s.index)
 	page("GET /style.css", s.style)
 	page("GET /incidents/{number}", s.incident)
