@@ -57,6 +57,10 @@ type Options struct {
 	Manual bool
 	// Registry receives the metrics; nil makes a new one.
 	Registry *prometheus.Registry
+	// SlackMaxWait bounds how long a job waits its turn for a Slack method
+	// before it is rescheduled (pace.Options.MaxWait; 0: its default). The
+	// harness, on a fake clock, sets it tiny so every wait is a reschedule.
+	SlackMaxWait time.Duration
 }
 
 // App is one running incidentbot.
@@ -131,6 +135,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	a.jobStore = a.store.Jobs()
 	a.runner = jobs.New(a.jobStore, jobs.Options{
 		Owner: a.holder, Now: o.Now, Logger: a.log.WithField("component", "jobs"), Registerer: o.Registry,
+		Context: jobContext,
 	})
 
 	cfg := o.Config

@@ -29,7 +29,7 @@ func isoWeek(t time.Time, loc *time.Location) string {
 // needs Slack (the cron and the notifier).
 func (a *App) wireFollowUps() error {
 	jobs.Handle(a.runner, jobFollowUpScan, a.scanOverdueActions)
-	jobs.Handle(a.runner, jobFollowUpNudge, a.nudgeOverdueActions)
+	slackJob(a, jobFollowUpNudge, a.nudgeOverdueActions)
 	if err := a.cron.AddTick(followUpNudgeSpec, a.opts.Config.Timezone, jobFollowUpScan.Name, "followup-scan"); err != nil {
 		return fmt.Errorf("schedule the follow-up reminders: %w", err)
 	}
@@ -56,13 +56,10 @@ func (a *App) scanOverdueActions(ctx context.Context, _ jobs.Job, _ struct{}) er
 // nudgeOverdueActions DMs one owner what is overdue now (it may have been
 // done since the scan), once per week.
 func (a *App) nudgeOverdueActions(ctx context.Context, _ jobs.Job, g followUpNudge) error {
-	if a.notifier == nil {
-		return nil
-	}
 	incs, err := a.service.List(ctx, incidents.ListOptions{OpenActions: true})
 	if err != nil {
 		return err
 	}
 	overdue := incidents.OverdueActions(incs, a.opts.Now())[g.Owner]
-	return slackJobError(a.notifier.NudgeOverdue(ctx, g.Owner, "followup-nudge-"+g.Week, overdue))
+	return a.notifier.NudgeOverdue(ctx, g.Owner, "followup-nudge-"+g.Week, overdue)
 }

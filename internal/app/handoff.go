@@ -64,7 +64,7 @@ func handoffKey(schedule string, at time.Time) string {
 // wireHandoffs registers the handoff jobs and the tick; called once the cron exists.
 func (a *App) wireHandoffs() error {
 	jobs.Handle(a.runner, jobHandoffScan, a.scanHandoffs)
-	jobs.Handle(a.runner, jobHandoff, a.runHandoff)
+	slackJob(a, jobHandoff, a.runHandoff)
 	if len(a.opts.Config.Schedules) == 0 {
 		return nil
 	}
@@ -125,7 +125,7 @@ func (a *App) scanHandoffs(ctx context.Context, _ jobs.Job, _ struct{}) error {
 // runHandoff posts one handoff and brings the schedule's user group up to date.
 func (a *App) runHandoff(ctx context.Context, _ jobs.Job, h handoff) error {
 	s, ok := a.opts.Config.Schedule(h.Schedule)
-	if !ok || a.notifier == nil {
+	if !ok {
 		return nil
 	}
 	ovs, err := a.overridesFor(ctx)
@@ -156,7 +156,7 @@ func (a *App) runHandoff(ctx context.Context, _ jobs.Job, h handoff) error {
 		err = a.notifier.PostHandoff(ctx, mark, h.At.Unix(), "", users, text)
 	}
 	if err != nil {
-		return slackJobError(err)
+		return err
 	}
 	if s.Usergroup != "" && !h.Now {
 		err := a.notifier.SetUsergroup(ctx, s.Usergroup, to.Users())
@@ -164,7 +164,7 @@ func (a *App) runHandoff(ctx context.Context, _ jobs.Job, h handoff) error {
 			a.log.WithField("schedule", s.Name).WithError(err).Warn("user group missing")
 			return nil
 		}
-		return slackJobError(err)
+		return err
 	}
 	return nil
 }

@@ -103,7 +103,8 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	if os.Getenv("HARNESS_LOG") != "" {
 		log.SetOutput(os.Stderr)
 	}
-	a, err := New(context.Background(), Options{Env: env, Config: cfg, Logger: log, Now: ho.clock.Now, Store: ho.store, Manual: ho.manual, Listener: ln})
+	a, err := New(context.Background(), Options{Env: env, Config: cfg, Logger: log, Now: ho.clock.Now, Store: ho.store, Manual: ho.manual, Listener: ln,
+		SlackMaxWait: time.Nanosecond}) // on the fake clock, a wait is a reschedule
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}

@@ -99,13 +99,13 @@ func (p oncallProvider) RequestCover(ctx context.Context, schedule string, from,
 
 func (a *App) runCoverRequest(ctx context.Context, _ jobs.Job, c coverRequest) error {
 	s, ok := a.opts.Config.Schedule(c.Schedule)
-	if !ok || a.notifier == nil {
+	if !ok {
 		return nil
 	}
 	l := a.lang()
 	text := l.Text("oncall.cover_request", bot.M{"Requester": bot.UserMention(c.Requester),
 		"Schedule": bot.EscapeMrkdwn(s.Name), "From": bot.WhenText(l, c.From, s), "To": bot.WhenText(l, c.To, s)})
-	return slackJobError(a.notifier.PostCoverRequest(ctx, s.Channel, c.ID, text, c.value()))
+	return a.notifier.PostCoverRequest(ctx, s.Channel, c.ID, text, c.value())
 }
 
 // TakeCover stores the override under the request's ID, so the first
@@ -155,10 +155,10 @@ func (p oncallProvider) TakeCover(ctx context.Context, value, user, channel, ts 
 }
 
 func (a *App) runCoverTaken(ctx context.Context, _ jobs.Job, m map[string]string) error {
-	if a.notifier == nil || m["channel"] == "" || m["ts"] == "" {
+	if m["channel"] == "" || m["ts"] == "" {
 		return nil
 	}
-	return slackJobError(a.notifier.CoverTaken(ctx, m["channel"], m["ts"], m["id"], m["text"]))
+	return a.notifier.CoverTaken(ctx, m["channel"], m["ts"], m["id"], m["text"])
 }
 
 // Load returns the load of everyone on schedule over the period ending now.

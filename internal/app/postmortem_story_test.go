@@ -85,13 +85,18 @@ func TestStoryResolveWritesDraftAndPostsItsLinkOnce(t *testing.T) {
 		t.Errorf("an unchanged incident was written again (at %v, first at %v)", again.WrittenAt, written)
 	}
 
-	// A link posted before a crash, but not recorded, is adopted.
+	// A link posted before a crash, but not recorded, is adopted: the job's
+	// first attempt died (its worker claimed it, then nothing), so the next
+	// attempt looks for what that one may have posted.
 	rec = h.postmortem(1)
 	rec.MessageTS = ""
 	if err := h.app.pm.store.PutPostmortem(ctx, &rec); err != nil {
 		t.Fatal(err)
 	}
 	h.app.queuePostmortem(ctx, 1)
+	if j, err := h.app.Jobs().Claim(ctx, "a-worker-that-died", h.clock.Now(), 0); err != nil || j == nil {
+		t.Fatalf("claim the postmortem job as the dead worker: %v, %v", j, err)
+	}
 	h.settle()
 	if got := len(h.postmortemLinks(ch.ID, 1)); got != 1 {
 		t.Errorf("after a lost ts: %d postmortem links, want 1 (adopted)", got)

@@ -185,7 +185,7 @@ func (a *App) postPostmortemLink(ctx context.Context, j jobs.Job, rec *postmorte
 	}
 	ts, err := a.notifier.PostOnce(ctx, rec.Number, fmt.Sprintf(postmortemBlockID, rec.Number), msg)
 	if bot.NoChannelYet(err) {
-		if j.Attempts < maxEarlySyncAttempts {
+		if j.Attempts < maxChannelWaits {
 			return jobs.RetryAfter(time.Second, err)
 		}
 		return nil // no channel (Slack refused it): the draft stands without its link

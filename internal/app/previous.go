@@ -2,9 +2,7 @@ package app
 
 import (
 	"context"
-	"errors"
 
-	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 )
 
@@ -18,9 +16,6 @@ const previousNames = 20
 // and the draft show it), then the likely causes are offered.
 func (a *App) openedWithPrevious(ctx context.Context, j jobs.Job, n int64) error {
 	inc, err := a.service.Get(ctx, n)
-	if errors.Is(err, incidents.ErrNotFound) && j.Attempts < maxEarlySyncAttempts {
-		return jobs.RetryAfter(earlySyncRetry, err) // scheduled just before the incident is stored
-	}
 	if err != nil {
 		return err
 	}

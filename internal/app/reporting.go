@@ -370,7 +370,7 @@ func (a *App) reportNotice(ctx context.Context, j jobs.Job, inc *incidents.Incid
 		}
 		err := a.notifier.PostReportNotice(ctx, bot.ReportNotice{Incident: inc, Clock: c, Overdue: overdue, BlockID: p.blockID(kind)})
 		switch {
-		case bot.NoChannelYet(err) && j.Attempts < maxEarlySyncAttempts:
+		case bot.NoChannelYet(err) && j.Attempts < maxChannelWaits:
 			return jobs.RetryAfter(time.Second, err)
 		case bot.NoChannelYet(err):
 			a.log.WithFields(logrus.Fields{"incident": inc.Number, "report": c.Report}).Warn("no incident channel: the report notice is on the timeline only")

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/pace"
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/config"
@@ -28,7 +30,10 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 		a.log.Warn("SLACK_BOT_TOKEN is unset: incidents are kept, but nothing is posted to Slack")
 		return nil
 	}
-	httpClient := &http.Client{Timeout: slackTimeout, Transport: newSlackTransport(a.opts.Registry, http.DefaultTransport)}
+	// Paced per method and channel, shared by every worker; outside the
+	// metrics, so those count only calls actually sent.
+	paced := pace.New(newSlackTransport(a.opts.Registry, http.DefaultTransport), pace.Options{Now: a.opts.Now, MaxWait: a.opts.SlackMaxWait})
+	httpClient := &http.Client{Timeout: slackTimeout, Transport: paced}
 	opts := []slack.Option{slack.OptionAPIURL(env.SlackAPIURL), slack.OptionHTTPClient(httpClient)}
 	if env.SocketMode() {
 		opts = append(opts, slack.OptionAppLevelToken(env.SlackAppToken))
@@ -44,6 +49,7 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	a.notifier = bot.NewNotifier(a.slack, notifierService{a.service, a}, a.store, bot.NotifierOptions{
 		ChannelPrefix: cfg.Slack.ChannelPrefix, AnnounceChannel: cfg.Slack.AnnounceChannel, Invite: cfg.Slack.Invite,
 		PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang(), Now: a.opts.Now, Logger: a.log.WithField("component", "notifier"),
+		RetriesMarked: true,
 	})
 	a.handler = bot.NewHandler(a.slack, a.service, a.store, bot.HandlerOptions{
 		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang(),
@@ -54,14 +60,14 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	if !env.SocketMode() {
 		a.handler.Register(mux)
 	}
-	jobs.Handle(a.runner, jobSlackEvent, func(ctx context.Context, _ jobs.Job, ev map[string]string) error {
-		return slackJobError(a.handler.HandleEvent(ctx, ev))
+	slackJob(a, jobSlackEvent, func(ctx context.Context, _ jobs.Job, ev map[string]string) error {
+		return a.handler.HandleEvent(ctx, ev)
 	})
-	jobs.Handle(a.runner, jobCoverRequest, a.runCoverRequest)
-	jobs.Handle(a.runner, jobCoverTaken, a.runCoverTaken)
+	slackJob(a, jobCoverRequest, a.runCoverRequest)
+	slackJob(a, jobCoverTaken, a.runCoverTaken)
 	jobs.Handle(a.runner, jobNudgeScan, a.scanNudges)
-	jobs.Handle(a.runner, jobNudge, func(ctx context.Context, _ jobs.Job, g bot.Nudge) error {
-		return slackJobError(a.notifier.Nudge(ctx, g.Incident, g.Due))
+	slackJob(a, jobNudge, func(ctx context.Context, _ jobs.Job, g bot.Nudge) error {
+		return a.notifier.Nudge(ctx, g.Incident, g.Due)
 	})
 	a.cron = jobs.NewCron(a.runner, jobs.CronOptions{Now: a.opts.Now, Logger: a.log.WithField("component", "cron")})
 	if err := a.cron.AddTick("@every 1m", time.UTC, jobNudgeScan.Name, "nudge-scan"); err != nil {
@@ -112,7 +118,7 @@ func (a *App) opened(ctx context.Context, j jobs.Job, n int64) error {
 		return err
 	}
 	err = a.notifier.OfferCauses(ctx, n, deploys.LikelyCauses(ds, inc.Service, "", inc.DetectedAt, window))
-	if bot.NoChannelYet(err) && j.Attempts < maxEarlySyncAttempts {
+	if bot.NoChannelYet(err) && j.Attempts < maxChannelWaits {
 		return jobs.RetryAfter(time.Second, err)
 	}
 	return slackJobError(err)
@@ -158,11 +164,10 @@ func (s statsSource) Causes(ctx context.Context) (map[int64]string, error) {
 	return s.a.store.Causes(ctx)
 }
 
-// A sync that finds no incident retries this often before giving up.
-const (
-	maxEarlySyncAttempts = 20
-	earlySyncRetry       = 250 * time.Millisecond
-)
+// maxChannelWaits bounds how often work that needs the incident's channel
+// (likely causes, the postmortem link, report notices) waits for it before
+// it goes without.
+const maxChannelWaits = 20
 
 // scanNudges enqueues one job per status-update reminder that is due.
 func (a *App) scanNudges(ctx context.Context, _ jobs.Job, _ struct{}) error {
@@ -183,12 +188,53 @@ func (a *App) enqueueEvent(ctx context.Context, key string, ev map[string]string
 	return a.runner.Enqueue(ctx, jobSlackEvent.Job(key, ev, time.Time{}))
 }
 
+// slackJob registers a job kind whose work is Slack's, the one way such a
+// job runs: nothing to do without Slack, and its failure classified once
+// (slackJobError: 429 and pacing waits run again when their turn comes,
+// 5xx and timeouts back off, what retrying cannot fix is dropped).
+func slackJob[P any](a *App, k jobs.Kind[P], run func(ctx context.Context, j jobs.Job, p P) error) {
+	jobs.Handle(a.runner, k, func(ctx context.Context, j jobs.Job, p P) error {
+		if a.notifier == nil {
+			return nil
+		}
+		return slackJobError(run(ctx, j, p))
+	})
+}
+
+// jobContext tells a job's Slack calls its priority (pages first, then
+// severe incidents' work, cosmetic work last), and, from its second attempt
+// on, that an earlier attempt may have posted what it is about to post (the
+// notifier then looks for it before posting again).
+func jobContext(ctx context.Context, j jobs.Job) context.Context {
+	if j.Attempts > 1 {
+		ctx = bot.WithEarlierAttempt(ctx, j.CreatedAt)
+	}
+	return pace.WithPriority(ctx, pacePriority(j.Priority))
+}
+
+// pacePriority maps a job's priority onto the pacing's.
+func pacePriority(p int) pace.Priority {
+	switch {
+	case p <= jobs.PriorityPage:
+		return pace.Page
+	case p < jobs.PriorityNormal:
+		return pace.Urgent
+	case p > jobs.PriorityNormal:
+		return pace.Cosmetic
+	}
+	return pace.Normal
+}
+
 // slackJobError maps Slack's answers to the job runner's retry rules:
 // 429 waits exactly Retry-After, what retrying cannot fix is dropped, the
 // rest backs off.
 func slackJobError(err error) error {
 	if err == nil {
 		return nil
+	}
+	var wait *pace.WaitError
+	if errors.As(err, &wait) {
+		return jobs.RetryAfter(wait.RetryAfter, err) // its turn comes then; nothing was sent
 	}
 	if d, ok := bot.RetryDelay(err); ok {
 		return jobs.RetryAfter(d, err)

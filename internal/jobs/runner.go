@@ -49,6 +49,10 @@ type Options struct {
 	Logger *logrus.Entry
 	// Registerer, when set, receives the runner's metrics.
 	Registerer prometheus.Registerer
+	// Context, when set, derives each run's context from the job: what
+	// every handler should know of it (its priority, whether an earlier
+	// attempt may have done part of its work).
+	Context func(ctx context.Context, j Job) context.Context
 }
 
 // maxRunsPerKey bounds how often RunDue runs one job, so that a handler which keeps asking to
@@ -308,6 +312,9 @@ func (r *Runner) process(ctx context.Context, j *Job, heartbeat bool) {
 	}
 
 	hctx, cancel := context.WithCancel(ctx)
+	if r.opts.Context != nil {
+		hctx = r.opts.Context(hctx, *j)
+	}
 	var hb sync.WaitGroup
 	if heartbeat {
 		hb.Go(func() { r.heartbeat(hctx, cancel, j, log) })
@@ -341,7 +348,13 @@ func (r *Runner) process(ctx context.Context, j *Job, heartbeat bool) {
 		delay = r.backoff(j.Attempts)
 	}
 	r.m.runs.WithLabelValues(j.Kind, "retry").Inc()
-	log.WithField("retry_in", delay).Warn("jobs: job failed; will retry")
+	if exact {
+		// The handler named its wait (Slack's Retry-After, a turn of the
+		// pacing, a conflict): expected, not a failure.
+		log.WithField("retry_in", delay).Info("jobs: job will run again")
+	} else {
+		log.WithField("retry_in", delay).Warn("jobs: job failed; will retry")
+	}
 	r.retry(ctx, j, delay, err.Error(), log)
 }
 
