@@ -337,6 +337,20 @@ func (s *Server) RateLimited(method string) int {
 	return s.limited[method]
 }
 
+// Totals returns how many Web API requests arrived in all, and how many of
+// them were answered HTTP 429.
+func (s *Server) Totals() (calls, rateLimited int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.calls {
+		calls += n
+	}
+	for _, n := range s.limited {
+		rateLimited += n
+	}
+	return calls, rateLimited
+}
+
 // OKCalls returns how many calls of a method were answered {"ok":true}.
 func (s *Server) OKCalls(method string) int {
 	s.mu.Lock()
