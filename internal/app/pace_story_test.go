@@ -138,4 +138,3 @@ func slackTime(t *testing.T, ts string) time.Time {
 	}
 	return time.Unix(s, 0).UTC()
 }
-
