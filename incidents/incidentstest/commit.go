@@ -52,3 +52,11 @@ func nextNumber(ctx context.Context, s incidents.Store) (int64, error) {
 		return last + 1, err
 	}
 }
+
+// atomic reports whether s commits all or nothing; a store that says
+// otherwise (Atomic() false: MongoDB without a replica set) writes a change
+// in a safe order, and the all-or-nothing checks do not apply to it.
+func atomic(s incidents.Store) bool {
+	a, ok := s.(interface{ Atomic() bool })
+	return !ok || a.Atomic()
+}

@@ -115,7 +115,7 @@ func (s *Store) Commit(ctx context.Context, c *incidents.Change) error {
 	return nil
 }
 
-// precheck fails a change whose counter, versions or new numbers are stale.
+// precheck fails a change whose counter or versions are stale.
 func (s *Store) precheck(ctx context.Context, c *incidents.Change) error {
 	if c.Counter.To > c.Counter.From {
 		last, err := s.LastNumber(ctx)
@@ -126,16 +126,8 @@ func (s *Store) precheck(ctx context.Context, c *incidents.Change) error {
 			return fmt.Errorf("incident counter moved past %d: %w", c.Counter.From, incidents.ErrConflict)
 		}
 	}
+	// New numbers need no check: none above the counter exists.
 	coll := s.db.Collection(colIncidents)
-	for _, inc := range c.Create {
-		err := coll.FindOne(ctx, byID(inc.Number), options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-		if err == nil {
-			return fmt.Errorf("create incident #%d: %w", inc.Number, incidents.ErrExists)
-		}
-		if !errors.Is(err, mongo.ErrNoDocuments) {
-			return fmt.Errorf("create incident #%d: %w", inc.Number, err)
-		}
-	}
 	for _, inc := range c.Update {
 		var d struct {
 			Version int64 `bson:"version"`
@@ -367,6 +359,11 @@ func (s *Store) sealEvents(ctx context.Context) (int, error) {
 	}
 	return len(docs), nil
 }
+
+// Atomic reports whether Commit is all or nothing (a replica set); a
+// standalone server writes in a safe order, and a failure part way leaves
+// what was written before it.
+func (s *Store) Atomic() bool { return s.transactions }
 
 // supportsTransactions reports whether the server is a replica set member
 // or a mongos (multi-document transactions need one).
