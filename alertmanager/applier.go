@@ -119,8 +119,14 @@ func (a *Applier) Run(ctx context.Context) error {
 		case err != nil:
 			backoff = min(max(2*backoff, a.o.RetryMin), a.o.RetryMax)
 			wait = backoff
-			a.log.WithError(err).WithFields(logrus.Fields{"applied": n, "retry_in": backoff.String()}).
-				Error("applying webhook notifications failed; will retry")
+			log := a.log.WithError(err).WithFields(logrus.Fields{"applied": n, "retry_in": backoff.String()})
+			if errors.Is(err, incidents.ErrConflict) {
+				// A command changed the same incident at the same moment (after
+				// a restart, work resumes all at once): the retry reads it again.
+				log.Info("applying webhook notifications met a concurrent change; will retry")
+			} else {
+				log.Error("applying webhook notifications failed; will retry")
+			}
 		default:
 			backoff = 0
 		}

@@ -135,7 +135,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	a.jobStore = a.store.Jobs()
 	a.runner = jobs.New(a.jobStore, jobs.Options{
 		Owner: a.holder, Now: o.Now, Logger: a.log.WithField("component", "jobs"), Registerer: o.Registry,
-		Context: jobContext,
+		Context: jobContext, Expected: isConflict,
 	})
 
 	cfg := o.Config
@@ -365,6 +365,12 @@ func (q taskQueue) Schedule(ctx context.Context, t incidents.Task) error {
 }
 
 func (q taskQueue) Wake() { q.r.Kick() }
+
+// isConflict reports an optimistic-concurrency conflict of any store: a
+// job that meets one runs again on fresh reads, as designed.
+func isConflict(err error) bool {
+	return errors.Is(err, incidents.ErrConflict) || errors.Is(err, paging.ErrConflict)
+}
 
 func hostname() string {
 	h, err := os.Hostname()

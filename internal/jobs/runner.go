@@ -53,6 +53,11 @@ type Options struct {
 	// every handler should know of it (its priority, whether an earlier
 	// attempt may have done part of its work).
 	Context func(ctx context.Context, j Job) context.Context
+	// Expected, when set, tells failures that are part of normal operation
+	// from the others: another writer changed the record first (an
+	// optimistic-concurrency conflict), and the retry reads it again. Such a
+	// retry is logged at info, not as a failure.
+	Expected func(err error) bool
 }
 
 // maxRunsPerKey bounds how often RunDue runs one job, so that a handler which keeps asking to
@@ -348,11 +353,14 @@ func (r *Runner) process(ctx context.Context, j *Job, heartbeat bool) {
 		delay = r.backoff(j.Attempts)
 	}
 	r.m.runs.WithLabelValues(j.Kind, "retry").Inc()
-	if exact {
+	switch {
+	case exact:
 		// The handler named its wait (Slack's Retry-After, a turn of the
 		// pacing, a conflict): expected, not a failure.
 		log.WithField("retry_in", delay).Info("jobs: job will run again")
-	} else {
+	case r.opts.Expected != nil && r.opts.Expected(err):
+		log.WithField("retry_in", delay).Info("jobs: job met a concurrent change; will run again")
+	default:
 		log.WithField("retry_in", delay).Warn("jobs: job failed; will retry")
 	}
 	r.retry(ctx, j, delay, err.Error(), log)
