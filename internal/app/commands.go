@@ -90,7 +90,8 @@ func ExportPostmortems(ctx context.Context, getenv func(string) string, dir stri
 }
 
 // Backup runs `incidentbot backup --to FILE`: a consistent copy of the
-// embedded store (SQLite VACUUM INTO), which works beside a running serve.
+// embedded store (SQLite VACUUM INTO), which works beside a running serve;
+// written beside FILE, checked and renamed into place (sqlite.Backup).
 func Backup(ctx context.Context, getenv func(string) string, to string, stdout io.Writer) error {
 	env := config.LoadEnv(getenv, nil)
 	if !env.EmbeddedStore() {

@@ -34,3 +34,15 @@ func lockFile(path string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// tryLock takes an exclusive, non-blocking flock on f without writing to
+// it; errLocked when another open file description holds one.
+func tryLock(f *os.File) error {
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return errLocked
+		}
+		return err
+	}
+	return nil
+}

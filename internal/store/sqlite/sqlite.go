@@ -236,40 +236,6 @@ func (s *Store) Close(context.Context) error {
 	return s.closeErr
 }
 
-// Backup writes a consistent copy of the database in dataDir to the new file
-// to (VACUUM INTO), without taking the data-dir lock, so it runs beside a
-// serving process. The copy is a complete database: restore by stopping
-// serve and putting it in place as DBFile in an empty data dir.
-func Backup(ctx context.Context, dataDir, to string) error {
-	dir, err := filepath.Abs(dataDir)
-	if err != nil {
-		return fmt.Errorf("backup: resolve data dir %s: %w", dataDir, err)
-	}
-	if err := refuseFerretDB(dir); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	path := filepath.Join(dir, DBFile)
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("backup: no database in %s: %w", dataDir, err)
-	}
-	if _, err := os.Stat(to); err == nil {
-		return fmt.Errorf("backup: %s already exists", to)
-	}
-	db, err := openDB(path, 1)
-	if err != nil {
-		return fmt.Errorf("backup: open %s: %w", path, err)
-	}
-	defer db.Close()
-	var v int
-	if err := db.QueryRowContext(ctx, "SELECT version FROM schema_version").Scan(&v); err != nil {
-		return fmt.Errorf("backup: read %s: %w", path, err)
-	}
-	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", to); err != nil {
-		return fmt.Errorf("backup to %s: %w", to, err)
-	}
-	return nil
-}
-
 // isConstraint reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isConstraint(err error) bool {
 	var se *sqlite3.Error
