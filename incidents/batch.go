@@ -277,7 +277,7 @@ func (u *unitOfWork) commit(ctx context.Context, s *Service) error {
 	for number, j := range u.stormJoins {
 		c.Events = append(c.Events, s.stormJoinEvent(number, j))
 	}
-	for _, number := range u.order {
+	for _, number := range append([]int64{NoIncident}, u.order...) {
 		for _, fp := range sortedAlertKeys(u.alerts[number]) {
 			c.Alerts = append(c.Alerts, IncidentAlert{Incident: number, Alert: u.alerts[number][fp]})
 		}

@@ -48,7 +48,7 @@ func (s *Service) ingest(ctx context.Context, tx *unitOfWork, n Notification) (i
 	if err != nil {
 		return 0, fmt.Errorf("load incident #%d: %w", g.Incident, err)
 	}
-	if !inc.Open() && firesAgain(inc, n) {
+	if !inc.Open() && s.firesAgain(ctx, tx, inc, n) {
 		return s.openForGroup(ctx, tx, n, inc.Number)
 	}
 	if err := s.merge(ctx, tx, inc, n); err != nil {
@@ -89,16 +89,55 @@ func (s *Service) storedAlerts(ctx context.Context, tx *unitOfWork, inc *Inciden
 	return tx.getAlerts(ctx, inc.Number, fps)
 }
 
-// firesAgain reports whether n has a firing alert the (resolved) incident has not seen firing.
-func firesAgain(inc *Incident, n Notification) bool {
+// firesAgain reports whether n has a firing alert that is news to the
+// (resolved) incident: one it does not know, or a later firing than what it
+// knows (see supersedes). A stale firing, re-sent by a peer Alertmanager
+// after the alert's resolution, is not.
+func (s *Service) firesAgain(ctx context.Context, tx *unitOfWork, inc *Incident, n Notification) bool {
+	stored, err := s.storedAlerts(ctx, tx, inc, n)
+	if err != nil {
+		stored = nil // judged on the inline alerts alone
+	}
 	for _, a := range n.Alerts {
 		if !a.Firing() {
 			continue
 		}
 		old, ok := inc.Alerts[a.Fingerprint]
-		if !ok || !old.Firing() || !old.StartsAt.Equal(a.StartsAt) {
+		if !ok {
+			old, ok = stored[a.Fingerprint]
+		}
+		if !ok || supersedes(a, old) {
 			return true
 		}
+	}
+	return false
+}
+
+// supersedes reports whether a is later news of an alert than old (same
+// fingerprint), judged by the alert's own startsAt and endsAt, never by
+// arrival: an HA pair of Alertmanagers delivers each notification twice, in
+// any order, and a peer may re-send a firing after the other sent its
+// resolution.
+//
+//   - firing after firing: only one that started later (the alert fired
+//     again); a re-send changes nothing.
+//   - firing after resolved: only one that started after the resolution
+//     ended; a firing that started before is stale and does not reopen it.
+//   - resolved after firing: one that ended at or after the firing began
+//     (without endsAt: always); an older episode's resolution does not.
+//   - resolved after resolved: nothing changes.
+func supersedes(a, old Alert) bool {
+	switch {
+	case a.Firing() && old.Firing():
+		return a.StartsAt.After(old.StartsAt)
+	case a.Firing():
+		end := old.EndsAt
+		if end.IsZero() {
+			end = old.StartsAt
+		}
+		return a.StartsAt.After(end)
+	case old.Firing():
+		return a.EndsAt.IsZero() || !a.EndsAt.Before(old.StartsAt)
 	}
 	return false
 }
@@ -125,8 +164,58 @@ func (s *Service) receivedAt(n Notification) time.Time {
 // alert-storm incident when too many incidents opened recently.
 func (s *Service) openForGroup(ctx context.Context, tx *unitOfWork, n Notification, previous int64) (int64, error) {
 	if !hasFiring(n.Alerts) {
-		return 0, nil // nothing firing: no incident to open
+		// Nothing firing: no incident to open. The resolutions are kept, in
+		// case their firings come late (an HA pair's slower peer).
+		for _, a := range n.Alerts {
+			if a.Fingerprint != "" {
+				a.GroupKey = n.GroupKey
+				tx.putAlert(NoIncident, a)
+			}
+		}
+		return 0, nil
 	}
+	number, err := s.openOrJoinStorm(ctx, tx, n, previous)
+	if err != nil {
+		return 0, err
+	}
+	return number, s.applyEarlierResolutions(ctx, tx, number, n)
+}
+
+// applyEarlierResolutions resolves, on the incident just opened for n, the
+// firing alerts of n whose resolution arrived before them (kept under
+// NoIncident): the incident records them fired and resolved, as their times
+// say, whatever the order they arrived in.
+func (s *Service) applyEarlierResolutions(ctx context.Context, tx *unitOfWork, number int64, n Notification) error {
+	var fps []string
+	for _, a := range n.Alerts {
+		if a.Firing() && a.Fingerprint != "" {
+			fps = append(fps, a.Fingerprint)
+		}
+	}
+	earlier, err := tx.getAlerts(ctx, NoIncident, fps)
+	if err != nil || len(earlier) == 0 {
+		return err
+	}
+	later := n
+	later.Alerts = nil
+	for _, a := range n.Alerts {
+		if r, ok := earlier[a.Fingerprint]; ok && a.Firing() && r.GroupKey == n.GroupKey && supersedes(r, a) {
+			later.Alerts = append(later.Alerts, r)
+		}
+	}
+	if len(later.Alerts) == 0 {
+		return nil
+	}
+	inc, err := tx.get(ctx, number)
+	if err != nil {
+		return fmt.Errorf("load incident #%d: %w", number, err)
+	}
+	return s.merge(ctx, tx, inc, later)
+}
+
+// openOrJoinStorm opens a new incident for n's group, or attaches the group
+// to the alert-storm incident when too many incidents opened recently.
+func (s *Service) openOrJoinStorm(ctx context.Context, tx *unitOfWork, n Notification, previous int64) (int64, error) {
 	storm, err := tx.getStorm(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("load storm state: %w", err)
@@ -260,16 +349,21 @@ func (s *Service) mergeAlerts(tx *unitOfWork, inc *Incident, n Notification, sto
 		}
 		var ev Event
 		switch {
-		case a.Firing() && (!known || !old.Firing() || !old.StartsAt.Equal(a.StartsAt)):
+		case known && !supersedes(a, old):
+			continue // a re-send, or older than what is known
+		case a.Firing():
 			ev = alertEvent(inc.Number, id("fired"), EventAlertFired, a, a.StartsAt, "Alert firing")
-		case !a.Firing() && (!known || old.Firing()):
+		default:
 			at := a.EndsAt
 			if at.IsZero() {
 				at = now
 			}
+			if !known && !inc.Storm {
+				// It fired before it resolved: the timeline says so whichever
+				// arrived first (the firing, if it comes, then adds nothing).
+				events = append(events, alertEvent(inc.Number, id("fired"), EventAlertFired, a, a.StartsAt, "Alert firing"))
+			}
 			ev = alertEvent(inc.Number, id("resolved"), EventAlertResolved, a, at, "Alert resolved")
-		default:
-			continue
 		}
 		changed = true
 		if !known {

@@ -29,7 +29,8 @@ type Store interface {
 	// GetStorm returns the storm guard's state (the zero value if never stored).
 	GetStorm(ctx context.Context) (StormState, error)
 	// GetAlerts returns the stored alerts of an incident among fingerprints,
-	// by fingerprint; fingerprints not stored are absent.
+	// by fingerprint; fingerprints not stored are absent. Number NoIncident
+	// holds resolutions that arrived before any firing of their group.
 	GetAlerts(ctx context.Context, number int64, fingerprints []string) (map[string]Alert, error)
 	// Commit stores c atomically: everything or nothing. It returns
 	// ErrConflict (and writes nothing) when the counter is no longer
@@ -69,7 +70,13 @@ type Change struct {
 // Counter is a move of the incident counter.
 type Counter struct{ From, To int64 }
 
-// IncidentAlert is an alert as stored with its incident.
+// NoIncident is the incident number under which the alerts of a
+// notification that opened no incident are kept: resolutions that arrived
+// before their firings (an HA pair's slower peer delivers the firing late).
+// An incident opened for those firings later records them resolved.
+const NoIncident int64 = 0
+
+// IncidentAlert is an alert as stored with its incident (or NoIncident).
 type IncidentAlert struct {
 	Incident int64
 	Alert    Alert
