@@ -375,6 +375,9 @@ func (h *Handler) friendly(log *logrus.Entry, number int64, err error) string {
 		return h.t("handler.not_found", M{"Number": number})
 	case errors.Is(err, incidents.ErrConflict):
 		return h.t("handler.conflict", nil)
+	case errors.Is(err, incidents.ErrUnavailable):
+		log.WithError(err).Warn("Slack request not applied: the store is unavailable")
+		return h.t("handler.unavailable", nil)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return h.t("handler.timeout", nil)
 	}

@@ -13,6 +13,11 @@ var (
 	ErrInvalid    = errors.New("invalid")
 	ErrTransition = errors.New("not allowed")
 	ErrForbidden  = errors.New("forbidden")
+	// ErrUnavailable means the store could not be written or reached (locked
+	// by another process, disk full, network down): nothing was changed, and
+	// the same request may succeed later. The stores wrap their driver's
+	// error in it; callers answer "try again" (HTTP 503).
+	ErrUnavailable = errors.New("store unavailable")
 )
 
 // UserError is a refusal meant for the person who asked: Kind is one of the

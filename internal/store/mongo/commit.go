@@ -83,9 +83,9 @@ func (s *Store) Commit(ctx context.Context, c *incidents.Change) error {
 		// Check what can be checked before writing anything, so that only
 		// a race with another writer can leave part of a change.
 		if err := s.precheck(ctx, c); err != nil {
-			return err
+			return unavailable(err)
 		}
-		return s.commit(ctx, c)
+		return unavailable(s.commit(ctx, c))
 	}
 	sess, err := s.client.StartSession()
 	if err != nil {
@@ -106,7 +106,7 @@ func (s *Store) Commit(ctx context.Context, c *incidents.Change) error {
 		if mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("commit: %w: %v", incidents.ErrConflict, err)
 		}
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", unavailable(err))
 	}
 	for _, inc := range c.Update {
 		inc.Version++
@@ -397,4 +397,13 @@ func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 		return nil, fmt.Errorf("secret %s: %w", name, err)
 	}
 	return hex.DecodeString(d.Value)
+}
+
+// unavailable marks err with incidents.ErrUnavailable when MongoDB could not
+// be reached in time (network errors, server selection and other timeouts).
+func unavailable(err error) error {
+	if err != nil && !errors.Is(err, incidents.ErrUnavailable) && (mongo.IsNetworkError(err) || mongo.IsTimeout(err)) {
+		return fmt.Errorf("%w: %w", incidents.ErrUnavailable, err)
+	}
+	return err
 }

@@ -32,7 +32,7 @@ func (s *Store) AppendInbox(ctx context.Context, items []alertmanager.InboxItem)
 	}
 	_, err := s.db.Collection(colInbox).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
 	if err != nil && !isDuplicateOnly(err) {
-		return fmt.Errorf("append %d inbox items: %w", len(items), err)
+		return fmt.Errorf("append %d inbox items: %w", len(items), unavailable(err))
 	}
 	return nil
 }

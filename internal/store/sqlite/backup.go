@@ -49,7 +49,7 @@ func Backup(ctx context.Context, dataDir, to string) error {
 	}
 	removeStaleBackups(target)
 
-	db, err := openDB(path, 1)
+	db, err := openDB(path, 1, busyTimeout)
 	if err != nil {
 		return fmt.Errorf("backup: open %s: %w", path, err)
 	}

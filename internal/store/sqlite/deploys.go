@@ -77,7 +77,7 @@ func (s *Store) SetCause(ctx context.Context, incident int64, id string) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO causes (incident, deployment) VALUES (?, ?)
 		ON CONFLICT (incident) DO UPDATE SET deployment = excluded.deployment`, incident, id)
 	if err != nil {
-		return fmt.Errorf("link incident #%d to deployment %s: %w", incident, id, err)
+		return fmt.Errorf("link incident #%d to deployment %s: %w", incident, id, unavailable(err))
 	}
 	return nil
 }

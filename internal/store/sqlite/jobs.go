@@ -92,7 +92,7 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease ti
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("claim job for %s: %w", owner, err)
+		return nil, fmt.Errorf("claim job for %s: %w", owner, unavailable(err))
 	}
 	return j, nil
 }
@@ -101,7 +101,7 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease ti
 func (s *Store) exec(ctx context.Context, q string, args ...any) (bool, error) {
 	res, err := s.w.ExecContext(ctx, q, args...)
 	if err != nil {
-		return false, err
+		return false, unavailable(err)
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
@@ -173,7 +173,7 @@ func (s *Store) Retry(ctx context.Context, key, owner string, runAt time.Time, e
 // Cancel implements jobs.Store.
 func (s *Store) Cancel(ctx context.Context, key string) error {
 	if _, err := s.w.ExecContext(ctx, `DELETE FROM jobs WHERE key = ?`, key); err != nil {
-		return fmt.Errorf("cancel job %s: %w", key, err)
+		return fmt.Errorf("cancel job %s: %w", key, unavailable(err))
 	}
 	return nil
 }

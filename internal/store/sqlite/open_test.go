@@ -324,7 +324,7 @@ func TestIncidentIndexBackfillMatchesGo(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	dir := t.TempDir()
-	db, err := openDB(filepath.Join(dir, DBFile), 1)
+	db, err := openDB(filepath.Join(dir, DBFile), 1, busyTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 			t.Parallel()
 			ctx := testCtx(t)
 			dir := t.TempDir()
-			db, err := openDB(filepath.Join(dir, DBFile), 1)
+			db, err := openDB(filepath.Join(dir, DBFile), 1, busyTimeout)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -443,7 +443,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
 	dir := t.TempDir()
-	db, err := openDB(filepath.Join(dir, DBFile), 1)
+	db, err := openDB(filepath.Join(dir, DBFile), 1, busyTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,8 @@ import (
 	"github.com/sirupsen/logrus"
 	sqlite3 "modernc.org/sqlite"
 	sqlite3lib "modernc.org/sqlite/lib"
+
+	"github.com/incidentbot/incidentbot/incidents"
 )
 
 // File names in the data dir.
@@ -60,6 +62,9 @@ type Options struct {
 	Readers int
 	// Logger receives the store's logs; nil discards them.
 	Logger *logrus.Entry
+	// BusyTimeout is how long a write waits for a lock another process
+	// holds before it fails (incidents.ErrUnavailable); default 10s.
+	BusyTimeout time.Duration
 }
 
 // Store is the SQLite store of every domain package.
@@ -74,8 +79,8 @@ type Store struct {
 	closeErr  error
 }
 
-// busyTimeout is how long a connection waits for another's lock (a backup, a
-// checkpoint) before SQLITE_BUSY.
+// busyTimeout is how long a connection waits by default for another's lock
+// (a backup, a checkpoint) before SQLITE_BUSY.
 const busyTimeout = 10 * time.Second
 
 // Open locks the data dir, opens (or creates) the database and migrates it to
@@ -86,6 +91,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	if o.Readers <= 0 {
 		o.Readers = 4
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = busyTimeout
 	}
 	log := o.Logger
 	if log == nil {
@@ -113,8 +121,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	s := &Store{dir: dir, lock: lock, log: log}
 	path := filepath.Join(dir, DBFile)
-	if s.w, err = openDB(path, 1); err == nil {
-		s.r, err = openDB(path, o.Readers)
+	if s.w, err = openDB(path, 1, o.BusyTimeout); err == nil {
+		s.r, err = openDB(path, o.Readers, o.BusyTimeout)
 	}
 	if err == nil {
 		err = migrate(ctx, s.w, len(migrations), log)
@@ -182,9 +190,9 @@ func refuseFerretDB(dir string) error {
 // connection needs: WAL, a busy timeout, foreign keys, full fsync at commit
 // (an acknowledged webhook must survive a power cut), and immediate write
 // transactions (so a transaction never fails to upgrade from read to write).
-func openDB(path string, n int) (*sql.DB, error) {
+func openDB(path string, n int, busy time.Duration) (*sql.DB, error) {
 	q := []string{
-		fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()),
+		fmt.Sprintf("_pragma=busy_timeout(%d)", busy.Milliseconds()),
 		"_pragma=journal_mode(WAL)",
 		"_pragma=synchronous(FULL)",
 		"_pragma=foreign_keys(1)",
@@ -260,15 +268,33 @@ func fromTS(n int64) time.Time {
 }
 
 // tx runs f in one immediate transaction on the writer, committing when f
-// returns nil.
+// returns nil. An error of the database itself being unusable (see
+// unavailable) is marked incidents.ErrUnavailable.
 func (s *Store) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return unavailable(err)
 	}
 	if err := f(tx); err != nil {
 		_ = tx.Rollback()
+		return unavailable(err)
+	}
+	return unavailable(tx.Commit())
+}
+
+// unavailable marks err with incidents.ErrUnavailable when it says the
+// database cannot be written now, whatever was asked: another process holds
+// its lock past busyTimeout (SQLITE_BUSY, SQLITE_LOCKED), the disk is full
+// or failing, the file became read-only or unreadable.
+func unavailable(err error) error {
+	var se *sqlite3.Error
+	if err == nil || errors.Is(err, incidents.ErrUnavailable) || !errors.As(err, &se) {
 		return err
 	}
-	return tx.Commit()
+	switch se.Code() & 0xff { // the primary result code
+	case sqlite3lib.SQLITE_BUSY, sqlite3lib.SQLITE_LOCKED, sqlite3lib.SQLITE_IOERR, sqlite3lib.SQLITE_FULL,
+		sqlite3lib.SQLITE_READONLY, sqlite3lib.SQLITE_CANTOPEN, sqlite3lib.SQLITE_PROTOCOL:
+		return fmt.Errorf("%w: %w", incidents.ErrUnavailable, err)
+	}
+	return err
 }
