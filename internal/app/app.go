@@ -61,6 +61,9 @@ type Options struct {
 	// before it is rescheduled (pace.Options.MaxWait; 0: its default). The
 	// harness, on a fake clock, sets it tiny so every wait is a reschedule.
 	SlackMaxWait time.Duration
+	// SlackTimeout bounds one Slack Web API call (0: slackTimeout, 20s);
+	// the fault stories shorten it to see Slack not answering.
+	SlackTimeout time.Duration
 }
 
 // App is one running incidentbot.

@@ -55,6 +55,8 @@ type harnessOptions struct {
 	// publicURL makes INCIDENTBOT_PUBLIC_URL the app's real address, for
 	// simulators that call it back (Twilio, acknowledge links).
 	publicURL bool
+	// slackTimeout bounds each Slack call (Options.SlackTimeout).
+	slackTimeout time.Duration
 }
 
 func newHarness(t testing.TB, ho harnessOptions) *harness {
@@ -104,7 +106,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 		log.SetOutput(os.Stderr)
 	}
 	a, err := New(context.Background(), Options{Env: env, Config: cfg, Logger: log, Now: ho.clock.Now, Store: ho.store, Manual: ho.manual, Listener: ln,
-		SlackMaxWait: time.Nanosecond}) // on the fake clock, a wait is a reschedule
+		SlackMaxWait: time.Nanosecond, SlackTimeout: ho.slackTimeout}) // on the fake clock, a wait is a reschedule
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}

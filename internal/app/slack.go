@@ -33,7 +33,11 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	// Paced per method and channel, shared by every worker; outside the
 	// metrics, so those count only calls actually sent.
 	paced := pace.New(newSlackTransport(a.opts.Registry, http.DefaultTransport), pace.Options{Now: a.opts.Now, MaxWait: a.opts.SlackMaxWait})
-	httpClient := &http.Client{Timeout: slackTimeout, Transport: paced}
+	timeout := a.opts.SlackTimeout
+	if timeout <= 0 {
+		timeout = slackTimeout
+	}
+	httpClient := &http.Client{Timeout: timeout, Transport: paced}
 	opts := []slack.Option{slack.OptionAPIURL(env.SlackAPIURL), slack.OptionHTTPClient(httpClient)}
 	if env.SocketMode() {
 		opts = append(opts, slack.OptionAppLevelToken(env.SlackAppToken))

@@ -172,6 +172,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
+	if f, ok := s.decideAfter(name); ok {
+		s.failAfter(w, r, name, f)
+		return
+	}
 	if res == nil {
 		res = obj{}
 	}

@@ -41,16 +41,18 @@ func Next(n int) When { return When{EveryNth: 1, Limit: n} }
 func (w When) active() bool { return w.EveryNth > 0 || w.Fraction > 0 }
 
 type rule struct {
-	when  When
-	seen  int
-	hits  int
-	value time.Duration // retry-after for rate limits
-	code  int           // HTTP status for server errors
+	when    When
+	seen    int
+	hits    int
+	value   time.Duration // retry-after for rate limits
+	code    int           // HTTP status for server errors
+	failure Failure       // what a call that took effect answers (SetFailAfter)
 }
 
 type methodFaults struct {
 	rateLimit   *rule
 	serverError *rule
+	after       *rule
 	latency     time.Duration
 }
 
