@@ -136,7 +136,10 @@ func TestHostileInputsAcrossTheEndpoints(t *testing.T) {
 		{"twilio: no signature", twilioReq(func(string, url.Values) string { return "" }), http.StatusForbidden},
 		{"twilio: wrong signature", twilioReq(func(u string, f url.Values) string { return twilio.Sign("not-the-token", u, f) }), http.StatusForbidden},
 		{"ack link: tampered", func() *http.Request { r, _ := http.NewRequest(http.MethodPost, tampered, nil); return r }, http.StatusForbidden},
-		{"ack link: garbage", func() *http.Request { r, _ := http.NewRequest(http.MethodPost, h.app.URL()+"/ack/%00%ff", nil); return r }, http.StatusForbidden},
+		{"ack link: garbage", func() *http.Request {
+			r, _ := http.NewRequest(http.MethodPost, h.app.URL()+"/ack/%00%ff", nil)
+			return r
+		}, http.StatusForbidden},
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	for _, tc := range cases {
