@@ -57,6 +57,8 @@ type harnessOptions struct {
 	publicURL bool
 	// slackTimeout bounds each Slack call (Options.SlackTimeout).
 	slackTimeout time.Duration
+	// logTo, when set, receives the app's logs at debug level.
+	logTo io.Writer
 }
 
 func newHarness(t testing.TB, ho harnessOptions) *harness {
@@ -104,6 +106,10 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	log.SetOutput(io.Discard)
 	if os.Getenv("HARNESS_LOG") != "" {
 		log.SetOutput(os.Stderr)
+	}
+	if ho.logTo != nil {
+		log.SetOutput(ho.logTo)
+		log.SetLevel(logrus.DebugLevel)
 	}
 	a, err := New(context.Background(), Options{Env: env, Config: cfg, Logger: log, Now: ho.clock.Now, Store: ho.store, Manual: ho.manual, Listener: ln,
 		SlackMaxWait: time.Nanosecond, SlackTimeout: ho.slackTimeout}) // on the fake clock, a wait is a reschedule
