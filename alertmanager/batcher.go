@@ -24,6 +24,13 @@ type BatcherOptions struct {
 	MaxItems int
 	// StoreTimeout bounds one AppendInbox call (default 10s).
 	StoreTimeout time.Duration
+	// FailFast is how long after a failed AppendInbox the next batch fails
+	// at once with the same error instead of trying the store again
+	// (default 1s; negative: never). Requests that queued up while a failing
+	// write waited its StoreTimeout are then answered 503 at once, not after
+	// a wait of their own: a store outage answers in one StoreTimeout, not
+	// in several.
+	FailFast time.Duration
 	// OnStored runs after every successful append; pass Applier.Kick.
 	OnStored func()
 	// Logger receives store failures; nil discards.
@@ -41,9 +48,15 @@ type Batcher struct {
 	window   time.Duration
 	max      int
 	timeout  time.Duration
+	failFast time.Duration
 	onStored func()
 	log      *logrus.Entry
 	sizes    prometheus.Histogram
+
+	// failedAt and failed are the last failed AppendInbox's end and error
+	// (the writer goroutine's own).
+	failedAt time.Time
+	failed   error
 
 	reqs      chan *submission
 	quit      chan struct{}
@@ -82,6 +95,12 @@ func NewBatcher(inbox Inbox, o BatcherOptions) (*Batcher, error) {
 	}
 	if b.timeout <= 0 {
 		b.timeout = 10 * time.Second
+	}
+	switch b.failFast = o.FailFast; {
+	case b.failFast == 0:
+		b.failFast = time.Second
+	case b.failFast < 0:
+		b.failFast = 0
 	}
 	if b.log == nil {
 		b.log = discardLogger()
@@ -222,14 +241,21 @@ func (b *Batcher) flush(batch []*submission) {
 	if len(items) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
-	err := b.inbox.AppendInbox(ctx, items)
-	cancel()
-	if err != nil {
-		err = fmt.Errorf("storing %d notifications in the inbox: %w", len(items), err)
-		b.log.WithError(err).Error("inbox append failed")
+	var err error
+	if b.failed != nil && time.Since(b.failedAt) < b.failFast {
+		err = fmt.Errorf("not storing %d notifications: the inbox failed just now: %w", len(items), b.failed)
 	} else {
-		b.sizes.Observe(float64(len(items)))
+		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+		err = b.inbox.AppendInbox(ctx, items)
+		cancel()
+		if err != nil {
+			err = fmt.Errorf("storing %d notifications in the inbox: %w", len(items), err)
+			b.log.WithError(err).Error("inbox append failed")
+			b.failed, b.failedAt = err, time.Now()
+		} else {
+			b.failed = nil
+			b.sizes.Observe(float64(len(items)))
+		}
 	}
 	for _, s := range live {
 		s.res <- err

@@ -262,3 +262,48 @@ func TestBatcherRace(t *testing.T) {
 	}
 	t.Logf("500 concurrent submissions in %d AppendInbox calls", len(inbox.batchSizes()))
 }
+
+// While a write fails slowly (the store is locked), the requests that
+// queue up behind it fail with it at once rather than each waiting out a
+// store timeout of its own; a moment later the store is tried again.
+func TestBatcherFailsFastAfterAFailedWrite(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		inbox := newMemInbox()
+		gate := make(chan struct{})
+		inbox.gate = gate
+		inbox.appendErr = errStoreDown
+		b, err := NewBatcher(inbox, BatcherOptions{StoreTimeout: 10 * time.Second, FailFast: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		errs := make(chan error, 4)
+		go func() { errs <- b.Submit(t.Context(), item(0)) }()
+		time.Sleep(10 * time.Millisecond) // the first write waits on the gate
+		synctest.Wait()
+		for i := 1; i <= 3; i++ {
+			go func() { errs <- b.Submit(t.Context(), item(i)) }()
+		}
+		synctest.Wait()
+		start := time.Now()
+		close(gate)
+		for range 4 {
+			if err := <-errs; !errors.Is(err, errStoreDown) {
+				t.Errorf("Submit = %v, want the store's error", err)
+			}
+		}
+		if d := time.Since(start); d > 10*time.Millisecond {
+			t.Errorf("the queued requests waited %v after the failed write", d)
+		}
+		if got := inbox.batchSizes(); !slices.Equal(got, []int{1}) {
+			t.Errorf("AppendInbox calls %v, want one: the queued requests fail with it", got)
+		}
+		time.Sleep(2 * time.Second) // past FailFast: the store is tried again
+		inbox.mu.Lock()
+		inbox.appendErr = nil
+		inbox.mu.Unlock()
+		if err := b.Submit(t.Context(), item(9)); err != nil {
+			t.Errorf("Submit after the store came back: %v", err)
+		}
+	})
+}

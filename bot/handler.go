@@ -249,6 +249,9 @@ func (h *Handler) busyReply() reply {
 	return reply{ResponseType: ephemeral, Text: h.t("handler.busy", nil)}
 }
 
+// deliverTimeout bounds the delivery of a late result to response_url.
+const deliverTimeout = 10 * time.Second
+
 // errBusy says no slot was free to run the work.
 var errBusy = errors.New("too many Slack requests in flight")
 
@@ -276,7 +279,11 @@ func runBudgeted[T any](ctx context.Context, h *Handler, work func(ctx context.C
 		case result <- v:
 		case <-lateCh:
 			if deliver != nil {
-				deliver(wctx, v)
+				// Its own time: work that used up WorkTimeout (the store
+				// down, say) still tells the person what became of it.
+				dctx, cancel := context.WithTimeout(context.WithoutCancel(wctx), deliverTimeout)
+				deliver(dctx, v)
+				cancel()
 			}
 		}
 	}()

@@ -34,8 +34,12 @@ type outageResult struct {
 	retried int
 }
 
-// unavailableText is how the bot says the store is down (handler.unavailable, en).
-const unavailableText = "I can't write to the incident store right now"
+// How the bot answers a command while the store is down (handler.unavailable,
+// en), or one that outlasts Slack's 3 seconds (handler.working).
+const (
+	unavailableText = "I can't write to the incident store right now"
+	workingText     = "Working on it… I'll post the result here."
+)
 
 // outage holds the bot's store write lock from this process for o.hold,
 // as a stuck maintenance script or a backup tool holding a transaction
@@ -64,6 +68,9 @@ func outage(ctx context.Context, launch launcher, o outageOptions) (*outageResul
 	l := newLedger()
 	run := fmt.Sprintf("%x", rng.Uint32()&0xffff)
 	s := newSender(e.url(), l)
+	// Alertmanager waits for an answer up to its group_interval; the bot
+	// answers within its 30 s write timeout.
+	s.client.Timeout = 35 * time.Second
 	before := stormPlan(rng, run+"a", 10, time.Now())
 	for _, p := range before {
 		s.send(ctx, p)
@@ -133,11 +140,6 @@ func outage(ctx context.Context, launch launcher, o outageOptions) (*outageResul
 	}
 	o.logf("outage: released after %s", time.Since(lockedAt).Round(time.Second))
 	wg.Wait()
-	for _, resp := range e.slack.Responses() {
-		if resp.Source == "response_url" && resp.At.After(lockedAt) {
-			res.late[resp.Text]++
-		}
-	}
 	// Alertmanager retries what got a 5xx.
 	for _, p := range refused {
 		res.retried++
@@ -149,6 +151,17 @@ func outage(ctx context.Context, launch launcher, o outageOptions) (*outageResul
 	if err := b.stop(30 * time.Second); err != nil {
 		r.problem("clean stop: %v", err)
 	}
+	lateAnswers := 0
+	for _, resp := range e.slack.Responses() {
+		if resp.Source == "response_url" && resp.At.After(lockedAt) {
+			res.late[resp.Text]++
+			lateAnswers++
+		}
+	}
+	if working := res.replies[workingText]; lateAnswers < working {
+		r.NotesLost += working - lateAnswers
+		r.problem("%d slash commands answered %q, only %d late answers came", working, workingText, lateAnswers)
+	}
 	for code, n := range res.during {
 		if code != http.StatusServiceUnavailable {
 			r.Rejected += n
@@ -156,7 +169,7 @@ func outage(ctx context.Context, launch launcher, o outageOptions) (*outageResul
 		}
 	}
 	for text, n := range res.replies {
-		if !strings.Contains(text, unavailableText) && !strings.HasPrefix(text, "Working on it") {
+		if !strings.Contains(text, unavailableText) && text != workingText {
 			r.problem("%d slash commands answered %q during the outage", n, text)
 			r.NotesLost += n
 		}
