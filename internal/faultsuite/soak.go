@@ -90,7 +90,7 @@ func soak(ctx context.Context, launch launcher, o soakOptions) (*soakResult, err
 			if g%4 == 0 {
 				sev = "critical"
 			}
-			fp := fmt.Sprintf("s%s%05x", run, g)
+			fp := fmt.Sprintf("5%s%05x", run, g)
 			starts := time.Now()
 			firing := alertPost{group: group, fps: []string{fp}, body: amBody(group, name, sev, []string{fp}, starts)}
 			wg.Go(func() {
@@ -208,6 +208,27 @@ func printSoak(w io.Writer, s *soakResult) {
 		lastMinute = minute
 		fmt.Fprintf(w, "| %d | %d | %.0f | %.0f | %.1f | %.0f |\n", minute, sm.segment, sm.values["go_goroutines"],
 			sm.values["process_open_fds"], sm.values["go_memstats_heap_inuse_bytes"]/(1<<20), sm.values["incidentbot_jobs_stored"])
+	}
+	// Flat: the mean of minutes 1–3 (after warm-up) against the last two.
+	var end time.Duration
+	if len(s.samples) > 0 {
+		end = s.samples[len(s.samples)-1].at
+	}
+	mean := func(m string, from, to time.Duration) float64 {
+		sum, n := 0.0, 0
+		for _, sm := range s.samples {
+			if sm.at >= from && sm.at < to {
+				sum += sm.values[m]
+				n++
+			}
+		}
+		if n == 0 {
+			return 0
+		}
+		return sum / float64(n)
+	}
+	for _, m := range soakMetrics {
+		fmt.Fprintf(w, "%s: mean of minutes 1-3 %.1f, of the last two %.1f\n", m, mean(m, time.Minute, 3*time.Minute), mean(m, end-2*time.Minute, end+time.Second))
 	}
 	for _, m := range soakMetrics {
 		lo, hi := 0.0, 0.0
