@@ -45,7 +45,10 @@ type soakResult struct {
 // the kill loop does.
 func soak(ctx context.Context, launch launcher, o soakOptions) (*soakResult, error) {
 	rng := rand.New(rand.NewPCG(o.seed, o.seed^0x50a4))
+	// Incidents keep opening all along (no storm incident absorbs them),
+	// one every 4 s: within Slack's 20 channels a minute.
 	o.env.autoResolveAfter = 30 * time.Second
+	o.env.stormMaxNew, o.env.stormWindow = 1000, time.Minute
 	e, err := newEnv(o.env)
 	if err != nil {
 		return nil, err
@@ -73,9 +76,9 @@ func soak(ctx context.Context, launch launcher, o soakOptions) (*soakResult, err
 	var wg sync.WaitGroup
 	var groups atomic.Int64
 	s := newSender(e.url(), l)
-	// A group every 2 s: it fires, is re-sent, and resolves about 40 s later.
+	// A group every 4 s: it fires, is re-sent, and resolves about 40 s later.
 	wg.Go(func() {
-		t := time.NewTicker(2 * time.Second)
+		t := time.NewTicker(4 * time.Second)
 		defer t.Stop()
 		for g := 0; ; g++ {
 			select {
