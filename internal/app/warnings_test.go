@@ -153,7 +153,7 @@ func TestDevSigningSecretAndListenWarning(t *testing.T) {
 	done := make(chan error, 1)
 	env := envMap{"INCIDENTBOT_LISTEN": "0.0.0.0:0", "LOG_FORMAT": "text"}
 	go func() {
-		done <- Dev(ctx, env.get, stdoutW, &logs, t.TempDir(), BuildInfo{Version: "test"})
+		done <- Dev(ctx, env.get, stdoutW, &logs, DevOptions{DataDir: t.TempDir()}, BuildInfo{Version: "test"})
 		stdoutW.Close()
 	}()
 	var botURL string
