@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"github.com/incidentbot/incidentbot/oncall"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -124,9 +125,12 @@ func validIncident(c IncidentCommand) error {
 // validOncall is validIncident for /oncall commands.
 func validOncall(c OncallCommand) error {
 	switch c.Verb {
-	case OncallNow, OncallHelp:
+	case OncallNow, OncallHelp, OncallContact, OncallTestPage:
 		if c.Schedule != "" || !c.User.IsZero() || c.From != "" || c.To != "" || c.ID != "" {
 			return fmt.Errorf("invalid %s command: takes no arguments", c.Verb)
+		}
+		if c.Method != "" && (c.Verb != OncallTestPage || c.Method == oncall.MethodSlack) {
+			return fmt.Errorf("invalid %s command: method %q", c.Verb, c.Method)
 		}
 	case OncallSchedule, OncallCover:
 		if !isName(c.Schedule) {

@@ -181,7 +181,11 @@ func (p oncallProvider) Contact(user string) string {
 	methods, rules := p.a.pager.Contact(user)
 	lines := []string{l.Text("oncall.contact_title", nil)}
 	for _, m := range methods {
-		lines = append(lines, l.Text("oncall.contact_method", bot.M{"Method": string(m.Method), "Address": bot.EscapeMrkdwn(m.Address), "Ready": m.Ready}))
+		addr := bot.EscapeMrkdwn(m.Address)
+		if m.Method == oncall.MethodSlack {
+			addr = bot.UserMention(m.Address)
+		}
+		lines = append(lines, l.Text("oncall.contact_method", bot.M{"Method": string(m.Method), "Address": addr, "Ready": m.Ready}))
 	}
 	lines = append(lines, l.Text("oncall.contact_rules", bot.EscapeMrkdwn(paging.RulesText(rules,
 		func(string) string { return l.Text("oncall.rule_now", nil) },
