@@ -7,6 +7,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/postmortem"
 )
@@ -94,7 +95,7 @@ func TestStoryResolveWritesDraftAndPostsItsLinkOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.app.queuePostmortem(ctx, 1)
-	if j, err := h.app.Jobs().Claim(ctx, "a-worker-that-died", h.clock.Now(), 0); err != nil || j == nil {
+	if j, err := h.app.Jobs().Claim(ctx, "a-worker-that-died", h.clock.Now(), 0, jobs.AnyPriority); err != nil || j == nil {
 		t.Fatalf("claim the postmortem job as the dead worker: %v, %v", j, err)
 	}
 	h.settle()

@@ -173,7 +173,7 @@ func verify(ctx context.Context, a *app.App, groups, maxNew int) error {
 	own, storms, alerts := 0, 0, 0
 	var storm *incidents.Incident
 	for _, inc := range list {
-		alerts += len(inc.Alerts)
+		alerts += inc.AlertCount
 		if inc.Storm {
 			storms++
 			storm = inc

@@ -40,7 +40,7 @@ func TestQueriesUseAnIndex(t *testing.T) {
 		{"GetGroup", `SELECT incident FROM alert_groups WHERE key = ?`, []any{"g"}},
 		{"PendingInbox", `SELECT id, received_at, body FROM inbox ORDER BY id LIMIT ?`, []any{1000}},
 		{"RemoveInbox", `DELETE FROM inbox WHERE id IN (?, ?)`, []any{"a", "b"}},
-		{"Claim", `SELECT key FROM jobs WHERE run_at <= ?1 AND lease_until <= ?1 ORDER BY priority, run_at, key LIMIT 1`, []any{0}},
+		{"Claim", `SELECT key FROM jobs WHERE priority <= ?2 AND run_at <= ?1 AND lease_until <= ?1 ORDER BY priority, run_at, key LIMIT 1`, []any{0, 0}},
 		{"Get job", `SELECT ` + jobCols + ` FROM jobs WHERE key = ?`, []any{"k"}},
 		{"PruneTicks", `DELETE FROM job_ticks WHERE at < ?`, []any{0}},
 		{"SlackState", `SELECT ` + slackCols + ` FROM slack_state WHERE number = ?`, []any{1}},
