@@ -162,6 +162,25 @@ func (s *Service) Timeline(ctx context.Context, number int64) ([]Event, error) {
 	return s.store.Timeline(ctx, number)
 }
 
+// TimelinePage returns a page of an incident's timeline (see
+// Store.TimelinePage): what a reader of a big incident asks for instead of
+// Timeline.
+func (s *Service) TimelinePage(ctx context.Context, number int64, from Cursor, limit int) ([]Event, Cursor, error) {
+	return s.store.TimelinePage(ctx, number, from, limit)
+}
+
+// AlertsPage returns a page of an incident's alerts by fingerprint (see
+// Store.AlertsPage): every alert, where Incident.Alerts carries at most
+// MaxInlineAlerts.
+func (s *Service) AlertsPage(ctx context.Context, number int64, after string, limit int) ([]Alert, string, error) {
+	return s.store.AlertsPage(ctx, number, after, limit)
+}
+
+// CountOpen counts the open incidents by severity.
+func (s *Service) CountOpen(ctx context.Context) (map[string]int, error) {
+	return s.store.CountOpen(ctx)
+}
+
 // maxConflictRetries bounds optimistic-concurrency retries of one change.
 const maxConflictRetries = 20
 

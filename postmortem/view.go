@@ -68,6 +68,10 @@ func buildView(in Input, lang templates.Lang, now time.Time) *templates.Postmort
 			p.AlertsFiring++
 		}
 	}
+	if !inc.AllAlertsInline() {
+		// A storm incident carries its first alerts only; the counts are of all.
+		p.AlertsFiring = inc.FiringCount
+	}
 
 	events := sortedEvents(in.Timeline)
 	v.timeline(p, events)
@@ -227,7 +231,7 @@ func (v viewer) timeline(p *templates.Postmortem, events []incidents.Event) {
 			}
 			tl.AlertLast = at
 			if ev.Type == incidents.EventStormGroup {
-				tl.Groups++
+				tl.Groups += stormGroups(ev)
 				continue
 			}
 			name := v.alertName(ev)
@@ -258,6 +262,15 @@ func (v viewer) timeline(p *templates.Postmortem, events []incidents.Event) {
 		}
 		sortCounts(tl.Alerts)
 	}
+}
+
+// stormGroups is how many alert groups a storm event records joining: a
+// batch's summary names its count, an older event is one group.
+func stormGroups(ev incidents.Event) int {
+	if n, err := strconv.Atoi(ev.Fields["groups"]); err == nil && n > 0 {
+		return n
+	}
+	return 1
 }
 
 func (v viewer) entry(ev incidents.Event, at, local time.Time) templates.Entry {

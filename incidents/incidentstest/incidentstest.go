@@ -49,6 +49,9 @@ func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
 		{"Chain", testChain},
 		{"ChainConcurrent", testChainConcurrent},
 		{"Alerts", testAlerts},
+		{"AlertsPage", testAlertsPage},
+		{"TimelinePage", testTimelinePage},
+		{"CountOpen", testCountOpen},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -141,25 +141,37 @@ type incidentDetail struct {
 	Postmortem bool // a postmortem exists
 	HasPMs     bool // postmortems are configured
 	Reports    []reportRow
+	Pages      pageLinks // the timeline's and the alerts' other pages
 }
 
-func (s *Server) loadIncident(ctx context.Context, raw string) (*incidents.Incident, []incidents.Event, error) {
-	n, err := parseNumber(raw)
+// loadIncident reads the incident the request names, the page of its
+// timeline and of its alerts the request asks for, and its regulatory
+// clocks.
+func (s *Server) loadIncident(r *http.Request) (*incidents.Incident, timelinePage, alertsPage, error) {
+	ctx := r.Context()
+	n, err := parseNumber(r.PathValue("number"))
 	if err != nil {
-		return nil, nil, err
+		return nil, timelinePage{}, alertsPage{}, err
 	}
 	inc, err := s.opts.Incidents.Get(ctx, n)
 	if errors.Is(err, incidents.ErrNotFound) {
-		return nil, nil, notFound("incident #%d not found", n)
+		return nil, timelinePage{}, alertsPage{}, notFound("incident #%d not found", n)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, timelinePage{}, alertsPage{}, err
 	}
-	events, err := s.opts.Incidents.Timeline(ctx, n)
+	tl, err := s.readTimeline(ctx, r, n)
 	if err != nil {
-		return nil, nil, err
+		return nil, timelinePage{}, alertsPage{}, err
 	}
-	return inc, events, nil
+	al, err := s.readAlerts(ctx, r, inc)
+	if err != nil {
+		return nil, timelinePage{}, alertsPage{}, err
+	}
+	if err := s.pageClocks(ctx, inc); err != nil {
+		return nil, timelinePage{}, alertsPage{}, err
+	}
+	return inc, tl, al, nil
 }
 
 func (s *Server) incident(w http.ResponseWriter, r *http.Request) {
@@ -167,16 +179,16 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) {
 		s.apiIncident(w, r)
 		return
 	}
-	inc, events, err := s.loadIncident(r.Context(), r.PathValue("number"))
+	inc, tl, al, err := s.loadIncident(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	s.clocks(inc, events)
 	d := incidentDetail{
 		Inc:    incidentRow{Incident: inc, Duration: duration(inc, s.opts.Now()), Svc: serviceOf(inc)},
-		Events: eventRows(events), Alerts: alertRows(inc.SortedAlerts()), HasPMs: s.opts.Postmortems != nil,
+		Events: eventRows(tl.Events), Alerts: alertRows(al.Alerts), HasPMs: s.opts.Postmortems != nil,
 		Reports: reportRows(inc.Reporting, inc.Number),
+		Pages:   pageLinksOf(inc.Number, r.URL.Query(), tl, al),
 	}
 	if d.HasPMs {
 		_, _, err := s.opts.Postmortems.Postmortem(r.Context(), inc.Number)

@@ -36,6 +36,12 @@ type Incidents interface {
 	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
 	// Timeline returns an incident's events, oldest first.
 	Timeline(ctx context.Context, number int64) ([]incidents.Event, error)
+	// TimelinePage returns a page of an incident's events, oldest first
+	// (see incidents.Store.TimelinePage): what an incident's page reads.
+	TimelinePage(ctx context.Context, number int64, from incidents.Cursor, limit int) ([]incidents.Event, incidents.Cursor, error)
+	// AlertsPage returns a page of an incident's alerts by fingerprint
+	// (see incidents.Store.AlertsPage).
+	AlertsPage(ctx context.Context, number int64, after string, limit int) ([]incidents.Alert, string, error)
 }
 
 // Deployments gives the stats page its DORA inputs.

@@ -24,6 +24,10 @@ func TestQueriesUseAnIndex(t *testing.T) {
 		return query{name, q, args}
 	}
 	since := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	page := func(name string, from incidents.Cursor) query {
+		q, args := timelinePageQuery(1, from, 200)
+		return query{name, q, args}
+	}
 	queries := []query{
 		{"GetIncident", `SELECT ` + incidentCols + ` FROM incidents WHERE number = ?`, []any{1}},
 		{"UpdateIncident", updateIncidentSQL, []any{"", 0, "", "", "", "", 0, 1, 0}},
@@ -35,6 +39,12 @@ func TestQueriesUseAnIndex(t *testing.T) {
 		{"Timeline", `SELECT ` + eventCols + ` FROM events WHERE incident = ? ORDER BY at, id`, []any{1}},
 		{"AppendEvents conflict", `SELECT 1 FROM events WHERE id = ?`, []any{"x"}},
 		{"chain head", `SELECT seq, hash FROM events WHERE incident = ? ORDER BY seq DESC LIMIT 1`, []any{1}},
+		page("TimelinePage first", incidents.Cursor{}),
+		page("TimelinePage newer", incidents.Cursor{At: since, ID: "x"}),
+		page("TimelinePage last", incidents.Cursor{Back: true}),
+		page("TimelinePage older", incidents.Cursor{At: since, ID: "x", Back: true}),
+		{"AlertsPage", alertsPageSQL, []any{1, "a", 101}},
+		{"CountOpen", countOpenSQL, nil},
 		{"GetAlerts", `SELECT fingerprint, body FROM alerts WHERE incident = ? AND fingerprint IN (?, ?)`, []any{1, "a", "b"}},
 		{"LastNumber", `SELECT value FROM counters WHERE name = 'incident'`, nil},
 		{"GetGroup", `SELECT incident FROM alert_groups WHERE key = ?`, []any{"g"}},
