@@ -168,6 +168,9 @@ func (r Recurring) Occurrences(from, to time.Time) []Window {
 	if loc == nil {
 		loc = time.UTC
 	}
+	if to.Sub(from) > maxSpan {
+		from = to.Add(-maxSpan) // a bounded walk, whatever the caller asks
+	}
 	var out []Window
 	// An occurrence starts at most a day before it ends: begin a day early.
 	day := from.In(loc).AddDate(0, 0, -1)
@@ -192,6 +195,9 @@ func (r Recurring) Occurrences(from, to time.Time) []Window {
 	}
 	return out
 }
+
+// maxSpan bounds the stretch Occurrences walks.
+const maxSpan = 400 * 24 * time.Hour
 
 // Validate checks a recurring window's fields.
 func (r Recurring) Validate() error {
