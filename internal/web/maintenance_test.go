@@ -11,7 +11,9 @@ import (
 
 type fakeMaintenance []MaintenanceWindow
 
-func (f fakeMaintenance) MaintenanceWindows(context.Context, time.Time) ([]MaintenanceWindow, error) { return f, nil }
+func (f fakeMaintenance) MaintenanceWindows(context.Context, time.Time) ([]MaintenanceWindow, error) {
+	return f, nil
+}
 
 func fixtureMaintenance() fakeMaintenance {
 	return fakeMaintenance{
@@ -26,7 +28,9 @@ type fakeHeartbeats struct {
 	err  error
 }
 
-func (f fakeHeartbeats) Heartbeats(context.Context, time.Time) ([]HeartbeatStatus, error) { return f.list, f.err }
+func (f fakeHeartbeats) Heartbeats(context.Context, time.Time) ([]HeartbeatStatus, error) {
+	return f.list, f.err
+}
 
 func fixtureHeartbeats() fakeHeartbeats {
 	return fakeHeartbeats{list: []HeartbeatStatus{
