@@ -171,6 +171,9 @@ func TestStoryHeartbeatEndpointAndARestartKeepsBeats(t *testing.T) {
 			t.Errorf("POST /heartbeat/%s (token %q): %d %s, want %d with %s", tc.name, tc.token, code, body, tc.code, tc.want)
 		}
 	}
+	if code, body := h.beat("a/b", testToken, ""); code != 404 || !strings.Contains(body, `"error":`) {
+		t.Errorf("POST /heartbeat/a/b = %d %s, want a JSON 404", code, body)
+	}
 	resp, err := http.Get(h.app.URL() + "/heartbeat/nightly-backup")
 	if err != nil {
 		t.Fatal(err)

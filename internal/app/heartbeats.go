@@ -73,6 +73,9 @@ func (a *App) wireHeartbeats(ctx context.Context, mux *http.ServeMux) error {
 	}
 	mux.Handle("/heartbeat/{name}", heartbeathook.New(heartbeathook.Options{Auth: auth, Beat: a.beat, Now: a.opts.Now,
 		Logger: a.log.WithField("component", "heartbeat")}))
+	mux.HandleFunc("/heartbeat/", func(w http.ResponseWriter, r *http.Request) {
+		web.WriteError(w, http.StatusNotFound, "heartbeats are POST /heartbeat/<name>")
+	})
 	if len(a.opts.Config.Heartbeats) == 0 {
 		return nil
 	}
