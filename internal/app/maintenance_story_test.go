@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/amapi/amapitest"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
@@ -225,5 +226,22 @@ func TestStoryMaintenanceOnlyByAdminsAndScheduleMembers(t *testing.T) {
 	ws, err := h.app.store.Windows(context.Background(), time.Time{})
 	if err != nil || len(ws) != 1 || len(ws[0].Silences) != 0 || ws[0].CreatedBy != "U0001" {
 		t.Errorf("stored windows = %+v, %v", ws, err)
+	}
+}
+
+func TestStoryMaintenanceWarnsWhenItHidesAWholeSchedule(t *testing.T) {
+	h := newHarness(t, harnessOptions{manual: true, config: func(c *config.Config) {
+		withPaging(c)
+		checkout, _ := alertmanager.ParseMatchers([]string{`service="checkout"`})
+		c.Routes = []alertmanager.Route{
+			{Matchers: checkout, Severity: "sev1", EscalationPolicy: "critical"},
+			{Matchers: alertmanager.Matchers{}, Severity: "sev4"},
+		}
+	}})
+	if got := h.oncall("U0001", "maintenance checkout now +1h"); !strings.Contains(got, ":warning: It covers every alert of schedule primary, secondary") {
+		t.Errorf("a window over every paging route: %s", got)
+	}
+	if got := h.oncall("U0001", `maintenance {service="checkout", instance="a"} now +1h`); strings.Contains(got, ":warning:") {
+		t.Errorf("a window over one instance warns: %s", got)
 	}
 }
