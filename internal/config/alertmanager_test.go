@@ -195,3 +195,27 @@ maintenance:
 		t.Errorf("check-config output lacks the warning\n%s\ngot:\n%s", want, out.String())
 	}
 }
+
+// TestContractAlertmanagerAndHeartbeats parses the alertmanager: and
+// heartbeats: blocks exactly as CONTRACT.md sketches them.
+func TestContractAlertmanagerAndHeartbeats(t *testing.T) {
+	c := mustParse(t, `
+escalation_policies:
+  - name: default
+    levels: [{targets: ["user:U0001"]}]
+
+alertmanager:                    # for silences from Slack and maintenance windows (API v2)
+  urls: [http://alertmanager-0:9093, http://alertmanager-1:9093]
+
+heartbeats:                      # a heartbeat that stops opens an incident and pages
+  - name: watchdog               # Alertmanager's always-firing Watchdog alert counts as its beat
+    every: 5m
+    escalation_policy: default
+`)
+	if len(c.Alertmanager.URLs) != 2 || c.Alertmanager.Auth != AlertmanagerAuthNone || c.Alertmanager.Timeout != DefaultAlertmanagerTimeout {
+		t.Errorf("alertmanager = %+v", c.Alertmanager)
+	}
+	if h, ok := c.Heartbeat("watchdog"); !ok || h.Every != 5*time.Minute || h.Alert() != "Watchdog" {
+		t.Errorf("watchdog = %+v", h)
+	}
+}
