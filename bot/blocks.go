@@ -61,6 +61,8 @@ type SummaryOptions struct {
 	MaxAlerts int
 	// Lang is the language of the words around the facts; zero is English.
 	Lang Lang
+	// Silences offers the Silence buttons (an Alertmanager API is configured).
+	Silences bool
 }
 
 // SummaryBlocks renders the live summary message of an incident, the one the
@@ -110,10 +112,14 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 	if b := reportingBlock(l, inc, loc, opts.Now); b != nil {
 		blocks = append(blocks, b)
 	}
+	blocks = append(blocks, silenceBlocks(l, inc, loc)...)
 	if ctx := summaryContext(l, inc, opts.PublicURL); ctx != nil {
 		blocks = append(blocks, ctx)
 	}
 	blocks = append(blocks, slack.NewActionBlock("incident_actions", summaryButtons(l, inc, num)...))
+	if b := silenceButtons(l, inc); b != nil && opts.Silences {
+		blocks = append(blocks, b)
+	}
 	return blocks
 }
 

@@ -40,6 +40,11 @@ func validIncident(c IncidentCommand) error {
 				return bad("postmortem status")
 			}
 		}
+	case VerbSilence:
+		if !c.SilenceUntilResolved && (c.SilenceFor < MinSilence || c.SilenceFor > MaxSilence) {
+			return bad("silence length")
+		}
+	case VerbUnsilence:
 	case VerbSeverity:
 		if c.Severity == "" {
 			return bad("severity")
@@ -155,6 +160,8 @@ func validOncall(c OncallCommand) error {
 		if !isName(c.Schedule) || c.User.IsZero() || c.From == "" || c.To == "" {
 			return fmt.Errorf("invalid %s command: missing field", c.Verb)
 		}
+	case OncallMaintenance, OncallMaintenanceList, OncallMaintenanceRemove:
+		return validMaintenance(c)
 	default:
 		return fmt.Errorf("unknown verb %q", c.Verb)
 	}

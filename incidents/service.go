@@ -225,13 +225,18 @@ func (s *Service) change(ctx context.Context, tx *unitOfWork, number int64, chan
 func (s *Service) followUps(inc *Incident, visible bool, tasks []Task, created bool) []Task {
 	inc.UpdatedAt = s.now()
 	if visible {
-		tasks = append(tasks, Task{Key: fmt.Sprintf("sync:%d", inc.Number), Kind: TaskSync, Incident: inc.Number,
-			Priority: PrioritySeverity + s.severityRank(inc.Severity)})
+		tasks = append(tasks, s.syncTask(inc))
 	}
 	if created {
 		tasks = append(tasks, Task{Key: fmt.Sprintf("opened:%d", inc.Number), Kind: TaskOpened, Incident: inc.Number, Priority: PriorityPage})
 	}
 	return tasks
+}
+
+// syncTask is the task that makes Slack reflect inc.
+func (s *Service) syncTask(inc *Incident) Task {
+	return Task{Key: fmt.Sprintf("sync:%d", inc.Number), Kind: TaskSync, Incident: inc.Number,
+		Priority: PrioritySeverity + s.severityRank(inc.Severity)}
 }
 
 // create stores a new incident with its first events within tx.
@@ -526,7 +531,7 @@ func (s *Service) Resolve(ctx context.Context, number int64, summary, actor stri
 			text += ": " + summary
 			fields["summary"] = summary
 		}
-		return []Event{s.event(inc, EventResolved, actor, text, fields)}, []Task{closePages(inc.Number)}, nil
+		return []Event{s.event(inc, EventResolved, actor, text, fields)}, []Task{closePages(inc.Number), expireSilencesTask(inc)}, nil
 	})
 }
 
@@ -569,7 +574,7 @@ func (s *Service) AutoResolve(ctx context.Context, number int64) (retryAt time.T
 			ID:       fmt.Sprintf("%d:autoresolved:%d", inc.Number, inc.AlertsClearAt.UnixNano()),
 			Incident: inc.Number, Type: EventResolved, At: s.now(), Actor: ActorBot, Text: text,
 			Fields: map[string]string{"from": string(from), "auto": "true", "after": s.opts.AutoResolveAfter.String()},
-		}}, []Task{closePages(inc.Number)}, nil
+		}}, []Task{closePages(inc.Number), expireSilencesTask(inc)}, nil
 	})
 	return retryAt, err
 }

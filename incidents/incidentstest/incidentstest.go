@@ -90,6 +90,7 @@ func fullIncident(n int64, zone *time.Location) *incidents.Incident {
 		Commander:        "U0001",
 		Roles:            map[string]string{"comms": "U0002", "scribe.lead": "U0003", "$boss": "U0004", "100%": "U0005"},
 		Labels:           map[string]string{"alertname": "HighErrorRate", "service.name": "payments", "k8s.pod.name": "pay-1"},
+		GroupLabels:      map[string]string{"alertname": "HighErrorRate", "service.name": "payments"},
 		Service:          "payments",
 		EscalationPolicy: "default",
 		GroupKey:         `{}/{severity="critical"}:{alertname="HighErrorRate"}`,

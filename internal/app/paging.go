@@ -44,6 +44,7 @@ func (a *App) wirePaging(ctx context.Context, mux *http.ServeMux) error {
 		Slack: slackSide, SlackError: slackJobError, Senders: senders, Fallbacks: fallbacks, DefaultRules: cfg.Paging.Rules,
 		Links: ackLinks{signer: signer, base: env.PublicURL}, AckLinkTTL: cfg.Paging.AckLinkTTL, PublicURL: env.PublicURL,
 		Words: a.lang(), Location: cfg.Timezone, Now: a.opts.Now, Logger: a.log.WithField("component", "paging"), Registerer: a.opts.Registry,
+		Maintenance: pagingHold{a},
 	}
 	if cfg.Paging.Twilio != nil {
 		o.CallbackURL = func(id string) string { return twilio.CallbackURL(env.PublicURL, id) }

@@ -117,6 +117,8 @@ type APIStats struct {
 type APIOnCall struct {
 	At        time.Time     `json:"at"`
 	Schedules []APISchedule `json:"schedules"`
+	// Maintenance are the maintenance windows still to end.
+	Maintenance []APIMaintenance `json:"maintenance,omitempty"`
 }
 
 // APISchedule is one schedule's current and next person.
@@ -320,5 +322,6 @@ func (s *Server) apiOnCall(w http.ResponseWriter, r *http.Request) {
 		}
 		out.Schedules = append(out.Schedules, as)
 	}
+	out.Maintenance = apiMaintenance(s.maintenanceWindows(r.Context(), now), now)
 	writeJSON(w, http.StatusOK, out)
 }

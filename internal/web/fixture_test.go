@@ -237,6 +237,7 @@ func testOptions() Options {
 		Incidents: fixture(), Deployments: fixtureDeploys(),
 		PageLog:     fakePages{{User: "U0ALICE", At: ago(20 * 24 * time.Hour)}, {User: "U0DAVE", At: ago(44 * time.Minute)}},
 		Postmortems: fixturePostmortems(), OnCall: fixtureOnCall(), Reporting: fakeReporting{},
+		Maintenance: fixtureMaintenance(), Heartbeats: fixtureHeartbeats(),
 		Severities: []string{"sev1", "sev2", "sev3", "sev4"},
 		Gatherer:   prometheus.NewRegistry(), Location: almaty, Logger: logrus.NewEntry(log),
 		Now: func() time.Time { return fixNow },

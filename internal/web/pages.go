@@ -265,7 +265,8 @@ func (s *Server) oncall(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "oncall.html", "On call", "/oncall", map[string]any{"At": now, "Schedules": list})
+	s.render(w, http.StatusOK, "oncall.html", "On call", "/oncall", map[string]any{"At": now, "Schedules": list,
+		"Maintenance": s.maintenanceWindows(r.Context(), now)})
 }
 
 // calendar serves GET /oncall/{schedule}.ics, optionally one person's

@@ -109,6 +109,10 @@ type Options struct {
 	Postmortems Postmortems
 	// OnCall serves /oncall and /api/v1/oncall; nil: 404 "not configured".
 	OnCall OnCall
+	// Maintenance adds the maintenance windows to /oncall and /api/v1/oncall; nil: none.
+	Maintenance Maintenance
+	// Heartbeats serves /api/v1/heartbeats; nil: 404 "not configured".
+	Heartbeats Heartbeats
 	// Reporting shows each incident's regulatory reports and serves their
 	// drafts; nil: none.
 	Reporting Reporting
@@ -179,6 +183,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("GET /api/v1/incidents/{number}", s.apiIncident)
 	page("GET /api/v1/stats", s.apiStats)
 	page("GET /api/v1/oncall", s.apiOnCall)
+	page("GET /api/v1/heartbeats", s.apiHeartbeats)
 	page("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		_, _ = w.Write(openAPI)

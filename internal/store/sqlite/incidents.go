@@ -27,6 +27,7 @@ type incidentDoc struct {
 	Commander        string              `json:"commander,omitempty"`
 	Roles            map[string]string   `json:"roles,omitempty"`
 	Labels           map[string]string   `json:"labels,omitempty"`
+	GroupLabels      map[string]string   `json:"group_labels,omitempty"`
 	Service          string              `json:"service,omitempty"`
 	EscalationPolicy string              `json:"escalation_policy,omitempty"`
 	GroupKey         string              `json:"group_key,omitempty"`
@@ -102,7 +103,7 @@ func utcPtr(t *time.Time) *time.Time {
 func encodeIncident(inc *incidents.Incident) ([]byte, error) {
 	d := incidentDoc{
 		Title: inc.Title, Description: inc.Description, Severity: inc.Severity, Commander: inc.Commander,
-		Roles: inc.Roles, Labels: inc.Labels, Service: inc.Service, EscalationPolicy: inc.EscalationPolicy,
+		Roles: inc.Roles, Labels: inc.Labels, GroupLabels: inc.GroupLabels, Service: inc.Service, EscalationPolicy: inc.EscalationPolicy,
 		GroupKey: inc.GroupKey, Storm: inc.Storm, StormGroups: inc.StormGroups, Previous: inc.Previous,
 		DeclaredBy: inc.DeclaredBy, Summary: inc.Summary, AlertCount: inc.AlertCount, FiringCount: inc.FiringCount,
 		DetectedAt: inc.DetectedAt.UTC(), AcknowledgedAt: utcPtr(inc.AcknowledgedAt),
@@ -129,7 +130,7 @@ func decodeIncident(number, version int64, status string, declaredAt int64, body
 	inc := &incidents.Incident{
 		Number: number, Version: version, Status: incidents.Status(status), DeclaredAt: fromTS(declaredAt),
 		Title: d.Title, Description: d.Description, Severity: d.Severity, Commander: d.Commander,
-		Roles: d.Roles, Labels: d.Labels, Service: d.Service, EscalationPolicy: d.EscalationPolicy,
+		Roles: d.Roles, Labels: d.Labels, GroupLabels: d.GroupLabels, Service: d.Service, EscalationPolicy: d.EscalationPolicy,
 		GroupKey: d.GroupKey, Storm: d.Storm, StormGroups: d.StormGroups, Previous: d.Previous,
 		DeclaredBy: d.DeclaredBy, Summary: d.Summary, AlertCount: d.AlertCount, FiringCount: d.FiringCount,
 		DetectedAt: d.DetectedAt.UTC(), AcknowledgedAt: utcPtr(d.AcknowledgedAt),

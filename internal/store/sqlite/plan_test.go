@@ -58,6 +58,7 @@ func TestQueriesUseAnIndex(t *testing.T) {
 		{"Deployments", deploymentsQuery, []any{0, 1}},
 		{"Deployment", `SELECT ` + deployCols + ` FROM deployments WHERE id = ?`, []any{"d"}},
 		{"AcquireLease", `SELECT holder FROM leases WHERE name = ?`, []any{"l"}},
+		{"Windows", `SELECT ` + windowCols + ` FROM maintenance_windows WHERE to_at > ?`, []any{0}},
 	}
 	for _, q := range queries {
 		t.Run(q.name, func(t *testing.T) {
