@@ -238,7 +238,7 @@ func testNextNumberSequence(t *testing.T, s incidents.Store) {
 
 func testNextNumberConcurrent(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
-	const workers, each = 20, 25
+	const workers, each = 8, 10
 	var (
 		mu   sync.Mutex
 		seen = map[int64]int{}
@@ -333,7 +333,7 @@ func testUpdateIncidentConcurrent(t *testing.T, s incidents.Store) {
 	if err := create(ctx, s, &incidents.Incident{Number: 1}); err != nil {
 		t.Fatal(err)
 	}
-	const writers, each = 10, 10
+	const writers, each = 5, 10
 	var wg sync.WaitGroup
 	for range writers {
 		wg.Go(func() {
@@ -810,7 +810,7 @@ func testLongTimeline(t *testing.T, s incidents.Store) {
 // Writers appending overlapping events at once store each event once.
 func testAppendEventsConcurrent(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
-	const writers, events = 8, 50
+	const writers, events = 4, 30
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
