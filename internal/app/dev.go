@@ -1,3 +1,5 @@
+//go:build !nodev
+
 package app
 
 import (
@@ -41,16 +43,6 @@ const (
 // devAlertStart is when the sample alert started: the process's start, so
 // the firing and the resolving curl name the same alert.
 var devAlertStart = time.Now().UTC().Format(time.RFC3339)
-
-// DevOptions are `incidentbot dev`'s flags.
-type DevOptions struct {
-	// DataDir keeps the embedded store; empty: a new temporary directory.
-	DataDir string
-	// Config is a config file to run with instead of the sample one
-	// (INCIDENTBOT_CONFIG when empty). Its paging providers are replaced by
-	// the simulators, so nobody is texted for real.
-	Config string
-}
 
 // Dev runs `incidentbot dev`: the embedded store, the Slack simulator, the
 // simulated phones (Twilio: SMS and calls) and inboxes (email, ntfy push)
