@@ -52,7 +52,7 @@ func TestDraftOpenIncident(t *testing.T) {
 	}
 	md := string(d.Markdown)
 	for _, want := range []string{
-		"| Duration | 1 hour 35 minutes so far |",
+		"| Duration | 1 hour 35 minutes so far, since detection |",
 		"| Resolved | not yet |",
 		"| Time to acknowledge | detected → first acknowledgement | not acknowledged |",
 		"| Time to resolve | detected → resolved | not resolved |",

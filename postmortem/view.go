@@ -50,11 +50,8 @@ func buildView(in Input, lang templates.Lang, now time.Time) *templates.Postmort
 	if p.DetectedAt.IsZero() {
 		p.DetectedAt = p.DeclaredAt
 	}
-	end := p.ResolvedAt
-	if end.IsZero() {
-		end, p.Ongoing = now, true
-	}
-	p.Duration = nonNegative(end.Sub(p.DetectedAt))
+	p.Ongoing = p.ResolvedAt.IsZero()
+	p.Duration = inc.Duration(now) // the one definition the summary, the web view and the stats show
 	p.ToDeclare = measure(p.DetectedAt, p.DeclaredAt)
 	p.ToAck = measure(p.DetectedAt, p.AckedAt)
 	p.ToMitigate = measure(p.DetectedAt, p.MitigatedAt)
