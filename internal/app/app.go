@@ -223,7 +223,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		regulatory = webReporting{a}
 	}
 	web.New(web.Options{
-		Incidents: a.service, Deployments: a.store, PageLog: statsSource{a}, OnCall: onCall, Postmortems: webPostmortems{a}, Reporting: regulatory,
+		Incidents: a.service, Deployments: a.store, PageLog: statsSource{a}, OnCall: onCall, Postmortems: webPostmortems{a}, Reporting: regulatory, Names: webNames{a},
 		Maintenance: webMaintenance{a}, Heartbeats: beats,
 		Auth: webAuth, Severities: severityNames(cfg),
 		Ready: a.store.Ping, Gatherer: o.Registry, Location: cfg.Timezone, Now: o.Now,

@@ -142,9 +142,9 @@ func (s *Server) apiIncidentOf(inc *incidents.Incident, now time.Time) APIIncide
 		Title: inc.Title, Description: inc.Description, Severity: inc.Severity, Status: inc.Status, Open: inc.Open(),
 		Service: serviceOf(inc), Commander: inc.Commander, Roles: orEmpty(inc.Roles), Labels: orEmpty(inc.Labels),
 		DeclaredBy: inc.DeclaredBy, Summary: inc.Summary, Storm: inc.Storm,
-		DetectedAt: detected(inc), DeclaredAt: inc.DeclaredAt, AcknowledgedAt: inc.AcknowledgedAt,
+		DetectedAt: inc.Started(), DeclaredAt: inc.DeclaredAt, AcknowledgedAt: inc.AcknowledgedAt,
 		MitigatedAt: inc.MitigatedAt, ResolvedAt: inc.ResolvedAt, UpdatedAt: inc.UpdatedAt,
-		DurationSeconds: duration(inc, now).Seconds(),
+		DurationSeconds: inc.Duration(now).Seconds(),
 		Alerts:          []APIAlert{}, Actions: []APIAction{},
 	}
 	if inc.Previous != 0 {
@@ -313,11 +313,14 @@ func (s *Server) apiOnCall(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, err)
 		return
 	}
-	out := APIOnCall{At: now, Schedules: make([]APISchedule, 0, len(list))}
+	// Times in UTC, as the OpenAPI file says and every other endpoint
+	// answers: a script compares them as they are; the schedule's own zone
+	// is in the config, and the pages show local times.
+	out := APIOnCall{At: now.UTC(), Schedules: make([]APISchedule, 0, len(list))}
 	for _, sc := range list {
 		as := APISchedule{Schedule: sc.Schedule, Person: sc.Person, Next: sc.Next}
 		if !sc.Until.IsZero() {
-			u := sc.Until
+			u := sc.Until.UTC()
 			as.Until = &u
 		}
 		out.Schedules = append(out.Schedules, as)

@@ -50,8 +50,13 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	now := s.opts.Now()
+	var p people
+	for _, inc := range append(open, closed...) {
+		p.add(inc.Commander)
+	}
+	s.lookup(r.Context(), &p)
 	s.render(w, http.StatusOK, "index.html", "Incidents", "/", map[string]any{
-		"Open": s.rows(open, now), "Recent": s.rows(closed, now),
+		"Open": s.rows(open, now, &p), "Recent": s.rows(closed, now, &p),
 	})
 }
 
@@ -136,6 +141,9 @@ func (s *Server) message(w http.ResponseWriter, code int, title, msg string) {
 // incidentDetail is one incident with everything its page and API show.
 type incidentDetail struct {
 	Inc        incidentRow
+	Roles      []roleRow
+	Actions    []actionRow
+	Summary    template.HTML // mentions by name
 	Events     []eventRow
 	Alerts     []alertRow
 	Postmortem bool // a postmortem exists
@@ -184,9 +192,18 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	var p people
+	p.incident(inc)
+	for _, e := range tl.Events {
+		p.add(e.Actor)
+		p.mentions(e.Text)
+	}
+	s.lookup(r.Context(), &p)
+	now := s.opts.Now()
 	d := incidentDetail{
-		Inc:    incidentRow{Incident: inc, Duration: duration(inc, s.opts.Now()), Svc: serviceOf(inc)},
-		Events: eventRows(tl.Events), Alerts: alertRows(al.Alerts), HasPMs: s.opts.Postmortems != nil,
+		Inc: newIncidentRow(inc, now, &p), Roles: roleRows(inc.Roles, &p), Actions: actionRows(inc.Actions, now, &p),
+		Summary: p.slackHTML(inc.Summary),
+		Events:  eventRows(tl.Events, &p), Alerts: alertRows(al.Alerts), HasPMs: s.opts.Postmortems != nil,
 		Reports: reportRows(inc.Reporting, inc.Number),
 		Pages:   pageLinksOf(inc.Number, r.URL.Query(), tl, al),
 	}
@@ -265,8 +282,24 @@ func (s *Server) oncall(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "oncall.html", "On call", "/oncall", map[string]any{"At": now, "Schedules": list,
+	var p people
+	for _, sc := range list {
+		p.add(sc.Person)
+		p.add(sc.Next)
+	}
+	s.lookup(r.Context(), &p)
+	rows := make([]oncallRow, len(list))
+	for i, sc := range list {
+		rows[i] = oncallRow{ScheduleNow: sc, PersonName: p.name(sc.Person), NextName: p.name(sc.Next)}
+	}
+	s.render(w, http.StatusOK, "oncall.html", "On call", "/oncall", map[string]any{"At": now, "Schedules": rows,
 		"Maintenance": s.maintenanceWindows(r.Context(), now)})
+}
+
+// oncallRow is one schedule on /oncall, people by name.
+type oncallRow struct {
+	ScheduleNow
+	PersonName, NextName string
 }
 
 // calendar serves GET /oncall/{schedule}.ics, optionally one person's
@@ -337,8 +370,17 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	var p people
+	for _, x := range rep.OnCall.People {
+		p.add(x.User)
+	}
+	s.lookup(r.Context(), &p)
+	names := make(map[string]string, len(rep.OnCall.People))
+	for _, x := range rep.OnCall.People {
+		names[x.User] = p.name(x.User)
+	}
 	s.render(w, http.StatusOK, "stats.html", "Stats", "/stats", map[string]any{
-		"R": rep, "Window": win, "Windows": windows, "Service": rep.Service,
+		"People": names, "R": rep, "Window": win, "Windows": windows, "Service": rep.Service,
 		"PerWeek": stats.IncidentsPerWeekSVG(rep.Weeks), "Trend": stats.ResponseTrendSVG(rep.Weeks),
 	})
 }

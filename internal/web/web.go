@@ -29,6 +29,9 @@ var templateFS embed.FS
 //go:embed openapi.yaml
 var openAPI []byte
 
+//go:embed pages/favicon.ico
+var favicon []byte
+
 // Incidents is what the pages read; *incidents.Service implements it.
 type Incidents interface {
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
@@ -116,6 +119,8 @@ type Options struct {
 	// Reporting shows each incident's regulatory reports and serves their
 	// drafts; nil: none.
 	Reporting Reporting
+	// Names shows people by name instead of by Slack ID; nil: IDs.
+	Names Names
 	// Auth is the basic auth of every page and /api/ (see ParseAuth); the zero
 	// value leaves them open. /healthz, /readyz and /metrics are never behind it.
 	// Failed logins are limited per client address, and bcrypt runs are
@@ -171,6 +176,11 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, guard(h)) }
 	page("GET /{$}", s.index)
 	page("GET /style.css", s.style)
+	page("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/x-icon")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		_, _ = w.Write(favicon)
+	})
 	page("GET /incidents/{number}", s.incident)
 	page("GET /incidents/{number}/reports/{obligation}/{report}", s.reportDraft)
 	page("GET /postmortems", s.postmortems)
