@@ -594,7 +594,8 @@ func (s *Server) webAction(w http.ResponseWriter, r *http.Request) {
 	case "command":
 		line := strings.TrimSpace(r.PostFormValue("line"))
 		cmd, text, _ := strings.Cut(line, " ")
-		resp, err := s.SlashCommand(ctx, as, ch, cmd, strings.TrimSpace(text))
+		// What Slack's client does for @name and #channel picked from its autocomplete.
+		resp, err := s.SlashCommand(ctx, as, ch, cmd, s.Autocomplete(as, strings.TrimSpace(text)))
 		flash = outcome("command "+cmd, resp, err)
 	case "click":
 		resp, err := s.ClickButton(ctx, as, ch, r.PostFormValue("ts"), r.PostFormValue("action_id"), r.PostFormValue("value"))
