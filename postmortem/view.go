@@ -134,7 +134,7 @@ func (v viewer) eventText(ev incidents.Event) string {
 		if rest, ok := strings.CutPrefix(s, p+": "); ok {
 			return rest
 		}
-		if rest, ok := strings.CutPrefix(s, p+" "); ok && p != "Declared" {
+		if rest, ok := strings.CutPrefix(s, p+" "); ok {
 			return rest
 		}
 	}
@@ -152,6 +152,9 @@ func (v viewer) localEventText(ev incidents.Event, said string) string {
 	if rest, ok := strings.CutPrefix(s, label+": "); ok {
 		return rest
 	}
+	if rest, ok := strings.CutPrefix(s, label+" "); ok {
+		return rest
+	}
 	return s
 }
 
@@ -166,6 +169,12 @@ var redundant = map[incidents.EventType][]string{
 	incidents.EventResolved:        {"Resolved"},
 	incidents.EventReopened:        {"Reopened"},
 	incidents.EventStormGroup:      {"Alert group joined the storm"},
+	// "Declared: Declared sev4", "Paged: Paged @Alice" and "Postmortem:
+	// Postmortem draft written" said it twice.
+	incidents.EventDeclared:          {"Declared"},
+	incidents.EventPaged:             {"Paged"},
+	incidents.EventPostmortemWritten: {"Postmortem"},
+	incidents.EventPostmortemStatus:  {"Postmortem"},
 }
 
 func sortedEvents(in []incidents.Event) []incidents.Event {
