@@ -767,6 +767,8 @@ func (n *Notifier) postAnnounce(ctx context.Context, inc *incidents.Incident, ch
 	if err != nil {
 		return "", fmt.Errorf("announce %s: %w", kind, err)
 	}
-	log.WithFields(logrus.Fields{"ts": ts, "kind": kind}).Info("announced incident")
+	// The line is in the announce channel; the entry's channel field named
+	// the incident's.
+	log.WithFields(logrus.Fields{"ts": ts, "kind": kind, "channel": channel, "incident_channel": channelID}).Info("announced incident")
 	return ts, nil
 }
