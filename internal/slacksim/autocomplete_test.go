@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/slack-go/slack"
@@ -50,5 +51,29 @@ func TestWebViewCommandAutocompletesNames(t *testing.T) {
 	}
 	if form, _ := url.ParseQuery(string(b.last(t).Body)); form.Get("text") != "commander @alice" {
 		t.Errorf("SlashCommand changed the text: %q", form.Get("text"))
+	}
+}
+
+// The index counts messages in words: "1 message", "2 messages".
+func TestWebViewCountsMessages(t *testing.T) {
+	e := newEnv(t)
+	one := e.createChannel(t, "one")
+	two := e.createChannel(t, "two")
+	ctx := context.Background()
+	for ch, n := range map[string]int{one: 1, two: 2} {
+		for range n {
+			if _, _, err := e.api.PostMessageContext(ctx, ch, slack.MsgOptionText("hello", false)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	index := get(t, e.srv.URL+"/")
+	for _, want := range []string{"#one</a> 1 message", "#two</a> 2 messages"} {
+		if !strings.Contains(index, want) {
+			t.Errorf("index lacks %q", want)
+		}
+	}
+	if strings.Contains(index, " 1 messages") {
+		t.Errorf("index says 1 messages")
 	}
 }
