@@ -192,7 +192,7 @@ func fixture() *fakeIncidents {
 			3: {Number: 3, Title: "Payments API returns 502", Severity: "sev1", Status: incidents.StatusIdentified,
 				Service: "payments", Commander: "U0DAVE", DetectedAt: ago(45 * time.Minute), DeclaredAt: ago(44 * time.Minute),
 				AcknowledgedAt: agop(40 * time.Minute), UpdatedAt: ago(5 * time.Minute), Labels: map[string]string{"team": "payments"},
-				Roles: map[string]string{"scribe": "U0CAROL"},
+				Roles: map[string]string{"scribe": "U0CAROL"}, Description: "Raised by <@U0DAVE> & <b>friends</b>",
 				Actions: []incidents.Action{{ID: 1, Text: "Write the *runbook* for <@U0CAROL>", Owner: "U0CAROL", At: ago(30 * time.Minute),
 					Due: time.Date(2026, 12, 3, 18, 59, 59, 0, time.UTC)}}},
 			4: {Number: 4, Title: "Search index lagging", Severity: "sev3", Status: incidents.StatusTriggered,

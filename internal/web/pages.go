@@ -140,16 +140,19 @@ func (s *Server) message(w http.ResponseWriter, code int, title, msg string) {
 
 // incidentDetail is one incident with everything its page and API show.
 type incidentDetail struct {
-	Inc        incidentRow
-	Roles      []roleRow
-	Actions    []actionRow
-	Summary    template.HTML // mentions by name
-	Events     []eventRow
-	Alerts     []alertRow
-	Postmortem bool // a postmortem exists
-	HasPMs     bool // postmortems are configured
-	Reports    []reportRow
-	Pages      pageLinks // the timeline's and the alerts' other pages
+	Inc     incidentRow
+	Roles   []roleRow
+	Actions []actionRow
+	Summary template.HTML // mrkdwn, mentions by name
+	// Description is escaped text with mentions by name (it may come from
+	// an alert, so it is not read as mrkdwn).
+	Description template.HTML
+	Events      []eventRow
+	Alerts      []alertRow
+	Postmortem  bool // a postmortem exists
+	HasPMs      bool // postmortems are configured
+	Reports     []reportRow
+	Pages       pageLinks // the timeline's and the alerts' other pages
 }
 
 // loadIncident reads the incident the request names, the page of its
@@ -202,8 +205,8 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	d := incidentDetail{
 		Inc: newIncidentRow(inc, now, &p), Roles: roleRows(inc.Roles, &p), Actions: actionRows(inc.Actions, now, &p),
-		Summary: p.slackHTML(inc.Summary),
-		Events:  eventRows(tl.Events, &p), Alerts: alertRows(al.Alerts), HasPMs: s.opts.Postmortems != nil,
+		Summary: p.slackHTML(inc.Summary), Description: p.textHTML(inc.Description),
+		Events: eventRows(tl.Events, &p), Alerts: alertRows(al.Alerts), HasPMs: s.opts.Postmortems != nil,
 		Reports: reportRows(inc.Reporting, inc.Number),
 		Pages:   pageLinksOf(inc.Number, r.URL.Query(), tl, al),
 	}

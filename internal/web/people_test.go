@@ -30,6 +30,8 @@ func TestPagesShowNamesAndMrkdwn(t *testing.T) {
 			`<span class="mention">@here</span>`, "&lt;b&gt;typed&lt;/b&gt;", "click me",
 			// the follow-up: its text, owner and due date (end of the day in Almaty)
 			"Write the <b>runbook</b> for", `<th scope="col">Due</th>`, `<time datetime="2026-12-03T18:59:59Z">Thu 2026-12-03</time>`,
+			// the description: escaped, mentions by name
+			`Raised by <span class="mention">@Dave Diaz</span> &amp; &lt;b&gt;friends&lt;/b&gt;`,
 			// the duration says what it measures
 			"open 45m since detection",
 		}, []string{"&lt;@U", "<@U", "U0DAVE", "U0CAROL", "javascript:", "<b>typed", "*slowly*"}},
