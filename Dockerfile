@@ -7,7 +7,8 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 ARG COMMIT=unknown
-RUN CGO_ENABLED=0 go build -trimpath \
+# -tags nodev: the simulators of `incidentbot dev` (Slack, Twilio, mail) stay out of production.
+RUN CGO_ENABLED=0 go build -trimpath -tags nodev \
       -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" \
       -o /out/incidentbot ./cmd/incidentbot \
  && mkdir -p /out/data

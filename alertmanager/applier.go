@@ -24,11 +24,21 @@ type BatchIngester interface {
 	IngestBatch(ctx context.Context, ns []incidents.Notification) error
 }
 
+// Beats takes the alerts that are heartbeats (an always-firing Watchdog,
+// a dead man's switch) out of notifications before they are ingested: it
+// records each firing one as a beat and returns the notifications left,
+// without those alerts (a notification left without alerts is dropped).
+type Beats interface {
+	Beats(ctx context.Context, ns []incidents.Notification) ([]incidents.Notification, error)
+}
+
 // ApplierOptions configure an Applier. Inbox and Service are required.
 type ApplierOptions struct {
 	Inbox   Inbox
 	Service Ingester
 	Router  Router
+	// Beats, when set, takes heartbeat alerts out before ingestion.
+	Beats Beats
 	// Lease reports whether this process may apply (with several replicas
 	// on one MongoDB, only the lease holder does). Nil: always held.
 	Lease func(ctx context.Context) (bool, error)
@@ -224,6 +234,18 @@ func (a *Applier) applyBatch(ctx context.Context, items []InboxItem) (applied in
 			continue
 		}
 		n := a.o.Router.Notification(msg, it.ReceivedAt)
+		if a.o.Beats != nil {
+			left, berr := a.o.Beats.Beats(ctx, []incidents.Notification{n})
+			if berr != nil {
+				return applied, done, fmt.Errorf("recording the heartbeats of inbox item %s: %w", it.ID, berr)
+			}
+			if len(left) == 0 {
+				applied++
+				done = append(done, it.ID)
+				continue
+			}
+			n = left[0]
+		}
 		number, ierr := a.o.Service.IngestAlerts(ctx, n)
 		if ierr != nil {
 			return applied, done, fmt.Errorf("applying inbox item %s (group %s): %w", it.ID, msg.GroupKey, ierr)
@@ -257,10 +279,20 @@ func (a *Applier) applyAll(ctx context.Context, b BatchIngester, items []InboxIt
 	if len(ns) == 0 {
 		return 0, done, nil
 	}
+	applied = len(ns)
+	if a.o.Beats != nil {
+		var err error
+		if ns, err = a.o.Beats.Beats(ctx, ns); err != nil {
+			return 0, done, fmt.Errorf("recording the heartbeats of %d inbox items from %s: %w", applied, ids[0], err)
+		}
+	}
+	if len(ns) == 0 {
+		return applied, append(done, ids...), nil // heartbeats only
+	}
 	if err := b.IngestBatch(ctx, ns); err != nil {
 		return 0, done, fmt.Errorf("applying %d inbox items from %s: %w", len(ns), ids[0], err)
 	}
 	a.log.WithFields(logrus.Fields{"items": len(ns), "lag": a.o.Now().Sub(items[0].ReceivedAt).String()}).
 		Debug("webhook notifications applied")
-	return len(ns), append(done, ids...), nil
+	return applied, append(done, ids...), nil
 }

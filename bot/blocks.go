@@ -61,6 +61,8 @@ type SummaryOptions struct {
 	MaxAlerts int
 	// Lang is the language of the words around the facts; zero is English.
 	Lang Lang
+	// Silences offers the Silence buttons (an Alertmanager API is configured).
+	Silences bool
 }
 
 // SummaryBlocks renders the live summary message of an incident, the one the
@@ -110,10 +112,14 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 	if b := reportingBlock(l, inc, loc, opts.Now); b != nil {
 		blocks = append(blocks, b)
 	}
+	blocks = append(blocks, silenceBlocks(l, inc, loc)...)
 	if ctx := summaryContext(l, inc, opts.PublicURL); ctx != nil {
 		blocks = append(blocks, ctx)
 	}
 	blocks = append(blocks, slack.NewActionBlock("incident_actions", summaryButtons(l, inc, num)...))
+	if b := silenceButtons(l, inc); b != nil && opts.Silences {
+		blocks = append(blocks, b)
+	}
 	return blocks
 }
 
@@ -308,7 +314,7 @@ func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL st
 	line.WriteString(l.Text("announce.line", data))
 	details := []string{severityText(l, inc.Severity)}
 	if kind == "resolved" && inc.ResolvedAt != nil {
-		details = append(details, l.Text("announce.after", l.Short(inc.ResolvedAt.Sub(inc.DeclaredAt))))
+		details = append(details, l.Text("announce.after", l.Short(inc.Duration(*inc.ResolvedAt))))
 	} else if inc.Commander != "" {
 		details = append(details, l.Text("announce.commander", userText(inc.Commander)))
 	}
@@ -409,16 +415,13 @@ func rolesText(l Lang, roles map[string]string) string {
 	return escapeSafeJoin(parts, "\n", MaxFieldText-len("*Roles*\n"))
 }
 
-// durationText is how long the incident has lasted: to its resolution, or to now.
+// durationText is how long the incident has lasted (incidents.Incident.Duration:
+// from detection to its resolution, or to now), saying what it measures.
 func durationText(l Lang, inc *incidents.Incident, now time.Time) string {
-	end := now
-	if inc.ResolvedAt != nil {
-		end = *inc.ResolvedAt
-	}
-	if end.IsZero() || inc.DeclaredAt.IsZero() {
+	if inc.Started().IsZero() || inc.Open() && now.IsZero() {
 		return "—"
 	}
-	return l.Short(end.Sub(inc.DeclaredAt))
+	return l.Text("summary.duration_value", M{"Duration": l.Short(inc.Duration(now)), "Open": inc.Open()})
 }
 
 // field renders one "*Label*\nvalue" section field within the field limit.

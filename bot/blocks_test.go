@@ -163,7 +163,7 @@ func TestSummaryBlocksFields(t *testing.T) {
 	for _, want := range []string{
 		`"text":":rotating_light: #42 Payments API 5xx > 10% & rising"`, // plain_text header: not escaped
 		`*Commander*\n<@U0001>`,
-		`*Duration*\n1h 5m`,
+		`*Duration*\nopen 1h 7m since detection`,
 		`*Status*\n:dart: Identified`,
 		`*Roles*\ncomms: <@U0002>\nscribe: <@U0003>`,
 		`*Declared*\n2026-03-01 10:00 UTC`,

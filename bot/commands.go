@@ -170,6 +170,11 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 		return h.pageByHand(ctx, log, n, cmd, actor)
 	case VerbClassify, VerbReport:
 		return h.reportingReply(ctx, log, n, cmd, actor)
+	case VerbSilence:
+		return h.silenceReply(ctx, log, inc, SilenceRequest{For: cmd.SilenceFor, UntilResolved: cmd.SilenceUntilResolved,
+			Matchers: splitMatchers(cmd.SilenceMatchers), Actor: actor, ActorName: sc.UserName})
+	case VerbUnsilence:
+		return h.unsilenceReply(ctx, log, n, actor)
 	default:
 		return ephemeralf("%s", h.t("command.not_available", string(cmd.Verb)))
 	}

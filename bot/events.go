@@ -182,6 +182,12 @@ func (h *Handler) HandleEvent(ctx context.Context, payload map[string]string) er
 		log.Info("the message is gone; nothing to record")
 		return nil
 	}
+	if msg.User == bot {
+		// The bot's own messages (the summary, announcements, nudges) say
+		// what the timeline already holds; a 📌 on them adds nothing.
+		log.Info("a pin of the bot's own message; nothing to record")
+		return nil
+	}
 	at, err := tsTime(msg.TS)
 	if err != nil {
 		log.WithError(err).Warn("message with a malformed ts")

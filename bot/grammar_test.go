@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"github.com/incidentbot/incidentbot/oncall"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -234,6 +235,9 @@ func TestParseOncall(t *testing.T) {
 	}{
 		{"empty is now", "", OncallCommand{Verb: OncallNow}},
 		{"help", "HELP", OncallCommand{Verb: OncallHelp}},
+		{"contact", "contact", OncallCommand{Verb: OncallContact}},
+		{"test page", "test-page", OncallCommand{Verb: OncallTestPage}},
+		{"test page by voice", "test-page VOICE", OncallCommand{Verb: OncallTestPage, Method: oncall.MethodVoice}},
 		{"schedule", "primary", OncallCommand{Verb: OncallSchedule, Schedule: "primary"}},
 		{"handoff", "handoff", OncallCommand{Verb: OncallHandoff}},
 		{"handoff schedule", "handoff primary", OncallCommand{Verb: OncallHandoff, Schedule: "primary"}},
@@ -307,6 +311,10 @@ func TestParseOncallErrors(t *testing.T) {
 		{"bad schedule", "prim@ry", "neither a subcommand nor a schedule name", oncallGeneralUsage},
 		{"two schedules", "primary secondary", `"secondary" is extra`, "/oncall <schedule>"},
 		{"help extra", "help me", "help takes no arguments.", "/oncall help"},
+		{"contact extra", "contact me", "contact takes no arguments.", "/oncall contact"},
+		{"test page by pigeon", "test-page pigeon", `"pigeon" is not a contact method`, "/oncall test-page [sms|voice|email|push|webhook]"},
+		{"test page by slack", "test-page slack", `"slack" is not a contact method`, "/oncall test-page [sms|voice|email|push|webhook]"},
+		{"test page two methods", "test-page sms voice", "at most one method", "/oncall test-page [sms|voice|email|push|webhook]"},
 		{"handoff two", "handoff a b", "at most one schedule", "/oncall handoff [schedule]"},
 		{"handoff bad", "handoff <@U1>", "is not a schedule name", "/oncall handoff [schedule]"},
 		{"override nothing", "override", "needs a schedule, an @user, a start and an end.", override},

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"github.com/incidentbot/incidentbot/oncall"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,6 +40,11 @@ func validIncident(c IncidentCommand) error {
 				return bad("postmortem status")
 			}
 		}
+	case VerbSilence:
+		if !c.SilenceUntilResolved && (c.SilenceFor < MinSilence || c.SilenceFor > MaxSilence) {
+			return bad("silence length")
+		}
+	case VerbUnsilence:
 	case VerbSeverity:
 		if c.Severity == "" {
 			return bad("severity")
@@ -124,9 +130,12 @@ func validIncident(c IncidentCommand) error {
 // validOncall is validIncident for /oncall commands.
 func validOncall(c OncallCommand) error {
 	switch c.Verb {
-	case OncallNow, OncallHelp:
+	case OncallNow, OncallHelp, OncallContact, OncallTestPage:
 		if c.Schedule != "" || !c.User.IsZero() || c.From != "" || c.To != "" || c.ID != "" {
 			return fmt.Errorf("invalid %s command: takes no arguments", c.Verb)
+		}
+		if c.Method != "" && (c.Verb != OncallTestPage || c.Method == oncall.MethodSlack) {
+			return fmt.Errorf("invalid %s command: method %q", c.Verb, c.Method)
 		}
 	case OncallSchedule, OncallCover:
 		if !isName(c.Schedule) {
@@ -151,6 +160,8 @@ func validOncall(c OncallCommand) error {
 		if !isName(c.Schedule) || c.User.IsZero() || c.From == "" || c.To == "" {
 			return fmt.Errorf("invalid %s command: missing field", c.Verb)
 		}
+	case OncallMaintenance, OncallMaintenanceList, OncallMaintenanceRemove:
+		return validMaintenance(c)
 	default:
 		return fmt.Errorf("unknown verb %q", c.Verb)
 	}

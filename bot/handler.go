@@ -95,6 +95,12 @@ type HandlerOptions struct {
 	// Reporting, when set, answers /incident classify and /incident report;
 	// nil answers that regulatory reporting is not configured.
 	Reporting Reporting
+	// Silences, when set, answers /incident silence and unsilence and the
+	// summary's silence buttons; nil answers that no Alertmanager is configured.
+	Silences Silences
+	// Maintenance, when set, answers /oncall maintenance; nil answers that
+	// maintenance windows are not available.
+	Maintenance Maintenance
 	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
 	MaxBody int64
 	// MaxUnverified bounds the request bodies read at once before their

@@ -21,7 +21,7 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
-	"github.com/incidentbot/incidentbot/internal/store/storetest"
+	"github.com/incidentbot/incidentbot/internal/store/sqlite/sqlitetest"
 )
 
 const (
@@ -123,7 +123,7 @@ func newEnv(t testing.TB, tweak ...func(*HandlerOptions)) *env {
 	e.sim.SetSelfURL(simSrv.URL)
 	e.api = slack.New(testToken, slack.OptionAPIURL(simSrv.URL+"/api/"))
 
-	st := storetest.New(t)
+	st := sqlitetest.New(t)
 	e.svc = incidents.NewService(st, &fakeTasks{}, incidents.Options{Now: e.clock.Now, Admins: []string{testAdmin}})
 	e.state = st
 	almaty, err := time.LoadLocation("Asia/Almaty")

@@ -18,7 +18,7 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
-	"github.com/incidentbot/incidentbot/internal/store/storetest"
+	"github.com/incidentbot/incidentbot/internal/store/sqlite/sqlitetest"
 )
 
 // hostileText carries a terminal colour sequence, a NUL, a window-title
@@ -98,7 +98,7 @@ func TestNotifierSendsNoControlCharacters(t *testing.T) {
 	srv := httptest.NewServer(got.wrap(sim.Handler()))
 	t.Cleanup(srv.Close)
 	api := slack.New(testToken, slack.OptionAPIURL(srv.URL+"/api/"), slack.OptionHTTPClient(srv.Client()))
-	st := storetest.New(t)
+	st := sqlitetest.New(t)
 	svc := incidents.NewService(st, noTasks{}, incidents.Options{Now: clock.Now})
 	n := bot.NewNotifier(api, svc, st, bot.NotifierOptions{AnnounceChannel: "#incidents", PublicURL: "https://bot.example.com",
 		Now: clock.Now, Logger: discardLogger()})

@@ -39,6 +39,9 @@ const (
 	// Regulatory reporting (bot/reporting_grammar.go).
 	VerbClassify IncidentVerb = "classify"
 	VerbReport   IncidentVerb = "report"
+	// Alertmanager silences (bot/silence_grammar.go).
+	VerbSilence   IncidentVerb = "silence"
+	VerbUnsilence IncidentVerb = "unsilence"
 )
 
 // IncidentVerbs lists the /incident subcommands in the order help shows them.
@@ -46,7 +49,7 @@ func IncidentVerbs() []IncidentVerb {
 	return []IncidentVerb{
 		VerbDeclare, VerbAck, VerbStatus, VerbSeverity, VerbCommander, VerbRole, VerbNote, VerbAction, VerbPage,
 		VerbCause, VerbResolve, VerbReopen, VerbPostmortem, VerbTimeline, VerbList, VerbStats,
-		VerbClassify, VerbReport, VerbHelp,
+		VerbClassify, VerbReport, VerbSilence, VerbUnsilence, VerbHelp,
 	}
 }
 
@@ -78,7 +81,7 @@ func (v IncidentVerb) describe(l Lang) string {
 
 // incidentGeneralUsage is the general usage line of /incident in English
 // (grammar.usage_incident of no verb).
-const incidentGeneralUsage = "/incident [#<number>] <declare|ack|status|severity|commander|role|note|action|page|cause|resolve|reopen|postmortem|timeline|list|stats|classify|report|help> …"
+const incidentGeneralUsage = "/incident [#<number>] <declare|ack|status|severity|commander|role|note|action|page|cause|resolve|reopen|postmortem|timeline|list|stats|classify|report|silence|unsilence|help> …"
 
 // IncidentUsage returns the help text of /incident in English.
 func IncidentUsage() string { return IncidentUsageIn(Lang{}) }
@@ -150,6 +153,13 @@ type IncidentCommand struct {
 	Obligation   string
 	Report       string
 	ReportAction string
+	// SilenceFor is how long silence lasts, or SilenceUntilResolved: until
+	// the incident resolves. SilenceMatchers are the matchers given, in
+	// canonical form and comma-separated (a="b", c=~"d"); empty: the
+	// incident's alert group.
+	SilenceFor           time.Duration
+	SilenceUntilResolved bool
+	SilenceMatchers      string
 }
 
 const day = 24 * time.Hour
@@ -362,7 +372,12 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 			return IncidentCommand{}, err
 		}
 
-	case VerbReopen, VerbTimeline, VerbAck:
+	case VerbSilence:
+		if err := parseSilenceArgs(&cmd, text, args, usage); err != nil {
+			return IncidentCommand{}, err
+		}
+
+	case VerbReopen, VerbTimeline, VerbAck, VerbUnsilence:
 		if len(args) > 0 {
 			return IncidentCommand{}, usage.t("grammar.no_args", M{"Verb": string(verb)})
 		}

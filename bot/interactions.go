@@ -78,6 +78,9 @@ func channelOf(cb slack.InteractionCallback) string {
 // runAction runs one button click and returns what to tell the user.
 func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.InteractionCallback, act *slack.BlockAction) reply {
 	user := cb.User.ID
+	if isSilenceAction(act.ActionID) {
+		return h.silenceButton(ctx, log, cb, act)
+	}
 	switch act.ActionID {
 	case ActionAcknowledge, ActionStatus, ActionResolve, ActionReopen, ActionPostmortem, ActionJoin:
 	case ActionCause:

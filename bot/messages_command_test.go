@@ -196,9 +196,14 @@ func TestPostmortemRepliesInRussian(t *testing.T) {
 	e := newRussianEnv(t, func(o *HandlerOptions) { o.Postmortems = &fakePostmortems{} })
 	_, ch := e.incident("U0001", "Checkout down")
 	got := e.incidentCmd("U0001", ch, "postmortem")
-	want := "Пишу черновик постмортема инцидента #1; ссылка на него появится в канале инцидента. Он будет на <http://bot.test/postmortems/1|его странице>."
+	want := "Пишу черновик постмортема инцидента #1. Когда он будет готов, ссылка на него появится в канале инцидента; читать его можно здесь: <http://bot.test/postmortems/1|страница постмортема>."
 	if got.ResponseType != ephemeral || got.Text != want {
 		t.Fatalf("postmortem = %+v, want %q", got, want)
+	}
+	got = e.incidentCmd("U0001", ch, "postmortem") // the draft is written and its link posted
+	want = "Черновик постмортема инцидента #1 уже есть: <http://bot.test/postmortems/1|страница постмортема> (ссылку на него бот опубликовал в канале инцидента, когда написал его). Обновляю его по инциденту."
+	if got.ResponseType != ephemeral || got.Text != want {
+		t.Fatalf("postmortem again = %+v, want %q", got, want)
 	}
 }
 

@@ -91,6 +91,8 @@ type NotifierOptions struct {
 	// looking. Unset, it cannot tell them apart and reads the newest messages
 	// before every post, as a safe default.
 	RetriesMarked bool
+	// Silences offers the summary's Silence buttons (an Alertmanager API is configured).
+	Silences bool
 }
 
 type earlierAttemptKey struct{}
@@ -514,7 +516,7 @@ func sortedRoleNames(roles map[string]string) []string {
 
 // summary renders the summary message with its recognisable first block.
 func (n *Notifier) summary(inc *incidents.Incident) (string, []slack.Block) {
-	blocks := SummaryBlocks(inc, SummaryOptions{PublicURL: n.opts.PublicURL, Now: n.opts.Now(), Location: n.opts.Location, Lang: n.opts.Lang})
+	blocks := SummaryBlocks(inc, SummaryOptions{PublicURL: n.opts.PublicURL, Now: n.opts.Now(), Location: n.opts.Location, Lang: n.opts.Lang, Silences: n.opts.Silences})
 	setBlockID(blocks, SummaryBlockID)
 	text := n.t("channel.summary_text", M{"Number": inc.Number, "Title": escapeTruncate(oneLine(inc.Title), 500),
 		"Severity": severityText(n.opts.Lang, inc.Severity), "Status": statusName(n.opts.Lang, inc.Status)})
@@ -765,6 +767,8 @@ func (n *Notifier) postAnnounce(ctx context.Context, inc *incidents.Incident, ch
 	if err != nil {
 		return "", fmt.Errorf("announce %s: %w", kind, err)
 	}
-	log.WithFields(logrus.Fields{"ts": ts, "kind": kind}).Info("announced incident")
+	// The line is in the announce channel; the entry's channel field named
+	// the incident's.
+	log.WithFields(logrus.Fields{"ts": ts, "kind": kind, "channel": channel, "incident_channel": channelID}).Info("announced incident")
 	return ts, nil
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
-	"github.com/incidentbot/incidentbot/internal/store/storetest"
+	"github.com/incidentbot/incidentbot/internal/store/sqlite/sqlitetest"
 )
 
 // priorities records the pace priority each Web API call carried, by method.
@@ -41,7 +41,7 @@ func TestNotifierMarksPagesFirstAndCosmeticsLast(t *testing.T) {
 	t.Cleanup(srv.Close)
 	rec := &priorities{next: srv.Client().Transport, got: map[string][]pace.Priority{}}
 	api := slack.New(testToken, slack.OptionAPIURL(srv.URL+"/api/"), slack.OptionHTTPClient(&http.Client{Transport: rec}))
-	st := storetest.New(t)
+	st := sqlitetest.New(t)
 	svc := incidents.NewService(st, noTasks{}, incidents.Options{Now: clock.Now})
 	n := bot.NewNotifier(api, svc, st, bot.NotifierOptions{AnnounceChannel: "#incidents", Now: clock.Now,
 		Logger: discardLogger(), RetriesMarked: true})

@@ -20,7 +20,7 @@ import (
 	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/internal/store/sqlite"
-	"github.com/incidentbot/incidentbot/internal/store/storetest"
+	"github.com/incidentbot/incidentbot/internal/store/sqlite/sqlitetest"
 )
 
 const testToken = "xoxb-test-token"
@@ -57,7 +57,7 @@ func newEnv(t *testing.T, configure func(*bot.NotifierOptions)) *env {
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	api := slack.New(testToken, slack.OptionAPIURL(srv.URL+"/api/"), slack.OptionHTTPClient(srv.Client()))
-	st := storetest.New(t)
+	st := sqlitetest.New(t)
 	svc := incidents.NewService(st, noTasks{}, incidents.Options{Now: clock.Now})
 	o := bot.NotifierOptions{
 		AnnounceChannel: "#incidents",

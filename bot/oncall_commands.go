@@ -63,6 +63,8 @@ func (h *Handler) oncallCommand(ctx context.Context, log *logrus.Entry, sc slack
 	switch cmd.Verb {
 	case OncallHelp:
 		return h.oncallHelp()
+	case OncallMaintenance, OncallMaintenanceList, OncallMaintenanceRemove:
+		return h.answerCommand(ctx, sc, func(ctx context.Context) reply { return h.maintenanceCommand(ctx, log, sc, cmd) })
 	case OncallContact, OncallTestPage:
 		if h.o.Oncall == nil {
 			return ephemeralf("%s", h.t("page.not_configured", nil))
@@ -115,6 +117,9 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		lines := []string{h.t("oncall.now_title", nil)}
 		for _, s := range oc.Schedules() {
 			lines = append(lines, "• "+nowLine(l, s, ovs, now))
+		}
+		if m := h.maintenanceNow(ctx, log); m != "" {
+			lines = append(lines, m)
 		}
 		return ephemeralf("%s", strings.Join(lines, "\n"))
 	case OncallSchedule:

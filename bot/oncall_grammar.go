@@ -23,13 +23,19 @@ const (
 	OncallContact        OncallVerb = "contact"   // contact: the caller's methods and rules
 	OncallTestPage       OncallVerb = "test-page" // test-page [method]: a test page to the caller
 	OncallHelp           OncallVerb = "help"
+	// Maintenance windows (bot/silence_grammar.go): maintenance
+	// <service|matchers> <from> <to> [reason], maintenance list, maintenance remove <id>.
+	OncallMaintenance       OncallVerb = "maintenance"
+	OncallMaintenanceList   OncallVerb = "maintenance list"
+	OncallMaintenanceRemove OncallVerb = "maintenance remove"
 )
 
 // usageLine is the verb's usage line; an unknown verb has the general usage.
 func (v OncallVerb) usageLine() usageLine {
 	switch v {
 	case OncallNow, OncallSchedule, OncallOverride, OncallOverrides, OncallOverrideRemove,
-		OncallCover, OncallLoad, OncallHandoff, OncallContact, OncallTestPage, OncallHelp:
+		OncallCover, OncallLoad, OncallHandoff, OncallContact, OncallTestPage, OncallHelp,
+		OncallMaintenance, OncallMaintenanceList, OncallMaintenanceRemove:
 		return usageLine{oncall: true, verb: string(v)}
 	}
 	return usageLine{oncall: true}
@@ -41,7 +47,7 @@ func (v OncallVerb) UsageIn(l Lang) string { return v.usageLine().text(l) }
 
 // oncallGeneralUsage is the general usage line of /oncall in English
 // (grammar.usage_oncall of no verb).
-const oncallGeneralUsage = "/oncall [<schedule> | override <schedule> @user <from> <to> | overrides [schedule] | override remove <id> | cover <schedule> <from> <to> | load [7d|30d|90d] | handoff [schedule] | contact | test-page [method] | help]"
+const oncallGeneralUsage = "/oncall [<schedule> | override <schedule> @user <from> <to> | overrides [schedule] | override remove <id> | cover <schedule> <from> <to> | load [7d|30d|90d] | handoff [schedule] | contact | test-page [method] | maintenance <service|matchers> <from> <to> [reason] | maintenance list | maintenance remove <id> | help]"
 
 // OncallUsage returns the help text of /oncall in English.
 func OncallUsage() string { return OncallUsageIn(Lang{}) }
@@ -61,6 +67,12 @@ type OncallCommand struct {
 	ID       string        // override remove
 	Period   time.Duration // load: 7, 30 or 90 days
 	Method   oncall.Method // test-page: one method; empty for each
+	// Service or Matchers of maintenance (canonical Alertmanager syntax,
+	// comma-separated: service="x", env=~"p.*"), and its Reason (plain
+	// text, optional).
+	Service  string
+	Matchers string
+	Reason   string
 }
 
 // ParseOncall parses the text of an /oncall slash command. Empty text asks
@@ -159,6 +171,8 @@ func ParseOncall(text string) (OncallCommand, error) {
 			return OncallCommand{Verb: OncallOverrideRemove, ID: args[1].text}, nil
 		}
 		return parseOverride(args)
+	case "maintenance":
+		return parseMaintenance(text, args)
 	}
 
 	if !isName(first) {

@@ -14,12 +14,22 @@ import (
 // button need; internal/app implements it over durable jobs.
 type Postmortems interface {
 	// RequestDraft asks for the postmortem draft of incident n to be written
-	// now (a durable job, idempotent per incident) and returns the address
-	// of its page. incidents.ErrNotFound for an unknown incident.
-	RequestDraft(ctx context.Context, n int64, actor string) (url string, err error)
+	// now (a durable job, idempotent per incident) and says where it is.
+	// incidents.ErrNotFound for an unknown incident.
+	RequestDraft(ctx context.Context, n int64, actor string) (DraftRequest, error)
 	// SetStatus moves the postmortem of incident n to st and returns the
 	// message to post in the channel: mrkdwn, already escaped.
 	SetStatus(ctx context.Context, n int64, st postmortem.Status, actor string) (message string, err error)
+}
+
+// DraftRequest is what RequestDraft says about the draft.
+type DraftRequest struct {
+	URL string // the postmortem's page
+	// Posted reports that the draft exists and its link is already in the
+	// incident channel, so nothing new will be posted there: the answer
+	// says where the draft is.
+	Posted bool
+	Status postmortem.Status // draft, in-review or final
 }
 
 // postmortemReply answers /incident postmortem [status …] and the
@@ -35,11 +45,15 @@ func (h *Handler) postmortemReply(ctx context.Context, log *logrus.Entry, n int6
 		}
 		return inChannelf("%s", msg)
 	}
-	url, err := h.o.Postmortems.RequestDraft(ctx, n, actor)
+	d, err := h.o.Postmortems.RequestDraft(ctx, n, actor)
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, n, err))
 	}
-	return ephemeralf("%s", h.t("command.postmortem_requested", M{"Number": n, "Link": Link(url, h.t("command.postmortem_page", nil))}))
+	data := M{"Number": n, "Link": Link(d.URL, h.t("command.postmortem_page", nil)), "Status": string(d.Status)}
+	if d.Posted {
+		return ephemeralf("%s", h.t("command.postmortem_exists", data))
+	}
+	return ephemeralf("%s", h.t("command.postmortem_requested", data))
 }
 
 // PostOnce posts a message (mrkdwn text, already escaped) in the channel of

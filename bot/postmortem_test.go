@@ -18,14 +18,15 @@ type fakePostmortems struct {
 	statuses []string
 }
 
-func (f *fakePostmortems) RequestDraft(_ context.Context, n int64, _ string) (string, error) {
+func (f *fakePostmortems) RequestDraft(_ context.Context, n int64, _ string) (DraftRequest, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if n == 99 {
-		return "", incidents.ErrNotFound
+		return DraftRequest{}, incidents.ErrNotFound
 	}
 	f.requests = append(f.requests, n)
-	return fmt.Sprintf("http://bot.test/postmortems/%d", n), nil
+	// The second request finds the draft written and its link posted.
+	return DraftRequest{URL: fmt.Sprintf("http://bot.test/postmortems/%d", n), Posted: len(f.requests) > 1, Status: postmortem.StatusDraft}, nil
 }
 
 func (f *fakePostmortems) SetStatus(_ context.Context, n int64, st postmortem.Status, actor string) (string, error) {
@@ -41,8 +42,16 @@ func TestPostmortemCommandsAndButton(t *testing.T) {
 	_, ch := e.incident("U0001", "Checkout down")
 
 	got := e.command("U0001", ch, CommandIncident, "postmortem")
-	if got.ResponseType != ephemeral || !strings.Contains(got.Text, "<http://bot.test/postmortems/1|its page>") {
+	if got.ResponseType != ephemeral || !strings.Contains(got.Text, "<http://bot.test/postmortems/1|the postmortem page>") ||
+		!strings.Contains(got.Text, "When it is ready, its link is posted in the incident channel") {
 		t.Errorf("postmortem answered %+v, want an ephemeral line with the draft's link", got)
+	}
+	// Asked again once the draft is written and its link posted: nothing new
+	// is posted in the channel, so the answer says where the draft is.
+	got = e.command("U0001", ch, CommandIncident, "postmortem")
+	if got.ResponseType != ephemeral || !strings.Contains(got.Text, "The postmortem draft of incident #1 is on <http://bot.test/postmortems/1|the postmortem page>") ||
+		strings.Contains(got.Text, "will be") {
+		t.Errorf("postmortem of a written draft answered %+v, want where the draft is", got)
 	}
 	got = e.command("U0002", ch, CommandIncident, "postmortem status in review")
 	if got.ResponseType != inChannel || got.Text != "The postmortem is now *in-review*." {
@@ -54,7 +63,7 @@ func TestPostmortemCommandsAndButton(t *testing.T) {
 	}
 	pm.mu.Lock()
 	defer pm.mu.Unlock()
-	if fmt.Sprint(pm.requests) != "[1]" || fmt.Sprint(pm.statuses) != "[#1 in-review by U0002]" {
-		t.Errorf("requests %v statuses %v, want [1] and [#1 in-review by U0002]", pm.requests, pm.statuses)
+	if fmt.Sprint(pm.requests) != "[1 1]" || fmt.Sprint(pm.statuses) != "[#1 in-review by U0002]" {
+		t.Errorf("requests %v statuses %v, want [1 1] and [#1 in-review by U0002]", pm.requests, pm.statuses)
 	}
 }

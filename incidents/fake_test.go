@@ -282,3 +282,31 @@ func (c *clock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+
+func (m *memStore) AlertsPage(_ context.Context, n int64, after string, limit int) ([]Alert, string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	page, next := PageAlerts(m.alerts[n], after, limit)
+	return page, next, nil
+}
+
+func (m *memStore) TimelinePage(ctx context.Context, n int64, from Cursor, limit int) ([]Event, Cursor, error) {
+	all, err := m.Timeline(ctx, n)
+	if err != nil {
+		return nil, Cursor{}, err
+	}
+	page, next := PageTimeline(all, from, limit)
+	return page, next, nil
+}
+
+func (m *memStore) CountOpen(context.Context) (map[string]int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]int{}
+	for _, inc := range m.incidents {
+		if inc.Open() {
+			out[inc.Severity]++
+		}
+	}
+	return out, nil
+}

@@ -59,15 +59,18 @@ const (
 
 // Incident is one incident. Number is its identity and never repeats.
 type Incident struct {
-	Number           int64             `json:"number"`
-	Version          int64             `json:"version"`
-	Title            string            `json:"title"`
-	Description      string            `json:"description,omitempty"`
-	Severity         string            `json:"severity"`
-	Status           Status            `json:"status"`
-	Commander        string            `json:"commander,omitempty"`
-	Roles            map[string]string `json:"roles,omitempty"`
-	Labels           map[string]string `json:"labels,omitempty"`
+	Number      int64             `json:"number"`
+	Version     int64             `json:"version"`
+	Title       string            `json:"title"`
+	Description string            `json:"description,omitempty"`
+	Severity    string            `json:"severity"`
+	Status      Status            `json:"status"`
+	Commander   string            `json:"commander,omitempty"`
+	Roles       map[string]string `json:"roles,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	// GroupLabels are the labels Alertmanager grouped the incident's alerts
+	// by (the webhook's groupLabels): what a silence of the group matches.
+	GroupLabels      map[string]string `json:"group_labels,omitempty"`
 	Service          string            `json:"service,omitempty"`
 	EscalationPolicy string            `json:"escalation_policy,omitempty"`
 	GroupKey         string            `json:"group_key,omitempty"`
@@ -103,6 +106,11 @@ type Incident struct {
 	// its timeline (internal/app); stores do not keep it: the timeline's
 	// classified and report_submitted events are the record.
 	Reporting []ReportClock `json:"-"`
+	// Silences are the incident's Alertmanager silences still in force and
+	// Maintenance the maintenance window it opened in (nil: none), filled in
+	// for display like Reporting (from the timeline: Silences, HeldFor).
+	Silences    []SilenceFact `json:"-"`
+	Maintenance *HoldFact     `json:"-"`
 }
 
 // Action is a follow-up item. Its state is open until Done.

@@ -239,7 +239,7 @@ func (s *Service) createForGroup(ctx context.Context, tx *unitOfWork, n Notifica
 	now := s.now()
 	inc := &Incident{
 		Number: number, Title: n.Title, Severity: n.Severity, Status: StatusTriggered,
-		Labels: n.CommonLabels, Service: n.Service, EscalationPolicy: n.EscalationPolicy,
+		Labels: n.CommonLabels, GroupLabels: n.GroupLabels, Service: n.Service, EscalationPolicy: n.EscalationPolicy,
 		GroupKey: n.GroupKey, Previous: previous, DeclaredBy: ActorAlertmanager,
 		DetectedAt: earliestStart(n.Alerts, now), DeclaredAt: now, StatusAt: now,
 	}

@@ -162,6 +162,25 @@ func (s *Service) Timeline(ctx context.Context, number int64) ([]Event, error) {
 	return s.store.Timeline(ctx, number)
 }
 
+// TimelinePage returns a page of an incident's timeline (see
+// Store.TimelinePage): what a reader of a big incident asks for instead of
+// Timeline.
+func (s *Service) TimelinePage(ctx context.Context, number int64, from Cursor, limit int) ([]Event, Cursor, error) {
+	return s.store.TimelinePage(ctx, number, from, limit)
+}
+
+// AlertsPage returns a page of an incident's alerts by fingerprint (see
+// Store.AlertsPage): every alert, where Incident.Alerts carries at most
+// MaxInlineAlerts.
+func (s *Service) AlertsPage(ctx context.Context, number int64, after string, limit int) ([]Alert, string, error) {
+	return s.store.AlertsPage(ctx, number, after, limit)
+}
+
+// CountOpen counts the open incidents by severity.
+func (s *Service) CountOpen(ctx context.Context) (map[string]int, error) {
+	return s.store.CountOpen(ctx)
+}
+
 // maxConflictRetries bounds optimistic-concurrency retries of one change.
 const maxConflictRetries = 20
 
@@ -206,13 +225,18 @@ func (s *Service) change(ctx context.Context, tx *unitOfWork, number int64, chan
 func (s *Service) followUps(inc *Incident, visible bool, tasks []Task, created bool) []Task {
 	inc.UpdatedAt = s.now()
 	if visible {
-		tasks = append(tasks, Task{Key: fmt.Sprintf("sync:%d", inc.Number), Kind: TaskSync, Incident: inc.Number,
-			Priority: PrioritySeverity + s.severityRank(inc.Severity)})
+		tasks = append(tasks, s.syncTask(inc))
 	}
 	if created {
 		tasks = append(tasks, Task{Key: fmt.Sprintf("opened:%d", inc.Number), Kind: TaskOpened, Incident: inc.Number, Priority: PriorityPage})
 	}
 	return tasks
+}
+
+// syncTask is the task that makes Slack reflect inc.
+func (s *Service) syncTask(inc *Incident) Task {
+	return Task{Key: fmt.Sprintf("sync:%d", inc.Number), Kind: TaskSync, Incident: inc.Number,
+		Priority: PrioritySeverity + s.severityRank(inc.Severity)}
 }
 
 // create stores a new incident with its first events within tx.
@@ -507,7 +531,7 @@ func (s *Service) Resolve(ctx context.Context, number int64, summary, actor stri
 			text += ": " + summary
 			fields["summary"] = summary
 		}
-		return []Event{s.event(inc, EventResolved, actor, text, fields)}, []Task{closePages(inc.Number)}, nil
+		return []Event{s.event(inc, EventResolved, actor, text, fields)}, []Task{closePages(inc.Number), expireSilencesTask(inc)}, nil
 	})
 }
 
@@ -550,7 +574,7 @@ func (s *Service) AutoResolve(ctx context.Context, number int64) (retryAt time.T
 			ID:       fmt.Sprintf("%d:autoresolved:%d", inc.Number, inc.AlertsClearAt.UnixNano()),
 			Incident: inc.Number, Type: EventResolved, At: s.now(), Actor: ActorBot, Text: text,
 			Fields: map[string]string{"from": string(from), "auto": "true", "after": s.opts.AutoResolveAfter.String()},
-		}}, []Task{closePages(inc.Number)}, nil
+		}}, []Task{closePages(inc.Number), expireSilencesTask(inc)}, nil
 	})
 	return retryAt, err
 }

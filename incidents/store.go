@@ -2,7 +2,9 @@ package incidents
 
 import (
 	"context"
+	"maps"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -32,6 +34,22 @@ type Store interface {
 	// by fingerprint; fingerprints not stored are absent. Number NoIncident
 	// holds resolutions that arrived before any firing of their group.
 	GetAlerts(ctx context.Context, number int64, fingerprints []string) (map[string]Alert, error)
+	// AlertsPage returns up to limit stored alerts of an incident in
+	// fingerprint order, those after the fingerprint after ("" from the
+	// first), and next: the fingerprint to pass as after for the next page,
+	// "" when there is none. Fingerprint order is the stores' primary key
+	// (one range read, no index of its own) and does not change as alerts
+	// resolve or fire again, so paging neither skips nor repeats one.
+	AlertsPage(ctx context.Context, number int64, after string, limit int) (alerts []Alert, next string, err error)
+	// TimelinePage returns up to limit events of an incident's timeline,
+	// oldest first (by At, then ID, as Timeline), from the cursor on: the
+	// events after it, or with from.Back the limit events just before it.
+	// next continues in the same direction: it is the zero Cursor when no
+	// event is left that way. A read of the (incident, at, id) index.
+	TimelinePage(ctx context.Context, number int64, from Cursor, limit int) (events []Event, next Cursor, err error)
+	// CountOpen counts the incidents not resolved, by severity: one indexed
+	// count, whatever else is stored.
+	CountOpen(ctx context.Context) (map[string]int, error)
 	// Commit stores c atomically: everything or nothing. It returns
 	// ErrConflict (and writes nothing) when the counter is no longer
 	// c.Counter.From or an updated incident's stored version is no longer the
@@ -40,6 +58,85 @@ type Store interface {
 	// new event's Seq and Hash are set (events whose ID is stored already
 	// are skipped).
 	Commit(ctx context.Context, c *Change) error
+}
+
+// Cursor is a place in a timeline, between two events: just after the
+// event (At, ID), or with Back just before it. The zero Cursor is the
+// timeline's start; Cursor{Back: true} is its end.
+type Cursor struct {
+	At   time.Time
+	ID   string
+	Back bool
+}
+
+// IsZero reports whether c is a start or an end rather than a place
+// beside an event.
+func (c Cursor) IsZero() bool { return c.At.IsZero() && c.ID == "" }
+
+// precedes reports whether event e comes before the event c is beside,
+// in timeline order (At, then ID).
+func (c Cursor) precedes(e Event) bool {
+	if !e.At.Equal(c.At) {
+		return e.At.Before(c.At)
+	}
+	return e.ID < c.ID
+}
+
+// follows reports whether event e comes after the event c is beside.
+func (c Cursor) follows(e Event) bool {
+	if !e.At.Equal(c.At) {
+		return e.At.After(c.At)
+	}
+	return e.ID > c.ID
+}
+
+// PageTimeline is TimelinePage over a whole timeline in memory (oldest
+// first): the contract the stores' indexed reads keep, and what in-memory
+// fakes use.
+func PageTimeline(timeline []Event, from Cursor, limit int) ([]Event, Cursor) {
+	if limit <= 0 {
+		return []Event{}, Cursor{}
+	}
+	if !from.Back {
+		i := 0
+		if !from.IsZero() {
+			i = sort.Search(len(timeline), func(i int) bool { return from.follows(timeline[i]) })
+		}
+		end := min(i+limit, len(timeline))
+		page := slices.Clone(timeline[i:end])
+		if end == len(timeline) {
+			return page, Cursor{}
+		}
+		last := page[len(page)-1]
+		return page, Cursor{At: last.At, ID: last.ID}
+	}
+	j := len(timeline)
+	if !from.IsZero() {
+		j = sort.Search(len(timeline), func(i int) bool { return !from.precedes(timeline[i]) })
+	}
+	start := max(j-limit, 0)
+	page := slices.Clone(timeline[start:j])
+	if start == 0 {
+		return page, Cursor{}
+	}
+	return page, Cursor{At: page[0].At, ID: page[0].ID, Back: true}
+}
+
+// PageAlerts is AlertsPage over an incident's alerts in memory.
+func PageAlerts(alerts map[string]Alert, after string, limit int) ([]Alert, string) {
+	fps := slices.Sorted(maps.Keys(alerts))
+	i, _ := slices.BinarySearch(fps, after)
+	if i < len(fps) && fps[i] == after {
+		i++
+	}
+	out := []Alert{}
+	for _, fp := range fps[i:min(i+max(limit, 0), len(fps))] {
+		out = append(out, alerts[fp])
+	}
+	if limit <= 0 || i+limit >= len(fps) {
+		return out, ""
+	}
+	return out, out[len(out)-1].Fingerprint
 }
 
 // Change is everything one step of the service writes: committed together,

@@ -22,6 +22,16 @@ type ICal struct {
 	User string
 	// Name turns a user ID into a display name; nil shows the ID.
 	Name func(user string) string
+	// Extra are events besides the shifts (maintenance windows), in every
+	// feed, whoever it is for.
+	Extra []CalendarEvent
+}
+
+// CalendarEvent is one event of a feed that is not a shift.
+type CalendarEvent struct {
+	UID                  string // stable: the same event keeps it
+	Start, End           time.Time
+	Summary, Description string
 }
 
 // Render returns the feed for shifts (as Shifts returns them).
@@ -50,6 +60,19 @@ func (c ICal) Render(shifts []Shift) []byte {
 		line("SUMMARY:" + escapeText("On call: "+c.Schedule+" ("+name+")"))
 		line("DESCRIPTION:" + escapeText(name+" is on call for "+c.Schedule+" from "+
 			ev.start.Format("Mon 2 Jan 15:04 MST")+" to "+ev.end.Format("Mon 2 Jan 15:04 MST")+"."))
+		line("TRANSP:TRANSPARENT")
+		line("END:VEVENT")
+	}
+	for _, ev := range c.Extra {
+		line("BEGIN:VEVENT")
+		line("UID:" + escapeText(ev.UID))
+		line("DTSTAMP:" + stamp)
+		line("DTSTART:" + icalTime(ev.Start))
+		line("DTEND:" + icalTime(ev.End))
+		line("SUMMARY:" + escapeText(ev.Summary))
+		if ev.Description != "" {
+			line("DESCRIPTION:" + escapeText(ev.Description))
+		}
 		line("TRANSP:TRANSPARENT")
 		line("END:VEVENT")
 	}

@@ -22,6 +22,8 @@ type Incidents interface {
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
 	Timeline(ctx context.Context, number int64) ([]incidents.Event, error)
 	Record(ctx context.Context, number int64, ev incidents.Event) error
+	// RecordVisible records events people see in the summary, with a Slack sync.
+	RecordVisible(ctx context.Context, number int64, events ...incidents.Event) error
 	AcknowledgeVia(ctx context.Context, number int64, actor, via string) (*incidents.Incident, error)
 }
 
@@ -66,6 +68,13 @@ type Overrides interface {
 	Overrides(ctx context.Context, schedule string, endsAfter time.Time) ([]oncall.Override, error)
 }
 
+// Maintenance tells whether an incident opens inside a maintenance window
+// (internal/app implements it with the windows and the config).
+type Maintenance interface {
+	// During returns the window that holds inc's pages at at, if any.
+	During(ctx context.Context, inc *incidents.Incident, at time.Time) (incidents.HoldFact, bool, error)
+}
+
 // Words renders the engine's sentences in the team's language
 // (templates.Lang implements it).
 type Words interface {
@@ -94,6 +103,9 @@ type Options struct {
 	// a sender fails (a second SMS/voice provider).
 	Senders   map[oncall.Method]Sender
 	Fallbacks map[oncall.Method]Sender
+	// Maintenance, when set, holds back the escalation of an incident that
+	// opens inside a maintenance window until the window ends.
+	Maintenance Maintenance
 	// DefaultRules are the team's rules for people without their own.
 	DefaultRules []oncall.NotifyRule
 	// Links signs acknowledge links; nil sends none.
@@ -164,11 +176,12 @@ func (e *Engine) Register(r *jobs.Runner) {
 	jobs.Handle(r, jobRepage, e.runRepage)
 	jobs.Handle(r, jobNotify, e.runNotify)
 	jobs.Handle(r, jobLink, e.runLink)
+	jobs.Handle(r, jobResume, e.runResume)
 }
 
 // JobKinds are the names of the kinds Register handles.
 func JobKinds() []string {
-	return []string{jobStep.Name, jobExhausted.Name, jobClose.Name, jobDecline.Name, jobManual.Name, jobRepage.Name, jobNotify.Name, jobLink.Name}
+	return []string{jobStep.Name, jobExhausted.Name, jobClose.Name, jobDecline.Name, jobManual.Name, jobRepage.Name, jobNotify.Name, jobLink.Name, jobResume.Name}
 }
 
 // awaitsAck reports whether paging for inc should go on.

@@ -30,6 +30,9 @@ func (e *Engine) Start(ctx context.Context, number int64) error {
 	if !awaitsAck(inc) {
 		return nil
 	}
+	if held, err := e.hold(ctx, inc); err != nil || held {
+		return err
+	}
 	_, plan, _, ok, err := e.plan(ctx, inc)
 	if err != nil || !ok {
 		return err
@@ -41,6 +44,42 @@ func (e *Engine) Start(ctx context.Context, number int64) error {
 	}
 	return e.o.Queue.Enqueue(ctx, jobExhausted.Job(plan.ExhaustedKey, number, plan.Exhausted))
 }
+
+// hold keeps the escalation of inc back while a maintenance window covers
+// now: the incident stays open, the timeline says "during maintenance", and
+// nobody is paged. The escalation is moved to count from the window's end,
+// when a job starts it again (if the incident is still open and
+// unacknowledged then, and no later window holds it).
+func (e *Engine) hold(ctx context.Context, inc *incidents.Incident) (bool, error) {
+	if e.o.Maintenance == nil || inc.EscalationPolicy == "" {
+		return false, nil
+	}
+	if esc, err := e.escalation(ctx, inc.Number); err != nil || len(esc.Done) > 0 {
+		return false, err // paging began already: a window does not stop it
+	}
+	h, held, err := e.o.Maintenance.During(ctx, inc, e.o.Now())
+	if err != nil || !held {
+		return false, err
+	}
+	if err := e.o.Incidents.RecordVisible(ctx, inc.Number, incidents.MaintenanceEvent(inc.Number, h, e.o.Now())); err != nil {
+		return false, err
+	}
+	shift := -h.Until.Sub(inc.DeclaredAt)
+	if err := e.updateEscalation(ctx, inc.Number, func(esc *Escalation) bool {
+		if esc.Shift == shift {
+			return false // stored already (a retry)
+		}
+		esc.Shift = shift
+		return true
+	}); err != nil {
+		return false, err
+	}
+	key := fmt.Sprintf("page-resume:%d:%d", inc.Number, h.Until.Unix())
+	return true, e.o.Queue.Enqueue(ctx, jobResume.Job(key, inc.Number, h.Until))
+}
+
+// runResume starts a held escalation when its window has ended.
+func (e *Engine) runResume(ctx context.Context, _ jobs.Job, n int64) error { return e.Start(ctx, n) }
 
 // runStep pages the targets of one step, unless someone acknowledged.
 func (e *Engine) runStep(ctx context.Context, _ jobs.Job, ps step) error {

@@ -111,6 +111,10 @@ var (
 	// jobLink adds the channel's link to the pages of an incident sent
 	// before its channel existed; keyed page-link:<n>.
 	jobLink = jobs.Kind[int64]{Name: "page.link", Encode: encodeIncident, Decode: decodeIncident}
+
+	// jobResume starts the escalation of an incident held by a maintenance
+	// window when the window ends; keyed page-resume:<n>:<end unix>.
+	jobResume = jobs.Kind[int64]{Name: "page.resume", Priority: jobs.PriorityPage, Encode: encodeIncident, Decode: decodeIncident}
 )
 
 func notifyKey(id string) string { return "notify:" + id }

@@ -67,7 +67,7 @@ func (e *Engine) TestPage(ctx context.Context, user string, method oncall.Method
 // ContactMethod is one way of reaching a person, shown masked.
 type ContactMethod struct {
 	Method  oncall.Method
-	Address string // masked: "+7•••••••67", "a•••@example.com", the ntfy host and topic
+	Address string // masked: "+7•••••••67", "a•••@example.com", the ntfy host and topic; the Slack user ID
 	Ready   bool   // a provider is configured for it
 }
 
@@ -83,7 +83,7 @@ func (e *Engine) Contact(user string) ([]ContactMethod, []oncall.NotifyRule) {
 		c := ContactMethod{Method: m, Ready: m == oncall.MethodSlack || e.o.Senders[m] != nil}
 		switch m {
 		case oncall.MethodSlack:
-			c.Address = "<@" + p.Slack + ">"
+			c.Address = p.Slack
 		case oncall.MethodSMS, oncall.MethodVoice:
 			c.Address = oncall.MaskPhone(p.Phone)
 		case oncall.MethodEmail:

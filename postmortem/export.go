@@ -185,7 +185,7 @@ func (e *Exporter) Export(ctx context.Context, drafts ...*Draft) (*ExportResult,
 func commitMessage(drafts []*Draft) string {
 	if len(drafts) == 1 {
 		d := drafts[0]
-		return fmt.Sprintf("Postmortem INC-%d: %s (%s)", d.Number, exportTitle(d.Title), d.Status)
+		return fmt.Sprintf("Postmortem #%d: %s (%s)", d.Number, exportTitle(d.Title), d.Status)
 	}
 	return fmt.Sprintf("Export %d postmortems", len(drafts))
 }
@@ -435,7 +435,7 @@ func IndexMarkdown(loc templates.Locale, entries []IndexEntry) []byte {
 		if it.Ongoing {
 			dur += " …"
 		}
-		title := fmt.Sprintf("INC-%d: %s", it.Number, templates.Cell(it.Title))
+		title := fmt.Sprintf("#%d: %s", it.Number, templates.Cell(it.Title))
 		if link := indexLink(it.Link); link != "" {
 			title = "[" + title + "](" + link + ")"
 		}

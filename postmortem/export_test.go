@@ -90,9 +90,9 @@ func TestFrontMatterParsesBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		fm := frontMatter(t, d.Markdown)
-		wantTitle := "INC-7: " + SafeTitle(oneLine(title))
+		wantTitle := "#7: " + SafeTitle(oneLine(title))
 		if oneLine(title) == "" {
-			wantTitle = "INC-7: Incident 7"
+			wantTitle = "#7: Incident 7"
 		}
 		if fm.Title != wantTitle {
 			t.Errorf("title %q: parsed back %q, want %q", title, fm.Title, wantTitle)
@@ -156,9 +156,9 @@ func TestExportIndexNewestFirst(t *testing.T) {
 	}
 	index := readFile(t, filepath.Join(dir, IndexFile))
 	rows := []string{
-		"| 2026-11-30 | [INC-3: Third \\| pipe](2026-11-30-inc-3-third-pipe.md) | sev4 | 3 minutes | Final |",
-		"| 2026-11-29 | [INC-2: Second &lt;b&gt;](2026-11-29-inc-2-second-b.md) | sev4 | 2 minutes | In review |",
-		"| 2026-11-28 | [INC-1: First](2026-11-28-inc-1-first.md) | sev4 | 1 minute | Draft |",
+		"| 2026-11-30 | [#3: Third \\| pipe](2026-11-30-inc-3-third-pipe.md) | sev4 | 3 minutes | Final |",
+		"| 2026-11-29 | [#2: Second &lt;b&gt;](2026-11-29-inc-2-second-b.md) | sev4 | 2 minutes | In review |",
+		"| 2026-11-28 | [#1: First](2026-11-28-inc-1-first.md) | sev4 | 1 minute | Draft |",
 	}
 	last := -1
 	for _, row := range rows {
@@ -179,8 +179,8 @@ func TestExportIndexNewestFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	index = readFile(t, filepath.Join(dir, IndexFile))
-	if !strings.Contains(index, "INC-4: Fourth") || !strings.Contains(index, "INC-1: First") ||
-		strings.Index(index, "INC-4") > strings.Index(index, "INC-3") {
+	if !strings.Contains(index, "#4: Fourth") || !strings.Contains(index, "#1: First") ||
+		strings.Index(index, "#4:") > strings.Index(index, "#3:") {
 		t.Errorf("index after a second export:\n%s", index)
 	}
 }
@@ -347,7 +347,7 @@ func TestExportCommitsInGit(t *testing.T) {
 	if res.Commit == "" {
 		t.Fatal("no commit in a git work tree")
 	}
-	if got := git(t, dir, nil, "log", "-1", "--format=%an <%ae>|%cn|%s"); got != "incidentbot <incidentbot@localhost>|incidentbot|Postmortem INC-5: Payments slow (draft)" {
+	if got := git(t, dir, nil, "log", "-1", "--format=%an <%ae>|%cn|%s"); got != "incidentbot <incidentbot@localhost>|incidentbot|Postmortem #5: Payments slow (draft)" {
 		t.Errorf("bot commit = %q", got)
 	}
 	files := git(t, dir, nil, "show", "--name-only", "--format=", res.Commit)
@@ -378,7 +378,7 @@ func TestExportCommitsInGit(t *testing.T) {
 		t.Fatalf("export after alice's edit: %+v", res)
 	}
 	log := git(t, dir, nil, "log", "--format=%an: %s", "--", "postmortems/"+d.FileName())
-	if want := "alice: postmortem: cause\nincidentbot: Postmortem INC-5: Payments slow (draft)"; log != want {
+	if want := "alice: postmortem: cause\nincidentbot: Postmortem #5: Payments slow (draft)"; log != want {
 		t.Errorf("history of the postmortem:\n%s\nwant:\n%s", log, want)
 	}
 	if !strings.Contains(readFile(t, path), "Cause: a full disk.") {
@@ -427,15 +427,15 @@ func TestIndexMarkdown(t *testing.T) {
 	got := string(IndexMarkdown("ru", entries))
 	for _, want := range []string{
 		"# Постмортемы\n",
-		"| 2026-11-28 | INC-2: New \\[x\\](javascript:alert(1)) | sev1 | 5 минут … | Черновик |\n",
-		"| 2026-11-28 | [INC-1: Old](/postmortems/1) | sev2 | 1 час 30 минут | Окончательный |\n",
-		"| 2026-11-28 | INC-3: Linked | sev3 | 0 секунд | На рецензии |\n", // a URL with a space is no link
+		"| 2026-11-28 | #2: New \\[x\\](javascript:alert(1)) | sev1 | 5 минут … | Черновик |\n",
+		"| 2026-11-28 | [#1: Old](/postmortems/1) | sev2 | 1 час 30 минут | Окончательный |\n",
+		"| 2026-11-28 | #3: Linked | sev3 | 0 секунд | На рецензии |\n", // a URL with a space is no link
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("index has no %q:\n%s", want, got)
 		}
 	}
-	if strings.Index(got, "INC-2") > strings.Index(got, "INC-1") || strings.Index(got, "INC-1") > strings.Index(got, "INC-3") {
+	if strings.Index(got, "#2:") > strings.Index(got, "#1:") || strings.Index(got, "#1:") > strings.Index(got, "#3:") {
 		t.Errorf("not newest first:\n%s", got)
 	}
 	html, err := HTMLFragment([]byte(got))

@@ -56,7 +56,7 @@ func TestExportRemovesControlCharacters(t *testing.T) {
 			t.Fatal(err)
 		}
 		assertClean(t, d.FileName(), readFile(t, filepath.Join(dir, res.Files[0].Path)))
-		if !strings.Contains(readFile(t, filepath.Join(dir, res.Files[0].Path)), "INC-") {
+		if !strings.Contains(readFile(t, filepath.Join(dir, res.Files[0].Path)), "# Incident #") {
 			t.Errorf("%s lost its content", d.FileName())
 		}
 		index := readFile(t, filepath.Join(dir, IndexFile))
@@ -76,7 +76,7 @@ func TestExportRemovesControlCharacters(t *testing.T) {
 			}
 			subject := git(t, dir, nil, "log", "-1", "--format=%s")
 			assertClean(t, "the commit subject", subject)
-			if want := fmt.Sprintf("Postmortem INC-%d: Disk full on db-1 exe.tset (draft)", d.Number); subject != want {
+			if want := fmt.Sprintf("Postmortem #%d: Disk full on db-1 exe.tset (draft)", d.Number); subject != want {
 				t.Errorf("commit subject = %q, want %q", subject, want)
 			}
 		}

@@ -82,7 +82,7 @@ func HTMLPage(d *Draft, lang string) ([]byte, error) {
 	err := pageHead.Execute(&b, struct {
 		Lang, Title string
 		CSS         template.CSS
-	}{Lang: lang, Title: fmt.Sprintf("INC-%d: %s", d.Number, d.Title), CSS: template.CSS(pageCSS)})
+	}{Lang: lang, Title: fmt.Sprintf("#%d: %s", d.Number, d.Title), CSS: template.CSS(pageCSS)})
 	if err != nil {
 		return nil, fmt.Errorf("render postmortem page: %w", err)
 	}

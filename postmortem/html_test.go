@@ -182,7 +182,7 @@ func TestHTMLRendersGFM(t *testing.T) {
 	}
 	s := string(page)
 	for _, want := range []string{
-		`<!DOCTYPE html>`, `<html lang="ru">`, `<title>INC-42: Checkout fails for card payments</title>`,
+		`<!DOCTYPE html>`, `<html lang="ru">`, `<title>#42: Checkout fails for card payments</title>`,
 		`@media print`, `<table>`, `<input checked="" disabled="" type="checkbox"`, `<input disabled="" type="checkbox"`,
 		`<h2 id="выводы">Выводы</h2>`, `<h3 id="что-прошло-хорошо">`,
 		`<a href="https://tracker.example.com/SRE-105">`,

@@ -164,7 +164,7 @@ func (d *Drafter) Draft(in Input) (*Draft, error) {
 	}
 	view := buildView(in, d.templates.Lang(in.Locale), d.now().UTC())
 	fm := FrontMatter{
-		Title: fmt.Sprintf("INC-%d: %s", view.Number, view.Title), Date: view.DetectedAt,
+		Title: fmt.Sprintf("#%d: %s", view.Number, view.Title), Date: view.DetectedAt,
 		Tags: tags(in.Incident, view.Services), Severity: view.Severity, Status: string(in.Status),
 		Incident: view.Number,
 	}

@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func TestDraftOpenIncident(t *testing.T) {
 	}
 	md := string(d.Markdown)
 	for _, want := range []string{
-		"| Duration | 1 hour 35 minutes so far |",
+		"| Duration | 1 hour 35 minutes so far, since detection |",
 		"| Resolved | not yet |",
 		"| Time to acknowledge | detected → first acknowledgement | not acknowledged |",
 		"| Time to resolve | detected → resolved | not resolved |",
@@ -184,5 +185,43 @@ func TestTags(t *testing.T) {
 	got := strings.Join(tags(inc, []string{"Incident", "sev1", "Pay Ments", "checkout"}), ",")
 	if want := "incident,sev1,pay-ments,checkout,alert-storm"; got != want {
 		t.Errorf("tags = %q, want %q", got, want)
+	}
+}
+
+// A storm incident as the service now keeps it: one event per batch of
+// groups that joined (with their count) and 60,000 alerts of which it
+// carries 100. The draft counts every group and every firing alert.
+func TestDraftStormOfBatches(t *testing.T) {
+	in := stormIncident()
+	inc := *in.Incident
+	inc.AlertCount, inc.FiringCount, inc.StormGroups = 60_000, 59_000, 60_000
+	inc.Alerts = map[string]incidents.Alert{}
+	for fp, a := range in.Incident.Alerts {
+		if len(inc.Alerts) < incidents.MaxInlineAlerts {
+			a.Status = incidents.AlertFiring
+			inc.Alerts[fp] = a
+		}
+	}
+	in.Incident = &inc
+	var events []incidents.Event
+	for _, ev := range in.Timeline {
+		if !isAlertEvent(ev.Type) {
+			events = append(events, ev)
+		}
+	}
+	for b := range 60 {
+		events = append(events, incidents.Event{ID: fmt.Sprintf("99:storm_joined:%d", b), Incident: 99, Type: incidents.EventStormGroup,
+			At: t0.Add(time.Duration(b) * time.Second), Actor: incidents.ActorAlertmanager, Text: "1000 alert groups joined the storm",
+			Fields: map[string]string{"groups": "1000", "alerts": "1000"}})
+	}
+	in.Timeline = sortedEvents(events)
+	v := buildView(in, newDrafter(t, t0).templates.Lang(in.Locale), t0)
+	if v.Timeline.Groups != 60_000 || v.AlertsFiring != 59_000 {
+		t.Errorf("groups %d, firing %d; want 60000 groups, 59000 firing", v.Timeline.Groups, v.AlertsFiring)
+	}
+	// An event of one group, as stored before joins were summarised, is one.
+	in.Timeline = append(in.Timeline, incidents.Event{ID: "99:old", Incident: 99, Type: incidents.EventStormGroup, At: t0, Text: "Alert group joined the storm"})
+	if v := buildView(in, newDrafter(t, t0).templates.Lang(in.Locale), t0); v.Timeline.Groups != 60_001 {
+		t.Errorf("with an older one-group event: %d groups, want 60001", v.Timeline.Groups)
 	}
 }

@@ -50,11 +50,8 @@ func buildView(in Input, lang templates.Lang, now time.Time) *templates.Postmort
 	if p.DetectedAt.IsZero() {
 		p.DetectedAt = p.DeclaredAt
 	}
-	end := p.ResolvedAt
-	if end.IsZero() {
-		end, p.Ongoing = now, true
-	}
-	p.Duration = nonNegative(end.Sub(p.DetectedAt))
+	p.Ongoing = p.ResolvedAt.IsZero()
+	p.Duration = inc.Duration(now) // the one definition the summary, the web view and the stats show
 	p.ToDeclare = measure(p.DetectedAt, p.DeclaredAt)
 	p.ToAck = measure(p.DetectedAt, p.AckedAt)
 	p.ToMitigate = measure(p.DetectedAt, p.MitigatedAt)
@@ -67,6 +64,10 @@ func buildView(in Input, lang templates.Lang, now time.Time) *templates.Postmort
 		if a.Firing() {
 			p.AlertsFiring++
 		}
+	}
+	if !inc.AllAlertsInline() {
+		// A storm incident carries its first alerts only; the counts are of all.
+		p.AlertsFiring = inc.FiringCount
 	}
 
 	events := sortedEvents(in.Timeline)
@@ -133,7 +134,7 @@ func (v viewer) eventText(ev incidents.Event) string {
 		if rest, ok := strings.CutPrefix(s, p+": "); ok {
 			return rest
 		}
-		if rest, ok := strings.CutPrefix(s, p+" "); ok && p != "Declared" {
+		if rest, ok := strings.CutPrefix(s, p+" "); ok {
 			return rest
 		}
 	}
@@ -151,6 +152,9 @@ func (v viewer) localEventText(ev incidents.Event, said string) string {
 	if rest, ok := strings.CutPrefix(s, label+": "); ok {
 		return rest
 	}
+	if rest, ok := strings.CutPrefix(s, label+" "); ok {
+		return rest
+	}
 	return s
 }
 
@@ -165,6 +169,12 @@ var redundant = map[incidents.EventType][]string{
 	incidents.EventResolved:        {"Resolved"},
 	incidents.EventReopened:        {"Reopened"},
 	incidents.EventStormGroup:      {"Alert group joined the storm"},
+	// "Declared: Declared sev4", "Paged: Paged @Alice" and "Postmortem:
+	// Postmortem draft written" said it twice.
+	incidents.EventDeclared:          {"Declared"},
+	incidents.EventPaged:             {"Paged"},
+	incidents.EventPostmortemWritten: {"Postmortem"},
+	incidents.EventPostmortemStatus:  {"Postmortem"},
 }
 
 func sortedEvents(in []incidents.Event) []incidents.Event {
@@ -227,7 +237,7 @@ func (v viewer) timeline(p *templates.Postmortem, events []incidents.Event) {
 			}
 			tl.AlertLast = at
 			if ev.Type == incidents.EventStormGroup {
-				tl.Groups++
+				tl.Groups += stormGroups(ev)
 				continue
 			}
 			name := v.alertName(ev)
@@ -258,6 +268,15 @@ func (v viewer) timeline(p *templates.Postmortem, events []incidents.Event) {
 		}
 		sortCounts(tl.Alerts)
 	}
+}
+
+// stormGroups is how many alert groups a storm event records joining: a
+// batch's summary names its count, an older event is one group.
+func stormGroups(ev incidents.Event) int {
+	if n, err := strconv.Atoi(ev.Fields["groups"]); err == nil && n > 0 {
+		return n
+	}
+	return 1
 }
 
 func (v viewer) entry(ev incidents.Event, at, local time.Time) templates.Entry {

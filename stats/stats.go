@@ -42,7 +42,7 @@ const (
 	DefTimeToAcknowledge = "MTTA: first acknowledgement − detection"
 	DefTimeToRestore     = "MTTR (restore): mitigated, else resolved, − detection"
 	DefTimeToResolve     = "time to resolve: resolved − detection"
-	DefLongest           = "detection to resolution; open incidents to now"
+	DefLongest           = "duration: detection (else declaration) to resolution, open incidents to now; whole seconds, rounded down (incidents.Incident.Duration)"
 	DefLeadTime          = "change lead time: commit_at → at, successful deployments"
 	DefFrequency         = "deployment frequency: deployments (any status) per day of the window"
 	DefChangeFail        = "change fail rate: deployments with status failure or linked as the cause of an incident ÷ deployments"
@@ -232,12 +232,7 @@ func inWindow(t, from, to time.Time) bool { return !t.Before(from) && t.Before(t
 
 // detectedAt is when the incident started to count; a declared incident with no
 // alert may have only DeclaredAt.
-func detectedAt(inc *incidents.Incident) time.Time {
-	if inc.DetectedAt.IsZero() {
-		return inc.DeclaredAt
-	}
-	return inc.DetectedAt
-}
+func detectedAt(inc *incidents.Incident) time.Time { return inc.Started() }
 
 // restoredAt is when service was restored: mitigated, else resolved.
 func restoredAt(inc *incidents.Incident) *time.Time {
@@ -305,12 +300,8 @@ func sortedCounts(m map[string]int) []Count {
 func longest(window []*incidents.Incident, now time.Time, top int) []Longest {
 	all := make([]Longest, 0, len(window))
 	for _, inc := range window {
-		end, open := now, true
-		if inc.ResolvedAt != nil {
-			end, open = *inc.ResolvedAt, false
-		}
 		all = append(all, Longest{Number: inc.Number, Title: inc.Title, Severity: inc.Severity, Service: serviceOf(inc),
-			Duration: Duration(max(end.Sub(detectedAt(inc)), 0)), Open: open})
+			Duration: Duration(inc.Duration(now)), Open: inc.Open()})
 	}
 	slices.SortFunc(all, func(a, b Longest) int {
 		return cmp.Or(cmp.Compare(b.Duration, a.Duration), cmp.Compare(a.Number, b.Number))

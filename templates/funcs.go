@@ -2,7 +2,6 @@ package templates
 
 import (
 	"fmt"
-	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -162,9 +161,10 @@ func Number(loc Locale, n int) string {
 
 func (f formatter) number(n int) string { return Number(f.loc, n) }
 
-// Duration spells d out with at most two units, rounded to the minute from
-// one minute on: "2 hours 5 minutes", "1 day 3 hours", "45 seconds";
-// in Russian "2 часа 5 минут".
+// Duration spells d out with at most two units, rounded down (as
+// ShortDuration and every other place that shows a duration: 1m 59s is
+// "1 minute", never "2 minutes"): "2 hours 5 minutes", "1 day 3 hours",
+// "45 seconds"; in Russian "2 часа 5 минут".
 func Duration(loc Locale, d time.Duration) string {
 	if d < 0 {
 		d = -d
@@ -183,14 +183,14 @@ func Duration(loc Locale, d time.Duration) string {
 		li = 1
 	}
 	if d < time.Minute {
-		s := int(math.Round(d.Seconds()))
+		s := int(d / time.Second)
 		forms := []string{"second", "seconds"}
 		if loc == RU {
 			forms = []string{"секунда", "секунды", "секунд"}
 		}
 		return strconv.Itoa(s) + " " + Plural(loc, s, forms...)
 	}
-	d = d.Round(time.Minute)
+	d = d.Truncate(time.Minute)
 	var parts []string
 	for _, u := range units {
 		if len(parts) == 2 {

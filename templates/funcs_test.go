@@ -44,7 +44,9 @@ func TestDuration(t *testing.T) {
 		{EN, time.Second, "1 second"},
 		{EN, time.Minute, "1 minute"},
 		{EN, 2*time.Hour + 5*time.Minute, "2 hours 5 minutes"},
-		{EN, 2*time.Hour + 5*time.Minute + 31*time.Second, "2 hours 6 minutes"},
+		{EN, 2*time.Hour + 5*time.Minute + 31*time.Second, "2 hours 5 minutes"}, // rounded down, as everywhere
+		{EN, time.Minute + 59*time.Second, "1 minute"},
+		{EN, 59*time.Second + 900*time.Millisecond, "59 seconds"},
 		{EN, 26*time.Hour + 7*time.Minute, "1 day 2 hours"},
 		{EN, 24*time.Hour + 7*time.Minute, "1 day"},
 		{EN, 3 * time.Hour, "3 hours"},

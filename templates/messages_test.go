@@ -22,9 +22,9 @@ func TestMessages(t *testing.T) {
 		name string
 		want string
 	}{
-		{EN, MsgPostmortemDraft, ":memo: The postmortem draft of *INC-42: &lt;!channel&gt; &amp; &lt;https://evil.example|x&gt;* is ready: <https://bot.example/postmortems/42|open it>. The bot rewrites it as the incident changes until it is final (`/incident postmortem status final`)."},
-		{RU, MsgPostmortemStatus, "Постмортем *INC-42: &lt;!channel&gt; &amp; &lt;https://evil.example|x&gt;* теперь в статусе *Окончательный*. Бот больше не будет его переписывать."},
-		{EN, MsgPostmortemConflict, ":warning: Someone edited `2026-11-28-inc-42-x.md` in the postmortem export since the bot wrote it, so it was left as it is. The new draft of INC-42 is beside it in `2026-11-28-inc-42-x.incidentbot.md`."},
+		{EN, MsgPostmortemDraft, ":memo: The postmortem draft of *#42 &lt;!channel&gt; &amp; &lt;https://evil.example|x&gt;* is ready: <https://bot.example/postmortems/42|open it>. The bot rewrites it as the incident changes until it is final (`/incident postmortem status final`)."},
+		{RU, MsgPostmortemStatus, "Постмортем *#42 &lt;!channel&gt; &amp; &lt;https://evil.example|x&gt;* теперь в статусе *Окончательный*. Бот больше не будет его переписывать."},
+		{EN, MsgPostmortemConflict, ":warning: Someone edited `2026-11-28-inc-42-x.md` in the postmortem export since the bot wrote it, so it was left as it is. The new draft of #42 is beside it in `2026-11-28-inc-42-x.incidentbot.md`."},
 	}
 	for _, tt := range tests {
 		got, err := s.Message(tt.loc, tt.name, n)
@@ -138,7 +138,7 @@ func fields(root parse.Node) []string {
 }
 
 func TestLangText(t *testing.T) {
-	if got := English().Text(MsgPostmortemStatus, Notice{Number: 1, Title: "a", Status: "draft"}); got != "The postmortem of *INC-1: a* is now *Draft*." {
+	if got := English().Text(MsgPostmortemStatus, Notice{Number: 1, Title: "a", Status: "draft"}); got != "The postmortem of *#1 a* is now *Draft*." {
 		t.Errorf("English().Text = %q", got)
 	}
 	func() {

@@ -40,6 +40,16 @@ Usage:
   incidentbot version                      print version, commit and Go version
 `
 
+const devUsage = `Usage: incidentbot dev [--config FILE] [--data-dir DIR]
+
+Runs everything on this machine with no accounts: the embedded store, a
+Slack simulator, simulated phones (SMS and calls) and inboxes (email and
+push), and the bot. The bot listens on INCIDENTBOT_LISTEN (default
+127.0.0.1:8080), the simulators on the next port when it is free, else on
+any free one; the URLs are printed at start.
+
+`
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -59,11 +69,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "dev":
 		fs := flag.NewFlagSet("dev", flag.ContinueOnError)
 		fs.SetOutput(stderr)
-		dir := fs.String("data-dir", "", "keep the embedded store here (default: a new temporary directory)")
+		var o app.DevOptions
+		fs.StringVar(&o.DataDir, "data-dir", "", "keep the embedded store here (default: a new temporary directory)")
+		fs.StringVar(&o.Config, "config", "", "run with this config file instead of the sample one (default: INCIDENTBOT_CONFIG);\n"+
+			"its paging providers are replaced by the simulators")
+		fs.Usage = func() {
+			fmt.Fprint(fs.Output(), devUsage)
+			fs.PrintDefaults()
+		}
 		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
 			return 2
 		}
-		return exit(stderr, app.Dev(ctx, os.Getenv, stdout, stderr, *dir, info))
+		return exit(stderr, app.Dev(ctx, os.Getenv, stdout, stderr, o, info))
 	case "check-config":
 		path := ""
 		if len(rest) > 0 {

@@ -53,6 +53,22 @@ func TestVersionAndUsage(t *testing.T) {
 	}
 }
 
+// dev --help says how ports and the config are chosen, and exits 0.
+func TestDevHelp(t *testing.T) {
+	code, _, stderr := runCmd(t, "dev", "--help")
+	if code != 0 {
+		t.Errorf("dev --help: exit %d, want 0", code)
+	}
+	for _, want := range []string{"--config", "--data-dir", "INCIDENTBOT_LISTEN", "next port"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("dev --help lacks %q:\n%s", want, stderr)
+		}
+	}
+	if code, _, _ := runCmd(t, "dev", "--frobnicate"); code != 2 {
+		t.Errorf("dev with an unknown flag: exit %d, want 2", code)
+	}
+}
+
 func TestCheckConfig(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")

@@ -180,7 +180,7 @@ func testChain(t *testing.T, s incidents.Store) {
 // Writers appending to one incident at once leave one gapless chain.
 func testChainConcurrent(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
-	const writers, each = 6, 15
+	const writers, each = 4, 10
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {
@@ -215,7 +215,7 @@ func testAlerts(t *testing.T, s incidents.Store) {
 			GeneratorURL: "http://g", GroupKey: "gk"}
 	}
 	var put []incidents.IncidentAlert
-	for i := range 300 {
+	for i := range 120 {
 		put = append(put, incidents.IncidentAlert{Incident: 1, Alert: a(fmt.Sprintf("fp%03d", i), incidents.AlertFiring)})
 	}
 	put = append(put, incidents.IncidentAlert{Incident: 2, Alert: a("fp001", incidents.AlertFiring)})
@@ -225,11 +225,11 @@ func testAlerts(t *testing.T, s incidents.Store) {
 	if err := s.Commit(ctx, &incidents.Change{Alerts: []incidents.IncidentAlert{{Incident: 1, Alert: a("fp001", incidents.AlertResolved)}}}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetAlerts(ctx, 1, []string{"fp001", "fp299", "missing"})
+	got, err := s.GetAlerts(ctx, 1, []string{"fp001", "fp119", "missing"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]incidents.Alert{"fp001": a("fp001", incidents.AlertResolved), "fp299": a("fp299", incidents.AlertFiring)}
+	want := map[string]incidents.Alert{"fp001": a("fp001", incidents.AlertResolved), "fp119": a("fp119", incidents.AlertFiring)}
 	for k, v := range want {
 		v.StartsAt, v.EndsAt = v.StartsAt.UTC(), v.EndsAt.UTC()
 		want[k] = v

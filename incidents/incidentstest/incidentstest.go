@@ -49,6 +49,9 @@ func Run(t *testing.T, open func(t *testing.T) incidents.Store) {
 		{"Chain", testChain},
 		{"ChainConcurrent", testChainConcurrent},
 		{"Alerts", testAlerts},
+		{"AlertsPage", testAlertsPage},
+		{"TimelinePage", testTimelinePage},
+		{"CountOpen", testCountOpen},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,6 +90,7 @@ func fullIncident(n int64, zone *time.Location) *incidents.Incident {
 		Commander:        "U0001",
 		Roles:            map[string]string{"comms": "U0002", "scribe.lead": "U0003", "$boss": "U0004", "100%": "U0005"},
 		Labels:           map[string]string{"alertname": "HighErrorRate", "service.name": "payments", "k8s.pod.name": "pay-1"},
+		GroupLabels:      map[string]string{"alertname": "HighErrorRate", "service.name": "payments"},
 		Service:          "payments",
 		EscalationPolicy: "default",
 		GroupKey:         `{}/{severity="critical"}:{alertname="HighErrorRate"}`,
@@ -234,7 +238,7 @@ func testNextNumberSequence(t *testing.T, s incidents.Store) {
 
 func testNextNumberConcurrent(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
-	const workers, each = 20, 25
+	const workers, each = 8, 10
 	var (
 		mu   sync.Mutex
 		seen = map[int64]int{}
@@ -329,7 +333,7 @@ func testUpdateIncidentConcurrent(t *testing.T, s incidents.Store) {
 	if err := create(ctx, s, &incidents.Incident{Number: 1}); err != nil {
 		t.Fatal(err)
 	}
-	const writers, each = 10, 10
+	const writers, each = 5, 10
 	var wg sync.WaitGroup
 	for range writers {
 		wg.Go(func() {
@@ -806,7 +810,7 @@ func testLongTimeline(t *testing.T, s incidents.Store) {
 // Writers appending overlapping events at once store each event once.
 func testAppendEventsConcurrent(t *testing.T, s incidents.Store) {
 	ctx := testCtx(t)
-	const writers, events = 8, 50
+	const writers, events = 4, 30
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Go(func() {

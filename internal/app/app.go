@@ -24,6 +24,7 @@ import (
 	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/amapi"
 	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/internal/deployhook"
 	"github.com/incidentbot/incidentbot/internal/jobs"
@@ -91,6 +92,9 @@ type App struct {
 	directoryOnce sync.Once
 	directory     *bot.Directory // people's names for drafts
 
+	am *amapi.Client     // Alertmanager's API; nil without alertmanager.urls
+	hb *heartbeatMetrics // nil without heartbeats
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
@@ -152,7 +156,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	jobs.Handle(a.runner, jobOpened, a.openedWithPrevious)
 
 	a.applier, err = alertmanager.NewApplier(alertmanager.ApplierOptions{
-		Inbox: a.store, Service: a.service, Router: cfg.Router(), Now: o.Now, BatchSize: applyBatch,
+		Inbox: a.store, Service: a.service, Router: cfg.Router(), Now: o.Now, BatchSize: applyBatch, Beats: heartbeatBeats{a},
 		Logger: a.log.WithField("component", "applier"), Lease: a.applierLease,
 	})
 	if err != nil {
@@ -185,10 +189,19 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		return nil, err
 	}
 	a.wireReporting()
+	if err := a.wireAlertmanager(); err != nil {
+		return nil, err
+	}
 	if err := a.wireSlack(mux); err != nil {
 		return nil, err
 	}
 	if err := a.wirePaging(ctx, mux); err != nil {
+		return nil, err
+	}
+	if err := a.wireMaintenance(); err != nil {
+		return nil, err
+	}
+	if err := a.wireHeartbeats(ctx, mux); err != nil {
 		return nil, err
 	}
 	if a.cron != nil {
@@ -204,12 +217,17 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	if len(cfg.Schedules) > 0 {
 		onCall = webOnCall{a}
 	}
+	var beats web.Heartbeats
+	if len(cfg.Heartbeats) > 0 {
+		beats = webHeartbeats{a}
+	}
 	var regulatory web.Reporting
 	if len(cfg.Reporting) > 0 {
 		regulatory = webReporting{a}
 	}
 	web.New(web.Options{
-		Incidents: a.service, Deployments: a.store, PageLog: statsSource{a}, OnCall: onCall, Postmortems: webPostmortems{a}, Reporting: regulatory,
+		Incidents: a.service, Deployments: a.store, PageLog: statsSource{a}, OnCall: onCall, Postmortems: webPostmortems{a}, Reporting: regulatory, Names: webNames{a},
+		Maintenance: webMaintenance{a}, Heartbeats: beats,
 		Auth: webAuth, Severities: severityNames(cfg),
 		Ready: a.store.Ping, Gatherer: o.Registry, Location: cfg.Timezone, Now: o.Now,
 		Logger: a.log.WithField("component", "web"),

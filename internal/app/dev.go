@@ -1,3 +1,5 @@
+//go:build !nodev
+
 package app
 
 import (
@@ -11,11 +13,18 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/inboxsim"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
+	"github.com/incidentbot/incidentbot/internal/twiliosim"
+	"github.com/incidentbot/incidentbot/oncall"
+	"github.com/incidentbot/incidentbot/paging/twilio"
 )
 
 //go:embed dev.yaml
@@ -27,13 +36,25 @@ var devConfig []byte
 const (
 	devBotToken      = "xoxb-incidentbot-dev"
 	devDefaultListen = "127.0.0.1:8080"
+	devTwilioSID     = "AC00000000000000000000000000000001"
+	devTwilioFrom    = "+15005550006"
 )
 
-// Dev runs `incidentbot dev`: the embedded store, the Slack simulator with its
-// web view and the bot, all on loopback unless INCIDENTBOT_LISTEN names
-// another address, with a sample config. It needs no accounts and prints
-// how to fire a first alert to stdout; logs go to stderr.
-func Dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, dataDir string, info BuildInfo) error {
+// devAlertStart is when the sample alert started: the process's start, so
+// the firing and the resolving curl name the same alert.
+var devAlertStart = time.Now().UTC().Format(time.RFC3339)
+
+// Dev runs `incidentbot dev`: the embedded store, the Slack simulator, the
+// simulated phones (Twilio: SMS and calls) and inboxes (email, ntfy push)
+// with their web views, and the bot, all on loopback unless
+// INCIDENTBOT_LISTEN names another address, with a sample config. It needs
+// no accounts and prints how to fire a first alert (and resolve it) to
+// stdout; logs go to stderr.
+//
+// The bot listens on INCIDENTBOT_LISTEN (default 127.0.0.1:8080); the
+// simulators on the next port (8081) when it is free, else on any free one:
+// the printed URLs say which.
+func Dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer, o DevOptions, info BuildInfo) error {
 	listen := getenv("INCIDENTBOT_LISTEN")
 	if listen == "" {
 		listen = devDefaultListen
@@ -49,7 +70,11 @@ func Dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	} else if w := devListenWarning(host); w != "" {
 		warnings = append(warnings, w)
 	}
-	signingSecret := randomToken()
+	cfg, err := devConfigFile(o.Config, getenv)
+	if err != nil {
+		return err
+	}
+	signingSecret, twilioToken := randomToken(), randomToken()
 	botLn, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		return fmt.Errorf("dev: listen on %s (set INCIDENTBOT_LISTEN to another address): %w", net.JoinHostPort(host, port), err)
@@ -57,11 +82,12 @@ func Dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	simLn, err := listenNextTo(host, botLn.Addr().(*net.TCPAddr).Port)
 	if err != nil {
 		botLn.Close()
-		return fmt.Errorf("dev: listen for the Slack simulator: %w", err)
+		return fmt.Errorf("dev: listen for the simulators: %w", err)
 	}
 	botURL := "http://" + botLn.Addr().String()
 	simURL := "http://" + simLn.Addr().String()
 
+	dataDir := o.DataDir
 	if dataDir == "" {
 		if dataDir, err = os.MkdirTemp("", "incidentbot-dev-"); err != nil {
 			return err
@@ -71,15 +97,11 @@ func Dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 	vars := map[string]string{
 		"SLACK_BOT_TOKEN": devBotToken, "SLACK_SIGNING_SECRET": signingSecret, "SLACK_API_URL": simURL + "/api/",
 		"INCIDENTBOT_DATA_DIR": dataDir, "INCIDENTBOT_LISTEN": botLn.Addr().String(), "INCIDENTBOT_PUBLIC_URL": botURL,
-		"ALERTMANAGER_WEBHOOK_TOKEN": token, "MONGODB_URI": "",
+		"ALERTMANAGER_WEBHOOK_TOKEN": token, "MONGODB_URI": "", "TWILIO_AUTH_TOKEN": twilioToken,
 		"LOG_LEVEL": getenv("LOG_LEVEL"), "LOG_FORMAT": orDefault(getenv("LOG_FORMAT"), "text"),
 	}
 	env := config.LoadEnv(func(k string) string { return vars[k] }, func(string) bool { return false })
 	if err := env.Validate(); err != nil {
-		return err
-	}
-	cfg, err := config.Parse("dev.yaml", devConfig)
-	if err != nil {
 		return err
 	}
 	log, err := NewLogger(env, stderr)
@@ -90,18 +112,21 @@ func Dev(ctx context.Context, getenv func(string) string, stdout, stderr io.Writ
 		log.Warn(w)
 	}
 
-	sim := slacksim.New(slacksim.Options{Token: devBotToken, SigningSecret: signingSecret, BotURL: botURL})
-	sim.SetSelfURL(simURL)
-	if ch, ok := sim.ChannelByName("incidents"); ok {
-		sim.AddMember(ch.ID, slacksim.BotUserID) // as if the bot had been invited to the announce channel
+	sims, err := startDevSimulators(botURL, simURL, signingSecret, twilioToken, log)
+	if err != nil {
+		return err
 	}
-	simSrv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	defer sims.close()
+	sims.rewire(cfg, simURL)
+	simSrv := &http.Server{Handler: sims.mux, ReadHeaderTimeout: 10 * time.Second}
 	go simSrv.Serve(simLn)
 	defer simSrv.Close()
 
 	fmt.Fprintf(stdout, `incidentbot dev — everything on this machine, no accounts needed
 
   Slack simulator (web view):  %[1]s/
+  phones (SMS and calls):      %[1]s/twilio/
+  inboxes (email and push):    %[1]s/inbox/
   incidentbot web view:        %[2]s/
   Alertmanager webhook:        %[2]s/webhooks/alertmanager
   webhook token:               %[3]s
@@ -114,10 +139,99 @@ Fire a sample alert:
     -d '%[5]s'
 
 then open %[1]s/ to see the incident channel, its pinned summary and buttons,
-and type /incident commands there as alice, bob, carol or dave. Ctrl-C stops.
+and type /incident commands there as alice, bob, carol or dave (@alice and
+#channel are completed as Slack's client does). Whoever is on call is paged
+by their rules: a Slack message and a push at once, an SMS after a minute,
+a call after two; answer on the phones page (reply 1, or press 1 in the
+call) and the incident is acknowledged.
 
-`, simURL, botURL, token, dataDir, samplePayload())
+Resolve it (the alert clears; the incident auto-resolves %[6]s later):
+
+  curl -sS -X POST %[2]s/webhooks/alertmanager \
+    -H 'Authorization: Bearer %[3]s' -H 'Content-Type: application/json' \
+    -d '%[7]s'
+
+Fire the first curl again after that and the new incident says this happened
+before. Ctrl-C stops.
+
+`, simURL, botURL, token, dataDir, samplePayload(false), cfg.AutoResolve.After, samplePayload(true))
 	return Run(ctx, Options{Env: env, Config: cfg, Logger: log, Listener: botLn}, info)
+}
+
+// devConfigFile reads the config dev runs with: the file given (or
+// INCIDENTBOT_CONFIG), else the sample.
+func devConfigFile(path string, getenv func(string) string) (*config.Config, error) {
+	if path == "" {
+		path = getenv("INCIDENTBOT_CONFIG")
+	}
+	if path == "" {
+		return config.Parse("dev.yaml", devConfig)
+	}
+	return config.Load(path)
+}
+
+// devSimulators are the Slack workspace, the phones and the inboxes of dev,
+// all served on one listener: / is Slack, /twilio/ the phones (and Twilio's
+// API under /twilio/2010-04-01/), /inbox/ the mail and push view, /ntfy/ the
+// push server.
+type devSimulators struct {
+	mux    *http.ServeMux
+	twilio *twiliosim.Server
+	inbox  *inboxsim.Sim
+}
+
+func startDevSimulators(botURL, simURL, signingSecret, twilioToken string, log *logrus.Logger) (*devSimulators, error) {
+	slackSim := slacksim.New(slacksim.Options{Token: devBotToken, SigningSecret: signingSecret, BotURL: botURL})
+	slackSim.SetSelfURL(simURL)
+	if ch, ok := slackSim.ChannelByName("incidents"); ok {
+		slackSim.AddMember(ch.ID, slacksim.BotUserID) // as if the bot had been invited to the announce channel
+	}
+	tw := twiliosim.New(twiliosim.Options{AccountSID: devTwilioSID, AuthToken: twilioToken, Numbers: []string{devTwilioFrom},
+		InboundURL: twilio.InboundSMSURL(botURL), AutoDeliver: true})
+	inbox, err := inboxsim.Start(inboxsim.Options{Logger: logrus.NewEntry(log).WithField("component", "inboxsim")})
+	if err != nil {
+		tw.Close()
+		return nil, fmt.Errorf("dev: start the inbox simulator: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/twilio/", http.StripPrefix("/twilio", tw.Handler()))
+	mux.Handle("/inbox/", http.StripPrefix("/inbox", inbox.WebHandler()))
+	mux.Handle("/ntfy/", http.StripPrefix("/ntfy", inbox.NtfyHandler()))
+	mux.Handle("/", slackSim.Handler())
+	return &devSimulators{mux: mux, twilio: tw, inbox: inbox}, nil
+}
+
+// rewire points the config's paging providers at the simulators, so a
+// config file from production pages nobody for real.
+func (d *devSimulators) rewire(cfg *config.Config, simURL string) {
+	cfg.Paging.Twilio = &config.Twilio{AccountSID: devTwilioSID, From: devTwilioFrom, APIURL: simURL + "/twilio"}
+	cfg.Paging.Fallback = nil
+	host, port, _ := net.SplitHostPort(d.inbox.SMTPAddr())
+	p, _ := strconv.Atoi(port)
+	cfg.Paging.SMTP = &config.SMTP{Host: host, Port: p, From: "incidentbot <pager@incidentbot.test>", TLS: "none"}
+	cfg.Paging.NtfyServer = simURL + "/ntfy"
+	for k, person := range cfg.People {
+		if person.Ntfy != nil {
+			t := *person.Ntfy
+			t.Server, t.Token = simURL+"/ntfy", ""
+			person.Ntfy = &t
+		}
+		person.Webhook = nil // dev has no webhook receiver
+		var rules []oncall.NotifyRule
+		for _, r := range person.Rules {
+			r.Notify = slices.DeleteFunc(slices.Clone(r.Notify), func(m oncall.Method) bool { return m == oncall.MethodWebhook })
+			if len(r.Notify) > 0 {
+				rules = append(rules, r)
+			}
+		}
+		person.Rules = rules
+		cfg.People[k] = person
+	}
+}
+
+func (d *devSimulators) close() {
+	d.twilio.Close()
+	d.inbox.Close()
 }
 
 // devListenWarning is the warning for dev told to listen on host, or ""
@@ -141,14 +255,19 @@ func listenNextTo(host string, port int) (net.Listener, error) {
 	return net.Listen("tcp", net.JoinHostPort(host, "0"))
 }
 
-// samplePayload is an Alertmanager v4 notification with one firing alert.
-func samplePayload() string {
+// samplePayload is an Alertmanager v4 notification with one alert, firing
+// or resolved.
+func samplePayload(resolved bool) string {
 	now := time.Now().UTC().Format(time.RFC3339)
-	return `{"version":"4","groupKey":"{}:{alertname=\"HighErrorRate\"}","status":"firing","receiver":"incidentbot",` +
+	status, ends := "firing", "0001-01-01T00:00:00Z"
+	if resolved {
+		status, ends = "resolved", now
+	}
+	return `{"version":"4","groupKey":"{}:{alertname=\"HighErrorRate\"}","status":"` + status + `","receiver":"incidentbot",` +
 		`"groupLabels":{"alertname":"HighErrorRate"},"commonLabels":{"alertname":"HighErrorRate","severity":"critical","service":"checkout"},` +
 		`"commonAnnotations":{"summary":"5xx rate above 5% on checkout"},"externalURL":"http://alertmanager.local",` +
-		`"alerts":[{"status":"firing","labels":{"alertname":"HighErrorRate","severity":"critical","service":"checkout","instance":"checkout-1"},` +
-		`"annotations":{"summary":"5xx rate above 5% on checkout"},"startsAt":"` + now + `","endsAt":"0001-01-01T00:00:00Z",` +
+		`"alerts":[{"status":"` + status + `","labels":{"alertname":"HighErrorRate","severity":"critical","service":"checkout","instance":"checkout-1"},` +
+		`"annotations":{"summary":"5xx rate above 5% on checkout"},"startsAt":"` + devAlertStart + `","endsAt":"` + ends + `",` +
 		`"generatorURL":"http://prometheus.local/graph?g0.expr=rate","fingerprint":"a1b2c3d4e5f60718"}]}`
 }
 

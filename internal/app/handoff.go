@@ -65,6 +65,7 @@ func handoffKey(schedule string, at time.Time) string {
 func (a *App) wireHandoffs() error {
 	jobs.Handle(a.runner, jobHandoffScan, a.scanHandoffs)
 	slackJob(a, jobHandoff, a.runHandoff)
+	slackJob(a, jobUsergroup, a.runUsergroup)
 	if len(a.opts.Config.Schedules) == 0 {
 		return nil
 	}
@@ -91,6 +92,9 @@ func (a *App) scanHandoffs(ctx context.Context, _ jobs.Job, _ struct{}) error {
 	now := a.opts.Now()
 	ovs, err := a.overridesFor(ctx)
 	if err != nil {
+		return err
+	}
+	if err := a.scanUsergroups(ctx, ovs, now); err != nil {
 		return err
 	}
 	for _, s := range a.opts.Config.Schedules {
@@ -158,15 +162,7 @@ func (a *App) runHandoff(ctx context.Context, _ jobs.Job, h handoff) error {
 	if err != nil {
 		return err
 	}
-	if s.Usergroup != "" && !h.Now {
-		err := a.notifier.SetUsergroup(ctx, s.Usergroup, to.Users())
-		if errors.Is(err, bot.ErrNoSuchChannel) {
-			a.log.WithField("schedule", s.Name).WithError(err).Warn("user group missing")
-			return nil
-		}
-		return err
-	}
-	return nil
+	return nil // the usergroup follows the shift by its own job (usergroups.go)
 }
 
 // handoffText says who hands over to whom, the open incidents and the

@@ -64,7 +64,10 @@ var (
 
 // jobKinds lists every kind above; a test checks that a wired app handles each.
 var jobKinds = append([]string{jobSync.Name, jobAutoResolve.Name, jobOpened.Name, jobSlackEvent.Name, jobNudgeScan.Name, jobNudge.Name,
-	jobPostmortem.Name, jobFollowUpScan.Name, jobFollowUpNudge.Name}, append(oncallJobKinds, reportingJobKinds...)...)
+	jobPostmortem.Name, jobFollowUpScan.Name, jobFollowUpNudge.Name}, append(append(oncallJobKinds, reportingJobKinds...), alertmanagerJobKinds...)...)
+
+// alertmanagerJobKinds are the silences', maintenance windows' and heartbeats' kinds.
+var alertmanagerJobKinds = []string{jobExpireSilences.Name, jobMaintenanceTick.Name, jobHeartbeatCheck.Name, jobHeartbeatReturned.Name}
 
 func encodeIncident(n int64) map[string]string {
 	return map[string]string{"incident": strconv.FormatInt(n, 10)}

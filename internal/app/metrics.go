@@ -70,7 +70,7 @@ func newIncidentMetricsFrom(reg prometheus.Registerer, svc func() openLister) *i
 
 // IncidentChanged implements incidents.Observer.
 func (m *incidentMetrics) IncidentChanged(before, after *incidents.Incident) {
-	m.open.changed(after)
+	m.open.changed(before, after)
 	sev := m.severities.Value(after.Severity)
 	if before == nil {
 		m.opened.WithLabelValues(sev, m.services.Value(after.Service)).Inc()
@@ -94,9 +94,10 @@ func restoredAt(inc *incidents.Incident) *time.Time {
 }
 
 // openLister is what the open-incidents gauge reads: the severities, and
-// the open incidents once, to start from.
+// the count of open incidents by severity (one indexed count), to start
+// from.
 type openLister interface {
-	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
+	CountOpen(ctx context.Context) (map[string]int, error)
 	Severities() []incidents.Severity
 }
 
@@ -106,87 +107,79 @@ const openResync = 10 * time.Minute
 
 // openIncidents is the gauge of open incidents by severity. A scrape costs
 // the same whatever is stored: the gauge follows every change the service
-// stores (IncidentChanged), and the store is read only to start from — once,
-// at the first scrape — and then every openResync in the background, never
-// by a scrape waiting on it.
+// stores (IncidentChanged), and the store is asked only for its count of
+// open incidents to start from — once, at the first scrape — and then
+// every openResync in the background, never by a scrape waiting on it.
+//
+// The count is one indexed query and the gauge keeps only a number per
+// severity, however many incidents are open. A change heard while the
+// count is read is taken as newer than the count; one that raced it the
+// other way (stored before the read, heard after it) is counted twice until
+// the next read, openResync later.
 type openIncidents struct {
 	svc        func() openLister
 	severities *metriclabel.Set
 	now        func() time.Time
 
 	mu      sync.Mutex
-	open    map[int64]string // open incident → its severity label
-	counts  map[string]int   // open incidents by severity label
-	seeded  time.Time        // when the store was last read; zero: never
-	syncing bool             // a read of the store is under way
-	touched map[int64]bool   // incidents changed while it is
-	seedMu  sync.Mutex       // one first read at a time
+	counts  map[string]int // open incidents by severity label
+	seeded  time.Time      // when the store was last read; zero: never
+	syncing bool           // a read of the store is under way
+	heard   map[string]int // changes heard while it is, by severity label
+	seedMu  sync.Mutex     // one first read at a time
 }
 
 var openDesc = prometheus.NewDesc("incidentbot_incidents_open", "Open incidents by severity.", []string{"severity"}, nil)
 
 func newOpenIncidents(svc func() openLister, severities *metriclabel.Set) *openIncidents {
-	return &openIncidents{svc: svc, severities: severities, now: time.Now,
-		open: map[int64]string{}, counts: map[string]int{}}
+	return &openIncidents{svc: svc, severities: severities, now: time.Now, counts: map[string]int{}}
 }
 
-// changed records inc as it now is.
-func (o *openIncidents) changed(inc *incidents.Incident) {
+// changed moves the gauge from before (nil: a new incident) to after.
+func (o *openIncidents) changed(before, after *incidents.Incident) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.syncing {
-		o.touched[inc.Number] = true
+	move := func(inc *incidents.Incident, d int) {
+		if inc == nil || !inc.Open() {
+			return
+		}
+		sev := o.severities.Value(inc.Severity)
+		o.counts[sev] += d
+		if o.syncing {
+			o.heard[sev] += d
+		}
 	}
-	o.set(inc.Number, inc.ResolvedAt == nil, inc.Severity)
+	move(before, -1)
+	move(after, +1)
 }
 
-// set records whether incident n is open and its severity. Call with mu held.
-func (o *openIncidents) set(n int64, open bool, severity string) {
-	if old, ok := o.open[n]; ok {
-		o.counts[old]--
-		delete(o.open, n)
-	}
-	if open {
-		sev := o.severities.Value(severity)
-		o.open[n] = sev
-		o.counts[sev]++
-	}
-}
-
-// sync reads the open incidents from the store and makes them the gauge's,
-// but for the incidents changed meanwhile, which the changes know better.
+// sync reads the count of open incidents from the store and makes it the
+// gauge's, plus the changes heard meanwhile.
 func (o *openIncidents) sync(ctx context.Context, svc openLister) error {
 	o.mu.Lock()
 	if o.syncing {
 		o.mu.Unlock()
 		return nil
 	}
-	o.syncing, o.touched = true, map[int64]bool{}
+	o.syncing, o.heard = true, map[string]int{}
 	o.mu.Unlock()
 
-	list, err := svc.List(ctx, incidents.ListOptions{OpenOnly: true})
+	stored, err := svc.CountOpen(ctx)
 
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.syncing = false
+	heard := o.heard
+	o.heard = nil
 	if err != nil {
-		o.touched = nil
 		return err
 	}
-	stored := make(map[int64]string, len(list))
-	for _, inc := range list {
-		if !o.touched[inc.Number] {
-			stored[inc.Number] = inc.Severity
-		}
+	o.counts = make(map[string]int, len(stored))
+	for sev, n := range stored {
+		o.counts[o.severities.Value(sev)] += n
 	}
-	for n, sev := range o.open {
-		if o.touched[n] {
-			stored[n] = sev // already a label value
-		}
-	}
-	o.open, o.counts, o.touched = map[int64]string{}, map[string]int{}, nil
-	for n, sev := range stored {
-		o.set(n, true, sev)
+	for sev, d := range heard {
+		o.counts[sev] += d
 	}
 	o.seeded = o.now()
 	return nil

@@ -20,8 +20,8 @@ import (
 	"github.com/incidentbot/incidentbot/internal/metriclabel"
 )
 
-// countingLister holds open incidents and counts the reads of them. A read
-// may be held at its start (hold) to change incidents meanwhile.
+// countingLister holds open incidents and counts the reads of their count.
+// A read may be held at its start (hold) to change incidents meanwhile.
 type countingLister struct {
 	mu     sync.Mutex
 	open   map[int64]*incidents.Incident
@@ -34,19 +34,18 @@ func newCountingLister(n int) *countingLister {
 	l := &countingLister{open: map[int64]*incidents.Incident{}, listed: make(chan struct{}, 100)}
 	for i := range n {
 		num := int64(i + 1)
-		l.open[num] = &incidents.Incident{Number: num, Severity: fmt.Sprintf("sev%d", i%4+1)}
+		l.open[num] = &incidents.Incident{Number: num, Severity: fmt.Sprintf("sev%d", i%4+1), Status: incidents.StatusTriggered}
 	}
 	return l
 }
 
-func (l *countingLister) List(_ context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error) {
+func (l *countingLister) CountOpen(context.Context) (map[string]int, error) {
 	l.lists.Add(1)
 	l.listed <- struct{}{}
 	l.mu.Lock()
-	out := make([]*incidents.Incident, 0, len(l.open))
+	out := map[string]int{}
 	for _, inc := range l.open {
-		c := *inc
-		out = append(out, &c)
+		out[inc.Severity]++
 	}
 	hold := l.hold
 	l.mu.Unlock()
@@ -80,8 +79,8 @@ func openGauge(t *testing.T, reg prometheus.Gatherer) map[string]float64 {
 }
 
 // 20 concurrent scrapes with 10,000 open incidents stored read none of
-// them: the gauge is read from the store once, at the first scrape, and
-// follows the changes the service stores after that.
+// them: the gauge asks the store for its count once, at the first scrape,
+// and follows the changes the service stores after that.
 func TestOpenIncidentsScrapesDoNotReadIncidents(t *testing.T) {
 	lister := newCountingLister(10_000)
 	reg := prometheus.NewRegistry()
@@ -116,10 +115,10 @@ func TestOpenIncidentsScrapesDoNotReadIncidents(t *testing.T) {
 	}
 
 	// Changes move the gauge without a read.
-	resolved := time.Now()
-	m.IncidentChanged(&incidents.Incident{Number: 1, Severity: "sev1"}, &incidents.Incident{Number: 1, Severity: "sev1", ResolvedAt: &resolved})
-	m.IncidentChanged(nil, &incidents.Incident{Number: 10_001, Severity: "sev2"})
-	m.IncidentChanged(&incidents.Incident{Number: 3, Severity: "sev3"}, &incidents.Incident{Number: 3, Severity: "sev1"})
+	m.IncidentChanged(openInc(1, "sev1"), resolvedInc(1, "sev1"))
+	m.IncidentChanged(nil, openInc(10_001, "sev2"))
+	m.IncidentChanged(openInc(3, "sev3"), openInc(3, "sev1"))
+	m.IncidentChanged(resolvedInc(7, "sev4"), resolvedInc(7, "sev4")) // a resolved incident changed: no move
 	got := openGauge(t, reg)
 	if got["sev1"] != 2500 || got["sev2"] != 2501 || got["sev3"] != 2499 {
 		t.Errorf("open after changes = %v, want sev1 2500, sev2 2501, sev3 2499", got)
@@ -139,6 +138,16 @@ func TestOpenIncidentsScrapesDoNotReadIncidents(t *testing.T) {
 	}
 }
 
+// openInc and resolvedInc are incidents as the service's Observer hears of them.
+func openInc(n int64, sev string) *incidents.Incident {
+	return &incidents.Incident{Number: n, Severity: sev, Status: incidents.StatusInvestigating}
+}
+
+func resolvedInc(n int64, sev string) *incidents.Incident {
+	at := time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)
+	return &incidents.Incident{Number: n, Severity: sev, Status: incidents.StatusResolved, ResolvedAt: &at}
+}
+
 // A change stored while the gauge reads the store is not undone by the
 // read's older answer.
 func TestOpenIncidentsChangesDuringTheRead(t *testing.T) {
@@ -149,9 +158,8 @@ func TestOpenIncidentsChangesDuringTheRead(t *testing.T) {
 	done := make(chan map[string]float64)
 	go func() { done <- openGauge(t, reg) }()
 	<-lister.listed // the read has its answer: incidents 1–4 open
-	resolved := time.Now()
-	m.IncidentChanged(&incidents.Incident{Number: 1, Severity: "sev1"}, &incidents.Incident{Number: 1, Severity: "sev1", ResolvedAt: &resolved})
-	m.IncidentChanged(nil, &incidents.Incident{Number: 5, Severity: "sev2"})
+	m.IncidentChanged(openInc(1, "sev1"), resolvedInc(1, "sev1"))
+	m.IncidentChanged(nil, openInc(5, "sev2"))
 	close(lister.hold)
 	got := <-done
 	if want := map[string]float64{"sev1": 0, "sev2": 2, "sev3": 1, "sev4": 1}; fmt.Sprint(got) != fmt.Sprint(want) {

@@ -56,7 +56,11 @@ func (a *App) OncallCalendar(ctx context.Context, schedule, user string) (feed [
 	}
 	now := a.opts.Now()
 	shifts := oncall.Shifts(s, ovs, now, now.Add(calendarDays*24*time.Hour))
-	return oncall.ICal{Schedule: s.Name, Stamp: now, User: user}.Render(shifts), true, nil
+	extra, err := a.maintenanceEvents(ctx, now, now.Add(calendarDays*24*time.Hour))
+	if err != nil {
+		return nil, true, fmt.Errorf("calendar of %s: %w", schedule, err)
+	}
+	return oncall.ICal{Schedule: s.Name, Stamp: now, User: user, Extra: extra}.Render(shifts), true, nil
 }
 
 // webOnCall gives the web view the app's on-call answers.

@@ -54,8 +54,11 @@ func TestOncallPagesOverHTTP(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
 	}
-	if code, _, body := get("/oncall"); code != 200 || !strings.Contains(body, "primary") || !strings.Contains(body, primaryUser) {
-		t.Errorf("GET /oncall = %d, want the primary schedule and %s: %.400s", code, primaryUser, body)
+	// People by name (users.info through the postmortem's directory), never
+	// by their contact details.
+	if code, _, body := get("/oncall"); code != 200 || !strings.Contains(body, "primary") || !strings.Contains(body, "Bob Baker") ||
+		strings.Contains(body, "@example.com") || !strings.Contains(body, `href="/oncall/primary.ics"`) {
+		t.Errorf("GET /oncall = %d, want the primary schedule, Bob Baker (%s) and its calendar: %.400s", code, primaryUser, body)
 	}
 	if code, ct, body := get("/oncall", "Accept", "application/json"); code != 200 || !strings.HasPrefix(ct, "application/json") || !strings.Contains(body, `"person":"`+primaryUser+`"`) {
 		t.Errorf("GET /oncall as JSON = %d %s %.300s", code, ct, body)

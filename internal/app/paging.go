@@ -44,6 +44,7 @@ func (a *App) wirePaging(ctx context.Context, mux *http.ServeMux) error {
 		Slack: slackSide, SlackError: slackJobError, Senders: senders, Fallbacks: fallbacks, DefaultRules: cfg.Paging.Rules,
 		Links: ackLinks{signer: signer, base: env.PublicURL}, AckLinkTTL: cfg.Paging.AckLinkTTL, PublicURL: env.PublicURL,
 		Words: a.lang(), Location: cfg.Timezone, Now: a.opts.Now, Logger: a.log.WithField("component", "paging"), Registerer: a.opts.Registry,
+		Maintenance: pagingHold{a},
 	}
 	if cfg.Paging.Twilio != nil {
 		o.CallbackURL = func(id string) string { return twilio.CallbackURL(env.PublicURL, id) }
@@ -181,7 +182,11 @@ func (p oncallProvider) Contact(user string) string {
 	methods, rules := p.a.pager.Contact(user)
 	lines := []string{l.Text("oncall.contact_title", nil)}
 	for _, m := range methods {
-		lines = append(lines, l.Text("oncall.contact_method", bot.M{"Method": string(m.Method), "Address": bot.EscapeMrkdwn(m.Address), "Ready": m.Ready}))
+		addr := bot.EscapeMrkdwn(m.Address)
+		if m.Method == oncall.MethodSlack {
+			addr = bot.UserMention(m.Address)
+		}
+		lines = append(lines, l.Text("oncall.contact_method", bot.M{"Method": string(m.Method), "Address": addr, "Ready": m.Ready}))
 	}
 	lines = append(lines, l.Text("oncall.contact_rules", bot.EscapeMrkdwn(paging.RulesText(rules,
 		func(string) string { return l.Text("oncall.rule_now", nil) },

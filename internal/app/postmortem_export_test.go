@@ -34,8 +34,8 @@ func TestStoryExportDirKeptCurrentAndEditsLeftAlone(t *testing.T) {
 	if !strings.Contains(string(md), "cert renewed") {
 		t.Fatalf("exported draft lacks the summary:\n%s", md)
 	}
-	if index, err := os.ReadFile(filepath.Join(exportDir, "index.md")); err != nil || !strings.Contains(string(index), "INC-1") {
-		t.Errorf("index.md = %q, %v; want it to list INC-1", index, err)
+	if index, err := os.ReadFile(filepath.Join(exportDir, "index.md")); err != nil || !strings.Contains(string(index), "#1: ") {
+		t.Errorf("index.md = %q, %v; want it to list #1", index, err)
 	}
 
 	// Someone edits the file in the wiki; the next draft goes beside it and the channel is told once.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/postmortem"
 )
@@ -49,7 +50,7 @@ func TestStoryResolveWritesDraftAndPostsItsLinkOnce(t *testing.T) {
 	h.settle()
 	rec := h.postmortem(1)
 	md := string(rec.Markdown)
-	if rec.Status != postmortem.StatusDraft || !strings.Contains(md, "INC-1") || !strings.Contains(md, "the rollback fixed it") ||
+	if rec.Status != postmortem.StatusDraft || !strings.Contains(md, "# Incident #1: ") || !strings.Contains(md, "the rollback fixed it") ||
 		!strings.Contains(md, "rolled back release 1.2") {
 		t.Fatalf("draft (status %s) lacks the incident, its summary or its note:\n%s", rec.Status, md)
 	}
@@ -69,7 +70,9 @@ func TestStoryResolveWritesDraftAndPostsItsLinkOnce(t *testing.T) {
 
 	// A rerun (another sync, the command, the button) posts nothing new and records nothing twice.
 	written := rec.WrittenAt
-	h.command("U0002", ch.ID, "postmortem")
+	if reply := h.command("U0002", ch.ID, "postmortem"); !strings.Contains(reply, "The postmortem draft of incident #1 is on \\u003chttp://incidentbot.test/postmortems/1|the postmortem page\\u003e") {
+		t.Errorf("/incident postmortem with the draft written answered %s, want where the draft is", reply)
+	}
 	h.settle()
 	if err := h.app.queuePostmortem(ctx, 1); err != nil {
 		t.Fatal(err)
@@ -94,7 +97,7 @@ func TestStoryResolveWritesDraftAndPostsItsLinkOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.app.queuePostmortem(ctx, 1)
-	if j, err := h.app.Jobs().Claim(ctx, "a-worker-that-died", h.clock.Now(), 0); err != nil || j == nil {
+	if j, err := h.app.Jobs().Claim(ctx, "a-worker-that-died", h.clock.Now(), 0, jobs.AnyPriority); err != nil || j == nil {
 		t.Fatalf("claim the postmortem job as the dead worker: %v, %v", j, err)
 	}
 	h.settle()

@@ -295,15 +295,24 @@ type postmortemCommands struct{ a *App }
 
 var _ bot.Postmortems = postmortemCommands{}
 
-// RequestDraft implements bot.Postmortems.
-func (c postmortemCommands) RequestDraft(ctx context.Context, n int64, _ string) (string, error) {
+// RequestDraft implements bot.Postmortems: the draft is (re)written by a
+// job; when its link is already in the channel, the answer says where it is.
+func (c postmortemCommands) RequestDraft(ctx context.Context, n int64, _ string) (bot.DraftRequest, error) {
 	if _, err := c.a.service.Get(ctx, n); err != nil {
-		return "", err
+		return bot.DraftRequest{}, err
+	}
+	d := bot.DraftRequest{URL: c.a.postmortemURL(n), Status: postmortem.StatusDraft}
+	rec, err := c.a.pm.store.Postmortem(ctx, n)
+	switch {
+	case err == nil:
+		d.Posted, d.Status = rec.MessageTS != "" && !rec.WrittenAt.IsZero(), rec.Status
+	case !errors.Is(err, incidents.ErrNotFound):
+		return bot.DraftRequest{}, err
 	}
 	if err := c.a.queuePostmortem(ctx, n); err != nil {
-		return "", err
+		return bot.DraftRequest{}, err
 	}
-	return c.a.postmortemURL(n), nil
+	return d, nil
 }
 
 // SetStatus implements bot.Postmortems: the record's status changes (it is

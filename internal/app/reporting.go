@@ -150,7 +150,7 @@ func (s notifierService) Get(ctx context.Context, n int64) (*incidents.Incident,
 	if err != nil {
 		return nil, err
 	}
-	if err := s.a.withClocks(ctx, inc); err != nil {
+	if err := s.a.withFacts(ctx, inc); err != nil { // clocks, silences, maintenance
 		return nil, err
 	}
 	return inc, nil

@@ -53,13 +53,14 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	a.notifier = bot.NewNotifier(a.slack, notifierService{a.service, a}, a.store, bot.NotifierOptions{
 		ChannelPrefix: cfg.Slack.ChannelPrefix, AnnounceChannel: cfg.Slack.AnnounceChannel, Invite: cfg.Slack.Invite,
 		PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang(), Now: a.opts.Now, Logger: a.log.WithField("component", "notifier"),
-		RetriesMarked: true,
+		RetriesMarked: true, Silences: a.am != nil,
 	})
 	a.handler = bot.NewHandler(a.slack, a.service, a.store, bot.HandlerOptions{
 		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang(),
 		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), EnqueueEvent: a.enqueueEvent,
 		Deployments: a.store, Stats: a.stats, Paging: pagingHandler{a}, Oncall: oncallProvider{a},
 		Postmortems: postmortemCommands{a}, Reporting: a.reportingCommands(), SlackAPIURL: env.SlackAPIURL,
+		Silences: silenceCommands{a}, Maintenance: maintenanceCommands{a},
 	})
 	if !env.SocketMode() {
 		a.handler.Register(mux)

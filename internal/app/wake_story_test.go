@@ -377,3 +377,54 @@ func splitHostPort(t *testing.T, addr string) (string, int) {
 	}
 	return host, n
 }
+
+// /oncall contact shows alice her methods, numbers masked, and her rules;
+// /oncall test-page sends a test by each method and says what each
+// provider answered; the test is marked as one and counts nowhere.
+func TestStoryContactAndTestPage(t *testing.T) {
+	t.Parallel()
+	p := newPhones(t, nil, false)
+	h := p.harness(t, harnessOptions{})
+	contact := unescapeJSON(h.oncall(primaryUser, "contact"))
+	for _, want := range []string{"slack: <@" + primaryUser + ">", "sms: " + oncall.MaskPhone(alicePhone), "email: a•••@example.com", "push: 127.0.0.1", aliceTopic, "after 2m0s", "at once"} {
+		if !strings.Contains(contact, want) {
+			t.Errorf("/oncall contact lacks %q: %s", want, contact)
+		}
+	}
+	for _, secret := range []string{alicePhone, aliceEmail} {
+		if strings.Contains(contact, secret) {
+			t.Errorf("/oncall contact shows %q unmasked", secret)
+		}
+	}
+	answer := h.oncall(primaryUser, "test-page")
+	for _, e := range h.sim.Ephemerals() {
+		answer += e.Text
+	}
+	for _, want := range []string{"sms", "voice", "email", "push", "twilio took it (queued)", "smtp took it", "ntfy took it"} {
+		if !strings.Contains(answer, want) {
+			t.Errorf("/oncall test-page answer lacks %q: %s", want, answer)
+		}
+	}
+	p.count("after the test page", 1, 1, 1, 1)
+	if sms := p.texts()[0].Body; !strings.Contains(sms, "TEST") {
+		t.Errorf("the test SMS = %q, want it marked as a test", sms)
+	}
+	if push := p.inbox.Topic(aliceTopic)[0]; push.Priority == 5 || len(push.Actions) != 0 {
+		t.Errorf("the test push = %+v, want no urgency and nothing to acknowledge", push)
+	}
+	reply, err := p.twilio.Reply(context.Background(), alicePhone, twilioFrom, "1")
+	if err != nil || !strings.Contains(reply, "Test page received") {
+		t.Errorf("reply to the test SMS = %q, %v", reply, err)
+	}
+	h.settleNow()
+	if got := h.incidents(); len(got) != 0 {
+		t.Errorf("a test page made %d incidents", len(got))
+	}
+	pages, err := h.app.Store().PagesBetween(context.Background(), h.clock.Now().Add(-time.Hour), h.clock.Now().Add(time.Hour))
+	if err != nil || len(pages) != 0 {
+		t.Errorf("a test page counts as %d pages (%v); want none", len(pages), err)
+	}
+	if got := h.oncall(secondaryUser, "test-page sms"); !strings.Contains(got, "no sms address") {
+		t.Errorf("test-page sms for someone without a phone = %q", got)
+	}
+}

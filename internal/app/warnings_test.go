@@ -1,21 +1,15 @@
 package app
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"io"
 	"net"
-	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/internal/config"
 )
 
@@ -126,73 +120,4 @@ func (s stopOn) Fire(e *logrus.Entry) error {
 		s.cancel()
 	}
 	return nil
-}
-
-func TestDevListenWarning(t *testing.T) {
-	for _, host := range []string{"127.0.0.1", "127.0.0.2", "::1", "::ffff:127.0.0.1", "localhost"} {
-		if w := devListenWarning(host); w != "" {
-			t.Errorf("devListenWarning(%q) = %q, want none", host, w)
-		}
-	}
-	for _, host := range []string{"192.0.2.1", "10.0.0.1", "2001:db8::1", "example.com"} {
-		if w := devListenWarning(host); !strings.Contains(w, "beyond loopback") {
-			t.Errorf("devListenWarning(%q) = %q, want a warning", host, w)
-		}
-	}
-}
-
-// dev told to listen everywhere warns and stays on loopback, and its
-// signing secret is not the fixed one it used to have: a request signed
-// with that one is refused.
-func TestDevSigningSecretAndListenWarning(t *testing.T) {
-	const oldSecret = "incidentbot-dev-signing-secret"
-	stdoutR, stdoutW := io.Pipe()
-	var logs lockedBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	env := envMap{"INCIDENTBOT_LISTEN": "0.0.0.0:0", "LOG_FORMAT": "text"}
-	go func() {
-		done <- Dev(ctx, env.get, stdoutW, &logs, t.TempDir(), BuildInfo{Version: "test"})
-		stdoutW.Close()
-	}()
-	var botURL string
-	sc := bufio.NewScanner(stdoutR)
-	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "incidentbot web view:"); ok {
-			botURL = strings.TrimSuffix(strings.TrimSpace(rest), "/")
-			break
-		}
-	}
-	go io.Copy(io.Discard, stdoutR)
-	if !strings.HasPrefix(botURL, "http://127.0.0.1:") {
-		t.Fatalf("bot URL %q, want it on 127.0.0.1", botURL)
-	}
-
-	body := "command=%2Fincident&text=help&user_id=U0001&channel_id=C0001"
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	req, _ := http.NewRequest(http.MethodPost, botURL+"/slack/commands", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set(bot.HeaderTimestamp, ts)
-	req.Header.Set(bot.HeaderSignature, bot.Sign(oldSecret, ts, []byte(body)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("a command signed with the old fixed dev secret: %d, want 401", resp.StatusCode)
-	}
-
-	cancel()
-	if err := <-done; err != nil {
-		t.Errorf("dev: %v", err)
-	}
-	log := logs.String()
-	if !strings.Contains(log, "would listen on every interface") || !strings.Contains(log, "level=warning") {
-		t.Errorf("no warning about INCIDENTBOT_LISTEN=0.0.0.0:0 in the log:\n%s", log)
-	}
-	if strings.Contains(log, webWarning) {
-		t.Errorf("the web view warning on loopback:\n%s", log)
-	}
 }

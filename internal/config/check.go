@@ -63,7 +63,7 @@ func CheckConfig(path string, w io.Writer, now func() time.Time) int {
 	if len(reportErrs) > 0 {
 		return 1
 	}
-	for _, warn := range append(slices.Clone(c.Warnings), c.CoverageGaps(now())...) {
+	for _, warn := range append(append(slices.Clone(c.Warnings), c.CoverageGaps(now())...), c.MaintenanceFindings()...) {
 		fmt.Fprintf(w, "warning: %s\n", warn.Error())
 	}
 	for _, warn := range reportWarns {

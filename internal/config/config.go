@@ -15,7 +15,9 @@ import (
 
 	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/deploys"
+	"github.com/incidentbot/incidentbot/heartbeats"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/maintenance"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/reporting"
 )
@@ -58,12 +60,19 @@ type Config struct {
 	Reporting []reporting.Obligation
 	// Evidence configures signed evidence archives (evidence:).
 	Evidence Evidence
+	// Alertmanager is the API silences are made through (alertmanager:).
+	Alertmanager Alertmanager
+	// Maintenance are the recurring maintenance windows (maintenance:).
+	Maintenance []maintenance.Recurring
+	// Heartbeats are the dead man's switches (heartbeats:).
+	Heartbeats []heartbeats.Heartbeat
 	// Warnings are findings that do not stop the bot, such as a missing
 	// catch-all route. check-config prints them.
 	Warnings Errors
 
-	file          string
-	scheduleLines []int // line of each schedule, for check-config's findings
+	file             string
+	scheduleLines    []int // line of each schedule, for check-config's findings
+	maintenanceLines []int // line of each recurring maintenance window
 }
 
 // Slack holds workspace-level settings.

@@ -276,7 +276,7 @@ func TestExampleFile(t *testing.T) {
 	}
 	for _, keys := range [][]string{topKeys, slackKeys, severityKeys, routeKeys, stormKeys, autoKeys,
 		scheduleKeys, rotationKeys, activeKeys, policyKeys, levelKeys, postmortemKeys, doraKeys,
-		obligationKeys, autoClassifyKeys, reportKeys, evidenceKeys} {
+		obligationKeys, autoClassifyKeys, reportKeys, evidenceKeys, alertmanagerKeys, recurringKeys, heartbeatKeys} {
 		for _, k := range keys {
 			if !bytes.Contains(data, []byte(k+":")) {
 				t.Errorf("example does not document key %q", k)

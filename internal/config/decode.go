@@ -42,6 +42,8 @@ type decoder struct {
 	nodes map[string]*yaml.Node
 	// scheduleLines is the line of each schedule, for check-config.
 	scheduleLines []int
+	// maintenanceLines is the line of each recurring maintenance window.
+	maintenanceLines []int
 	// person finds a person of people by key or email, once people are read.
 	findPerson func(ref string) (oncall.Person, bool)
 }

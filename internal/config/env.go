@@ -53,6 +53,9 @@ type Env struct {
 	TwilioAuthToken         string // TWILIO_AUTH_TOKEN; secret
 	TwilioFallbackAuthToken string // TWILIO_FALLBACK_AUTH_TOKEN; secret
 	SMTPPassword            string // SMTP_PASSWORD; secret
+	// AlertmanagerAPIToken is ALERTMANAGER_API_TOKEN: the bearer token or
+	// basic-auth password of the Alertmanager API (alertmanager.auth); secret.
+	AlertmanagerAPIToken string
 }
 
 // LoadEnv reads the environment through getenv (os.Getenv in main, a map in
@@ -92,6 +95,7 @@ func LoadEnv(getenv func(string) string, fileExists func(path string) bool) Env 
 		TwilioAuthToken:         get("TWILIO_AUTH_TOKEN", ""),
 		TwilioFallbackAuthToken: get("TWILIO_FALLBACK_AUTH_TOKEN", ""),
 		SMTPPassword:            get("SMTP_PASSWORD", ""),
+		AlertmanagerAPIToken:    get("ALERTMANAGER_API_TOKEN", ""),
 	}
 	// The Slack client appends method names to the base URL.
 	if !strings.HasSuffix(e.SlackAPIURL, "/") {
@@ -203,6 +207,7 @@ func (e Env) LogFields() map[string]any {
 		"TWILIO_AUTH_TOKEN":          redact(e.TwilioAuthToken),
 		"TWILIO_FALLBACK_AUTH_TOKEN": redact(e.TwilioFallbackAuthToken),
 		"SMTP_PASSWORD":              redact(e.SMTPPassword),
+		"ALERTMANAGER_API_TOKEN":     redact(e.AlertmanagerAPIToken),
 	}
 }
 
@@ -213,12 +218,12 @@ func (e Env) String() string {
 		"MONGODB_URI=%s MONGODB_DATABASE=%s INCIDENTBOT_DATA_DIR=%s INCIDENTBOT_LISTEN=%s "+
 		"INCIDENTBOT_PUBLIC_URL=%s INCIDENTBOT_CONFIG=%s ALERTMANAGER_WEBHOOK_TOKEN=%s "+
 		"INCIDENTBOT_WEBHOOK_AUTH=%s INCIDENTBOT_WEB_AUTH=%s LOG_LEVEL=%s LOG_FORMAT=%s "+
-		"TWILIO_AUTH_TOKEN=%s TWILIO_FALLBACK_AUTH_TOKEN=%s SMTP_PASSWORD=%s",
+		"TWILIO_AUTH_TOKEN=%s TWILIO_FALLBACK_AUTH_TOKEN=%s SMTP_PASSWORD=%s ALERTMANAGER_API_TOKEN=%s",
 		redact(e.SlackBotToken), redact(e.SlackSigningSecret), redact(e.SlackAppToken), e.SlackAPIURL,
 		orUnset(redactURI(e.MongoDBURI)), e.MongoDBDatabase, e.DataDir, e.Listen,
 		e.PublicURL, orUnset(e.ConfigPath), redact(e.WebhookToken),
 		e.WebhookAuth, redact(e.WebAuth), e.LogLevel, e.LogFormat,
-		redact(e.TwilioAuthToken), redact(e.TwilioFallbackAuthToken), redact(e.SMTPPassword))
+		redact(e.TwilioAuthToken), redact(e.TwilioFallbackAuthToken), redact(e.SMTPPassword), redact(e.AlertmanagerAPIToken))
 }
 
 // GoString keeps %#v from printing the raw struct with its secrets.

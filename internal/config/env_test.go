@@ -55,9 +55,10 @@ func TestLoadEnvAll(t *testing.T) {
 		"TWILIO_AUTH_TOKEN":          "tw",
 		"TWILIO_FALLBACK_AUTH_TOKEN": "tw2",
 		"SMTP_PASSWORD":              "mail",
+		"ALERTMANAGER_API_TOKEN":     "am-token",
 	}), noFile)
 	want := Env{"xoxb-1", "sign", "xapp-1", "http://127.0.0.1:9999/api/", "mongodb://db:27017", "ib", "/var/lib/ib",
-		"127.0.0.1:9000", "https://ib.example.com", "/etc/ib.yaml", "hook", "none", "ops:pw", "debug", "text", "tw", "tw2", "mail"}
+		"127.0.0.1:9000", "https://ib.example.com", "/etc/ib.yaml", "hook", "none", "ops:pw", "debug", "text", "tw", "tw2", "mail", "am-token"}
 	if e != want {
 		t.Errorf("got  %#v\nwant %#v", e, want)
 	}

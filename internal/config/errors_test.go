@@ -16,7 +16,7 @@ func TestParseErrors(t *testing.T) {
 		want []string
 	}{
 		{"unknown_keys.yaml", []string{
-			`unknown_keys.yaml:2: severites: unknown key "severites"; did you mean "severities"? (allowed: timezone, locale, admins, slack, severities, routes, storm, auto_resolve, schedules, escalation_policies, postmortem, dora, people, paging, reporting, evidence)`,
+			`unknown_keys.yaml:2: severites: unknown key "severites"; did you mean "severities"? (allowed: timezone, locale, admins, slack, severities, routes, storm, auto_resolve, schedules, escalation_policies, postmortem, dora, people, paging, reporting, evidence, alertmanager, maintenance, heartbeats)`,
 			`unknown_keys.yaml:5: slack.channel_prefx: unknown key "channel_prefx"; did you mean "channel_prefix"? (allowed: announce_channel, channel_prefix, invite)`,
 			`unknown_keys.yaml:7: routes[0].matcher: unknown key "matcher"; did you mean "matchers"? (allowed: matchers, severity, escalation_policy, service)`,
 			`unknown_keys.yaml:9: routes[0].escalation: unknown key "escalation"; did you mean "escalation_policy"? (allowed: matchers, severity, escalation_policy, service)`,

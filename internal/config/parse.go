@@ -12,7 +12,7 @@ import (
 // The keys each mapping of the file may hold, in the order the example file
 // documents them. Anything else is reported as a likely typo.
 var (
-	topKeys        = []string{"timezone", "locale", "admins", "slack", "severities", "routes", "storm", "auto_resolve", "schedules", "escalation_policies", "postmortem", "dora", "people", "paging", "reporting", "evidence"}
+	topKeys        = []string{"timezone", "locale", "admins", "slack", "severities", "routes", "storm", "auto_resolve", "schedules", "escalation_policies", "postmortem", "dora", "people", "paging", "reporting", "evidence", "alertmanager", "maintenance", "heartbeats"}
 	slackKeys      = []string{"announce_channel", "channel_prefix", "invite"}
 	severityKeys   = []string{"name", "description", "update_every"}
 	routeKeys      = []string{"matchers", "severity", "escalation_policy", "service"}
@@ -43,6 +43,9 @@ func Parse(name string, data []byte) (*Config, error) {
 	c.Warnings = d.warns
 	if len(d.scheduleLines) > 0 {
 		c.file, c.scheduleLines = name, d.scheduleLines
+	}
+	if len(d.maintenanceLines) > 0 {
+		c.file, c.maintenanceLines = name, d.maintenanceLines
 	}
 	return c, nil
 }
@@ -130,6 +133,15 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	if n := o.get("evidence"); n != nil {
 		d.evidence(n, &c.Evidence)
+	}
+	if n := o.get("alertmanager"); n != nil {
+		d.alertmanager(n, &c.Alertmanager)
+	}
+	if n := o.get("maintenance"); n != nil {
+		c.Maintenance = d.recurringMaintenance(n, c.Timezone)
+	}
+	if n := o.get("heartbeats"); n != nil {
+		c.Heartbeats = d.heartbeats(n)
 	}
 
 	d.checkRefs(map[string]*defined{"severity": severities, "schedule": schedules, "escalation policy": policies})

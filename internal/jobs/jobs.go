@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -50,6 +51,9 @@ const (
 	PriorityCosmetic = 10
 )
 
+// AnyPriority is Claim's upTo for a job of any priority.
+const AnyPriority = math.MaxInt32
+
 // Leased reports whether a runner holds the job at time now.
 func (j Job) Leased(now time.Time) bool {
 	return j.LeaseOwner != "" && j.LeaseUntil.After(now)
@@ -63,10 +67,11 @@ type Store interface {
 	// j.RunAt when it has not failed yet (a pending timer); a job in backoff keeps its RunAt.
 	// Payload and Kind of an existing job are kept.
 	Enqueue(ctx context.Context, j Job) error
-	// Claim takes one job due at now (RunAt <= now) that is not leased or whose lease expired,
+	// Claim takes the most urgent job due at now (RunAt <= now) of priority upTo or more urgent
+	// (Priority <= upTo; AnyPriority for every job) that is not leased or whose lease expired,
 	// sets its lease to owner until now+lease, clears Rerun and increments Attempts. It returns
 	// nil, nil when nothing is due. Two owners never get the same job for the same lease.
-	Claim(ctx context.Context, owner string, now time.Time, lease time.Duration) (*Job, error)
+	Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, upTo int) (*Job, error)
 	// Extend moves the lease of a job owner still holds to until; ErrLeaseLost otherwise.
 	Extend(ctx context.Context, key, owner string, until time.Time) error
 	// Complete finishes a job owner holds: it is deleted, unless Rerun was set while it ran, in

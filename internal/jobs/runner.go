@@ -28,6 +28,10 @@ type Options struct {
 	Owner string
 	// Workers is how many jobs run at once; default 4.
 	Workers int
+	// PageWorkers more run only jobs of PriorityPage (pages and
+	// acknowledgements), so a page never waits for a worker held by a slow
+	// call of other work; default 1, negative for none.
+	PageWorkers int
 	// Lease is how long a claim holds a job; it is extended while the handler runs. Default 1m.
 	Lease time.Duration
 	// Poll is how often idle workers look for due jobs; Kick wakes them sooner. Default 1s.
@@ -74,6 +78,8 @@ type Runner struct {
 	log   *logrus.Entry
 	m     *metrics
 	kick  chan struct{}
+	// kickPage wakes the page workers, which claim pages only.
+	kickPage chan struct{}
 
 	mu       sync.RWMutex
 	handlers map[string]Handler
@@ -86,6 +92,12 @@ func New(store Store, opts Options) *Runner {
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = 4
+	}
+	switch {
+	case opts.PageWorkers == 0:
+		opts.PageWorkers = 1
+	case opts.PageWorkers < 0:
+		opts.PageWorkers = 0
 	}
 	if opts.Lease <= 0 {
 		opts.Lease = time.Minute
@@ -128,6 +140,7 @@ func New(store Store, opts Options) *Runner {
 		log:      log.WithField("owner", opts.Owner),
 		m:        newMetrics(opts.Registerer, store, opts.Now),
 		kick:     make(chan struct{}, 1),
+		kickPage: make(chan struct{}, 1),
 		handlers: make(map[string]Handler),
 	}
 }
@@ -199,9 +212,11 @@ func (r *Runner) Cancel(ctx context.Context, key string) error {
 
 // Kick wakes an idle worker to look for due jobs now rather than at the next poll.
 func (r *Runner) Kick() {
-	select {
-	case r.kick <- struct{}{}:
-	default:
+	for _, k := range []chan struct{}{r.kick, r.kickPage} {
+		select {
+		case k <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -237,7 +252,10 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 	})
 	for range r.opts.Workers {
-		wg.Go(func() { r.worker(ctx, work) })
+		wg.Go(func() { r.worker(ctx, work, r.kick, AnyPriority) })
+	}
+	for range r.opts.PageWorkers {
+		wg.Go(func() { r.worker(ctx, work, r.kickPage, PriorityPage) })
 	}
 	r.Kick()
 	wg.Wait()
@@ -245,15 +263,16 @@ func (r *Runner) Run(ctx context.Context) error {
 	return nil
 }
 
-func (r *Runner) worker(ctx, work context.Context) {
+// worker claims and runs jobs of priority upTo or more urgent, woken by kick.
+func (r *Runner) worker(ctx, work context.Context, kick chan struct{}, upTo int) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-r.kick:
+		case <-kick:
 		}
 		for ctx.Err() == nil {
-			j, err := r.store.Claim(work, r.opts.Owner, r.opts.Now(), r.opts.Lease)
+			j, err := r.store.Claim(work, r.opts.Owner, r.opts.Now(), r.opts.Lease, upTo)
 			if err != nil {
 				if ctx.Err() == nil {
 					r.log.WithError(err).Error("jobs: claim failed")
@@ -280,7 +299,7 @@ func (r *Runner) RunDue(ctx context.Context) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return n, fmt.Errorf("jobs: run due: %w", err)
 		}
-		j, err := r.store.Claim(ctx, r.opts.Owner, now, r.opts.Lease)
+		j, err := r.store.Claim(ctx, r.opts.Owner, now, r.opts.Lease, AnyPriority)
 		if err != nil {
 			return n, fmt.Errorf("jobs: run due: claim: %w", err)
 		}

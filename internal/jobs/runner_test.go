@@ -409,7 +409,7 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 	ctx := context.Background()
 	f.enqueue(t, jobs.Job{Key: "a", Kind: "k"})
 	// A runner claims the job and is killed before it finishes.
-	if j, err := f.store.Claim(ctx, "dead-runner", t0, time.Minute); err != nil || j == nil {
+	if j, err := f.store.Claim(ctx, "dead-runner", t0, time.Minute, jobs.AnyPriority); err != nil || j == nil {
 		t.Fatalf("Claim = %v, %v", j, err)
 	}
 	ran := 0
@@ -491,5 +491,44 @@ func TestRunCancelsHandlersAfterGrace(t *testing.T) {
 	}
 	if j.LeaseOwner != "" || !strings.Contains(j.LastError, "context canceled") {
 		t.Errorf("job after cut-off = %+v, want released for a retry with the cancellation recorded", *j)
+	}
+}
+
+// A page runs on its own worker while every other worker is held by slow
+// work (a Slack call that hangs), and a job's context carries what the
+// Context hook puts there.
+func TestPageWorkerRunsWhileOthersAreBusy(t *testing.T) {
+	type key struct{}
+	f := newFixture(t, jobs.Options{Workers: 1, Poll: time.Hour,
+		Context: func(ctx context.Context, j jobs.Job) context.Context { return context.WithValue(ctx, key{}, j.Key) }})
+	held, release := make(chan struct{}), make(chan struct{})
+	paged := make(chan string, 1)
+	f.r.Handle("slow", func(ctx context.Context, j jobs.Job) error {
+		close(held)
+		<-release
+		return nil
+	})
+	f.r.Handle("page", func(ctx context.Context, j jobs.Job) error {
+		paged <- ctx.Value(key{}).(string)
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); f.r.Run(ctx) }()
+	defer func() { cancel(); close(release); <-done }()
+	f.enqueue(t, jobs.Job{Key: "sync:1", Kind: "slow"})
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow job did not start")
+	}
+	f.enqueue(t, jobs.Job{Key: "page:1", Kind: "page", Priority: jobs.PriorityPage})
+	select {
+	case got := <-paged:
+		if got != "page:1" {
+			t.Errorf("the page's context names %q, want page:1", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the page waited for the only general worker")
 	}
 }

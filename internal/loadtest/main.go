@@ -6,6 +6,7 @@
 //	go run ./internal/loadtest [-posts 20000] [-groups 2000] [-concurrency 32]
 //	go run ./internal/loadtest -hold-applier   # the webhook alone: the applier starts after the last post
 //	go run ./internal/loadtest -target http://127.0.0.1:8080/webhooks/alertmanager -data-dir DIR
+//	go run ./internal/loadtest flood [-groups 60000] [-clients 16]   # issue 17's flood (flood.go)
 //
 // Everything listens on 127.0.0.1 and stops by itself. -cpuprofile FILE
 // profiles the run; LOADTEST_LOG=FILE keeps the bot's warnings and errors.
@@ -42,6 +43,13 @@ import (
 const token = "loadtest-token"
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "flood" {
+		if err := floodMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest flood:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	posts := flag.Int("posts", 20000, "webhook posts to send")
 	groups := flag.Int("groups", 2000, "distinct alert groups among them")
 	conc := flag.Int("concurrency", 32, "concurrent senders")
@@ -173,7 +181,7 @@ func verify(ctx context.Context, a *app.App, groups, maxNew int) error {
 	own, storms, alerts := 0, 0, 0
 	var storm *incidents.Incident
 	for _, inc := range list {
-		alerts += len(inc.Alerts)
+		alerts += inc.AlertCount
 		if inc.Storm {
 			storms++
 			storm = inc

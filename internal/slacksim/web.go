@@ -594,7 +594,8 @@ func (s *Server) webAction(w http.ResponseWriter, r *http.Request) {
 	case "command":
 		line := strings.TrimSpace(r.PostFormValue("line"))
 		cmd, text, _ := strings.Cut(line, " ")
-		resp, err := s.SlashCommand(ctx, as, ch, cmd, strings.TrimSpace(text))
+		// What Slack's client does for @name and #channel picked from its autocomplete.
+		resp, err := s.SlashCommand(ctx, as, ch, cmd, s.Autocomplete(as, strings.TrimSpace(text)))
 		flash = outcome("command "+cmd, resp, err)
 	case "click":
 		resp, err := s.ClickButton(ctx, as, ch, r.PostFormValue("ts"), r.PostFormValue("action_id"), r.PostFormValue("value"))
@@ -706,8 +707,8 @@ form.inline{display:inline}
 <main>
 {{if .Flash}}<div class="flash">{{.Flash}}</div>{{end}}
 {{if .Index}}
-<h2>Channels</h2><ul>{{range .Channels}}<li><a href="/channels/{{.ID}}?as={{$.As}}">{{.Name}}</a> {{.Count}} messages{{if .Archived}} (archived){{end}}{{if .BotIn}} · bot is a member{{end}}</li>{{end}}</ul>
-<h2>Direct messages</h2>{{if .DMs}}<ul>{{range .DMs}}<li><a href="/channels/{{.ID}}?as={{.User}}">{{.Name}} ↔ incidentbot</a> {{.Count}} messages</li>{{end}}</ul>{{else}}<p class="context">The bot has not written to anyone yet.</p>{{end}}
+<h2>Channels</h2><ul>{{range .Channels}}<li><a href="/channels/{{.ID}}?as={{$.As}}">{{.Name}}</a> {{.Count}} {{if eq .Count 1}}message{{else}}messages{{end}}{{if .Archived}} (archived){{end}}{{if .BotIn}} · bot is a member{{end}}</li>{{end}}</ul>
+<h2>Direct messages</h2>{{if .DMs}}<ul>{{range .DMs}}<li><a href="/channels/{{.ID}}?as={{.User}}">{{.Name}} ↔ incidentbot</a> {{.Count}} {{if eq .Count 1}}message{{else}}messages{{end}}</li>{{end}}</ul>{{else}}<p class="context">The bot has not written to anyone yet.</p>{{end}}
 <h2>User groups</h2><ul>{{range .Usergroups}}<li class="usergroup"><b>@{{.Handle}}</b> {{.Name}}{{if .Disabled}} (disabled){{end}}: {{range .Members}}<span class="mention">@{{.}}</span> {{else}}<i>no members</i>{{end}}{{if .Description}}<br><span class="context">{{.Description}}</span>{{end}}{{if .Channels}}<br><span class="context">default channels: {{range .Channels}}{{.}} {{end}}</span>{{end}}</li>{{else}}<li><i>none</i></li>{{end}}</ul>
 {{end}}
 {{with .Channel}}

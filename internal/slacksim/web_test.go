@@ -223,7 +223,7 @@ func TestWebViewDirectMessages(t *testing.T) {
 	}
 
 	index := get(t, e.srv.URL+"/?as=U0001")
-	if !strings.Contains(index, `href="/channels/`+dm.ID+`?as=U0002">@bob ↔ incidentbot</a> 1 messages`) {
+	if !strings.Contains(index, `href="/channels/`+dm.ID+`?as=U0002">@bob ↔ incidentbot</a> 1 message`) {
 		t.Errorf("index does not list bob's DM:\n%s", index)
 	}
 	if strings.Contains(index, `class="dm"`) {

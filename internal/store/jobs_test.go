@@ -128,7 +128,7 @@ func testJobsExpiredLeaseReclaimed(t *testing.T, open func(testing.TB) store.Sto
 	if err := r.Enqueue(ctx, jobs.Job{Key: "page:12:1", Kind: "k"}); err != nil {
 		t.Fatalf("Enqueue: %v", err)
 	}
-	if j, err := js.Claim(ctx, "killed", now, time.Minute); err != nil || j == nil {
+	if j, err := js.Claim(ctx, "killed", now, time.Minute, jobs.AnyPriority); err != nil || j == nil {
 		t.Fatalf("Claim by the doomed runner = %v, %v", j, err)
 	}
 	if n, err := r.RunDue(ctx); err != nil || n != 0 {
@@ -254,7 +254,7 @@ func benchEnqueueClaimComplete(b *testing.B, js jobs.Store) {
 			b.Fatalf("Enqueue: %v", err)
 		}
 		t1 := time.Now()
-		j, err := js.Claim(ctx, "bench", now, time.Minute)
+		j, err := js.Claim(ctx, "bench", now, time.Minute, jobs.AnyPriority)
 		if err != nil || j == nil {
 			b.Fatalf("Claim = %v, %v", j, err)
 		}

@@ -14,10 +14,12 @@ import (
 	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/deploys"
+	"github.com/incidentbot/incidentbot/heartbeats"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/internal/store/mongo"
 	"github.com/incidentbot/incidentbot/internal/store/sqlite"
+	"github.com/incidentbot/incidentbot/maintenance"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/paging"
 	"github.com/incidentbot/incidentbot/postmortem"
@@ -32,6 +34,8 @@ type Store interface {
 	paging.Store
 	oncall.OverrideStore
 	postmortem.Store
+	maintenance.Store
+	heartbeats.Store
 	Leases
 	// Jobs returns the jobs store on the same database.
 	Jobs() jobs.Store

@@ -41,8 +41,12 @@ type APIIncident struct {
 	ResolvedAt      *time.Time        `json:"resolved_at"`
 	UpdatedAt       time.Time         `json:"updated_at"`
 	DurationSeconds float64           `json:"duration_seconds"`
-	Alerts          []APIAlert        `json:"alerts"`
-	Actions         []APIAction       `json:"actions"`
+	// AlertCount and FiringCount count every alert of the incident; Alerts
+	// holds at most AlertsPageSize of them (see APIIncidentDetail.AlertsNext).
+	AlertCount  int         `json:"alert_count"`
+	FiringCount int         `json:"firing_count"`
+	Alerts      []APIAlert  `json:"alerts"`
+	Actions     []APIAction `json:"actions"`
 }
 
 // APIAlert is one alert of an incident.
@@ -77,10 +81,20 @@ type APIEvent struct {
 	Fields    map[string]string   `json:"fields"`
 }
 
-// APIIncidentDetail is GET /api/v1/incidents/{number}: the incident and its timeline.
+// APIIncidentDetail is GET /api/v1/incidents/{number}: the incident, a page
+// of its timeline and a page of its alerts.
 type APIIncidentDetail struct {
 	APIIncident
 	Timeline []APIEvent `json:"timeline"`
+	// TimelineNext is the cursor of the events after this page (pass it as
+	// ?timeline=), null on the newest; TimelinePrev the events before it,
+	// null on the first.
+	TimelineNext *string `json:"timeline_next"`
+	TimelinePrev *string `json:"timeline_prev"`
+	// AlertsNext is the cursor of the alerts after this page (?alerts=),
+	// null on the last; alerts are paged by fingerprint once an incident has
+	// more than AlertsPageSize.
+	AlertsNext *string `json:"alerts_next"`
 	// Reporting is the incident's regulatory reports with their deadlines
 	// and states ([] when none or not configured).
 	Reporting []APIReport `json:"reporting"`
@@ -103,6 +117,8 @@ type APIStats struct {
 type APIOnCall struct {
 	At        time.Time     `json:"at"`
 	Schedules []APISchedule `json:"schedules"`
+	// Maintenance are the maintenance windows still to end.
+	Maintenance []APIMaintenance `json:"maintenance,omitempty"`
 }
 
 // APISchedule is one schedule's current and next person.
@@ -126,26 +142,36 @@ func (s *Server) apiIncidentOf(inc *incidents.Incident, now time.Time) APIIncide
 		Title: inc.Title, Description: inc.Description, Severity: inc.Severity, Status: inc.Status, Open: inc.Open(),
 		Service: serviceOf(inc), Commander: inc.Commander, Roles: orEmpty(inc.Roles), Labels: orEmpty(inc.Labels),
 		DeclaredBy: inc.DeclaredBy, Summary: inc.Summary, Storm: inc.Storm,
-		DetectedAt: detected(inc), DeclaredAt: inc.DeclaredAt, AcknowledgedAt: inc.AcknowledgedAt,
+		DetectedAt: inc.Started(), DeclaredAt: inc.DeclaredAt, AcknowledgedAt: inc.AcknowledgedAt,
 		MitigatedAt: inc.MitigatedAt, ResolvedAt: inc.ResolvedAt, UpdatedAt: inc.UpdatedAt,
-		DurationSeconds: duration(inc, now).Seconds(),
+		DurationSeconds: inc.Duration(now).Seconds(),
 		Alerts:          []APIAlert{}, Actions: []APIAction{},
 	}
 	if inc.Previous != 0 {
 		p := inc.Previous
 		out.Previous = &p
 	}
-	for _, a := range inc.SortedAlerts() {
+	out.AlertCount, out.FiringCount = max(inc.AlertCount, len(inc.Alerts)), inc.FiringCount
+	if inc.AllAlertsInline() {
+		out.FiringCount = len(inc.FiringAlerts())
+	}
+	out.Alerts = apiAlerts(inc.SortedAlerts())
+	for _, a := range inc.Actions {
+		out.Actions = append(out.Actions, APIAction{ID: a.ID, Text: a.Text, Owner: a.Owner, Done: a.Done, At: a.At})
+	}
+	return out
+}
+
+func apiAlerts(alerts []incidents.Alert) []APIAlert {
+	out := make([]APIAlert, 0, len(alerts))
+	for _, a := range alerts {
 		aa := APIAlert{Fingerprint: a.Fingerprint, Name: a.Labels["alertname"], Status: a.Status,
 			Labels: orEmpty(a.Labels), Annotations: orEmpty(a.Annotations), StartsAt: a.StartsAt, GeneratorURL: a.GeneratorURL}
 		if !a.EndsAt.IsZero() {
 			e := a.EndsAt
 			aa.EndsAt = &e
 		}
-		out.Alerts = append(out.Alerts, aa)
-	}
-	for _, a := range inc.Actions {
-		out.Actions = append(out.Actions, APIAction{ID: a.ID, Text: a.Text, Owner: a.Owner, Done: a.Done, At: a.At})
+		out = append(out, aa)
 	}
 	return out
 }
@@ -243,19 +269,28 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) {
-	inc, events, err := s.loadIncident(r.Context(), r.PathValue("number"))
+	inc, tl, al, err := s.loadIncident(r)
 	if err != nil {
 		s.apiError(w, err)
 		return
 	}
-	s.clocks(inc, events)
-	out := APIIncidentDetail{APIIncident: s.apiIncidentOf(inc, s.opts.Now()), Timeline: make([]APIEvent, 0, len(events)),
-		Reporting: apiReports(inc.Reporting, inc.Number)}
-	for _, e := range events {
+	out := APIIncidentDetail{APIIncident: s.apiIncidentOf(inc, s.opts.Now()), Timeline: make([]APIEvent, 0, len(tl.Events)),
+		Reporting:    apiReports(inc.Reporting, inc.Number),
+		TimelineNext: nonEmpty(tl.Newer), TimelinePrev: nonEmpty(tl.Older), AlertsNext: nonEmpty(al.Next)}
+	out.Alerts = apiAlerts(al.Alerts)
+	for _, e := range tl.Events {
 		out.Timeline = append(out.Timeline, APIEvent{ID: e.ID, Type: e.Type, At: e.At, Actor: e.Actor, Text: e.Text,
 			Permalink: safeURL(e.Fields["permalink"]), Fields: orEmpty(e.Fields)})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// nonEmpty is a pointer to s, nil for "": null in JSON.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) {
@@ -278,14 +313,18 @@ func (s *Server) apiOnCall(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, err)
 		return
 	}
-	out := APIOnCall{At: now, Schedules: make([]APISchedule, 0, len(list))}
+	// Times in UTC, as the OpenAPI file says and every other endpoint
+	// answers: a script compares them as they are; the schedule's own zone
+	// is in the config, and the pages show local times.
+	out := APIOnCall{At: now.UTC(), Schedules: make([]APISchedule, 0, len(list))}
 	for _, sc := range list {
 		as := APISchedule{Schedule: sc.Schedule, Person: sc.Person, Next: sc.Next}
 		if !sc.Until.IsZero() {
-			u := sc.Until
+			u := sc.Until.UTC()
 			as.Until = &u
 		}
 		out.Schedules = append(out.Schedules, as)
 	}
+	out.Maintenance = apiMaintenance(s.maintenanceWindows(r.Context(), now), now)
 	writeJSON(w, http.StatusOK, out)
 }

@@ -49,7 +49,9 @@ func TestBrowser(t *testing.T) {
 	if bin == "" {
 		t.Skip("no chromium binary found (apt-get install -y chromium, or set INCIDENTBOT_CHROMIUM); skipping the browser test")
 	}
-	srv := serve(t, testOptions())
+	o := testOptions()
+	o.Names = fakeNames{}
+	srv := serve(t, o)
 	dir := artifactDir(t)
 
 	opts := []chromedp.ExecAllocatorOption{
@@ -98,7 +100,7 @@ func TestBrowser(t *testing.T) {
 	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 
-	var index, incident, postmortem, statsText, location string
+	var index, incident, postmortem, statsText, location, open, bold, link string
 	err := chromedp.Do(bctx,
 		chromedp.Navigate(srv.URL+"/"),
 		chromedp.WaitVisible(css("main h1")),
@@ -108,14 +110,34 @@ func TestBrowser(t *testing.T) {
 		chromedp.Click(css(`a[href="/incidents/3"]`), chromedp.NodeVisible),
 		chromedp.WaitVisible(css("#timeline-h")),
 		into(&location, chromedp.Location()),
+		into(&open, chromedp.Text(css("main"))),
+		// The note's mrkdwn, rendered: its bold and its link.
+		into(&bold, chromedp.Text(css(".ev-note .ev-text b"))),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			a, err := chromedp.AttributeValue(css(".ev-note .ev-text a"), "href")(ctx, tg)
+			link = a.Value
+			return err
+		}),
+		shot("incident-open"),
 	)
 	if err != nil {
 		t.Fatalf("browser: %v", err)
 	}
-	expect("/", &index, "Open incidents", "#3", "Payments API returns 502", "sev1", "identified", "U0DAVE", "Recently resolved",
+	expect("/", &index, "Open incidents", "#3", "Payments API returns 502", "sev1", "identified", "Dave Diaz", "Recently resolved",
 		"Checkout latency above 2s", "<script>alert(1)</script>")
 	if !strings.HasSuffix(location, "/incidents/3") {
 		t.Errorf("clicking #3 went to %s", location)
+	}
+	// People by name, as Slack shows them; mentions never in Slack's raw form.
+	expect("/incidents/3", &open, "Dave Diaz", "@Dave Diaz", "Carol Chen", "@Carol Chen", "@Bob Baker", "@here",
+		"open 45m since detection", "Thu 2026-12-03", "deploy-123", "<b>typed</b>")
+	for _, raw := range []string{"<@U", "U0DAVE", "U0CAROL", "*slowly*"} {
+		if strings.Contains(open, raw) {
+			t.Errorf("/incidents/3 shows %q", raw)
+		}
+	}
+	if bold != "slowly" || link != "https://grafana.example.com/d/x" {
+		t.Errorf("the note renders bold %q and links %q; want slowly and the dashboard", bold, link)
 	}
 
 	// The resolved incident with a postmortem, from the index, then /stats.
@@ -141,7 +163,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("browser: %v", err)
 	}
 	expect("/incidents/1", &incident, "#1 Checkout latency above 2s", "Asia/Almaty", "Rolling back to v2.3.0", "in Slack",
-		"scribe", "U0BOB", "Add a canary stage", "CheckoutLatency", "Postmortem", "Acknowledged", "Mitigated", "Resolved")
+		"scribe", "Bob Baker", "Add a canary stage", "CheckoutLatency", "Postmortem", "Acknowledged", "Mitigated", "Resolved")
 	expect("/postmortems/1", &postmortem, "Postmortem: Checkout latency above 2s", "A bad release raised p99 latency", "Incident #1")
 	expect("/stats", &statsText, "Stats", "Last 7d", "Last 30d", "Last 90d", "Incidents per week by severity", "MTTA",
 		"Delivery (DORA)", "checkout", "production", "Change fail rate")

@@ -29,6 +29,32 @@ const (
 
 var fixNow = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 
+// noteMrkdwn is a note as Slack sends it (the typed &, <, > as entities):
+// bold, italic, strike, code, a link, a mention, a special mention, typed
+// markup and a javascript: link that must stay text.
+const noteMrkdwn = "Rolled back *slowly*, _carefully_, ~not~ quickly: see `deploy-123` on " +
+	"<https://grafana.example.com/d/x|the dashboard>, <!here> <@U0BOB> &lt;b&gt;typed&lt;/b&gt; <javascript:alert(6)|click me>"
+
+// fakeNames names the fixture's people as users.info would; U0EVE is unknown.
+type fakeNames struct{ asked *[][]string }
+
+var fixtureNames = map[string]string{
+	"U0ALICE": "Alice Archer", "U0BOB": "Bob Baker", "U0CAROL": "Carol Chen", "U0DAVE": "Dave Diaz",
+}
+
+func (f fakeNames) Names(_ context.Context, ids []string) map[string]string {
+	if f.asked != nil {
+		*f.asked = append(*f.asked, ids)
+	}
+	out := map[string]string{}
+	for _, id := range ids {
+		if n, ok := fixtureNames[id]; ok {
+			out[id] = n
+		}
+	}
+	return out
+}
+
 func ago(d time.Duration) time.Time   { return fixNow.Add(-d) }
 func agop(d time.Duration) *time.Time { t := ago(d); return &t }
 
@@ -165,7 +191,10 @@ func fixture() *fakeIncidents {
 				Actions: []incidents.Action{{ID: 1, Text: xssImg, Owner: xssScript, At: ago(3 * 24 * time.Hour)}}},
 			3: {Number: 3, Title: "Payments API returns 502", Severity: "sev1", Status: incidents.StatusIdentified,
 				Service: "payments", Commander: "U0DAVE", DetectedAt: ago(45 * time.Minute), DeclaredAt: ago(44 * time.Minute),
-				AcknowledgedAt: agop(40 * time.Minute), UpdatedAt: ago(5 * time.Minute), Labels: map[string]string{"team": "payments"}},
+				AcknowledgedAt: agop(40 * time.Minute), UpdatedAt: ago(5 * time.Minute), Labels: map[string]string{"team": "payments"},
+				Roles: map[string]string{"scribe": "U0CAROL"}, Description: "Raised by <@U0DAVE> & <b>friends</b>",
+				Actions: []incidents.Action{{ID: 1, Text: "Write the *runbook* for <@U0CAROL>", Owner: "U0CAROL", At: ago(30 * time.Minute),
+					Due: time.Date(2026, 12, 3, 18, 59, 59, 0, time.UTC)}}},
 			4: {Number: 4, Title: "Search index lagging", Severity: "sev3", Status: incidents.StatusTriggered,
 				Labels: map[string]string{"service": "search"}, DetectedAt: ago(10 * time.Minute), DeclaredAt: ago(10 * time.Minute),
 				UpdatedAt: ago(10 * time.Minute)},
@@ -190,6 +219,9 @@ func fixture() *fakeIncidents {
 		{ID: "3a", Incident: 3, Type: incidents.EventDeclared, At: ago(44 * time.Minute), Actor: "U0DAVE", Text: "Payments API returns 502"},
 		{ID: "3b", Incident: 3, Type: incidents.EventStatusChanged, At: ago(20 * time.Minute), Actor: "U0DAVE", Text: "identified: bad config push",
 			Fields: map[string]string{"permalink": "https://example.slack.com/archives/C3/p1700000000000300"}},
+		{ID: "3c", Incident: 3, Type: incidents.EventPaged, At: ago(43 * time.Minute), Actor: incidents.ActorBot, Text: "Paged <@U0DAVE>"},
+		{ID: "3d", Incident: 3, Type: incidents.EventRoleAssigned, At: ago(42 * time.Minute), Actor: "U0DAVE", Text: "scribe: <@U0CAROL|carol>"},
+		{ID: "3e", Incident: 3, Type: incidents.EventNote, At: ago(15 * time.Minute), Actor: "U0CAROL", Text: noteMrkdwn},
 	}
 	return f
 }
@@ -237,6 +269,7 @@ func testOptions() Options {
 		Incidents: fixture(), Deployments: fixtureDeploys(),
 		PageLog:     fakePages{{User: "U0ALICE", At: ago(20 * 24 * time.Hour)}, {User: "U0DAVE", At: ago(44 * time.Minute)}},
 		Postmortems: fixturePostmortems(), OnCall: fixtureOnCall(), Reporting: fakeReporting{},
+		Maintenance: fixtureMaintenance(), Heartbeats: fixtureHeartbeats(),
 		Severities: []string{"sev1", "sev2", "sev3", "sev4"},
 		Gatherer:   prometheus.NewRegistry(), Location: almaty, Logger: logrus.NewEntry(log),
 		Now: func() time.Time { return fixNow },

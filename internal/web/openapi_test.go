@@ -182,6 +182,7 @@ var openAPIRequests = map[string][]string{
 	"/api/v1/incidents/{number}": {"/api/v1/incidents/1", "/api/v1/incidents/2", "/api/v1/incidents/3"},
 	"/api/v1/stats":              {"/api/v1/stats", "/api/v1/stats?window=90d&service=checkout", "/api/v1/stats?window=7d"},
 	"/api/v1/oncall":             {"/api/v1/oncall"},
+	"/api/v1/heartbeats":         {"/api/v1/heartbeats"},
 }
 
 // The real answers match openapi.yaml: every documented path answers, every
@@ -227,7 +228,7 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 		})
 	}
 	// And every API route the server has is documented.
-	for _, p := range []string{"/api/v1/incidents", "/api/v1/incidents/{number}", "/api/v1/stats", "/api/v1/oncall"} {
+	for _, p := range []string{"/api/v1/incidents", "/api/v1/incidents/{number}", "/api/v1/stats", "/api/v1/oncall", "/api/v1/heartbeats"} {
 		if _, ok := sp.Paths[p]; !ok {
 			t.Errorf("route %s is not in openapi.yaml", p)
 		}
@@ -239,7 +240,7 @@ func TestOpenAPIErrors(t *testing.T) {
 	sp := loadSpec(t)
 	srv := serve(t, testOptions())
 	o := testOptions()
-	o.OnCall = nil
+	o.OnCall, o.Heartbeats = nil, nil
 	bare := serve(t, o)
 	for _, tt := range []struct{ path, url, code string }{
 		{"/api/v1/incidents", srv.URL + "/api/v1/incidents?status=x", "400"},
@@ -247,6 +248,7 @@ func TestOpenAPIErrors(t *testing.T) {
 		{"/api/v1/incidents/{number}", srv.URL + "/api/v1/incidents/99", "404"},
 		{"/api/v1/stats", srv.URL + "/api/v1/stats?window=x", "400"},
 		{"/api/v1/oncall", bare.URL + "/api/v1/oncall", "404"},
+		{"/api/v1/heartbeats", bare.URL + "/api/v1/heartbeats", "404"},
 	} {
 		r, ok := sp.Paths[tt.path]["get"].Responses[tt.code]
 		if !ok {

@@ -50,8 +50,13 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	now := s.opts.Now()
+	var p people
+	for _, inc := range append(open, closed...) {
+		p.add(inc.Commander)
+	}
+	s.lookup(r.Context(), &p)
 	s.render(w, http.StatusOK, "index.html", "Incidents", "/", map[string]any{
-		"Open": s.rows(open, now), "Recent": s.rows(closed, now),
+		"Open": s.rows(open, now, &p), "Recent": s.rows(closed, now, &p),
 	})
 }
 
@@ -135,31 +140,49 @@ func (s *Server) message(w http.ResponseWriter, code int, title, msg string) {
 
 // incidentDetail is one incident with everything its page and API show.
 type incidentDetail struct {
-	Inc        incidentRow
-	Events     []eventRow
-	Alerts     []alertRow
-	Postmortem bool // a postmortem exists
-	HasPMs     bool // postmortems are configured
-	Reports    []reportRow
+	Inc     incidentRow
+	Roles   []roleRow
+	Actions []actionRow
+	Summary template.HTML // mrkdwn, mentions by name
+	// Description is escaped text with mentions by name (it may come from
+	// an alert, so it is not read as mrkdwn).
+	Description template.HTML
+	Events      []eventRow
+	Alerts      []alertRow
+	Postmortem  bool // a postmortem exists
+	HasPMs      bool // postmortems are configured
+	Reports     []reportRow
+	Pages       pageLinks // the timeline's and the alerts' other pages
 }
 
-func (s *Server) loadIncident(ctx context.Context, raw string) (*incidents.Incident, []incidents.Event, error) {
-	n, err := parseNumber(raw)
+// loadIncident reads the incident the request names, the page of its
+// timeline and of its alerts the request asks for, and its regulatory
+// clocks.
+func (s *Server) loadIncident(r *http.Request) (*incidents.Incident, timelinePage, alertsPage, error) {
+	ctx := r.Context()
+	n, err := parseNumber(r.PathValue("number"))
 	if err != nil {
-		return nil, nil, err
+		return nil, timelinePage{}, alertsPage{}, err
 	}
 	inc, err := s.opts.Incidents.Get(ctx, n)
 	if errors.Is(err, incidents.ErrNotFound) {
-		return nil, nil, notFound("incident #%d not found", n)
+		return nil, timelinePage{}, alertsPage{}, notFound("incident #%d not found", n)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, timelinePage{}, alertsPage{}, err
 	}
-	events, err := s.opts.Incidents.Timeline(ctx, n)
+	tl, err := s.readTimeline(ctx, r, n)
 	if err != nil {
-		return nil, nil, err
+		return nil, timelinePage{}, alertsPage{}, err
 	}
-	return inc, events, nil
+	al, err := s.readAlerts(ctx, r, inc)
+	if err != nil {
+		return nil, timelinePage{}, alertsPage{}, err
+	}
+	if err := s.pageClocks(ctx, inc); err != nil {
+		return nil, timelinePage{}, alertsPage{}, err
+	}
+	return inc, tl, al, nil
 }
 
 func (s *Server) incident(w http.ResponseWriter, r *http.Request) {
@@ -167,16 +190,25 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request) {
 		s.apiIncident(w, r)
 		return
 	}
-	inc, events, err := s.loadIncident(r.Context(), r.PathValue("number"))
+	inc, tl, al, err := s.loadIncident(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	s.clocks(inc, events)
+	var p people
+	p.incident(inc)
+	for _, e := range tl.Events {
+		p.add(e.Actor)
+		p.mentions(e.Text)
+	}
+	s.lookup(r.Context(), &p)
+	now := s.opts.Now()
 	d := incidentDetail{
-		Inc:    incidentRow{Incident: inc, Duration: duration(inc, s.opts.Now()), Svc: serviceOf(inc)},
-		Events: eventRows(events), Alerts: alertRows(inc.SortedAlerts()), HasPMs: s.opts.Postmortems != nil,
+		Inc: newIncidentRow(inc, now, &p), Roles: roleRows(inc.Roles, &p), Actions: actionRows(inc.Actions, now, &p),
+		Summary: p.slackHTML(inc.Summary), Description: p.textHTML(inc.Description),
+		Events: eventRows(tl.Events, &p), Alerts: alertRows(al.Alerts), HasPMs: s.opts.Postmortems != nil,
 		Reports: reportRows(inc.Reporting, inc.Number),
+		Pages:   pageLinksOf(inc.Number, r.URL.Query(), tl, al),
 	}
 	if d.HasPMs {
 		_, _, err := s.opts.Postmortems.Postmortem(r.Context(), inc.Number)
@@ -253,7 +285,24 @@ func (s *Server) oncall(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "oncall.html", "On call", "/oncall", map[string]any{"At": now, "Schedules": list})
+	var p people
+	for _, sc := range list {
+		p.add(sc.Person)
+		p.add(sc.Next)
+	}
+	s.lookup(r.Context(), &p)
+	rows := make([]oncallRow, len(list))
+	for i, sc := range list {
+		rows[i] = oncallRow{ScheduleNow: sc, PersonName: p.name(sc.Person), NextName: p.name(sc.Next)}
+	}
+	s.render(w, http.StatusOK, "oncall.html", "On call", "/oncall", map[string]any{"At": now, "Schedules": rows,
+		"Maintenance": s.maintenanceWindows(r.Context(), now)})
+}
+
+// oncallRow is one schedule on /oncall, people by name.
+type oncallRow struct {
+	ScheduleNow
+	PersonName, NextName string
 }
 
 // calendar serves GET /oncall/{schedule}.ics, optionally one person's
@@ -324,8 +373,17 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, err)
 		return
 	}
+	var p people
+	for _, x := range rep.OnCall.People {
+		p.add(x.User)
+	}
+	s.lookup(r.Context(), &p)
+	names := make(map[string]string, len(rep.OnCall.People))
+	for _, x := range rep.OnCall.People {
+		names[x.User] = p.name(x.User)
+	}
 	s.render(w, http.StatusOK, "stats.html", "Stats", "/stats", map[string]any{
-		"R": rep, "Window": win, "Windows": windows, "Service": rep.Service,
+		"People": names, "R": rep, "Window": win, "Windows": windows, "Service": rep.Service,
 		"PerWeek": stats.IncidentsPerWeekSVG(rep.Weeks), "Trend": stats.ResponseTrendSVG(rep.Weeks),
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/stats"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 func (s *Server) funcs() template.FuncMap {
@@ -24,6 +25,7 @@ func (s *Server) funcs() template.FuncMap {
 			return t.UTC().Format(time.RFC3339)
 		},
 		"human":   human,
+		"day":     func(t time.Time) string { return t.In(s.opts.Location).Format("Mon 2006-01-02") },
 		"secs":    func(d stats.Duration) string { return human(d.D()) },
 		"pct":     func(f float64) string { return fmt.Sprintf("%.0f%%", f*100) },
 		"perday":  func(f float64) string { return fmt.Sprintf("%.2f", f) },
@@ -58,25 +60,10 @@ func deref(t *time.Time) time.Time {
 	return *t
 }
 
-// human writes a duration for people: 45s, 12m, 3h 5m, 2d 4h.
-func human(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 24*time.Hour:
-		h := int(d.Hours())
-		return fmt.Sprintf("%dh %dm", h, int(d.Minutes())-60*h)
-	default:
-		days := int(d.Hours()) / 24
-		return fmt.Sprintf("%dd %dh", days, int(d.Hours())-24*days)
-	}
-}
+// human writes a duration for people as the bot does in Slack
+// (templates.ShortDuration): 45s, 12m, 3h 5m, 2d 4h, rounded down as every
+// place that shows an incident's duration (incidents.Incident.Duration).
+func human(d time.Duration) string { return templates.ShortDuration(templates.EN, d) }
 
 // safeURL returns u when it is an absolute http or https URL, else "": links
 // from alerts and Slack are shown only when they cannot run script or reach
@@ -102,23 +89,6 @@ func (s *Server) sevRank(sev string) int {
 	return 0
 }
 
-// detected is when an incident started to count: detection, else declaration.
-func detected(inc *incidents.Incident) time.Time {
-	if inc.DetectedAt.IsZero() {
-		return inc.DeclaredAt
-	}
-	return inc.DetectedAt
-}
-
-// duration is how long the incident lasted, or has lasted so far.
-func duration(inc *incidents.Incident, now time.Time) time.Duration {
-	end := now
-	if inc.ResolvedAt != nil && !inc.Open() {
-		end = *inc.ResolvedAt
-	}
-	return max(end.Sub(detected(inc)), 0)
-}
-
 func serviceOf(inc *incidents.Incident) string {
 	if inc.Service != "" {
 		return inc.Service
@@ -126,31 +96,71 @@ func serviceOf(inc *incidents.Incident) string {
 	return inc.Labels["service"]
 }
 
-// incidentRow is one incident in a list.
+// incidentRow is one incident in a list, people by name.
 type incidentRow struct {
 	*incidents.Incident
+	// Duration is incidents.Incident.Duration: from detection to
+	// resolution, or to now while open.
 	Duration time.Duration
 	Svc      string
+	// CommanderName and DeclaredByName are the people's names, else their IDs.
+	CommanderName, DeclaredByName string
 }
 
-func (s *Server) rows(list []*incidents.Incident, now time.Time) []incidentRow {
+func newIncidentRow(inc *incidents.Incident, now time.Time, p *people) incidentRow {
+	return incidentRow{Incident: inc, Duration: inc.Duration(now), Svc: serviceOf(inc),
+		CommanderName: p.name(inc.Commander), DeclaredByName: p.name(inc.DeclaredBy)}
+}
+
+func (s *Server) rows(list []*incidents.Incident, now time.Time, p *people) []incidentRow {
 	out := make([]incidentRow, 0, len(list))
 	for _, inc := range list {
-		out = append(out, incidentRow{Incident: inc, Duration: duration(inc, now), Svc: serviceOf(inc)})
+		out = append(out, newIncidentRow(inc, now, p))
 	}
 	return out
 }
 
-// eventRow is one timeline entry with its Slack permalink, when safe.
+// eventRow is one timeline entry with its Slack permalink, when safe, its
+// actor by name and its text as HTML (mentions by name, notes' mrkdwn).
 type eventRow struct {
 	incidents.Event
 	Permalink string
+	ActorName string
+	HTML      template.HTML
 }
 
-func eventRows(events []incidents.Event) []eventRow {
+func eventRows(events []incidents.Event, p *people) []eventRow {
 	out := make([]eventRow, 0, len(events))
 	for _, e := range events {
-		out = append(out, eventRow{Event: e, Permalink: safeURL(e.Fields["permalink"])})
+		out = append(out, eventRow{Event: e, Permalink: safeURL(e.Fields["permalink"]), ActorName: p.name(e.Actor), HTML: p.eventHTML(e)})
+	}
+	return out
+}
+
+// roleRow is one role and its holder by name.
+type roleRow struct{ Role, Person string }
+
+func roleRows(roles map[string]string, p *people) []roleRow {
+	out := make([]roleRow, 0, len(roles))
+	for role, u := range roles {
+		out = append(out, roleRow{Role: role, Person: p.name(u)})
+	}
+	slices.SortFunc(out, func(a, b roleRow) int { return strings.Compare(a.Role, b.Role) })
+	return out
+}
+
+// actionRow is one follow-up, its owner by name and its text as HTML.
+type actionRow struct {
+	incidents.Action
+	OwnerName string
+	HTML      template.HTML
+	Overdue   bool
+}
+
+func actionRows(actions []incidents.Action, now time.Time, p *people) []actionRow {
+	out := make([]actionRow, 0, len(actions))
+	for _, a := range actions {
+		out = append(out, actionRow{Action: a, OwnerName: p.name(a.Owner), HTML: p.slackHTML(a.Text), Overdue: a.Overdue(now)})
 	}
 	return out
 }

@@ -29,6 +29,9 @@ var templateFS embed.FS
 //go:embed openapi.yaml
 var openAPI []byte
 
+//go:embed pages/favicon.ico
+var favicon []byte
+
 // Incidents is what the pages read; *incidents.Service implements it.
 type Incidents interface {
 	Get(ctx context.Context, number int64) (*incidents.Incident, error)
@@ -36,6 +39,12 @@ type Incidents interface {
 	List(ctx context.Context, opts incidents.ListOptions) ([]*incidents.Incident, error)
 	// Timeline returns an incident's events, oldest first.
 	Timeline(ctx context.Context, number int64) ([]incidents.Event, error)
+	// TimelinePage returns a page of an incident's events, oldest first
+	// (see incidents.Store.TimelinePage): what an incident's page reads.
+	TimelinePage(ctx context.Context, number int64, from incidents.Cursor, limit int) ([]incidents.Event, incidents.Cursor, error)
+	// AlertsPage returns a page of an incident's alerts by fingerprint
+	// (see incidents.Store.AlertsPage).
+	AlertsPage(ctx context.Context, number int64, after string, limit int) ([]incidents.Alert, string, error)
 }
 
 // Deployments gives the stats page its DORA inputs.
@@ -103,9 +112,15 @@ type Options struct {
 	Postmortems Postmortems
 	// OnCall serves /oncall and /api/v1/oncall; nil: 404 "not configured".
 	OnCall OnCall
+	// Maintenance adds the maintenance windows to /oncall and /api/v1/oncall; nil: none.
+	Maintenance Maintenance
+	// Heartbeats serves /api/v1/heartbeats; nil: 404 "not configured".
+	Heartbeats Heartbeats
 	// Reporting shows each incident's regulatory reports and serves their
 	// drafts; nil: none.
 	Reporting Reporting
+	// Names shows people by name instead of by Slack ID; nil: IDs.
+	Names Names
 	// Auth is the basic auth of every page and /api/ (see ParseAuth); the zero
 	// value leaves them open. /healthz, /readyz and /metrics are never behind it.
 	// Failed logins are limited per client address, and bcrypt runs are
@@ -161,6 +176,11 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, guard(h)) }
 	page("GET /{$}", s.index)
 	page("GET /style.css", s.style)
+	page("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/x-icon")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		_, _ = w.Write(favicon)
+	})
 	page("GET /incidents/{number}", s.incident)
 	page("GET /incidents/{number}/reports/{obligation}/{report}", s.reportDraft)
 	page("GET /postmortems", s.postmortems)
@@ -173,6 +193,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	page("GET /api/v1/incidents/{number}", s.apiIncident)
 	page("GET /api/v1/stats", s.apiStats)
 	page("GET /api/v1/oncall", s.apiOnCall)
+	page("GET /api/v1/heartbeats", s.apiHeartbeats)
 	page("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
 		_, _ = w.Write(openAPI)

@@ -28,7 +28,7 @@ func Conformance(t *testing.T, open func(t *testing.T) jobs.Store) {
 	}
 	claim := func(t *testing.T, s jobs.Store, owner string, now time.Time) *jobs.Job {
 		t.Helper()
-		j, err := s.Claim(ctx, owner, now, lease)
+		j, err := s.Claim(ctx, owner, now, lease, jobs.AnyPriority)
 		if err != nil {
 			t.Fatalf("Claim(%s, %s): %v", owner, now, err)
 		}
@@ -303,7 +303,7 @@ func Conformance(t *testing.T, open func(t *testing.T) jobs.Store) {
 			owner := fmt.Sprintf("owner-%d", w)
 			wg.Go(func() {
 				for {
-					j, err := s.Claim(ctx, owner, t0, lease)
+					j, err := s.Claim(ctx, owner, t0, lease, jobs.AnyPriority)
 					if err != nil {
 						errs <- err
 						return
@@ -373,6 +373,45 @@ func Conformance(t *testing.T, open func(t *testing.T) jobs.Store) {
 		}
 		if n := count(t, s); n != 0 {
 			t.Errorf("jobs Count = %d, want 0 (marks are not jobs)", n)
+		}
+	})
+
+	t.Run("PriorityOrdersClaims", func(t *testing.T) {
+		s := open(t)
+		put := func(key string, p int, runAt time.Time) {
+			t.Helper()
+			if err := s.Enqueue(ctx, jobs.Job{Key: key, Kind: "test", RunAt: runAt, CreatedAt: t0, Priority: p}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		put("cosmetic", jobs.PriorityCosmetic, t0)
+		put("normal-early", jobs.PriorityNormal, t0.Add(-time.Hour))
+		put("page", jobs.PriorityPage, t0)
+		put("urgent", jobs.PriorityUrgent, t0)
+		put("page-later", jobs.PriorityPage, t0.Add(time.Hour)) // not due
+		if j, err := s.Claim(ctx, "o", t0, lease, jobs.PriorityUrgent-1); err != nil || j == nil || j.Key != "page" {
+			t.Fatalf("Claim of pages only = %v, %v; want page", j, err)
+		}
+		if j, err := s.Claim(ctx, "o", t0, lease, jobs.PriorityPage); err != nil || j != nil {
+			t.Fatalf("a second Claim of pages only = %v, %v; want nothing (the other page is not due)", j, err)
+		}
+		var order []string
+		for {
+			j := claim(t, s, "o", t0)
+			if j == nil {
+				break
+			}
+			order = append(order, j.Key)
+		}
+		if got := fmt.Sprint(order); got != "[urgent normal-early cosmetic]" {
+			t.Errorf("claims in order %s, want [urgent normal-early cosmetic]", got)
+		}
+		// Enqueued again with a more urgent priority, a pending job is raised.
+		put("later", jobs.PriorityCosmetic, t0)
+		put("first", jobs.PriorityNormal, t0)
+		put("later", jobs.PriorityPage, t0)
+		if j := claim(t, s, "o", t0); j == nil || j.Key != "later" || j.Priority != jobs.PriorityPage {
+			t.Errorf("after raising its priority, claimed %+v; want later at PriorityPage", j)
 		}
 	})
 }

@@ -58,28 +58,33 @@ func (s *MemStore) Enqueue(_ context.Context, j jobs.Job) error {
 			Payload:   maps.Clone(j.Payload),
 			RunAt:     ms(j.RunAt),
 			CreatedAt: ms(j.CreatedAt),
+			Priority:  j.Priority,
 		}
 	case cur.LeaseOwner != "":
-		cur.Rerun = true
+		cur.Rerun, cur.Priority = true, min(cur.Priority, j.Priority)
 		s.jobs[j.Key] = cur
 	case cur.Attempts == 0 && cur.RunAt.After(ms(j.RunAt)):
-		cur.RunAt = ms(j.RunAt)
+		cur.RunAt, cur.Priority = ms(j.RunAt), min(cur.Priority, j.Priority)
+		s.jobs[j.Key] = cur
+	case j.Priority < cur.Priority:
+		cur.Priority = j.Priority
 		s.jobs[j.Key] = cur
 	}
 	return nil
 }
 
 // Claim implements jobs.Store.
-func (s *MemStore) Claim(_ context.Context, owner string, now time.Time, lease time.Duration) (*jobs.Job, error) {
+func (s *MemStore) Claim(_ context.Context, owner string, now time.Time, lease time.Duration, upTo int) (*jobs.Job, error) {
 	now = ms(now)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var best *jobs.Job
 	for _, j := range s.jobs {
-		if j.RunAt.After(now) || j.LeaseUntil.After(now) {
+		if j.RunAt.After(now) || j.LeaseUntil.After(now) || j.Priority > upTo {
 			continue
 		}
-		if best == nil || j.RunAt.Before(best.RunAt) || (j.RunAt.Equal(best.RunAt) && j.Key < best.Key) {
+		if best == nil || j.Priority < best.Priority || (j.Priority == best.Priority &&
+			(j.RunAt.Before(best.RunAt) || (j.RunAt.Equal(best.RunAt) && j.Key < best.Key))) {
 			best = &j
 		}
 	}

@@ -20,6 +20,7 @@ type incidentDoc struct {
 	Commander        string              `bson:"commander,omitempty"`
 	Roles            map[string]string   `bson:"roles,omitempty"`
 	Labels           map[string]string   `bson:"labels,omitempty"`
+	GroupLabels      map[string]string   `bson:"group_labels,omitempty"`
 	Service          string              `bson:"service,omitempty"`
 	EscalationPolicy string              `bson:"escalation_policy,omitempty"`
 	GroupKey         string              `bson:"group_key,omitempty"`
@@ -111,7 +112,7 @@ func incidentDocOf(inc *incidents.Incident) incidentDoc {
 	d := incidentDoc{
 		Number: inc.Number, Version: inc.Version, Title: inc.Title, Description: inc.Description,
 		Severity: inc.Severity, Status: string(inc.Status), Commander: inc.Commander, Roles: inc.Roles,
-		Labels: inc.Labels, Service: inc.Service, EscalationPolicy: inc.EscalationPolicy, GroupKey: inc.GroupKey,
+		Labels: inc.Labels, GroupLabels: inc.GroupLabels, Service: inc.Service, EscalationPolicy: inc.EscalationPolicy, GroupKey: inc.GroupKey,
 		Storm: inc.Storm, StormGroups: inc.StormGroups, Previous: inc.Previous, DeclaredBy: inc.DeclaredBy,
 		AlertCount: inc.AlertCount, FiringCount: inc.FiringCount,
 		Summary: inc.Summary, DetectedAt: utc(inc.DetectedAt), DeclaredAt: utc(inc.DeclaredAt),
@@ -138,7 +139,7 @@ func (d *incidentDoc) incident() *incidents.Incident {
 	inc := &incidents.Incident{
 		Number: d.Number, Version: d.Version, Title: d.Title, Description: d.Description,
 		Severity: d.Severity, Status: incidents.Status(d.Status), Commander: d.Commander, Roles: d.Roles,
-		Labels: d.Labels, Service: d.Service, EscalationPolicy: d.EscalationPolicy, GroupKey: d.GroupKey,
+		Labels: d.Labels, GroupLabels: d.GroupLabels, Service: d.Service, EscalationPolicy: d.EscalationPolicy, GroupKey: d.GroupKey,
 		Storm: d.Storm, StormGroups: d.StormGroups, Previous: d.Previous, DeclaredBy: d.DeclaredBy,
 		AlertCount: d.AlertCount, FiringCount: d.FiringCount,
 		Summary: d.Summary, DetectedAt: utc(d.DetectedAt), DeclaredAt: utc(d.DeclaredAt),

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -245,4 +246,104 @@ func notFound(err error) error {
 		return incidents.ErrNotFound
 	}
 	return err
+}
+
+// AlertsPage implements incidents.Store: a range of the alerts' _id
+// ("<incident>/<fingerprint>"), so fingerprint order is the _id index's.
+// Every _id of incident n lies in ["n/", "n0"): '0' follows '/'.
+func (s *Store) AlertsPage(ctx context.Context, number int64, after string, limit int) ([]incidents.Alert, string, error) {
+	out := []incidents.Alert{}
+	if limit <= 0 {
+		return out, "", nil
+	}
+	filter := bson.D{{Key: "_id", Value: bson.D{
+		{Key: "$gt", Value: alertID(number, after)}, {Key: "$lt", Value: fmt.Sprintf("%d0", number)},
+	}}}
+	cur, err := s.db.Collection(colAlerts).Find(ctx, filter,
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit+1)))
+	if err != nil {
+		return nil, "", fmt.Errorf("alerts of incident #%d: %w", number, err)
+	}
+	var docs []alertRowDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, "", fmt.Errorf("alerts of incident #%d: read: %w", number, err)
+	}
+	for _, d := range docs[:min(len(docs), limit)] {
+		out = append(out, d.Alert.alert())
+	}
+	if len(docs) <= limit {
+		return out, "", nil
+	}
+	return out, out[limit-1].Fingerprint, nil
+}
+
+// TimelinePage implements incidents.Store through the (incident, at, _id)
+// index, forward or backward: past a cursor is "a later time, or the same
+// time and a later _id", which the server reads as two ranges of the index.
+func (s *Store) TimelinePage(ctx context.Context, number int64, from incidents.Cursor, limit int) ([]incidents.Event, incidents.Cursor, error) {
+	out := []incidents.Event{}
+	if limit <= 0 {
+		return out, incidents.Cursor{}, nil
+	}
+	dir, op := 1, "$gt"
+	if from.Back {
+		dir, op = -1, "$lt"
+	}
+	filter := bson.D{{Key: "incident", Value: number}}
+	if !from.IsZero() {
+		at := from.At.UTC()
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "at", Value: bson.D{{Key: op, Value: at}}}},
+			bson.D{{Key: "at", Value: at}, {Key: "_id", Value: bson.D{{Key: op, Value: from.ID}}}},
+		}})
+	}
+	cur, err := s.db.Collection(colEvents).Find(ctx, filter, options.Find().
+		SetSort(bson.D{{Key: "at", Value: dir}, {Key: "_id", Value: dir}}).SetLimit(int64(limit+1)))
+	if err != nil {
+		return nil, incidents.Cursor{}, fmt.Errorf("timeline of incident #%d: %w", number, err)
+	}
+	var docs []eventDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, incidents.Cursor{}, fmt.Errorf("timeline of incident #%d: read: %w", number, err)
+	}
+	more := len(docs) > limit
+	for _, d := range docs[:min(len(docs), limit)] {
+		out = append(out, d.event())
+	}
+	if !from.Back {
+		if !more {
+			return out, incidents.Cursor{}, nil
+		}
+		last := out[len(out)-1]
+		return out, incidents.Cursor{At: last.At, ID: last.ID}, nil
+	}
+	slices.Reverse(out)
+	if !more {
+		return out, incidents.Cursor{}, nil
+	}
+	return out, incidents.Cursor{At: out[0].At, ID: out[0].ID, Back: true}, nil
+}
+
+// CountOpen implements incidents.Store: the incidents not resolved, read
+// from the (status, _id) index, grouped by severity on the server.
+func (s *Store) CountOpen(ctx context.Context) (map[string]int, error) {
+	cur, err := s.db.Collection(colIncidents).Aggregate(ctx, bson.A{
+		bson.D{{Key: "$match", Value: bson.D{{Key: "status", Value: bson.D{{Key: "$ne", Value: string(incidents.StatusResolved)}}}}}},
+		bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$severity"}, {Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}}}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count open incidents: %w", err)
+	}
+	var docs []struct {
+		Severity string `bson:"_id"`
+		N        int    `bson:"n"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("count open incidents: read: %w", err)
+	}
+	out := make(map[string]int, len(docs))
+	for _, d := range docs {
+		out[d.Severity] += d.N
+	}
+	return out, nil
 }

@@ -189,9 +189,10 @@ func (s *Jobs) Enqueue(ctx context.Context, j jobs.Job) error {
 
 // Claim implements jobs.Store with one findOneAndUpdate whose filter requires the lease to be
 // free or expired, so of two concurrent claims of one job only one matches.
-func (s *Jobs) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration) (*jobs.Job, error) {
+func (s *Jobs) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, upTo int) (*jobs.Job, error) {
 	now = now.UTC()
 	filter := bson.D{
+		{Key: "priority", Value: bson.D{{Key: "$lte", Value: upTo}}},
 		{Key: "run_at", Value: bson.D{{Key: "$lte", Value: now}}},
 		{Key: "lease_until", Value: bson.D{{Key: "$lte", Value: now}}},
 	}

@@ -100,7 +100,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = s.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	err = errors.Join(s.ensureIndexes(ctx), s.ensurePageIndexes(ctx), s.ensurePostmortemIndexes(ctx), s.ensureNotificationIndexes(ctx))
+	err = errors.Join(s.ensureIndexes(ctx), s.ensurePageIndexes(ctx), s.ensurePostmortemIndexes(ctx), s.ensureNotificationIndexes(ctx), s.ensureMaintenanceIndexes(ctx))
 	if err == nil {
 		err = s.deriveIncidents(ctx)
 	}

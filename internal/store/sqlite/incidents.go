@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -26,6 +27,7 @@ type incidentDoc struct {
 	Commander        string              `json:"commander,omitempty"`
 	Roles            map[string]string   `json:"roles,omitempty"`
 	Labels           map[string]string   `json:"labels,omitempty"`
+	GroupLabels      map[string]string   `json:"group_labels,omitempty"`
 	Service          string              `json:"service,omitempty"`
 	EscalationPolicy string              `json:"escalation_policy,omitempty"`
 	GroupKey         string              `json:"group_key,omitempty"`
@@ -101,7 +103,7 @@ func utcPtr(t *time.Time) *time.Time {
 func encodeIncident(inc *incidents.Incident) ([]byte, error) {
 	d := incidentDoc{
 		Title: inc.Title, Description: inc.Description, Severity: inc.Severity, Commander: inc.Commander,
-		Roles: inc.Roles, Labels: inc.Labels, Service: inc.Service, EscalationPolicy: inc.EscalationPolicy,
+		Roles: inc.Roles, Labels: inc.Labels, GroupLabels: inc.GroupLabels, Service: inc.Service, EscalationPolicy: inc.EscalationPolicy,
 		GroupKey: inc.GroupKey, Storm: inc.Storm, StormGroups: inc.StormGroups, Previous: inc.Previous,
 		DeclaredBy: inc.DeclaredBy, Summary: inc.Summary, AlertCount: inc.AlertCount, FiringCount: inc.FiringCount,
 		DetectedAt: inc.DetectedAt.UTC(), AcknowledgedAt: utcPtr(inc.AcknowledgedAt),
@@ -128,7 +130,7 @@ func decodeIncident(number, version int64, status string, declaredAt int64, body
 	inc := &incidents.Incident{
 		Number: number, Version: version, Status: incidents.Status(status), DeclaredAt: fromTS(declaredAt),
 		Title: d.Title, Description: d.Description, Severity: d.Severity, Commander: d.Commander,
-		Roles: d.Roles, Labels: d.Labels, Service: d.Service, EscalationPolicy: d.EscalationPolicy,
+		Roles: d.Roles, Labels: d.Labels, GroupLabels: d.GroupLabels, Service: d.Service, EscalationPolicy: d.EscalationPolicy,
 		GroupKey: d.GroupKey, Storm: d.Storm, StormGroups: d.StormGroups, Previous: d.Previous,
 		DeclaredBy: d.DeclaredBy, Summary: d.Summary, AlertCount: d.AlertCount, FiringCount: d.FiringCount,
 		DetectedAt: d.DetectedAt.UTC(), AcknowledgedAt: utcPtr(d.AcknowledgedAt),
@@ -370,4 +372,131 @@ func putStorm(ctx context.Context, tx *sql.Tx, st incidents.StormState) error {
 		return fmt.Errorf("put storm state: %w", err)
 	}
 	return nil
+}
+
+// alertsPageSQL is AlertsPage's SELECT.
+const alertsPageSQL = `SELECT fingerprint, body FROM alerts WHERE incident = ? AND fingerprint > ? ORDER BY fingerprint LIMIT ?`
+
+// AlertsPage implements incidents.Store: a range read of the alerts table's
+// (incident, fingerprint) primary key.
+func (s *Store) AlertsPage(ctx context.Context, number int64, after string, limit int) ([]incidents.Alert, string, error) {
+	out := []incidents.Alert{}
+	if limit <= 0 {
+		return out, "", nil
+	}
+	rows, err := s.r.QueryContext(ctx, alertsPageSQL, number, after, limit+1)
+	if err != nil {
+		return nil, "", fmt.Errorf("alerts of incident #%d: %w", number, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			fp   string
+			body []byte
+		)
+		if err := rows.Scan(&fp, &body); err != nil {
+			return nil, "", fmt.Errorf("alerts of incident #%d: %w", number, err)
+		}
+		var d alertDoc
+		if err := json.Unmarshal(body, &d); err != nil {
+			return nil, "", fmt.Errorf("alert %s of incident #%d: %w", fp, number, err)
+		}
+		out = append(out, d.alert(fp))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("alerts of incident #%d: %w", number, err)
+	}
+	if len(out) <= limit {
+		return out, "", nil
+	}
+	out = out[:limit]
+	return out, out[limit-1].Fingerprint, nil
+}
+
+// timelinePageQuery is TimelinePage's SELECT: one event more than the page,
+// to tell whether there are more.
+func timelinePageQuery(number int64, from incidents.Cursor, limit int) (string, []any) {
+	q, args := `SELECT `+eventCols+` FROM events WHERE incident = ?`, []any{number}
+	switch {
+	case from.IsZero() && from.Back:
+		q += ` ORDER BY at DESC, id DESC`
+	case from.IsZero():
+		q += ` ORDER BY at, id`
+	case from.Back:
+		q += ` AND (at, id) < (?, ?) ORDER BY at DESC, id DESC`
+		args = append(args, ts(from.At), from.ID)
+	default:
+		q += ` AND (at, id) > (?, ?) ORDER BY at, id`
+		args = append(args, ts(from.At), from.ID)
+	}
+	return q + ` LIMIT ?`, append(args, limit+1)
+}
+
+// TimelinePage implements incidents.Store: a range read of the events
+// table's (incident, at, id) primary key, forward or backward.
+func (s *Store) TimelinePage(ctx context.Context, number int64, from incidents.Cursor, limit int) ([]incidents.Event, incidents.Cursor, error) {
+	out := []incidents.Event{}
+	if limit <= 0 {
+		return out, incidents.Cursor{}, nil
+	}
+	q, args := timelinePageQuery(number, from, limit)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, incidents.Cursor{}, fmt.Errorf("timeline of incident #%d: %w", number, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, incidents.Cursor{}, fmt.Errorf("timeline of incident #%d: %w", number, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, incidents.Cursor{}, fmt.Errorf("timeline of incident #%d: %w", number, err)
+	}
+	more := len(out) > limit
+	out = out[:min(len(out), limit)]
+	if !from.Back {
+		if !more {
+			return out, incidents.Cursor{}, nil
+		}
+		last := out[len(out)-1]
+		return out, incidents.Cursor{At: last.At, ID: last.ID}, nil
+	}
+	slices.Reverse(out)
+	if !more {
+		return out, incidents.Cursor{}, nil
+	}
+	return out, incidents.Cursor{At: out[0].At, ID: out[0].ID, Back: true}, nil
+}
+
+// countOpenSQL is CountOpen's SELECT. The partial index holds only the open
+// incidents, so the count reads as many rows as are open, not as are stored.
+const countOpenSQL = `SELECT severity, count(*) FROM incidents INDEXED BY incidents_open
+	WHERE status <> 'resolved' GROUP BY severity`
+
+// CountOpen implements incidents.Store: the partial index of open
+// incidents, and each one's severity column.
+func (s *Store) CountOpen(ctx context.Context) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, countOpenSQL)
+	if err != nil {
+		return nil, fmt.Errorf("count open incidents: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var (
+			sev string
+			n   int
+		)
+		if err := rows.Scan(&sev, &n); err != nil {
+			return nil, fmt.Errorf("count open incidents: %w", err)
+		}
+		out[sev] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count open incidents: %w", err)
+	}
+	return out, nil
 }

@@ -84,10 +84,10 @@ func enqueue(ctx context.Context, tx *sql.Tx, j jobs.Job) error {
 // Claim implements jobs.Store with one UPDATE of the most urgent due,
 // unleased job (read through the (priority, run_at) index), so two claims
 // never take one job.
-func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration) (*jobs.Job, error) {
+func (s *Store) Claim(ctx context.Context, owner string, now time.Time, lease time.Duration, upTo int) (*jobs.Job, error) {
 	j, err := scanJob(s.w.QueryRowContext(ctx, `UPDATE jobs SET lease_owner = ?1, lease_until = ?2, rerun = 0, attempts = attempts + 1
-		WHERE key = (SELECT key FROM jobs WHERE run_at <= ?3 AND lease_until <= ?3 ORDER BY priority, run_at, key LIMIT 1)
-		RETURNING `+jobCols, owner, ts(now.Add(lease)), ts(now)))
+		WHERE key = (SELECT key FROM jobs WHERE priority <= ?4 AND run_at <= ?3 AND lease_until <= ?3 ORDER BY priority, run_at, key LIMIT 1)
+		RETURNING `+jobCols, owner, ts(now.Add(lease)), ts(now), upTo))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -24,6 +24,10 @@ func TestQueriesUseAnIndex(t *testing.T) {
 		return query{name, q, args}
 	}
 	since := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	page := func(name string, from incidents.Cursor) query {
+		q, args := timelinePageQuery(1, from, 200)
+		return query{name, q, args}
+	}
 	queries := []query{
 		{"GetIncident", `SELECT ` + incidentCols + ` FROM incidents WHERE number = ?`, []any{1}},
 		{"UpdateIncident", updateIncidentSQL, []any{"", 0, "", "", "", "", 0, 1, 0}},
@@ -35,12 +39,18 @@ func TestQueriesUseAnIndex(t *testing.T) {
 		{"Timeline", `SELECT ` + eventCols + ` FROM events WHERE incident = ? ORDER BY at, id`, []any{1}},
 		{"AppendEvents conflict", `SELECT 1 FROM events WHERE id = ?`, []any{"x"}},
 		{"chain head", `SELECT seq, hash FROM events WHERE incident = ? ORDER BY seq DESC LIMIT 1`, []any{1}},
+		page("TimelinePage first", incidents.Cursor{}),
+		page("TimelinePage newer", incidents.Cursor{At: since, ID: "x"}),
+		page("TimelinePage last", incidents.Cursor{Back: true}),
+		page("TimelinePage older", incidents.Cursor{At: since, ID: "x", Back: true}),
+		{"AlertsPage", alertsPageSQL, []any{1, "a", 101}},
+		{"CountOpen", countOpenSQL, nil},
 		{"GetAlerts", `SELECT fingerprint, body FROM alerts WHERE incident = ? AND fingerprint IN (?, ?)`, []any{1, "a", "b"}},
 		{"LastNumber", `SELECT value FROM counters WHERE name = 'incident'`, nil},
 		{"GetGroup", `SELECT incident FROM alert_groups WHERE key = ?`, []any{"g"}},
 		{"PendingInbox", `SELECT id, received_at, body FROM inbox ORDER BY id LIMIT ?`, []any{1000}},
 		{"RemoveInbox", `DELETE FROM inbox WHERE id IN (?, ?)`, []any{"a", "b"}},
-		{"Claim", `SELECT key FROM jobs WHERE run_at <= ?1 AND lease_until <= ?1 ORDER BY priority, run_at, key LIMIT 1`, []any{0}},
+		{"Claim", `SELECT key FROM jobs WHERE priority <= ?2 AND run_at <= ?1 AND lease_until <= ?1 ORDER BY priority, run_at, key LIMIT 1`, []any{0, 0}},
 		{"Get job", `SELECT ` + jobCols + ` FROM jobs WHERE key = ?`, []any{"k"}},
 		{"PruneTicks", `DELETE FROM job_ticks WHERE at < ?`, []any{0}},
 		{"SlackState", `SELECT ` + slackCols + ` FROM slack_state WHERE number = ?`, []any{1}},
@@ -48,6 +58,7 @@ func TestQueriesUseAnIndex(t *testing.T) {
 		{"Deployments", deploymentsQuery, []any{0, 1}},
 		{"Deployment", `SELECT ` + deployCols + ` FROM deployments WHERE id = ?`, []any{"d"}},
 		{"AcquireLease", `SELECT holder FROM leases WHERE name = ?`, []any{"l"}},
+		{"Windows", `SELECT ` + windowCols + ` FROM maintenance_windows WHERE to_at > ?`, []any{0}},
 	}
 	for _, q := range queries {
 		t.Run(q.name, func(t *testing.T) {

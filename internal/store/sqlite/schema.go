@@ -134,6 +134,8 @@ CREATE TABLE causes (
 	chainSchema,
 	// 10: each person's notifications and each incident's escalation (package paging).
 	pagingSchema,
+	// 11: maintenance windows and heartbeats (packages maintenance, heartbeats).
+	maintenanceSchema,
 }
 
 // migrationSteps run Go after a migration's SQL, in its transaction, for

@@ -46,7 +46,7 @@ func TestWritesUnavailableWhileAnotherProcessHoldsTheLock(t *testing.T) {
 			return s.AppendInbox(ctx, []alertmanager.InboxItem{{ID: "1", ReceivedAt: t0, Body: []byte("{}")}})
 		},
 		"Enqueue":  func() error { return s.Enqueue(ctx, jobs.Job{Key: "k", Kind: "k", RunAt: t0, CreatedAt: t0}) },
-		"Claim":    func() error { _, err := s.Claim(ctx, "me", t0, time.Minute); return err },
+		"Claim":    func() error { _, err := s.Claim(ctx, "me", t0, time.Minute, jobs.AnyPriority); return err },
 		"Complete": func() error { return s.Complete(ctx, "k", "me", t0) },
 	}
 	for name, write := range writes {

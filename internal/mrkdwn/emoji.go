@@ -1,4 +1,4 @@
-package slacksim
+package mrkdwn
 
 // emoji maps Slack's shortcodes to Unicode: every one the bot uses (grep bot/ for
 // :[a-z_]+:) and the common ones people react and write with. Unknown names stay text,

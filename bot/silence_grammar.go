@@ -1,0 +1,258 @@
+package bot
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/oncall"
+)
+
+// Bounds of a silence made from Slack.
+const (
+	MinSilence = time.Minute
+	MaxSilence = 30 * 24 * time.Hour
+)
+
+// SilenceForms is the usage text of a silence's length, for answers.
+const SilenceForms = "30m, 1h, 4h, 1h30m, 2d, until resolved"
+
+// ParseSilenceFor reads how long /incident silence lasts: a duration (Go's
+// h, m and s, plus d for days and w for weeks: 4h, 90m, 1h30m, 2d), or
+// "until resolved". It returns the length or untilResolved and the rest of
+// the text (the matchers, if any).
+func ParseSilenceFor(text string) (d time.Duration, untilResolved bool, rest string, ok bool) {
+	toks := tokenize(text)
+	if len(toks) == 0 {
+		return 0, false, "", false
+	}
+	if len(toks) >= 2 && strings.EqualFold(toks[0].text, "until") && strings.EqualFold(toks[1].text, "resolved") {
+		return 0, true, restOf(text, toks[2:]), true
+	}
+	if strings.EqualFold(toks[0].text, "until-resolved") {
+		return 0, true, restOf(text, toks[1:]), true
+	}
+	d, ok = parseLength(toks[0].text)
+	return d, false, restOf(text, toks[1:]), ok
+}
+
+// parseLength reads a Go duration that may also count days (d) and weeks
+// (w), as a sum of parts: 2d, 1w2d, 1d12h, 90m.
+func parseLength(s string) (time.Duration, bool) {
+	s = strings.ToLower(s)
+	if s == "" || len(s) > 32 {
+		return 0, false
+	}
+	var total time.Duration
+	for s != "" {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == 0 || i == len(s) {
+			return 0, false
+		}
+		n, err := strconv.ParseInt(s[:i], 10, 32)
+		if err != nil {
+			return 0, false
+		}
+		var unit time.Duration
+		switch s[i] {
+		case 'w':
+			unit = 7 * 24 * time.Hour
+		case 'd':
+			unit = 24 * time.Hour
+		case 'h':
+			unit = time.Hour
+		case 'm':
+			unit = time.Minute
+		case 's':
+			unit = time.Second
+		default:
+			return 0, false
+		}
+		if time.Duration(n) > (MaxSilence*4)/unit {
+			return 0, false
+		}
+		total += time.Duration(n) * unit
+		s = s[i+1:]
+	}
+	return total, true
+}
+
+// ParseMatcherText reads matchers in Alertmanager's syntax as people type
+// them in Slack: {a="b", c=~"d"}, a="b",c="d", or several separated by
+// spaces (a="b" c!="d"). Slack's escaping is undone and typographic quotes
+// (“ ” ‘ ’, which Slack clients put in) become plain ones. It returns them
+// printed back in canonical form.
+func ParseMatcherText(text string) ([]string, error) {
+	text = strings.TrimSpace(strings.NewReplacer("“", `"`, "”", `"`, "„", `"`, "‘", "'", "’", "'").Replace(UnescapeSlack(text)))
+	if text == "" {
+		return nil, nil
+	}
+	ms, err := alertmanager.ParseMatchers([]string{text})
+	if err != nil {
+		fields := strings.Fields(text)
+		var errFields error
+		if ms, errFields = alertmanager.ParseMatchers(fields); errFields != nil {
+			return nil, err
+		}
+	}
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.String()
+	}
+	return out, nil
+}
+
+// matcherError is a matcher parse error as a sentence, without the entry
+// index the parser adds.
+func matcherErrorText(err error) string {
+	var pe *alertmanager.ParseError
+	if errors.As(err, &pe) {
+		msg := pe.Reason
+		if pe.Column > 0 {
+			msg = "column " + strconv.Itoa(pe.Column) + ": " + msg
+		}
+		if pe.Err != nil {
+			msg += ": " + pe.Err.Error()
+		}
+		return msg
+	}
+	return err.Error()
+}
+
+// parseSilenceArgs parses what follows /incident silence.
+func parseSilenceArgs(cmd *IncidentCommand, text string, args []token, usage usageLine) error {
+	if len(args) == 0 {
+		return usage.t("grammar.silence_needs", M{"Forms": SilenceForms})
+	}
+	d, untilResolved, rest, ok := ParseSilenceFor(restOf(text, args))
+	if !ok {
+		return usage.t("grammar.silence_length_not", M{"Token": quote(args[0].text), "Forms": SilenceForms})
+	}
+	if !untilResolved && (d < MinSilence || d > MaxSilence) {
+		return usage.t("grammar.silence_length_range", M{"Token": quote(args[0].text), "Min": "1m", "Max": "30d"})
+	}
+	ms, err := ParseMatcherText(rest)
+	if err != nil {
+		return usage.t("grammar.silence_matchers_not", M{"Reason": matcherErrorText(err)})
+	}
+	cmd.SilenceFor, cmd.SilenceUntilResolved, cmd.SilenceMatchers = d, untilResolved, strings.Join(ms, ", ")
+	return nil
+}
+
+// parseMaintenance parses what follows /oncall maintenance: list, remove
+// <id>, or <service|matchers> <from> <to> [reason]. Matchers are one word
+// (a="b",c="d") or braces, which may hold spaces ({a="b", c="d"}).
+func parseMaintenance(text string, args []token) (OncallCommand, error) {
+	usage := OncallMaintenance.usageLine()
+	if len(args) == 0 {
+		return OncallCommand{}, usage.t("grammar.maintenance_needs", nil)
+	}
+	switch strings.ToLower(args[0].text) {
+	case "list":
+		if len(args) > 1 {
+			return OncallCommand{}, OncallMaintenanceList.usageLine().t("grammar.no_args", M{"Verb": "maintenance list"})
+		}
+		return OncallCommand{Verb: OncallMaintenanceList}, nil
+	case "remove":
+		if len(args) != 2 || !isOverrideID(args[1].text) {
+			return OncallCommand{}, OncallMaintenanceRemove.usageLine().t("grammar.maintenance_remove_needs", nil)
+		}
+		return OncallCommand{Verb: OncallMaintenanceRemove, ID: args[1].text}, nil
+	}
+	cmd := OncallCommand{Verb: OncallMaintenance}
+	first := args[0].text
+	rest := args[1:]
+	switch {
+	case strings.HasPrefix(first, "{"):
+		end := 0
+		for end < len(args) && !strings.HasSuffix(args[end].text, "}") {
+			end++
+		}
+		if end == len(args) {
+			return OncallCommand{}, usage.t("grammar.maintenance_matchers_not", M{"Reason": "missing closing '}'"})
+		}
+		ms, err := ParseMatcherText(text[args[0].start:args[end].end])
+		if err != nil {
+			return OncallCommand{}, usage.t("grammar.maintenance_matchers_not", M{"Reason": matcherErrorText(err)})
+		}
+		cmd.Matchers, rest = strings.Join(ms, ", "), args[end+1:]
+	case strings.ContainsAny(first, "=~"):
+		ms, err := ParseMatcherText(first)
+		if err != nil {
+			return OncallCommand{}, usage.t("grammar.maintenance_matchers_not", M{"Reason": matcherErrorText(err)})
+		}
+		cmd.Matchers = strings.Join(ms, ", ")
+	case isName(first):
+		cmd.Service = first
+	default:
+		return OncallCommand{}, usage.t("grammar.maintenance_target_not", M{"Token": quote(first)})
+	}
+	if cmd.Matchers == "" && cmd.Service == "" {
+		return OncallCommand{}, usage.t("grammar.maintenance_needs", nil)
+	}
+	from, rest, ok := takeTime(rest)
+	if !ok {
+		return OncallCommand{}, timeNeeded(usage, rest)
+	}
+	to, rest, ok := takeTime(rest)
+	if !ok {
+		return OncallCommand{}, timeNeeded(usage, rest)
+	}
+	cmd.From, cmd.To = from, to
+	cmd.Reason = strings.Join(strings.Fields(plainText(restOf(text, rest))), " ")
+	if n := len([]rune(cmd.Reason)); n > maxReason {
+		return OncallCommand{}, usage.t("grammar.maintenance_reason_long", M{"Max": maxReason})
+	}
+	return cmd, nil
+}
+
+// maxReason bounds a maintenance window's reason (maintenance.MaxReason).
+const maxReason = 300
+
+// takeTime reads one time expression (a day word or date followed by a
+// time of day counts as one) from the front of rest.
+func takeTime(rest []token) (string, []token, bool) {
+	if len(rest) == 0 {
+		return "", rest, false
+	}
+	tok := rest[0].text
+	next := rest[1:]
+	if len(next) > 0 && isDayWord(tok) && isClock(next[0].text) {
+		tok += " " + next[0].text
+		next = next[1:]
+	}
+	if _, err := oncall.ParseTime(tok, timeCheckNow, time.UTC); err != nil {
+		return "", rest, false
+	}
+	return tok, next, true
+}
+
+// timeNeeded says which time is missing or malformed.
+func timeNeeded(usage usageLine, rest []token) error {
+	if len(rest) == 0 {
+		return usage.t("grammar.times_needs", nil)
+	}
+	return usage.t("grammar.time_not", M{"Token": quote(rest[0].text), "Forms": oncall.TimeForms})
+}
+
+// splitMatchers is the list of a canonical, comma-separated matcher text
+// (as the grammar writes it); nil for none.
+func splitMatchers(text string) []string {
+	if text == "" {
+		return nil
+	}
+	ms, err := alertmanager.ParseMatchers([]string{text})
+	if err != nil {
+		return []string{text} // not canonical: the receiver's parse reports it
+	}
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.String()
+	}
+	return out
+}

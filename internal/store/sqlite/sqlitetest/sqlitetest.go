@@ -1,0 +1,41 @@
+// Package sqlitetest opens a fresh embedded store for a test. It is what
+// storetest.New does, without storetest's other stores: a test that needs
+// one store and imports this links neither the MongoDB driver nor the
+// test-only FerretDB server (the bot package's test binary went from about
+// 650 packages to about 300, and no longer waits for FerretDB to compile).
+package sqlitetest
+
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/incidentbot/incidentbot/internal/store/sqlite"
+)
+
+// timeout bounds opening and closing the store.
+const timeout = 30 * time.Second
+
+// New opens an embedded store in a temporary directory and closes it when t ends.
+func New(t testing.TB) *sqlite.Store {
+	t.Helper()
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	s, err := sqlite.Open(ctx, sqlite.Options{DataDir: t.TempDir(), Logger: logrus.NewEntry(l)})
+	if err != nil {
+		t.Fatalf("sqlitetest: open sqlite store: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			t.Errorf("sqlitetest: close store: %v", err)
+		}
+	})
+	return s
+}
