@@ -24,13 +24,6 @@ type BatcherOptions struct {
 	MaxItems int
 	// StoreTimeout bounds one AppendInbox call (default 10s).
 	StoreTimeout time.Duration
-	// FailFast is how long after a failed AppendInbox the next batch fails
-	// at once with the same error instead of trying the store again
-	// (default 1s; negative: never). Requests that queued up while a failing
-	// write waited its StoreTimeout are then answered 503 at once, not after
-	// a wait of their own: a store outage answers in one StoreTimeout, not
-	// in several.
-	FailFast time.Duration
 	// OnStored runs after every successful append; pass Applier.Kick.
 	OnStored func()
 	// Logger receives store failures; nil discards.
@@ -48,13 +41,13 @@ type Batcher struct {
 	window   time.Duration
 	max      int
 	timeout  time.Duration
-	failFast time.Duration
 	onStored func()
 	log      *logrus.Entry
 	sizes    prometheus.Histogram
 
 	// failedAt and failed are the last failed AppendInbox's end and error
-	// (the writer goroutine's own).
+	// (the writer goroutine's own): items submitted before it ended waited
+	// through it and fail with it (see flush).
 	failedAt time.Time
 	failed   error
 
@@ -68,6 +61,7 @@ type Batcher struct {
 // writer never blocks on a caller that gave up.
 type submission struct {
 	item      InboxItem
+	at        time.Time // when it was submitted
 	cancelled <-chan struct{}
 	res       chan error
 }
@@ -95,12 +89,6 @@ func NewBatcher(inbox Inbox, o BatcherOptions) (*Batcher, error) {
 	}
 	if b.timeout <= 0 {
 		b.timeout = 10 * time.Second
-	}
-	switch b.failFast = o.FailFast; {
-	case b.failFast == 0:
-		b.failFast = time.Second
-	case b.failFast < 0:
-		b.failFast = 0
 	}
 	if b.log == nil {
 		b.log = discardLogger()
@@ -130,7 +118,7 @@ func (b *Batcher) Submit(ctx context.Context, item InboxItem) error {
 		return ErrClosed
 	default:
 	}
-	s := &submission{item: item, cancelled: ctx.Done(), res: make(chan error, 1)}
+	s := &submission{item: item, at: time.Now(), cancelled: ctx.Done(), res: make(chan error, 1)}
 	select {
 	case b.reqs <- s:
 	case <-b.quit:
@@ -225,6 +213,10 @@ func (b *Batcher) drain(batch []*submission) []*submission {
 }
 
 // flush writes the items whose callers still wait and answers each caller.
+// Items submitted while the previous write was failing (a store locked past
+// its timeout) fail with it at once: they have waited as long as it did, and
+// a store outage is answered 503 within one StoreTimeout, not one per batch
+// queued behind it. Items submitted after it try the store again.
 func (b *Batcher) flush(batch []*submission) {
 	live := batch[:0]
 	items := make([]InboxItem, 0, len(batch))
@@ -235,27 +227,26 @@ func (b *Batcher) flush(batch []*submission) {
 			continue
 		default:
 		}
+		if b.failed != nil && !s.at.After(b.failedAt) {
+			s.res <- fmt.Errorf("not stored: the inbox failed while this waited: %w", b.failed)
+			continue
+		}
 		live = append(live, s)
 		items = append(items, s.item)
 	}
 	if len(items) == 0 {
 		return
 	}
-	var err error
-	if b.failed != nil && time.Since(b.failedAt) < b.failFast {
-		err = fmt.Errorf("not storing %d notifications: the inbox failed just now: %w", len(items), b.failed)
+	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
+	err := b.inbox.AppendInbox(ctx, items)
+	cancel()
+	if err != nil {
+		err = fmt.Errorf("storing %d notifications in the inbox: %w", len(items), err)
+		b.log.WithError(err).Error("inbox append failed")
+		b.failed, b.failedAt = err, time.Now()
 	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
-		err = b.inbox.AppendInbox(ctx, items)
-		cancel()
-		if err != nil {
-			err = fmt.Errorf("storing %d notifications in the inbox: %w", len(items), err)
-			b.log.WithError(err).Error("inbox append failed")
-			b.failed, b.failedAt = err, time.Now()
-		} else {
-			b.failed = nil
-			b.sizes.Observe(float64(len(items)))
-		}
+		b.failed = nil
+		b.sizes.Observe(float64(len(items)))
 	}
 	for _, s := range live {
 		s.res <- err
