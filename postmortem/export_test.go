@@ -386,7 +386,7 @@ func TestExportCommitsInGit(t *testing.T) {
 	}
 
 	// A rename removes the old file in the same commit.
-	res, err = e.Export(ctx, exportDraft(t, 6, "Queue backlog", StatusDraft, t0))
+	_, err = e.Export(ctx, exportDraft(t, 6, "Queue backlog", StatusDraft, t0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -191,7 +191,8 @@ func TestEnvRedactsSecrets(t *testing.T) {
 		"%v":     fmt.Sprintf("%v", e),
 		"%+v":    fmt.Sprintf("%+v", e),
 		"%#v":    fmt.Sprintf("%#v", e),
-		"%s ptr": fmt.Sprintf("%s", &e),
+		// Through fmt, not e.String(): a *Env must print redacted too.
+		"ptr":    fmt.Sprint(&e),
 		"fields": fmt.Sprint(e.LogFields()),
 	}
 	for name, out := range outputs {

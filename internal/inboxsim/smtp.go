@@ -138,15 +138,15 @@ func parseEmail(raw []byte) (Email, error) {
 		}
 	}
 	if _, err := h.AddressList("From"); err != nil {
-		return Email{}, fmt.Errorf("From: %v", err)
+		return Email{}, fieldErr("From", err)
 	}
 	if h.Get("To") != "" {
 		if _, err := h.AddressList("To"); err != nil {
-			return Email{}, fmt.Errorf("To: %v", err)
+			return Email{}, fieldErr("To", err)
 		}
 	}
 	if _, err := h.Date(); err != nil {
-		return Email{}, fmt.Errorf("Date: %v", err)
+		return Email{}, fieldErr("Date", err)
 	}
 	if id := h.Get("Message-Id"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, ">") || !strings.Contains(id, "@") {
 		return Email{}, fmt.Errorf("Message-ID %q is not <id@domain>", id)
@@ -154,7 +154,7 @@ func parseEmail(raw []byte) (Email, error) {
 	dec := mime.WordDecoder{}
 	subject, err := dec.DecodeHeader(h.Get("Subject"))
 	if err != nil {
-		return Email{}, fmt.Errorf("Subject: %v", err)
+		return Email{}, fieldErr("Subject", err)
 	}
 	e := Email{Header: h, Subject: subject, Raw: raw}
 	if err := readBody(&e, h.Get("Content-Type"), h.Get("Content-Transfer-Encoding"), msg.Body, 0); err != nil {
@@ -162,6 +162,12 @@ func parseEmail(raw []byte) (Email, error) {
 	}
 	e.AckURL = findAckURL(e.Text, e.HTML)
 	return e, nil
+}
+
+// fieldErr names the header field that failed. The text goes on the wire
+// in the 554 reply, so it keeps the field's own spelling ("From: ...").
+func fieldErr(field string, err error) error {
+	return fmt.Errorf("%s: %v", field, err)
 }
 
 // readBody reads a (possibly multipart) body into e's Text and HTML.

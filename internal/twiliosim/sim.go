@@ -371,15 +371,6 @@ func (s *Server) addCall(c *Call) {
 	}
 }
 
-func (s *Server) findMessage(sid string) *Message {
-	for _, m := range s.messages {
-		if m.SID == sid {
-			return m
-		}
-	}
-	return nil
-}
-
 func (s *Server) findCall(sid string) *Call {
 	for _, c := range s.calls {
 		if c.SID == sid {

@@ -83,7 +83,7 @@ func (s *Store) PutSlackState(ctx context.Context, st *slackstate.Incident) erro
 	if st.Version == 0 {
 		_, err := coll.InsertOne(ctx, d)
 		if mongo.IsDuplicateKeyError(err) {
-			return fmt.Errorf("Slack state of incident #%d: %w", st.Number, incidents.ErrConflict)
+			return fmt.Errorf("store Slack state of incident #%d: %w", st.Number, incidents.ErrConflict)
 		}
 		if err != nil {
 			return fmt.Errorf("store Slack state of incident #%d: %w", st.Number, err)
@@ -94,7 +94,7 @@ func (s *Store) PutSlackState(ctx context.Context, st *slackstate.Incident) erro
 			return fmt.Errorf("store Slack state of incident #%d: %w", st.Number, err)
 		}
 		if res.MatchedCount == 0 {
-			return fmt.Errorf("Slack state of incident #%d: %w", st.Number, incidents.ErrConflict)
+			return fmt.Errorf("store Slack state of incident #%d: %w", st.Number, incidents.ErrConflict)
 		}
 	}
 	st.Version = d.Version
