@@ -26,19 +26,13 @@ const canonicalMagic = "incidentbot/event\x00\x01"
 // genesisMagic names the chain (and its version) in the genesis value.
 const genesisMagic = "incidentbot/chain/v1/incident/"
 
-// CanonicalEvent returns the canonical encoding of e: every field but Hash,
-// deterministic and unambiguous. Strings are length-prefixed (so no two
-// different events encode alike whatever bytes they hold), integers are
+// appendCanonical appends e's canonical encoding to dst: every field but
+// Hash, deterministic and unambiguous. Strings are length-prefixed (so no
+// two different events encode alike whatever bytes they hold), integers are
 // fixed-width, At is UTC seconds and nanoseconds (its zone and monotonic
 // reading do not count), and Fields come sorted by key (a nil and an empty
-// map are the same).
-func CanonicalEvent(e Event) []byte {
-	b, _ := appendCanonical(nil, e, nil)
-	return b
-}
-
-// appendCanonical appends e's canonical encoding to dst; keys is scratch
-// space for the sorted field keys (it may be nil), returned for reuse.
+// map are the same). keys is scratch space for the sorted field keys (it
+// may be nil), returned for reuse.
 func appendCanonical(dst []byte, e Event, keys []string) ([]byte, []string) {
 	dst = append(dst, canonicalMagic...)
 	dst = appendString(dst, e.ID)

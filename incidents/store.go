@@ -271,8 +271,6 @@ type Task struct {
 const (
 	PriorityPage     = -20 // pages and acknowledgements
 	PrioritySeverity = -10 // plus the severity's rank: sev1 -10, sev2 -9, …
-	PriorityNormal   = 0
-	PriorityCosmetic = 10 // refreshes a newer one replaces
 )
 
 // Task kinds.

@@ -217,14 +217,3 @@ func (r Recurring) Validate() error {
 	}
 	return nil
 }
-
-// Active returns the windows among ws that cover at.
-func Active(ws []Window, at time.Time) []Window {
-	var out []Window
-	for _, w := range ws {
-		if w.Covers(at) {
-			out = append(out, w)
-		}
-	}
-	return out
-}

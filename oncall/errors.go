@@ -12,9 +12,6 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrBadTime is matched by every error of ParseTime and ParseRange.
 	ErrBadTime = errors.New("bad time")
-	// ErrUnknownSchedule is returned when a target or an override names a
-	// schedule that is not given.
-	ErrUnknownSchedule = errors.New("unknown schedule")
 )
 
 // FieldError is one invalid field, located by its path from the validated

@@ -220,15 +220,3 @@ func NextHandoff(s Schedule, overrides []Override, at time.Time) (h Handoff, ok 
 	next := e.whole(cur.hi)
 	return Handoff{At: time.Unix(cur.hi, 0).In(e.z.loc), From: e.shift(cur), To: e.shift(next)}, true
 }
-
-// LayerShifts returns the shifts of one layer (rotation index i) that
-// overlap [from, to), ignoring the other layers and overrides: where the
-// layer is active, who it puts on call. They are whole, like Shifts'.
-func LayerShifts(s Schedule, i int, from, to time.Time) []Shift {
-	if i < 0 || i >= len(s.Rotations) {
-		return nil
-	}
-	one := s
-	one.Rotations = s.Rotations[i : i+1]
-	return Shifts(one, nil, from, to)
-}

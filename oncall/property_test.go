@@ -222,7 +222,7 @@ func TestPropertyRandomYear(t *testing.T) {
 			}
 			layers := make([][]Shift, len(s.Rotations))
 			for i := range s.Rotations {
-				layers[i] = LayerShifts(s, i, from, to)
+				layers[i] = layerShifts(s, i, from, to)
 				for j := 1; j < len(layers[i]); j++ {
 					prev, cur := layers[i][j-1], layers[i][j]
 					if cur.Start.Before(prev.End) || !cur.End.After(cur.Start) {

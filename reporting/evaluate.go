@@ -41,9 +41,6 @@ const (
 	StateLate State = "late"
 )
 
-// Submitted reports whether the state is one of a submitted report.
-func (s State) Submitted() bool { return s == StateOnTime || s == StateLate }
-
 // Status is one report's deadline and state.
 type Status struct {
 	Report string

@@ -172,13 +172,6 @@ func (e *Error) Refused() bool {
 // ErrNotFound is returned (wrapped) when no Alertmanager knows the silence.
 var ErrNotFound = errors.New("silence not found")
 
-// Refused reports whether err is an Alertmanager refusing the request (a
-// bad silence), as opposed to one that is down or failing.
-func Refused(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Refused()
-}
-
 // Create posts a new silence and returns its ID. s.ID must be empty: the
 // API would read it as an update of that silence.
 func (c *Client) Create(ctx context.Context, s Silence) (string, error) {

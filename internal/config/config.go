@@ -142,7 +142,6 @@ type Postmortem struct {
 
 // Config defaults.
 const (
-	DefaultTimezone         = "UTC"
 	DefaultLocale           = "en"
 	DefaultChannelPrefix    = "inc"
 	DefaultStormMaxNew      = 10
