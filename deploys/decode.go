@@ -57,7 +57,7 @@ func Decode(r io.Reader, now time.Time) (Deployment, error) {
 	if d.Environment == "" {
 		d.Environment = DefaultEnvironment
 	}
-	var errs ValidationError
+	var errs validationError
 	d.At, errs = parseTime("at", vals["at"], now, errs)
 	d.CommitAt, errs = parseTime("commit_at", vals["commit_at"], time.Time{}, errs)
 	if len(errs) > 0 {
@@ -115,14 +115,14 @@ func decodeObject(body []byte) (map[string]string, error) {
 	return vals, nil
 }
 
-func parseTime(field, s string, def time.Time, errs ValidationError) (time.Time, ValidationError) {
+func parseTime(field, s string, def time.Time, errs validationError) (time.Time, validationError) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return def.UTC(), errs
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, append(errs, FieldError{Field: field,
+		return time.Time{}, append(errs, fieldError{Field: field,
 			Problem: fmt.Sprintf("%q is not an RFC 3339 time such as 2026-12-01T10:00:00Z", truncate(s, 40))})
 	}
 	return t.UTC(), errs

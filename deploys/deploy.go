@@ -32,9 +32,9 @@ const DefaultEnvironment = "production"
 // Length limits (in characters) keep one webhook from filling the store.
 const (
 	MaxIDLen      = 200
-	MaxNameLen    = 100 // service and environment
-	MaxVersionLen = 200
-	MaxCommitLen  = 200
+	maxNameLen    = 100 // service and environment
+	maxVersionLen = 200
+	maxCommitLen  = 200
 )
 
 // Deployment is one deployment of a service to an environment.
@@ -55,18 +55,18 @@ type Deployment struct {
 // Succeeded reports whether the deployment reached its environment.
 func (d Deployment) Succeeded() bool { return d.Status == StatusSuccess }
 
-// FieldError is one problem with one field, worded for the person who sent it.
-type FieldError struct {
+// fieldError is one problem with one field, worded for the person who sent it.
+type fieldError struct {
 	Field   string `json:"field"`
 	Problem string `json:"problem"`
 }
 
-func (e FieldError) Error() string { return e.Field + ": " + e.Problem }
+func (e fieldError) Error() string { return e.Field + ": " + e.Problem }
 
-// ValidationError lists every problem found, so a sender can fix them all at once.
-type ValidationError []FieldError
+// validationError lists every problem found, so a sender can fix them all at once.
+type validationError []fieldError
 
-func (v ValidationError) Error() string {
+func (v validationError) Error() string {
 	parts := make([]string, len(v))
 	for i, e := range v {
 		parts[i] = e.Error()
@@ -75,14 +75,14 @@ func (v ValidationError) Error() string {
 }
 
 // Unwrap makes errors.Is(err, ErrInvalid) true.
-func (v ValidationError) Unwrap() error { return ErrInvalid }
+func (v validationError) Unwrap() error { return ErrInvalid }
 
-// Validate checks the deployment and returns a ValidationError naming every
+// Validate checks the deployment and returns a validationError naming every
 // field that is wrong, or nil.
 func (d Deployment) Validate() error {
-	var errs ValidationError
+	var errs validationError
 	add := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
+		errs = append(errs, fieldError{Field: field, Problem: fmt.Sprintf(format, args...)})
 	}
 	text := func(field, v string, max int, required bool) {
 		switch {
@@ -99,10 +99,10 @@ func (d Deployment) Validate() error {
 		}
 	}
 	text("id", d.ID, MaxIDLen, false)
-	text("service", d.Service, MaxNameLen, true)
-	text("version", d.Version, MaxVersionLen, true)
-	text("environment", d.Environment, MaxNameLen, true)
-	text("commit", d.Commit, MaxCommitLen, false)
+	text("service", d.Service, maxNameLen, true)
+	text("version", d.Version, maxVersionLen, true)
+	text("environment", d.Environment, maxNameLen, true)
+	text("commit", d.Commit, maxCommitLen, false)
 	switch d.Status {
 	case StatusSuccess, StatusFailure:
 	case "":

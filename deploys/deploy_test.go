@@ -31,9 +31,9 @@ func TestValidate(t *testing.T) {
 		{"everything missing", func(d *Deployment) { *d = Deployment{} }, []string{"service", "version", "environment", "status", "at"}},
 		{"bad status", func(d *Deployment) { d.Status = "ok" }, []string{"status"}},
 		{"commit after deploy", func(d *Deployment) { d.CommitAt = d.At.Add(time.Second) }, []string{"commit_at"}},
-		{"long service", func(d *Deployment) { d.Service = strings.Repeat("s", MaxNameLen+1) }, []string{"service"}},
+		{"long service", func(d *Deployment) { d.Service = strings.Repeat("s", maxNameLen+1) }, []string{"service"}},
 		{"long id", func(d *Deployment) { d.ID = strings.Repeat("é", MaxIDLen+1) }, []string{"id"}},
-		{"max length in runes is fine", func(d *Deployment) { d.Service = strings.Repeat("é", MaxNameLen) }, nil},
+		{"max length in runes is fine", func(d *Deployment) { d.Service = strings.Repeat("é", maxNameLen) }, nil},
 		{"control character", func(d *Deployment) { d.Version = "v1\n" }, []string{"version"}},
 		{"spaces", func(d *Deployment) { d.Environment = " prod" }, []string{"environment"}},
 		{"bad utf8", func(d *Deployment) { d.Commit = "\xff" }, []string{"commit"}},
@@ -52,7 +52,7 @@ func TestValidate(t *testing.T) {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("Validate() = %v, want ErrInvalid", err)
 			}
-			var ve ValidationError
+			var ve validationError
 			if !errors.As(err, &ve) {
 				t.Fatalf("Validate() = %T, want ValidationError", err)
 			}

@@ -38,15 +38,15 @@ import (
 
 // The files of an archive, in the order they are written.
 const (
-	FileManifest   = "manifest.json"
-	FileSignature  = "manifest.sig"
-	FileIncident   = "incident.json"
-	FileTimeline   = "timeline.jsonl"
-	FilePostmortem = "postmortem.md" // only when the incident has one
+	fileManifest   = "manifest.json"
+	fileSignature  = "manifest.sig"
+	fileIncident   = "incident.json"
+	fileTimeline   = "timeline.jsonl"
+	filePostmortem = "postmortem.md" // only when the incident has one
 )
 
-// Format names the archive layout in its manifest.
-const Format = "incidentbot-evidence/1"
+// format names the archive layout in its manifest.
+const format = "incidentbot-evidence/1"
 
 // Limits of what Verify reads, so a hostile archive cannot exhaust memory.
 const (
@@ -78,11 +78,11 @@ type Manifest struct {
 	Files []File `json:"files"`
 }
 
-// Signature is manifest.sig: the Ed25519 signature of manifest.json's
+// signature is manifest.sig: the Ed25519 signature of manifest.json's
 // bytes, the key that made it, and checks that tell a damaged signature
 // file from a changed manifest (Check is a CRC-32 of the other fields; it
 // proves nothing, the signature does).
-type Signature struct {
+type signature struct {
 	Algorithm      string `json:"algorithm"` // "Ed25519"
 	KeyID          string `json:"key_id"`
 	ManifestSHA256 string `json:"manifest_sha256"`
@@ -90,7 +90,7 @@ type Signature struct {
 	Check          string `json:"check"`
 }
 
-func (s Signature) check() string {
+func (s signature) check() string {
 	sum := crc32.ChecksumIEEE([]byte(s.Algorithm + "\x00" + s.KeyID + "\x00" + s.ManifestSHA256 + "\x00" + s.Signature))
 	return strconv.FormatUint(uint64(sum), 16)
 }
@@ -112,10 +112,10 @@ type Input struct {
 	Tool       string
 }
 
-// Write writes the signed archive of in to w and returns its manifest. It
+// write writes the signed archive of in to w and returns its manifest. It
 // refuses a timeline whose chain does not verify: evidence of a record
 // already broken would prove nothing.
-func Write(w io.Writer, in Input, key ed25519.PrivateKey) (Manifest, error) {
+func write(w io.Writer, in Input, key ed25519.PrivateKey) (Manifest, error) {
 	if in.Incident == nil {
 		return Manifest{}, errors.New("evidence: no incident")
 	}
@@ -146,16 +146,16 @@ func writeArchive(w io.Writer, in Input, key ed25519.PrivateKey) (Manifest, erro
 	files := []struct {
 		name string
 		data []byte
-	}{{FileIncident, append(incJSON, '\n')}, {FileTimeline, timeline.Bytes()}}
+	}{{fileIncident, append(incJSON, '\n')}, {fileTimeline, timeline.Bytes()}}
 	if in.Postmortem != nil {
 		files = append(files, struct {
 			name string
 			data []byte
-		}{FilePostmortem, in.Postmortem})
+		}{filePostmortem, in.Postmortem})
 	}
 	pub := key.Public().(ed25519.PublicKey)
 	m := Manifest{
-		Format: Format, Incident: n, ChainHead: incidents.Head(in.Timeline), Events: len(in.Timeline),
+		Format: format, Incident: n, ChainHead: incidents.Head(in.Timeline), Events: len(in.Timeline),
 		CreatedAt: in.CreatedAt.UTC(), Tool: in.Tool, KeyID: KeyID(pub),
 	}
 	for _, f := range files {
@@ -168,7 +168,7 @@ func writeArchive(w io.Writer, in Input, key ed25519.PrivateKey) (Manifest, erro
 	}
 	manifest = append(manifest, '\n')
 	msum := sha256.Sum256(manifest)
-	sig := Signature{Algorithm: "Ed25519", KeyID: m.KeyID, ManifestSHA256: hex.EncodeToString(msum[:]),
+	sig := signature{Algorithm: "Ed25519", KeyID: m.KeyID, ManifestSHA256: hex.EncodeToString(msum[:]),
 		Signature: base64.StdEncoding.EncodeToString(ed25519.Sign(key, manifest))}
 	sig.Check = sig.check()
 	sigJSON, err := json.MarshalIndent(sig, "", "  ")
@@ -185,10 +185,10 @@ func writeArchive(w io.Writer, in Input, key ed25519.PrivateKey) (Manifest, erro
 		_, err := tw.Write(data)
 		return err
 	}
-	if err := put(FileManifest, manifest); err != nil {
+	if err := put(fileManifest, manifest); err != nil {
 		return Manifest{}, fmt.Errorf("evidence: write: %w", err)
 	}
-	if err := put(FileSignature, append(sigJSON, '\n')); err != nil {
+	if err := put(fileSignature, append(sigJSON, '\n')); err != nil {
 		return Manifest{}, fmt.Errorf("evidence: write: %w", err)
 	}
 	for _, f := range files {
@@ -213,7 +213,7 @@ func WriteFile(path string, in Input, key ed25519.PrivateKey) (Manifest, error) 
 	tmp := f.Name()
 	defer os.Remove(tmp) // after the rename there is nothing left to remove
 	bw := bufio.NewWriter(f)
-	m, err := Write(bw, in, key)
+	m, err := write(bw, in, key)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -281,11 +281,11 @@ type Result struct {
 	Events int
 }
 
-// Verify checks the archive read from r against the public key pub: the
+// verify checks the archive read from r against the public key pub: the
 // manifest's signature, that every file it lists is there with its size
 // and SHA-256 and no other file is, and the chain of the timeline up to the
 // manifest's head. Any failure is an *Error naming the file.
-func Verify(r io.Reader, pub ed25519.PublicKey) (Result, error) {
+func verify(r io.Reader, pub ed25519.PublicKey) (Result, error) {
 	if len(pub) != ed25519.PublicKeySize {
 		return Result{}, errors.New("evidence: the public key is not an Ed25519 key")
 	}
@@ -300,21 +300,21 @@ func Verify(r io.Reader, pub ed25519.PublicKey) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	manifest, ok := files[FileManifest]
+	manifest, ok := files[fileManifest]
 	if !ok {
-		return Result{}, &Error{File: FileManifest, Problem: ProblemMissing, Detail: "the archive has no manifest"}
+		return Result{}, &Error{File: fileManifest, Problem: ProblemMissing, Detail: "the archive has no manifest"}
 	}
 	if err := checkSignature(files, manifest, pub); err != nil {
 		return Result{}, err
 	}
 	var m Manifest
 	if err := json.Unmarshal(manifest, &m); err != nil {
-		return Result{}, &Error{File: FileManifest, Problem: ProblemDamaged, Detail: err.Error()}
+		return Result{}, &Error{File: fileManifest, Problem: ProblemDamaged, Detail: err.Error()}
 	}
-	if m.Format != Format {
-		return Result{}, &Error{File: FileManifest, Problem: ProblemDamaged, Detail: fmt.Sprintf("format %q, want %q", m.Format, Format)}
+	if m.Format != format {
+		return Result{}, &Error{File: fileManifest, Problem: ProblemDamaged, Detail: fmt.Sprintf("format %q, want %q", m.Format, format)}
 	}
-	listed := map[string]bool{FileManifest: true, FileSignature: true}
+	listed := map[string]bool{fileManifest: true, fileSignature: true}
 	for _, f := range m.Files {
 		listed[f.Name] = true
 		data, ok := files[f.Name]
@@ -332,7 +332,7 @@ func Verify(r io.Reader, pub ed25519.PublicKey) (Result, error) {
 			return Result{}, &Error{File: name, Problem: ProblemExtra, Detail: "in the archive but not in the manifest"}
 		}
 	}
-	for _, name := range []string{FileIncident, FileTimeline} {
+	for _, name := range []string{fileIncident, fileTimeline} {
 		if !slices.ContainsFunc(m.Files, func(f File) bool { return f.Name == name }) {
 			return Result{}, &Error{File: name, Problem: ProblemMissing, Detail: "the manifest does not list it"}
 		}
@@ -340,16 +340,16 @@ func Verify(r io.Reader, pub ed25519.PublicKey) (Result, error) {
 	var inc struct {
 		Number int64 `json:"number"`
 	}
-	if err := json.Unmarshal(files[FileIncident], &inc); err != nil || inc.Number != m.Incident {
-		return Result{}, &Error{File: FileIncident, Problem: ProblemDamaged, Detail: fmt.Sprintf("not incident #%d (%v)", m.Incident, err)}
+	if err := json.Unmarshal(files[fileIncident], &inc); err != nil || inc.Number != m.Incident {
+		return Result{}, &Error{File: fileIncident, Problem: ProblemDamaged, Detail: fmt.Sprintf("not incident #%d (%v)", m.Incident, err)}
 	}
-	events, err := parseTimeline(files[FileTimeline])
+	events, err := parseTimeline(files[fileTimeline])
 	if err != nil {
 		return Result{}, err
 	}
 	checked, err := incidents.VerifyChainHead(m.Incident, events, m.ChainHead)
 	if err != nil {
-		e := &Error{File: FileTimeline, Problem: ProblemChain, Detail: err.Error()}
+		e := &Error{File: fileTimeline, Problem: ProblemChain, Detail: err.Error()}
 		errors.As(err, &e.Chain)
 		return Result{}, e
 	}
@@ -363,7 +363,7 @@ func VerifyFile(path string, pub ed25519.PublicKey) (Result, error) {
 		return Result{}, fmt.Errorf("evidence: %w", err)
 	}
 	defer f.Close()
-	return Verify(bufio.NewReader(f), pub)
+	return verify(bufio.NewReader(f), pub)
 }
 
 // checkSignature verifies manifest.json's signature with pub, and when it
@@ -371,17 +371,17 @@ func VerifyFile(path string, pub ed25519.PublicKey) (Result, error) {
 // (its check fails), a changed manifest.json (its SHA-256 is not the one
 // signed), another key, or a signature that is simply wrong.
 func checkSignature(files map[string][]byte, manifest []byte, pub ed25519.PublicKey) error {
-	raw, ok := files[FileSignature]
+	raw, ok := files[fileSignature]
 	if !ok {
-		return &Error{File: FileSignature, Problem: ProblemMissing, Detail: "the archive has no signature"}
+		return &Error{File: fileSignature, Problem: ProblemMissing, Detail: "the archive has no signature"}
 	}
-	var sig Signature
+	var sig signature
 	if err := json.Unmarshal(raw, &sig); err != nil || sig.Check != sig.check() {
-		return &Error{File: FileSignature, Problem: ProblemDamaged, Detail: "the signature file was changed or is damaged"}
+		return &Error{File: fileSignature, Problem: ProblemDamaged, Detail: "the signature file was changed or is damaged"}
 	}
 	sigBytes, err := base64.StdEncoding.DecodeString(sig.Signature)
 	if err != nil || len(sigBytes) != ed25519.SignatureSize || sig.Algorithm != "Ed25519" {
-		return &Error{File: FileSignature, Problem: ProblemDamaged, Detail: "not an Ed25519 signature"}
+		return &Error{File: fileSignature, Problem: ProblemDamaged, Detail: "not an Ed25519 signature"}
 	}
 	if ed25519.Verify(pub, manifest, sigBytes) {
 		return nil
@@ -389,12 +389,12 @@ func checkSignature(files map[string][]byte, manifest []byte, pub ed25519.Public
 	msum := sha256.Sum256(manifest)
 	switch {
 	case hex.EncodeToString(msum[:]) != sig.ManifestSHA256:
-		return &Error{File: FileManifest, Problem: ProblemChanged, Detail: "it is not the manifest that was signed"}
+		return &Error{File: fileManifest, Problem: ProblemChanged, Detail: "it is not the manifest that was signed"}
 	case sig.KeyID != KeyID(pub):
 		return &Error{Problem: ProblemWrongKey,
 			Detail: fmt.Sprintf("the archive was signed with key %s; the public key given is %s", sig.KeyID, KeyID(pub))}
 	}
-	return &Error{File: FileSignature, Problem: ProblemSignature, Detail: "the signature does not verify with the public key given"}
+	return &Error{File: fileSignature, Problem: ProblemSignature, Detail: "the signature does not verify with the public key given"}
 }
 
 // readArchive reads every regular file of a tar archive, in order. The
@@ -457,12 +457,12 @@ func parseTimeline(data []byte) ([]incidents.Event, error) {
 	for line := 1; sc.Scan(); line++ {
 		var e incidents.Event
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			return nil, &Error{File: FileTimeline, Problem: ProblemDamaged, Detail: fmt.Sprintf("line %d: %v", line, err)}
+			return nil, &Error{File: fileTimeline, Problem: ProblemDamaged, Detail: fmt.Sprintf("line %d: %v", line, err)}
 		}
 		out = append(out, e)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, &Error{File: FileTimeline, Problem: ProblemDamaged, Detail: err.Error()}
+		return nil, &Error{File: fileTimeline, Problem: ProblemDamaged, Detail: err.Error()}
 	}
 	return out, nil
 }

@@ -47,7 +47,7 @@ func newKey(t testing.TB) ed25519.PrivateKey {
 func archive(t testing.TB, in Input, key ed25519.PrivateKey) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if _, err := Write(&b, in, key); err != nil {
+	if _, err := write(&b, in, key); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
@@ -56,7 +56,7 @@ func archive(t testing.TB, in Input, key ed25519.PrivateKey) []byte {
 func TestFreshArchiveVerifies(t *testing.T) {
 	key := newKey(t)
 	in := sample(t)
-	res, err := Verify(bytes.NewReader(archive(t, in, key)), key.Public().(ed25519.PublicKey))
+	res, err := verify(bytes.NewReader(archive(t, in, key)), key.Public().(ed25519.PublicKey))
 	if err != nil {
 		t.Fatalf("Verify: %v", err)
 	}
@@ -78,7 +78,7 @@ func TestFreshArchiveVerifies(t *testing.T) {
 
 	// Without a postmortem the archive has none, and still verifies.
 	in.Postmortem = nil
-	res, err = Verify(bytes.NewReader(archive(t, in, key)), key.Public().(ed25519.PublicKey))
+	res, err = verify(bytes.NewReader(archive(t, in, key)), key.Public().(ed25519.PublicKey))
 	if err != nil || len(res.Manifest.Files) != 2 {
 		t.Errorf("without a postmortem: %+v, %v", res, err)
 	}
@@ -104,7 +104,7 @@ func TestOneChangedByteNamesTheFile(t *testing.T) {
 				}
 				bad := bytes.Clone(good)
 				bad[off+at] ^= 0x01
-				_, err := Verify(bytes.NewReader(bad), pub)
+				_, err := verify(bytes.NewReader(bad), pub)
 				var ee *Error
 				if !errors.As(err, &ee) {
 					t.Fatalf("Verify after changing byte %d of %s = %v, want an *Error", at, name, err)
@@ -119,7 +119,7 @@ func TestOneChangedByteNamesTheFile(t *testing.T) {
 
 func TestWrongKeyFailsClearly(t *testing.T) {
 	key, other := newKey(t), newKey(t)
-	_, err := Verify(bytes.NewReader(archive(t, sample(t), key)), other.Public().(ed25519.PublicKey))
+	_, err := verify(bytes.NewReader(archive(t, sample(t), key)), other.Public().(ed25519.PublicKey))
 	var ee *Error
 	if !errors.As(err, &ee) || ee.Problem != ProblemWrongKey {
 		t.Fatalf("Verify with another key = %v, want the wrong-key error", err)
@@ -141,7 +141,7 @@ func TestBrokenArchivesFail(t *testing.T) {
 	forged := sample(t)
 	forged.Timeline[2].Text = "nothing happened"
 	var b bytes.Buffer
-	if _, err := Write(&b, forged, key); err == nil || !strings.Contains(err.Error(), "changed") {
+	if _, err := write(&b, forged, key); err == nil || !strings.Contains(err.Error(), "changed") {
 		t.Errorf("Write of a broken chain = %v, want a refusal", err)
 	}
 
@@ -156,9 +156,9 @@ func TestBrokenArchivesFail(t *testing.T) {
 		{"empty", func() []byte { return nil }, ProblemDamaged, ""},
 		{"not tar", func() []byte { return []byte(strings.Repeat("not a tar file ", 100)) }, ProblemDamaged, ""},
 		{"extra file", func() []byte { return rewrite(t, good, func(f map[string][]byte) { f["notes.txt"] = []byte("hi") }) }, ProblemExtra, "notes.txt"},
-		{"missing file", func() []byte { return rewrite(t, good, func(f map[string][]byte) { delete(f, FilePostmortem) }) }, ProblemMissing, FilePostmortem},
-		{"no signature", func() []byte { return rewrite(t, good, func(f map[string][]byte) { delete(f, FileSignature) }) }, ProblemMissing, FileSignature},
-		{"no manifest", func() []byte { return rewrite(t, good, func(f map[string][]byte) { delete(f, FileManifest) }) }, ProblemMissing, FileManifest},
+		{"missing file", func() []byte { return rewrite(t, good, func(f map[string][]byte) { delete(f, filePostmortem) }) }, ProblemMissing, filePostmortem},
+		{"no signature", func() []byte { return rewrite(t, good, func(f map[string][]byte) { delete(f, fileSignature) }) }, ProblemMissing, fileSignature},
+		{"no manifest", func() []byte { return rewrite(t, good, func(f map[string][]byte) { delete(f, fileManifest) }) }, ProblemMissing, fileManifest},
 		{"last event cut and re-signed", func() []byte {
 			in := sample(t)
 			full := archive(t, in, key)
@@ -167,13 +167,13 @@ func TestBrokenArchivesFail(t *testing.T) {
 			// the short timeline under the full archive's manifest and signature
 			return rewrite(t, full, func(f map[string][]byte) {
 				s, _, _ := readArchive(short)
-				f[FileTimeline] = s[FileTimeline]
+				f[fileTimeline] = s[fileTimeline]
 			})
-		}, ProblemChanged, FileTimeline},
+		}, ProblemChanged, fileTimeline},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Verify(bytes.NewReader(tt.archive()), pub)
+			_, err := verify(bytes.NewReader(tt.archive()), pub)
 			var ee *Error
 			if !errors.As(err, &ee) || ee.Problem != tt.problem || ee.File != tt.file {
 				t.Errorf("Verify = %v (%+v), want %s of %q", err, ee, tt.problem, tt.file)
@@ -192,10 +192,10 @@ func TestChainInsideTheArchiveIsChecked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Verify(&b, key.Public().(ed25519.PublicKey))
+	_, err = verify(&b, key.Public().(ed25519.PublicKey))
 	var ce *incidents.ChainError
-	if !errors.As(err, &ce) || ce.Seq != 4 || ce.Problem != incidents.ChainChanged || !strings.Contains(err.Error(), FileTimeline) {
-		t.Errorf("Verify = %v; want the chain error at event 4 in %s", err, FileTimeline)
+	if !errors.As(err, &ce) || ce.Seq != 4 || ce.Problem != incidents.ChainChanged || !strings.Contains(err.Error(), fileTimeline) {
+		t.Errorf("Verify = %v; want the chain error at event 4 in %s", err, fileTimeline)
 	}
 }
 
@@ -259,18 +259,18 @@ MCowBQYDK2VwAyEArAtu1pzoS4rkGqk+M5cD5U0Czxj7yhi5M11eJAWaq9Q=
 )
 
 func TestOpenSSLKeys(t *testing.T) {
-	priv, err := ParsePrivateKey([]byte(opensslKey))
+	priv, err := parsePrivateKey([]byte(opensslKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub, err := ParsePublicKey([]byte(opensslPub))
+	pub, err := parsePublicKey([]byte(opensslPub))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !priv.Public().(ed25519.PublicKey).Equal(pub) {
 		t.Error("the OpenSSL public key is not the private key's")
 	}
-	if _, err := Verify(bytes.NewReader(archive(t, sample(t), priv)), pub); err != nil {
+	if _, err := verify(bytes.NewReader(archive(t, sample(t), priv)), pub); err != nil {
 		t.Errorf("Verify with OpenSSL's keys: %v", err)
 	}
 }

@@ -21,8 +21,8 @@ import (
 // maxKeyFile bounds a key file; an Ed25519 PEM key is about 120 bytes.
 const maxKeyFile = 64 << 10
 
-// ParsePrivateKey reads an Ed25519 private key from PEM (PKCS #8, "PRIVATE KEY").
-func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
+// parsePrivateKey reads an Ed25519 private key from PEM (PKCS #8, "PRIVATE KEY").
+func parsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
 	der, err := pemBlock(data, "PRIVATE KEY")
 	if err != nil {
 		return nil, err
@@ -38,8 +38,8 @@ func ParsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
 	return priv, nil
 }
 
-// ParsePublicKey reads an Ed25519 public key from PEM (PKIX, "PUBLIC KEY").
-func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
+// parsePublicKey reads an Ed25519 public key from PEM (PKIX, "PUBLIC KEY").
+func parsePublicKey(data []byte) (ed25519.PublicKey, error) {
 	der, err := pemBlock(data, "PUBLIC KEY")
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func LoadPrivateKey(path string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := ParsePrivateKey(data)
+	k, err := parsePrivateKey(data)
 	if err != nil {
 		return nil, fmt.Errorf("signing key %s: %w", path, err)
 	}
@@ -87,7 +87,7 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := ParsePublicKey(data)
+	k, err := parsePublicKey(data)
 	if err != nil {
 		return nil, fmt.Errorf("public key %s: %w", path, err)
 	}

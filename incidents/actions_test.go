@@ -23,7 +23,7 @@ func TestActionsDueDoneReopenAndOverdue(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := svc.Get(ctx, inc.Number)
-	if a := got.Actions[0]; !a.Due.Equal(due) || a.State() != ActionOpen || a.Overdue(due) || !a.Overdue(due.Add(time.Second)) {
+	if a := got.Actions[0]; !a.Due.Equal(due) || a.State() != actionOpen || a.Overdue(due) || !a.Overdue(due.Add(time.Second)) {
 		t.Fatalf("action 1 = %+v: want due %v, open, overdue only after it", a, due)
 	}
 

@@ -129,16 +129,16 @@ type Action struct {
 
 // Action states, as State returns them.
 const (
-	ActionOpen = "open"
-	ActionDone = "done"
+	actionOpen = "open"
+	actionDone = "done"
 )
 
 // State is "open" or "done".
 func (a Action) State() string {
 	if a.Done {
-		return ActionDone
+		return actionDone
 	}
-	return ActionOpen
+	return actionOpen
 }
 
 // Overdue reports an open action whose deadline has passed at now.

@@ -228,7 +228,7 @@ func (s *Service) followUps(inc *Incident, visible bool, tasks []Task, created b
 		tasks = append(tasks, s.syncTask(inc))
 	}
 	if created {
-		tasks = append(tasks, Task{Key: fmt.Sprintf("opened:%d", inc.Number), Kind: TaskOpened, Incident: inc.Number, Priority: PriorityPage})
+		tasks = append(tasks, Task{Key: fmt.Sprintf("opened:%d", inc.Number), Kind: TaskOpened, Incident: inc.Number, Priority: priorityPage})
 	}
 	return tasks
 }
@@ -236,7 +236,7 @@ func (s *Service) followUps(inc *Incident, visible bool, tasks []Task, created b
 // syncTask is the task that makes Slack reflect inc.
 func (s *Service) syncTask(inc *Incident) Task {
 	return Task{Key: fmt.Sprintf("sync:%d", inc.Number), Kind: TaskSync, Incident: inc.Number,
-		Priority: PrioritySeverity + s.severityRank(inc.Severity)}
+		Priority: prioritySeverity + s.severityRank(inc.Severity)}
 }
 
 // create stores a new incident with its first events within tx.
@@ -329,7 +329,7 @@ func (s *Service) SetStatus(ctx context.Context, number int64, to Status, actor 
 		}
 		// The first status update acknowledges: one truth for MTTA, the
 		// postmortem and the pages, which close.
-		ack := s.event(inc, EventAcknowledged, actor, "Acknowledged", map[string]string{"via": ViaStatus})
+		ack := s.event(inc, EventAcknowledged, actor, "Acknowledged", map[string]string{"via": viaStatus})
 		ack.ID += ":ack"
 		return append(events, ack), []Task{closePages(inc.Number)}, nil
 	})
@@ -464,8 +464,8 @@ func (s *Service) AddActionDue(ctx context.Context, number int64, text, owner st
 
 // How an acknowledgement came, as the acknowledged event's "via" field.
 const (
-	ViaSlack  = "slack"  // a button or /incident ack
-	ViaStatus = "status" // the first status update
+	viaSlack  = "slack"  // a button or /incident ack
+	viaStatus = "status" // the first status update
 	ViaSMS    = "sms"
 	ViaVoice  = "voice"
 	ViaEmail  = "email"
@@ -474,7 +474,7 @@ const (
 
 // Acknowledge records the first acknowledgement, from Slack.
 func (s *Service) Acknowledge(ctx context.Context, number int64, actor string) (*Incident, error) {
-	return s.AcknowledgeVia(ctx, number, actor, ViaSlack)
+	return s.AcknowledgeVia(ctx, number, actor, viaSlack)
 }
 
 // AcknowledgeVia records the first acknowledgement, which came by via (an
@@ -495,7 +495,7 @@ func (s *Service) AcknowledgeVia(ctx context.Context, number int64, actor, via s
 // closePages is the task that closes an incident's pages once it is
 // acknowledged or resolved (the paging engine runs it, pages first).
 func closePages(number int64) Task {
-	return Task{Key: fmt.Sprintf("page-close:%d", number), Kind: TaskPagesClose, Incident: number, Priority: PriorityPage}
+	return Task{Key: fmt.Sprintf("page-close:%d", number), Kind: TaskPagesClose, Incident: number, Priority: priorityPage}
 }
 
 // MayClose says whether actor may resolve or reopen inc (verb names which,

@@ -262,15 +262,15 @@ type Task struct {
 	Kind     string
 	Incident int64
 	RunAt    time.Time
-	// Priority orders due work: lower runs first (see PriorityPage).
+	// Priority orders due work: lower runs first (see priorityPage).
 	Priority int
 }
 
 // Task priorities, on the job queue's scale: lower runs first. What wakes
 // a person goes first, then the work of more severe incidents.
 const (
-	PriorityPage     = -20 // pages and acknowledgements
-	PrioritySeverity = -10 // plus the severity's rank: sev1 -10, sev2 -9, …
+	priorityPage     = -20 // pages and acknowledgements
+	prioritySeverity = -10 // plus the severity's rank: sev1 -10, sev2 -9, …
 )
 
 // Task kinds.

@@ -17,12 +17,12 @@ import (
 	"github.com/incidentbot/incidentbot/alertmanager"
 )
 
-// MaxLength bounds one window: longer is not maintenance but an outage of
+// maxLength bounds one window: longer is not maintenance but an outage of
 // the alerting.
-const MaxLength = 31 * 24 * time.Hour
+const maxLength = 31 * 24 * time.Hour
 
-// MaxReason bounds a window's reason, in characters.
-const MaxReason = 300
+// maxReason bounds a window's reason, in characters.
+const maxReason = 300
 
 // Window is one maintenance window, [From, To).
 type Window struct {
@@ -93,7 +93,7 @@ func (w Window) Holds(service string, alerts []map[string]string) bool {
 }
 
 // Validate checks a window: a service or matchers that parse and select
-// something, a start before its end, at most MaxLength long.
+// something, a start before its end, at most maxLength long.
 func (w Window) Validate() error {
 	var problems []string
 	switch {
@@ -112,11 +112,11 @@ func (w Window) Validate() error {
 		problems = append(problems, "needs a start and an end")
 	case !w.To.After(w.From):
 		problems = append(problems, "must end after it starts")
-	case w.To.Sub(w.From) > MaxLength:
-		problems = append(problems, fmt.Sprintf("lasts at most %d days", int(MaxLength/(24*time.Hour))))
+	case w.To.Sub(w.From) > maxLength:
+		problems = append(problems, fmt.Sprintf("lasts at most %d days", int(maxLength/(24*time.Hour))))
 	}
-	if len([]rune(w.Reason)) > MaxReason {
-		problems = append(problems, fmt.Sprintf("its reason is longer than %d characters", MaxReason))
+	if len([]rune(w.Reason)) > maxReason {
+		problems = append(problems, fmt.Sprintf("its reason is longer than %d characters", maxReason))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(problems, "; "))

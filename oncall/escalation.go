@@ -27,12 +27,12 @@ type EscalationLevel struct {
 	Targets []Target
 }
 
-// MaxRepeat bounds EscalationPolicy.Repeat, as GoAlert does (0–5).
-const MaxRepeat = 5
+// maxRepeat bounds EscalationPolicy.Repeat, as GoAlert does (0–5).
+const maxRepeat = 5
 
-// DefaultRoundWait is how long the last level is given before the next
+// defaultRoundWait is how long the last level is given before the next
 // round (or the end) when its own delay is zero.
-const DefaultRoundWait = 5 * time.Minute
+const defaultRoundWait = 5 * time.Minute
 
 // TargetKind is what an escalation target names.
 type TargetKind string
@@ -87,8 +87,8 @@ func (p EscalationPolicy) Validate() error {
 	if !ValidName(p.Name) {
 		f.add("name", "%q is not a valid name (use lowercase letters, digits, - and _; at most 64)", p.Name)
 	}
-	if p.Repeat < 0 || p.Repeat > MaxRepeat {
-		f.add("repeat", "must be 0 to %d, got %d", MaxRepeat, p.Repeat)
+	if p.Repeat < 0 || p.Repeat > maxRepeat {
+		f.add("repeat", "must be 0 to %d, got %d", maxRepeat, p.Repeat)
 	}
 	if p.AckTimeout < 0 {
 		f.add("ack_timeout", "must not be negative, got %s", p.AckTimeout)
@@ -162,7 +162,7 @@ func PageKey(incident int64, round, level int) string {
 // start (when the incident opened). Round 0 pages each level Delay after the
 // previous one (the first level Delay after start). Each of the Repeat
 // rounds that follow starts again at the first level, after the wait the
-// last level was given: its own Delay, or DefaultRoundWait when that is
+// last level was given: its own Delay, or defaultRoundWait when that is
 // zero; each later level again waits its Delay. After the last round, the
 // same wait, then Exhausted. Schedules are resolved at each step's time with
 // overrides (sorted by From); schedules not in the map stay Unresolved.
@@ -174,10 +174,10 @@ func NewPlan(incident int64, p EscalationPolicy, start time.Time, schedules map[
 	}
 	wait := p.Levels[len(p.Levels)-1].Delay
 	if wait <= 0 {
-		wait = DefaultRoundWait
+		wait = defaultRoundWait
 	}
 	at := start
-	rounds := 1 + min(max(p.Repeat, 0), MaxRepeat)
+	rounds := 1 + min(max(p.Repeat, 0), maxRepeat)
 	for round := range rounds {
 		for level, l := range p.Levels {
 			if round > 0 && level == 0 {

@@ -76,7 +76,7 @@ func TestPlan(t *testing.T) {
 		t.Errorf("Decline changed the original plan")
 	}
 
-	// Zero delays everywhere: rounds wait DefaultRoundWait.
+	// Zero delays everywhere: rounds wait defaultRoundWait.
 	zero := NewPlan(7, EscalationPolicy{Name: "z", Repeat: 2, Levels: []EscalationLevel{{Targets: []Target{{TargetUser, "U01"}}}}}, start, nil, nil)
 	var times []string
 	for _, st := range zero.Steps {

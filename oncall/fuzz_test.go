@@ -15,7 +15,7 @@ func fuzzSchedule(zone, typ uint8, start int64, handoff int16, length int64, mem
 		loc, _ = time.LoadLocation(z)
 	}
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, loc)
-	types := append(slices.Clone(RotationTypes), "bogus")
+	types := append(slices.Clone(rotationTypes), "bogus")
 	users := []string{"U01", "U02", "U03", "bad user"}
 	var ms []string
 	for i := range int(members % 6) {

@@ -53,7 +53,7 @@ func (c ICal) Render(shifts []Shift) []byte {
 			}
 		}
 		line("BEGIN:VEVENT")
-		line("UID:" + ShiftUID(c.Schedule, ev.user, ev.start))
+		line("UID:" + shiftUID(c.Schedule, ev.user, ev.start))
 		line("DTSTAMP:" + stamp)
 		line("DTSTART:" + icalTime(ev.start))
 		line("DTEND:" + icalTime(ev.end))
@@ -106,8 +106,8 @@ func (c ICal) events(shifts []Shift) []event {
 	return out
 }
 
-// ShiftUID is the stable UID of one person's shift.
-func ShiftUID(schedule, user string, start time.Time) string {
+// shiftUID is the stable UID of one person's shift.
+func shiftUID(schedule, user string, start time.Time) string {
 	h := fnv.New128a() // stable and collision-free enough for UIDs; not a secret
 	h.Write([]byte(schedule + "\x00" + user + "\x00" + start.UTC().Format(time.RFC3339)))
 	return hex.EncodeToString(h.Sum(nil)) + "@incidentbot"

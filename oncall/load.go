@@ -67,7 +67,7 @@ func ComputeLoad(s Schedule, overrides []Override, pages []Page, from, to time.T
 		}
 		l := get(p.User)
 		l.Pages++
-		if IsNight(s.Timezone, p.At) {
+		if isNight(s.Timezone, p.At) {
 			l.NightPages++
 		}
 	}
@@ -100,8 +100,8 @@ func workingOverlap(z *zone, a, b int64) time.Duration {
 	return time.Duration(sum) * time.Second
 }
 
-// IsNight reports whether t is between NightFrom and NightTo in loc.
-func IsNight(loc *time.Location, t time.Time) bool {
+// isNight reports whether t is between NightFrom and NightTo in loc.
+func isNight(loc *time.Location, t time.Time) bool {
 	z := newZone(loc)
 	m := TimeOfDay(mod(z.wall(t.Unix()), 1440))
 	return m >= NightFrom || m < NightTo

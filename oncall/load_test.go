@@ -53,8 +53,8 @@ func TestHours(t *testing.T) {
 	}
 	for _, tt := range tests {
 		tm := lt(t, loc, tt.at)
-		if IsNight(loc, tm) != tt.night || IsOutOfHours(loc, tm) != tt.ooh {
-			t.Errorf("%s: night %v out-of-hours %v, want %v %v", tt.at, IsNight(loc, tm), IsOutOfHours(loc, tm), tt.night, tt.ooh)
+		if isNight(loc, tm) != tt.night || IsOutOfHours(loc, tm) != tt.ooh {
+			t.Errorf("%s: night %v out-of-hours %v, want %v %v", tt.at, isNight(loc, tm), IsOutOfHours(loc, tm), tt.night, tt.ooh)
 		}
 	}
 }

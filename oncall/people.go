@@ -78,9 +78,9 @@ type NotifyRule struct {
 	Notify []Method
 }
 
-// DefaultRules are the team default when neither the person nor the config
+// defaultRules are the team default when neither the person nor the config
 // says otherwise: a Slack direct message at once.
-func DefaultRules() []NotifyRule { return []NotifyRule{{Notify: []Method{MethodSlack}}} }
+func defaultRules() []NotifyRule { return []NotifyRule{{Notify: []Method{MethodSlack}}} }
 
 // Has reports whether the person has an address for method m.
 func (p Person) Has(m Method) bool {
@@ -107,7 +107,7 @@ func (p Person) RulesOr(def []NotifyRule) []NotifyRule {
 	if len(def) > 0 {
 		return def
 	}
-	return DefaultRules()
+	return defaultRules()
 }
 
 var e164Re = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)

@@ -31,7 +31,7 @@ func randomSchedule(t *testing.T, r *rand.Rand, year int) (Schedule, []Override)
 	for i := range 1 + r.IntN(4) {
 		rot := Rotation{
 			Name:        fmt.Sprintf("r%d", i),
-			Type:        RotationTypes[r.IntN(len(RotationTypes))],
+			Type:        rotationTypes[r.IntN(len(rotationTypes))],
 			Start:       yearStart.Add(time.Duration(r.IntN(60*24*60)-30*24*60) * time.Minute),
 			HandoffTime: tod(),
 		}

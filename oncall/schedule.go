@@ -32,11 +32,11 @@ const (
 	RotationCustom  RotationType = "custom"  // shifts of ShiftLength
 )
 
-// RotationTypes lists the valid types, for messages.
-var RotationTypes = []RotationType{RotationHourly, RotationDaily, RotationWeekly, RotationMonthly, RotationCustom}
+// rotationTypes lists the valid types, for messages.
+var rotationTypes = []RotationType{RotationHourly, RotationDaily, RotationWeekly, RotationMonthly, RotationCustom}
 
-// MaxShiftLength bounds custom shifts; a longer one is a typo.
-const MaxShiftLength = 366 * 24 * time.Hour
+// maxShiftLength bounds custom shifts; a longer one is a typo.
+const maxShiftLength = 366 * 24 * time.Hour
 
 // Rotation is one layer of a schedule: members take turns, in order, from
 // Start.
@@ -163,7 +163,7 @@ func (r Rotation) Validate() error {
 	if strings.TrimSpace(r.Name) == "" {
 		f.add("name", "is required")
 	}
-	if !slices.Contains(RotationTypes, r.Type) {
+	if !slices.Contains(rotationTypes, r.Type) {
 		f.add("type", "unknown rotation type %q (use hourly, daily, weekly, monthly or custom)", r.Type)
 	}
 	if r.Start.IsZero() {
@@ -178,8 +178,8 @@ func (r Rotation) Validate() error {
 		switch {
 		case r.ShiftLength < time.Minute:
 			f.add("shift_length", "must be at least 1m, got %s", r.ShiftLength)
-		case r.ShiftLength > MaxShiftLength:
-			f.add("shift_length", "must be at most %s, got %s", MaxShiftLength, r.ShiftLength)
+		case r.ShiftLength > maxShiftLength:
+			f.add("shift_length", "must be at most %s, got %s", maxShiftLength, r.ShiftLength)
 		case r.ShiftLength%time.Minute != 0:
 			f.add("shift_length", "must be a whole number of minutes, got %s", r.ShiftLength)
 		}

@@ -23,12 +23,12 @@ import (
 
 // Names in the export directory that belong to the bot.
 const (
-	ManifestFile = ".incidentbot-export.json"
-	LockFile     = ".incidentbot-export.lock" // never committed
-	IndexFile    = "index.md"
-	// SideSuffix replaces ".md" in the name of the bot's copy written
+	manifestFile = ".incidentbot-export.json"
+	lockFile     = ".incidentbot-export.lock" // never committed
+	indexFile    = "index.md"
+	// sideSuffix replaces ".md" in the name of the bot's copy written
 	// beside a file someone edited.
-	SideSuffix = ".incidentbot.md"
+	sideSuffix = ".incidentbot.md"
 )
 
 // ErrExport wraps every failure to write the export directory.
@@ -143,7 +143,7 @@ func (e *Exporter) Export(ctx context.Context, drafts ...*Draft) (*ExportResult,
 	if err := os.MkdirAll(e.dir, 0o755); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrExport, err)
 	}
-	lock, err := lockDir(filepath.Join(e.dir, LockFile))
+	lock, err := lockDir(filepath.Join(e.dir, lockFile))
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func (e *Exporter) Export(ctx context.Context, drafts ...*Draft) (*ExportResult,
 	if err := e.writeManifest(m); err != nil {
 		return nil, err
 	}
-	touched = append(touched, ManifestFile)
+	touched = append(touched, manifestFile)
 	if !e.o.NoGit {
 		commit, err := e.commit(ctx, touched, commitMessage(drafts))
 		if err != nil {
@@ -235,7 +235,7 @@ func (e *Exporter) writeDraft(m *manifest, d *Draft) (Written, []string, error) 
 		item.Duration, item.Ongoing = int64(d.Duration/time.Second), d.Ongoing
 	}
 	conflict := func(edited string) (Written, []string, error) {
-		side := strings.TrimSuffix(edited, ".md") + SideSuffix
+		side := strings.TrimSuffix(edited, ".md") + sideSuffix
 		if err := e.write(side, sideCopy(md)); err != nil {
 			return w, nil, err
 		}
@@ -343,37 +343,37 @@ func sideCopy(md []byte) []byte {
 func (e *Exporter) writeIndex(m *manifest) (Written, []string, error) {
 	body := sanitize.Bytes(e.index(m)) // a manifest written before titles were cleaned
 	sum := hash(body)
-	w := Written{Path: IndexFile}
-	if m.Index != "" || e.exists(IndexFile) {
+	w := Written{Path: indexFile}
+	if m.Index != "" || e.exists(indexFile) {
 		ref := m.Index
 		if ref == "" {
 			ref = sum // an index.md the bot never wrote counts as edited unless it is identical
 		}
-		edited, err := e.edited(IndexFile, ref)
+		edited, err := e.edited(indexFile, ref)
 		if err != nil {
 			return w, nil, err
 		}
 		if edited {
-			side := strings.TrimSuffix(IndexFile, ".md") + SideSuffix
+			side := strings.TrimSuffix(indexFile, ".md") + sideSuffix
 			if err := e.write(side, body); err != nil {
 				return w, nil, err
 			}
-			return Written{Path: side, State: Conflict, Edited: IndexFile}, []string{side}, nil
+			return Written{Path: side, State: Conflict, Edited: indexFile}, []string{side}, nil
 		}
 	}
-	if m.Index == sum && e.exists(IndexFile) {
+	if m.Index == sum && e.exists(indexFile) {
 		w.State = Unchanged
 		return w, nil, nil
 	}
 	w.State = Updated
-	if !e.exists(IndexFile) {
+	if !e.exists(indexFile) {
 		w.State = Created
 	}
-	if err := e.write(IndexFile, body); err != nil {
+	if err := e.write(indexFile, body); err != nil {
 		return w, nil, err
 	}
 	m.Index = sum
-	return w, []string{IndexFile}, nil
+	return w, []string{indexFile}, nil
 }
 
 func (e *Exporter) index(m *manifest) []byte {
@@ -384,7 +384,7 @@ func (e *Exporter) index(m *manifest) []byte {
 			Status: Status(it.Status), Duration: time.Duration(it.Duration) * time.Second, Ongoing: it.Ongoing,
 		})
 	}
-	return IndexMarkdown(e.o.Locale, entries)
+	return indexMarkdown(e.o.Locale, entries)
 }
 
 // IndexEntry is one postmortem in a list.
@@ -405,9 +405,9 @@ func (d *Draft) Entry(link string) IndexEntry {
 		Status: d.Status, Duration: d.Duration, Ongoing: d.Ongoing}
 }
 
-// IndexMarkdown lists postmortems newest first, with severity, duration and
+// indexMarkdown lists postmortems newest first, with severity, duration and
 // status: the export's index.md, and the source of the web's list.
-func IndexMarkdown(loc templates.Locale, entries []IndexEntry) []byte {
+func indexMarkdown(loc templates.Locale, entries []IndexEntry) []byte {
 	items := append([]IndexEntry(nil), entries...)
 	sort.Slice(items, func(i, j int) bool {
 		if !items[i].Date.Equal(items[j].Date) {
@@ -471,7 +471,7 @@ func (f FrontMatter) writeIndex(b *bytes.Buffer) {
 
 func (e *Exporter) readManifest() (*manifest, error) {
 	m := &manifest{Version: 1, Incidents: map[string]*manifestItem{}}
-	b, err := os.ReadFile(filepath.Join(e.dir, ManifestFile))
+	b, err := os.ReadFile(filepath.Join(e.dir, manifestFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return m, nil
 	}
@@ -479,7 +479,7 @@ func (e *Exporter) readManifest() (*manifest, error) {
 		return nil, fmt.Errorf("%w: %w", ErrExport, err)
 	}
 	if err := json.Unmarshal(b, m); err != nil {
-		return nil, fmt.Errorf("%w: %s is damaged (%w); move it away to export afresh, treating every existing file as edited", ErrExport, ManifestFile, err)
+		return nil, fmt.Errorf("%w: %s is damaged (%w); move it away to export afresh, treating every existing file as edited", ErrExport, manifestFile, err)
 	}
 	if m.Incidents == nil {
 		m.Incidents = map[string]*manifestItem{}
@@ -502,7 +502,7 @@ func (e *Exporter) writeManifest(m *manifest) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrExport, err)
 	}
-	return e.write(ManifestFile, append(b, '\n'))
+	return e.write(manifestFile, append(b, '\n'))
 }
 
 // write replaces name atomically: a reader sees the old file or the new.

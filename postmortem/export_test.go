@@ -154,7 +154,7 @@ func TestExportIndexNewestFirst(t *testing.T) {
 	if res.Index.State != Created || res.Commit != "" {
 		t.Errorf("index %+v, commit %q", res.Index, res.Commit)
 	}
-	index := readFile(t, filepath.Join(dir, IndexFile))
+	index := readFile(t, filepath.Join(dir, indexFile))
 	rows := []string{
 		"| 2026-11-30 | [#3: Third \\| pipe](2026-11-30-inc-3-third-pipe.md) | sev4 | 3 minutes | Final |",
 		"| 2026-11-29 | [#2: Second &lt;b&gt;](2026-11-29-inc-2-second-b.md) | sev4 | 2 minutes | In review |",
@@ -178,7 +178,7 @@ func TestExportIndexNewestFirst(t *testing.T) {
 	if _, err := e.Export(ctx, exportDraft(t, 4, "Fourth", StatusDraft, t0.Add(72*time.Hour))); err != nil {
 		t.Fatal(err)
 	}
-	index = readFile(t, filepath.Join(dir, IndexFile))
+	index = readFile(t, filepath.Join(dir, indexFile))
 	if !strings.Contains(index, "#4: Fourth") || !strings.Contains(index, "#1: First") ||
 		strings.Index(index, "#4:") > strings.Index(index, "#3:") {
 		t.Errorf("index after a second export:\n%s", index)
@@ -221,7 +221,7 @@ func TestExportKeepsEdits(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := res.Conflicts()
-	if len(c) != 1 || c[0].Edited != filepath.Base(path) || c[0].Path != strings.TrimSuffix(filepath.Base(path), ".md")+SideSuffix {
+	if len(c) != 1 || c[0].Edited != filepath.Base(path) || c[0].Path != strings.TrimSuffix(filepath.Base(path), ".md")+sideSuffix {
 		t.Fatalf("conflicts = %+v", c)
 	}
 	if got := readFile(t, path); got != edited {
@@ -250,7 +250,7 @@ func TestExportKeepsEdits(t *testing.T) {
 	}
 
 	// A person's own index stays theirs too.
-	idx := filepath.Join(dir, IndexFile)
+	idx := filepath.Join(dir, indexFile)
 	if err := os.WriteFile(idx, []byte("# Our incidents\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func TestExportRenameAndForeignFile(t *testing.T) {
 		t.Errorf("foreign file: %+v", res.Files[0])
 	}
 
-	if err := os.WriteFile(filepath.Join(dir, ManifestFile), []byte("{not json"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, manifestFile), []byte("{not json"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.Export(ctx, d); !errors.Is(err, ErrExport) {
@@ -402,7 +402,7 @@ func TestExportCommitsInGit(t *testing.T) {
 
 func TestExportBusyAndNoGit(t *testing.T) {
 	dir := t.TempDir()
-	lock, err := lockDir(filepath.Join(dir, LockFile))
+	lock, err := lockDir(filepath.Join(dir, lockFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +424,7 @@ func TestIndexMarkdown(t *testing.T) {
 		{Number: 2, Title: "New [x](javascript:alert(1))", Link: "javascript:alert(1)", Date: t0.Add(time.Hour), Severity: "sev1", Status: StatusDraft, Duration: 5 * time.Minute, Ongoing: true},
 		{Number: 3, Title: "Linked", Link: "https://wiki.example.com/pm (3)", Date: t0.Add(-time.Hour), Severity: "sev3", Status: StatusInReview},
 	}
-	got := string(IndexMarkdown("ru", entries))
+	got := string(indexMarkdown("ru", entries))
 	for _, want := range []string{
 		"# Постмортемы\n",
 		"| 2026-11-28 | #2: New \\[x\\](javascript:alert(1)) | sev1 | 5 минут … | Черновик |\n",

@@ -59,12 +59,12 @@ func TestExportRemovesControlCharacters(t *testing.T) {
 		if !strings.Contains(readFile(t, filepath.Join(dir, res.Files[0].Path)), "# Incident #") {
 			t.Errorf("%s lost its content", d.FileName())
 		}
-		index := readFile(t, filepath.Join(dir, IndexFile))
+		index := readFile(t, filepath.Join(dir, indexFile))
 		assertClean(t, "index.md", index)
 		if !strings.Contains(index, "db-1") {
 			t.Errorf("index.md lost the title's text:\n%s", index)
 		}
-		manifest := readFile(t, filepath.Join(dir, ManifestFile))
+		manifest := readFile(t, filepath.Join(dir, manifestFile))
 		for _, f := range []string{`\u001b`, `\u0000`, "\u202e"} {
 			if strings.Contains(manifest, f) {
 				t.Errorf("the manifest keeps %q", f)
@@ -87,7 +87,7 @@ func TestExportRemovesControlCharacters(t *testing.T) {
 	if err != nil || res.Files[0].State != Unchanged {
 		t.Errorf("re-export of the cleaned draft: %+v, %v; want unchanged", res, err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, strings.TrimSuffix(stored.FileName(), ".md")+SideSuffix)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, strings.TrimSuffix(stored.FileName(), ".md")+sideSuffix)); err == nil {
 		t.Error("the cleaned file was taken for a person's edit")
 	}
 }

@@ -110,9 +110,9 @@ type Input struct {
 	AlertLines int
 }
 
-// DefaultAlertLines is the alert events a timeline lists before it
+// defaultAlertLines is the alert events a timeline lists before it
 // summarises them.
-const DefaultAlertLines = 100
+const defaultAlertLines = 100
 
 // Draft is a written postmortem.
 type Draft struct {
@@ -160,7 +160,7 @@ func (d *Drafter) Draft(in Input) (*Draft, error) {
 		in.Zone = time.UTC
 	}
 	if in.AlertLines <= 0 {
-		in.AlertLines = DefaultAlertLines
+		in.AlertLines = defaultAlertLines
 	}
 	view := buildView(in, d.templates.Lang(in.Locale), d.now().UTC())
 	fm := FrontMatter{

@@ -95,7 +95,7 @@ func Evaluate(o Obligation, f Facts, now time.Time, loc *time.Location) []Status
 			}
 			slices.SortFunc(s.Reminders, func(a, b time.Time) int { return a.Compare(b) })
 		}
-		s.State = StateAt(s.Due, s.soon(), s.First, now)
+		s.State = stateAt(s.Due, s.soon(), s.First, now)
 		out[i] = s
 	}
 	return out
@@ -110,10 +110,10 @@ func (s Status) soon() time.Time {
 	return s.Due
 }
 
-// StateAt is the state at now of a report due at due (zero: not known
+// stateAt is the state at now of a report due at due (zero: not known
 // yet), due soon from soon, first submitted at submitted (zero: not yet).
 // A report submitted before its deadline was known is on time.
-func StateAt(due, soon, submitted, now time.Time) State {
+func stateAt(due, soon, submitted, now time.Time) State {
 	switch {
 	case !submitted.IsZero() && (due.IsZero() || !submitted.After(due)):
 		return StateOnTime

@@ -173,7 +173,7 @@ func TestStateAt(t *testing.T) {
 		{"submitted before its deadline was known", time.Time{}, detected, due, StateOnTime},
 	}
 	for _, tt := range tests {
-		if got := StateAt(tt.due, soon, tt.submitted, tt.now); got != tt.want {
+		if got := stateAt(tt.due, soon, tt.submitted, tt.now); got != tt.want {
 			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
 		}
 	}

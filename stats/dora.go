@@ -129,8 +129,8 @@ func dora(in Input, service string, now time.Time) []DORA {
 		if days > 0 {
 			m.PerDay = float64(m.Deployments) / days
 		}
-		m.LeadTime = lead.summary(DefLeadTime, "successful deployments without commit_at")
-		m.Recovery = recovery.summary(DefRecovery, "not recovered yet")
+		m.LeadTime = lead.summary(defLeadTime, "successful deployments without commit_at")
+		m.Recovery = recovery.summary(defRecovery, "not recovered yet")
 		m.ChangeFailRate = float64(m.ChangeFailures) / float64(m.Deployments)
 		m.ReworkRate = float64(m.Rework) / float64(m.Deployments)
 		out = append(out, m)

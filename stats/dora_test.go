@@ -17,30 +17,30 @@ func TestDORA(t *testing.T) {
 			Service: "checkout", Environment: "production", Deployments: 5, Failed: 2,
 			PerDay: 5.0 / 14, // now is after To, so the whole 14 days
 			// Successful: c1 60m, c4 30m; c2 has no commit_at. n=2: median = 1st, p90 = ⌈1.8⌉ = 2nd.
-			LeadTime: Durations{Definition: DefLeadTime, Count: 2, Median: m(30), P90: m(60), Mean: m(45), Max: m(60),
+			LeadTime: Durations{Definition: defLeadTime, Count: 2, Median: m(30), P90: m(60), Mean: m(45), Max: m(60),
 				Missing: 1, MissingMeaning: "successful deployments without commit_at"},
 			// c1 caused #1; c3 and c5 failed.
 			ChangeFailures: 3, ChangeFailRate: 0.6,
 			// c1 → #1 restored (mitigated) at T+1h30m: 60m. c3 → c4: 20m. c5: nothing after it.
-			Recovery: Durations{Definition: DefRecovery, Count: 2, Median: m(20), P90: m(60), Mean: m(40), Max: m(60),
+			Recovery: Durations{Definition: defRecovery, Count: 2, Median: m(20), P90: m(60), Mean: m(40), Max: m(60),
 				Missing: 1, MissingMeaning: "not recovered yet"},
 			// c1 during #5 (caused by c0, before the window), c2 during #1 (caused by c1).
 			Rework: 2, ReworkRate: 0.4,
 		},
 		{
 			Service: "checkout", Environment: "staging", Deployments: 1, PerDay: 1.0 / 14,
-			LeadTime: Durations{Definition: DefLeadTime, Count: 1, Median: m(10), P90: m(10), Mean: m(10), Max: m(10),
+			LeadTime: Durations{Definition: defLeadTime, Count: 1, Median: m(10), P90: m(10), Mean: m(10), Max: m(10),
 				MissingMeaning: "successful deployments without commit_at"},
-			Recovery: Durations{Definition: DefRecovery, MissingMeaning: "not recovered yet"},
+			Recovery: Durations{Definition: defRecovery, MissingMeaning: "not recovered yet"},
 		},
 		{
 			Service: "search", Environment: "production", Deployments: 3, PerDay: 3.0 / 14,
 			// The nameless one 2h, q3 1h; q2 has no commit_at.
-			LeadTime: Durations{Definition: DefLeadTime, Count: 2, Median: h(1), P90: h(2), Mean: m(90), Max: h(2),
+			LeadTime: Durations{Definition: defLeadTime, Count: 2, Median: h(1), P90: h(2), Mean: m(90), Max: h(2),
 				Missing: 1, MissingMeaning: "successful deployments without commit_at"},
 			// q2 caused #3 (restored) and #4 (open): not recovered while #4 is open.
 			ChangeFailures: 1, ChangeFailRate: 1.0 / 3,
-			Recovery: Durations{Definition: DefRecovery, Missing: 1, MissingMeaning: "not recovered yet"},
+			Recovery: Durations{Definition: defRecovery, Missing: 1, MissingMeaning: "not recovered yet"},
 			// q3 was made while #4 was open.
 			Rework: 1, ReworkRate: 1.0 / 3,
 		},

@@ -30,26 +30,26 @@ import (
 // ErrWindow is returned for a window that is empty, reversed or too long.
 var ErrWindow = errors.New("invalid stats window")
 
-// MaxWindow bounds a report's window, and with it the weekly series.
-const MaxWindow = 5 * 366 * 24 * time.Hour
+// maxWindow bounds a report's window, and with it the weekly series.
+const maxWindow = 5 * 366 * 24 * time.Hour
 
-// None names the group of incidents without a service or a severity.
-const None = "(none)"
+// none names the group of incidents without a service or a severity.
+const none = "(none)"
 
 // Definitions of every figure, in words; Report.Definitions carries them so
 // that every renderer can say what a number means.
 const (
-	DefTimeToAcknowledge = "MTTA: first acknowledgement − detection"
-	DefTimeToRestore     = "MTTR (restore): mitigated, else resolved, − detection"
-	DefTimeToResolve     = "time to resolve: resolved − detection"
-	DefLongest           = "duration: detection (else declaration) to resolution, open incidents to now; whole seconds, rounded down (incidents.Incident.Duration)"
-	DefLeadTime          = "change lead time: commit_at → at, successful deployments"
-	DefFrequency         = "deployment frequency: deployments (any status) per day of the window"
-	DefChangeFail        = "change fail rate: deployments with status failure or linked as the cause of an incident ÷ deployments"
-	DefRecovery          = "failed deployment recovery time: failed deployment → restore of its linked incidents (the last of them), or, with no linked incident, → the next successful deployment of the service to the environment"
-	DefRework            = "deployment rework rate: deployments made while an incident linked to an earlier deployment of the same service and environment was unresolved ÷ deployments"
-	DefOutOfHours        = "out of hours: outside Monday to Friday 09:00–18:00 in the report's zone (oncall.IsOutOfHours)"
-	DefRegulatory        = "regulatory reports of the window's incidents: on time = first submitted by its deadline, late = after it, overdue = not submitted and past it, pending = not submitted and not yet due"
+	defTimeToAcknowledge = "MTTA: first acknowledgement − detection"
+	defTimeToRestore     = "MTTR (restore): mitigated, else resolved, − detection"
+	defTimeToResolve     = "time to resolve: resolved − detection"
+	defLongest           = "duration: detection (else declaration) to resolution, open incidents to now; whole seconds, rounded down (incidents.Incident.Duration)"
+	defLeadTime          = "change lead time: commit_at → at, successful deployments"
+	defFrequency         = "deployment frequency: deployments (any status) per day of the window"
+	defChangeFail        = "change fail rate: deployments with status failure or linked as the cause of an incident ÷ deployments"
+	defRecovery          = "failed deployment recovery time: failed deployment → restore of its linked incidents (the last of them), or, with no linked incident, → the next successful deployment of the service to the environment"
+	defRework            = "deployment rework rate: deployments made while an incident linked to an earlier deployment of the same service and environment was unresolved ÷ deployments"
+	defOutOfHours        = "out of hours: outside Monday to Friday 09:00–18:00 in the report's zone (oncall.IsOutOfHours)"
+	defRegulatory        = "regulatory reports of the window's incidents: on time = first submitted by its deadline, late = after it, overdue = not submitted and past it, pending = not submitted and not yet due"
 )
 
 // PageRecord is one page sent to a person.
@@ -152,7 +152,7 @@ type Report struct {
 // Compute returns the report for in's window; now is the time open incidents are
 // measured to and where the deployment-frequency window ends if To is later.
 func Compute(in Input, now time.Time) (Report, error) {
-	if !in.To.After(in.From) || in.To.Sub(in.From) > MaxWindow {
+	if !in.To.After(in.From) || in.To.Sub(in.From) > maxWindow {
 		return Report{}, fmt.Errorf("%w: from %s to %s", ErrWindow, in.From.Format(time.RFC3339), in.To.Format(time.RFC3339))
 	}
 	o := in.Options.withDefaults()
@@ -189,9 +189,9 @@ func Compute(in Input, now time.Time) (Report, error) {
 	}
 	r.BySeverity = severityCounts(bySev, o.Severities)
 	r.ByService = sortedCounts(bySvc)
-	r.TimeToAcknowledge = ack.summary(DefTimeToAcknowledge, "never acknowledged")
-	r.TimeToRestore = restore.summary(DefTimeToRestore, "not yet restored")
-	r.TimeToResolve = resolve.summary(DefTimeToResolve, "not yet resolved")
+	r.TimeToAcknowledge = ack.summary(defTimeToAcknowledge, "never acknowledged")
+	r.TimeToRestore = restore.summary(defTimeToRestore, "not yet restored")
+	r.TimeToResolve = resolve.summary(defTimeToResolve, "not yet resolved")
 	r.Longest = longest(window, now, o.Top)
 	r.NoisiestAlerts = noisiest(window, o.Top)
 	r.OnCall = onCallLoad(in.Pages, in.From, in.To, o)
@@ -214,17 +214,17 @@ func definitions() map[string]string {
 	return map[string]string{
 		"window":                          "incidents detected, and deployments and pages made, in [from, to); intervals are measured in full even when they end after to",
 		"percentiles":                     "median and p90 by nearest rank: the ⌈p/100·n⌉-th smallest value",
-		"time_to_acknowledge":             DefTimeToAcknowledge,
-		"time_to_restore":                 DefTimeToRestore,
-		"time_to_resolve":                 DefTimeToResolve,
-		"longest":                         DefLongest,
-		"deployment_frequency":            DefFrequency,
-		"change_lead_time":                DefLeadTime,
-		"change_fail_rate":                DefChangeFail,
-		"failed_deployment_recovery_time": DefRecovery,
-		"deployment_rework_rate":          DefRework,
-		"out_of_hours":                    DefOutOfHours,
-		"regulatory_reporting":            DefRegulatory,
+		"time_to_acknowledge":             defTimeToAcknowledge,
+		"time_to_restore":                 defTimeToRestore,
+		"time_to_resolve":                 defTimeToResolve,
+		"longest":                         defLongest,
+		"deployment_frequency":            defFrequency,
+		"change_lead_time":                defLeadTime,
+		"change_fail_rate":                defChangeFail,
+		"failed_deployment_recovery_time": defRecovery,
+		"deployment_rework_rate":          defRework,
+		"out_of_hours":                    defOutOfHours,
+		"regulatory_reporting":            defRegulatory,
 	}
 }
 
@@ -259,7 +259,7 @@ func measure(s *sample, inc *incidents.Incident, at *time.Time) {
 
 func orNone(s string) string {
 	if s == "" {
-		return None
+		return none
 	}
 	return s
 }

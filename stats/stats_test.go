@@ -158,7 +158,7 @@ func TestCounts(t *testing.T) {
 		t.Errorf("by severity got %v, want %v", r.BySeverity, wantSev)
 	}
 	// Ties by name; "(none)" sorts before letters. #4's service comes from its label.
-	wantSvc := []Count{{"checkout", 2}, {"search", 2}, {None, 1}, {"payments", 1}}
+	wantSvc := []Count{{"checkout", 2}, {"search", 2}, {none, 1}, {"payments", 1}}
 	if !reflect.DeepEqual(r.ByService, wantSvc) {
 		t.Errorf("by service got %v, want %v", r.ByService, wantSvc)
 	}
@@ -195,21 +195,21 @@ func TestResponseTimes(t *testing.T) {
 			// 1m(#4) 2m(#8) 5m(#1) 10m(#2) 20m(#6); #3 never acknowledged.
 			// n=5: median = 3rd = 5m, p90 = ⌈4.5⌉ = 5th = 20m, mean 38m/5 = 7m36s.
 			"MTTA", r.TimeToAcknowledge,
-			Durations{Definition: DefTimeToAcknowledge, Count: 5, Median: m(5), P90: m(20), Mean: m(7) + 36*Duration(time.Second), Max: m(20),
+			Durations{Definition: defTimeToAcknowledge, Count: 5, Median: m(5), P90: m(20), Mean: m(7) + 36*Duration(time.Second), Max: m(20),
 				Missing: 1, MissingMeaning: "never acknowledged"},
 		},
 		{
 			// 3m(#8 resolved) 30m(#1 mitigated) 40m(#3 resolved) 120m(#2 resolved) 180m(#6 mitigated); #4 open.
 			// median 40m, p90 180m, mean 373m/5 = 74m36s.
 			"MTTR restore", r.TimeToRestore,
-			Durations{Definition: DefTimeToRestore, Count: 5, Median: m(40), P90: m(180), Mean: m(74) + 36*Duration(time.Second), Max: m(180),
+			Durations{Definition: defTimeToRestore, Count: 5, Median: m(40), P90: m(180), Mean: m(74) + 36*Duration(time.Second), Max: m(180),
 				Missing: 1, MissingMeaning: "not yet restored"},
 		},
 		{
 			// 3m 40m 60m 120m 2880m (#6 resolved after To, measured in full); #4 open.
 			// median 60m, p90 2880m, mean 3103m/5 = 620m36s.
 			"time to resolve", r.TimeToResolve,
-			Durations{Definition: DefTimeToResolve, Count: 5, Median: m(60), P90: m(2880), Mean: m(620) + 36*Duration(time.Second), Max: m(2880),
+			Durations{Definition: defTimeToResolve, Count: 5, Median: m(60), P90: m(2880), Mean: m(620) + 36*Duration(time.Second), Max: m(2880),
 				Missing: 1, MissingMeaning: "not yet resolved"},
 		},
 	}
@@ -324,7 +324,7 @@ func TestComputeWindowErrors(t *testing.T) {
 	}{
 		{"empty", T, T},
 		{"reversed", T, T.Add(-time.Hour)},
-		{"too long", T, T.Add(MaxWindow + time.Hour)},
+		{"too long", T, T.Add(maxWindow + time.Hour)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Compute(Input{From: tt.from, To: tt.to}, now.Now())

@@ -23,7 +23,7 @@ func weeks(window []*incidents.Incident, from, to time.Time, o Options, severiti
 	var starts []time.Time
 	l := from.In(o.Zone)
 	start := time.Date(l.Year(), l.Month(), l.Day()-(int(l.Weekday())+6)%7, 0, 0, 0, 0, o.Zone)
-	for ; start.Before(to); start = start.AddDate(0, 0, 7) { // bounded: the window is at most MaxWindow
+	for ; start.Before(to); start = start.AddDate(0, 0, 7) { // bounded: the window is at most maxWindow
 		starts = append(starts, start)
 	}
 	sevIdx := make(map[string]int, len(severities))

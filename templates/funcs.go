@@ -11,7 +11,7 @@ import (
 	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
 
-// FuncMap returns the functions every template may call, formatting for
+// funcMap returns the functions every template may call, formatting for
 // locale and showing local times in zone (UTC when nil).
 //
 //	md s          Markdown-escaped text on one line (user and alert text)
@@ -32,17 +32,17 @@ import (
 //	label key     the locale's word for an event type, status or heading key
 //	zone          the team zone's name
 //	join xs sep   strings.Join
-func FuncMap(loc Locale, zone *time.Location) template.FuncMap {
+func funcMap(loc Locale, zone *time.Location) template.FuncMap {
 	if zone == nil {
 		zone = time.UTC
 	}
 	f := formatter{loc: loc, zone: zone}
 	return template.FuncMap{
-		"md":         Markdown,
-		"mdBlock":    MarkdownBlock,
+		"md":         markdown,
+		"mdBlock":    markdownBlock,
 		"cell":       Cell,
-		"code":       Code,
-		"link":       Link,
+		"code":       code,
+		"link":       link,
 		"url":        Dest,
 		"utc":        f.utc,
 		"local":      f.local,
@@ -220,13 +220,13 @@ func EntryLine(e Entry) string {
 	b.WriteString(e.UTC)
 	b.WriteString(" UTC) — ")
 	if e.Actor != "" {
-		b.WriteString(Markdown(e.Actor))
+		b.WriteString(markdown(e.Actor))
 		b.WriteString(" · ")
 	}
-	b.WriteString(Markdown(e.Label))
+	b.WriteString(markdown(e.Label))
 	if e.Text != "" {
 		b.WriteString(": ")
-		b.WriteString(Markdown(e.Text))
+		b.WriteString(markdown(e.Text))
 	}
 	if e.Link != "" {
 		b.WriteString(" ([Slack](")
@@ -236,19 +236,19 @@ func EntryLine(e Entry) string {
 	return b.String()
 }
 
-// Markdown escapes s so that it renders as the same text and can start no
-// Markdown construct: no emphasis, link, image, autolink, raw HTML, entity,
+// markdown escapes s so that it renders as the same text and can start no
+// markdown construct: no emphasis, link, image, autolink, raw HTML, entity,
 // table cell break, heading or list — in CommonMark/GFM (goldmark, Hugo,
 // GitHub, GitLab), Python-Markdown (MkDocs) and MDX (Docusaurus) alike:
 // '<' and '>' become entities, the rest backslash escapes. Line breaks
 // become spaces, so the text stays inside the list item or cell it is in.
-func Markdown(s string) string {
+func markdown(s string) string {
 	return escape(s, false)
 }
 
-// MarkdownBlock escapes s like Markdown but keeps its lines, each its own
+// markdownBlock escapes s like Markdown but keeps its lines, each its own
 // paragraph, for multi-line text such as a resolve summary.
-func MarkdownBlock(s string) string {
+func markdownBlock(s string) string {
 	return strings.TrimRight(escape(s, true), "\n ")
 }
 
@@ -382,9 +382,9 @@ func precededByDigitsOnly(s string, i int) bool {
 	return j == 0 || s[j-1] == '\n'
 }
 
-// Code returns s as an inline code span on one line. Inside a code span
+// code returns s as an inline code span on one line. Inside a code span
 // nothing is Markdown, and the renderer escapes HTML.
-func Code(s string) string {
+func code(s string) string {
 	s = strings.Join(strings.Fields(sanitize.Line(s)), " ")
 	if s == "" {
 		return ""
@@ -456,13 +456,13 @@ func plainURL(rest string) bool {
 	return true
 }
 
-// Link returns a Markdown link to u with the escaped text, or only the
+// link returns a Markdown link to u with the escaped text, or only the
 // escaped text when u is not a safe URL. Parentheses in u are escaped so
 // the destination cannot end early.
-func Link(text, u string) string {
-	t := Markdown(text)
+func link(text, u string) string {
+	t := markdown(text)
 	if t == "" {
-		t = Markdown(u)
+		t = markdown(u)
 	}
 	safe := SafeURL(u)
 	if safe == "" {

@@ -109,14 +109,14 @@ func TestMarkdown(t *testing.T) {
 		{"invalid \xff byte", "invalid \uFFFD byte"},
 	}
 	for _, tt := range tests {
-		if got := Markdown(tt.in); got != tt.want {
+		if got := markdown(tt.in); got != tt.want {
 			t.Errorf("Markdown(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
 
 func TestMarkdownBlock(t *testing.T) {
-	got := MarkdownBlock("Rolled back.  \n- then restarted\n\n\n# done\n")
+	got := markdownBlock("Rolled back.  \n- then restarted\n\n\n# done\n")
 	want := "Rolled back.\n\n\\- then restarted\n\n\\# done"
 	if got != want {
 		t.Errorf("MarkdownBlock = %q, want %q", got, want)
@@ -124,13 +124,13 @@ func TestMarkdownBlock(t *testing.T) {
 }
 
 func TestCodeAndLinks(t *testing.T) {
-	if got, want := Code("service=checkout"), "`service=checkout`"; got != want {
+	if got, want := code("service=checkout"), "`service=checkout`"; got != want {
 		t.Errorf("Code = %q, want %q", got, want)
 	}
-	if got, want := Code("a`b"), "`` a`b ``"; got != want {
+	if got, want := code("a`b"), "`` a`b ``"; got != want {
 		t.Errorf("Code with backtick = %q, want %q", got, want)
 	}
-	if got := Code("  "); got != "" {
+	if got := code("  "); got != "" {
 		t.Errorf("Code of blanks = %q", got)
 	}
 	for u, want := range map[string]string{
@@ -151,10 +151,10 @@ func TestCodeAndLinks(t *testing.T) {
 			t.Errorf("SafeURL(%q) = %q, want %q", u, got, want)
 		}
 	}
-	if got, want := Link("dash", "https://g.example/d/(1)"), "[dash](https://g.example/d/%281%29)"; got != want {
+	if got, want := link("dash", "https://g.example/d/(1)"), "[dash](https://g.example/d/%281%29)"; got != want {
 		t.Errorf("Link = %q, want %q", got, want)
 	}
-	if got, want := Link("x]", "javascript:alert(1)"), `x\]`; got != want {
+	if got, want := link("x]", "javascript:alert(1)"), `x\]`; got != want {
 		t.Errorf("Link to javascript: = %q, want %q", got, want)
 	}
 }
@@ -165,7 +165,7 @@ func TestDates(t *testing.T) {
 		t.Skip("no tzdata:", err)
 	}
 	at := time.Date(2026, 11, 30, 20, 5, 0, 0, time.UTC) // 01:05 the next day in Almaty
-	en, ru := FuncMap(EN, almaty), FuncMap(RU, almaty)
+	en, ru := funcMap(EN, almaty), funcMap(RU, almaty)
 	tests := []struct{ got, want string }{
 		{en["utc"].(func(time.Time) string)(at), "2026-11-30 20:05 UTC"},
 		{en["local"].(func(time.Time) string)(at), "2026-12-01 01:05 +05"},
@@ -179,7 +179,7 @@ func TestDates(t *testing.T) {
 			t.Errorf("%d: got %q, want %q", i, tt.got, tt.want)
 		}
 	}
-	if !strings.Contains(FuncMap(EN, nil)["zone"].(func() string)(), "UTC") {
+	if !strings.Contains(funcMap(EN, nil)["zone"].(func() string)(), "UTC") {
 		t.Error("a nil zone is UTC")
 	}
 }

@@ -41,7 +41,7 @@ func FuzzMarkdown(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := Markdown(s)
+		got := markdown(s)
 		if strings.ContainsAny(got, "\n\r") {
 			t.Fatalf("Markdown(%q) = %q spans lines", s, got)
 		}

@@ -36,7 +36,7 @@ type Notice struct {
 
 // slackFuncs format for Slack mrkdwn: text is escaped (&, <, >), so an
 // incident title can never mention @channel or forge a link. Besides the
-// postmortem's functions (FuncMap) a message may call
+// postmortem's functions (funcMap) a message may call
 //
 //	slack s          s escaped for mrkdwn
 //	slackLink u t    <u|t> when u is http(s) or mailto, else the escaped t
@@ -45,11 +45,11 @@ type Notice struct {
 //	mentions ids     "U1,U2" as "<@U1>, <@U2>"
 //	parseDuration s  a Go duration ("5m0s") as a time.Duration, 0 if it is none
 func slackFuncs(loc Locale) template.FuncMap {
-	f := FuncMap(loc, time.UTC)
+	f := funcMap(loc, time.UTC)
 	f["slack"] = EscapeSlack
-	f["slackLink"] = SlackLink
+	f["slackLink"] = slackLink
 	f["short"] = func(d time.Duration) string { return ShortDuration(loc, d) }
-	f["shortDate"] = func(t time.Time) string { return ShortDate(loc, t) }
+	f["shortDate"] = func(t time.Time) string { return shortDate(loc, t) }
 	f["mentions"] = mentions
 	f["parseDuration"] = func(s string) time.Duration { d, _ := time.ParseDuration(s); return d }
 	return f
@@ -62,8 +62,8 @@ func EscapeSlack(s string) string { return slackEscaper.Replace(sanitize.Text(s)
 
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// SlackLink is <url|text> when url is safe, else the escaped text.
-func SlackLink(u, text string) string {
+// slackLink is <url|text> when url is safe, else the escaped text.
+func slackLink(u, text string) string {
 	t := strings.ReplaceAll(EscapeSlack(text), "|", "¦")
 	if SafeURL(u) == "" {
 		return t
@@ -264,17 +264,17 @@ var (
 	weekdaysShortRU = [...]string{"вс", "пн", "вт", "ср", "чт", "пт", "сб"}
 )
 
-// ShortDate is t's day as Slack lines show it, in t's own zone:
+// shortDate is t's day as Slack lines show it, in t's own zone:
 // "Mon 2 Jan 2006" / "пн 2 янв 2006".
-func ShortDate(loc Locale, t time.Time) string {
+func shortDate(loc Locale, t time.Time) string {
 	if loc == RU {
 		return fmt.Sprintf("%s %d %s %d", weekdaysShortRU[t.Weekday()], t.Day(), monthsShortRU[t.Month()-1], t.Year())
 	}
 	return fmt.Sprintf("%s %d %s %d", weekdaysShortEN[t.Weekday()], t.Day(), monthsShortEN[t.Month()-1], t.Year())
 }
 
-// ShortDate is t's day: "Mon 2 Jan 2006".
-func (l Lang) ShortDate(t time.Time) string { return ShortDate(l.Locale(), t) }
+// shortDate is t's day: "Mon 2 Jan 2006".
+func (l Lang) ShortDate(t time.Time) string { return shortDate(l.Locale(), t) }
 
 // Event is the sentence of a timeline event in l, written from its fields
 // by the template event.TYPE, so that a timeline reads in the team's

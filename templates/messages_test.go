@@ -41,7 +41,7 @@ func TestMessages(t *testing.T) {
 	if _, err := s.Message("fr", MsgPostmortemDraft, n); !errors.Is(err, ErrLocale) {
 		t.Errorf("unknown locale: error = %v, want ErrLocale", err)
 	}
-	if got, want := SlackLink("javascript:alert(1)", "a|b <c>"), "a¦b &lt;c&gt;"; got != want {
+	if got, want := slackLink("javascript:alert(1)", "a|b <c>"), "a¦b &lt;c&gt;"; got != want {
 		t.Errorf("SlackLink to javascript: = %q, want %q", got, want)
 	}
 }

@@ -14,22 +14,22 @@ import (
 // (default/reports/NAME.LOCALE.md.tmpl), in the shape of the regime's own
 // template fields. An obligation names one (reporting[].template) or a file.
 const (
-	// ReportDORA follows the data fields of the major ICT-related incident
+	// reportDORA follows the data fields of the major ICT-related incident
 	// template of Implementing Regulation (EU) 2025/302 (Annex I), as
 	// Delegated Regulation (EU) 2025/301 arts. 1–4 ask for them per report.
-	ReportDORA = "dora"
-	// ReportNIS2 follows Directive (EU) 2022/2555 art. 23(4): early warning,
+	reportDORA = "dora"
+	// reportNIS2 follows Directive (EU) 2022/2555 art. 23(4): early warning,
 	// incident notification, final report.
-	ReportNIS2 = "nis2"
-	// ReportPlain is a plain report of the incident's facts; the default.
-	ReportPlain = "plain"
+	reportNIS2 = "nis2"
+	// reportPlain is a plain report of the incident's facts; the default.
+	reportPlain = "plain"
 )
 
-// ReportTemplates lists the built-in report templates.
-func ReportTemplates() []string { return []string{ReportDORA, ReportNIS2, ReportPlain} }
+// reportTemplates lists the built-in report templates.
+func reportTemplates() []string { return []string{reportDORA, reportNIS2, reportPlain} }
 
 // IsReportTemplate reports whether name is a built-in report template.
-func IsReportTemplate(name string) bool { return slices.Contains(ReportTemplates(), name) }
+func IsReportTemplate(name string) bool { return slices.Contains(reportTemplates(), name) }
 
 // ReportDraft is what a regulatory report template sees: the obligation,
 // the report being drafted, and the incident's facts. Text is raw
@@ -80,8 +80,8 @@ type ReportSubmission struct {
 	Reference string
 }
 
-// SampleReport is report data with every field set, for trial runs.
-func SampleReport(loc Locale) *ReportDraft {
+// sampleReport is report data with every field set, for trial runs.
+func sampleReport(loc Locale) *ReportDraft {
 	pm := Sample(loc)
 	at := pm.Generated
 	return &ReportDraft{
@@ -100,7 +100,7 @@ func SampleReport(loc Locale) *ReportDraft {
 // loadReports parses the built-in report templates.
 func loadReports() (map[string]map[Locale]*template.Template, error) {
 	out := map[string]map[Locale]*template.Template{}
-	for _, name := range ReportTemplates() {
+	for _, name := range reportTemplates() {
 		out[name] = map[Locale]*template.Template{}
 		for _, loc := range []Locale{EN, RU} {
 			file := "default/reports/" + name + "." + string(loc) + ".md.tmpl"
@@ -108,7 +108,7 @@ func loadReports() (map[string]map[Locale]*template.Template, error) {
 			if err != nil {
 				return nil, fmt.Errorf("read embedded template %s: %w", file, err)
 			}
-			t, err := ParseReport(file, string(text))
+			t, err := parseReport(file, string(text))
 			if err != nil {
 				return nil, err
 			}
@@ -118,10 +118,10 @@ func loadReports() (map[string]map[Locale]*template.Template, error) {
 	return out, nil
 }
 
-// ParseReport parses a report template and runs it on SampleReport in both
+// parseReport parses a report template and runs it on sampleReport in both
 // locales, so check-config reports a misspelt field with its line.
-func ParseReport(name, text string) (*template.Template, error) {
-	return parseTrial(name, text, func(loc Locale) any { return SampleReport(loc) })
+func parseReport(name, text string) (*template.Template, error) {
+	return parseTrial(name, text, func(loc Locale) any { return sampleReport(loc) })
 }
 
 // LoadReport reads, parses and trial-runs a report template file.
@@ -130,7 +130,7 @@ func LoadReport(path string) (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseReport(path, text)
+	return parseReport(path, text)
 }
 
 // readTemplateFile reads an override file of at most maxTemplate bytes.
@@ -149,21 +149,21 @@ func readTemplateFile(path, what string) (string, error) {
 // name (empty: plain) or a file given in Options.ReportFiles.
 func (s *Set) RenderReport(template string, d *ReportDraft) ([]byte, error) {
 	if template == "" {
-		template = ReportPlain
+		template = reportPlain
 	}
 	t := s.reportFiles[template]
 	if builtin := s.reports[template]; builtin != nil {
 		t = builtin[d.Locale]
 	}
 	if t == nil {
-		return nil, fmt.Errorf("report template %q: not a built-in one (%s) nor a file the config names", template, strings.Join(ReportTemplates(), ", "))
+		return nil, fmt.Errorf("report template %q: not a built-in one (%s) nor a file the config names", template, strings.Join(reportTemplates(), ", "))
 	}
 	c, err := t.Clone()
 	if err != nil {
 		return nil, fmt.Errorf("report template: %w", err)
 	}
 	var b bytes.Buffer
-	if err := c.Funcs(FuncMap(d.Locale, d.Zone)).Execute(&b, d); err != nil {
+	if err := c.Funcs(funcMap(d.Locale, d.Zone)).Execute(&b, d); err != nil {
 		return nil, templateError(t.Name(), err)
 	}
 	return b.Bytes(), nil

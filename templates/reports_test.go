@@ -18,19 +18,19 @@ func TestReportTemplates(t *testing.T) {
 		loc              Locale
 		want, not        []string
 	}{
-		{ReportDORA, "initial", EN, []string{"# Initial notification: major ICT-related incident INC-1", "Date and time of classification as major", "LEI code", "Delegated Regulation (EU) 2024/1772"},
+		{reportDORA, "initial", EN, []string{"# Initial notification: major ICT-related incident INC-1", "Date and time of classification as major", "LEI code", "Delegated Regulation (EU) 2024/1772"},
 			[]string{"## Intermediate report", "## Final report"}},
-		{ReportDORA, "intermediate", EN, []string{"## Intermediate report (art. 3)", "| Incident reference code assigned by the competent authority | REF-1 |", "Number of clients affected"}, []string{"## Final report"}},
-		{ReportDORA, "final", EN, []string{"## Final report (art. 4)", "Root causes", "Direct and indirect costs"}, nil},
-		{ReportDORA, "final", RU, []string{"# Итоговый отчёт: крупный ИКТ-инцидент INC-1", "Первопричины", "Код LEI"}, []string{"Root causes", "Deadline"}},
-		{ReportNIS2, "early-warning", EN, []string{"# Early warning: significant incident INC-1", "unlawful or malicious acts", "cross-border impact"}, []string{"## Incident notification", "## Final report"}},
-		{ReportNIS2, "notification", EN, []string{"## Incident notification (art. 23(4)(b))", "Indicators of compromise"}, []string{"## Final report"}},
-		{ReportNIS2, "final", RU, []string{"## Итоговый отчёт (ст. 23(4)(d))", "Вид угрозы или вероятная первопричина"}, []string{"Early warning"}},
-		{ReportPlain, "initial", EN, []string{"# Report “initial”: incident INC-1", "| Severity | sev1 (Critical) |"}, nil},
+		{reportDORA, "intermediate", EN, []string{"## Intermediate report (art. 3)", "| Incident reference code assigned by the competent authority | REF-1 |", "Number of clients affected"}, []string{"## Final report"}},
+		{reportDORA, "final", EN, []string{"## Final report (art. 4)", "Root causes", "Direct and indirect costs"}, nil},
+		{reportDORA, "final", RU, []string{"# Итоговый отчёт: крупный ИКТ-инцидент INC-1", "Первопричины", "Код LEI"}, []string{"Root causes", "Deadline"}},
+		{reportNIS2, "early-warning", EN, []string{"# Early warning: significant incident INC-1", "unlawful or malicious acts", "cross-border impact"}, []string{"## Incident notification", "## Final report"}},
+		{reportNIS2, "notification", EN, []string{"## Incident notification (art. 23(4)(b))", "Indicators of compromise"}, []string{"## Final report"}},
+		{reportNIS2, "final", RU, []string{"## Итоговый отчёт (ст. 23(4)(d))", "Вид угрозы или вероятная первопричина"}, []string{"Early warning"}},
+		{reportPlain, "initial", EN, []string{"# Report “initial”: incident INC-1", "| Severity | sev1 (Critical) |"}, nil},
 		{"", "x", RU, []string{"# Отчёт «x»: инцидент INC-1"}, nil},
 	}
 	for _, tt := range tests {
-		d := SampleReport(tt.loc)
+		d := sampleReport(tt.loc)
 		d.Report = tt.report
 		out, err := s.RenderReport(tt.template, d)
 		if err != nil {
@@ -47,7 +47,7 @@ func TestReportTemplates(t *testing.T) {
 			}
 		}
 	}
-	if _, err := s.RenderReport("./nope.md.tmpl", SampleReport(EN)); err == nil {
+	if _, err := s.RenderReport("./nope.md.tmpl", sampleReport(EN)); err == nil {
 		t.Error("an unknown template rendered")
 	}
 }
@@ -62,7 +62,7 @@ func TestReportTemplateFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := s.RenderReport(good, SampleReport(RU))
+	out, err := s.RenderReport(good, sampleReport(RU))
 	if err != nil || string(out) != "# intermediate of INC-1 due 2026-11-30 14:05 UTC\n" {
 		t.Errorf("RenderReport(file) = %q, %v", out, err)
 	}

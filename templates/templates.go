@@ -184,7 +184,7 @@ func Parse(name, text string) (*template.Template, error) {
 // parseTrial parses a template and runs it on sample(locale) in both
 // locales, reporting the first failure with its line.
 func parseTrial(name, text string, sample func(Locale) any) (*template.Template, error) {
-	t, err := template.New(name).Option("missingkey=error").Funcs(FuncMap(EN, time.UTC)).Parse(text)
+	t, err := template.New(name).Option("missingkey=error").Funcs(funcMap(EN, time.UTC)).Parse(text)
 	if err != nil {
 		return nil, templateError(name, err)
 	}
@@ -202,7 +202,7 @@ func parseTrial(name, text string, sample func(Locale) any) (*template.Template,
 		if err != nil {
 			return nil, templateError(name, err)
 		}
-		if err := c.Funcs(FuncMap(loc, time.UTC)).Execute(&limitWriter{}, sample(loc)); err != nil {
+		if err := c.Funcs(funcMap(loc, time.UTC)).Execute(&limitWriter{}, sample(loc)); err != nil {
 			return nil, templateError(name, err)
 		}
 	}
@@ -286,7 +286,7 @@ func (s *Set) ExecutePostmortem(w io.Writer, d *Postmortem) error {
 	if err != nil {
 		return fmt.Errorf("postmortem template: %w", err)
 	}
-	if err := c.Funcs(FuncMap(d.Locale, d.Zone)).Execute(w, d); err != nil {
+	if err := c.Funcs(funcMap(d.Locale, d.Zone)).Execute(w, d); err != nil {
 		return templateError(t.Name(), err)
 	}
 	return nil

@@ -93,15 +93,15 @@ type Options struct {
 	// and Password, when Username is set, as basic auth.
 	BearerToken        string
 	Username, Password string
-	// Timeout bounds each request; 0 means DefaultTimeout.
+	// Timeout bounds each request; 0 means defaultTimeout.
 	Timeout time.Duration
 	// Transport carries the requests; nil means http.DefaultTransport.
 	Transport http.RoundTripper
 }
 
-// DefaultTimeout bounds one request when Options.Timeout is zero: well
+// defaultTimeout bounds one request when Options.Timeout is zero: well
 // inside the time a slash command may take before it answers "working".
-const DefaultTimeout = 5 * time.Second
+const defaultTimeout = 5 * time.Second
 
 // Body limits: a silence list may be long, anything else is small.
 const (
@@ -133,7 +133,7 @@ func New(o Options) (*Client, error) {
 		c.urls = append(c.urls, u)
 	}
 	if o.Timeout <= 0 {
-		c.o.Timeout = DefaultTimeout
+		c.o.Timeout = defaultTimeout
 	}
 	t := o.Transport
 	if t == nil {

@@ -11,8 +11,8 @@ import (
 	"github.com/incidentbot/incidentbot/templates"
 )
 
-// CoverageWindow is how far ahead check-config looks for coverage gaps.
-const CoverageWindow = 90 * 24 * time.Hour
+// coverageWindow is how far ahead check-config looks for coverage gaps.
+const coverageWindow = 90 * 24 * time.Hour
 
 // maxGapFindings bounds the gap findings per schedule; the rest are counted.
 const maxGapFindings = 8
@@ -20,7 +20,7 @@ const maxGapFindings = 8
 // CheckConfig validates the config file at path for `incidentbot
 // check-config` and returns the process exit code: 0 when it is valid
 // (printing "ok: …" with what it defines, after any warnings: the file's,
-// then each schedule's coverage gaps in the CoverageWindow from now), 1
+// then each schedule's coverage gaps in the coverageWindow from now), 1
 // otherwise (printing every error, one per line). An empty path checks the
 // built-in defaults. now is the clock; nil means time.Now.
 func CheckConfig(path string, w io.Writer, now func() time.Time) int {
@@ -74,7 +74,7 @@ func CheckConfig(path string, w io.Writer, now func() time.Time) int {
 	return 0
 }
 
-// CoverageGaps reports, per schedule, the stretches in the CoverageWindow
+// CoverageGaps reports, per schedule, the stretches in the coverageWindow
 // after now with nobody on call (overrides aside), at the schedule's line.
 // A gap that recurs at the same weekday and time is reported once with its
 // count, e.g. "primary: nobody on call Sat 00:00 → Mon 09:00 (Asia/Almaty),
@@ -86,7 +86,7 @@ func (c *Config) CoverageGaps(now time.Time) Errors {
 		if i < len(c.scheduleLines) {
 			line = c.scheduleLines[i]
 		}
-		for _, msg := range gapFindings(s, now, now.Add(CoverageWindow)) {
+		for _, msg := range gapFindings(s, now, now.Add(coverageWindow)) {
 			out = append(out, Error{File: c.file, Line: line, Msg: s.Name + ": " + msg})
 		}
 	}

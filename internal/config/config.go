@@ -142,29 +142,29 @@ type Postmortem struct {
 
 // Config defaults.
 const (
-	DefaultLocale           = "en"
-	DefaultChannelPrefix    = "inc"
-	DefaultStormMaxNew      = 10
-	DefaultStormWindow      = 5 * time.Minute
-	DefaultAutoResolveAfter = 15 * time.Minute
-	DefaultDORAWindow       = deploys.DefaultCauseWindow
+	defaultLocale           = "en"
+	defaultChannelPrefix    = "inc"
+	defaultStormMaxNew      = 10
+	defaultStormWindow      = 5 * time.Minute
+	defaultAutoResolveAfter = 15 * time.Minute
+	defaultDORAWindow       = deploys.DefaultCauseWindow
 )
 
-// DefaultSeverities returns the severities used when the file defines none.
-func DefaultSeverities() []Severity { return incidents.DefaultSeverities() }
+// defaultSeverities returns the severities used when the file defines none.
+func defaultSeverities() []Severity { return incidents.DefaultSeverities() }
 
 // Default returns the configuration used when there is no config file:
 // sev1..sev4, one catch-all route to sev2, UTC, no schedules.
 func Default() *Config {
 	c := &Config{
 		Timezone:    time.UTC,
-		Locale:      DefaultLocale,
-		Slack:       Slack{ChannelPrefix: DefaultChannelPrefix},
-		Severities:  DefaultSeverities(),
-		Storm:       Storm{MaxNew: DefaultStormMaxNew, Window: DefaultStormWindow},
-		AutoResolve: AutoResolve{Enabled: true, After: DefaultAutoResolveAfter},
-		DORA:        DORA{Window: DefaultDORAWindow},
-		Paging:      Paging{AckLinkTTL: DefaultAckLinkTTL},
+		Locale:      defaultLocale,
+		Slack:       Slack{ChannelPrefix: defaultChannelPrefix},
+		Severities:  defaultSeverities(),
+		Storm:       Storm{MaxNew: defaultStormMaxNew, Window: defaultStormWindow},
+		AutoResolve: AutoResolve{Enabled: true, After: defaultAutoResolveAfter},
+		DORA:        DORA{Window: defaultDORAWindow},
+		Paging:      Paging{AckLinkTTL: defaultAckLinkTTL},
 	}
 	c.DefaultSeverity = middleSeverity(c.Severities)
 	c.Routes = []alertmanager.Route{{Matchers: alertmanager.Matchers{}, Severity: c.DefaultSeverity}}

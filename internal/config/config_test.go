@@ -165,7 +165,7 @@ func TestContractExample(t *testing.T) {
 	if want := (Slack{"#incidents", "inc", []string{"U0001"}}); !reflect.DeepEqual(c.Slack, want) {
 		t.Errorf("slack = %+v, want %+v", c.Slack, want)
 	}
-	if !reflect.DeepEqual(c.Severities, DefaultSeverities()) {
+	if !reflect.DeepEqual(c.Severities, defaultSeverities()) {
 		t.Errorf("severities = %+v", c.Severities)
 	}
 

@@ -10,20 +10,20 @@ import (
 
 // Environment defaults, as documented in CONTRACT.md.
 const (
-	DefaultSlackAPIURL     = "https://slack.com/api/"
-	DefaultMongoDBDatabase = "incidentbot"
-	DefaultDataDir         = "./data"
-	DefaultListen          = ":8080"
-	DefaultPublicURL       = "http://localhost:8080"
-	DefaultConfigPath      = "./incidentbot.yaml"
-	DefaultLogLevel        = "info"
-	DefaultLogFormat       = "json"
+	defaultSlackAPIURL     = "https://slack.com/api/"
+	defaultMongoDBDatabase = "incidentbot"
+	defaultDataDir         = "./data"
+	defaultListen          = ":8080"
+	defaultPublicURL       = "http://localhost:8080"
+	defaultConfigPath      = "./incidentbot.yaml"
+	defaultLogLevel        = "info"
+	defaultLogFormat       = "json"
 )
 
 // Webhook authentication modes (INCIDENTBOT_WEBHOOK_AUTH).
 const (
-	WebhookAuthToken = "token" // bearer token or basic-auth password required
-	WebhookAuthNone  = "none"  // explicit opt-out: the webhook is open
+	webhookAuthToken = "token" // bearer token or basic-auth password required
+	webhookAuthNone  = "none"  // explicit opt-out: the webhook is open
 )
 
 // logLevels are the levels logrus.ParseLevel accepts.
@@ -79,18 +79,18 @@ func LoadEnv(getenv func(string) string, fileExists func(path string) bool) Env 
 		SlackBotToken:      get("SLACK_BOT_TOKEN", ""),
 		SlackSigningSecret: get("SLACK_SIGNING_SECRET", ""),
 		SlackAppToken:      get("SLACK_APP_TOKEN", ""),
-		SlackAPIURL:        get("SLACK_API_URL", DefaultSlackAPIURL),
+		SlackAPIURL:        get("SLACK_API_URL", defaultSlackAPIURL),
 		MongoDBURI:         get("MONGODB_URI", ""),
-		MongoDBDatabase:    get("MONGODB_DATABASE", DefaultMongoDBDatabase),
-		DataDir:            get("INCIDENTBOT_DATA_DIR", DefaultDataDir),
-		Listen:             get("INCIDENTBOT_LISTEN", DefaultListen),
-		PublicURL:          get("INCIDENTBOT_PUBLIC_URL", DefaultPublicURL),
+		MongoDBDatabase:    get("MONGODB_DATABASE", defaultMongoDBDatabase),
+		DataDir:            get("INCIDENTBOT_DATA_DIR", defaultDataDir),
+		Listen:             get("INCIDENTBOT_LISTEN", defaultListen),
+		PublicURL:          get("INCIDENTBOT_PUBLIC_URL", defaultPublicURL),
 		ConfigPath:         get("INCIDENTBOT_CONFIG", ""),
 		WebhookToken:       get("ALERTMANAGER_WEBHOOK_TOKEN", ""),
-		WebhookAuth:        strings.ToLower(get("INCIDENTBOT_WEBHOOK_AUTH", WebhookAuthToken)),
+		WebhookAuth:        strings.ToLower(get("INCIDENTBOT_WEBHOOK_AUTH", webhookAuthToken)),
 		WebAuth:            get("INCIDENTBOT_WEB_AUTH", ""),
-		LogLevel:           strings.ToLower(get("LOG_LEVEL", DefaultLogLevel)),
-		LogFormat:          strings.ToLower(get("LOG_FORMAT", DefaultLogFormat)),
+		LogLevel:           strings.ToLower(get("LOG_LEVEL", defaultLogLevel)),
+		LogFormat:          strings.ToLower(get("LOG_FORMAT", defaultLogFormat)),
 
 		TwilioAuthToken:         get("TWILIO_AUTH_TOKEN", ""),
 		TwilioFallbackAuthToken: get("TWILIO_FALLBACK_AUTH_TOKEN", ""),
@@ -101,8 +101,8 @@ func LoadEnv(getenv func(string) string, fileExists func(path string) bool) Env 
 	if !strings.HasSuffix(e.SlackAPIURL, "/") {
 		e.SlackAPIURL += "/"
 	}
-	if e.ConfigPath == "" && fileExists(DefaultConfigPath) {
-		e.ConfigPath = DefaultConfigPath
+	if e.ConfigPath == "" && fileExists(defaultConfigPath) {
+		e.ConfigPath = defaultConfigPath
 	}
 	return e
 }
@@ -115,7 +115,7 @@ func (e Env) SocketMode() bool { return e.SlackAppToken != "" }
 func (e Env) EmbeddedStore() bool { return e.MongoDBURI == "" }
 
 // WebhookAuthRequired reports whether the Alertmanager webhook demands a token.
-func (e Env) WebhookAuthRequired() bool { return e.WebhookAuth != WebhookAuthNone }
+func (e Env) WebhookAuthRequired() bool { return e.WebhookAuth != webhookAuthNone }
 
 // ValidateServe checks what `incidentbot serve` needs and returns the first
 // problem as one line naming the variable, e.g.
@@ -162,7 +162,7 @@ func (e Env) Validate() error {
 }
 
 func (e Env) validateWebhookAuth() error {
-	if e.WebhookAuth != WebhookAuthToken && e.WebhookAuth != WebhookAuthNone {
+	if e.WebhookAuth != webhookAuthToken && e.WebhookAuth != webhookAuthNone {
 		return fmt.Errorf("INCIDENTBOT_WEBHOOK_AUTH=%q is not supported (use token or none)", e.WebhookAuth)
 	}
 	return nil

@@ -96,7 +96,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	if n := o.get("people"); n != nil {
 		c.People = d.people(n)
 	}
-	c.Paging.AckLinkTTL = DefaultAckLinkTTL
+	c.Paging.AckLinkTTL = defaultAckLinkTTL
 	if n := o.get("paging"); n != nil {
 		d.paging(n, &c.Paging)
 	}
@@ -177,11 +177,11 @@ func (d *decoder) slack(n *yaml.Node, s *Slack) {
 func (d *decoder) severities(n *yaml.Node, set *defined) []Severity {
 	items, ok := d.list(n, "severities")
 	if !ok { // keep checking routes against the built-in names
-		for _, s := range DefaultSeverities() {
+		for _, s := range defaultSeverities() {
 			set.lines[s.Name] = 0
 			set.names = append(set.names, s.Name)
 		}
-		return DefaultSeverities()
+		return defaultSeverities()
 	}
 	if len(items) == 0 {
 		d.errorf(n, "severities", "at least one severity is required (or remove the key for sev1..sev4)")

@@ -50,8 +50,8 @@ type SMTP struct {
 	TLS      string // starttls (default), tls, or none
 }
 
-// DefaultAckLinkTTL is how long acknowledge links work by default.
-const DefaultAckLinkTTL = 24 * time.Hour
+// defaultAckLinkTTL is how long acknowledge links work by default.
+const defaultAckLinkTTL = 24 * time.Hour
 
 var (
 	personKeys  = []string{"slack", "phone", "email", "ntfy", "webhook", "rules"}

@@ -58,10 +58,10 @@ schedules:
 	if p := c.Contact("U0009"); p.Slack != "U0009" || p.Has(oncall.MethodSMS) {
 		t.Errorf("Contact of someone not in people = %+v, want Slack only", p)
 	}
-	if c.Paging.Twilio == nil || c.Paging.Twilio.APIURL != "https://api.twilio.com" || c.Paging.AckLinkTTL != DefaultAckLinkTTL {
+	if c.Paging.Twilio == nil || c.Paging.Twilio.APIURL != "https://api.twilio.com" || c.Paging.AckLinkTTL != defaultAckLinkTTL {
 		t.Errorf("paging = %+v", c.Paging)
 	}
-	if got := Default().Paging.AckLinkTTL; got != DefaultAckLinkTTL {
+	if got := Default().Paging.AckLinkTTL; got != defaultAckLinkTTL {
 		t.Errorf("default ack link TTL = %s", got)
 	}
 }

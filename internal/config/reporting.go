@@ -21,9 +21,9 @@ var (
 	evidenceKeys     = []string{"signing_key_file"}
 )
 
-// DefaultRemind is when a report's reminders go out when its remind key is
+// defaultRemind is when a report's reminders go out when its remind key is
 // absent: an hour before its deadline. `remind: []` sends none.
-var DefaultRemind = []time.Duration{time.Hour}
+var defaultRemind = []time.Duration{time.Hour}
 
 // Evidence configures `incidentbot evidence`.
 type Evidence struct {
@@ -160,7 +160,7 @@ func (d *decoder) reports(n *yaml.Node, path string) []reporting.Report {
 		if !ok {
 			continue
 		}
-		r := reporting.Report{Remind: DefaultRemind}
+		r := reporting.Report{Remind: defaultRemind}
 		if v := o.get("name"); v != nil {
 			r.Name, _ = d.str(v, join(p, "name"))
 		} else {

@@ -61,9 +61,9 @@ func New(store deploys.Store, o Options) *Handler {
 	return h
 }
 
-// Answer is the body of a 200: the deployment's ID (to name it in
+// answer is the body of a 200: the deployment's ID (to name it in
 // /incident cause deploy <id>) and whether this call recorded it.
-type Answer struct {
+type answer struct {
 	ID    string `json:"id"`
 	Added bool   `json:"added"`
 }
@@ -111,7 +111,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.o.Recorded(r.Context(), d)
 		}
 	}
-	writeJSON(w, http.StatusOK, Answer{ID: d.ID, Added: added})
+	writeJSON(w, http.StatusOK, answer{ID: d.ID, Added: added})
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

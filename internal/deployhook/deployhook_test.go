@@ -83,7 +83,7 @@ func TestDeployWebhook(t *testing.T) {
 				}
 				return
 			}
-			var a Answer
+			var a answer
 			if err := json.Unmarshal(body, &a); err != nil || a.ID == "" || a.Added != tt.wantAdd {
 				t.Errorf("answer = %s, want an ID and added %v", body, tt.wantAdd)
 			}

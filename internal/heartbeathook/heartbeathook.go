@@ -19,8 +19,8 @@ import (
 	"github.com/incidentbot/incidentbot/internal/webhookauth"
 )
 
-// MaxBody bounds a heartbeat's body.
-const MaxBody = 64 << 10
+// maxBody bounds a heartbeat's body.
+const maxBody = 64 << 10
 
 // ErrUnknown is Beat's answer for a name no heartbeat has (404).
 var ErrUnknown = errors.New("no heartbeat of that name")
@@ -53,8 +53,8 @@ func New(o Options) *Handler {
 	return &Handler{o: o}
 }
 
-// Answer is a 200's body.
-type Answer struct {
+// answer is a 200's body.
+type answer struct {
 	Name string    `json:"name"`
 	At   time.Time `json:"at"`
 }
@@ -74,14 +74,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": reason})
 		return
 	}
-	if r.ContentLength > MaxBody {
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "body larger than " + strconv.Itoa(MaxBody/1024) + " KiB"})
+	if r.ContentLength > maxBody {
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "body larger than " + strconv.Itoa(maxBody/1024) + " KiB"})
 		return
 	}
-	if _, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, MaxBody)); err != nil {
+	if _, err := io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, maxBody)); err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "body larger than " + strconv.Itoa(MaxBody/1024) + " KiB"})
+			writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "body larger than " + strconv.Itoa(maxBody/1024) + " KiB"})
 			return
 		}
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "reading the body failed"})
@@ -98,7 +98,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the beat could not be stored; retry"})
 		return
 	}
-	writeJSON(w, http.StatusOK, Answer{Name: name, At: at})
+	writeJSON(w, http.StatusOK, answer{Name: name, At: at})
 }
 
 func truncate(s string, n int) string {

@@ -60,7 +60,7 @@ func TestHeartbeatHook(t *testing.T) {
 		{"backup", "Basic " + "eDp0b2s=", "", false, 200, `"name":"backup"`},
 		{"backup", "", "", false, 401, `"error":"missing credentials`},
 		{"other", "Bearer tok", "", false, 404, `"error":"there is no heartbeat \"other\"`},
-		{"backup", "Bearer tok", strings.Repeat("x", MaxBody+1), false, 413, "larger than 64 KiB"},
+		{"backup", "Bearer tok", strings.Repeat("x", maxBody+1), false, 413, "larger than 64 KiB"},
 		{"backup", "Bearer tok", "", true, 503, "could not be stored"},
 	} {
 		storeDown = tc.down

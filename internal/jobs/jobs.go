@@ -153,8 +153,8 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// RetryAfterDelay returns the delay err asks for through RetryAfter, and whether it does.
-func RetryAfterDelay(err error) (time.Duration, bool) {
+// retryAfterDelay returns the delay err asks for through RetryAfter, and whether it does.
+func retryAfterDelay(err error) (time.Duration, bool) {
 	var r *retryAfterError
 	if errors.As(err, &r) {
 		return r.after, true

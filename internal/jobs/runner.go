@@ -367,7 +367,7 @@ func (r *Runner) process(ctx context.Context, j *Job, heartbeat bool) {
 		r.complete(ctx, j, log)
 		return
 	}
-	delay, exact := RetryAfterDelay(err)
+	delay, exact := retryAfterDelay(err)
 	if !exact {
 		delay = r.backoff(j.Attempts)
 	}

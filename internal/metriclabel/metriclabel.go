@@ -17,16 +17,16 @@ import (
 const (
 	// MaxLen bounds a value, in bytes.
 	MaxLen = 64
-	// DefaultMaxValues bounds the distinct values of one label.
-	DefaultMaxValues = 100
-	// Other stands for every value past the bound.
-	Other = "other"
+	// defaultMaxValues bounds the distinct values of one label.
+	defaultMaxValues = 100
+	// other stands for every value past the bound.
+	other = "other"
 )
 
-// Clean returns s as a label value: one line without control characters or
+// clean returns s as a label value: one line without control characters or
 // bidi overrides (see sanitize.Line), valid UTF-8, cut to at most MaxLen
 // bytes at a character boundary.
-func Clean(s string) string {
+func clean(s string) string {
 	if len(s) > 4*MaxLen {
 		s = s[:4*MaxLen] // cleaning removes, never adds: no need to read the rest
 	}
@@ -50,10 +50,10 @@ type Set struct {
 }
 
 // NewSet returns a Set of at most max distinct values (max ≤ 0 means
-// DefaultMaxValues).
+// defaultMaxValues).
 func NewSet(max int) *Set {
 	if max <= 0 {
-		max = DefaultMaxValues
+		max = defaultMaxValues
 	}
 	return &Set{max: max, seen: map[string]struct{}{}}
 }
@@ -62,14 +62,14 @@ func NewSet(max int) *Set {
 // value not seen before and the set is full. A value seen before keeps its
 // own series.
 func (s *Set) Value(v string) string {
-	v = Clean(v)
+	v = clean(v)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.seen[v]; ok {
 		return v
 	}
 	if len(s.seen) >= s.max {
-		return Other
+		return other
 	}
 	s.seen[v] = struct{}{}
 	return v

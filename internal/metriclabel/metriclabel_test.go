@@ -21,7 +21,7 @@ func TestClean(t *testing.T) {
 		{"x" + strings.Repeat("я", 40), "x" + strings.Repeat("я", (MaxLen-1)/2)},
 	}
 	for _, tt := range tests {
-		if got := Clean(tt.in); got != tt.want {
+		if got := clean(tt.in); got != tt.want {
 			t.Errorf("Clean(%.40q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
@@ -29,13 +29,13 @@ func TestClean(t *testing.T) {
 
 func TestSetCapsDistinctValues(t *testing.T) {
 	s := NewSet(0)
-	for i := range DefaultMaxValues {
+	for i := range defaultMaxValues {
 		if got, want := s.Value(fmt.Sprintf("svc-%d", i)), fmt.Sprintf("svc-%d", i); got != want {
 			t.Fatalf("value %d = %q, want %q", i+1, got, want)
 		}
 	}
-	if got := s.Value("svc-new"); got != Other {
-		t.Errorf("the %dth distinct value = %q, want %q", DefaultMaxValues+1, got, Other)
+	if got := s.Value("svc-new"); got != other {
+		t.Errorf("the %dth distinct value = %q, want %q", defaultMaxValues+1, got, other)
 	}
 	if got := s.Value("svc-7"); got != "svc-7" {
 		t.Errorf("a value seen before = %q, want it kept", got)
@@ -52,7 +52,7 @@ func FuzzClean(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		got := Clean(in)
+		got := clean(in)
 		if len(got) > MaxLen || !utf8.ValidString(got) {
 			t.Fatalf("Clean(%q) = %q: %d bytes, valid %v", in, got, len(got), utf8.ValidString(got))
 		}
@@ -61,7 +61,7 @@ func FuzzClean(f *testing.F) {
 				t.Fatalf("Clean(%q) = %q keeps %U", in, got, r)
 			}
 		}
-		if again := Clean(got); again != got {
+		if again := clean(got); again != got {
 			t.Fatalf("Clean is not idempotent: %q then %q", got, again)
 		}
 	})

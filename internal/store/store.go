@@ -66,8 +66,8 @@ var (
 	_ Store = (*mongo.Store)(nil)
 )
 
-// DefaultDataDir is the embedded store's directory when Options.DataDir is empty.
-const DefaultDataDir = "./data"
+// defaultDataDir is the embedded store's directory when Options.DataDir is empty.
+const defaultDataDir = "./data"
 
 // ErrDataDirInUse is matched (errors.Is) by the error Open returns when
 // another process holds the embedded store's data dir.
@@ -96,7 +96,7 @@ func Open(ctx context.Context, o Options) (Store, error) {
 		return s, nil
 	}
 	if o.DataDir == "" {
-		o.DataDir = DefaultDataDir
+		o.DataDir = defaultDataDir
 	}
 	s, err := sqlite.Open(ctx, sqlite.Options{DataDir: o.DataDir, Logger: o.Logger})
 	if err != nil {
@@ -112,7 +112,7 @@ func OpenReadOnly(ctx context.Context, o Options) (Store, error) {
 		return Open(ctx, o)
 	}
 	if o.DataDir == "" {
-		o.DataDir = DefaultDataDir
+		o.DataDir = defaultDataDir
 	}
 	s, err := sqlite.OpenReadOnly(ctx, o.DataDir)
 	if err != nil {
@@ -125,7 +125,7 @@ func OpenReadOnly(ctx context.Context, o Options) (Store, error) {
 // new file to, beside a running serve. See sqlite.Backup.
 func Backup(ctx context.Context, dataDir, to string) error {
 	if dataDir == "" {
-		dataDir = DefaultDataDir
+		dataDir = defaultDataDir
 	}
 	return sqlite.Backup(ctx, dataDir, to)
 }

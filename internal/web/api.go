@@ -12,8 +12,8 @@ import (
 
 // Pagination of GET /api/v1/incidents.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 200
+	defaultLimit = 50
+	maxLimit     = 200
 )
 
 // APIIncident is an incident as the API shows it: every key always present
@@ -100,8 +100,8 @@ type APIIncidentDetail struct {
 	Reporting []APIReport `json:"reporting"`
 }
 
-// APIIncidentList is GET /api/v1/incidents.
-type APIIncidentList struct {
+// apiIncidentList is GET /api/v1/incidents.
+type apiIncidentList struct {
 	Incidents []APIIncident `json:"incidents"`
 	// Next is the cursor of the next page (pass it as cursor or before); null on the last page.
 	Next *int64 `json:"next"`
@@ -194,7 +194,7 @@ type listQuery struct {
 
 func parseListQuery(r *http.Request) (listQuery, error) {
 	q := r.URL.Query()
-	lq := listQuery{limit: DefaultLimit, severity: q.Get("severity"), service: q.Get("service")}
+	lq := listQuery{limit: defaultLimit, severity: q.Get("severity"), service: q.Get("service")}
 	switch st := strings.ToLower(q.Get("status")); st {
 	case "", "open", "resolved":
 		lq.status = st
@@ -210,8 +210,8 @@ func parseListQuery(r *http.Request) (listQuery, error) {
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxLimit {
-			return lq, badRequest("limit must be an integer from 1 to %d", MaxLimit)
+		if err != nil || n < 1 || n > maxLimit {
+			return lq, badRequest("limit must be an integer from 1 to %d", maxLimit)
 		}
 		lq.limit = n
 	}
@@ -256,7 +256,7 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.opts.Now()
-	out := APIIncidentList{Incidents: []APIIncident{}}
+	out := apiIncidentList{Incidents: []APIIncident{}}
 	for _, inc := range list { // newest first
 		if len(out.Incidents) == q.limit {
 			next := out.Incidents[len(out.Incidents)-1].Number

@@ -19,7 +19,7 @@ func listNumbers(t *testing.T, base, query string) ([]int64, *int64) {
 	if a.code != 200 {
 		t.Fatalf("GET ?%s = %d %s", query, a.code, a.body)
 	}
-	var l APIIncidentList
+	var l apiIncidentList
 	if err := json.Unmarshal([]byte(a.body), &l); err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +71,8 @@ func TestAPIIncidentPagination(t *testing.T) {
 	o.Incidents = f
 	srv := serve(t, o)
 	first, next := listNumbers(t, srv.URL, "")
-	if len(first) != DefaultLimit || first[0] != 250 || next == nil || *next != 201 {
-		t.Fatalf("first page: %d incidents from %v, next %v; want %d from 250, next 201", len(first), first[:1], next, DefaultLimit)
+	if len(first) != defaultLimit || first[0] != 250 || next == nil || *next != 201 {
+		t.Fatalf("first page: %d incidents from %v, next %v; want %d from 250, next 201", len(first), first[:1], next, defaultLimit)
 	}
 	// Walk every page with limit=70; each number comes once, newest first.
 	var all []int64
@@ -91,7 +91,7 @@ func TestAPIIncidentPagination(t *testing.T) {
 	if len(all) != 250 || all[0] != 250 || all[249] != 1 || !slices.IsSortedFunc(all, func(a, b int64) int { return int(b - a) }) {
 		t.Errorf("walked %d incidents, from %d to %d", len(all), all[0], all[len(all)-1])
 	}
-	if got, _ := listNumbers(t, srv.URL, "limit=200"); len(got) != MaxLimit {
+	if got, _ := listNumbers(t, srv.URL, "limit=200"); len(got) != maxLimit {
 		t.Errorf("limit=200 gave %d", len(got))
 	}
 }
@@ -186,9 +186,9 @@ func TestAPIIncidentsPushFiltersDown(t *testing.T) {
 		query string
 		want  O
 	}{
-		{"", O{Limit: DefaultLimit + 1}},
+		{"", O{Limit: defaultLimit + 1}},
 		{"status=resolved&severity=sev1&service=checkout&cursor=5&limit=3", O{ResolvedOnly: true, Severity: "sev1", Service: "checkout", Before: 5, Limit: 4}},
-		{"status=open&before=9&since=" + url.QueryEscape(since.Format(time.RFC3339)), O{OpenOnly: true, Before: 9, Since: since, Limit: DefaultLimit + 1}},
+		{"status=open&before=9&since=" + url.QueryEscape(since.Format(time.RFC3339)), O{OpenOnly: true, Before: 9, Since: since, Limit: defaultLimit + 1}},
 	} {
 		rec.lists = nil
 		listNumbers(t, srv.URL, tt.query)

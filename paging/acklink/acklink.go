@@ -46,8 +46,8 @@ var (
 	ErrExpired = errors.New("acklink: expired")
 )
 
-// MinKeyLen is the shortest key New accepts.
-const MinKeyLen = 32
+// minKeyLen is the shortest key New accepts.
+const minKeyLen = 32
 
 const (
 	version = 1
@@ -70,11 +70,11 @@ type Signer struct {
 	now func() time.Time
 }
 
-// New returns a Signer for key, which must be at least MinKeyLen bytes of
+// New returns a Signer for key, which must be at least minKeyLen bytes of
 // secret. now is the clock Verify checks expiry against; nil means time.Now.
 func New(key []byte, now func() time.Time) (*Signer, error) {
-	if len(key) < MinKeyLen {
-		return nil, fmt.Errorf("acklink: the key has %d bytes; it needs at least %d", len(key), MinKeyLen)
+	if len(key) < minKeyLen {
+		return nil, fmt.Errorf("acklink: the key has %d bytes; it needs at least %d", len(key), minKeyLen)
 	}
 	if now == nil {
 		now = time.Now

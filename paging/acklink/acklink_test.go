@@ -189,10 +189,10 @@ func TestSignCutsLongFields(t *testing.T) {
 }
 
 func TestNewNeedsALongKey(t *testing.T) {
-	if _, err := New(make([]byte, MinKeyLen-1), nil); err == nil {
-		t.Errorf("New accepted a %d-byte key", MinKeyLen-1)
+	if _, err := New(make([]byte, minKeyLen-1), nil); err == nil {
+		t.Errorf("New accepted a %d-byte key", minKeyLen-1)
 	}
-	s, err := New(make([]byte, MinKeyLen), nil)
+	s, err := New(make([]byte, minKeyLen), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,8 +47,8 @@ import (
 
 // Priorities (docs.ntfy.sh "Message priority").
 const (
-	PriorityDefault = 3
-	PriorityUrgent  = 5
+	priorityDefault = 3
+	priorityUrgent  = 5
 )
 
 // MaxMessage is the longest message ntfy takes as text (bytes).
@@ -154,7 +154,7 @@ func message(topic string, m paging.Message) publish {
 		Topic:    topic,
 		Title:    m.Subject,
 		Message:  m.Body,
-		Priority: PriorityUrgent,
+		Priority: priorityUrgent,
 		Tags:     []string{"rotating_light"},
 		Click:    m.IncidentURL,
 	}
@@ -167,7 +167,7 @@ func message(topic string, m paging.Message) publish {
 	if m.Test {
 		p.Title = "[TEST] " + p.Title
 		p.Message = "This is a test page. It acknowledges nothing.\n\n" + p.Message
-		p.Priority = PriorityDefault
+		p.Priority = priorityDefault
 		p.Tags = []string{"test_tube"}
 	} else if m.AckURL != "" {
 		p.Actions = []action{{Action: "http", Label: "Acknowledge", URL: m.AckURL, Method: http.MethodPost, Clear: true}}

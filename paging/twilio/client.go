@@ -27,13 +27,13 @@ import (
 	"github.com/incidentbot/incidentbot/paging"
 )
 
-// DefaultBaseURL is Twilio's REST API.
-const DefaultBaseURL = "https://api.twilio.com"
+// defaultBaseURL is Twilio's REST API.
+const defaultBaseURL = "https://api.twilio.com"
 
-// DefaultTimeout bounds one request to Twilio when Options.HTTPClient is nil.
+// defaultTimeout bounds one request to Twilio when Options.HTTPClient is nil.
 // Twilio answers a create in well under a second; a page that waits longer is
 // better moved on to the person's next step than held.
-const DefaultTimeout = 15 * time.Second
+const defaultTimeout = 15 * time.Second
 
 // apiVersion is the one REST API version Twilio's Messages and Calls live under.
 const apiVersion = "2010-04-01"
@@ -53,10 +53,10 @@ type Options struct {
 	// Service instead of From (Twilio then picks the sender). Calls always
 	// need From.
 	MessagingServiceSID string
-	// BaseURL is the REST API's base; DefaultBaseURL when empty. Tests and
+	// BaseURL is the REST API's base; defaultBaseURL when empty. Tests and
 	// `incidentbot dev` point it at internal/twiliosim.
 	BaseURL string
-	// HTTPClient makes the requests; a client with DefaultTimeout when nil.
+	// HTTPClient makes the requests; a client with defaultTimeout when nil.
 	HTTPClient *http.Client
 	// Logger gets one line per page taken or refused; never a number or a body.
 	Logger *logrus.Entry
@@ -114,10 +114,10 @@ var _ paging.Sender = (*Client)(nil)
 func New(o Options) *Client {
 	c := &Client{o: o, base: strings.TrimRight(o.BaseURL, "/"), http: o.HTTPClient, log: o.Logger}
 	if c.base == "" {
-		c.base = DefaultBaseURL
+		c.base = defaultBaseURL
 	}
 	if c.http == nil {
-		c.http = &http.Client{Timeout: DefaultTimeout}
+		c.http = &http.Client{Timeout: defaultTimeout}
 	}
 	if c.log == nil {
 		l := logrus.New()

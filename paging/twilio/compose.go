@@ -12,8 +12,8 @@ import (
 
 // Lengths Twilio documents.
 const (
-	// MaxBody is the longest Body Twilio takes (error 21617 beyond it).
-	MaxBody = 1600
+	// maxBody is the longest Body Twilio takes (error 21617 beyond it).
+	maxBody = 1600
 	// MaxTwiML is the longest inline Twiml parameter (error 32018 beyond it).
 	MaxTwiML = 4000
 	// smsTarget is one GSM-7 segment: a page that fits is one text, read
@@ -35,7 +35,7 @@ const (
 // body, and how to acknowledge by reply ("Reply 1 or ACK 42 to
 // acknowledge"). A test page says it is a test and asks for nothing. Control
 // characters are stripped and the text is kept to one 160-character segment
-// where it can be, always under MaxBody; the reply instruction is never cut.
+// where it can be, always under maxBody; the reply instruction is never cut.
 func SMSBody(m paging.Message) string {
 	subject := oneLine(m.Subject)
 	if m.Test {
@@ -101,7 +101,7 @@ func fit(lines []string, keep, target int) string {
 		}
 		b.WriteString(l)
 	}
-	return truncate(b.String(), MaxBody)
+	return truncate(b.String(), maxBody)
 }
 
 // CallTwiML is the inline TwiML of a voice page: it reads m.Spoken inside a
@@ -187,7 +187,7 @@ func escape(b *strings.Builder, s string) {
 
 // twimlMessage is a TwiML answer with one SMS reply; empty text: no reply.
 func twimlMessage(text string) string {
-	text = truncate(clean(text, true), MaxBody)
+	text = truncate(clean(text, true), maxBody)
 	if strings.TrimSpace(text) == "" {
 		return xml.Header + "<Response/>"
 	}

@@ -25,10 +25,10 @@ import (
 const (
 	// PathPrefix is where the Handler is mounted.
 	PathPrefix = "/webhooks/twilio/"
-	// DefaultMaxBody bounds a webhook's body. Twilio's webhooks are form
+	// defaultMaxBody bounds a webhook's body. Twilio's webhooks are form
 	// posts of a few dozen parameters; an inbound SMS is at most 1600
 	// characters of Body. 64 KiB is generous and still cheap.
-	DefaultMaxBody int64 = 64 << 10
+	defaultMaxBody int64 = 64 << 10
 	// maxID bounds a notification ID in a path.
 	maxID = 128
 )
@@ -87,7 +87,7 @@ type HandlerOptions struct {
 	// signed for is PublicURL + the request's path and query. It must be the
 	// same base the engine builds CallbackURLs from.
 	PublicURL string
-	// MaxBody bounds a request's body; DefaultMaxBody when ≤ 0.
+	// maxBody bounds a request's body; defaultMaxBody when ≤ 0.
 	MaxBody int64
 	// Logger; never given a phone number or a message body.
 	Logger *logrus.Entry
@@ -120,7 +120,7 @@ type Handler struct {
 func NewHandler(in Inbound, o HandlerOptions) *Handler {
 	h := &Handler{in: in, o: o, log: o.Logger, base: strings.TrimRight(o.PublicURL, "/")}
 	if h.o.MaxBody <= 0 {
-		h.o.MaxBody = DefaultMaxBody
+		h.o.MaxBody = defaultMaxBody
 	}
 	if h.log == nil {
 		l := logrus.New()

@@ -65,7 +65,7 @@ const (
 
 // Events.
 const (
-	EventPage = "page"
+	eventPage = "page"
 	EventTest = "test"
 )
 
@@ -132,7 +132,7 @@ func (s *Sender) Send(ctx context.Context, m paging.Message) (paging.Receipt, er
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	p := Payload{
-		Event: EventPage, ID: m.ID, Incident: m.Incident, Severity: m.Severity, Title: m.Title,
+		Event: eventPage, ID: m.ID, Incident: m.Incident, Severity: m.Severity, Title: m.Title,
 		Subject: m.Subject, Body: m.Body, IncidentURL: m.IncidentURL, AckURL: m.AckURL,
 		Person: m.Person, SentAt: now,
 	}

@@ -16,11 +16,11 @@ import (
 // label names such as "service.name"), so the store's registry writes the keys
 // of every map[string]string escaped and reads them back unescaped. Keys with
 // none of '%', '.', or a leading '$' are stored as they are, so ordinary keys
-// stay queryable by path; to query an escaped key, build the path with EscapeKey.
+// stay queryable by path; to query an escaped key, build the path with escapeKey.
 
-// EscapeKey returns map key k as the store writes it: '%' → "%25", '.' → "%2E",
+// escapeKey returns map key k as the store writes it: '%' → "%25", '.' → "%2E",
 // and a leading '$' → "%24".
-func EscapeKey(k string) string {
+func escapeKey(k string) string {
 	if !strings.ContainsAny(k, "%.") && !strings.HasPrefix(k, "$") {
 		return k
 	}
@@ -40,7 +40,7 @@ func EscapeKey(k string) string {
 	return b.String()
 }
 
-// unescapeKey reverses EscapeKey.
+// unescapeKey reverses escapeKey.
 func unescapeKey(k string) string {
 	if !strings.Contains(k, "%") {
 		return k
@@ -81,7 +81,7 @@ func encodeStringMap(_ bson.EncodeContext, vw bson.ValueWriter, v reflect.Value)
 		return err
 	}
 	for _, k := range keys {
-		ew, err := dw.WriteDocumentElement(EscapeKey(k))
+		ew, err := dw.WriteDocumentElement(escapeKey(k))
 		if err != nil {
 			return err
 		}

@@ -24,10 +24,10 @@ func TestEscapeKey(t *testing.T) {
 		{"ключ.метки", "ключ%2Eметки"},
 	}
 	for _, tt := range tests {
-		if got := EscapeKey(tt.in); got != tt.want {
+		if got := escapeKey(tt.in); got != tt.want {
 			t.Errorf("EscapeKey(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-		if got := unescapeKey(EscapeKey(tt.in)); got != tt.in {
+		if got := unescapeKey(escapeKey(tt.in)); got != tt.in {
 			t.Errorf("unescapeKey(EscapeKey(%q)) = %q", tt.in, got)
 		}
 	}

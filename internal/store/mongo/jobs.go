@@ -61,8 +61,8 @@ type tickDoc struct {
 	At  time.Time `bson:"at"`
 }
 
-// NewJobs returns the jobs store in db and creates its index on run_at.
-func NewJobs(ctx context.Context, db *mongo.Database) (*Jobs, error) {
+// newJobs returns the jobs store in db and creates its index on run_at.
+func newJobs(ctx context.Context, db *mongo.Database) (*Jobs, error) {
 	j := &Jobs{jobs: db.Collection(colJobs), ticks: db.Collection(colJobTicks)}
 	_, err := j.jobs.Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "priority", Value: 1}, {Key: "run_at", Value: 1}, {Key: "_id", Value: 1}},

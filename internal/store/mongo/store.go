@@ -38,8 +38,8 @@ const (
 	colLeases    = "leases"
 )
 
-// DefaultDatabase is the database name when Options.Database is empty.
-const DefaultDatabase = "incidentbot"
+// defaultDatabase is the database name when Options.Database is empty.
+const defaultDatabase = "incidentbot"
 
 // Options configure Open.
 type Options struct {
@@ -75,7 +75,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		return nil, errors.New("open mongo store: no URI")
 	}
 	if o.Database == "" {
-		o.Database = DefaultDatabase
+		o.Database = defaultDatabase
 	}
 	log := o.Logger
 	if log == nil {
@@ -111,7 +111,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = s.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if s.jobs, err = NewJobs(ctx, s.db); err != nil {
+	if s.jobs, err = newJobs(ctx, s.db); err != nil {
 		_ = s.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("open store: %w", err)
 	}

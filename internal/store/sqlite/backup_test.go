@@ -64,7 +64,7 @@ func wholeOrAbsent(t *testing.T, to string, tables []string) bool {
 		}
 		return false
 	}
-	if err := checkBackup(testCtx(t), to, SchemaVersion, tables); err != nil {
+	if err := checkBackup(testCtx(t), to, schemaVersion, tables); err != nil {
 		t.Errorf("%s is there but not whole: %v", to, err)
 	}
 	return true
@@ -90,7 +90,7 @@ func TestBackupKilledAtRandomMoments(t *testing.T) {
 	ctx := testCtx(t)
 	dir := t.TempDir()
 	s := open(t, dir)
-	seed(t, s, 0, SchemaVersion)
+	seed(t, s, 0, schemaVersion)
 	fillStore(t, s, 8)
 	tables, err := tableNames(ctx, s.r)
 	if err != nil {
@@ -155,7 +155,7 @@ func TestBackupLeavesARunningBackupsTempFile(t *testing.T) {
 	ctx := testCtx(t)
 	dir := t.TempDir()
 	s := open(t, dir)
-	seed(t, s, 0, SchemaVersion)
+	seed(t, s, 0, schemaVersion)
 	to := filepath.Join(t.TempDir(), "b.db")
 	running, err := createBackupTemp(to)
 	if err != nil {

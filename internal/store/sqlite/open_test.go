@@ -380,7 +380,7 @@ func TestIncidentIndexBackfillMatchesGo(t *testing.T) {
 // current one, keeps its data, and works in full.
 func TestMigrateFromEveryVersion(t *testing.T) {
 	t.Parallel()
-	for v := range SchemaVersion {
+	for v := range schemaVersion {
 		t.Run(fmt.Sprintf("from version %d", v), func(t *testing.T) {
 			t.Parallel()
 			ctx := testCtx(t)
@@ -400,8 +400,8 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 
 			s := open(t, dir)
 			var got int
-			if err := s.r.QueryRowContext(ctx, "SELECT version FROM schema_version").Scan(&got); err != nil || got != SchemaVersion {
-				t.Fatalf("schema version after Open = %d (%v), want %d", got, err, SchemaVersion)
+			if err := s.r.QueryRowContext(ctx, "SELECT version FROM schema_version").Scan(&got); err != nil || got != schemaVersion {
+				t.Fatalf("schema version after Open = %d (%v), want %d", got, err, schemaVersion)
 			}
 			if v >= 1 {
 				if inc, err := s.GetIncident(ctx, 1); err != nil || inc.Title != "old" {
@@ -427,7 +427,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 				}
 			}
 			// Everything the current schema has works after the migration.
-			seed(t, s, v, SchemaVersion)
+			seed(t, s, v, schemaVersion)
 			checkSeededFilters(t, s)
 			if st, err := s.SlackStateByChannel(ctx, "C1"); err != nil || st.Number != 1 {
 				t.Errorf("slack state after migration = %+v, %v", st, err)
@@ -447,10 +447,10 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(ctx, db, SchemaVersion, discard()); err != nil {
+	if err := migrate(ctx, db, schemaVersion, discard()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, "UPDATE schema_version SET version = ?", SchemaVersion+1); err != nil {
+	if _, err := db.ExecContext(ctx, "UPDATE schema_version SET version = ?", schemaVersion+1); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -467,7 +467,7 @@ func TestBackupBesideOpenStore(t *testing.T) {
 	ctx := testCtx(t)
 	dir := t.TempDir()
 	s := open(t, dir)
-	seed(t, s, 0, SchemaVersion)
+	seed(t, s, 0, schemaVersion)
 	done := make(chan struct{})
 	go func() { // writes go on during the backup
 		defer close(done)

@@ -144,8 +144,8 @@ var migrationSteps = map[int]func(ctx context.Context, tx *sql.Tx) (string, erro
 	9: sealEvents,
 }
 
-// SchemaVersion is the version Open migrates to.
-var SchemaVersion = len(migrations)
+// schemaVersion is the version Open migrates to.
+var schemaVersion = len(migrations)
 
 // migrate brings db to version to, one transaction per migration, so a crash
 // leaves the database at some whole version.

@@ -163,9 +163,9 @@ func OpenReadOnly(ctx context.Context, dataDir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s read-only: %w", dataDir, err)
 	}
-	if v != SchemaVersion {
+	if v != schemaVersion {
 		db.Close()
-		return nil, fmt.Errorf("open %s read-only: its schema is version %d, this incidentbot's is %d: run the same release as the serving bot", dataDir, v, SchemaVersion)
+		return nil, fmt.Errorf("open %s read-only: its schema is version %d, this incidentbot's is %d: run the same release as the serving bot", dataDir, v, schemaVersion)
 	}
 	l := logrus.New()
 	l.SetOutput(io.Discard)

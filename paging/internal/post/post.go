@@ -15,8 +15,8 @@ import (
 	"time"
 )
 
-// MaxAnswer is how much of an answer's body is read.
-const MaxAnswer = 64 << 10
+// maxAnswer is how much of an answer's body is read.
+const maxAnswer = 64 << 10
 
 // Client returns c (or a new client when nil) with timeout and without
 // redirects: a 3xx is the answer, so a page never goes where it was not
@@ -34,7 +34,7 @@ func Client(c *http.Client, timeout time.Duration) *http.Client {
 // Answer is a provider's answer.
 type Answer struct {
 	Status int
-	Body   []byte // at most MaxAnswer bytes
+	Body   []byte // at most maxAnswer bytes
 }
 
 // Do POSTs body to u with the headers and returns the answer, whatever its
@@ -52,7 +52,7 @@ func Do(ctx context.Context, c *http.Client, u string, hdr http.Header, body []b
 		return Answer{}, redact(err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
 		return Answer{Status: resp.StatusCode}, fmt.Errorf("reading the answer: %w", redact(err))
 	}
