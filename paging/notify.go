@@ -390,7 +390,7 @@ func (e *Engine) Status(ctx context.Context, id, status, code string) error {
 	n.Status = status
 	outcome := ""
 	switch {
-	case Failed(status):
+	case unreached(status):
 		n.State, outcome = NotifyFailed, status
 		if code != "" {
 			n.Error = "provider error " + code

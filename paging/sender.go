@@ -99,8 +99,8 @@ const (
 	StatusCanceled   = "canceled"
 )
 
-// Failed reports whether a reported status means the person was not reached.
-func Failed(status string) bool {
+// unreached reports whether a reported status means the person was not reached.
+func unreached(status string) bool {
 	switch status {
 	case StatusFailed, StatusUndelivered, StatusBusy, StatusNoAnswer, StatusCanceled:
 		return true

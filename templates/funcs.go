@@ -95,10 +95,10 @@ func (f formatter) date(t time.Time) string {
 	return fmt.Sprintf("%s, %d %s %d", weekdaysEN[t.Weekday()], t.Day(), monthsEN[t.Month()-1], t.Year())
 }
 
-// Plural returns the form of n for loc: English takes (one, other), Russian
+// pluralOf returns the form of n for loc: English takes (one, other), Russian
 // (one, few, many) — 1, 21, 101 минута; 2–4, 22–24 минуты; 0, 5–20, 25 минут.
 // Missing forms fall back to the last one given.
-func Plural(loc Locale, n int, forms ...string) string {
+func pluralOf(loc Locale, n int, forms ...string) string {
 	if len(forms) == 0 {
 		return ""
 	}
@@ -127,11 +127,11 @@ func Plural(loc Locale, n int, forms ...string) string {
 	return pick(1)
 }
 
-func (f formatter) plural(n int, forms ...string) string { return Plural(f.loc, n, forms...) }
+func (f formatter) plural(n int, forms ...string) string { return pluralOf(f.loc, n, forms...) }
 
-// Number formats n with the locale's digit grouping: 4,000 or 4 000 (a
+// formatNumber formats n with the locale's digit grouping: 4,000 or 4 000 (a
 // no-break space, as Russian typography groups digits).
-func Number(loc Locale, n int) string {
+func formatNumber(loc Locale, n int) string {
 	s := strconv.Itoa(n)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
@@ -159,7 +159,7 @@ func Number(loc Locale, n int) string {
 	return b.String()
 }
 
-func (f formatter) number(n int) string { return Number(f.loc, n) }
+func (f formatter) number(n int) string { return formatNumber(f.loc, n) }
 
 // Duration spells d out with at most two units, rounded down (as
 // ShortDuration and every other place that shows a duration: 1m 59s is
@@ -188,7 +188,7 @@ func Duration(loc Locale, d time.Duration) string {
 		if loc == RU {
 			forms = []string{"секунда", "секунды", "секунд"}
 		}
-		return strconv.Itoa(s) + " " + Plural(loc, s, forms...)
+		return strconv.Itoa(s) + " " + pluralOf(loc, s, forms...)
 	}
 	d = d.Truncate(time.Minute)
 	var parts []string
@@ -204,7 +204,7 @@ func Duration(loc Locale, d time.Duration) string {
 			}
 			continue
 		}
-		parts = append(parts, Number(loc, n)+" "+Plural(loc, n, u.forms[li]...))
+		parts = append(parts, formatNumber(loc, n)+" "+pluralOf(loc, n, u.forms[li]...))
 	}
 	return strings.Join(parts, " ")
 }
@@ -237,7 +237,7 @@ func EntryLine(e Entry) string {
 }
 
 // markdown escapes s so that it renders as the same text and can start no
-// markdown construct: no emphasis, link, image, autolink, raw HTML, entity,
+// Markdown construct: no emphasis, link, image, autolink, raw HTML, entity,
 // table cell break, heading or list — in CommonMark/GFM (goldmark, Hugo,
 // GitHub, GitLab), Python-Markdown (MkDocs) and MDX (Docusaurus) alike:
 // '<' and '>' become entities, the rest backslash escapes. Line breaks
@@ -246,7 +246,7 @@ func markdown(s string) string {
 	return escape(s, false)
 }
 
-// markdownBlock escapes s like Markdown but keeps its lines, each its own
+// markdownBlock escapes s like markdown but keeps its lines, each its own
 // paragraph, for multi-line text such as a resolve summary.
 func markdownBlock(s string) string {
 	return strings.TrimRight(escape(s, true), "\n ")

@@ -14,22 +14,22 @@ func TestPluralRussian(t *testing.T) {
 		111: "минут", 112: "минут", 122: "минуты", 1001: "минута", -1: "минута",
 	}
 	for n, want := range tests {
-		if got := Plural(RU, n, forms...); got != want {
-			t.Errorf("Plural(ru, %d) = %q, want %q", n, got, want)
+		if got := pluralOf(RU, n, forms...); got != want {
+			t.Errorf("pluralOf(ru, %d) = %q, want %q", n, got, want)
 		}
 	}
 }
 
 func TestPluralEnglish(t *testing.T) {
 	for n, want := range map[int]string{0: "minutes", 1: "minute", 2: "minutes", 21: "minutes"} {
-		if got := Plural(EN, n, "minute", "minutes"); got != want {
-			t.Errorf("Plural(en, %d) = %q, want %q", n, got, want)
+		if got := pluralOf(EN, n, "minute", "minutes"); got != want {
+			t.Errorf("pluralOf(en, %d) = %q, want %q", n, got, want)
 		}
 	}
-	if got := Plural(RU, 5, "раз"); got != "раз" {
+	if got := pluralOf(RU, 5, "раз"); got != "раз" {
 		t.Errorf("one form for all: got %q", got)
 	}
-	if got := Plural(EN, 5); got != "" {
+	if got := pluralOf(EN, 5); got != "" {
 		t.Errorf("no forms: got %q", got)
 	}
 }
@@ -78,8 +78,8 @@ func TestNumber(t *testing.T) {
 		{RU, 4000, "4000"}, {RU, 12345, "12\u00a0345"}, {RU, 1234567, "1\u00a0234\u00a0567"}, {RU, -12345, "-12\u00a0345"},
 	}
 	for _, tt := range tests {
-		if got := Number(tt.loc, tt.n); got != tt.want {
-			t.Errorf("Number(%s, %d) = %q, want %q", tt.loc, tt.n, got, tt.want)
+		if got := formatNumber(tt.loc, tt.n); got != tt.want {
+			t.Errorf("formatNumber(%s, %d) = %q, want %q", tt.loc, tt.n, got, tt.want)
 		}
 	}
 }

@@ -252,10 +252,10 @@ func (l Lang) Duration(d time.Duration) string { return Duration(l.Locale(), d) 
 func (l Lang) Short(d time.Duration) string { return ShortDuration(l.Locale(), d) }
 
 // Number is n with the locale's digit grouping.
-func (l Lang) Number(n int) string { return Number(l.Locale(), n) }
+func (l Lang) Number(n int) string { return formatNumber(l.Locale(), n) }
 
 // Plural is the form of n (en: one, other; ru: one, few, many).
-func (l Lang) Plural(n int, forms ...string) string { return Plural(l.Locale(), n, forms...) }
+func (l Lang) Plural(n int, forms ...string) string { return pluralOf(l.Locale(), n, forms...) }
 
 var (
 	monthsShortEN   = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}

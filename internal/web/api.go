@@ -107,22 +107,22 @@ type apiIncidentList struct {
 	Next *int64 `json:"next"`
 }
 
-// APIStats is GET /api/v1/stats: the stats report with its window's name.
-type APIStats struct {
+// apiStats is GET /api/v1/stats: the stats report with its window's name.
+type apiStats struct {
 	Window string `json:"window"`
 	stats.Report
 }
 
-// APIOnCall is GET /api/v1/oncall.
-type APIOnCall struct {
+// apiOnCall is GET /api/v1/oncall.
+type apiOnCall struct {
 	At        time.Time     `json:"at"`
-	Schedules []APISchedule `json:"schedules"`
+	Schedules []apiSchedule `json:"schedules"`
 	// Maintenance are the maintenance windows still to end.
 	Maintenance []APIMaintenance `json:"maintenance,omitempty"`
 }
 
-// APISchedule is one schedule's current and next person.
-type APISchedule struct {
+// apiSchedule is one schedule's current and next person.
+type apiSchedule struct {
 	Schedule string     `json:"schedule"`
 	Person   string     `json:"person"`
 	Until    *time.Time `json:"until"`
@@ -299,7 +299,7 @@ func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, APIStats{Window: win, Report: rep})
+	writeJSON(w, http.StatusOK, apiStats{Window: win, Report: rep})
 }
 
 func (s *Server) apiOnCall(w http.ResponseWriter, r *http.Request) {
@@ -316,9 +316,9 @@ func (s *Server) apiOnCall(w http.ResponseWriter, r *http.Request) {
 	// Times in UTC, as the OpenAPI file says and every other endpoint
 	// answers: a script compares them as they are; the schedule's own zone
 	// is in the config, and the pages show local times.
-	out := APIOnCall{At: now.UTC(), Schedules: make([]APISchedule, 0, len(list))}
+	out := apiOnCall{At: now.UTC(), Schedules: make([]apiSchedule, 0, len(list))}
 	for _, sc := range list {
-		as := APISchedule{Schedule: sc.Schedule, Person: sc.Person, Next: sc.Next}
+		as := apiSchedule{Schedule: sc.Schedule, Person: sc.Person, Next: sc.Next}
 		if !sc.Until.IsZero() {
 			u := sc.Until.UTC()
 			as.Until = &u

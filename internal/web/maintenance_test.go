@@ -77,7 +77,7 @@ func TestOncallShowsMaintenance(t *testing.T) {
 		}
 	}
 	a := do(t, "GET", srv.URL+"/api/v1/oncall", nil)
-	var got APIOnCall
+	var got apiOnCall
 	if err := json.Unmarshal([]byte(a.body), &got); err != nil {
 		t.Fatal(err)
 	}

@@ -86,7 +86,7 @@ func TestAPIIncidentCarriesItsReports(t *testing.T) {
 
 func TestStatsCountRegulatoryReports(t *testing.T) {
 	srv := serve(t, testOptions())
-	var got APIStats
+	var got apiStats
 	if err := json.Unmarshal([]byte(do(t, "GET", srv.URL+"/api/v1/stats?window=30d", nil).body), &got); err != nil {
 		t.Fatal(err)
 	}

@@ -158,7 +158,7 @@ func TestAcceptJSON(t *testing.T) {
 		t.Errorf("GET /incidents/99 as JSON = %d %s", a.code, a.body)
 	}
 	a = do(t, "GET", srv.URL+"/oncall", js)
-	var oc APIOnCall
+	var oc apiOnCall
 	if err := json.Unmarshal([]byte(a.body), &oc); a.code != 200 || err != nil || len(oc.Schedules) != 2 || oc.Schedules[0].Next != "U0BOB" {
 		t.Errorf("GET /oncall as JSON = %d %v %+v", a.code, err, oc)
 	}

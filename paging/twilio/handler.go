@@ -87,7 +87,7 @@ type HandlerOptions struct {
 	// signed for is PublicURL + the request's path and query. It must be the
 	// same base the engine builds CallbackURLs from.
 	PublicURL string
-	// maxBody bounds a request's body; defaultMaxBody when ≤ 0.
+	// MaxBody bounds a request's body; defaultMaxBody when ≤ 0.
 	MaxBody int64
 	// Logger; never given a phone number or a message body.
 	Logger *logrus.Entry
