@@ -48,7 +48,7 @@ const (
 // format names the archive layout in its manifest.
 const format = "incidentbot-evidence/1"
 
-// Limits of what Verify reads, so a hostile archive cannot exhaust memory.
+// Limits of what VerifyFile reads, so a hostile archive cannot exhaust memory.
 const (
 	maxArchive = 512 << 20
 	maxFile    = 256 << 20
@@ -112,9 +112,7 @@ type Input struct {
 	Tool       string
 }
 
-// write writes the signed archive of in to w and returns its manifest. It
-// refuses a timeline whose chain does not verify: evidence of a record
-// already broken would prove nothing.
+// write writes the signed archive of in to w (see WriteFile).
 func write(w io.Writer, in Input, key ed25519.PrivateKey) (Manifest, error) {
 	if in.Incident == nil {
 		return Manifest{}, errors.New("evidence: no incident")
@@ -202,9 +200,12 @@ func writeArchive(w io.Writer, in Input, key ed25519.PrivateKey) (Manifest, erro
 	return m, nil
 }
 
-// WriteFile writes the archive to path atomically: to a temporary file in
-// the same directory, synced, then renamed over path. A crash leaves either
-// the old file or the whole new one, never half an archive.
+// WriteFile writes the signed archive of in to path and returns its
+// manifest. It refuses a timeline whose chain does not verify: evidence of
+// a record already broken would prove nothing. It writes atomically: to a
+// temporary file in the same directory, synced, then renamed over path. A
+// crash leaves either the old file or the whole new one, never half an
+// archive.
 func WriteFile(path string, in Input, key ed25519.PrivateKey) (Manifest, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -235,10 +236,10 @@ func WriteFile(path string, in Input, key ed25519.PrivateKey) (Manifest, error) 
 	return m, nil
 }
 
-// Problem says what Verify found wrong.
+// Problem says what VerifyFile found wrong.
 type Problem string
 
-// The problems Verify reports.
+// The problems VerifyFile reports.
 const (
 	ProblemDamaged   Problem = "damaged"   // not a readable archive, or a file of it unreadable
 	ProblemMissing   Problem = "missing"   // a file the manifest lists is not there
@@ -281,10 +282,7 @@ type Result struct {
 	Events int
 }
 
-// verify checks the archive read from r against the public key pub: the
-// manifest's signature, that every file it lists is there with its size
-// and SHA-256 and no other file is, and the chain of the timeline up to the
-// manifest's head. Any failure is an *Error naming the file.
+// verify is VerifyFile's check of the archive read from r.
 func verify(r io.Reader, pub ed25519.PublicKey) (Result, error) {
 	if len(pub) != ed25519.PublicKeySize {
 		return Result{}, errors.New("evidence: the public key is not an Ed25519 key")
@@ -356,7 +354,10 @@ func verify(r io.Reader, pub ed25519.PublicKey) (Result, error) {
 	return Result{Manifest: m, Events: checked}, nil
 }
 
-// VerifyFile is Verify of the archive at path.
+// VerifyFile checks the archive at path against the public key pub: the
+// manifest's signature, that every file it lists is there with its size
+// and SHA-256 and no other file is, and the chain of the timeline up to the
+// manifest's head. Any failure is an *Error naming the file.
 func VerifyFile(path string, pub ed25519.PublicKey) (Result, error) {
 	f, err := os.Open(path)
 	if err != nil {

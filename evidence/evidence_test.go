@@ -299,7 +299,7 @@ func rewrite(t testing.TB, good []byte, change func(map[string][]byte)) []byte {
 }
 
 // writeUnchecked signs an archive whose timeline tamper changed after it
-// was sealed: what Write refuses to make.
+// was sealed: what WriteFile refuses to make.
 func writeUnchecked(w io.Writer, in Input, key ed25519.PrivateKey, tamper func([]incidents.Event)) (Manifest, error) {
 	in.Timeline = slices.Clone(in.Timeline)
 	tamper(in.Timeline)

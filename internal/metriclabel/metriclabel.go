@@ -1,7 +1,7 @@
 // Package metriclabel bounds the Prometheus label values that come from
 // data (an alert's service, a deployment's service): each value is short,
 // valid UTF-8 without control characters, and the number of distinct values
-// a label takes is capped, the rest counted together under Other. Every
+// a label takes is capped, the rest counted together as "other". Every
 // distinct value is a series Prometheus keeps; a label that copies its input
 // lets any sender of alerts grow them without limit.
 package metriclabel
@@ -58,7 +58,7 @@ func NewSet(max int) *Set {
 	return &Set{max: max, seen: map[string]struct{}{}}
 }
 
-// Value returns the label value for s: Clean(s), or Other when that is a
+// Value returns the label value for s: clean(s), or other when that is a
 // value not seen before and the set is full. A value seen before keeps its
 // own series.
 func (s *Set) Value(v string) string {
