@@ -40,9 +40,8 @@ type Config struct {
 	// Each has a Severity; EscalationPolicy and Service may be empty.
 	Routes []alertmanager.Route
 	// DefaultSeverity is the severity of an alert group that matches no route
-	// (possible only when the last route is not a catch-all): the middle
-	// severity, rounding toward the more severe (sev2 of sev1..sev4). Such a
-	// group pages nobody.
+	// (possible only when the last route is not a catch-all):
+	// incidents.MiddleSeverity. Such a group pages nobody.
 	DefaultSeverity    string
 	Storm              Storm
 	AutoResolve        AutoResolve
@@ -167,17 +166,9 @@ func Default() *Config {
 		DORA:        DORA{Window: DefaultDORAWindow},
 		Paging:      Paging{AckLinkTTL: DefaultAckLinkTTL},
 	}
-	c.DefaultSeverity = middleSeverity(c.Severities)
+	c.DefaultSeverity = incidents.MiddleSeverity(c.Severities)
 	c.Routes = []alertmanager.Route{{Matchers: alertmanager.Matchers{}, Severity: c.DefaultSeverity}}
 	return c
-}
-
-// middleSeverity is the fallback for unrouted alert groups.
-func middleSeverity(ss []Severity) string {
-	if len(ss) == 0 {
-		return ""
-	}
-	return ss[(len(ss)-1)/2].Name
 }
 
 // Router returns the alert router the webhook handler uses.

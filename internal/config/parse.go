@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/incidents"
 )
 
 // The keys each mapping of the file may hold, in the order the example file
@@ -90,7 +91,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			severities.lines[s.Name] = 0
 		}
 	}
-	c.DefaultSeverity = middleSeverity(c.Severities)
+	c.DefaultSeverity = incidents.MiddleSeverity(c.Severities)
 
 	// People first: schedules name them.
 	if n := o.get("people"); n != nil {
