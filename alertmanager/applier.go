@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/routing"
 	"github.com/sirupsen/logrus"
 )
 
@@ -36,7 +37,8 @@ type Beats interface {
 type ApplierOptions struct {
 	Inbox   Inbox
 	Service Ingester
-	Router  Router
+	// Routes give each notification its severity, service and policy.
+	Routes routing.Table
 	// Beats, when set, takes heartbeat alerts out before ingestion.
 	Beats Beats
 	// Lease reports whether this process may apply (with several replicas
@@ -161,7 +163,7 @@ func (a *Applier) Run(ctx context.Context) error {
 }
 
 // ApplyPending does one pass synchronously: while the lease is held it
-// reads pending items oldest first, applies each through the Router and the
+// reads pending items oldest first, applies each through the Routes and the
 // Service in order, and removes the applied ones after each batch. An item
 // that no longer decodes is logged and removed (it was checked when it was
 // received, so only a format change can cause it). On a Service error the
@@ -233,7 +235,7 @@ func (a *Applier) applyBatch(ctx context.Context, items []InboxItem) (applied in
 			done = append(done, it.ID)
 			continue
 		}
-		n := a.o.Router.Notification(msg, it.ReceivedAt)
+		n := notification(a.o.Routes, msg, it.ReceivedAt)
 		if a.o.Beats != nil {
 			left, berr := a.o.Beats.Beats(ctx, []incidents.Notification{n})
 			if berr != nil {
@@ -273,7 +275,7 @@ func (a *Applier) applyAll(ctx context.Context, b BatchIngester, items []InboxIt
 			done = append(done, it.ID)
 			continue
 		}
-		ns = append(ns, a.o.Router.Notification(msg, it.ReceivedAt))
+		ns = append(ns, notification(a.o.Routes, msg, it.ReceivedAt))
 		ids = append(ids, it.ID)
 	}
 	if len(ns) == 0 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/routing"
 )
 
 // groupBody returns a valid notification body for group g.
@@ -59,7 +60,7 @@ func TestApplierAppliesInOrder(t *testing.T) {
 	inbox, svc := newMemInbox(), &fakeService{}
 	fill(t, inbox, "g1", "g2", "g1", "g3", "g2")
 	a := newTestApplier(t, ApplierOptions{Inbox: inbox, Service: svc, BatchSize: 2,
-		Router: Router{DefaultSeverity: "sev2"}})
+		Routes: routing.Table{DefaultSeverity: "sev2"}})
 
 	n, err := a.ApplyPending(t.Context())
 	if err != nil || n != 5 {
@@ -288,11 +289,11 @@ func TestApplierRun(t *testing.T) {
 // The handler, batcher and applier together, as the app wires them.
 func TestWebhookToIncident(t *testing.T) {
 	inbox, svc := newMemInbox(), &fakeService{}
-	router := Router{
-		Routes:          []Route{{Matchers: mustMatchers(t, `severity="critical"`), Severity: "sev1", EscalationPolicy: "default"}},
+	router := routing.Table{
+		Routes:          []routing.Route{{Matchers: mustMatchers(t, `severity="critical"`), Severity: "sev1", EscalationPolicy: "default"}},
 		DefaultSeverity: "sev3",
 	}
-	a := newTestApplier(t, ApplierOptions{Inbox: inbox, Service: svc, Router: router})
+	a := newTestApplier(t, ApplierOptions{Inbox: inbox, Service: svc, Routes: router})
 	b, err := NewBatcher(inbox, BatcherOptions{OnStored: a.Kick})
 	if err != nil {
 		t.Fatal(err)

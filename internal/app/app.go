@@ -156,7 +156,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	jobs.Handle(a.runner, jobOpened, a.openedWithPrevious)
 
 	a.applier, err = alertmanager.NewApplier(alertmanager.ApplierOptions{
-		Inbox: a.store, Service: a.service, Router: cfg.Router(), Now: o.Now, BatchSize: applyBatch, Beats: heartbeatBeats{a},
+		Inbox: a.store, Service: a.service, Routes: cfg.Routing(), Now: o.Now, BatchSize: applyBatch, Beats: heartbeatBeats{a},
 		Logger: a.log.WithField("component", "applier"), Lease: a.applierLease,
 	})
 	if err != nil {
