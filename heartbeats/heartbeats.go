@@ -7,9 +7,9 @@ package heartbeats
 
 import (
 	"context"
-	"errors"
 	"time"
 
+	"github.com/incidentbot/incidentbot/internal/lookup"
 	"github.com/incidentbot/incidentbot/labels"
 )
 
@@ -77,8 +77,9 @@ type Store interface {
 	Heartbeats(ctx context.Context) ([]Record, error)
 }
 
-// ErrNotFound is a Store's answer for a name it holds no record of.
-var ErrNotFound = errors.New("no such heartbeat")
+// ErrNotFound is a Store's answer for a name it holds no record of; it is
+// every store's lookup.ErrNotFound.
+var ErrNotFound = lookup.ErrNotFound
 
 // State is where a heartbeat stands.
 type State string

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/incidentbot/incidentbot/internal/lookup"
 	"github.com/incidentbot/incidentbot/labels"
 )
 
@@ -43,7 +44,7 @@ type Window struct {
 
 // Errors of a Store.
 var (
-	ErrNotFound = errors.New("no such maintenance window")
+	ErrNotFound = lookup.ErrNotFound // every store's
 	ErrInvalid  = errors.New("invalid maintenance window")
 )
 
