@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/routing"
 	"github.com/sirupsen/logrus"
 )
@@ -88,10 +89,7 @@ func NewApplier(o ApplierOptions) (*Applier, error) {
 	if o.MaxBatches <= 0 {
 		o.MaxBatches = 1000
 	}
-	log := o.Logger
-	if log == nil {
-		log = discardLogger()
-	}
+	log := discard.IfNil(o.Logger)
 	return &Applier{o: o, log: log, kick: make(chan struct{}, 1)}, nil
 }
 

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +26,7 @@ import (
 	"github.com/incidentbot/incidentbot/internal/amapi"
 	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/internal/deployhook"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/internal/store"
 	"github.com/incidentbot/incidentbot/internal/web"
@@ -106,8 +106,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		return nil, errors.New("app: no config")
 	}
 	if o.Logger == nil {
-		o.Logger = logrus.New()
-		o.Logger.SetOutput(io.Discard)
+		o.Logger = discard.Logger().Logger
 	}
 	if o.Now == nil {
 		o.Now = time.Now
