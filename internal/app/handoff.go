@@ -170,7 +170,7 @@ func (a *App) runHandoff(ctx context.Context, _ jobs.Job, h handoff) error {
 // A digest asked for by /oncall handoff (now set) says who is on call
 // instead.
 func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncall.Shift, at time.Time, digest bool) (string, error) {
-	l := a.lang()
+	l := a.lang
 	who := func(sh oncall.Shift) string {
 		us := sh.Users()
 		if len(us) == 0 {

@@ -102,7 +102,7 @@ func (a *App) runCoverRequest(ctx context.Context, _ jobs.Job, c coverRequest) e
 	if !ok {
 		return nil
 	}
-	l := a.lang()
+	l := a.lang
 	text := l.Text("oncall.cover_request", bot.M{"Requester": bot.UserMention(c.Requester),
 		"Schedule": bot.EscapeMrkdwn(s.Name), "From": bot.WhenText(l, c.From, s), "To": bot.WhenText(l, c.To, s)})
 	return a.notifier.PostCoverRequest(ctx, s.Channel, c.ID, text, c.value())
@@ -115,7 +115,7 @@ func (p oncallProvider) TakeCover(ctx context.Context, value, user, channel, ts 
 	if err != nil {
 		return "", err
 	}
-	l := p.a.lang()
+	l := p.a.lang
 	s, ok := p.a.opts.Config.Schedule(c.Schedule)
 	if !ok {
 		return l.Text("oncall.cover_gone_schedule", bot.EscapeMrkdwn(c.Schedule)), nil

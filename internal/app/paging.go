@@ -43,7 +43,7 @@ func (a *App) wirePaging(ctx context.Context, mux *http.ServeMux) error {
 		Store: a.store, Incidents: a.service, Queue: a.runner, Directory: directory{cfg}, Overrides: a.store,
 		Slack: slackSide, SlackError: slackJobError, Senders: senders, Fallbacks: fallbacks, DefaultRules: cfg.Paging.Rules,
 		Links: ackLinks{signer: signer, base: env.PublicURL}, AckLinkTTL: cfg.Paging.AckLinkTTL, PublicURL: env.PublicURL,
-		Words: a.lang(), Location: cfg.Timezone, Now: a.opts.Now, Logger: a.log.WithField("component", "paging"), Registerer: a.opts.Registry,
+		Words: a.lang, Location: cfg.Timezone, Now: a.opts.Now, Logger: a.log.WithField("component", "paging"), Registerer: a.opts.Registry,
 		Maintenance: pagingHold{a},
 	}
 	if cfg.Paging.Twilio != nil {
@@ -152,9 +152,9 @@ func (h pagingHandler) Decline(ctx context.Context, n int64, user string) (strin
 		return "", err
 	}
 	if !declined {
-		return h.a.lang().Text("page.already_acknowledged", n), nil
+		return h.a.lang.Text("page.already_acknowledged", n), nil
 	}
-	return h.a.lang().Text("page.you_declined", n), nil
+	return h.a.lang.Text("page.you_declined", n), nil
 }
 
 // PageByHand stores a page by hand as a job: target is "user:U…" or
@@ -162,7 +162,7 @@ func (h pagingHandler) Decline(ctx context.Context, n int64, user string) (strin
 func (h pagingHandler) PageByHand(ctx context.Context, n int64, target, message, actor string) (string, error) {
 	if t, err := oncall.ParseTarget(target); err == nil && t.Kind == oncall.TargetSchedule {
 		if _, ok := h.a.opts.Config.Schedule(t.Name); !ok {
-			return h.a.lang().Text("page.no_schedule", bot.EscapeMrkdwn(t.Name)), nil
+			return h.a.lang.Text("page.no_schedule", bot.EscapeMrkdwn(t.Name)), nil
 		}
 	}
 	t, err := h.a.pager.PageByHand(ctx, n, target, message, actor)
@@ -173,12 +173,12 @@ func (h pagingHandler) PageByHand(ctx context.Context, n int64, target, message,
 	if t.Kind == oncall.TargetSchedule {
 		who["User"], who["Schedule"] = "", bot.EscapeMrkdwn(t.Name)
 	}
-	return h.a.lang().Text("page.paging", who), nil
+	return h.a.lang.Text("page.paging", who), nil
 }
 
 // Contact implements bot.Oncall: /oncall contact.
 func (p oncallProvider) Contact(user string) string {
-	l := p.a.lang()
+	l := p.a.lang
 	methods, rules := p.a.pager.Contact(user)
 	lines := []string{l.Text("oncall.contact_title", nil)}
 	for _, m := range methods {
@@ -196,7 +196,7 @@ func (p oncallProvider) Contact(user string) string {
 
 // TestPage implements bot.Oncall: /oncall test-page [method].
 func (p oncallProvider) TestPage(ctx context.Context, user string, m oncall.Method) (string, error) {
-	l := p.a.lang()
+	l := p.a.lang
 	results, err := p.a.pager.TestPage(ctx, user, m)
 	if err != nil {
 		return "", err
