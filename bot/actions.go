@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 // actionReply answers /incident action: a new follow-up with its owner and
@@ -37,7 +38,7 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 	var due time.Time
 	if cmd.Due != "" {
 		var err error
-		if due, err = DueDate(cmd.Due, h.o.Now(), h.o.Location); err != nil {
+		if due, err = oncall.DueDate(cmd.Due, h.o.Now(), h.o.Location); err != nil {
 			return ephemeralf("%s", dueErrorText(h.o.Lang, err))
 		}
 	}

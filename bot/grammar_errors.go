@@ -2,8 +2,9 @@ package bot
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
+
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 // UsageError says what was wrong with a slash command's text and how the
@@ -67,28 +68,15 @@ func (u usageLine) t(name string, data M) *UsageError {
 	return &UsageError{Msg: en.Text(name, data), Usage: u.text(en), name: name, data: data, usage: &u}
 }
 
-// dueError is a due date DueDate cannot read.
-type dueError struct {
-	input  string // as typed, lowercased and trimmed
-	tooFar bool   // a date, but more than maxDueAhead ahead
-}
-
-func (e *dueError) Error() string {
-	if e.tooFar {
-		return fmt.Sprintf("%q is too far ahead for a due date", e.input)
-	}
-	return fmt.Sprintf("%q is not a due date (%s)", e.input, DueForms)
-}
-
 // dueErrorText is the answer in l, as mrkdwn, to a due date DueDate
 // rejected: what was wrong and the forms a due date takes.
 func dueErrorText(l Lang, err error) string {
-	var de *dueError
+	var de *oncall.DueError
 	if !errors.As(err, &de) {
-		return l.Text("grammar.due_error", M{"Err": EscapeMrkdwn(err.Error()), "Forms": DueForms})
+		return l.Text("grammar.due_error", M{"Err": EscapeMrkdwn(err.Error()), "Forms": oncall.DueForms})
 	}
-	data := M{"Input": EscapeMrkdwn(strconv.Quote(de.input)), "Forms": DueForms}
-	if de.tooFar {
+	data := M{"Input": EscapeMrkdwn(strconv.Quote(de.Input)), "Forms": oncall.DueForms}
+	if de.TooFar {
 		return l.Text("grammar.due_far", data)
 	}
 	return l.Text("grammar.due_bad", data)

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"errors"
-	"github.com/incidentbot/incidentbot/oncall"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 func TestParseIncident(t *testing.T) {

@@ -2,10 +2,11 @@ package bot
 
 import (
 	"fmt"
-	"github.com/incidentbot/incidentbot/oncall"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/oncall"
 
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/postmortem"
@@ -72,7 +73,7 @@ func validIncident(c IncidentCommand) error {
 			return bad("text")
 		}
 		if c.Due != "" {
-			if _, err := DueDate(c.Due, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), time.UTC); err != nil {
+			if _, err := oncall.DueDate(c.Due, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), time.UTC); err != nil {
 				return bad("due")
 			}
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/postmortem"
 )
 
@@ -76,7 +77,7 @@ func (v IncidentVerb) usage() string { return v.usageLine().text(Lang{}) }
 
 // describe is the one-line explanation help shows for the verb, in l.
 func (v IncidentVerb) describe(l Lang) string {
-	return l.Text("help.incident_verb", M{"Verb": string(v), "DueForms": DueForms})
+	return l.Text("help.incident_verb", M{"Verb": string(v), "DueForms": oncall.DueForms})
 }
 
 // incidentGeneralUsage is the general usage line of /incident in English

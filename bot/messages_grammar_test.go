@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 // grammarEnglish are words of the English answers that no Russian answer
@@ -133,7 +135,7 @@ func TestDueErrorTextInRussian(t *testing.T) {
 		"2099-01-01": `Срок "2099-01-01" слишком далеко в будущем. Срок пишется так: 2026-12-24,`,
 		"<b>":        `"&lt;b&gt;" — не дата срока.`,
 	} {
-		_, err := DueDate(in, now, time.UTC)
+		_, err := oncall.DueDate(in, now, time.UTC)
 		if err == nil {
 			t.Fatalf("DueDate(%q) accepted", in)
 		}
@@ -141,7 +143,7 @@ func TestDueErrorTextInRussian(t *testing.T) {
 			t.Errorf("dueErrorText(ru, %q) = %q, want %q", in, got, want)
 		}
 		// English: what actions.go wrote before the templates.
-		if got, want := dueErrorText(Lang{}, err), fmt.Sprintf("%s. Due dates look like %s.", EscapeMrkdwn(err.Error()), DueForms); got != want {
+		if got, want := dueErrorText(Lang{}, err), fmt.Sprintf("%s. Due dates look like %s.", EscapeMrkdwn(err.Error()), oncall.DueForms); got != want {
 			t.Errorf("dueErrorText(en, %q) = %q, want %q", in, got, want)
 		}
 	}
