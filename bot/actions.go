@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/oncall"
 )
@@ -29,8 +30,8 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 				text = a.Text
 			}
 		}
-		return inChannelf("%s", h.t("command.action_marked", M{"Actor": UserMention(actor), "Done": done, "ID": cmd.ActionID,
-			"Number": n, "Text": EscapeMrkdwn(Truncate(oneLine(text), 200))}))
+		return inChannelf("%s", h.t("command.action_marked", M{"Actor": slacktext.UserMention(actor), "Done": done, "ID": cmd.ActionID,
+			"Number": n, "Text": slacktext.Escape(slacktext.Truncate(oneLine(text), 200))}))
 	}
 	if !cmd.User.IsZero() && !cmd.User.Resolved() {
 		return h.unresolvedUser(cmd.User)
@@ -48,7 +49,7 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 	}
 	owned, dueOn := "", ""
 	if cmd.User.ID != "" {
-		owned = UserMention(cmd.User.ID)
+		owned = slacktext.UserMention(cmd.User.ID)
 	}
 	if !due.IsZero() {
 		dueOn = h.o.Lang.ShortDate(due.In(h.o.Location))
@@ -69,7 +70,7 @@ func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner
 	open := incidents.OpenActions(incs, owner.ID, listMax+1)
 	whose := ""
 	if owner.ID != "" {
-		whose = UserMention(owner.ID)
+		whose = slacktext.UserMention(owner.ID)
 	}
 	if len(open) == 0 {
 		return ephemeralf("%s", h.t("command.actions_none", whose))
@@ -83,9 +84,9 @@ func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner
 	b.WriteString(h.t("command.actions_header", whose))
 	for _, oa := range open {
 		a := oa.Action
-		b.WriteString("\n" + h.t("command.actions_item", M{"Number": oa.Incident.Number, "ID": a.ID, "Text": EscapeMrkdwn(Truncate(oneLine(a.Text), 150))}))
+		b.WriteString("\n" + h.t("command.actions_item", M{"Number": oa.Incident.Number, "ID": a.ID, "Text": slacktext.Escape(slacktext.Truncate(oneLine(a.Text), 150))}))
 		if a.Owner != "" && owner.ID == "" {
-			b.WriteString(" — " + UserMention(a.Owner))
+			b.WriteString(" — " + slacktext.UserMention(a.Owner))
 		}
 		if !a.Due.IsZero() {
 			b.WriteString(" — " + h.t("summary.due", h.o.Lang.ShortDate(a.Due.In(h.o.Location))))
@@ -128,14 +129,14 @@ func actionItemsBlock(l Lang, inc *incidents.Incident, loc *time.Location, now t
 			b.WriteString("\n" + l.Text("summary.followups_more", len(as)-i))
 			break
 		}
-		line := fmt.Sprintf("%d. %s", a.ID, escapeTruncate(oneLine(a.Text), 150))
+		line := fmt.Sprintf("%d. %s", a.ID, slacktext.EscapeTruncate(oneLine(a.Text), 150))
 		if a.Done {
 			line = ":white_check_mark: ~" + line + "~"
 		} else {
 			line = ":black_square_button: " + line
 		}
 		if a.Owner != "" {
-			line += " — " + UserMention(a.Owner)
+			line += " — " + slacktext.UserMention(a.Owner)
 		}
 		if !a.Due.IsZero() && !a.Done {
 			line += " — " + l.Text("summary.due", l.ShortDate(a.Due.In(loc)))
@@ -145,7 +146,7 @@ func actionItemsBlock(l Lang, inc *incidents.Incident, loc *time.Location, now t
 		}
 		b.WriteString("\n" + line)
 	}
-	return mrkdwnSection(Truncate(b.String(), MaxSectionText))
+	return mrkdwnSection(slacktext.Truncate(b.String(), MaxSectionText))
 }
 
 // previousLinks say "this happened before": the earlier incident of the same
@@ -159,7 +160,7 @@ func previousLinks(l Lang, inc *incidents.Incident, publicURL string) []string {
 		return []string{l.Text("summary.previous", fmt.Sprintf("#%d", inc.Previous))}
 	}
 	return []string{
-		l.Text("summary.previous", Link(u, fmt.Sprintf("#%d", inc.Previous))),
-		Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Previous, 10), l.Text("summary.previous_postmortem", nil)),
+		l.Text("summary.previous", slacktext.Link(u, fmt.Sprintf("#%d", inc.Previous))),
+		slacktext.Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Previous, 10), l.Text("summary.previous_postmortem", nil)),
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
@@ -80,7 +81,7 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 	l := opts.Lang
 	num := strconv.FormatInt(inc.Number, 10)
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(Truncate(
+		slack.NewHeaderBlock(plain(slacktext.Truncate(
 			l.Text("summary.header", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), MaxHeaderText))),
 	}
 
@@ -98,11 +99,11 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
 
 	if d := strings.TrimSpace(inc.Description); d != "" {
-		blocks = append(blocks, mrkdwnSection(escapeTruncate(d, MaxSectionText)))
+		blocks = append(blocks, mrkdwnSection(slacktext.EscapeTruncate(d, MaxSectionText)))
 	}
 	if s := strings.TrimSpace(inc.Summary); s != "" && !inc.Open() {
 		head := l.Text("summary.resolution", nil) + " "
-		blocks = append(blocks, mrkdwnSection(head+escapeTruncate(s, MaxSectionText-len(head))))
+		blocks = append(blocks, mrkdwnSection(head+slacktext.EscapeTruncate(s, MaxSectionText-len(head))))
 	}
 
 	blocks = append(blocks, alertBlocks(l, inc, opts.MaxAlerts)...)
@@ -181,18 +182,18 @@ func alertText(l Lang, a incidents.Alert) string {
 		state, icon = l.Text("summary.alert_firing", nil), ":fire:"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s *%s* — %s", icon, escapeTruncate(oneLine(name), 200), state)
+	fmt.Fprintf(&b, "%s *%s* — %s", icon, slacktext.EscapeTruncate(oneLine(name), 200), state)
 	if s := alertSummary(a); s != "" {
-		b.WriteString("\n" + escapeTruncate(oneLine(s), maxAlertText))
+		b.WriteString("\n" + slacktext.EscapeTruncate(oneLine(s), maxAlertText))
 	}
 	if l := labelsText(a.Labels); l != "" {
 		b.WriteString("\n" + l)
 	}
 	link := ""
-	if u := LinkURL(a.GeneratorURL); u != "" && len(u) <= maxLinkURL {
+	if u := slacktext.LinkURL(a.GeneratorURL); u != "" && len(u) <= maxLinkURL {
 		link = "\n<" + u + "|" + l.Text("summary.source", nil) + ">"
 	}
-	return trimBrokenEntity(Truncate(b.String(), MaxSectionText-len(link))) + link
+	return trimBrokenEntity(slacktext.Truncate(b.String(), MaxSectionText-len(link))) + link
 }
 
 // alertSummary picks the annotation people read first.
@@ -216,7 +217,7 @@ func labelsText(labels map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, escapeTruncate(oneLine(k), 100)+"="+escapeTruncate(oneLine(labels[k]), 200))
+		parts = append(parts, slacktext.EscapeTruncate(oneLine(k), 100)+"="+slacktext.EscapeTruncate(oneLine(labels[k]), 200))
 	}
 	return escapeSafeJoin(parts, " · ", 1200)
 }
@@ -232,7 +233,7 @@ func escapeSafeJoin(parts []string, sep string, max int) string {
 			w += len([]rune(sep))
 		}
 		if n+w > max-1 {
-			b.WriteString(Ellipsis)
+			b.WriteString(slacktext.Ellipsis)
 			break
 		}
 		if i > 0 {
@@ -247,28 +248,28 @@ func escapeSafeJoin(parts []string, sep string, max int) string {
 // trimBrokenEntity removes a partial entity ("&am…") that Truncate may
 // have left before a trailing ellipsis.
 func trimBrokenEntity(s string) string {
-	body, ok := strings.CutSuffix(s, Ellipsis)
+	body, ok := strings.CutSuffix(s, slacktext.Ellipsis)
 	if !ok {
 		return s
 	}
 	if i := strings.LastIndexByte(body, '&'); i >= 0 && !strings.Contains(body[i:], ";") {
 		body = body[:i]
 	}
-	return body + Ellipsis
+	return body + slacktext.Ellipsis
 }
 
 // summaryContext links the incident page and names the service.
 func summaryContext(l Lang, inc *incidents.Incident, publicURL string) slack.Block {
 	var parts []string
 	if u := incidentURL(publicURL, inc.Number); u != "" {
-		parts = append(parts, Link(u, l.Text("summary.incident_link", inc.Number)))
+		parts = append(parts, slacktext.Link(u, l.Text("summary.incident_link", inc.Number)))
 		if !inc.Open() {
-			parts = append(parts, Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Number, 10), l.Text("summary.postmortem_link", nil)))
+			parts = append(parts, slacktext.Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Number, 10), l.Text("summary.postmortem_link", nil)))
 		}
 	}
 	parts = append(parts, previousLinks(l, inc, publicURL)...)
 	if inc.Service != "" {
-		parts = append(parts, l.Text("summary.service", escapeTruncate(oneLine(inc.Service), 200)))
+		parts = append(parts, l.Text("summary.service", slacktext.EscapeTruncate(oneLine(inc.Service), 200)))
 	}
 	if inc.Storm {
 		parts = append(parts, l.Text("summary.storm", inc.StormGroups))
@@ -290,7 +291,7 @@ func summaryButtons(l Lang, inc *incidents.Incident, num string) []slack.BlockEl
 		resolve := slack.NewButtonBlockElement(ActionResolve, num, plain(l.Text("summary.button_resolve", nil))).WithStyle(slack.StyleDanger)
 		resolve.WithConfirm(slack.NewConfirmationBlockObject(
 			plain(l.Text("summary.confirm_resolve_title", nil)),
-			plain(Truncate(l.Text("summary.confirm_resolve", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), 300)),
+			plain(slacktext.Truncate(l.Text("summary.confirm_resolve", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), 300)),
 			plain(l.Text("summary.button_resolve", nil)), plain(l.Text("summary.cancel", nil))))
 		els = append(els, resolve)
 	} else {
@@ -306,7 +307,7 @@ func summaryButtons(l Lang, inc *incidents.Incident, num string) []slack.BlockEl
 // with a Join button (action incident_join, value the incident number).
 func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL string) (string, []slack.Block) {
 	num := strconv.FormatInt(inc.Number, 10)
-	title := escapeTruncate(oneLine(inc.Title), 500)
+	title := slacktext.EscapeTruncate(oneLine(inc.Title), 500)
 	data := M{"Kind": kind, "Number": inc.Number, "Title": title}
 	text := l.Text("announce.text", data)
 
@@ -318,12 +319,12 @@ func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL st
 	} else if inc.Commander != "" {
 		details = append(details, l.Text("announce.commander", userText(inc.Commander)))
 	}
-	if isSlackID(channelID, "CGD") {
-		details = append(details, ChannelMention(channelID))
+	if slacktext.IsID(channelID, "CGD") {
+		details = append(details, slacktext.ChannelMention(channelID))
 	}
 	line.WriteString(" · " + strings.Join(details, " · "))
 	if kind == "resolved" && strings.TrimSpace(inc.Summary) != "" {
-		line.WriteString("\n" + escapeTruncate(inc.Summary, 1000))
+		line.WriteString("\n" + slacktext.EscapeTruncate(inc.Summary, 1000))
 	}
 
 	join := slack.NewButtonBlockElement(ActionJoin, num, plain(l.Text("announce.join", nil)))
@@ -331,10 +332,10 @@ func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL st
 		join.WithStyle(slack.StylePrimary)
 	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(Truncate(line.String(), MaxSectionText)), nil, slack.NewAccessory(join)),
+		slack.NewSectionBlock(mrkdwn(slacktext.Truncate(line.String(), MaxSectionText)), nil, slack.NewAccessory(join)),
 	}
 	if u := incidentURL(publicURL, inc.Number); u != "" {
-		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(Link(u, l.Text("announce.page", nil)))))
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(slacktext.Link(u, l.Text("announce.page", nil)))))
 	}
 	return text, blocks
 }
@@ -342,7 +343,7 @@ func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL st
 // incidentURL is the web view's page of the incident, or "" without a usable base URL.
 func incidentURL(publicURL string, number int64) string {
 	base := strings.TrimRight(strings.TrimSpace(publicURL), "/")
-	if LinkURL(base) == "" {
+	if slacktext.LinkURL(base) == "" {
 		return ""
 	}
 	return base + "/incidents/" + strconv.FormatInt(number, 10)
@@ -352,7 +353,7 @@ func severityText(l Lang, sev string) string {
 	if sev == "" {
 		return l.Text("summary.none", nil)
 	}
-	return escapeTruncate(oneLine(sev), 100)
+	return slacktext.EscapeTruncate(oneLine(sev), 100)
 }
 
 // statusEmoji gives each status its emoji.
@@ -376,7 +377,7 @@ func statusEmoji(s incidents.Status) string {
 
 // statusName is the status for people: "Investigating".
 func statusName(l Lang, s incidents.Status) string {
-	name := escapeTruncate(oneLine(string(s)), 100)
+	name := slacktext.EscapeTruncate(oneLine(string(s)), 100)
 	if name == "" {
 		return l.Text("summary.unknown", nil)
 	}
@@ -392,10 +393,10 @@ func commanderText(l Lang, id string) string {
 
 // userText mentions a user by ID, or shows a malformed ID as short escaped text.
 func userText(id string) string {
-	if isSlackID(id, "UW") {
-		return UserMention(id)
+	if slacktext.IsID(id, "UW") {
+		return slacktext.UserMention(id)
 	}
-	return escapeTruncate(oneLine(id), 100)
+	return slacktext.EscapeTruncate(oneLine(id), 100)
 }
 
 // rolesText lists roles as "name: @user", sorted by role name.
@@ -410,7 +411,7 @@ func rolesText(l Lang, roles map[string]string) string {
 	sort.Strings(names)
 	parts := make([]string, 0, len(names))
 	for _, n := range names {
-		parts = append(parts, escapeTruncate(oneLine(n), 60)+": "+userText(roles[n]))
+		parts = append(parts, slacktext.EscapeTruncate(oneLine(n), 60)+": "+userText(roles[n]))
 	}
 	return escapeSafeJoin(parts, "\n", MaxFieldText-len("*Roles*\n"))
 }
@@ -426,7 +427,7 @@ func durationText(l Lang, inc *incidents.Incident, now time.Time) string {
 
 // field renders one "*Label*\nvalue" section field within the field limit.
 func field(label, value string) *slack.TextBlockObject {
-	return mrkdwn(Truncate("*"+label+"*\n"+value, MaxFieldText))
+	return mrkdwn(slacktext.Truncate("*"+label+"*\n"+value, MaxFieldText))
 }
 
 func mrkdwnSection(text string) *slack.SectionBlock {
@@ -437,7 +438,7 @@ func mrkdwn(text string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, text, false, false)
 }
 
-// plain is a plain_text object; like EscapeMrkdwn it removes control
+// plain is a plain_text object; like slacktext.Escape it removes control
 // characters and bidi overrides, as a title can reach a header this way.
 func plain(text string) *slack.TextBlockObject {
 	text = sanitize.Text(text)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -366,7 +367,7 @@ func liveMarkup(s string) string {
 	for i := strings.IndexByte(s, '<'); i >= 0; {
 		m := ownMarkup.FindString(s[i:])
 		if m == "" {
-			return Truncate(s[i:], 40)
+			return slacktext.Truncate(s[i:], 40)
 		}
 		if strings.Contains(m, "U666") || strings.Contains(m, "evil") {
 			return m
@@ -393,7 +394,7 @@ func checkNoLiveMarkup(t *testing.T, blocks []slack.Block) {
 			t.Errorf("mrkdwn text leaks %q", bad)
 		}
 		if strings.Contains(s, "<!") {
-			t.Errorf("mrkdwn text holds a special mention: %q", Truncate(s, 200))
+			t.Errorf("mrkdwn text holds a special mention: %q", slacktext.Truncate(s, 200))
 		}
 	})
 }

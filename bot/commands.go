@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -55,7 +56,7 @@ func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) repl
 	case CommandOncall:
 		return h.oncallCommand(ctx, log, sc)
 	default:
-		return ephemeralf("%s", h.t("command.unknown", EscapeMrkdwn(Truncate(sc.Command, 40))))
+		return ephemeralf("%s", h.t("command.unknown", slacktext.Escape(slacktext.Truncate(sc.Command, 40))))
 	}
 
 	cmd, err := ParseIncident(sc.Text, h.severityNames())
@@ -64,7 +65,7 @@ func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) repl
 	}
 	switch cmd.Verb {
 	case VerbHelp:
-		return ephemeralf("%s", "```"+EscapeMrkdwn(IncidentHelpIn(h.o.Lang, cmd.Topic))+"```")
+		return ephemeralf("%s", "```"+slacktext.Escape(IncidentHelpIn(h.o.Lang, cmd.Topic))+"```")
 	}
 	log = log.WithField("verb", string(cmd.Verb))
 	return h.answerCommand(ctx, sc, func(ctx context.Context) reply { return h.runIncident(ctx, log, sc, cmd) })
@@ -82,7 +83,7 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 			meta := modalMeta{Channel: sc.ChannelID, ResponseURL: sc.ResponseURL}
 			if err := h.openModal(ctx, sc.TriggerID, declareModalIn(h.o.Lang, h.severityNames(), cmd.Severity, meta)); err != nil {
 				log.WithError(err).Warn("could not open the declare modal")
-				return ephemeralf("%s", h.t("command.declare_form_failed", EscapeMrkdwn(err.Error())))
+				return ephemeralf("%s", h.t("command.declare_form_failed", slacktext.Escape(err.Error())))
 			}
 			return reply{}
 		}
@@ -113,22 +114,22 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 			return ephemeralf("%s", no)
 		}
 		_, err = h.svc.SetStatus(ctx, n, cmd.Status, actor)
-		out = inChannelf("%s", h.t("command.status_set", M{"Actor": UserMention(actor), "Number": n, "Status": string(cmd.Status)}))
+		out = inChannelf("%s", h.t("command.status_set", M{"Actor": slacktext.UserMention(actor), "Number": n, "Status": string(cmd.Status)}))
 	case VerbSeverity:
 		_, err = h.svc.SetSeverity(ctx, n, cmd.Severity, actor)
-		out = inChannelf("%s", h.t("command.severity_set", M{"Actor": UserMention(actor), "Number": n, "Severity": EscapeMrkdwn(cmd.Severity)}))
+		out = inChannelf("%s", h.t("command.severity_set", M{"Actor": slacktext.UserMention(actor), "Number": n, "Severity": slacktext.Escape(cmd.Severity)}))
 	case VerbCommander:
 		if !cmd.User.Resolved() {
 			return h.unresolvedUser(cmd.User)
 		}
 		_, err = h.svc.AssignRole(ctx, n, incidents.RoleCommander, cmd.User.ID, actor)
-		out = inChannelf("%s", h.t("command.commander_set", M{"Actor": UserMention(actor), "User": UserMention(cmd.User.ID), "Number": n}))
+		out = inChannelf("%s", h.t("command.commander_set", M{"Actor": slacktext.UserMention(actor), "User": slacktext.UserMention(cmd.User.ID), "Number": n}))
 	case VerbRole:
 		if !cmd.User.Resolved() {
 			return h.unresolvedUser(cmd.User)
 		}
 		_, err = h.svc.AssignRole(ctx, n, cmd.Role, cmd.User.ID, actor)
-		out = inChannelf("%s", h.t("command.role_set", M{"Actor": UserMention(actor), "User": UserMention(cmd.User.ID), "Role": EscapeMrkdwn(cmd.Role), "Number": n}))
+		out = inChannelf("%s", h.t("command.role_set", M{"Actor": slacktext.UserMention(actor), "User": slacktext.UserMention(cmd.User.ID), "Role": slacktext.Escape(cmd.Role), "Number": n}))
 	case VerbNote:
 		_, err = h.svc.AddNote(ctx, n, cmd.Text, actor)
 		out = ephemeralf("%s", h.t("command.note_added", n))
@@ -145,7 +146,7 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 			meta := modalMeta{Incident: n, Channel: sc.ChannelID, ResponseURL: sc.ResponseURL}
 			if err := h.openModal(ctx, sc.TriggerID, resolveModalIn(h.o.Lang, inc, meta)); err != nil {
 				log.WithError(err).Warn("could not open the resolve modal")
-				return ephemeralf("%s", h.t("command.resolve_form_failed", EscapeMrkdwn(err.Error())))
+				return ephemeralf("%s", h.t("command.resolve_form_failed", slacktext.Escape(err.Error())))
 			}
 			return reply{}
 		}
@@ -156,12 +157,12 @@ func (h *Handler) runIncident(ctx context.Context, log *logrus.Entry, sc slack.S
 			return ephemeralf("%s", no)
 		}
 		_, err = h.svc.Reopen(ctx, n, actor)
-		out = inChannelf("%s", h.t("command.reopened", M{"Actor": UserMention(actor), "Number": n}))
+		out = inChannelf("%s", h.t("command.reopened", M{"Actor": slacktext.UserMention(actor), "Number": n}))
 	case VerbTimeline:
 		return h.timelineReply(ctx, log, inc)
 	case VerbAck:
 		_, err = h.svc.Acknowledge(ctx, n, actor)
-		out = inChannelf("%s", h.t("command.acked", M{"Actor": UserMention(actor), "Number": n}))
+		out = inChannelf("%s", h.t("command.acked", M{"Actor": slacktext.UserMention(actor), "Number": n}))
 	case VerbCause:
 		return h.linkCause(ctx, log, n, cmd.Deployment, actor)
 	case VerbPostmortem:
@@ -209,21 +210,21 @@ func (h *Handler) target(ctx context.Context, log *logrus.Entry, number int64, c
 
 // unresolvedUser answers a plain "@name" that Slack did not turn into a mention.
 func (h *Handler) unresolvedUser(u UserRef) reply {
-	return ephemeralf("%s", h.t("command.unresolved_user", EscapeMrkdwn(Truncate(u.Name, 80))))
+	return ephemeralf("%s", h.t("command.unresolved_user", slacktext.Escape(slacktext.Truncate(u.Name, 80))))
 }
 
 // declaredReply announces a declaration where it was typed.
 func (h *Handler) declaredReply(inc *incidents.Incident, actor string) reply {
-	return inChannelf("%s", h.t("command.declared", M{"Actor": UserMention(actor), "Number": inc.Number,
-		"Severity": EscapeMrkdwn(inc.Severity), "Title": EscapeMrkdwn(Truncate(oneLine(inc.Title), 200))}))
+	return inChannelf("%s", h.t("command.declared", M{"Actor": slacktext.UserMention(actor), "Number": inc.Number,
+		"Severity": slacktext.Escape(inc.Severity), "Title": slacktext.Escape(slacktext.Truncate(oneLine(inc.Title), 200))}))
 }
 
 // resolvedReply announces a resolution.
 func (h *Handler) resolvedReply(number int64, actor, summary string) reply {
 	if summary != "" {
-		summary = EscapeMrkdwn(Truncate(summary, 1000))
+		summary = slacktext.Escape(slacktext.Truncate(summary, 1000))
 	}
-	return inChannelf("%s", h.t("command.resolved", M{"Actor": UserMention(actor), "Number": number, "Summary": summary}))
+	return inChannelf("%s", h.t("command.resolved", M{"Actor": slacktext.UserMention(actor), "Number": number, "Summary": summary}))
 }
 
 // listReply lists the open incidents.
@@ -238,15 +239,15 @@ func (h *Handler) listReply(ctx context.Context, log *logrus.Entry) reply {
 	var b strings.Builder
 	b.WriteString(h.t("command.list_header", len(list)))
 	for _, inc := range list {
-		b.WriteString("\n" + h.t("command.list_item", M{"Number": inc.Number, "Severity": EscapeMrkdwn(inc.Severity),
-			"Title": EscapeMrkdwn(Truncate(oneLine(inc.Title), 120)), "Status": string(inc.Status)}))
+		b.WriteString("\n" + h.t("command.list_item", M{"Number": inc.Number, "Severity": slacktext.Escape(inc.Severity),
+			"Title": slacktext.Escape(slacktext.Truncate(oneLine(inc.Title), 120)), "Status": string(inc.Status)}))
 		if ch, err := h.channelOf(ctx, inc.Number); err != nil {
 			return ephemeralf("%s", h.friendly(log, 0, err))
 		} else if ch != "" {
-			b.WriteString(" — " + ChannelMention(ch))
+			b.WriteString(" — " + slacktext.ChannelMention(ch))
 		}
 		if inc.Commander != "" {
-			b.WriteString(" — " + h.t("command.list_commander", UserMention(inc.Commander)))
+			b.WriteString(" — " + h.t("command.list_commander", slacktext.UserMention(inc.Commander)))
 		}
 	}
 	if len(list) == listMax {
@@ -262,7 +263,7 @@ func (h *Handler) timelineReply(ctx context.Context, log *logrus.Entry, inc *inc
 		return ephemeralf("%s", h.friendly(log, inc.Number, err))
 	}
 	var b strings.Builder
-	b.WriteString(h.t("command.timeline_header", M{"Number": inc.Number, "Title": EscapeMrkdwn(Truncate(oneLine(inc.Title), 150))}))
+	b.WriteString(h.t("command.timeline_header", M{"Number": inc.Number, "Title": slacktext.Escape(slacktext.Truncate(oneLine(inc.Title), 150))}))
 	shown := events
 	if len(shown) > timelineMax {
 		shown = shown[len(shown)-timelineMax:]
@@ -274,7 +275,7 @@ func (h *Handler) timelineReply(ctx context.Context, log *logrus.Entry, inc *inc
 	for _, ev := range shown {
 		fmt.Fprintf(&b, "\n• `%s` %s", h.t("command.timeline_time", ev.At.In(h.o.Location)), eventLine(h.o.Lang, ev))
 	}
-	return ephemeralf("%s", Truncate(b.String(), MaxMessageText))
+	return ephemeralf("%s", slacktext.Truncate(b.String(), MaxMessageText))
 }
 
 // eventLine renders one timeline event: who and what, escaped.
@@ -282,17 +283,17 @@ func eventLine(l Lang, ev incidents.Event) string {
 	actor := ""
 	switch {
 	case ev.Actor == "":
-	case isSlackID(ev.Actor, "UW"):
-		actor = UserMention(ev.Actor) + ": "
+	case slacktext.IsID(ev.Actor, "UW"):
+		actor = slacktext.UserMention(ev.Actor) + ": "
 	default:
-		actor = "_" + EscapeMrkdwn(ev.Actor) + "_: "
+		actor = "_" + slacktext.Escape(ev.Actor) + "_: "
 	}
-	text := escapeKeepMentions(Truncate(oneLine(l.Event(string(ev.Type), ev.Fields, ev.Text)), 200))
+	text := escapeKeepMentions(slacktext.Truncate(oneLine(l.Event(string(ev.Type), ev.Fields, ev.Text)), 200))
 	switch ev.Type {
 	case incidents.EventMessagePinned:
 		text = ":pushpin: " + text
 		if link := ev.Fields["permalink"]; link != "" {
-			text += " " + Link(link, l.Text("command.timeline_message", nil))
+			text += " " + slacktext.Link(link, l.Text("command.timeline_message", nil))
 		}
 	}
 	return actor + text

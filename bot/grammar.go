@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 )
 
 // Grammar limits.
@@ -87,7 +89,7 @@ func tokenize(text string) []token {
 
 // plainText is free text of a command as the user meant it: Slack's escaping
 // undone (see UnescapeSlack) and surrounding white space trimmed.
-func plainText(s string) string { return strings.TrimSpace(UnescapeSlack(s)) }
+func plainText(s string) string { return strings.TrimSpace(slacktext.Unescape(s)) }
 
 // restOf returns the text from the first of toks to the end, trimmed.
 func restOf(text string, toks []token) string {
@@ -113,7 +115,7 @@ func parseUser(tok string) (UserRef, bool) {
 			return UserRef{}, false
 		}
 		id, name, _ := strings.Cut(inner, "|")
-		if !isSlackID(id, "UW") || strings.ContainsAny(name, "<>|") {
+		if !slacktext.IsID(id, "UW") || strings.ContainsAny(name, "<>|") {
 			return UserRef{}, false
 		}
 		return UserRef{ID: id, Name: name}, true
@@ -135,7 +137,7 @@ func parseChannel(tok string) (ChannelRef, bool) {
 		return ChannelRef{}, false
 	}
 	id, name, _ := strings.Cut(inner, "|")
-	if !isSlackID(id, "CGD") || strings.ContainsAny(name, "<>|") {
+	if !slacktext.IsID(id, "CGD") || strings.ContainsAny(name, "<>|") {
 		return ChannelRef{}, false
 	}
 	return ChannelRef{ID: id, Name: name}, true
@@ -170,5 +172,5 @@ func isName(s string) bool {
 
 // quote repeats a user's token in an error message, shortened.
 func quote(s string) string {
-	return strconv.Quote(Truncate(s, maxQuoted))
+	return strconv.Quote(slacktext.Truncate(s, maxQuoted))
 }

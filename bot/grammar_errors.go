@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
@@ -33,7 +34,7 @@ func (e *UsageError) Text(l Lang) string {
 	if e.usage != nil {
 		usage = e.usage.text(l)
 	}
-	return l.Text("grammar.reply", M{"Msg": EscapeMrkdwn(msg), "Usage": EscapeMrkdwn(usage)})
+	return l.Text("grammar.reply", M{"Msg": slacktext.Escape(msg), "Usage": slacktext.Escape(usage)})
 }
 
 // parseErrorText is the answer in l to a command the parsers rejected: a
@@ -43,7 +44,7 @@ func parseErrorText(l Lang, err error) string {
 	if errors.As(err, &ue) {
 		return ue.Text(l)
 	}
-	return EscapeMrkdwn(err.Error())
+	return slacktext.Escape(err.Error())
 }
 
 // usageLine names the usage line of a subcommand, rendered in a Lang by
@@ -73,9 +74,9 @@ func (u usageLine) t(name string, data M) *UsageError {
 func dueErrorText(l Lang, err error) string {
 	var de *oncall.DueError
 	if !errors.As(err, &de) {
-		return l.Text("grammar.due_error", M{"Err": EscapeMrkdwn(err.Error()), "Forms": oncall.DueForms})
+		return l.Text("grammar.due_error", M{"Err": slacktext.Escape(err.Error()), "Forms": oncall.DueForms})
 	}
-	data := M{"Input": EscapeMrkdwn(strconv.Quote(de.Input)), "Forms": oncall.DueForms}
+	data := M{"Input": slacktext.Escape(strconv.Quote(de.Input)), "Forms": oncall.DueForms}
 	if de.TooFar {
 		return l.Text("grammar.due_far", data)
 	}

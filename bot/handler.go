@@ -19,6 +19,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/bot/slackstate"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/stats"
@@ -424,16 +425,16 @@ func escapeKeepMentions(s string) string {
 			break
 		}
 		j := strings.IndexByte(s[i:], '>')
-		if j < 0 || !isSlackID(s[i+2:i+j], "UW") {
-			b.WriteString(EscapeMrkdwn(s[:i+2]))
+		if j < 0 || !slacktext.IsID(s[i+2:i+j], "UW") {
+			b.WriteString(slacktext.Escape(s[:i+2]))
 			s = s[i+2:]
 			continue
 		}
-		b.WriteString(EscapeMrkdwn(s[:i]))
+		b.WriteString(slacktext.Escape(s[:i]))
 		b.WriteString(s[i : i+j+1])
 		s = s[i+j+1:]
 	}
-	b.WriteString(EscapeMrkdwn(s))
+	b.WriteString(slacktext.Escape(s))
 	return b.String()
 }
 

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/oncall"
@@ -224,7 +225,7 @@ func ParseIncident(text string, severities []string) (IncidentCommand, error) {
 				rest = strings.TrimSpace(text[args[0].start:last.start])
 			}
 		}
-		title := strings.Join(strings.Fields(UnescapeSlack(rest)), " ")
+		title := strings.Join(strings.Fields(slacktext.Unescape(rest)), " ")
 		if title == "" {
 			cmd.OpenDeclareModal = true
 			break

@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -144,7 +145,7 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 		if _, err := h.svc.Reopen(ctx, n, user); err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))
 		}
-		return inChannelf("%s", h.t("interact.reopened", M{"User": UserMention(user), "Number": n}))
+		return inChannelf("%s", h.t("interact.reopened", M{"User": slacktext.UserMention(user), "Number": n}))
 	case ActionJoin:
 		return h.join(ctx, log, inc, user)
 	}
@@ -163,12 +164,12 @@ func (h *Handler) join(ctx context.Context, log *logrus.Entry, inc *incidents.In
 	_, err = h.api.InviteUsersToConversationContext(ctx, ch, user)
 	switch {
 	case err == nil:
-		return ephemeralf("%s", h.t("interact.joined", ChannelMention(ch)))
+		return ephemeralf("%s", h.t("interact.joined", slacktext.ChannelMention(ch)))
 	case ErrorCode(err) == "already_in_channel":
-		return ephemeralf("%s", h.t("interact.already_member", ChannelMention(ch)))
+		return ephemeralf("%s", h.t("interact.already_member", slacktext.ChannelMention(ch)))
 	}
 	log.WithError(err).Warn("conversations.invite failed")
-	return ephemeralf("%s", h.t("interact.join_failed", M{"Channel": ChannelMention(ch), "Reason": UserMessageIn(h.o.Lang, err)}))
+	return ephemeralf("%s", h.t("interact.join_failed", M{"Channel": slacktext.ChannelMention(ch), "Reason": UserMessageIn(h.o.Lang, err)}))
 }
 
 // submitResult is the outcome of a submitted modal: errors by block ID, or
@@ -216,7 +217,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 			if _, err := h.svc.SetStatus(ctx, meta.Incident, st, user); err != nil {
 				return submitResult{errors: map[string]string{BlockStatus: h.plainFriendly(log, meta.Incident, err)}}
 			}
-			h.followUp(ctx, log, meta.ResponseURL, inChannelf("%s", h.t("interact.status_set", M{"User": UserMention(user), "Number": meta.Incident, "Status": string(st)})))
+			h.followUp(ctx, log, meta.ResponseURL, inChannelf("%s", h.t("interact.status_set", M{"User": slacktext.UserMention(user), "Number": meta.Incident, "Status": string(st)})))
 			return submitResult{}
 		}
 	case CallbackResolve:
@@ -239,7 +240,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 	}
 	res, late, err := runBudgeted(ctx, h, work, func(ctx context.Context, res submitResult) {
 		for _, msg := range res.errors { // the modal is closed by now: say it on response_url
-			h.deliverLate(ctx, meta.ResponseURL, ephemeralf("%s", EscapeMrkdwn(msg)))
+			h.deliverLate(ctx, meta.ResponseURL, ephemeralf("%s", slacktext.Escape(msg)))
 		}
 	})
 	switch {
@@ -270,12 +271,12 @@ func (h *Handler) checkClose(ctx context.Context, log *logrus.Entry, n int64, us
 	if err != nil {
 		return h.plainFriendly(log, n, err)
 	}
-	return UnescapeSlack(h.refuseClose(inc, user, "resolve"))
+	return slacktext.Unescape(h.refuseClose(inc, user, "resolve"))
 }
 
 // plainFriendly is friendly as plain text, for modal errors (not mrkdwn).
 func (h *Handler) plainFriendly(log *logrus.Entry, n int64, err error) string {
-	return UnescapeSlack(h.friendly(log, n, err))
+	return slacktext.Unescape(h.friendly(log, n, err))
 }
 
 // followUp posts a confirmation to where the modal was opened from.

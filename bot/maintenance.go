@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/maintenance"
 	"github.com/incidentbot/incidentbot/oncall"
 )
@@ -46,7 +47,7 @@ func (h *Handler) maintenanceCommand(ctx context.Context, log *logrus.Entry, sc 
 	fail := func(err error, remove bool) reply {
 		var se *SilenceError
 		if errors.As(err, &se) {
-			data := M{"Host": EscapeMrkdwn(se.Host), "Detail": EscapeMrkdwn(Truncate(se.Detail, 300)), "Remove": remove}
+			data := M{"Host": slacktext.Escape(se.Host), "Detail": slacktext.Escape(slacktext.Truncate(se.Detail, 300)), "Remove": remove}
 			if se.Code == SilenceRefused {
 				return ephemeralf("%s", h.t("maintenance.refused", data))
 			}
@@ -72,14 +73,14 @@ func (h *Handler) maintenanceCommand(ctx context.Context, log *logrus.Entry, sc 
 		w, err := mt.Remove(ctx, cmd.ID)
 		switch {
 		case errors.Is(err, maintenance.ErrNotFound):
-			return ephemeralf("%s", h.t("maintenance.not_found", EscapeMrkdwn(cmd.ID)))
+			return ephemeralf("%s", h.t("maintenance.not_found", slacktext.Escape(cmd.ID)))
 		case errors.Is(err, maintenance.ErrInvalid):
-			return ephemeralf("%s", h.t("maintenance.recurring", EscapeMrkdwn(cmd.ID)))
+			return ephemeralf("%s", h.t("maintenance.recurring", slacktext.Escape(cmd.ID)))
 		case err != nil:
 			return fail(err, true)
 		}
-		return inChannelf("%s", h.t("maintenance.removed", M{"Actor": UserMention(sc.UserID), "ID": EscapeMrkdwn(w.ID),
-			"Target": EscapeMrkdwn(w.Target()), "Silences": len(w.Silences)}))
+		return inChannelf("%s", h.t("maintenance.removed", M{"Actor": slacktext.UserMention(sc.UserID), "ID": slacktext.Escape(w.ID),
+			"Target": slacktext.Escape(w.Target()), "Silences": len(w.Silences)}))
 	}
 	if no := h.mayMaintain(sc.UserID); no != "" {
 		return ephemeralf("%s", no)
@@ -87,12 +88,12 @@ func (h *Handler) maintenanceCommand(ctx context.Context, log *logrus.Entry, sc 
 	now := h.o.Now()
 	from, to, err := oncall.ParseRange(cmd.From, cmd.To, now, loc)
 	if err != nil {
-		return ephemeralf("%s", h.t("grammar.reply", M{"Msg": BadTimeText(l, err), "Usage": EscapeMrkdwn(cmd.Verb.UsageIn(l))}))
+		return ephemeralf("%s", h.t("grammar.reply", M{"Msg": BadTimeText(l, err), "Usage": slacktext.Escape(cmd.Verb.UsageIn(l))}))
 	}
 	w := maintenance.Window{Service: cmd.Service, Matchers: splitMatchers(cmd.Matchers), From: from.UTC(), To: to.UTC(), Reason: cmd.Reason,
 		CreatedBy: sc.UserID, CreatedAt: now.UTC()}
 	if err := w.Validate(); err != nil {
-		return ephemeralf("%s", h.t("maintenance.invalid", EscapeMrkdwn(strings.TrimPrefix(err.Error(), maintenance.ErrInvalid.Error()+": "))))
+		return ephemeralf("%s", h.t("maintenance.invalid", slacktext.Escape(strings.TrimPrefix(err.Error(), maintenance.ErrInvalid.Error()+": "))))
 	}
 	if !w.To.After(now) {
 		return ephemeralf("%s", h.t("maintenance.past", nil))
@@ -101,9 +102,9 @@ func (h *Handler) maintenanceCommand(ctx context.Context, log *logrus.Entry, sc 
 	if err != nil {
 		return fail(err, false)
 	}
-	return inChannelf("%s", h.t("maintenance.added", M{"Actor": UserMention(sc.UserID), "ID": EscapeMrkdwn(w.ID),
-		"Target": EscapeMrkdwn(w.Target()), "From": when(l, w.From, loc), "To": when(l, w.To, loc),
-		"Reason": EscapeMrkdwn(w.Reason), "Silenced": len(w.Silences) > 0, "Hidden": EscapeMrkdwn(strings.Join(hidden, ", "))}))
+	return inChannelf("%s", h.t("maintenance.added", M{"Actor": slacktext.UserMention(sc.UserID), "ID": slacktext.Escape(w.ID),
+		"Target": slacktext.Escape(w.Target()), "From": when(l, w.From, loc), "To": when(l, w.To, loc),
+		"Reason": slacktext.Escape(w.Reason), "Silenced": len(w.Silences) > 0, "Hidden": slacktext.Escape(strings.Join(hidden, ", "))}))
 }
 
 // mayMaintain says why user may not change maintenance windows ("" when
@@ -131,9 +132,9 @@ func maintenanceLines(l Lang, ws []maintenance.Window, loc *time.Location, now t
 			lines = append(lines, l.Text("maintenance.more", len(ws)-max))
 			break
 		}
-		lines = append(lines, l.Text("maintenance.line", M{"ID": EscapeMrkdwn(w.ID), "Target": EscapeMrkdwn(Truncate(w.Target(), 200)),
-			"From": when(l, w.From, loc), "To": when(l, w.To, loc), "Reason": EscapeMrkdwn(Truncate(oneLine(w.Reason), 200)),
-			"Recurring": EscapeMrkdwn(w.Recurring), "Active": w.Covers(now)}))
+		lines = append(lines, l.Text("maintenance.line", M{"ID": slacktext.Escape(w.ID), "Target": slacktext.Escape(slacktext.Truncate(w.Target(), 200)),
+			"From": when(l, w.From, loc), "To": when(l, w.To, loc), "Reason": slacktext.Escape(slacktext.Truncate(oneLine(w.Reason), 200)),
+			"Recurring": slacktext.Escape(w.Recurring), "Active": w.Covers(now)}))
 	}
 	return strings.Join(lines, "\n")
 }

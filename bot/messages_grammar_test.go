@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
@@ -113,7 +114,7 @@ func TestParseErrorTextEnglish(t *testing.T) {
 		if !errors.As(err, &ue) {
 			t.Fatalf("ParseIncident(%q) = %v", text, err)
 		}
-		want := fmt.Sprintf("%s\nUsage: `%s`", EscapeMrkdwn(ue.Msg), EscapeMrkdwn(ue.Usage))
+		want := fmt.Sprintf("%s\nUsage: `%s`", slacktext.Escape(ue.Msg), slacktext.Escape(ue.Usage))
 		if got := parseErrorText(Lang{}, err); got != want {
 			t.Errorf("parseErrorText(%q) = %q, want %q", text, got, want)
 		}
@@ -143,7 +144,7 @@ func TestDueErrorTextInRussian(t *testing.T) {
 			t.Errorf("dueErrorText(ru, %q) = %q, want %q", in, got, want)
 		}
 		// English: what actions.go wrote before the templates.
-		if got, want := dueErrorText(Lang{}, err), fmt.Sprintf("%s. Due dates look like %s.", EscapeMrkdwn(err.Error()), oncall.DueForms); got != want {
+		if got, want := dueErrorText(Lang{}, err), fmt.Sprintf("%s. Due dates look like %s.", slacktext.Escape(err.Error()), oncall.DueForms); got != want {
 			t.Errorf("dueErrorText(en, %q) = %q, want %q", in, got, want)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/templates"
 )
@@ -47,7 +48,7 @@ func TestOncallTimeErrorsInBothLanguages(t *testing.T) {
 			t.Fatalf("ParseRange(%q, %q) = %v, not a TimeError", r[0], r[1], err)
 		}
 		names[te.Name] = true
-		if got, want := BadTimeText(templates.English(), err), EscapeMrkdwn(err.Error()+"."); got != want {
+		if got, want := BadTimeText(templates.English(), err), slacktext.Escape(err.Error()+"."); got != want {
 			t.Errorf("English of %q %q:\n got %s\nwant %s", r[0], r[1], got, want)
 		}
 		got := BadTimeText(ru, err)
@@ -98,7 +99,7 @@ func TestOncallInvalidOverrideInBothLanguages(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%+v is valid", o)
 		}
-		if got, want := InvalidText(templates.English(), err), EscapeMrkdwn(err.Error()); got != want {
+		if got, want := InvalidText(templates.English(), err), slacktext.Escape(err.Error()); got != want {
 			t.Errorf("English:\n got %s\nwant %s", got, want)
 		}
 		got := InvalidText(ru, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
@@ -141,7 +142,7 @@ func statusModal(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalVie
 	}
 	sel.Options = opts
 	return modal(l, CallbackStatus, l.Text("modal.status_title", nil), l.Text("modal.status_submit", nil), meta,
-		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, EscapeMrkdwn(Truncate(oneLine(inc.Title), 200)))),
+		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, slacktext.Escape(slacktext.Truncate(oneLine(inc.Title), 200)))),
 		slack.NewInputBlock(BlockStatus, plain(l.Text("modal.new_status", nil)), nil, sel),
 	)
 }
@@ -149,7 +150,7 @@ func statusModal(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalVie
 // resolveModalIn asks, in l, for the resolution summary of inc.
 func resolveModalIn(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
 	return modal(l, CallbackResolve, l.Text("modal.resolve_title", nil), l.Text("modal.resolve_submit", nil), meta,
-		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, EscapeMrkdwn(Truncate(oneLine(inc.Title), 200)))),
+		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, slacktext.Escape(slacktext.Truncate(oneLine(inc.Title), 200)))),
 		textInput(BlockSummary, l.Text("modal.summary", nil), true, ""),
 	)
 }
@@ -232,7 +233,7 @@ func validateSummary(l Lang, v slack.View) (string, map[string]string) {
 func incidentFromValue(v string) (int64, error) {
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("button value %q is not an incident number", Truncate(v, 20))
+		return 0, fmt.Errorf("button value %q is not an incident number", slacktext.Truncate(v, 20))
 	}
 	return n, nil
 }

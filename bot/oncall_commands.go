@@ -13,6 +13,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
@@ -97,7 +98,7 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 				return s, nil
 			}
 		}
-		r := ephemeralf("%s", h.t("oncall.no_schedule", M{"Name": EscapeMrkdwn(name), "Names": scheduleNames(oc.Schedules())}))
+		r := ephemeralf("%s", h.t("oncall.no_schedule", M{"Name": slacktext.Escape(name), "Names": scheduleNames(oc.Schedules())}))
 		return oncall.Schedule{}, &r
 	}
 	fail := func(err error) reply {
@@ -153,7 +154,7 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 			return *r
 		}
 		if !cmd.User.Resolved() {
-			return ephemeralf("%s", h.t("oncall.unresolved_user", EscapeMrkdwn(cmd.User.Name)))
+			return ephemeralf("%s", h.t("oncall.unresolved_user", slacktext.Escape(cmd.User.Name)))
 		}
 		if no := mayChange(l, oc, s, sc.UserID); no != "" {
 			return ephemeralf("%s", no)
@@ -171,8 +172,8 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		if err != nil {
 			return fail(err)
 		}
-		return inChannelf("%s", h.t("oncall.override_added", M{"Actor": UserMention(sc.UserID), "User": UserMention(o.User),
-			"Schedule": EscapeMrkdwn(s.Name), "From": WhenText(l, o.From, s), "To": WhenText(l, o.To, s), "ID": o.ID}))
+		return inChannelf("%s", h.t("oncall.override_added", M{"Actor": slacktext.UserMention(sc.UserID), "User": slacktext.UserMention(o.User),
+			"Schedule": slacktext.Escape(s.Name), "From": WhenText(l, o.From, s), "To": WhenText(l, o.To, s), "ID": o.ID}))
 	case OncallOverrides:
 		if cmd.Schedule != "" {
 			if _, r := schedule(cmd.Schedule); r != nil {
@@ -186,8 +187,8 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		var lines []string
 		for _, o := range ovs {
 			s, _ := schedule(o.Schedule)
-			lines = append(lines, h.t("oncall.override_line", M{"ID": o.ID, "Schedule": EscapeMrkdwn(o.Schedule),
-				"User": UserMention(o.User), "From": WhenText(l, o.From, s), "To": WhenText(l, o.To, s), "By": UserMention(o.CreatedBy)}))
+			lines = append(lines, h.t("oncall.override_line", M{"ID": o.ID, "Schedule": slacktext.Escape(o.Schedule),
+				"User": slacktext.UserMention(o.User), "From": WhenText(l, o.From, s), "To": WhenText(l, o.To, s), "By": slacktext.UserMention(o.CreatedBy)}))
 		}
 		if len(lines) == 0 {
 			return ephemeralf("%s", h.t("oncall.no_overrides", OncallOverride.UsageIn(h.o.Lang)))
@@ -200,7 +201,7 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		}
 		i := slices.IndexFunc(ovs, func(o oncall.Override) bool { return o.ID == cmd.ID })
 		if i < 0 {
-			return ephemeralf("%s", h.t("oncall.no_override", EscapeMrkdwn(cmd.ID)))
+			return ephemeralf("%s", h.t("oncall.no_override", slacktext.Escape(cmd.ID)))
 		}
 		s, _ := schedule(ovs[i].Schedule)
 		if no := mayChange(l, oc, s, sc.UserID); no != "" {
@@ -208,20 +209,20 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		}
 		o, err := oc.RemoveOverride(ctx, cmd.ID)
 		if errors.Is(err, oncall.ErrNotFound) {
-			return ephemeralf("%s", h.t("oncall.override_gone", EscapeMrkdwn(cmd.ID)))
+			return ephemeralf("%s", h.t("oncall.override_gone", slacktext.Escape(cmd.ID)))
 		}
 		if err != nil {
 			return fail(err)
 		}
-		return inChannelf("%s", h.t("oncall.override_removed", M{"Actor": UserMention(sc.UserID), "ID": o.ID, "User": UserMention(o.User),
-			"Schedule": EscapeMrkdwn(o.Schedule)}))
+		return inChannelf("%s", h.t("oncall.override_removed", M{"Actor": slacktext.UserMention(sc.UserID), "ID": o.ID, "User": slacktext.UserMention(o.User),
+			"Schedule": slacktext.Escape(o.Schedule)}))
 	case OncallCover:
 		s, r := schedule(cmd.Schedule)
 		if r != nil {
 			return *r
 		}
 		if s.Channel == "" {
-			return ephemeralf("%s", h.t("oncall.cover_no_channel", EscapeMrkdwn(s.Name)))
+			return ephemeralf("%s", h.t("oncall.cover_no_channel", slacktext.Escape(s.Name)))
 		}
 		from, to, bad := h.oncallWindow(cmd, now, s.Timezone)
 		if bad != nil {
@@ -233,7 +234,7 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 		if err := oc.RequestCover(ctx, s.Name, from, to, sc.UserID); err != nil {
 			return fail(err)
 		}
-		return ephemeralf("%s", h.t("oncall.cover_asked", M{"Channel": EscapeMrkdwn(s.Channel), "Schedule": EscapeMrkdwn(s.Name),
+		return ephemeralf("%s", h.t("oncall.cover_asked", M{"Channel": slacktext.Escape(s.Channel), "Schedule": slacktext.Escape(s.Name),
 			"From": WhenText(l, from, s), "To": WhenText(l, to, s)}))
 	case OncallLoad:
 		days := int(cmd.Period / (24 * time.Hour))
@@ -243,9 +244,9 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 			if err != nil {
 				return fail(err)
 			}
-			lines = append(lines, "*"+EscapeMrkdwn(s.Name)+"*")
+			lines = append(lines, "*"+slacktext.Escape(s.Name)+"*")
 			for _, ld := range loads {
-				lines = append(lines, h.t("oncall.load_line", M{"User": UserMention(ld.User), "OnCall": wholeHours(ld.OnCall),
+				lines = append(lines, h.t("oncall.load_line", M{"User": slacktext.UserMention(ld.User), "OnCall": wholeHours(ld.OnCall),
 					"OutOfHours": wholeHours(ld.OutOfHours), "Pages": ld.Pages, "Night": ld.NightPages}))
 			}
 			if len(loads) == 0 {
@@ -269,7 +270,7 @@ func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.Sla
 
 // oncallHelp is /oncall help: the usage of every subcommand.
 func (h *Handler) oncallHelp() reply {
-	return ephemeralf("%s", "```"+EscapeMrkdwn(OncallUsageIn(h.o.Lang))+"```")
+	return ephemeralf("%s", "```"+slacktext.Escape(OncallUsageIn(h.o.Lang))+"```")
 }
 
 // oncallWindow is Window with its error said in the Handler's language: the
@@ -280,7 +281,7 @@ func (h *Handler) oncallWindow(cmd OncallCommand, now time.Time, loc *time.Locat
 	if err == nil {
 		return from, to, nil
 	}
-	r := ephemeralf("%s", h.t("grammar.reply", M{"Msg": BadTimeText(h.o.Lang, err), "Usage": EscapeMrkdwn(cmd.Verb.UsageIn(h.o.Lang))}))
+	r := ephemeralf("%s", h.t("grammar.reply", M{"Msg": BadTimeText(h.o.Lang, err), "Usage": slacktext.Escape(cmd.Verb.UsageIn(h.o.Lang))}))
 	return from, to, &r
 }
 
@@ -290,12 +291,12 @@ func (h *Handler) oncallWindow(cmd OncallCommand, now time.Time, loc *time.Locat
 func BadTimeText(l Lang, err error) string {
 	var te *oncall.TimeError
 	if !errors.As(err, &te) {
-		return EscapeMrkdwn(err.Error() + ".")
+		return slacktext.Escape(err.Error() + ".")
 	}
-	d := M{"Field": te.Field, "Input": EscapeMrkdwn(strconv.Quote(te.Input)), "Name": te.Name, "Forms": EscapeMrkdwn(oncall.TimeForms),
-		"Clock": EscapeMrkdwn(strconv.Quote(te.Data["clock"])), "Day": EscapeMrkdwn(strconv.Quote(te.Data["day"])),
-		"Wall": EscapeMrkdwn(te.Data["wall"]), "Zone": EscapeMrkdwn(te.Data["zone"]),
-		"From": EscapeMrkdwn(te.Data["from"]), "To": EscapeMrkdwn(te.Data["to"])}
+	d := M{"Field": te.Field, "Input": slacktext.Escape(strconv.Quote(te.Input)), "Name": te.Name, "Forms": slacktext.Escape(oncall.TimeForms),
+		"Clock": slacktext.Escape(strconv.Quote(te.Data["clock"])), "Day": slacktext.Escape(strconv.Quote(te.Data["day"])),
+		"Wall": slacktext.Escape(te.Data["wall"]), "Zone": slacktext.Escape(te.Data["zone"]),
+		"From": slacktext.Escape(te.Data["from"]), "To": slacktext.Escape(te.Data["to"])}
 	return l.Text("oncall.bad_time", d)
 }
 
@@ -304,18 +305,18 @@ func BadTimeText(l Lang, err error) string {
 func InvalidText(l Lang, err error) string {
 	var fes oncall.FieldErrors
 	if !errors.As(err, &fes) {
-		return EscapeMrkdwn(err.Error())
+		return slacktext.Escape(err.Error())
 	}
 	lines := make([]string, len(fes))
 	for i, fe := range fes {
 		if fe.Name == "" {
-			lines[i] = EscapeMrkdwn(fe.Error())
+			lines[i] = slacktext.Escape(fe.Error())
 			continue
 		}
 		days, _ := strconv.Atoi(fe.Data["days"])
-		lines[i] = l.Text("oncall.invalid", M{"Path": EscapeMrkdwn(fe.Path), "Name": fe.Name,
-			"Kind": EscapeMrkdwn(strconv.Quote(fe.Data["kind"])), "User": EscapeMrkdwn(strconv.Quote(fe.Data["user"])),
-			"Self": EscapeMrkdwn(fe.Data["user"]), "From": EscapeMrkdwn(fe.Data["from"]), "Days": days})
+		lines[i] = l.Text("oncall.invalid", M{"Path": slacktext.Escape(fe.Path), "Name": fe.Name,
+			"Kind": slacktext.Escape(strconv.Quote(fe.Data["kind"])), "User": slacktext.Escape(strconv.Quote(fe.Data["user"])),
+			"Self": slacktext.Escape(fe.Data["user"]), "From": slacktext.Escape(fe.Data["from"]), "Days": days})
 	}
 	return strings.Join(lines, "\n")
 }
@@ -335,7 +336,7 @@ func mayChange(l Lang, oc Oncall, s oncall.Schedule, user string) string {
 			return ""
 		}
 	}
-	return l.Text("oncall.may_not_change", EscapeMrkdwn(s.Name))
+	return l.Text("oncall.may_not_change", slacktext.Escape(s.Name))
 }
 
 // nowLine says who is on call for s now and until when.
@@ -345,7 +346,7 @@ func nowLine(l Lang, s oncall.Schedule, ovs []oncall.Override, now time.Time) st
 	if !sh.End.IsZero() {
 		until = WhenText(l, sh.End, s)
 	}
-	return l.Text("oncall.now_line", M{"Schedule": EscapeMrkdwn(s.Name), "Who": whoText(l, sh), "Until": until})
+	return l.Text("oncall.now_line", M{"Schedule": slacktext.Escape(s.Name), "Who": whoText(l, sh), "Until": until})
 }
 
 func whoText(l Lang, sh oncall.Shift) string {
@@ -355,7 +356,7 @@ func whoText(l Lang, sh oncall.Shift) string {
 	}
 	ms := make([]string, len(users))
 	for i, u := range users {
-		ms[i] = UserMention(u)
+		ms[i] = slacktext.UserMention(u)
 	}
 	return strings.Join(ms, ", ")
 }
@@ -375,7 +376,7 @@ func WhenText(l Lang, t time.Time, s oncall.Schedule) string {
 func scheduleNames(ss []oncall.Schedule) string {
 	names := make([]string, len(ss))
 	for i, s := range ss {
-		names[i] = EscapeMrkdwn(s.Name)
+		names[i] = slacktext.Escape(s.Name)
 	}
 	return strings.Join(names, ", ")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
@@ -88,7 +89,7 @@ func parseLength(s string) (time.Duration, bool) {
 // (“ ” ‘ ’, which Slack clients put in) become plain ones. It returns them
 // printed back in canonical form.
 func ParseMatcherText(text string) ([]string, error) {
-	text = strings.TrimSpace(strings.NewReplacer("“", `"`, "”", `"`, "„", `"`, "‘", "'", "’", "'").Replace(UnescapeSlack(text)))
+	text = strings.TrimSpace(strings.NewReplacer("“", `"`, "”", `"`, "„", `"`, "‘", "'", "’", "'").Replace(slacktext.Unescape(text)))
 	if text == "" {
 		return nil, nil
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -117,7 +118,7 @@ func UserMessageIn(l Lang, err error) string {
 	switch code {
 	case "":
 		if errors.Is(err, ErrPermanent) {
-			return EscapeMrkdwn(err.Error())
+			return slacktext.Escape(err.Error())
 		}
 		return l.Text("slackerr.unreachable", nil)
 	case "missing_scope":
@@ -129,7 +130,7 @@ func UserMessageIn(l Lang, err error) string {
 		if needed == "" {
 			return l.Text("slackerr.missing_scope_unknown", nil)
 		}
-		return l.Text("slackerr.missing_scope", EscapeMrkdwn(needed))
+		return l.Text("slackerr.missing_scope", slacktext.Escape(needed))
 	case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive":
 		return l.Text("slackerr.bad_token", code)
 	case "channel_not_found":
@@ -153,5 +154,5 @@ func UserMessageIn(l Lang, err error) string {
 	case "already_in_channel":
 		return l.Text("slackerr.already_in_channel", nil)
 	}
-	return l.Text("slackerr.other", EscapeMrkdwn(code))
+	return l.Text("slackerr.other", slacktext.Escape(code))
 }
