@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/oncall"
@@ -17,9 +19,9 @@ import (
 
 // actionReply answers /incident action: a new follow-up with its owner and
 // due date, or one marked done or open again.
-func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, cmd IncidentCommand, actor string) reply {
+func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, cmd command.Incident, actor string) reply {
 	if cmd.ActionMark != "" {
-		done := cmd.ActionMark == ActionMarkDone
+		done := cmd.ActionMark == command.ActionMarkDone
 		after, err := h.svc.SetActionDone(ctx, n, cmd.ActionID, done, actor)
 		if err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))
@@ -59,7 +61,7 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 
 // listActionsReply answers /incident list actions [@owner]: the open
 // follow-ups across every incident (the store keeps an index of them), newest first.
-func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner UserRef) reply {
+func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner command.UserRef) reply {
 	if !owner.IsZero() && !owner.Resolved() {
 		return h.unresolvedUser(owner)
 	}
@@ -163,4 +165,18 @@ func previousLinks(l Lang, inc *incidents.Incident, publicURL string) []string {
 		l.Text("summary.previous", slacktext.Link(u, fmt.Sprintf("#%d", inc.Previous))),
 		slacktext.Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Previous, 10), l.Text("summary.previous_postmortem", nil)),
 	}
+}
+
+// dueErrorText is the answer in l, as mrkdwn, to a due date oncall.DueDate
+// rejected: what was wrong and the forms a due date takes.
+func dueErrorText(l Lang, err error) string {
+	var de *oncall.DueError
+	if !errors.As(err, &de) {
+		return l.Text("grammar.due_error", M{"Err": slacktext.Escape(err.Error()), "Forms": oncall.DueForms})
+	}
+	data := M{"Input": slacktext.Escape(strconv.Quote(de.Input)), "Forms": oncall.DueForms}
+	if de.TooFar {
+		return l.Text("grammar.due_far", data)
+	}
+	return l.Text("grammar.due_bad", data)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/sanitize"
@@ -196,7 +197,7 @@ func validateDeclareIn(l Lang, v slack.View, severities []string) (declareInput,
 		errs[BlockTitle] = l.Text("modal.title_long", M{"Max": incidents.MaxTitle, "Count": n})
 	}
 	if in.Severity != "" {
-		sev, ok := matchSeverity(in.Severity, severities)
+		sev, ok := command.MatchSeverity(in.Severity, severities)
 		if !ok {
 			errs[BlockSeverity] = l.Text("modal.severity_pick", strings.Join(severities, ", "))
 		}

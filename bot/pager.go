@@ -9,6 +9,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/bot/pace"
 	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
@@ -281,7 +282,7 @@ func (h *Handler) decline(ctx context.Context, log *logrus.Entry, value, user st
 }
 
 // pageByHand runs /incident page <schedule|@user>.
-func (h *Handler) pageByHand(ctx context.Context, log *logrus.Entry, n int64, cmd IncidentCommand, actor string) reply {
+func (h *Handler) pageByHand(ctx context.Context, log *logrus.Entry, n int64, cmd command.Incident, actor string) reply {
 	if h.o.Paging == nil {
 		return ephemeralf("%s", h.t("page.not_configured", nil))
 	}

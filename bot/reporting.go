@@ -9,6 +9,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/reporting"
@@ -34,21 +35,21 @@ type Reporting interface {
 }
 
 // reportingReply answers /incident classify and /incident report.
-func (h *Handler) reportingReply(ctx context.Context, log *logrus.Entry, n int64, cmd IncidentCommand, actor string) reply {
+func (h *Handler) reportingReply(ctx context.Context, log *logrus.Entry, n int64, cmd command.Incident, actor string) reply {
 	if h.o.Reporting == nil {
 		return ephemeralf("%s", h.t("reporting.unavailable", nil))
 	}
 	l, loc, now := h.o.Lang, h.o.Location, h.o.Now()
 	data := M{"Actor": slacktext.UserMention(actor), "Number": n, "Obligation": slacktext.Escape(cmd.Obligation), "Report": slacktext.Escape(cmd.Report)}
 	switch {
-	case cmd.Verb == VerbClassify:
+	case cmd.Verb == command.VerbClassify:
 		clocks, err := h.o.Reporting.Classify(ctx, n, cmd.Obligation, actor)
 		if err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))
 		}
 		data["Clocks"] = clockLines(l, clocks, loc, now)
 		return inChannelf("%s", h.t("reporting.classified", data))
-	case cmd.ReportAction == ReportDraft:
+	case cmd.ReportAction == command.ReportDraft:
 		url, c, err := h.o.Reporting.Draft(ctx, n, cmd.Obligation, cmd.Report, actor)
 		if err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))

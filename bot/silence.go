@@ -11,6 +11,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 )
@@ -31,7 +32,7 @@ type Silences interface {
 // SilenceRequest is what /incident silence asks for.
 type SilenceRequest struct {
 	// For is how long, unless UntilResolved (the silence then lasts until
-	// the incident resolves, at most MaxSilence).
+	// the incident resolves, at most command.MaxSilence).
 	For           time.Duration
 	UntilResolved bool
 	// Matchers are the matchers given (Alertmanager syntax); none: the
@@ -154,8 +155,8 @@ func (h *Handler) silenceButton(ctx context.Context, log *logrus.Entry, cb slack
 	case "resolved":
 		req.UntilResolved = true
 	default:
-		d, ok := parseLength(length)
-		if !ok || d < MinSilence || d > MaxSilence {
+		d, ok := command.ParseLength(length)
+		if !ok || d < command.MinSilence || d > command.MaxSilence {
 			err = fmt.Errorf("silence button with length %q", slacktext.Truncate(length, 20))
 		}
 		req.For = d

@@ -9,13 +9,14 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/stats"
 	"github.com/incidentbot/incidentbot/templates"
 )
 
 // statsReply answers /incident stats with the figures of the period.
-func (h *Handler) statsReply(ctx context.Context, log *logrus.Entry, cmd IncidentCommand) reply {
+func (h *Handler) statsReply(ctx context.Context, log *logrus.Entry, cmd command.Incident) reply {
 	if h.o.Stats == nil {
 		return ephemeralf("%s", h.t("stats.unavailable", nil))
 	}

@@ -1,4 +1,4 @@
-package bot
+package command
 
 import (
 	"fmt"
@@ -15,12 +15,12 @@ import (
 // validIncident reports whether an /incident command is well formed for its
 // verb: the fields the verb needs are set and valid. ParseIncident must only
 // return commands that pass it.
-func validIncident(c IncidentCommand) error {
+func validIncident(c Incident) error {
 	bad := func(what string) error { return fmt.Errorf("invalid %s command: %s", c.Verb, what) }
 	if c.Incident < 0 {
 		return bad("negative incident number")
 	}
-	if c.Incident != 0 && !c.Verb.needsIncident() {
+	if c.Incident != 0 && !c.Verb.OnIncident() {
 		return bad("takes no incident number")
 	}
 	switch c.Verb {
@@ -55,7 +55,7 @@ func validIncident(c IncidentCommand) error {
 			return bad("user")
 		}
 	case VerbRole:
-		if c.User.IsZero() || c.Role == "" || utf8.RuneCountInString(c.Role) > MaxRoleLength {
+		if c.User.IsZero() || c.Role == "" || utf8.RuneCountInString(c.Role) > maxRoleLength {
 			return bad("role")
 		}
 	case VerbNote:
@@ -98,7 +98,7 @@ func validIncident(c IncidentCommand) error {
 			return bad("period")
 		}
 	case VerbHelp:
-		if c.Topic != "" && c.Topic.usage() == incidentGeneralUsage {
+		if c.Topic != "" && incidentTable.usage(c.Topic).verb == "" {
 			return bad("topic")
 		}
 	case VerbCause:
@@ -129,7 +129,7 @@ func validIncident(c IncidentCommand) error {
 }
 
 // validOncall is validIncident for /oncall commands.
-func validOncall(c OncallCommand) error {
+func validOncall(c Oncall) error {
 	switch c.Verb {
 	case OncallNow, OncallHelp, OncallContact, OncallTestPage:
 		if c.Schedule != "" || !c.User.IsZero() || c.From != "" || c.To != "" || c.ID != "" {

@@ -1,4 +1,4 @@
-package bot
+package command
 
 import (
 	"errors"
@@ -20,11 +20,11 @@ const (
 // SilenceForms is the usage text of a silence's length, for answers.
 const SilenceForms = "30m, 1h, 4h, 1h30m, 2d, until resolved"
 
-// ParseSilenceFor reads how long /incident silence lasts: a duration (Go's
+// parseSilenceFor reads how long /incident silence lasts: a duration (Go's
 // h, m and s, plus d for days and w for weeks: 4h, 90m, 1h30m, 2d), or
 // "until resolved". It returns the length or untilResolved and the rest of
 // the text (the matchers, if any).
-func ParseSilenceFor(text string) (d time.Duration, untilResolved bool, rest string, ok bool) {
+func parseSilenceFor(text string) (d time.Duration, untilResolved bool, rest string, ok bool) {
 	toks := tokenize(text)
 	if len(toks) == 0 {
 		return 0, false, "", false
@@ -35,13 +35,13 @@ func ParseSilenceFor(text string) (d time.Duration, untilResolved bool, rest str
 	if strings.EqualFold(toks[0].text, "until-resolved") {
 		return 0, true, restOf(text, toks[1:]), true
 	}
-	d, ok = parseLength(toks[0].text)
+	d, ok = ParseLength(toks[0].text)
 	return d, false, restOf(text, toks[1:]), ok
 }
 
-// parseLength reads a Go duration that may also count days (d) and weeks
+// ParseLength reads a Go duration that may also count days (d) and weeks
 // (w), as a sum of parts: 2d, 1w2d, 1d12h, 90m.
-func parseLength(s string) (time.Duration, bool) {
+func ParseLength(s string) (time.Duration, bool) {
 	s = strings.ToLower(s)
 	if s == "" || len(s) > 32 {
 		return 0, false
@@ -83,12 +83,12 @@ func parseLength(s string) (time.Duration, bool) {
 	return total, true
 }
 
-// ParseMatcherText reads matchers in Alertmanager's syntax as people type
+// parseMatcherText reads matchers in Alertmanager's syntax as people type
 // them in Slack: {a="b", c=~"d"}, a="b",c="d", or several separated by
 // spaces (a="b" c!="d"). Slack's escaping is undone and typographic quotes
 // (“ ” ‘ ’, which Slack clients put in) become plain ones. It returns them
 // printed back in canonical form.
-func ParseMatcherText(text string) ([]string, error) {
+func parseMatcherText(text string) ([]string, error) {
 	text = strings.TrimSpace(strings.NewReplacer("“", `"`, "”", `"`, "„", `"`, "‘", "'", "’", "'").Replace(slacktext.Unescape(text)))
 	if text == "" {
 		return nil, nil
@@ -108,7 +108,7 @@ func ParseMatcherText(text string) ([]string, error) {
 	return out, nil
 }
 
-// matcherError is a matcher parse error as a sentence, without the entry
+// matcherErrorText is a matcher parse error as a sentence, without the entry
 // index the parser adds.
 func matcherErrorText(err error) string {
 	var pe *alertmanager.ParseError
@@ -125,47 +125,35 @@ func matcherErrorText(err error) string {
 	return err.Error()
 }
 
-// parseSilenceArgs parses what follows /incident silence.
-func parseSilenceArgs(cmd *IncidentCommand, text string, args []token, usage usageLine) error {
+// silenceArgs reads what follows /incident silence.
+func silenceArgs(cmd *Incident, in input) error {
+	text, args, usage := in.text, in.toks, in.usage
 	if len(args) == 0 {
-		return usage.t("grammar.silence_needs", M{"Forms": SilenceForms})
+		return usage.t("grammar.silence_needs", facts{"Forms": SilenceForms})
 	}
-	d, untilResolved, rest, ok := ParseSilenceFor(restOf(text, args))
+	d, untilResolved, rest, ok := parseSilenceFor(restOf(text, args))
 	if !ok {
-		return usage.t("grammar.silence_length_not", M{"Token": quote(args[0].text), "Forms": SilenceForms})
+		return usage.t("grammar.silence_length_not", facts{"Token": quote(args[0].text), "Forms": SilenceForms})
 	}
 	if !untilResolved && (d < MinSilence || d > MaxSilence) {
-		return usage.t("grammar.silence_length_range", M{"Token": quote(args[0].text), "Min": "1m", "Max": "30d"})
+		return usage.t("grammar.silence_length_range", facts{"Token": quote(args[0].text), "Min": "1m", "Max": "30d"})
 	}
-	ms, err := ParseMatcherText(rest)
+	ms, err := parseMatcherText(rest)
 	if err != nil {
-		return usage.t("grammar.silence_matchers_not", M{"Reason": matcherErrorText(err)})
+		return usage.t("grammar.silence_matchers_not", facts{"Reason": matcherErrorText(err)})
 	}
 	cmd.SilenceFor, cmd.SilenceUntilResolved, cmd.SilenceMatchers = d, untilResolved, strings.Join(ms, ", ")
 	return nil
 }
 
-// parseMaintenance parses what follows /oncall maintenance: list, remove
-// <id>, or <service|matchers> <from> <to> [reason]. Matchers are one word
+// maintenanceArgs reads what follows /oncall maintenance:
+// <service|matchers> <from> <to> [reason]. Matchers are one word
 // (a="b",c="d") or braces, which may hold spaces ({a="b", c="d"}).
-func parseMaintenance(text string, args []token) (OncallCommand, error) {
-	usage := OncallMaintenance.usageLine()
+func maintenanceArgs(cmd *Oncall, in input) error {
+	text, args, usage := in.text, in.toks, in.usage
 	if len(args) == 0 {
-		return OncallCommand{}, usage.t("grammar.maintenance_needs", nil)
+		return usage.t("grammar.maintenance_needs", nil)
 	}
-	switch strings.ToLower(args[0].text) {
-	case "list":
-		if len(args) > 1 {
-			return OncallCommand{}, OncallMaintenanceList.usageLine().t("grammar.no_args", M{"Verb": "maintenance list"})
-		}
-		return OncallCommand{Verb: OncallMaintenanceList}, nil
-	case "remove":
-		if len(args) != 2 || !isOverrideID(args[1].text) {
-			return OncallCommand{}, OncallMaintenanceRemove.usageLine().t("grammar.maintenance_remove_needs", nil)
-		}
-		return OncallCommand{Verb: OncallMaintenanceRemove, ID: args[1].text}, nil
-	}
-	cmd := OncallCommand{Verb: OncallMaintenance}
 	first := args[0].text
 	rest := args[1:]
 	switch {
@@ -175,75 +163,66 @@ func parseMaintenance(text string, args []token) (OncallCommand, error) {
 			end++
 		}
 		if end == len(args) {
-			return OncallCommand{}, usage.t("grammar.maintenance_matchers_not", M{"Reason": "missing closing '}'"})
+			return usage.t("grammar.maintenance_matchers_not", facts{"Reason": "missing closing '}'"})
 		}
-		ms, err := ParseMatcherText(text[args[0].start:args[end].end])
+		ms, err := parseMatcherText(text[args[0].start:args[end].end])
 		if err != nil {
-			return OncallCommand{}, usage.t("grammar.maintenance_matchers_not", M{"Reason": matcherErrorText(err)})
+			return usage.t("grammar.maintenance_matchers_not", facts{"Reason": matcherErrorText(err)})
 		}
 		cmd.Matchers, rest = strings.Join(ms, ", "), args[end+1:]
 	case strings.ContainsAny(first, "=~"):
-		ms, err := ParseMatcherText(first)
+		ms, err := parseMatcherText(first)
 		if err != nil {
-			return OncallCommand{}, usage.t("grammar.maintenance_matchers_not", M{"Reason": matcherErrorText(err)})
+			return usage.t("grammar.maintenance_matchers_not", facts{"Reason": matcherErrorText(err)})
 		}
 		cmd.Matchers = strings.Join(ms, ", ")
 	case isName(first):
 		cmd.Service = first
 	default:
-		return OncallCommand{}, usage.t("grammar.maintenance_target_not", M{"Token": quote(first)})
+		return usage.t("grammar.maintenance_target_not", facts{"Token": quote(first)})
 	}
 	if cmd.Matchers == "" && cmd.Service == "" {
-		return OncallCommand{}, usage.t("grammar.maintenance_needs", nil)
+		return usage.t("grammar.maintenance_needs", nil)
 	}
 	from, rest, ok := takeTime(rest)
 	if !ok {
-		return OncallCommand{}, timeNeeded(usage, rest)
+		return timeNeeded(usage, rest)
 	}
 	to, rest, ok := takeTime(rest)
 	if !ok {
-		return OncallCommand{}, timeNeeded(usage, rest)
+		return timeNeeded(usage, rest)
 	}
 	cmd.From, cmd.To = from, to
 	cmd.Reason = strings.Join(strings.Fields(plainText(restOf(text, rest))), " ")
 	if n := len([]rune(cmd.Reason)); n > maxReason {
-		return OncallCommand{}, usage.t("grammar.maintenance_reason_long", M{"Max": maxReason})
+		return usage.t("grammar.maintenance_reason_long", facts{"Max": maxReason})
 	}
-	return cmd, nil
+	return nil
+}
+
+// maintenanceRemoveArgs reads /oncall maintenance remove <id>.
+func maintenanceRemoveArgs(cmd *Oncall, in input) error {
+	if len(in.toks) != 1 || !isOverrideID(in.toks[0].text) {
+		return in.usage.t("grammar.maintenance_remove_needs", nil)
+	}
+	cmd.ID = in.toks[0].text
+	return nil
 }
 
 // maxReason bounds a maintenance window's reason (maintenance.MaxReason).
 const maxReason = 300
-
-// takeTime reads one time expression (a day word or date followed by a
-// time of day counts as one) from the front of rest.
-func takeTime(rest []token) (string, []token, bool) {
-	if len(rest) == 0 {
-		return "", rest, false
-	}
-	tok := rest[0].text
-	next := rest[1:]
-	if len(next) > 0 && isDayWord(tok) && isClock(next[0].text) {
-		tok += " " + next[0].text
-		next = next[1:]
-	}
-	if _, err := oncall.ParseTime(tok, timeCheckNow, time.UTC); err != nil {
-		return "", rest, false
-	}
-	return tok, next, true
-}
 
 // timeNeeded says which time is missing or malformed.
 func timeNeeded(usage usageLine, rest []token) error {
 	if len(rest) == 0 {
 		return usage.t("grammar.times_needs", nil)
 	}
-	return usage.t("grammar.time_not", M{"Token": quote(rest[0].text), "Forms": oncall.TimeForms})
+	return usage.t("grammar.time_not", facts{"Token": quote(rest[0].text), "Forms": oncall.TimeForms})
 }
 
-// splitMatchers is the list of a canonical, comma-separated matcher text
+// SplitMatchers is the list of a canonical, comma-separated matcher text
 // (as the grammar writes it); nil for none.
-func splitMatchers(text string) []string {
+func SplitMatchers(text string) []string {
 	if text == "" {
 		return nil
 	}

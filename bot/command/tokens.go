@@ -1,4 +1,10 @@
-package bot
+// Package command reads the text of the slash commands /incident and
+// /oncall. One table of verbs per command says, for each verb, its name,
+// how its arguments read, its usage line and help (messages of its name in
+// templates), and who may run it; parsing, usage lines and help all come
+// from it. The bot runs the parsed command, from a table keyed by the same
+// verbs. Nothing here does I/O.
+package command
 
 import (
 	"strconv"
@@ -11,8 +17,6 @@ import (
 
 // Grammar limits.
 const (
-	// MaxRoleLength bounds a role name, in characters.
-	MaxRoleLength = 40
 	// maxNameLength bounds schedule names.
 	maxNameLength = 64
 	// maxQuoted is how much of a user's token an error message repeats.
@@ -88,7 +92,7 @@ func tokenize(text string) []token {
 }
 
 // plainText is free text of a command as the user meant it: Slack's escaping
-// undone (see UnescapeSlack) and surrounding white space trimmed.
+// undone (see slacktext.Unescape) and surrounding white space trimmed.
 func plainText(s string) string { return strings.TrimSpace(slacktext.Unescape(s)) }
 
 // restOf returns the text from the first of toks to the end, trimmed.

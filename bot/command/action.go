@@ -1,4 +1,4 @@
-package bot
+package command
 
 import (
 	"strconv"
@@ -14,15 +14,16 @@ const (
 	ActionMarkReopen = "reopen"
 )
 
-// parseActionArgs parses what follows /incident action: <text> [@owner]
+// actionArgs reads what follows /incident action: <text> [@owner]
 // [due <date>] (owner and due in either order at the end), or done|reopen <id>.
-func parseActionArgs(cmd *IncidentCommand, text string, args []token, usage usageLine) error {
+func actionArgs(cmd *Incident, in input) error {
+	text, args, usage := in.text, in.toks, in.usage
 	if len(args) == 0 {
 		return usage.t("grammar.action_needs", nil)
 	}
 	if w := strings.ToLower(args[0].text); (w == ActionMarkDone || w == ActionMarkReopen) && len(args) <= 2 {
 		if len(args) == 1 {
-			return usage.t("grammar.action_mark_needs", M{"Mark": w})
+			return usage.t("grammar.action_mark_needs", facts{"Mark": w})
 		}
 		if id, ok := parseActionID(args[1].text); ok {
 			cmd.ActionMark, cmd.ActionID = w, id
@@ -41,7 +42,7 @@ func parseActionArgs(cmd *IncidentCommand, text string, args []token, usage usag
 		if cmd.Due == "" && end > 2 && strings.EqualFold(args[end-2].text, "due") {
 			d := strings.ToLower(args[end-1].text)
 			if _, err := oncall.DueDate(d, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), time.UTC); err != nil {
-				return usage.t("grammar.due_not", M{"Forms": oncall.DueForms, "Token": quote(args[end-1].text)})
+				return usage.t("grammar.due_not", facts{"Forms": oncall.DueForms, "Token": quote(args[end-1].text)})
 			}
 			cmd.Due, end, changed = d, end-2, true
 		}
@@ -62,9 +63,10 @@ func parseActionID(s string) (int, bool) {
 	return n, err == nil && n > 0
 }
 
-// parseListArgs parses what follows /incident list: nothing (open
+// listArgs reads what follows /incident list: nothing (open
 // incidents) or actions [@owner] (open follow-ups).
-func parseListArgs(cmd *IncidentCommand, args []token, usage usageLine) error {
+func listArgs(cmd *Incident, in input) error {
+	args, usage := in.toks, in.usage
 	if len(args) == 0 {
 		return nil
 	}
@@ -75,7 +77,7 @@ func parseListArgs(cmd *IncidentCommand, args []token, usage usageLine) error {
 	if len(args) == 2 {
 		u, ok := parseUser(args[1].text)
 		if !ok {
-			return usage.t("grammar.list_owner_not", M{"Token": quote(args[1].text)})
+			return usage.t("grammar.list_owner_not", facts{"Token": quote(args[1].text)})
 		}
 		cmd.User = u
 	}
