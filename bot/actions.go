@@ -148,7 +148,7 @@ func actionItemsBlock(l Lang, inc *incidents.Incident, loc *time.Location, now t
 		}
 		b.WriteString("\n" + line)
 	}
-	return mrkdwnSection(slacktext.Truncate(b.String(), MaxSectionText))
+	return mrkdwnSection(slacktext.Truncate(b.String(), maxSectionText))
 }
 
 // previousLinks say "this happened before": the earlier incident of the same

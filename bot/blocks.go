@@ -16,14 +16,14 @@ import (
 
 // Block Kit limits the renderers keep to (Slack's Block Kit reference).
 const (
-	MaxBlocks          = 50   // blocks in one message
-	MaxHeaderText      = 150  // header block plain_text
-	MaxSectionText     = 3000 // section block text
-	MaxFieldText       = 2000 // each section field
-	MaxFields          = 10   // fields in one section
-	MaxButtonText      = 75   // button label
-	MaxContextElements = 10   // elements in one context block
-	MaxMessageText     = 3000 // the fallback "text" we send with blocks (ours, not Slack's 40k)
+	maxBlocks          = 50   // blocks in one message
+	maxHeaderText      = 150  // header block plain_text
+	maxSectionText     = 3000 // section block text
+	maxFieldText       = 2000 // each section field
+	maxFields          = 10   // fields in one section
+	maxButtonText      = 75   // button label
+	maxContextElements = 10   // elements in one context block
+	maxMessageText     = 3000 // the fallback "text" we send with blocks (ours, not Slack's 40k)
 )
 
 // Action IDs of the buttons the bot posts; the interaction handler dispatches on them.
@@ -31,15 +31,15 @@ const (
 const (
 	ActionAcknowledge = "incident_ack"
 	ActionStatus      = "incident_status"
-	ActionResolve     = "incident_resolve"
-	ActionReopen      = "incident_reopen"
-	ActionPostmortem  = "incident_postmortem"
+	actionResolve     = "incident_resolve"
+	actionReopen      = "incident_reopen"
+	actionPostmortem  = "incident_postmortem"
 	ActionJoin        = "incident_join"
 )
 
-// DefaultMaxAlerts is how many alerts the summary lists when
-// SummaryOptions.MaxAlerts is zero.
-const DefaultMaxAlerts = 10
+// defaultMaxAlerts is how many alerts the summary lists when
+// summaryOptions.MaxAlerts is zero.
+const defaultMaxAlerts = 10
 
 // maxAlertText bounds the annotation shown for one alert, so ten alerts and
 // the rest of the message stay readable.
@@ -48,9 +48,9 @@ const maxAlertText = 300
 // maxLinkURL bounds a URL we link to; longer ones are left out rather than cut.
 const maxLinkURL = 2000
 
-// SummaryOptions tune SummaryBlocks. The zero value is usable: no links,
+// summaryOptions tune summaryBlocks. The zero value is usable: no links,
 // times in UTC, no running duration for an open incident.
-type SummaryOptions struct {
+type summaryOptions struct {
 	// PublicURL is the bot's base URL (INCIDENTBOT_PUBLIC_URL) for links to
 	// the web view; only http and https URLs are linked.
 	PublicURL string
@@ -58,7 +58,7 @@ type SummaryOptions struct {
 	Now time.Time
 	// Location is the zone times are shown in; nil means UTC.
 	Location *time.Location
-	// MaxAlerts caps the alerts listed (then "…and N more"); 0 means DefaultMaxAlerts.
+	// MaxAlerts caps the alerts listed (then "…and N more"); 0 means defaultMaxAlerts.
 	MaxAlerts int
 	// Lang is the language of the words around the facts; zero is English.
 	Lang Lang
@@ -66,14 +66,14 @@ type SummaryOptions struct {
 	Silences bool
 }
 
-// SummaryBlocks renders the live summary message of an incident, the one the
+// summaryBlocks renders the live summary message of an incident, the one the
 // bot pins in the incident channel and updates in place: a header, the key
 // facts as fields, the description or resolution summary, the alerts, links
 // and the action buttons that fit the incident's state.
 //
 // Everything that comes from alerts or users is escaped, and every Block Kit
 // limit holds whatever the size of the incident.
-func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
+func summaryBlocks(inc *incidents.Incident, opts summaryOptions) []slack.Block {
 	loc := opts.Location
 	if loc == nil {
 		loc = time.UTC
@@ -82,7 +82,7 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 	num := strconv.FormatInt(inc.Number, 10)
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain(slacktext.Truncate(
-			l.Text("summary.header", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), MaxHeaderText))),
+			l.Text("summary.header", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), maxHeaderText))),
 	}
 
 	fields := []*slack.TextBlockObject{
@@ -99,11 +99,11 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
 
 	if d := strings.TrimSpace(inc.Description); d != "" {
-		blocks = append(blocks, mrkdwnSection(slacktext.EscapeTruncate(d, MaxSectionText)))
+		blocks = append(blocks, mrkdwnSection(slacktext.EscapeTruncate(d, maxSectionText)))
 	}
 	if s := strings.TrimSpace(inc.Summary); s != "" && !inc.Open() {
 		head := l.Text("summary.resolution", nil) + " "
-		blocks = append(blocks, mrkdwnSection(head+slacktext.EscapeTruncate(s, MaxSectionText-len(head))))
+		blocks = append(blocks, mrkdwnSection(head+slacktext.EscapeTruncate(s, maxSectionText-len(head))))
 	}
 
 	blocks = append(blocks, alertBlocks(l, inc, opts.MaxAlerts)...)
@@ -128,7 +128,7 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 // within each group, at most max of them followed by a count of the rest.
 func alertBlocks(l Lang, inc *incidents.Incident, max int) []slack.Block {
 	if max <= 0 {
-		max = DefaultMaxAlerts
+		max = defaultMaxAlerts
 	}
 	// Stay well inside the 50-block limit whatever the caller asks.
 	if max > 30 {
@@ -193,7 +193,7 @@ func alertText(l Lang, a incidents.Alert) string {
 	if u := slacktext.LinkURL(a.GeneratorURL); u != "" && len(u) <= maxLinkURL {
 		link = "\n<" + u + "|" + l.Text("summary.source", nil) + ">"
 	}
-	return trimBrokenEntity(slacktext.Truncate(b.String(), MaxSectionText-len(link))) + link
+	return trimBrokenEntity(slacktext.Truncate(b.String(), maxSectionText-len(link))) + link
 }
 
 // alertSummary picks the annotation people read first.
@@ -288,24 +288,24 @@ func summaryButtons(l Lang, inc *incidents.Incident, num string) []slack.BlockEl
 			els = append(els, slack.NewButtonBlockElement(ActionAcknowledge, num, plain(l.Text("summary.button_ack", nil))).WithStyle(slack.StylePrimary))
 		}
 		els = append(els, slack.NewButtonBlockElement(ActionStatus, num, plain(l.Text("summary.button_status", nil))))
-		resolve := slack.NewButtonBlockElement(ActionResolve, num, plain(l.Text("summary.button_resolve", nil))).WithStyle(slack.StyleDanger)
+		resolve := slack.NewButtonBlockElement(actionResolve, num, plain(l.Text("summary.button_resolve", nil))).WithStyle(slack.StyleDanger)
 		resolve.WithConfirm(slack.NewConfirmationBlockObject(
 			plain(l.Text("summary.confirm_resolve_title", nil)),
 			plain(slacktext.Truncate(l.Text("summary.confirm_resolve", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), 300)),
 			plain(l.Text("summary.button_resolve", nil)), plain(l.Text("summary.cancel", nil))))
 		els = append(els, resolve)
 	} else {
-		els = append(els, slack.NewButtonBlockElement(ActionReopen, num, plain(l.Text("summary.button_reopen", nil))))
+		els = append(els, slack.NewButtonBlockElement(actionReopen, num, plain(l.Text("summary.button_reopen", nil))))
 	}
-	els = append(els, slack.NewButtonBlockElement(ActionPostmortem, num, plain(l.Text("summary.button_postmortem", nil))))
+	els = append(els, slack.NewButtonBlockElement(actionPostmortem, num, plain(l.Text("summary.button_postmortem", nil))))
 	return els
 }
 
-// AnnounceText renders the one-line announcement of an incident for the
+// announceText renders the one-line announcement of an incident for the
 // announce channel, with a mention of its channel channelID when it has one.
 // kind is "opened" or "resolved" (anything else reads as an update). It returns the notification text (mrkdwn, escaped) and blocks
 // with a Join button (action incident_join, value the incident number).
-func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL string) (string, []slack.Block) {
+func announceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL string) (string, []slack.Block) {
 	num := strconv.FormatInt(inc.Number, 10)
 	title := slacktext.EscapeTruncate(oneLine(inc.Title), 500)
 	data := M{"Kind": kind, "Number": inc.Number, "Title": title}
@@ -332,7 +332,7 @@ func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL st
 		join.WithStyle(slack.StylePrimary)
 	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(slacktext.Truncate(line.String(), MaxSectionText)), nil, slack.NewAccessory(join)),
+		slack.NewSectionBlock(mrkdwn(slacktext.Truncate(line.String(), maxSectionText)), nil, slack.NewAccessory(join)),
 	}
 	if u := incidentURL(publicURL, inc.Number); u != "" {
 		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(slacktext.Link(u, l.Text("announce.page", nil)))))
@@ -413,7 +413,7 @@ func rolesText(l Lang, roles map[string]string) string {
 	for _, n := range names {
 		parts = append(parts, slacktext.EscapeTruncate(oneLine(n), 60)+": "+userText(roles[n]))
 	}
-	return escapeSafeJoin(parts, "\n", MaxFieldText-len("*Roles*\n"))
+	return escapeSafeJoin(parts, "\n", maxFieldText-len("*Roles*\n"))
 }
 
 // durationText is how long the incident has lasted (incidents.Incident.Duration:
@@ -427,7 +427,7 @@ func durationText(l Lang, inc *incidents.Incident, now time.Time) string {
 
 // field renders one "*Label*\nvalue" section field within the field limit.
 func field(label, value string) *slack.TextBlockObject {
-	return mrkdwn(slacktext.Truncate("*"+label+"*\n"+value, MaxFieldText))
+	return mrkdwn(slacktext.Truncate("*"+label+"*\n"+value, maxFieldText))
 }
 
 func mrkdwnSection(text string) *slack.SectionBlock {

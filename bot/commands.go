@@ -17,8 +17,8 @@ import (
 
 // Slash commands the handler answers.
 const (
-	CommandIncident = "/incident"
-	CommandOncall   = "/oncall"
+	commandIncident = "/incident"
+	commandOncall   = "/oncall"
 )
 
 // timelineMax is how many of the latest events /incident timeline shows.
@@ -53,9 +53,9 @@ func writeReply(w http.ResponseWriter, r reply) {
 func (h *Handler) handleCommand(ctx context.Context, sc slack.SlashCommand) reply {
 	log := h.log.WithFields(logrus.Fields{"command": sc.Command, "user": sc.UserID, "channel": sc.ChannelID})
 	switch sc.Command {
-	case CommandIncident:
+	case commandIncident:
 		return h.incidentCommand(ctx, log, sc)
-	case CommandOncall:
+	case commandOncall:
 		return h.oncallCommand(ctx, log, sc)
 	}
 	return ephemeralf("%s", h.t("command.unknown", slacktext.Escape(slacktext.Truncate(sc.Command, 40))))
@@ -375,7 +375,7 @@ func (h *Handler) timelineReply(ctx context.Context, log *logrus.Entry, inc *inc
 	for _, ev := range shown {
 		fmt.Fprintf(&b, "\n• `%s` %s", h.t("command.timeline_time", ev.At.In(h.o.Location)), eventLine(h.o.Lang, ev))
 	}
-	return ephemeralf("%s", slacktext.Truncate(b.String(), MaxMessageText))
+	return ephemeralf("%s", slacktext.Truncate(b.String(), maxMessageText))
 }
 
 // eventLine renders one timeline event: who and what, escaped.

@@ -57,5 +57,5 @@ func overdueText(l Lang, overdue []incidents.OpenAction, publicURL string, o Not
 	}
 	first := overdue[0]
 	b.WriteString("\n" + l.Text("followup.done_hint", M{"Number": first.Incident.Number, "ID": first.Action.ID}))
-	return slacktext.Truncate(b.String(), MaxSectionText)
+	return slacktext.Truncate(b.String(), maxSectionText)
 }

@@ -51,13 +51,13 @@ var _ Service = (*incidents.Service)(nil)
 
 // Defaults of HandlerOptions.
 const (
-	// DefaultAckBudget is how long a command or interaction may work before
+	// defaultAckBudget is how long a command or interaction may work before
 	// Slack is answered anyway; Slack gives up after 3 seconds.
-	DefaultAckBudget = 2 * time.Second
-	// DefaultWorkTimeout bounds work that goes on after Slack was answered.
-	DefaultWorkTimeout = 30 * time.Second
-	// DefaultMaxInFlight bounds the commands and interactions being worked on at once.
-	DefaultMaxInFlight = 64
+	defaultAckBudget = 2 * time.Second
+	// defaultWorkTimeout bounds work that goes on after Slack was answered.
+	defaultWorkTimeout = 30 * time.Second
+	// defaultMaxInFlight bounds the commands and interactions being worked on at once.
+	defaultMaxInFlight = 64
 )
 
 // HandlerOptions configure a Handler. The zero value works except that every
@@ -102,21 +102,21 @@ type HandlerOptions struct {
 	// Maintenance, when set, answers /oncall maintenance; nil answers that
 	// maintenance windows are not available.
 	Maintenance Maintenance
-	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
+	// MaxBody bounds request bodies; 0 means defaultMaxBody.
 	MaxBody int64
 	// MaxUnverified bounds the request bodies read at once before their
-	// signature is checked; more are answered 503. 0 means DefaultMaxUnverified.
+	// signature is checked; more are answered 503. 0 means defaultMaxUnverified.
 	MaxUnverified int
 	// BodyTimeout bounds the time a request body may take to arrive; 0 means
-	// DefaultBodyTimeout.
+	// defaultBodyTimeout.
 	BodyTimeout time.Duration
 
 	// AckBudget is how long a request may work before Slack is answered with
-	// "Working on it…" (the result then goes to response_url); 0 means DefaultAckBudget.
+	// "Working on it…" (the result then goes to response_url); 0 means defaultAckBudget.
 	AckBudget time.Duration
-	// WorkTimeout bounds the work that continues after the answer; 0 means DefaultWorkTimeout.
+	// WorkTimeout bounds the work that continues after the answer; 0 means defaultWorkTimeout.
 	WorkTimeout time.Duration
-	// MaxInFlight bounds concurrent commands and interactions; 0 means DefaultMaxInFlight.
+	// MaxInFlight bounds concurrent commands and interactions; 0 means defaultMaxInFlight.
 	MaxInFlight int
 	// BotUserID is the bot's own user ID; empty means ask auth.test once.
 	BotUserID string
@@ -159,22 +159,22 @@ func NewHandler(api *slack.Client, svc Service, state slackstate.Store, o Handle
 		o.Location = time.UTC
 	}
 	if o.MaxBody <= 0 {
-		o.MaxBody = DefaultMaxBody
+		o.MaxBody = defaultMaxBody
 	}
 	if o.MaxUnverified <= 0 {
-		o.MaxUnverified = DefaultMaxUnverified
+		o.MaxUnverified = defaultMaxUnverified
 	}
 	if o.BodyTimeout <= 0 {
-		o.BodyTimeout = DefaultBodyTimeout
+		o.BodyTimeout = defaultBodyTimeout
 	}
 	if o.AckBudget <= 0 {
-		o.AckBudget = DefaultAckBudget
+		o.AckBudget = defaultAckBudget
 	}
 	if o.WorkTimeout <= 0 {
-		o.WorkTimeout = DefaultWorkTimeout
+		o.WorkTimeout = defaultWorkTimeout
 	}
 	if o.MaxInFlight <= 0 {
-		o.MaxInFlight = DefaultMaxInFlight
+		o.MaxInFlight = defaultMaxInFlight
 	}
 	log := o.Logger
 	if log == nil {

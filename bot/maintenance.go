@@ -87,7 +87,7 @@ func (h *Handler) addMaintenance(ctx context.Context, r oncallRequest) reply {
 	now := h.o.Now()
 	from, to, err := oncall.ParseRange(cmd.From, cmd.To, now, loc)
 	if err != nil {
-		return ephemeralf("%s", h.t("grammar.reply", M{"Msg": BadTimeText(l, err), "Usage": slacktext.Escape(cmd.Verb.Usage(l))}))
+		return ephemeralf("%s", h.t("grammar.reply", M{"Msg": badTimeText(l, err), "Usage": slacktext.Escape(cmd.Verb.Usage(l))}))
 	}
 	w := maintenance.Window{Service: cmd.Service, Matchers: command.SplitMatchers(cmd.Matchers), From: from.UTC(), To: to.UTC(), Reason: cmd.Reason,
 		CreatedBy: r.sc.UserID, CreatedAt: now.UTC()}

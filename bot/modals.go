@@ -20,8 +20,8 @@ import (
 // Callback IDs of the modals the bot opens; view_submission dispatches on them.
 const (
 	CallbackDeclare = "incident_declare"
-	CallbackStatus  = "incident_set_status"
-	CallbackResolve = "incident_resolve_summary"
+	callbackStatus  = "incident_set_status"
+	callbackResolve = "incident_resolve_summary"
 )
 
 // Block IDs of the modals' inputs (each input's action_id equals its block_id).
@@ -30,8 +30,8 @@ const (
 	BlockTitle       = "title"
 	BlockSeverity    = "severity"
 	BlockDescription = "description"
-	BlockStatus      = "status"
-	BlockSummary     = "summary"
+	blockStatus      = "status"
+	blockSummary     = "summary"
 )
 
 // Input limits of the modals.
@@ -134,7 +134,7 @@ var statusChoices = []incidents.Status{
 // statusModal asks for the new status of inc.
 func statusModal(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
 	opts := make([]*slack.OptionBlockObject, len(statusChoices))
-	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(l.Text("modal.status_placeholder", nil)), BlockStatus)
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(l.Text("modal.status_placeholder", nil)), blockStatus)
 	for i, s := range statusChoices {
 		opts[i] = slack.NewOptionBlockObject(string(s), plain(statusName(l, s)), nil)
 		if s == inc.Status {
@@ -142,17 +142,17 @@ func statusModal(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalVie
 		}
 	}
 	sel.Options = opts
-	return modal(l, CallbackStatus, l.Text("modal.status_title", nil), l.Text("modal.status_submit", nil), meta,
+	return modal(l, callbackStatus, l.Text("modal.status_title", nil), l.Text("modal.status_submit", nil), meta,
 		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, slacktext.Escape(slacktext.Truncate(oneLine(inc.Title), 200)))),
-		slack.NewInputBlock(BlockStatus, plain(l.Text("modal.new_status", nil)), nil, sel),
+		slack.NewInputBlock(blockStatus, plain(l.Text("modal.new_status", nil)), nil, sel),
 	)
 }
 
 // resolveModalIn asks, in l, for the resolution summary of inc.
 func resolveModalIn(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
-	return modal(l, CallbackResolve, l.Text("modal.resolve_title", nil), l.Text("modal.resolve_submit", nil), meta,
+	return modal(l, callbackResolve, l.Text("modal.resolve_title", nil), l.Text("modal.resolve_submit", nil), meta,
 		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, slacktext.Escape(slacktext.Truncate(oneLine(inc.Title), 200)))),
-		textInput(BlockSummary, l.Text("modal.summary", nil), true, ""),
+		textInput(blockSummary, l.Text("modal.summary", nil), true, ""),
 	)
 }
 
@@ -211,21 +211,21 @@ func validateDeclareIn(l Lang, v slack.View, severities []string) (declareInput,
 
 // validateStatus checks a submitted status form; the error is in l.
 func validateStatus(l Lang, v slack.View) (incidents.Status, map[string]string) {
-	st, err := incidents.ParseStatus(stateValue(v, BlockStatus))
+	st, err := incidents.ParseStatus(stateValue(v, blockStatus))
 	if err != nil {
-		return "", map[string]string{BlockStatus: l.Text("modal.status_pick", nil)}
+		return "", map[string]string{blockStatus: l.Text("modal.status_pick", nil)}
 	}
 	return st, nil
 }
 
 // validateSummary checks a submitted resolve form; the errors are in l.
 func validateSummary(l Lang, v slack.View) (string, map[string]string) {
-	s := strings.TrimSpace(stateValue(v, BlockSummary))
+	s := strings.TrimSpace(stateValue(v, blockSummary))
 	switch n := utf8.RuneCountInString(s); {
 	case n == 0:
-		return "", map[string]string{BlockSummary: l.Text("modal.summary_empty", nil)}
+		return "", map[string]string{blockSummary: l.Text("modal.summary_empty", nil)}
 	case n > maxModalSummary:
-		return "", map[string]string{BlockSummary: l.Text("modal.summary_long", maxModalSummary)}
+		return "", map[string]string{blockSummary: l.Text("modal.summary_long", maxModalSummary)}
 	}
 	return s, nil
 }

@@ -517,7 +517,7 @@ func sortedRoleNames(roles map[string]string) []string {
 
 // summary renders the summary message with its recognisable first block.
 func (n *Notifier) summary(inc *incidents.Incident) (string, []slack.Block) {
-	blocks := SummaryBlocks(inc, SummaryOptions{PublicURL: n.opts.PublicURL, Now: n.opts.Now(), Location: n.opts.Location, Lang: n.opts.Lang, Silences: n.opts.Silences})
+	blocks := summaryBlocks(inc, summaryOptions{PublicURL: n.opts.PublicURL, Now: n.opts.Now(), Location: n.opts.Location, Lang: n.opts.Lang, Silences: n.opts.Silences})
 	setBlockID(blocks, SummaryBlockID)
 	text := n.t("channel.summary_text", M{"Number": inc.Number, "Title": slacktext.EscapeTruncate(oneLine(inc.Title), 500),
 		"Severity": severityText(n.opts.Lang, inc.Severity), "Status": statusName(n.opts.Lang, inc.Status)})
@@ -762,7 +762,7 @@ func (n *Notifier) postAnnounce(ctx context.Context, inc *incidents.Incident, ch
 		log.WithField("ts", ts).Info("adopted the announce line posted before a restart")
 		return ts, nil
 	}
-	text, blocks := AnnounceText(n.opts.Lang, inc, channelID, kind, n.opts.PublicURL)
+	text, blocks := announceText(n.opts.Lang, inc, channelID, kind, n.opts.PublicURL)
 	setBlockID(blocks, blockID)
 	_, ts, err = n.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {

@@ -244,7 +244,7 @@ func (h *Handler) addOverride(ctx context.Context, r oncallRequest) reply {
 	o := oncall.Override{Schedule: s.Name, Kind: oncall.OverrideReplace, User: cmd.User.ID, From: from, To: to,
 		CreatedBy: actor, CreatedAt: now}
 	if err := o.Validate(); err != nil {
-		return ephemeralf("%s", InvalidText(l, err))
+		return ephemeralf("%s", invalidText(l, err))
 	}
 	o, err := oc.AddOverride(ctx, o)
 	if err != nil {
@@ -320,7 +320,7 @@ func (h *Handler) askCover(ctx context.Context, r oncallRequest) reply {
 		return *bad
 	}
 	if err := (oncall.Override{Schedule: s.Name, User: actor, From: from, To: to}).Validate(); err != nil {
-		return ephemeralf("%s", InvalidText(l, err))
+		return ephemeralf("%s", invalidText(l, err))
 	}
 	if err := oc.RequestCover(ctx, s.Name, from, to, actor); err != nil {
 		return h.oncallFailed(r.log, err)
@@ -372,14 +372,14 @@ func (h *Handler) oncallWindow(cmd command.Oncall, now time.Time, loc *time.Loca
 	if err == nil {
 		return from, to, nil
 	}
-	r := ephemeralf("%s", h.t("grammar.reply", M{"Msg": BadTimeText(h.o.Lang, err), "Usage": slacktext.Escape(cmd.Verb.Usage(h.o.Lang))}))
+	r := ephemeralf("%s", h.t("grammar.reply", M{"Msg": badTimeText(h.o.Lang, err), "Usage": slacktext.Escape(cmd.Verb.Usage(h.o.Lang))}))
 	return from, to, &r
 }
 
-// BadTimeText is the sentence, ready mrkdwn and ending in ".", that says in
+// badTimeText is the sentence, ready mrkdwn and ending in ".", that says in
 // l what is wrong with a time expression: err from oncall.ParseTime or
 // oncall.ParseRange. In English it is err's text.
-func BadTimeText(l Lang, err error) string {
+func badTimeText(l Lang, err error) string {
 	var te *oncall.TimeError
 	if !errors.As(err, &te) {
 		return slacktext.Escape(err.Error() + ".")
@@ -391,9 +391,9 @@ func BadTimeText(l Lang, err error) string {
 	return l.Text("oncall.bad_time", d)
 }
 
-// InvalidText says in l, as ready mrkdwn, what Override.Validate found
+// invalidText says in l, as ready mrkdwn, what Override.Validate found
 // wrong, one field a line; in English it is err's text.
-func InvalidText(l Lang, err error) string {
+func invalidText(l Lang, err error) string {
 	var fes oncall.FieldErrors
 	if !errors.As(err, &fes) {
 		return slacktext.Escape(err.Error())

@@ -153,7 +153,7 @@ func reportingBlock(l Lang, inc *incidents.Incident, loc *time.Location, now tim
 		}
 		b.WriteString("\n" + reportIcon(c.State) + " " + clockLine(l, c, loc, now))
 	}
-	return mrkdwnSection(slacktext.Truncate(b.String(), MaxSectionText))
+	return mrkdwnSection(slacktext.Truncate(b.String(), maxSectionText))
 }
 
 func reportIcon(state string) string {

@@ -34,7 +34,7 @@ func TestEveryVerbHasARunner(t *testing.T) {
 	for v := range incidentRunners {
 		runners = append(runners, string(v))
 	}
-	check(CommandIncident, verbs, runners)
+	check(commandIncident, verbs, runners)
 	verbs, runners = nil, nil
 	for _, v := range command.OncallVerbs() {
 		verbs = append(verbs, string(v))
@@ -42,7 +42,7 @@ func TestEveryVerbHasARunner(t *testing.T) {
 	for v := range oncallRunners {
 		runners = append(runners, string(v))
 	}
-	check(CommandOncall, verbs, runners)
+	check(commandOncall, verbs, runners)
 }
 
 func TestOncallWindowInScheduleZone(t *testing.T) {

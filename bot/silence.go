@@ -75,10 +75,10 @@ func (e *SilenceError) Error() string {
 func (e *SilenceError) Unwrap() error { return e.Err }
 
 // Actions of the summary's silence buttons. ActionSilence's value is
-// "<number>:<length>" (1h, 4h or resolved); ActionUnsilence's the number.
+// "<number>:<length>" (1h, 4h or resolved); actionUnsilence's the number.
 const (
 	ActionSilence   = "incident_silence"
-	ActionUnsilence = "incident_unsilence"
+	actionUnsilence = "incident_unsilence"
 )
 
 // silenceReply answers /incident silence.
@@ -140,7 +140,7 @@ func (h *Handler) silenceErrorText(n int64, e *SilenceError, expire bool) string
 
 // silenceButton runs a summary's Silence or Unsilence button.
 func (h *Handler) silenceButton(ctx context.Context, log *logrus.Entry, cb slack.InteractionCallback, act *slack.BlockAction) reply {
-	if act.ActionID == ActionUnsilence {
+	if act.ActionID == actionUnsilence {
 		n, err := incidentFromValue(act.Value)
 		if err != nil {
 			log.WithError(err).Warn("unsilence button without an incident number")
@@ -178,7 +178,7 @@ func silenceBlocks(l Lang, inc *incidents.Incident, loc *time.Location) []slack.
 	var out []slack.Block
 	if m := inc.Maintenance; m != nil {
 		out = append(out, slack.NewContextBlock("", mrkdwn(slacktext.Truncate(l.Text("silence.summary_maintenance", M{
-			"Window": slacktext.Escape(m.Window), "Reason": slacktext.Escape(slacktext.Truncate(oneLine(m.Reason), 200)), "Until": when(l, m.Until, loc)}), MaxSectionText))))
+			"Window": slacktext.Escape(m.Window), "Reason": slacktext.Escape(slacktext.Truncate(oneLine(m.Reason), 200)), "Until": when(l, m.Until, loc)}), maxSectionText))))
 	}
 	if len(inc.Silences) > 0 {
 		var b strings.Builder
@@ -187,7 +187,7 @@ func silenceBlocks(l Lang, inc *incidents.Incident, loc *time.Location) []slack.
 			b.WriteString("\n" + l.Text("silence.summary_line", M{"Matchers": slacktext.Escape(slacktext.Truncate(s.Matchers, 300)), "ID": slacktext.Escape(s.ID),
 				"UntilResolved": s.UntilResolved, "Until": when(l, s.Ends, loc)}))
 		}
-		out = append(out, mrkdwnSection(slacktext.Truncate(b.String(), MaxSectionText)))
+		out = append(out, mrkdwnSection(slacktext.Truncate(b.String(), maxSectionText)))
 	}
 	return out
 }
@@ -206,7 +206,7 @@ func silenceButtons(l Lang, inc *incidents.Incident) slack.Block {
 		slack.NewButtonBlockElement(ActionSilence+"_resolved", num+":resolved", plain(l.Text("silence.button_resolved", nil))),
 	}
 	if len(inc.Silences) > 0 {
-		els = append(els, slack.NewButtonBlockElement(ActionUnsilence, num, plain(l.Text("silence.button_unsilence", nil))))
+		els = append(els, slack.NewButtonBlockElement(actionUnsilence, num, plain(l.Text("silence.button_unsilence", nil))))
 	}
 	return slack.NewActionBlock("incident_silence", els...)
 }
@@ -214,5 +214,5 @@ func silenceButtons(l Lang, inc *incidents.Incident) slack.Block {
 // isSilenceAction reports the silence buttons' action IDs (each button of
 // a block needs its own).
 func isSilenceAction(id string) bool {
-	return id == ActionSilence || id == ActionSilence+"_4h" || id == ActionSilence+"_resolved" || id == ActionUnsilence
+	return id == ActionSilence || id == ActionSilence+"_4h" || id == ActionSilence+"_resolved" || id == actionUnsilence
 }

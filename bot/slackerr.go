@@ -87,14 +87,10 @@ func IsPermanent(err error) bool {
 	return permanentCodes[ErrorCode(err)]
 }
 
-// UserMessage turns a Slack failure into a sentence for the people in Slack,
-// in English; see UserMessageIn.
-func UserMessage(err error) string { return UserMessageIn(Lang{}, err) }
-
-// UserMessageIn turns a Slack failure into a sentence for the people in
+// userMessageIn turns a Slack failure into a sentence for the people in
 // Slack, in l, e.g. "Slack says the bot lacks the scope channels:manage; add
 // it to the app and reinstall it." The result is safe to post as mrkdwn.
-func UserMessageIn(l Lang, err error) string {
+func userMessageIn(l Lang, err error) string {
 	if err == nil {
 		return ""
 	}

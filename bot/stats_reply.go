@@ -24,13 +24,13 @@ func (h *Handler) statsReply(ctx context.Context, log *logrus.Entry, cmd command
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, 0, err))
 	}
-	text, blocks := StatsBlocks(h.o.Lang, r, cmd.Period)
+	text, blocks := statsBlocks(h.o.Lang, r, cmd.Period)
 	return reply{ResponseType: ephemeral, Text: text, Blocks: slack.Blocks{BlockSet: blocks}}
 }
 
-// StatsBlocks renders a report for Slack in l, short enough to read on a
+// statsBlocks renders a report for Slack in l, short enough to read on a
 // phone: the incident figures, then the delivery (DORA) figures per service.
-func StatsBlocks(l Lang, r stats.Report, period time.Duration) (string, []slack.Block) {
+func statsBlocks(l Lang, r stats.Report, period time.Duration) (string, []slack.Block) {
 	scope := l.Text("stats.all_services", nil)
 	if r.Service != "" {
 		scope = slacktext.Escape(slacktext.Truncate(r.Service, 100))

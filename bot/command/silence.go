@@ -17,8 +17,8 @@ const (
 	MaxSilence = 30 * 24 * time.Hour
 )
 
-// SilenceForms is the usage text of a silence's length, for answers.
-const SilenceForms = "30m, 1h, 4h, 1h30m, 2d, until resolved"
+// silenceForms is the usage text of a silence's length, for answers.
+const silenceForms = "30m, 1h, 4h, 1h30m, 2d, until resolved"
 
 // parseSilenceFor reads how long /incident silence lasts: a duration (Go's
 // h, m and s, plus d for days and w for weeks: 4h, 90m, 1h30m, 2d), or
@@ -129,11 +129,11 @@ func matcherErrorText(err error) string {
 func silenceArgs(cmd *Incident, in input) error {
 	text, args, usage := in.text, in.toks, in.usage
 	if len(args) == 0 {
-		return usage.t("grammar.silence_needs", facts{"Forms": SilenceForms})
+		return usage.t("grammar.silence_needs", facts{"Forms": silenceForms})
 	}
 	d, untilResolved, rest, ok := parseSilenceFor(restOf(text, args))
 	if !ok {
-		return usage.t("grammar.silence_length_not", facts{"Token": quote(args[0].text), "Forms": SilenceForms})
+		return usage.t("grammar.silence_length_not", facts{"Token": quote(args[0].text), "Forms": silenceForms})
 	}
 	if !untilResolved && (d < MinSilence || d > MaxSilence) {
 		return usage.t("grammar.silence_length_range", facts{"Token": quote(args[0].text), "Min": "1m", "Max": "30d"})
