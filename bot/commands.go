@@ -118,6 +118,9 @@ func (h *Handler) incidentCommand(ctx context.Context, log *logrus.Entry, sc sla
 	if !ok {
 		return ephemeralf("%s", h.t("command.not_available", string(cmd.Verb)))
 	}
+	if no := h.lacking(rn.needs); no != "" {
+		return ephemeralf("%s", no)
+	}
 	r := incidentRequest{log: log, sc: sc, cmd: cmd}
 	if rn.quick {
 		return rn.run(h, ctx, r)

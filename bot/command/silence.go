@@ -40,7 +40,8 @@ func parseSilenceFor(text string) (d time.Duration, untilResolved bool, rest str
 }
 
 // ParseLength reads a Go duration that may also count days (d) and weeks
-// (w), as a sum of parts: 2d, 1w2d, 1d12h, 90m.
+// (w), as a sum of parts: 2d, 1w2d, 1d12h, 90m. The summary's Silence
+// buttons carry such a length too.
 func ParseLength(s string) (time.Duration, bool) {
 	s = strings.ToLower(s)
 	if s == "" || len(s) > 32 {
