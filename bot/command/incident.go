@@ -54,7 +54,7 @@ func init() {
 	incidentTable.verbs = []verb[IncidentVerb, Incident]{
 		{name: VerbDeclare, args: declareArgs},
 		{name: VerbAck, onIncident: true},
-		{name: VerbStatus, args: statusArgs, onIncident: true}, // status resolved: Closers, checked on running
+		{name: VerbStatus, args: statusArgs, onIncident: true}, // to resolved: Closers only, which the runner checks
 		{name: VerbSeverity, args: severityArgs, onIncident: true},
 		{name: VerbCommander, args: commanderArgs, onIncident: true},
 		{name: VerbRole, args: roleArgs, onIncident: true},

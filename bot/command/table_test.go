@@ -23,9 +23,14 @@ func TestEveryVerbIsWorded(t *testing.T) {
 			}
 		}
 		general = usageLine{oncall: true}.text(l)
+		help := OncallHelpText(l)
 		for _, v := range OncallVerbs() {
 			if u := v.Usage(l); u == general || !strings.HasPrefix(u, "/oncall") {
 				t.Errorf("%s: usage line of %s = %q", l.Locale(), v, u)
+			}
+			// /oncall help is one message; it names every typed verb.
+			if r, _ := oncallTable.row(v); !r.untyped && v != OncallNow && !strings.Contains(help, "/oncall "+string(v)) {
+				t.Errorf("%s: /oncall help lacks %s", l.Locale(), v)
 			}
 		}
 	}
