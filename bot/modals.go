@@ -176,11 +176,6 @@ func stateValue(v slack.View, blockID string) string {
 	return a.Value
 }
 
-// validateDeclare is validateDeclareIn with the errors in English.
-func validateDeclare(v slack.View, severities []string) (declareInput, map[string]string) {
-	return validateDeclareIn(Lang{}, v, severities)
-}
-
 // validateDeclareIn checks a submitted declare form; errs is keyed by block
 // ID, in l.
 func validateDeclareIn(l Lang, v slack.View, severities []string) (declareInput, map[string]string) {

@@ -45,7 +45,7 @@ func TestDeclareModalCountsCharacters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, errs := validateDeclare(form(tt.title), nil)
+			_, errs := validateDeclareIn(Lang{}, form(tt.title), nil)
 			got := errs[BlockTitle]
 			if tt.wantErr == "" && got != "" || tt.wantErr != "" && !strings.Contains(got, tt.wantErr) {
 				t.Errorf("title error = %q, want %q", got, tt.wantErr)
