@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/amapi"
 	"github.com/incidentbot/incidentbot/internal/config"
@@ -174,7 +175,7 @@ func (c silenceCommands) Silence(ctx context.Context, n int64, req bot.SilenceRe
 	now := a.opts.Now().UTC()
 	ends := now.Add(req.For)
 	if req.UntilResolved {
-		ends = now.Add(bot.MaxSilence) // the job at the resolution expires it sooner
+		ends = now.Add(command.MaxSilence) // the job at the resolution expires it sooner
 	}
 	id, err := a.am.Create(ctx, amapi.Silence{Matchers: apiMatchers(ms), StartsAt: now, EndsAt: ends,
 		CreatedBy: a.personName(ctx, req.Actor, req.ActorName), Comment: a.incidentURL(n)})

@@ -153,7 +153,7 @@ func (d *decoder) recurringMaintenance(n *yaml.Node, zone *time.Location) []main
 			for j, item := range d.items(v, join(path, "days")) {
 				p := index(join(path, "days"), j)
 				if s, ok := d.str(item, p); ok {
-					wd, known := weekdays[strings.ToLower(s)]
+					wd, known := oncall.ParseWeekday(s)
 					switch {
 					case !known:
 						d.errorf(item, p, "unknown day %q (use mon, tue, wed, thu, fri, sat or sun)", s)
