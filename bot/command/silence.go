@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/incidentbot/incidentbot/labels"
 	"github.com/incidentbot/incidentbot/bot/slacktext"
+	"github.com/incidentbot/incidentbot/labels"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
