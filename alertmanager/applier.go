@@ -7,20 +7,16 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/discard"
+	"github.com/incidentbot/incidentbot/routing"
 	"github.com/sirupsen/logrus"
 )
 
-// Ingester is what the Applier needs from the incidents service.
+// Ingester is what the Applier needs from the incidents service
+// (incidents.Service.IngestBatch): notifications applied in order, all or
+// nothing, each incident read and written once per batch. It may see the
+// same notifications again after a crash and must tolerate that.
 type Ingester interface {
-	// IngestAlerts opens or updates the incident of n's group and returns its number.
-	// It may see the same notification again after a crash and must tolerate that.
-	IngestAlerts(ctx context.Context, n incidents.Notification) (int64, error)
-}
-
-// BatchIngester is an Ingester that can apply many notifications at once, in
-// order, all or nothing; the Applier prefers it, since a batch reads and
-// writes each incident once.
-type BatchIngester interface {
 	IngestBatch(ctx context.Context, ns []incidents.Notification) error
 }
 
@@ -36,7 +32,8 @@ type Beats interface {
 type ApplierOptions struct {
 	Inbox   Inbox
 	Service Ingester
-	Router  Router
+	// Routes give each notification its severity, service and policy.
+	Routes routing.Table
 	// Beats, when set, takes heartbeat alerts out before ingestion.
 	Beats Beats
 	// Lease reports whether this process may apply (with several replicas
@@ -60,7 +57,7 @@ type ApplierOptions struct {
 }
 
 // Applier moves notifications from the inbox into incidents, oldest first,
-// one at a time, and removes them once applied. Applying is at least once:
+// a batch at a time, and removes them once applied. Applying is at least once:
 // an item applied but not yet removed when the process stops is applied
 // again after the restart.
 type Applier struct {
@@ -92,10 +89,7 @@ func NewApplier(o ApplierOptions) (*Applier, error) {
 	if o.MaxBatches <= 0 {
 		o.MaxBatches = 1000
 	}
-	log := o.Logger
-	if log == nil {
-		log = discardLogger()
-	}
+	log := discard.IfNil(o.Logger)
 	return &Applier{o: o, log: log, kick: make(chan struct{}, 1)}, nil
 }
 
@@ -161,13 +155,12 @@ func (a *Applier) Run(ctx context.Context) error {
 }
 
 // ApplyPending does one pass synchronously: while the lease is held it
-// reads pending items oldest first, applies each through the Router and the
-// Service in order, and removes the applied ones after each batch. An item
-// that no longer decodes is logged and removed (it was checked when it was
-// received, so only a format change can cause it). On a Service error the
-// pass stops at that item, removes what was applied before it and returns
-// the error; the item stays first in line. It returns how many items it
-// applied.
+// reads pending items oldest first, routes them and applies each batch
+// with one Service call, and removes the applied ones after each batch. An
+// item that no longer decodes is logged and removed (it was checked when it
+// was received, so only a format change can cause it). On a Service error
+// the pass stops and returns the error; the failed batch stays first in
+// line, whole. It returns how many items it applied.
 func (a *Applier) ApplyPending(ctx context.Context) (int, error) {
 	n, _, err := a.pass(ctx)
 	return n, err
@@ -219,51 +212,10 @@ func (a *Applier) pass(ctx context.Context) (applied int, more bool, err error) 
 	return applied, true, nil
 }
 
-// applyBatch applies items in order until one fails. It returns how many
-// were applied and the IDs to remove (applied or undecodable).
+// applyBatch applies the decodable items with one IngestBatch call, all or
+// none. It returns how many were applied and the IDs to remove (applied or
+// undecodable).
 func (a *Applier) applyBatch(ctx context.Context, items []InboxItem) (applied int, done []string, err error) {
-	if b, ok := a.o.Service.(BatchIngester); ok {
-		return a.applyAll(ctx, b, items)
-	}
-	for _, it := range items {
-		log := a.log.WithField("inbox_id", it.ID)
-		msg, derr := Decode(it.Body)
-		if derr != nil {
-			log.WithError(derr).Error("dropping an inbox item that no longer decodes")
-			done = append(done, it.ID)
-			continue
-		}
-		n := a.o.Router.Notification(msg, it.ReceivedAt)
-		if a.o.Beats != nil {
-			left, berr := a.o.Beats.Beats(ctx, []incidents.Notification{n})
-			if berr != nil {
-				return applied, done, fmt.Errorf("recording the heartbeats of inbox item %s: %w", it.ID, berr)
-			}
-			if len(left) == 0 {
-				applied++
-				done = append(done, it.ID)
-				continue
-			}
-			n = left[0]
-		}
-		number, ierr := a.o.Service.IngestAlerts(ctx, n)
-		if ierr != nil {
-			return applied, done, fmt.Errorf("applying inbox item %s (group %s): %w", it.ID, msg.GroupKey, ierr)
-		}
-		applied++
-		done = append(done, it.ID)
-		log.WithFields(logrus.Fields{
-			"incident":  number,
-			"group_key": msg.GroupKey,
-			"status":    msg.Status,
-			"lag":       a.o.Now().Sub(it.ReceivedAt).String(),
-		}).Debug("webhook notification applied")
-	}
-	return applied, done, nil
-}
-
-// applyAll applies the decodable items with one IngestBatch call: all or none.
-func (a *Applier) applyAll(ctx context.Context, b BatchIngester, items []InboxItem) (applied int, done []string, err error) {
 	var ns []incidents.Notification
 	var ids []string
 	for _, it := range items {
@@ -273,7 +225,7 @@ func (a *Applier) applyAll(ctx context.Context, b BatchIngester, items []InboxIt
 			done = append(done, it.ID)
 			continue
 		}
-		ns = append(ns, a.o.Router.Notification(msg, it.ReceivedAt))
+		ns = append(ns, notification(a.o.Routes, msg, it.ReceivedAt))
 		ids = append(ids, it.ID)
 	}
 	if len(ns) == 0 {
@@ -289,7 +241,7 @@ func (a *Applier) applyAll(ctx context.Context, b BatchIngester, items []InboxIt
 	if len(ns) == 0 {
 		return applied, append(done, ids...), nil // heartbeats only
 	}
-	if err := b.IngestBatch(ctx, ns); err != nil {
+	if err := a.o.Service.IngestBatch(ctx, ns); err != nil {
 		return 0, done, fmt.Errorf("applying %d inbox items from %s: %w", len(ns), ids[0], err)
 	}
 	a.log.WithFields(logrus.Fields{"items": len(ns), "lag": a.o.Now().Sub(items[0].ReceivedAt).String()}).

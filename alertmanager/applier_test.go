@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/routing"
 )
 
 // groupBody returns a valid notification body for group g.
@@ -59,7 +60,7 @@ func TestApplierAppliesInOrder(t *testing.T) {
 	inbox, svc := newMemInbox(), &fakeService{}
 	fill(t, inbox, "g1", "g2", "g1", "g3", "g2")
 	a := newTestApplier(t, ApplierOptions{Inbox: inbox, Service: svc, BatchSize: 2,
-		Router: Router{DefaultSeverity: "sev2"}})
+		Routes: routing.Table{DefaultSeverity: "sev2"}})
 
 	n, err := a.ApplyPending(t.Context())
 	if err != nil || n != 5 {
@@ -83,7 +84,7 @@ func TestApplierAppliesInOrder(t *testing.T) {
 	}
 }
 
-// A failing ingest stops the batch at that item; nothing is lost or reordered.
+// A failing ingest leaves its whole batch in the inbox; nothing is lost or reordered.
 func TestApplierRetriesWithoutLoss(t *testing.T) {
 	inbox := newMemInbox()
 	failing := true
@@ -97,14 +98,14 @@ func TestApplierRetriesWithoutLoss(t *testing.T) {
 	a := newTestApplier(t, ApplierOptions{Inbox: inbox, Service: svc})
 
 	n, err := a.ApplyPending(t.Context())
-	if !errors.Is(err, errStoreDown) || n != 2 {
-		t.Fatalf("ApplyPending = %d, %v; want 2, errStoreDown", n, err)
+	if !errors.Is(err, errStoreDown) || n != 0 {
+		t.Fatalf("ApplyPending = %d, %v; want 0, errStoreDown", n, err)
 	}
 	if !strings.Contains(err.Error(), "group g3") {
 		t.Errorf("error %q does not name the group", err)
 	}
-	if got := len(inbox.ids()); got != 2 {
-		t.Errorf("inbox holds %d items, want g3 and g4 (2)", got)
+	if got := len(inbox.ids()); got != 4 {
+		t.Errorf("inbox holds %d items, want the whole batch (4)", got)
 	}
 	n, err = a.ApplyPending(t.Context())
 	if !errors.Is(err, errStoreDown) || n != 0 {
@@ -112,8 +113,8 @@ func TestApplierRetriesWithoutLoss(t *testing.T) {
 	}
 	failing = false
 	n, err = a.ApplyPending(t.Context())
-	if err != nil || n != 2 {
-		t.Fatalf("retry = %d, %v; want 2, nil", n, err)
+	if err != nil || n != 4 {
+		t.Fatalf("retry = %d, %v; want 4, nil", n, err)
 	}
 	if got, want := svc.groupKeys(), []string{"g1", "g2", "g3", "g4"}; !slices.Equal(got, want) {
 		t.Errorf("applied %v, want %v", got, want)
@@ -288,11 +289,11 @@ func TestApplierRun(t *testing.T) {
 // The handler, batcher and applier together, as the app wires them.
 func TestWebhookToIncident(t *testing.T) {
 	inbox, svc := newMemInbox(), &fakeService{}
-	router := Router{
-		Routes:          []Route{{Matchers: mustMatchers(t, `severity="critical"`), Severity: "sev1", EscalationPolicy: "default"}},
+	router := routing.Table{
+		Routes:          []routing.Route{{Matchers: mustMatchers(t, `severity="critical"`), Severity: "sev1", EscalationPolicy: "default"}},
 		DefaultSeverity: "sev3",
 	}
-	a := newTestApplier(t, ApplierOptions{Inbox: inbox, Service: svc, Router: router})
+	a := newTestApplier(t, ApplierOptions{Inbox: inbox, Service: svc, Routes: router})
 	b, err := NewBatcher(inbox, BatcherOptions{OnStored: a.Kick})
 	if err != nil {
 		t.Fatal(err)
@@ -330,27 +331,16 @@ func TestWebhookToIncident(t *testing.T) {
 	}
 }
 
-// batchService applies whole batches, all or nothing.
-type batchService struct {
-	fakeService
-	batches [][]string
-	fail    bool
-}
-
-func (b *batchService) IngestBatch(ctx context.Context, ns []incidents.Notification) error {
-	if b.fail {
-		return errStoreDown
-	}
-	var keys []string
-	for _, n := range ns {
-		keys = append(keys, n.GroupKey)
-	}
-	b.batches = append(b.batches, keys)
-	return nil
-}
-
-func TestApplierUsesBatchIngester(t *testing.T) {
-	inbox, svc := newMemInbox(), &batchService{fail: true}
+// Each batch is one Service call, all or nothing.
+func TestApplierAppliesWholeBatches(t *testing.T) {
+	failing := true
+	svc := &fakeService{fail: func(incidents.Notification, int) error {
+		if failing {
+			return errStoreDown
+		}
+		return nil
+	}}
+	inbox := newMemInbox()
 	fill(t, inbox, "g1", "g2", "g3", "g4", "g5")
 	a := newTestApplier(t, ApplierOptions{Inbox: inbox, Service: svc, BatchSize: 3})
 	if n, err := a.ApplyPending(t.Context()); !errors.Is(err, errStoreDown) || n != 0 {
@@ -359,16 +349,13 @@ func TestApplierUsesBatchIngester(t *testing.T) {
 	if left := inbox.ids(); len(left) != 5 {
 		t.Fatalf("a failed batch removed items: %d left, want 5", len(left))
 	}
-	svc.fail = false
+	failing = false
 	if n, err := a.ApplyPending(t.Context()); err != nil || n != 5 {
 		t.Fatalf("ApplyPending = %d, %v; want 5, nil", n, err)
 	}
 	want := [][]string{{"g1", "g2", "g3"}, {"g4", "g5"}}
 	if fmt.Sprint(svc.batches) != fmt.Sprint(want) {
 		t.Errorf("batches = %v, want %v", svc.batches, want)
-	}
-	if len(svc.got) != 0 {
-		t.Errorf("IngestAlerts called %d times; the batch path should be used", len(svc.got))
 	}
 	if left := inbox.ids(); len(left) != 0 {
 		t.Errorf("inbox still holds %v", left)

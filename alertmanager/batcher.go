@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
+
+	"github.com/incidentbot/incidentbot/internal/discard"
 )
 
 // ErrClosed is returned by Submit once the Batcher is closed.
@@ -90,9 +91,7 @@ func NewBatcher(inbox Inbox, o BatcherOptions) (*Batcher, error) {
 	if b.timeout <= 0 {
 		b.timeout = 10 * time.Second
 	}
-	if b.log == nil {
-		b.log = discardLogger()
-	}
+	b.log = discard.IfNil(b.log)
 	sizes, err := register(o.Registerer, prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "incidentbot_inbox_batch_size",
 		Help:    "Webhook notifications written to the inbox per AppendInbox call.",
@@ -272,10 +271,4 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 		return c, fmt.Errorf("registering metrics: %w", err)
 	}
 	return c, nil
-}
-
-func discardLogger() *logrus.Entry {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return logrus.NewEntry(l)
 }

@@ -31,41 +31,26 @@ func (b *groupBeats) Beats(_ context.Context, ns []incidents.Notification) ([]in
 }
 
 func TestApplierTakesHeartbeatsOut(t *testing.T) {
-	for _, batch := range []bool{false, true} {
-		t.Run(fmt.Sprintf("batch=%v", batch), func(t *testing.T) {
-			inbox := newMemInbox()
-			fill(t, inbox, "g1", "hb1", "g2", "hb2")
-			beats := &groupBeats{fail: true}
-			var svc Ingester = &fakeService{}
-			if batch {
-				svc = &batchService{}
-			}
-			a := newTestApplier(t, ApplierOptions{Inbox: inbox, Service: svc, Beats: beats})
-			if _, err := a.ApplyPending(t.Context()); !errors.Is(err, errStoreDown) {
-				t.Fatalf("beats failing: %v, want the failure", err)
-			}
-			if left := inbox.ids(); len(left) != 4 {
-				t.Fatalf("beats failing removed items: %v", left)
-			}
-			beats.fail = false
-			if _, err := a.ApplyPending(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-			var ingested []string
-			switch s := svc.(type) {
-			case *fakeService:
-				ingested = s.groupKeys()
-			case *batchService:
-				for _, b := range s.batches {
-					ingested = append(ingested, b...)
-				}
-			}
-			if fmt.Sprint(ingested) != "[g1 g2]" || fmt.Sprint(beats.beats) != "[hb1 hb2]" {
-				t.Errorf("ingested %v, beats %v; want [g1 g2] and [hb1 hb2]", ingested, beats.beats)
-			}
-			if left := inbox.ids(); len(left) != 0 {
-				t.Errorf("inbox still holds %v", left)
-			}
-		})
+	inbox := newMemInbox()
+	fill(t, inbox, "g1", "hb1", "g2", "hb2")
+	beats := &groupBeats{fail: true}
+	svc := &fakeService{}
+	a := newTestApplier(t, ApplierOptions{Inbox: inbox, Service: svc, Beats: beats})
+	if _, err := a.ApplyPending(t.Context()); !errors.Is(err, errStoreDown) {
+		t.Fatalf("beats failing: %v, want the failure", err)
+	}
+	if left := inbox.ids(); len(left) != 4 {
+		t.Fatalf("beats failing removed items: %v", left)
+	}
+	beats.fail = false
+	if _, err := a.ApplyPending(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ingested := svc.groupKeys()
+	if fmt.Sprint(ingested) != "[g1 g2]" || fmt.Sprint(beats.beats) != "[hb1 hb2]" {
+		t.Errorf("ingested %v, beats %v; want [g1 g2] and [hb1 hb2]", ingested, beats.beats)
+	}
+	if left := inbox.ids(); len(left) != 0 {
+		t.Errorf("inbox still holds %v", left)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -105,25 +106,33 @@ func (m *memInbox) ids() []string {
 	return out
 }
 
-// fakeService records ingested notifications; fail decides per call.
+// fakeService applies batches as incidents.Service.IngestBatch does: in
+// order, all or nothing, the failing group named in the error. fail decides
+// per notification; call counts the notifications tried.
 type fakeService struct {
-	mu   sync.Mutex
-	got  []incidents.Notification
-	fail func(n incidents.Notification, call int) error
-	call int
+	mu      sync.Mutex
+	got     []incidents.Notification
+	batches [][]string
+	fail    func(n incidents.Notification, call int) error
+	call    int
 }
 
-func (s *fakeService) IngestAlerts(ctx context.Context, n incidents.Notification) (int64, error) {
+func (s *fakeService) IngestBatch(ctx context.Context, ns []incidents.Notification) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.call++
-	if s.fail != nil {
-		if err := s.fail(n, s.call); err != nil {
-			return 0, err
+	var keys []string
+	for _, n := range ns {
+		s.call++
+		if s.fail != nil {
+			if err := s.fail(n, s.call); err != nil {
+				return fmt.Errorf("group %s: %w", n.GroupKey, err)
+			}
 		}
+		keys = append(keys, n.GroupKey)
 	}
-	s.got = append(s.got, n)
-	return int64(len(s.got)), nil
+	s.got = append(s.got, ns...)
+	s.batches = append(s.batches, keys)
+	return nil
 }
 
 func (s *fakeService) groupKeys() []string {

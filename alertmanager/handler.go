@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/webhookauth"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
@@ -68,9 +69,7 @@ func NewHandler(b *Batcher, o HandlerOptions) (*Handler, error) {
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBody
 	}
-	if h.log == nil {
-		h.log = discardLogger()
-	}
+	h.log = discard.IfNil(h.log)
 	if h.now == nil {
 		h.now = time.Now
 	}

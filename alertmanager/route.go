@@ -6,30 +6,15 @@ import (
 	"unicode"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/routing"
 )
 
-// Route maps alert groups whose labels satisfy Matchers to a severity,
-// service and escalation policy. Empty fields leave the decision to the
-// Router's defaults and the alerts' labels.
-type Route struct {
-	Matchers         Matchers
-	Severity         string
-	Service          string
-	EscalationPolicy string
-}
-
-// Router picks the first matching Route for a notification. With no match
-// (or a matching route without a severity) DefaultSeverity is used.
-type Router struct {
-	Routes          []Route
-	DefaultSeverity string
-}
-
-// Notification converts a decoded message into the routed notification the
+// notification converts a decoded message into the routed notification the
 // incidents service ingests. Routes are tried in order against the group's
 // commonLabels, or against the first firing alert's labels when
-// commonLabels is empty; the first match wins. All times are UTC.
-func (r Router) Notification(msg *Message, receivedAt time.Time) incidents.Notification {
+// commonLabels is empty; the first match wins (routing.Table.Match). All
+// times are UTC.
+func notification(routes routing.Table, msg *Message, receivedAt time.Time) incidents.Notification {
 	first := representative(msg.Alerts)
 	labels := msg.CommonLabels
 	if len(labels) == 0 && first != nil {
@@ -46,7 +31,6 @@ func (r Router) Notification(msg *Message, receivedAt time.Time) incidents.Notif
 		CommonAnnotations: msg.CommonAnnotations,
 		ExternalURL:       msg.ExternalURL,
 		ReceivedAt:        receivedAt.UTC(),
-		Severity:          r.DefaultSeverity,
 	}
 	for _, a := range msg.Alerts {
 		n.Alerts = append(n.Alerts, incidents.Alert{
@@ -61,17 +45,8 @@ func (r Router) Notification(msg *Message, receivedAt time.Time) incidents.Notif
 		})
 	}
 
-	for _, rt := range r.Routes {
-		if !rt.Matchers.Matches(labels) {
-			continue
-		}
-		if rt.Severity != "" {
-			n.Severity = rt.Severity
-		}
-		n.Service = rt.Service
-		n.EscalationPolicy = rt.EscalationPolicy
-		break
-	}
+	route := routes.Match(labels)
+	n.Severity, n.Service, n.EscalationPolicy = route.Severity, route.Service, route.EscalationPolicy
 	if n.Service == "" {
 		n.Service = labels["service"]
 	}

@@ -6,11 +6,13 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/labels"
+	"github.com/incidentbot/incidentbot/routing"
 )
 
-func mustMatchers(t testing.TB, ss ...string) Matchers {
+func mustMatchers(t testing.TB, ss ...string) labels.Matchers {
 	t.Helper()
-	ms, err := ParseMatchers(ss)
+	ms, err := labels.ParseMatchers(ss)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,9 +20,9 @@ func mustMatchers(t testing.TB, ss ...string) Matchers {
 }
 
 // configRouter is the router of the config example in CONTRACT.md.
-func configRouter(t testing.TB) Router {
-	return Router{
-		Routes: []Route{
+func configRouter(t testing.TB) routing.Table {
+	return routing.Table{
+		Routes: []routing.Route{
 			{Matchers: mustMatchers(t, `severity="critical"`), Severity: "sev1", EscalationPolicy: "default"},
 			{Matchers: mustMatchers(t, `severity="warning"`, `service=~"pay.*"`), Severity: "sev3", EscalationPolicy: "payments"},
 			{Matchers: mustMatchers(t), Severity: "sev2", EscalationPolicy: "default"},
@@ -36,7 +38,7 @@ func TestRouterNotificationFromAlertmanager(t *testing.T) {
 	}
 	almaty := time.FixedZone("Asia/Almaty", 5*3600)
 	received := time.Date(2026, 11, 26, 0, 42, 20, 0, almaty)
-	n := configRouter(t).Notification(msg, received)
+	n := notification(configRouter(t), msg, received)
 
 	if n.Severity != "sev1" || n.EscalationPolicy != "default" {
 		t.Errorf("routed to %s/%s, want sev1/default", n.Severity, n.EscalationPolicy)
@@ -89,7 +91,7 @@ func TestRouterFirstMatchWins(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			msg := &Message{GroupKey: "g", Status: "firing", CommonLabels: tt.common,
 				Alerts: []Alert{{Status: "firing", Labels: tt.common}}}
-			n := r.Notification(msg, time.Unix(0, 0))
+			n := notification(r, msg, time.Unix(0, 0))
 			if n.Severity != tt.severity || n.EscalationPolicy != tt.policy {
 				t.Errorf("got %s/%s, want %s/%s", n.Severity, n.EscalationPolicy, tt.severity, tt.policy)
 			}
@@ -98,8 +100,8 @@ func TestRouterFirstMatchWins(t *testing.T) {
 }
 
 func TestRouterDefaults(t *testing.T) {
-	r := Router{
-		Routes:          []Route{{Matchers: mustMatchers(t, `team="db"`), Service: "postgres"}},
+	r := routing.Table{
+		Routes:          []routing.Route{{Matchers: mustMatchers(t, `team="db"`), Service: "postgres"}},
 		DefaultSeverity: "sev3",
 	}
 	tests := []struct {
@@ -155,7 +157,7 @@ func TestRouterDefaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n := r.Notification(tt.msg, time.Unix(0, 0))
+			n := notification(r, tt.msg, time.Unix(0, 0))
 			if n.Severity != tt.severity || n.Service != tt.service || n.Title != tt.title {
 				t.Errorf("got severity %q service %q title %q, want %q %q %q", n.Severity, n.Service, n.Title, tt.severity, tt.service, tt.title)
 			}
@@ -168,7 +170,7 @@ func TestRouterTruncatedGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := configRouter(t).Notification(msg, time.Now())
+	n := notification(configRouter(t), msg, time.Now())
 	// DiskFull has no common summary (it names the node), so the first alert's is used.
 	if n.Title != "Disk almost full on node-1" || n.Severity != "sev2" || n.Service != "node" {
 		t.Errorf("got title %q severity %q service %q", n.Title, n.Severity, n.Service)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,14 +11,17 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/oncall"
 )
 
 // actionReply answers /incident action: a new follow-up with its owner and
 // due date, or one marked done or open again.
-func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, cmd IncidentCommand, actor string) reply {
+func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, cmd command.Incident, actor string) reply {
 	if cmd.ActionMark != "" {
-		done := cmd.ActionMark == ActionMarkDone
+		done := cmd.ActionMark == command.ActionMarkDone
 		after, err := h.svc.SetActionDone(ctx, n, cmd.ActionID, done, actor)
 		if err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))
@@ -28,8 +32,8 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 				text = a.Text
 			}
 		}
-		return inChannelf("%s", h.t("command.action_marked", M{"Actor": UserMention(actor), "Done": done, "ID": cmd.ActionID,
-			"Number": n, "Text": EscapeMrkdwn(Truncate(oneLine(text), 200))}))
+		return inChannelf("%s", h.t("command.action_marked", M{"Actor": slacktext.UserMention(actor), "Done": done, "ID": cmd.ActionID,
+			"Number": n, "Text": slacktext.Escape(slacktext.Truncate(oneLine(text), 200))}))
 	}
 	if !cmd.User.IsZero() && !cmd.User.Resolved() {
 		return h.unresolvedUser(cmd.User)
@@ -37,7 +41,7 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 	var due time.Time
 	if cmd.Due != "" {
 		var err error
-		if due, err = DueDate(cmd.Due, h.o.Now(), h.o.Location); err != nil {
+		if due, err = oncall.DueDate(cmd.Due, h.o.Now(), h.o.Location); err != nil {
 			return ephemeralf("%s", dueErrorText(h.o.Lang, err))
 		}
 	}
@@ -47,7 +51,7 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 	}
 	owned, dueOn := "", ""
 	if cmd.User.ID != "" {
-		owned = UserMention(cmd.User.ID)
+		owned = slacktext.UserMention(cmd.User.ID)
 	}
 	if !due.IsZero() {
 		dueOn = h.o.Lang.ShortDate(due.In(h.o.Location))
@@ -57,7 +61,7 @@ func (h *Handler) actionReply(ctx context.Context, log *logrus.Entry, n int64, c
 
 // listActionsReply answers /incident list actions [@owner]: the open
 // follow-ups across every incident (the store keeps an index of them), newest first.
-func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner UserRef) reply {
+func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner command.UserRef) reply {
 	if !owner.IsZero() && !owner.Resolved() {
 		return h.unresolvedUser(owner)
 	}
@@ -68,7 +72,7 @@ func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner
 	open := incidents.OpenActions(incs, owner.ID, listMax+1)
 	whose := ""
 	if owner.ID != "" {
-		whose = UserMention(owner.ID)
+		whose = slacktext.UserMention(owner.ID)
 	}
 	if len(open) == 0 {
 		return ephemeralf("%s", h.t("command.actions_none", whose))
@@ -82,9 +86,9 @@ func (h *Handler) listActionsReply(ctx context.Context, log *logrus.Entry, owner
 	b.WriteString(h.t("command.actions_header", whose))
 	for _, oa := range open {
 		a := oa.Action
-		b.WriteString("\n" + h.t("command.actions_item", M{"Number": oa.Incident.Number, "ID": a.ID, "Text": EscapeMrkdwn(Truncate(oneLine(a.Text), 150))}))
+		b.WriteString("\n" + h.t("command.actions_item", M{"Number": oa.Incident.Number, "ID": a.ID, "Text": slacktext.Escape(slacktext.Truncate(oneLine(a.Text), 150))}))
 		if a.Owner != "" && owner.ID == "" {
-			b.WriteString(" — " + UserMention(a.Owner))
+			b.WriteString(" — " + slacktext.UserMention(a.Owner))
 		}
 		if !a.Due.IsZero() {
 			b.WriteString(" — " + h.t("summary.due", h.o.Lang.ShortDate(a.Due.In(h.o.Location))))
@@ -127,14 +131,14 @@ func actionItemsBlock(l Lang, inc *incidents.Incident, loc *time.Location, now t
 			b.WriteString("\n" + l.Text("summary.followups_more", len(as)-i))
 			break
 		}
-		line := fmt.Sprintf("%d. %s", a.ID, escapeTruncate(oneLine(a.Text), 150))
+		line := fmt.Sprintf("%d. %s", a.ID, slacktext.EscapeTruncate(oneLine(a.Text), 150))
 		if a.Done {
 			line = ":white_check_mark: ~" + line + "~"
 		} else {
 			line = ":black_square_button: " + line
 		}
 		if a.Owner != "" {
-			line += " — " + UserMention(a.Owner)
+			line += " — " + slacktext.UserMention(a.Owner)
 		}
 		if !a.Due.IsZero() && !a.Done {
 			line += " — " + l.Text("summary.due", l.ShortDate(a.Due.In(loc)))
@@ -144,7 +148,7 @@ func actionItemsBlock(l Lang, inc *incidents.Incident, loc *time.Location, now t
 		}
 		b.WriteString("\n" + line)
 	}
-	return mrkdwnSection(Truncate(b.String(), MaxSectionText))
+	return mrkdwnSection(slacktext.Truncate(b.String(), maxSectionText))
 }
 
 // previousLinks say "this happened before": the earlier incident of the same
@@ -158,7 +162,21 @@ func previousLinks(l Lang, inc *incidents.Incident, publicURL string) []string {
 		return []string{l.Text("summary.previous", fmt.Sprintf("#%d", inc.Previous))}
 	}
 	return []string{
-		l.Text("summary.previous", Link(u, fmt.Sprintf("#%d", inc.Previous))),
-		Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Previous, 10), l.Text("summary.previous_postmortem", nil)),
+		l.Text("summary.previous", slacktext.Link(u, fmt.Sprintf("#%d", inc.Previous))),
+		slacktext.Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Previous, 10), l.Text("summary.previous_postmortem", nil)),
 	}
+}
+
+// dueErrorText is the answer in l, as mrkdwn, to a due date oncall.DueDate
+// rejected: what was wrong and the forms a due date takes.
+func dueErrorText(l Lang, err error) string {
+	var de *oncall.DueError
+	if !errors.As(err, &de) {
+		return l.Text("grammar.due_error", M{"Err": slacktext.Escape(err.Error()), "Forms": oncall.DueForms})
+	}
+	data := M{"Input": slacktext.Escape(strconv.Quote(de.Input)), "Forms": oncall.DueForms}
+	if de.TooFar {
+		return l.Text("grammar.due_far", data)
+	}
+	return l.Text("grammar.due_bad", data)
 }

@@ -17,7 +17,7 @@ func TestSummaryShowsFollowUpsAndThePreviousIncident(t *testing.T) {
 		{ID: 2, Text: "add a replica", Owner: "U0003", At: declared, Due: due},
 		{ID: 3, Text: "write a runbook", At: declared},
 	}
-	js := blocksJSON(t, SummaryBlocks(inc, SummaryOptions{PublicURL: "https://bot.example", Now: due.Add(time.Minute)}))
+	js := blocksJSON(t, summaryBlocks(inc, summaryOptions{PublicURL: "https://bot.example", Now: due.Add(time.Minute)}))
 	for _, want := range []string{
 		"*Follow-ups* (2 open of 3)",
 		":white_check_mark: ~1. rotate &lt;keys&gt;~ — <@U0002>",
@@ -38,7 +38,7 @@ func TestSummaryShowsFollowUpsAndThePreviousIncident(t *testing.T) {
 	for i := range 30 {
 		many.Actions = append(many.Actions, incidents.Action{ID: i + 1, Text: strings.Repeat("x", 500), At: declared})
 	}
-	if js := blocksJSON(t, SummaryBlocks(many, SummaryOptions{})); !strings.Contains(js, "…and 20 more: /incident list actions") {
+	if js := blocksJSON(t, summaryBlocks(many, summaryOptions{})); !strings.Contains(js, "…and 20 more: /incident list actions") {
 		t.Errorf("30 follow-ups are not cut at 10")
 	}
 }

@@ -19,7 +19,7 @@ func BenchmarkSlashCommandAck(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		resp, err := e.sim.SlashCommand(e.ctx, "U0002", ch, CommandIncident, "note benchmark")
+		resp, err := e.sim.SlashCommand(e.ctx, "U0002", ch, commandIncident, "note benchmark")
 		if err != nil || resp.StatusCode != http.StatusOK {
 			b.Fatalf("command: %v", err)
 		}

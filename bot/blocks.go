@@ -9,20 +9,21 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
 
 // Block Kit limits the renderers keep to (Slack's Block Kit reference).
 const (
-	MaxBlocks          = 50   // blocks in one message
-	MaxHeaderText      = 150  // header block plain_text
-	MaxSectionText     = 3000 // section block text
-	MaxFieldText       = 2000 // each section field
-	MaxFields          = 10   // fields in one section
-	MaxButtonText      = 75   // button label
-	MaxContextElements = 10   // elements in one context block
-	MaxMessageText     = 3000 // the fallback "text" we send with blocks (ours, not Slack's 40k)
+	maxBlocks          = 50   // blocks in one message
+	maxHeaderText      = 150  // header block plain_text
+	maxSectionText     = 3000 // section block text
+	maxFieldText       = 2000 // each section field
+	maxFields          = 10   // fields in one section
+	maxButtonText      = 75   // button label
+	maxContextElements = 10   // elements in one context block
+	maxMessageText     = 3000 // the fallback "text" we send with blocks (ours, not Slack's 40k)
 )
 
 // Action IDs of the buttons the bot posts; the interaction handler dispatches on them.
@@ -30,15 +31,15 @@ const (
 const (
 	ActionAcknowledge = "incident_ack"
 	ActionStatus      = "incident_status"
-	ActionResolve     = "incident_resolve"
-	ActionReopen      = "incident_reopen"
-	ActionPostmortem  = "incident_postmortem"
+	actionResolve     = "incident_resolve"
+	actionReopen      = "incident_reopen"
+	actionPostmortem  = "incident_postmortem"
 	ActionJoin        = "incident_join"
 )
 
-// DefaultMaxAlerts is how many alerts the summary lists when
-// SummaryOptions.MaxAlerts is zero.
-const DefaultMaxAlerts = 10
+// defaultMaxAlerts is how many alerts the summary lists when
+// summaryOptions.MaxAlerts is zero.
+const defaultMaxAlerts = 10
 
 // maxAlertText bounds the annotation shown for one alert, so ten alerts and
 // the rest of the message stay readable.
@@ -47,9 +48,9 @@ const maxAlertText = 300
 // maxLinkURL bounds a URL we link to; longer ones are left out rather than cut.
 const maxLinkURL = 2000
 
-// SummaryOptions tune SummaryBlocks. The zero value is usable: no links,
+// summaryOptions tune summaryBlocks. The zero value is usable: no links,
 // times in UTC, no running duration for an open incident.
-type SummaryOptions struct {
+type summaryOptions struct {
 	// PublicURL is the bot's base URL (INCIDENTBOT_PUBLIC_URL) for links to
 	// the web view; only http and https URLs are linked.
 	PublicURL string
@@ -57,7 +58,7 @@ type SummaryOptions struct {
 	Now time.Time
 	// Location is the zone times are shown in; nil means UTC.
 	Location *time.Location
-	// MaxAlerts caps the alerts listed (then "…and N more"); 0 means DefaultMaxAlerts.
+	// MaxAlerts caps the alerts listed (then "…and N more"); 0 means defaultMaxAlerts.
 	MaxAlerts int
 	// Lang is the language of the words around the facts; zero is English.
 	Lang Lang
@@ -65,14 +66,14 @@ type SummaryOptions struct {
 	Silences bool
 }
 
-// SummaryBlocks renders the live summary message of an incident, the one the
+// summaryBlocks renders the live summary message of an incident, the one the
 // bot pins in the incident channel and updates in place: a header, the key
 // facts as fields, the description or resolution summary, the alerts, links
 // and the action buttons that fit the incident's state.
 //
 // Everything that comes from alerts or users is escaped, and every Block Kit
 // limit holds whatever the size of the incident.
-func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
+func summaryBlocks(inc *incidents.Incident, opts summaryOptions) []slack.Block {
 	loc := opts.Location
 	if loc == nil {
 		loc = time.UTC
@@ -80,8 +81,8 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 	l := opts.Lang
 	num := strconv.FormatInt(inc.Number, 10)
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(Truncate(
-			l.Text("summary.header", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), MaxHeaderText))),
+		slack.NewHeaderBlock(plain(slacktext.Truncate(
+			l.Text("summary.header", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), maxHeaderText))),
 	}
 
 	fields := []*slack.TextBlockObject{
@@ -98,11 +99,11 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 	blocks = append(blocks, slack.NewSectionBlock(nil, fields, nil))
 
 	if d := strings.TrimSpace(inc.Description); d != "" {
-		blocks = append(blocks, mrkdwnSection(escapeTruncate(d, MaxSectionText)))
+		blocks = append(blocks, mrkdwnSection(slacktext.EscapeTruncate(d, maxSectionText)))
 	}
 	if s := strings.TrimSpace(inc.Summary); s != "" && !inc.Open() {
 		head := l.Text("summary.resolution", nil) + " "
-		blocks = append(blocks, mrkdwnSection(head+escapeTruncate(s, MaxSectionText-len(head))))
+		blocks = append(blocks, mrkdwnSection(head+slacktext.EscapeTruncate(s, maxSectionText-len(head))))
 	}
 
 	blocks = append(blocks, alertBlocks(l, inc, opts.MaxAlerts)...)
@@ -127,7 +128,7 @@ func SummaryBlocks(inc *incidents.Incident, opts SummaryOptions) []slack.Block {
 // within each group, at most max of them followed by a count of the rest.
 func alertBlocks(l Lang, inc *incidents.Incident, max int) []slack.Block {
 	if max <= 0 {
-		max = DefaultMaxAlerts
+		max = defaultMaxAlerts
 	}
 	// Stay well inside the 50-block limit whatever the caller asks.
 	if max > 30 {
@@ -181,18 +182,18 @@ func alertText(l Lang, a incidents.Alert) string {
 		state, icon = l.Text("summary.alert_firing", nil), ":fire:"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s *%s* — %s", icon, escapeTruncate(oneLine(name), 200), state)
+	fmt.Fprintf(&b, "%s *%s* — %s", icon, slacktext.EscapeTruncate(oneLine(name), 200), state)
 	if s := alertSummary(a); s != "" {
-		b.WriteString("\n" + escapeTruncate(oneLine(s), maxAlertText))
+		b.WriteString("\n" + slacktext.EscapeTruncate(oneLine(s), maxAlertText))
 	}
 	if l := labelsText(a.Labels); l != "" {
 		b.WriteString("\n" + l)
 	}
 	link := ""
-	if u := LinkURL(a.GeneratorURL); u != "" && len(u) <= maxLinkURL {
+	if u := slacktext.LinkURL(a.GeneratorURL); u != "" && len(u) <= maxLinkURL {
 		link = "\n<" + u + "|" + l.Text("summary.source", nil) + ">"
 	}
-	return trimBrokenEntity(Truncate(b.String(), MaxSectionText-len(link))) + link
+	return trimBrokenEntity(slacktext.Truncate(b.String(), maxSectionText-len(link))) + link
 }
 
 // alertSummary picks the annotation people read first.
@@ -216,7 +217,7 @@ func labelsText(labels map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, escapeTruncate(oneLine(k), 100)+"="+escapeTruncate(oneLine(labels[k]), 200))
+		parts = append(parts, slacktext.EscapeTruncate(oneLine(k), 100)+"="+slacktext.EscapeTruncate(oneLine(labels[k]), 200))
 	}
 	return escapeSafeJoin(parts, " · ", 1200)
 }
@@ -232,7 +233,7 @@ func escapeSafeJoin(parts []string, sep string, max int) string {
 			w += len([]rune(sep))
 		}
 		if n+w > max-1 {
-			b.WriteString(Ellipsis)
+			b.WriteString(slacktext.Ellipsis)
 			break
 		}
 		if i > 0 {
@@ -247,28 +248,28 @@ func escapeSafeJoin(parts []string, sep string, max int) string {
 // trimBrokenEntity removes a partial entity ("&am…") that Truncate may
 // have left before a trailing ellipsis.
 func trimBrokenEntity(s string) string {
-	body, ok := strings.CutSuffix(s, Ellipsis)
+	body, ok := strings.CutSuffix(s, slacktext.Ellipsis)
 	if !ok {
 		return s
 	}
 	if i := strings.LastIndexByte(body, '&'); i >= 0 && !strings.Contains(body[i:], ";") {
 		body = body[:i]
 	}
-	return body + Ellipsis
+	return body + slacktext.Ellipsis
 }
 
 // summaryContext links the incident page and names the service.
 func summaryContext(l Lang, inc *incidents.Incident, publicURL string) slack.Block {
 	var parts []string
 	if u := incidentURL(publicURL, inc.Number); u != "" {
-		parts = append(parts, Link(u, l.Text("summary.incident_link", inc.Number)))
+		parts = append(parts, slacktext.Link(u, l.Text("summary.incident_link", inc.Number)))
 		if !inc.Open() {
-			parts = append(parts, Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Number, 10), l.Text("summary.postmortem_link", nil)))
+			parts = append(parts, slacktext.Link(strings.TrimRight(publicURL, "/")+"/postmortems/"+strconv.FormatInt(inc.Number, 10), l.Text("summary.postmortem_link", nil)))
 		}
 	}
 	parts = append(parts, previousLinks(l, inc, publicURL)...)
 	if inc.Service != "" {
-		parts = append(parts, l.Text("summary.service", escapeTruncate(oneLine(inc.Service), 200)))
+		parts = append(parts, l.Text("summary.service", slacktext.EscapeTruncate(oneLine(inc.Service), 200)))
 	}
 	if inc.Storm {
 		parts = append(parts, l.Text("summary.storm", inc.StormGroups))
@@ -287,26 +288,26 @@ func summaryButtons(l Lang, inc *incidents.Incident, num string) []slack.BlockEl
 			els = append(els, slack.NewButtonBlockElement(ActionAcknowledge, num, plain(l.Text("summary.button_ack", nil))).WithStyle(slack.StylePrimary))
 		}
 		els = append(els, slack.NewButtonBlockElement(ActionStatus, num, plain(l.Text("summary.button_status", nil))))
-		resolve := slack.NewButtonBlockElement(ActionResolve, num, plain(l.Text("summary.button_resolve", nil))).WithStyle(slack.StyleDanger)
+		resolve := slack.NewButtonBlockElement(actionResolve, num, plain(l.Text("summary.button_resolve", nil))).WithStyle(slack.StyleDanger)
 		resolve.WithConfirm(slack.NewConfirmationBlockObject(
 			plain(l.Text("summary.confirm_resolve_title", nil)),
-			plain(Truncate(l.Text("summary.confirm_resolve", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), 300)),
+			plain(slacktext.Truncate(l.Text("summary.confirm_resolve", M{"Number": inc.Number, "Title": oneLine(inc.Title)}), 300)),
 			plain(l.Text("summary.button_resolve", nil)), plain(l.Text("summary.cancel", nil))))
 		els = append(els, resolve)
 	} else {
-		els = append(els, slack.NewButtonBlockElement(ActionReopen, num, plain(l.Text("summary.button_reopen", nil))))
+		els = append(els, slack.NewButtonBlockElement(actionReopen, num, plain(l.Text("summary.button_reopen", nil))))
 	}
-	els = append(els, slack.NewButtonBlockElement(ActionPostmortem, num, plain(l.Text("summary.button_postmortem", nil))))
+	els = append(els, slack.NewButtonBlockElement(actionPostmortem, num, plain(l.Text("summary.button_postmortem", nil))))
 	return els
 }
 
-// AnnounceText renders the one-line announcement of an incident for the
+// announceText renders the one-line announcement of an incident for the
 // announce channel, with a mention of its channel channelID when it has one.
 // kind is "opened" or "resolved" (anything else reads as an update). It returns the notification text (mrkdwn, escaped) and blocks
 // with a Join button (action incident_join, value the incident number).
-func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL string) (string, []slack.Block) {
+func announceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL string) (string, []slack.Block) {
 	num := strconv.FormatInt(inc.Number, 10)
-	title := escapeTruncate(oneLine(inc.Title), 500)
+	title := slacktext.EscapeTruncate(oneLine(inc.Title), 500)
 	data := M{"Kind": kind, "Number": inc.Number, "Title": title}
 	text := l.Text("announce.text", data)
 
@@ -318,12 +319,12 @@ func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL st
 	} else if inc.Commander != "" {
 		details = append(details, l.Text("announce.commander", userText(inc.Commander)))
 	}
-	if isSlackID(channelID, "CGD") {
-		details = append(details, ChannelMention(channelID))
+	if slacktext.IsID(channelID, "CGD") {
+		details = append(details, slacktext.ChannelMention(channelID))
 	}
 	line.WriteString(" · " + strings.Join(details, " · "))
 	if kind == "resolved" && strings.TrimSpace(inc.Summary) != "" {
-		line.WriteString("\n" + escapeTruncate(inc.Summary, 1000))
+		line.WriteString("\n" + slacktext.EscapeTruncate(inc.Summary, 1000))
 	}
 
 	join := slack.NewButtonBlockElement(ActionJoin, num, plain(l.Text("announce.join", nil)))
@@ -331,10 +332,10 @@ func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL st
 		join.WithStyle(slack.StylePrimary)
 	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(mrkdwn(Truncate(line.String(), MaxSectionText)), nil, slack.NewAccessory(join)),
+		slack.NewSectionBlock(mrkdwn(slacktext.Truncate(line.String(), maxSectionText)), nil, slack.NewAccessory(join)),
 	}
 	if u := incidentURL(publicURL, inc.Number); u != "" {
-		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(Link(u, l.Text("announce.page", nil)))))
+		blocks = append(blocks, slack.NewContextBlock("", mrkdwn(slacktext.Link(u, l.Text("announce.page", nil)))))
 	}
 	return text, blocks
 }
@@ -342,7 +343,7 @@ func AnnounceText(l Lang, inc *incidents.Incident, channelID, kind, publicURL st
 // incidentURL is the web view's page of the incident, or "" without a usable base URL.
 func incidentURL(publicURL string, number int64) string {
 	base := strings.TrimRight(strings.TrimSpace(publicURL), "/")
-	if LinkURL(base) == "" {
+	if slacktext.LinkURL(base) == "" {
 		return ""
 	}
 	return base + "/incidents/" + strconv.FormatInt(number, 10)
@@ -352,7 +353,7 @@ func severityText(l Lang, sev string) string {
 	if sev == "" {
 		return l.Text("summary.none", nil)
 	}
-	return escapeTruncate(oneLine(sev), 100)
+	return slacktext.EscapeTruncate(oneLine(sev), 100)
 }
 
 // statusEmoji gives each status its emoji.
@@ -376,7 +377,7 @@ func statusEmoji(s incidents.Status) string {
 
 // statusName is the status for people: "Investigating".
 func statusName(l Lang, s incidents.Status) string {
-	name := escapeTruncate(oneLine(string(s)), 100)
+	name := slacktext.EscapeTruncate(oneLine(string(s)), 100)
 	if name == "" {
 		return l.Text("summary.unknown", nil)
 	}
@@ -392,10 +393,10 @@ func commanderText(l Lang, id string) string {
 
 // userText mentions a user by ID, or shows a malformed ID as short escaped text.
 func userText(id string) string {
-	if isSlackID(id, "UW") {
-		return UserMention(id)
+	if slacktext.IsID(id, "UW") {
+		return slacktext.UserMention(id)
 	}
-	return escapeTruncate(oneLine(id), 100)
+	return slacktext.EscapeTruncate(oneLine(id), 100)
 }
 
 // rolesText lists roles as "name: @user", sorted by role name.
@@ -410,9 +411,9 @@ func rolesText(l Lang, roles map[string]string) string {
 	sort.Strings(names)
 	parts := make([]string, 0, len(names))
 	for _, n := range names {
-		parts = append(parts, escapeTruncate(oneLine(n), 60)+": "+userText(roles[n]))
+		parts = append(parts, slacktext.EscapeTruncate(oneLine(n), 60)+": "+userText(roles[n]))
 	}
-	return escapeSafeJoin(parts, "\n", MaxFieldText-len("*Roles*\n"))
+	return escapeSafeJoin(parts, "\n", maxFieldText-len("*Roles*\n"))
 }
 
 // durationText is how long the incident has lasted (incidents.Incident.Duration:
@@ -426,7 +427,7 @@ func durationText(l Lang, inc *incidents.Incident, now time.Time) string {
 
 // field renders one "*Label*\nvalue" section field within the field limit.
 func field(label, value string) *slack.TextBlockObject {
-	return mrkdwn(Truncate("*"+label+"*\n"+value, MaxFieldText))
+	return mrkdwn(slacktext.Truncate("*"+label+"*\n"+value, maxFieldText))
 }
 
 func mrkdwnSection(text string) *slack.SectionBlock {
@@ -437,7 +438,7 @@ func mrkdwn(text string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, text, false, false)
 }
 
-// plain is a plain_text object; like EscapeMrkdwn it removes control
+// plain is a plain_text object; like slacktext.Escape it removes control
 // characters and bidi overrides, as a title can reach a header this way.
 func plain(text string) *slack.TextBlockObject {
 	text = sanitize.Text(text)

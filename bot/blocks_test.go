@@ -16,6 +16,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -90,7 +91,7 @@ func resolvedIncident() *incidents.Incident {
 }
 
 func TestSummaryBlocksGolden(t *testing.T) {
-	opts := SummaryOptions{
+	opts := summaryOptions{
 		PublicURL: "https://incidents.example.com/",
 		Now:       declared.Add(65 * time.Minute),
 		Location:  mustLoc(t, "Asia/Almaty"),
@@ -105,7 +106,7 @@ func TestSummaryBlocksGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			blocks := SummaryBlocks(tt.inc, opts)
+			blocks := summaryBlocks(tt.inc, opts)
 			checkBlockLimits(t, blocks)
 			checkGolden(t, tt.golden, blocks)
 		})
@@ -124,7 +125,7 @@ func TestAnnounceTextGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			text, blocks := AnnounceText(Lang{}, tt.inc, "C0INC42", tt.kind, "https://incidents.example.com")
+			text, blocks := announceText(Lang{}, tt.inc, "C0INC42", tt.kind, "https://incidents.example.com")
 			if text != tt.wantText {
 				t.Errorf("text = %q, want %q", text, tt.wantText)
 			}
@@ -149,7 +150,7 @@ func TestSummaryButtons(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := buttons(t, SummaryBlocks(tt.inc, SummaryOptions{}))
+			got := buttons(t, summaryBlocks(tt.inc, summaryOptions{}))
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("buttons = %v, want %v", got, tt.want)
 			}
@@ -159,7 +160,7 @@ func TestSummaryButtons(t *testing.T) {
 
 func TestSummaryBlocksFields(t *testing.T) {
 	inc := acknowledgedIncident()
-	js := blocksJSON(t, SummaryBlocks(inc, SummaryOptions{Now: declared.Add(65 * time.Minute)}))
+	js := blocksJSON(t, summaryBlocks(inc, summaryOptions{Now: declared.Add(65 * time.Minute)}))
 	for _, want := range []string{
 		`"text":":rotating_light: #42 Payments API 5xx > 10% & rising"`, // plain_text header: not escaped
 		`*Commander*\n<@U0001>`,
@@ -178,7 +179,7 @@ func TestSummaryBlocksFields(t *testing.T) {
 		t.Errorf("summary links a javascript: URL:\n%s", js)
 	}
 	// No commander, no clock.
-	js = blocksJSON(t, SummaryBlocks(triggeredIncident(), SummaryOptions{}))
+	js = blocksJSON(t, summaryBlocks(triggeredIncident(), summaryOptions{}))
 	for _, want := range []string{`*Commander*\n_unassigned_`, `*Duration*\n—`, `*Roles*\n_none_`, `*Status*\n:red_circle: Triggered`} {
 		if !strings.Contains(js, want) {
 			t.Errorf("summary JSON lacks %s", want)
@@ -250,8 +251,8 @@ func TestSummaryBlocksHugeIncident(t *testing.T) {
 	inc.Alerts["longurl"] = incidents.Alert{Fingerprint: "longurl", Status: incidents.AlertFiring, StartsAt: declared.Add(-time.Hour),
 		GeneratorURL: "https://prom.example/" + strings.Repeat("y", 5000)}
 
-	opts := SummaryOptions{PublicURL: "https://incidents.example.com", Now: declared.Add(time.Hour), MaxAlerts: 1000}
-	blocks := SummaryBlocks(inc, opts)
+	opts := summaryOptions{PublicURL: "https://incidents.example.com", Now: declared.Add(time.Hour), MaxAlerts: 1000}
+	blocks := summaryBlocks(inc, opts)
 	checkBlockLimits(t, blocks)
 	checkNoLiveMarkup(t, blocks)
 	if js := blocksJSON(t, blocks); !strings.Contains(js, "…and ") {
@@ -259,14 +260,14 @@ func TestSummaryBlocksHugeIncident(t *testing.T) {
 	}
 
 	for _, kind := range []string{"opened", "resolved", "other"} {
-		text, ablocks := AnnounceText(Lang{}, inc, "C1|<!channel>", kind, opts.PublicURL)
+		text, ablocks := announceText(Lang{}, inc, "C1|<!channel>", kind, opts.PublicURL)
 		checkBlockLimits(t, ablocks)
 		checkNoLiveMarkup(t, ablocks)
-		if utf8.RuneCountInString(text) > MaxMessageText {
-			t.Errorf("AnnounceText(%s) text has %d characters, want ≤ %d", kind, utf8.RuneCountInString(text), MaxMessageText)
+		if utf8.RuneCountInString(text) > maxMessageText {
+			t.Errorf("announceText(%s) text has %d characters, want ≤ %d", kind, utf8.RuneCountInString(text), maxMessageText)
 		}
 		if bad := liveMarkup(text); bad != "" {
-			t.Errorf("AnnounceText(%s) text leaks %q", kind, bad)
+			t.Errorf("announceText(%s) text leaks %q", kind, bad)
 		}
 	}
 }
@@ -286,8 +287,8 @@ func buttons(t *testing.T, blocks []slack.Block) []string {
 // checkBlockLimits asserts Block Kit's limits on the rendered JSON.
 func checkBlockLimits(t *testing.T, blocks []slack.Block) {
 	t.Helper()
-	if len(blocks) == 0 || len(blocks) > MaxBlocks {
-		t.Errorf("%d blocks, want 1..%d", len(blocks), MaxBlocks)
+	if len(blocks) == 0 || len(blocks) > maxBlocks {
+		t.Errorf("%d blocks, want 1..%d", len(blocks), maxBlocks)
 	}
 	textLen := func(v any) int {
 		m, _ := v.(map[string]any)
@@ -300,32 +301,32 @@ func checkBlockLimits(t *testing.T, blocks []slack.Block) {
 	for _, b := range decodeBlocks(t, blocks) {
 		switch b["type"] {
 		case "header":
-			if n := textLen(b["text"]); n > MaxHeaderText {
-				t.Errorf("header text has %d characters, want ≤ %d", n, MaxHeaderText)
+			if n := textLen(b["text"]); n > maxHeaderText {
+				t.Errorf("header text has %d characters, want ≤ %d", n, maxHeaderText)
 			}
 		case "section":
 			if b["text"] != nil {
-				if n := textLen(b["text"]); n > MaxSectionText {
-					t.Errorf("section text has %d characters, want ≤ %d", n, MaxSectionText)
+				if n := textLen(b["text"]); n > maxSectionText {
+					t.Errorf("section text has %d characters, want ≤ %d", n, maxSectionText)
 				}
 			}
 			fields, _ := b["fields"].([]any)
-			if len(fields) > MaxFields {
-				t.Errorf("section has %d fields, want ≤ %d", len(fields), MaxFields)
+			if len(fields) > maxFields {
+				t.Errorf("section has %d fields, want ≤ %d", len(fields), maxFields)
 			}
 			for _, f := range fields {
-				if n := textLen(f); n > MaxFieldText {
-					t.Errorf("field has %d characters, want ≤ %d", n, MaxFieldText)
+				if n := textLen(f); n > maxFieldText {
+					t.Errorf("field has %d characters, want ≤ %d", n, maxFieldText)
 				}
 			}
 		case "context":
 			els, _ := b["elements"].([]any)
-			if len(els) == 0 || len(els) > MaxContextElements {
-				t.Errorf("context has %d elements, want 1..%d", len(els), MaxContextElements)
+			if len(els) == 0 || len(els) > maxContextElements {
+				t.Errorf("context has %d elements, want 1..%d", len(els), maxContextElements)
 			}
 			for _, e := range els {
-				if n := textLen(e); n > MaxSectionText {
-					t.Errorf("context text has %d characters, want ≤ %d", n, MaxSectionText)
+				if n := textLen(e); n > maxSectionText {
+					t.Errorf("context text has %d characters, want ≤ %d", n, maxSectionText)
 				}
 			}
 		case "actions":
@@ -342,8 +343,8 @@ func checkBlockLimits(t *testing.T, blocks []slack.Block) {
 		if m["type"] != "button" {
 			return
 		}
-		if n := textLen(m["text"]); n > MaxButtonText {
-			t.Errorf("button text has %d characters, want ≤ %d", n, MaxButtonText)
+		if n := textLen(m["text"]); n > maxButtonText {
+			t.Errorf("button text has %d characters, want ≤ %d", n, maxButtonText)
 		}
 		if v, _ := m["value"].(string); len(v) > 2000 {
 			t.Errorf("button value has %d characters, want ≤ 2000", len(v))
@@ -366,7 +367,7 @@ func liveMarkup(s string) string {
 	for i := strings.IndexByte(s, '<'); i >= 0; {
 		m := ownMarkup.FindString(s[i:])
 		if m == "" {
-			return Truncate(s[i:], 40)
+			return slacktext.Truncate(s[i:], 40)
 		}
 		if strings.Contains(m, "U666") || strings.Contains(m, "evil") {
 			return m
@@ -393,7 +394,7 @@ func checkNoLiveMarkup(t *testing.T, blocks []slack.Block) {
 			t.Errorf("mrkdwn text leaks %q", bad)
 		}
 		if strings.Contains(s, "<!") {
-			t.Errorf("mrkdwn text holds a special mention: %q", Truncate(s, 200))
+			t.Errorf("mrkdwn text holds a special mention: %q", slacktext.Truncate(s, 200))
 		}
 	})
 }

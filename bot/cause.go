@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 )
@@ -27,7 +28,7 @@ func (h *Handler) linkCause(ctx context.Context, log *logrus.Entry, n int64, id,
 	}
 	d, err := h.o.Deployments.Deployment(ctx, id)
 	if errors.Is(err, deploys.ErrNotFound) {
-		return ephemeralf("%s", h.t("cause.no_deployment", EscapeMrkdwn(Truncate(id, 200))))
+		return ephemeralf("%s", h.t("cause.no_deployment", slacktext.Escape(slacktext.Truncate(id, 200))))
 	}
 	if err == nil {
 		err = h.o.Deployments.SetCause(ctx, n, d.ID)
@@ -43,8 +44,8 @@ func (h *Handler) linkCause(ctx context.Context, log *logrus.Entry, n int64, id,
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, n, err))
 	}
-	return inChannelf("%s", h.t("cause.linked", M{"User": UserMention(actor), "Number": n, "ID": EscapeMrkdwn(d.ID),
-		"Service": EscapeMrkdwn(d.Service), "Version": EscapeMrkdwn(Truncate(d.Version, 80)), "Environment": EscapeMrkdwn(d.Environment)}))
+	return inChannelf("%s", h.t("cause.linked", M{"User": slacktext.UserMention(actor), "Number": n, "ID": slacktext.Escape(d.ID),
+		"Service": slacktext.Escape(d.Service), "Version": slacktext.Escape(slacktext.Truncate(d.Version, 80)), "Environment": slacktext.Escape(d.Environment)}))
 }
 
 // causeOfferBlockID, with the incident number, marks the offer so one posted
@@ -88,8 +89,8 @@ func causeOffer(l Lang, number int64, ds []deploys.Deployment) (string, []slack.
 	text := l.Text("cause.offer", number)
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(text), nil, nil)}
 	for _, d := range ds {
-		line := l.Text("cause.deployment", M{"Service": escapeTruncate(d.Service, 100), "Version": escapeTruncate(d.Version, 100),
-			"Environment": escapeTruncate(d.Environment, 100), "At": d.At.UTC().Format("15:04 UTC"), "ID": escapeTruncate(d.ID, 200),
+		line := l.Text("cause.deployment", M{"Service": slacktext.EscapeTruncate(d.Service, 100), "Version": slacktext.EscapeTruncate(d.Version, 100),
+			"Environment": slacktext.EscapeTruncate(d.Environment, 100), "At": d.At.UTC().Format("15:04 UTC"), "ID": slacktext.EscapeTruncate(d.ID, 200),
 			"Failed": d.Status == deploys.StatusFailure})
 		btn := slack.NewButtonBlockElement(ActionCause, fmt.Sprintf("%d:%s", number, d.ID), plain(l.Text("cause.button", nil)))
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, slack.NewAccessory(btn)))

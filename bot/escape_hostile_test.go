@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/templates"
 )
 
@@ -20,27 +21,27 @@ func unsafeRune(r rune) bool {
 func TestSlackTextHasNoControlCharacters(t *testing.T) {
 	const want = "Disk full on db-1 exe.tset &lt;!channel&gt; &amp; co"
 	outputs := map[string]string{
-		"EscapeMrkdwn":          EscapeMrkdwn(hostile),
-		"escapeTruncate":        escapeTruncate(hostile, 200),
+		"EscapeMrkdwn":          slacktext.Escape(hostile),
+		"escapeTruncate":        slacktext.EscapeTruncate(hostile, 200),
 		"plain":                 plain(hostile).Text,
 		"templates.EscapeSlack": templates.EscapeSlack(hostile),
-		"LinkText":              LinkText(hostile),
+		"LinkText":              slacktext.LinkText(hostile),
 	}
 	for name, got := range outputs {
 		if strings.IndexFunc(got, unsafeRune) >= 0 || strings.Contains(got, "31m") || strings.Contains(got, "pwned") {
 			t.Errorf("%s(hostile) = %q keeps a control character or an escape's remains", name, got)
 		}
 	}
-	if got := EscapeMrkdwn(hostile); got != want {
-		t.Errorf("EscapeMrkdwn(hostile) = %q, want %q", got, want)
+	if got := slacktext.Escape(hostile); got != want {
+		t.Errorf("slacktext.Escape(hostile) = %q, want %q", got, want)
 	}
 	// Cut short, the escape never leaves a piece behind either.
 	for max := 1; max < 60; max++ {
-		if got := escapeTruncate(hostile, max); strings.IndexFunc(got, unsafeRune) >= 0 || strings.Contains(got, "[3") {
-			t.Errorf("escapeTruncate(hostile, %d) = %q", max, got)
+		if got := slacktext.EscapeTruncate(hostile, max); strings.IndexFunc(got, unsafeRune) >= 0 || strings.Contains(got, "[3") {
+			t.Errorf("slacktext.EscapeTruncate(hostile, %d) = %q", max, got)
 		}
 	}
-	if got := EscapeMrkdwn("line one\n\tline two"); got != "line one\n\tline two" {
+	if got := slacktext.Escape("line one\n\tline two"); got != "line one\n\tline two" {
 		t.Errorf("EscapeMrkdwn keeps line feeds and tabs: got %q", got)
 	}
 }
@@ -65,8 +66,8 @@ func FuzzEscapeMrkdwn(f *testing.F) {
 		f.Add(s, 10)
 	}
 	f.Fuzz(func(t *testing.T, s string, max int) {
-		for name, got := range map[string]string{"EscapeMrkdwn": EscapeMrkdwn(s), "escapeTruncate": escapeTruncate(s, max%300),
-			"plain": plain(s).Text, "templates.EscapeSlack": templates.EscapeSlack(s), "LinkText": LinkText(s)} {
+		for name, got := range map[string]string{"EscapeMrkdwn": slacktext.Escape(s), "escapeTruncate": slacktext.EscapeTruncate(s, max%300),
+			"plain": plain(s).Text, "templates.EscapeSlack": templates.EscapeSlack(s), "LinkText": slacktext.LinkText(s)} {
 			if i := strings.IndexFunc(got, unsafeRune); i >= 0 {
 				t.Fatalf("%s(%q) = %q keeps a control character at %d", name, s, got, i)
 			}

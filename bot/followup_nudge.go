@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -49,12 +50,12 @@ func overdueText(l Lang, overdue []incidents.OpenAction, publicURL string, o Not
 		}
 		ref := fmt.Sprintf("#%d", oa.Incident.Number)
 		if u := incidentURL(publicURL, oa.Incident.Number); u != "" {
-			ref = Link(u, ref)
+			ref = slacktext.Link(u, ref)
 		}
 		b.WriteString("\n" + l.Text("followup.action", M{"Ref": ref, "ID": oa.Action.ID,
-			"Text": EscapeMrkdwn(Truncate(oneLine(oa.Action.Text), 150)), "Due": l.ShortDate(oa.Action.Due.In(o.Location))}))
+			"Text": slacktext.Escape(slacktext.Truncate(oneLine(oa.Action.Text), 150)), "Due": l.ShortDate(oa.Action.Due.In(o.Location))}))
 	}
 	first := overdue[0]
 	b.WriteString("\n" + l.Text("followup.done_hint", M{"Number": first.Incident.Number, "ID": first.Action.ID}))
-	return Truncate(b.String(), MaxSectionText)
+	return slacktext.Truncate(b.String(), maxSectionText)
 }

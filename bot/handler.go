@@ -19,6 +19,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/bot/slackstate"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/stats"
@@ -50,13 +51,13 @@ var _ Service = (*incidents.Service)(nil)
 
 // Defaults of HandlerOptions.
 const (
-	// DefaultAckBudget is how long a command or interaction may work before
+	// defaultAckBudget is how long a command or interaction may work before
 	// Slack is answered anyway; Slack gives up after 3 seconds.
-	DefaultAckBudget = 2 * time.Second
-	// DefaultWorkTimeout bounds work that goes on after Slack was answered.
-	DefaultWorkTimeout = 30 * time.Second
-	// DefaultMaxInFlight bounds the commands and interactions being worked on at once.
-	DefaultMaxInFlight = 64
+	defaultAckBudget = 2 * time.Second
+	// defaultWorkTimeout bounds work that goes on after Slack was answered.
+	defaultWorkTimeout = 30 * time.Second
+	// defaultMaxInFlight bounds the commands and interactions being worked on at once.
+	defaultMaxInFlight = 64
 )
 
 // HandlerOptions configure a Handler. The zero value works except that every
@@ -101,21 +102,21 @@ type HandlerOptions struct {
 	// Maintenance, when set, answers /oncall maintenance; nil answers that
 	// maintenance windows are not available.
 	Maintenance Maintenance
-	// MaxBody bounds request bodies; 0 means DefaultMaxBody.
+	// MaxBody bounds request bodies; 0 means defaultMaxBody.
 	MaxBody int64
 	// MaxUnverified bounds the request bodies read at once before their
-	// signature is checked; more are answered 503. 0 means DefaultMaxUnverified.
+	// signature is checked; more are answered 503. 0 means defaultMaxUnverified.
 	MaxUnverified int
 	// BodyTimeout bounds the time a request body may take to arrive; 0 means
-	// DefaultBodyTimeout.
+	// defaultBodyTimeout.
 	BodyTimeout time.Duration
 
 	// AckBudget is how long a request may work before Slack is answered with
-	// "Working on it…" (the result then goes to response_url); 0 means DefaultAckBudget.
+	// "Working on it…" (the result then goes to response_url); 0 means defaultAckBudget.
 	AckBudget time.Duration
-	// WorkTimeout bounds the work that continues after the answer; 0 means DefaultWorkTimeout.
+	// WorkTimeout bounds the work that continues after the answer; 0 means defaultWorkTimeout.
 	WorkTimeout time.Duration
-	// MaxInFlight bounds concurrent commands and interactions; 0 means DefaultMaxInFlight.
+	// MaxInFlight bounds concurrent commands and interactions; 0 means defaultMaxInFlight.
 	MaxInFlight int
 	// BotUserID is the bot's own user ID; empty means ask auth.test once.
 	BotUserID string
@@ -158,22 +159,22 @@ func NewHandler(api *slack.Client, svc Service, state slackstate.Store, o Handle
 		o.Location = time.UTC
 	}
 	if o.MaxBody <= 0 {
-		o.MaxBody = DefaultMaxBody
+		o.MaxBody = defaultMaxBody
 	}
 	if o.MaxUnverified <= 0 {
-		o.MaxUnverified = DefaultMaxUnverified
+		o.MaxUnverified = defaultMaxUnverified
 	}
 	if o.BodyTimeout <= 0 {
-		o.BodyTimeout = DefaultBodyTimeout
+		o.BodyTimeout = defaultBodyTimeout
 	}
 	if o.AckBudget <= 0 {
-		o.AckBudget = DefaultAckBudget
+		o.AckBudget = defaultAckBudget
 	}
 	if o.WorkTimeout <= 0 {
-		o.WorkTimeout = DefaultWorkTimeout
+		o.WorkTimeout = defaultWorkTimeout
 	}
 	if o.MaxInFlight <= 0 {
-		o.MaxInFlight = DefaultMaxInFlight
+		o.MaxInFlight = defaultMaxInFlight
 	}
 	log := o.Logger
 	if log == nil {
@@ -424,16 +425,16 @@ func escapeKeepMentions(s string) string {
 			break
 		}
 		j := strings.IndexByte(s[i:], '>')
-		if j < 0 || !isSlackID(s[i+2:i+j], "UW") {
-			b.WriteString(EscapeMrkdwn(s[:i+2]))
+		if j < 0 || !slacktext.IsID(s[i+2:i+j], "UW") {
+			b.WriteString(slacktext.Escape(s[:i+2]))
 			s = s[i+2:]
 			continue
 		}
-		b.WriteString(EscapeMrkdwn(s[:i]))
+		b.WriteString(slacktext.Escape(s[:i]))
 		b.WriteString(s[i : i+j+1])
 		s = s[i+j+1:]
 	}
-	b.WriteString(EscapeMrkdwn(s))
+	b.WriteString(slacktext.Escape(s))
 	return b.String()
 }
 

@@ -222,7 +222,7 @@ func (e *env) command(user, channel, command, text string) reply {
 
 func (e *env) incidentCmd(user, channel, text string) reply {
 	e.t.Helper()
-	return e.command(user, channel, CommandIncident, text)
+	return e.command(user, channel, commandIncident, text)
 }
 
 func (e *env) get(n int64) *incidents.Incident {

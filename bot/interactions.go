@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -82,7 +83,7 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 		return h.silenceButton(ctx, log, cb, act)
 	}
 	switch act.ActionID {
-	case ActionAcknowledge, ActionStatus, ActionResolve, ActionReopen, ActionPostmortem, ActionJoin:
+	case ActionAcknowledge, ActionStatus, actionResolve, actionReopen, actionPostmortem, ActionJoin:
 	case ActionCause:
 		num, id, ok := strings.Cut(act.Value, ":")
 		n, err := incidentFromValue(num)
@@ -104,7 +105,7 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 		return ephemeralf("%s", h.t("interact.bad_button", nil))
 	}
 	log = log.WithField("incident", n)
-	if act.ActionID == ActionPostmortem {
+	if act.ActionID == actionPostmortem {
 		return h.postmortemReply(ctx, log, n, "", user)
 	}
 	inc, err := h.svc.Get(ctx, n)
@@ -126,7 +127,7 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 			log.WithError(err).Warn("could not open the status modal")
 			return ephemeralf("%s", h.t("interact.status_form_failed", nil))
 		}
-	case ActionResolve:
+	case actionResolve:
 		if no := h.refuseClose(inc, user, "resolve"); no != "" {
 			return ephemeralf("%s", no)
 		}
@@ -137,14 +138,14 @@ func (h *Handler) runAction(ctx context.Context, log *logrus.Entry, cb slack.Int
 			log.WithError(err).Warn("could not open the resolve modal")
 			return ephemeralf("%s", h.t("interact.resolve_form_failed", nil))
 		}
-	case ActionReopen:
+	case actionReopen:
 		if no := h.refuseClose(inc, user, "reopen"); no != "" {
 			return ephemeralf("%s", no)
 		}
 		if _, err := h.svc.Reopen(ctx, n, user); err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))
 		}
-		return inChannelf("%s", h.t("interact.reopened", M{"User": UserMention(user), "Number": n}))
+		return inChannelf("%s", h.t("interact.reopened", M{"User": slacktext.UserMention(user), "Number": n}))
 	case ActionJoin:
 		return h.join(ctx, log, inc, user)
 	}
@@ -163,12 +164,12 @@ func (h *Handler) join(ctx context.Context, log *logrus.Entry, inc *incidents.In
 	_, err = h.api.InviteUsersToConversationContext(ctx, ch, user)
 	switch {
 	case err == nil:
-		return ephemeralf("%s", h.t("interact.joined", ChannelMention(ch)))
+		return ephemeralf("%s", h.t("interact.joined", slacktext.ChannelMention(ch)))
 	case ErrorCode(err) == "already_in_channel":
-		return ephemeralf("%s", h.t("interact.already_member", ChannelMention(ch)))
+		return ephemeralf("%s", h.t("interact.already_member", slacktext.ChannelMention(ch)))
 	}
 	log.WithError(err).Warn("conversations.invite failed")
-	return ephemeralf("%s", h.t("interact.join_failed", M{"Channel": ChannelMention(ch), "Reason": UserMessageIn(h.o.Lang, err)}))
+	return ephemeralf("%s", h.t("interact.join_failed", M{"Channel": slacktext.ChannelMention(ch), "Reason": userMessageIn(h.o.Lang, err)}))
 }
 
 // submitResult is the outcome of a submitted modal: errors by block ID, or
@@ -202,7 +203,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 			h.followUp(ctx, log, meta.ResponseURL, h.declaredReply(inc, user))
 			return submitResult{}
 		}
-	case CallbackStatus:
+	case callbackStatus:
 		st, errs := validateStatus(h.o.Lang, cb.View)
 		if len(errs) > 0 {
 			return slack.NewErrorsViewSubmissionResponse(errs)
@@ -210,26 +211,26 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 		work = func(ctx context.Context) submitResult {
 			if st == incidents.StatusResolved {
 				if msg := h.checkClose(ctx, log, meta.Incident, user); msg != "" {
-					return submitResult{errors: map[string]string{BlockStatus: msg}}
+					return submitResult{errors: map[string]string{blockStatus: msg}}
 				}
 			}
 			if _, err := h.svc.SetStatus(ctx, meta.Incident, st, user); err != nil {
-				return submitResult{errors: map[string]string{BlockStatus: h.plainFriendly(log, meta.Incident, err)}}
+				return submitResult{errors: map[string]string{blockStatus: h.plainFriendly(log, meta.Incident, err)}}
 			}
-			h.followUp(ctx, log, meta.ResponseURL, inChannelf("%s", h.t("interact.status_set", M{"User": UserMention(user), "Number": meta.Incident, "Status": string(st)})))
+			h.followUp(ctx, log, meta.ResponseURL, inChannelf("%s", h.t("interact.status_set", M{"User": slacktext.UserMention(user), "Number": meta.Incident, "Status": string(st)})))
 			return submitResult{}
 		}
-	case CallbackResolve:
+	case callbackResolve:
 		summary, errs := validateSummary(h.o.Lang, cb.View)
 		if len(errs) > 0 {
 			return slack.NewErrorsViewSubmissionResponse(errs)
 		}
 		work = func(ctx context.Context) submitResult {
 			if msg := h.checkClose(ctx, log, meta.Incident, user); msg != "" {
-				return submitResult{errors: map[string]string{BlockSummary: msg}}
+				return submitResult{errors: map[string]string{blockSummary: msg}}
 			}
 			if _, err := h.svc.Resolve(ctx, meta.Incident, summary, user); err != nil {
-				return submitResult{errors: map[string]string{BlockSummary: h.plainFriendly(log, meta.Incident, err)}}
+				return submitResult{errors: map[string]string{blockSummary: h.plainFriendly(log, meta.Incident, err)}}
 			}
 			h.followUp(ctx, log, meta.ResponseURL, h.resolvedReply(meta.Incident, user, summary))
 			return submitResult{}
@@ -239,7 +240,7 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 	}
 	res, late, err := runBudgeted(ctx, h, work, func(ctx context.Context, res submitResult) {
 		for _, msg := range res.errors { // the modal is closed by now: say it on response_url
-			h.deliverLate(ctx, meta.ResponseURL, ephemeralf("%s", EscapeMrkdwn(msg)))
+			h.deliverLate(ctx, meta.ResponseURL, ephemeralf("%s", slacktext.Escape(msg)))
 		}
 	})
 	switch {
@@ -256,10 +257,10 @@ func (h *Handler) handleSubmission(ctx context.Context, log *logrus.Entry, cb sl
 // firstBlock is the input a general error of a modal is shown at.
 func firstBlock(callbackID string) string {
 	switch callbackID {
-	case CallbackStatus:
-		return BlockStatus
-	case CallbackResolve:
-		return BlockSummary
+	case callbackStatus:
+		return blockStatus
+	case callbackResolve:
+		return blockSummary
 	}
 	return BlockTitle
 }
@@ -270,12 +271,12 @@ func (h *Handler) checkClose(ctx context.Context, log *logrus.Entry, n int64, us
 	if err != nil {
 		return h.plainFriendly(log, n, err)
 	}
-	return UnescapeSlack(h.refuseClose(inc, user, "resolve"))
+	return slacktext.Unescape(h.refuseClose(inc, user, "resolve"))
 }
 
 // plainFriendly is friendly as plain text, for modal errors (not mrkdwn).
 func (h *Handler) plainFriendly(log *logrus.Entry, n int64, err error) string {
-	return UnescapeSlack(h.friendly(log, n, err))
+	return slacktext.Unescape(h.friendly(log, n, err))
 }
 
 // followUp posts a confirmation to where the modal was opened from.

@@ -20,7 +20,7 @@ func (e *env) postButtons(channel string, n int64) string {
 	e.t.Helper()
 	v := strconv.FormatInt(n, 10)
 	var els []slack.BlockElement
-	for _, id := range []string{ActionAcknowledge, ActionStatus, ActionResolve, ActionReopen, ActionPostmortem, ActionJoin} {
+	for _, id := range []string{ActionAcknowledge, ActionStatus, actionResolve, actionReopen, actionPostmortem, ActionJoin} {
 		els = append(els, slack.NewButtonBlockElement(id, v, plain(id)))
 	}
 	_, ts, err := e.api.PostMessageContext(e.ctx, channel, slack.MsgOptionText("Incident", false),
@@ -66,10 +66,6 @@ func (e *env) view(id string) slacksim.View {
 	}
 	e.t.Fatalf("no view %s", id)
 	return slacksim.View{}
-}
-
-func text(v string) map[string]slacksim.StateValue {
-	return map[string]slacksim.StateValue{"": slacksim.TextValue(v)}
 }
 
 // input keys a value by block ID, which is also the action ID of our inputs.
@@ -190,7 +186,7 @@ func TestButtons(t *testing.T) {
 	t.Run("status modal", func(t *testing.T) {
 		e.click("U0001", ch, ts, ActionStatus, n)
 		v := e.lastView()
-		if v.CallbackID != CallbackStatus || v.User != "U0001" || !strings.Contains(v.PrivateMetadata, `"n":1`) {
+		if v.CallbackID != callbackStatus || v.User != "U0001" || !strings.Contains(v.PrivateMetadata, `"n":1`) {
 			t.Fatalf("view = %+v", v)
 		}
 		for _, s := range []string{"investigating", "identified", "monitoring", "resolved"} {
@@ -199,11 +195,11 @@ func TestButtons(t *testing.T) {
 			}
 		}
 		// bob is commander now; alice may set a status but not resolve.
-		body := e.submit("U0001", v.ID, input(BlockStatus, slacksim.SelectValue("Resolved", "resolved")))
+		body := e.submit("U0001", v.ID, input(blockStatus, slacksim.SelectValue("Resolved", "resolved")))
 		if !strings.Contains(body, `"response_action":"errors"`) || !strings.Contains(body, "or an admin may resolve") {
 			t.Fatalf("resolve via status by a bystander: %s", body)
 		}
-		body = e.submit("U0001", v.ID, input(BlockStatus, slacksim.SelectValue("Monitoring", "monitoring")))
+		body = e.submit("U0001", v.ID, input(blockStatus, slacksim.SelectValue("Monitoring", "monitoring")))
 		if !strings.Contains(body, `"clear"`) {
 			t.Fatalf("answer %s", body)
 		}
@@ -217,23 +213,23 @@ func TestButtons(t *testing.T) {
 
 	t.Run("resolve modal", func(t *testing.T) {
 		views := len(e.sim.Views())
-		e.click("U0001", ch, ts, ActionResolve, n)
+		e.click("U0001", ch, ts, actionResolve, n)
 		if len(e.sim.Views()) != views {
 			t.Fatal("a bystander got the resolve modal")
 		}
 		if r := e.lastResponse(); r.ResponseType != ephemeral || !strings.Contains(r.Text, "its commander <@U0002>") {
 			t.Fatalf("refusal = %+v", r)
 		}
-		e.click("U0002", ch, ts, ActionResolve, n)
+		e.click("U0002", ch, ts, actionResolve, n)
 		v := e.lastView()
-		if v.CallbackID != CallbackResolve || v.User != "U0002" {
+		if v.CallbackID != callbackResolve || v.User != "U0002" {
 			t.Fatalf("view = %+v", v)
 		}
-		body := e.submit("U0002", v.ID, input(BlockSummary, slacksim.TextValue(" ")))
+		body := e.submit("U0002", v.ID, input(blockSummary, slacksim.TextValue(" ")))
 		if !strings.Contains(body, `"errors"`) || !strings.Contains(body, `"summary"`) {
 			t.Fatalf("empty summary: %s", body)
 		}
-		e.submit("U0002", v.ID, input(BlockSummary, slacksim.TextValue("Rolled back the deploy")))
+		e.submit("U0002", v.ID, input(blockSummary, slacksim.TextValue("Rolled back the deploy")))
 		inc := e.get(n)
 		if inc.Status != incidents.StatusResolved || inc.Summary != "Rolled back the deploy" {
 			t.Fatalf("incident %s %q", inc.Status, inc.Summary)
@@ -244,18 +240,18 @@ func TestButtons(t *testing.T) {
 	})
 
 	t.Run("reopen", func(t *testing.T) {
-		e.click("U0001", ch, ts, ActionReopen, n)
+		e.click("U0001", ch, ts, actionReopen, n)
 		if st := e.get(n).Status; st != incidents.StatusResolved {
 			t.Fatalf("a bystander reopened: %s", st)
 		}
-		e.click(testAdmin, ch, ts, ActionReopen, n) // dave is not in the channel, but may click in a public one
+		e.click(testAdmin, ch, ts, actionReopen, n) // dave is not in the channel, but may click in a public one
 		if st := e.get(n).Status; st != incidents.StatusReopened {
 			t.Fatalf("status = %s, want reopened", st)
 		}
 	})
 
 	t.Run("postmortem", func(t *testing.T) {
-		e.click("U0001", ch, ts, ActionPostmortem, n)
+		e.click("U0001", ch, ts, actionPostmortem, n)
 		if r := e.lastResponse(); !strings.Contains(r.Text, "not available here") || r.ResponseType != ephemeral {
 			t.Fatalf("response = %+v", r)
 		}

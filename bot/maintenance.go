@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
-	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/maintenance"
 	"github.com/incidentbot/incidentbot/oncall"
 )
@@ -36,74 +37,73 @@ type Maintenance interface {
 // maintenanceListMax bounds the windows a list or /oncall shows.
 const maintenanceListMax = 15
 
-// maintenanceCommand answers /oncall maintenance, list and remove.
-func (h *Handler) maintenanceCommand(ctx context.Context, log *logrus.Entry, sc slack.SlashCommand, cmd OncallCommand) reply {
-	mt := h.o.Maintenance
-	if mt == nil {
-		return ephemeralf("%s", h.t("maintenance.unavailable", nil))
+// maintenanceFailed answers a maintenance command that failed: what
+// Alertmanager said, or that something went wrong.
+func (h *Handler) maintenanceFailed(log *logrus.Entry, err error, remove bool) reply {
+	var se *SilenceError
+	if errors.As(err, &se) {
+		data := M{"Host": slacktext.Escape(se.Host), "Detail": slacktext.Escape(slacktext.Truncate(se.Detail, 300)), "Remove": remove}
+		if se.Code == SilenceRefused {
+			return ephemeralf("%s", h.t("maintenance.refused", data))
+		}
+		return ephemeralf("%s", h.t("maintenance.unreachable", data))
 	}
-	l, loc := h.o.Lang, h.o.Location
-	fail := func(err error, remove bool) reply {
-		var se *SilenceError
-		if errors.As(err, &se) {
-			data := M{"Host": EscapeMrkdwn(se.Host), "Detail": EscapeMrkdwn(Truncate(se.Detail, 300)), "Remove": remove}
-			if se.Code == SilenceRefused {
-				return ephemeralf("%s", h.t("maintenance.refused", data))
-			}
-			return ephemeralf("%s", h.t("maintenance.unreachable", data))
-		}
-		log.WithError(err).Error("/oncall maintenance failed")
-		return ephemeralf("%s", h.t("oncall.failed", nil))
+	log.WithError(err).Error("/oncall maintenance failed")
+	return ephemeralf("%s", h.t("oncall.failed", nil))
+}
+
+// listMaintenance lists the windows still to end.
+func (h *Handler) listMaintenance(ctx context.Context, r oncallRequest) reply {
+	ws, err := h.o.Maintenance.Windows(ctx)
+	if err != nil {
+		return h.maintenanceFailed(r.log, err, false)
 	}
-	switch cmd.Verb {
-	case OncallMaintenanceList:
-		ws, err := mt.Windows(ctx)
-		if err != nil {
-			return fail(err, false)
-		}
-		if len(ws) == 0 {
-			return ephemeralf("%s", h.t("maintenance.list_none", nil))
-		}
-		return ephemeralf("%s\n%s", h.t("maintenance.list_title", nil), maintenanceLines(l, ws, loc, h.o.Now(), maintenanceListMax))
-	case OncallMaintenanceRemove:
-		if no := h.mayMaintain(sc.UserID); no != "" {
-			return ephemeralf("%s", no)
-		}
-		w, err := mt.Remove(ctx, cmd.ID)
-		switch {
-		case errors.Is(err, maintenance.ErrNotFound):
-			return ephemeralf("%s", h.t("maintenance.not_found", EscapeMrkdwn(cmd.ID)))
-		case errors.Is(err, maintenance.ErrInvalid):
-			return ephemeralf("%s", h.t("maintenance.recurring", EscapeMrkdwn(cmd.ID)))
-		case err != nil:
-			return fail(err, true)
-		}
-		return inChannelf("%s", h.t("maintenance.removed", M{"Actor": UserMention(sc.UserID), "ID": EscapeMrkdwn(w.ID),
-			"Target": EscapeMrkdwn(w.Target()), "Silences": len(w.Silences)}))
+	if len(ws) == 0 {
+		return ephemeralf("%s", h.t("maintenance.list_none", nil))
 	}
-	if no := h.mayMaintain(sc.UserID); no != "" {
-		return ephemeralf("%s", no)
+	return ephemeralf("%s\n%s", h.t("maintenance.list_title", nil), maintenanceLines(h.o.Lang, ws, h.o.Location, h.o.Now(), maintenanceListMax))
+}
+
+// removeMaintenance removes a window and expires its silence.
+func (h *Handler) removeMaintenance(ctx context.Context, r oncallRequest) reply {
+	id := r.cmd.ID
+	w, err := h.o.Maintenance.Remove(ctx, id)
+	switch {
+	case errors.Is(err, maintenance.ErrNotFound):
+		return ephemeralf("%s", h.t("maintenance.not_found", slacktext.Escape(id)))
+	case errors.Is(err, maintenance.ErrInvalid):
+		return ephemeralf("%s", h.t("maintenance.recurring", slacktext.Escape(id)))
+	case err != nil:
+		return h.maintenanceFailed(r.log, err, true)
 	}
+	return inChannelf("%s", h.t("maintenance.removed", M{"Actor": slacktext.UserMention(r.sc.UserID), "ID": slacktext.Escape(w.ID),
+		"Target": slacktext.Escape(w.Target()), "Silences": len(w.Silences)}))
+}
+
+// addMaintenance opens a maintenance window: silenced in Alertmanager ahead
+// of time, and incidents opened inside it page nobody.
+func (h *Handler) addMaintenance(ctx context.Context, r oncallRequest) reply {
+	l, loc, cmd := h.o.Lang, h.o.Location, r.cmd
 	now := h.o.Now()
 	from, to, err := oncall.ParseRange(cmd.From, cmd.To, now, loc)
 	if err != nil {
-		return ephemeralf("%s", h.t("grammar.reply", M{"Msg": BadTimeText(l, err), "Usage": EscapeMrkdwn(cmd.Verb.UsageIn(l))}))
+		return ephemeralf("%s", h.t("grammar.reply", M{"Msg": badTimeText(l, err), "Usage": slacktext.Escape(cmd.Verb.Usage(l))}))
 	}
-	w := maintenance.Window{Service: cmd.Service, Matchers: splitMatchers(cmd.Matchers), From: from.UTC(), To: to.UTC(), Reason: cmd.Reason,
-		CreatedBy: sc.UserID, CreatedAt: now.UTC()}
+	w := maintenance.Window{Service: cmd.Service, Matchers: command.SplitMatchers(cmd.Matchers), From: from.UTC(), To: to.UTC(), Reason: cmd.Reason,
+		CreatedBy: r.sc.UserID, CreatedAt: now.UTC()}
 	if err := w.Validate(); err != nil {
-		return ephemeralf("%s", h.t("maintenance.invalid", EscapeMrkdwn(strings.TrimPrefix(err.Error(), maintenance.ErrInvalid.Error()+": "))))
+		return ephemeralf("%s", h.t("maintenance.invalid", slacktext.Escape(strings.TrimPrefix(err.Error(), maintenance.ErrInvalid.Error()+": "))))
 	}
 	if !w.To.After(now) {
 		return ephemeralf("%s", h.t("maintenance.past", nil))
 	}
-	w, hidden, err := mt.Add(ctx, w)
+	w, hidden, err := h.o.Maintenance.Add(ctx, w)
 	if err != nil {
-		return fail(err, false)
+		return h.maintenanceFailed(r.log, err, false)
 	}
-	return inChannelf("%s", h.t("maintenance.added", M{"Actor": UserMention(sc.UserID), "ID": EscapeMrkdwn(w.ID),
-		"Target": EscapeMrkdwn(w.Target()), "From": when(l, w.From, loc), "To": when(l, w.To, loc),
-		"Reason": EscapeMrkdwn(w.Reason), "Silenced": len(w.Silences) > 0, "Hidden": EscapeMrkdwn(strings.Join(hidden, ", "))}))
+	return inChannelf("%s", h.t("maintenance.added", M{"Actor": slacktext.UserMention(r.sc.UserID), "ID": slacktext.Escape(w.ID),
+		"Target": slacktext.Escape(w.Target()), "From": when(l, w.From, loc), "To": when(l, w.To, loc),
+		"Reason": slacktext.Escape(w.Reason), "Silenced": len(w.Silences) > 0, "Hidden": slacktext.Escape(strings.Join(hidden, ", "))}))
 }
 
 // mayMaintain says why user may not change maintenance windows ("" when
@@ -131,9 +131,9 @@ func maintenanceLines(l Lang, ws []maintenance.Window, loc *time.Location, now t
 			lines = append(lines, l.Text("maintenance.more", len(ws)-max))
 			break
 		}
-		lines = append(lines, l.Text("maintenance.line", M{"ID": EscapeMrkdwn(w.ID), "Target": EscapeMrkdwn(Truncate(w.Target(), 200)),
-			"From": when(l, w.From, loc), "To": when(l, w.To, loc), "Reason": EscapeMrkdwn(Truncate(oneLine(w.Reason), 200)),
-			"Recurring": EscapeMrkdwn(w.Recurring), "Active": w.Covers(now)}))
+		lines = append(lines, l.Text("maintenance.line", M{"ID": slacktext.Escape(w.ID), "Target": slacktext.Escape(slacktext.Truncate(w.Target(), 200)),
+			"From": when(l, w.From, loc), "To": when(l, w.To, loc), "Reason": slacktext.Escape(slacktext.Truncate(oneLine(w.Reason), 200)),
+			"Recurring": slacktext.Escape(w.Recurring), "Active": w.Covers(now)}))
 	}
 	return strings.Join(lines, "\n")
 }

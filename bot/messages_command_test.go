@@ -260,7 +260,7 @@ func TestStatsInRussian(t *testing.T) {
 // TestStatsInEnglishUnchanged holds the English reply to what it was
 // before the templates.
 func TestStatsInEnglishUnchanged(t *testing.T) {
-	text, blocks := StatsBlocks(Lang{}, statsReport(), 30*24*time.Hour)
+	text, blocks := statsBlocks(Lang{}, statsReport(), 30*24*time.Hour)
 	if want := "Incident figures, last 30 days, all services: 12 incidents, 2 open"; text != want {
 		t.Errorf("text = %q, want %q", text, want)
 	}

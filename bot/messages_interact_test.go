@@ -64,17 +64,17 @@ func TestButtonsInRussian(t *testing.T) {
 		}
 	}
 	noEnglish(t, "status modal", js, "Update", "Cancel", "New status", "Investigating")
-	errs := modalErrors(t, e.submit("U0001", v.ID, input(BlockStatus, slacksim.SelectValue("Nope", "nope"))))
-	if got, want := errs[BlockStatus], "Выберите статус: расследуется, причина найдена, наблюдение или решён."; got != want {
+	errs := modalErrors(t, e.submit("U0001", v.ID, input(blockStatus, slacksim.SelectValue("Nope", "nope"))))
+	if got, want := errs[blockStatus], "Выберите статус: расследуется, причина найдена, наблюдение или решён."; got != want {
 		t.Errorf("bad status error = %q, want %q", got, want)
 	}
-	e.submit("U0001", v.ID, input(BlockStatus, slacksim.SelectValue("Наблюдение", "monitoring")))
+	e.submit("U0001", v.ID, input(blockStatus, slacksim.SelectValue("Наблюдение", "monitoring")))
 	if r := e.lastResponse(); r.Text != "<@U0001> перевёл(а) инцидент #1 в статус *наблюдение*." {
 		t.Errorf("status confirmation = %q", r.Text)
 	}
 
 	// The resolve modal.
-	e.click("U0002", ch, ts, ActionResolve, n)
+	e.click("U0002", ch, ts, actionResolve, n)
 	v = e.lastView()
 	js = string(v.JSON)
 	for _, want := range []string{`"Решить инцидент"`, `"Решить"`, `"Отмена"`, `"Что случилось и как это исправили?"`} {
@@ -83,15 +83,15 @@ func TestButtonsInRussian(t *testing.T) {
 		}
 	}
 	noEnglish(t, "resolve modal", js, "Resolve", "Cancel", "What happened")
-	errs = modalErrors(t, e.submit("U0002", v.ID, input(BlockSummary, slacksim.TextValue("  "))))
-	if got, want := errs[BlockSummary], "Напишите кратко, что случилось и как это исправили."; got != want {
+	errs = modalErrors(t, e.submit("U0002", v.ID, input(blockSummary, slacksim.TextValue("  "))))
+	if got, want := errs[blockSummary], "Напишите кратко, что случилось и как это исправили."; got != want {
 		t.Errorf("empty summary error = %q, want %q", got, want)
 	}
-	errs = modalErrors(t, e.submit("U0002", v.ID, input(BlockSummary, slacksim.TextValue(strings.Repeat("я", maxModalSummary+1)))))
-	if got, want := errs[BlockSummary], "Итог должен быть не длиннее 3000 символов."; got != want {
+	errs = modalErrors(t, e.submit("U0002", v.ID, input(blockSummary, slacksim.TextValue(strings.Repeat("я", maxModalSummary+1)))))
+	if got, want := errs[blockSummary], "Итог должен быть не длиннее 3000 символов."; got != want {
 		t.Errorf("long summary error = %q, want %q", got, want)
 	}
-	e.submit("U0002", v.ID, input(BlockSummary, slacksim.TextValue("Откатили выкладку")))
+	e.submit("U0002", v.ID, input(blockSummary, slacksim.TextValue("Откатили выкладку")))
 	if st := e.get(n).Status; st != incidents.StatusResolved {
 		t.Fatalf("status = %s, want resolved", st)
 	}
@@ -101,11 +101,11 @@ func TestButtonsInRussian(t *testing.T) {
 	if r := e.lastResponse(); r.Text != "Инцидент #1 решён; сначала откройте его снова." {
 		t.Errorf("status of a resolved incident = %q", r.Text)
 	}
-	e.click("U0002", ch, ts, ActionResolve, n)
+	e.click("U0002", ch, ts, actionResolve, n)
 	if r := e.lastResponse(); r.Text != "Инцидент #1 уже решён." {
 		t.Errorf("resolve of a resolved incident = %q", r.Text)
 	}
-	e.click(testAdmin, ch, ts, ActionReopen, n)
+	e.click(testAdmin, ch, ts, actionReopen, n)
 	if r := e.lastResponse(); r.Text != "<@"+testAdmin+"> снова открыл(а) инцидент #1." {
 		t.Errorf("reopen = %q", r.Text)
 	}
@@ -212,14 +212,14 @@ func TestUserMessageInRussian(t *testing.T) {
 		{wrap(slack.SlackErrorResponse{Err: "<!channel>"}), `Slack ответил ошибкой "&lt;!channel&gt;".`, "answered with the error"},
 	}
 	for _, tt := range tests {
-		if got := UserMessageIn(ru, tt.err); got != tt.want {
-			t.Errorf("UserMessageIn(ru, %v) =\n%q, want\n%q", tt.err, got, tt.want)
+		if got := userMessageIn(ru, tt.err); got != tt.want {
+			t.Errorf("userMessageIn(ru, %v) =\n%q, want\n%q", tt.err, got, tt.want)
 		}
-		if got := UserMessage(tt.err); !strings.Contains(got, tt.english) {
-			t.Errorf("UserMessage(%v) = %q, want English with %q", tt.err, got, tt.english)
+		if got := userMessageIn(Lang{}, tt.err); !strings.Contains(got, tt.english) {
+			t.Errorf("userMessageIn(en, %v) = %q, want English with %q", tt.err, got, tt.english)
 		}
 	}
-	if UserMessageIn(ru, nil) != "" {
+	if userMessageIn(ru, nil) != "" {
 		t.Error("nil error explained")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/templates"
 )
@@ -47,10 +48,10 @@ func TestOncallTimeErrorsInBothLanguages(t *testing.T) {
 			t.Fatalf("ParseRange(%q, %q) = %v, not a TimeError", r[0], r[1], err)
 		}
 		names[te.Name] = true
-		if got, want := BadTimeText(templates.English(), err), EscapeMrkdwn(err.Error()+"."); got != want {
+		if got, want := badTimeText(templates.English(), err), slacktext.Escape(err.Error()+"."); got != want {
 			t.Errorf("English of %q %q:\n got %s\nwant %s", r[0], r[1], got, want)
 		}
-		got := BadTimeText(ru, err)
+		got := badTimeText(ru, err)
 		for _, english := range []string{"bad time", "use now", "must be", "is not", "want a", "does not exist", "from:", "to:"} {
 			if strings.Contains(got, english) {
 				t.Errorf("Russian of %q %q has %q: %s", r[0], r[1], english, got)
@@ -67,11 +68,11 @@ func TestOncallTimeErrorsInBothLanguages(t *testing.T) {
 		t.Errorf("reasons covered = %v, want all 12", names)
 	}
 	_, _, err = oncall.ParseRange("now", "+0h", now, berlin)
-	if got, want := BadTimeText(ru, err), `Конец: не понимаю время "+0h": время должно быть позже текущего (можно так: `; !strings.HasPrefix(got, want) {
+	if got, want := badTimeText(ru, err), `Конец: не понимаю время "+0h": время должно быть позже текущего (можно так: `; !strings.HasPrefix(got, want) {
 		t.Errorf("Russian = %s, want it to start %s", got, want)
 	}
 	_, _, err = oncall.ParseRange("2026-03-29 02:30", "+1h", now, berlin)
-	if got, want := BadTimeText(ru, err), `Начало: не понимаю время "2026-03-29 02:30": 2026-03-29 02:30 не существует в поясе Europe/Berlin (в это время часы переводят вперёд).`; got != want {
+	if got, want := badTimeText(ru, err), `Начало: не понимаю время "2026-03-29 02:30": 2026-03-29 02:30 не существует в поясе Europe/Berlin (в это время часы переводят вперёд).`; got != want {
 		t.Errorf("Russian gap = %s, want %s", got, want)
 	}
 }
@@ -98,10 +99,10 @@ func TestOncallInvalidOverrideInBothLanguages(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%+v is valid", o)
 		}
-		if got, want := InvalidText(templates.English(), err), EscapeMrkdwn(err.Error()); got != want {
+		if got, want := invalidText(templates.English(), err), slacktext.Escape(err.Error()); got != want {
 			t.Errorf("English:\n got %s\nwant %s", got, want)
 		}
-		got := InvalidText(ru, err)
+		got := invalidText(ru, err)
 		for _, english := range []string{"is required", "is not", "must be", "at most", "applies only", "cannot", "unknown"} {
 			if strings.Contains(got, english) {
 				t.Errorf("Russian has %q: %s", english, got)
@@ -112,10 +113,10 @@ func TestOncallInvalidOverrideInBothLanguages(t *testing.T) {
 		}
 	}
 	err := oncall.Override{Schedule: "p", User: "U0001", From: from, To: from.Add(100 * 24 * time.Hour)}.Validate()
-	if got, want := InvalidText(ru, err), "Подмена длится не больше 92 дней; для большего срока измените ротацию"; got != want {
+	if got, want := invalidText(ru, err), "Подмена длится не больше 92 дней; для большего срока измените ротацию"; got != want {
 		t.Errorf("Russian too long = %q, want %q", got, want)
 	}
-	if got, want := InvalidText(ru, oncall.Override{}.Validate()), "Не указано расписание\n"; !strings.HasPrefix(got, want) {
+	if got, want := invalidText(ru, oncall.Override{}.Validate()), "Не указано расписание\n"; !strings.HasPrefix(got, want) {
 		t.Errorf("Russian of an empty override = %q", got)
 	}
 }

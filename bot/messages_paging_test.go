@@ -9,6 +9,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/deploys/deploystest"
 	"github.com/incidentbot/incidentbot/incidents"
@@ -128,7 +129,7 @@ func TestPagingMessagesRussianPageBlocks(t *testing.T) {
 	checkRussian(t, "no paging", e.h.decline(e.ctx, log, "4", "U0002").Text,
 		[]string{"Вызовы дежурных здесь не настроены."}, []string{"Paging is not configured"})
 	e.h.o.Paging = fakePaging{}
-	checkRussian(t, "page whom", e.h.pageByHand(e.ctx, log, 4, IncidentCommand{Verb: VerbPage}, "U0001").Text,
+	checkRussian(t, "page whom", e.h.pageByHand(e.ctx, log, 4, command.Incident{Verb: command.VerbPage}, "U0001").Text,
 		[]string{"Кого вызвать? Укажите расписание или упомяните человека: /incident page <schedule|@user>."}, []string{"Page whom"})
 }
 

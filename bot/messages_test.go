@@ -88,7 +88,7 @@ func TestSummaryInRussian(t *testing.T) {
 		},
 		Actions: []incidents.Action{{ID: 1, Text: "Добавить алерт", Due: declared.Add(-24 * time.Hour)}},
 	}
-	js := blocksJSON(t, SummaryBlocks(inc, SummaryOptions{Lang: ru, Now: declared.Add(65 * time.Minute), PublicURL: "https://bot.example"}))
+	js := blocksJSON(t, summaryBlocks(inc, summaryOptions{Lang: ru, Now: declared.Add(65 * time.Minute), PublicURL: "https://bot.example"}))
 	for _, want := range []string{
 		`"*Уровень*\nsev2"`, `"*Статус*\n:mag: Расследуется"`, `"*Руководитель*\n_не назначен_"`, "\"*Длительность*\\nоткрыт 1\u00a0ч 5\u00a0мин с обнаружения\"",
 		`*Алерты* — 1 активен, 1 снят`, `:ocean: Шторм алертов: 22 группы`, `Сервис: checkout`,
@@ -104,7 +104,7 @@ func TestSummaryInRussian(t *testing.T) {
 			t.Errorf("Russian summary still says %q", english)
 		}
 	}
-	text, blocks := AnnounceText(ru, inc, "C0INC7", "resolved", "")
+	text, blocks := announceText(ru, inc, "C0INC7", "resolved", "")
 	if text != ":white_check_mark: Инцидент #7 решён: Ошибки &lt;оплаты&gt;" {
 		t.Errorf("announce text = %q", text)
 	}

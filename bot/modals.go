@@ -11,6 +11,8 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
@@ -18,8 +20,8 @@ import (
 // Callback IDs of the modals the bot opens; view_submission dispatches on them.
 const (
 	CallbackDeclare = "incident_declare"
-	CallbackStatus  = "incident_set_status"
-	CallbackResolve = "incident_resolve_summary"
+	callbackStatus  = "incident_set_status"
+	callbackResolve = "incident_resolve_summary"
 )
 
 // Block IDs of the modals' inputs (each input's action_id equals its block_id).
@@ -28,8 +30,8 @@ const (
 	BlockTitle       = "title"
 	BlockSeverity    = "severity"
 	BlockDescription = "description"
-	BlockStatus      = "status"
-	BlockSummary     = "summary"
+	blockStatus      = "status"
+	blockSummary     = "summary"
 )
 
 // Input limits of the modals.
@@ -132,7 +134,7 @@ var statusChoices = []incidents.Status{
 // statusModal asks for the new status of inc.
 func statusModal(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
 	opts := make([]*slack.OptionBlockObject, len(statusChoices))
-	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(l.Text("modal.status_placeholder", nil)), BlockStatus)
+	sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(l.Text("modal.status_placeholder", nil)), blockStatus)
 	for i, s := range statusChoices {
 		opts[i] = slack.NewOptionBlockObject(string(s), plain(statusName(l, s)), nil)
 		if s == inc.Status {
@@ -140,17 +142,17 @@ func statusModal(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalVie
 		}
 	}
 	sel.Options = opts
-	return modal(l, CallbackStatus, l.Text("modal.status_title", nil), l.Text("modal.status_submit", nil), meta,
-		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, EscapeMrkdwn(Truncate(oneLine(inc.Title), 200)))),
-		slack.NewInputBlock(BlockStatus, plain(l.Text("modal.new_status", nil)), nil, sel),
+	return modal(l, callbackStatus, l.Text("modal.status_title", nil), l.Text("modal.status_submit", nil), meta,
+		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, slacktext.Escape(slacktext.Truncate(oneLine(inc.Title), 200)))),
+		slack.NewInputBlock(blockStatus, plain(l.Text("modal.new_status", nil)), nil, sel),
 	)
 }
 
 // resolveModalIn asks, in l, for the resolution summary of inc.
 func resolveModalIn(l Lang, inc *incidents.Incident, meta modalMeta) slack.ModalViewRequest {
-	return modal(l, CallbackResolve, l.Text("modal.resolve_title", nil), l.Text("modal.resolve_submit", nil), meta,
-		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, EscapeMrkdwn(Truncate(oneLine(inc.Title), 200)))),
-		textInput(BlockSummary, l.Text("modal.summary", nil), true, ""),
+	return modal(l, callbackResolve, l.Text("modal.resolve_title", nil), l.Text("modal.resolve_submit", nil), meta,
+		mrkdwnSection(fmt.Sprintf("*#%d* %s", inc.Number, slacktext.Escape(slacktext.Truncate(oneLine(inc.Title), 200)))),
+		textInput(blockSummary, l.Text("modal.summary", nil), true, ""),
 	)
 }
 
@@ -174,11 +176,6 @@ func stateValue(v slack.View, blockID string) string {
 	return a.Value
 }
 
-// validateDeclare is validateDeclareIn with the errors in English.
-func validateDeclare(v slack.View, severities []string) (declareInput, map[string]string) {
-	return validateDeclareIn(Lang{}, v, severities)
-}
-
 // validateDeclareIn checks a submitted declare form; errs is keyed by block
 // ID, in l.
 func validateDeclareIn(l Lang, v slack.View, severities []string) (declareInput, map[string]string) {
@@ -195,7 +192,7 @@ func validateDeclareIn(l Lang, v slack.View, severities []string) (declareInput,
 		errs[BlockTitle] = l.Text("modal.title_long", M{"Max": incidents.MaxTitle, "Count": n})
 	}
 	if in.Severity != "" {
-		sev, ok := matchSeverity(in.Severity, severities)
+		sev, ok := command.MatchSeverity(in.Severity, severities)
 		if !ok {
 			errs[BlockSeverity] = l.Text("modal.severity_pick", strings.Join(severities, ", "))
 		}
@@ -209,21 +206,21 @@ func validateDeclareIn(l Lang, v slack.View, severities []string) (declareInput,
 
 // validateStatus checks a submitted status form; the error is in l.
 func validateStatus(l Lang, v slack.View) (incidents.Status, map[string]string) {
-	st, err := incidents.ParseStatus(stateValue(v, BlockStatus))
+	st, err := incidents.ParseStatus(stateValue(v, blockStatus))
 	if err != nil {
-		return "", map[string]string{BlockStatus: l.Text("modal.status_pick", nil)}
+		return "", map[string]string{blockStatus: l.Text("modal.status_pick", nil)}
 	}
 	return st, nil
 }
 
 // validateSummary checks a submitted resolve form; the errors are in l.
 func validateSummary(l Lang, v slack.View) (string, map[string]string) {
-	s := strings.TrimSpace(stateValue(v, BlockSummary))
+	s := strings.TrimSpace(stateValue(v, blockSummary))
 	switch n := utf8.RuneCountInString(s); {
 	case n == 0:
-		return "", map[string]string{BlockSummary: l.Text("modal.summary_empty", nil)}
+		return "", map[string]string{blockSummary: l.Text("modal.summary_empty", nil)}
 	case n > maxModalSummary:
-		return "", map[string]string{BlockSummary: l.Text("modal.summary_long", maxModalSummary)}
+		return "", map[string]string{blockSummary: l.Text("modal.summary_long", maxModalSummary)}
 	}
 	return s, nil
 }
@@ -232,7 +229,7 @@ func validateSummary(l Lang, v slack.View) (string, map[string]string) {
 func incidentFromValue(v string) (int64, error) {
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("button value %q is not an incident number", Truncate(v, 20))
+		return 0, fmt.Errorf("button value %q is not an incident number", slacktext.Truncate(v, 20))
 	}
 	return n, nil
 }

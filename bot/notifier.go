@@ -16,6 +16,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/bot/pace"
 	"github.com/incidentbot/incidentbot/bot/slackstate"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -358,14 +359,14 @@ func topicText(l Lang, inc *incidents.Incident) string {
 	suffix := fmt.Sprintf(" · %s · %s", severityText(l, inc.Severity), statusName(l, inc.Status))
 	head := fmt.Sprintf("#%d ", inc.Number)
 	room := maxTopic - len([]rune(head)) - len([]rune(suffix))
-	return head + escapeTruncate(oneLine(inc.Title), room) + suffix
+	return head + slacktext.EscapeTruncate(oneLine(inc.Title), room) + suffix
 }
 
 // purposeText is the channel purpose, set once per title: the title is
 // truncated to the room the message's own words leave.
 func purposeText(l Lang, inc *incidents.Incident) string {
 	room := maxPurpose - len([]rune(l.Text("channel.purpose", M{"Number": inc.Number, "Title": ""})))
-	return l.Text("channel.purpose", M{"Number": inc.Number, "Title": escapeTruncate(oneLine(inc.Title), room)})
+	return l.Text("channel.purpose", M{"Number": inc.Number, "Title": slacktext.EscapeTruncate(oneLine(inc.Title), room)})
 }
 
 // syncTopic sets the topic and purpose when they differ from what was last set.
@@ -412,7 +413,7 @@ func (n *Notifier) invite(ctx context.Context, inc *incidents.Incident, st *slac
 	var want []string
 	add := func(id string) {
 		id = strings.TrimSpace(id)
-		if !isSlackID(id, "UW") || id == bot || slices.Contains(want, id) || slices.Contains(done, id) {
+		if !slacktext.IsID(id, "UW") || id == bot || slices.Contains(want, id) || slices.Contains(done, id) {
 			return
 		}
 		want = append(want, id)
@@ -516,9 +517,9 @@ func sortedRoleNames(roles map[string]string) []string {
 
 // summary renders the summary message with its recognisable first block.
 func (n *Notifier) summary(inc *incidents.Incident) (string, []slack.Block) {
-	blocks := SummaryBlocks(inc, SummaryOptions{PublicURL: n.opts.PublicURL, Now: n.opts.Now(), Location: n.opts.Location, Lang: n.opts.Lang, Silences: n.opts.Silences})
+	blocks := summaryBlocks(inc, summaryOptions{PublicURL: n.opts.PublicURL, Now: n.opts.Now(), Location: n.opts.Location, Lang: n.opts.Lang, Silences: n.opts.Silences})
 	setBlockID(blocks, SummaryBlockID)
-	text := n.t("channel.summary_text", M{"Number": inc.Number, "Title": escapeTruncate(oneLine(inc.Title), 500),
+	text := n.t("channel.summary_text", M{"Number": inc.Number, "Title": slacktext.EscapeTruncate(oneLine(inc.Title), 500),
 		"Severity": severityText(n.opts.Lang, inc.Severity), "Status": statusName(n.opts.Lang, inc.Status)})
 	return text, blocks
 }
@@ -761,7 +762,7 @@ func (n *Notifier) postAnnounce(ctx context.Context, inc *incidents.Incident, ch
 		log.WithField("ts", ts).Info("adopted the announce line posted before a restart")
 		return ts, nil
 	}
-	text, blocks := AnnounceText(n.opts.Lang, inc, channelID, kind, n.opts.PublicURL)
+	text, blocks := announceText(n.opts.Lang, inc, channelID, kind, n.opts.PublicURL)
 	setBlockID(blocks, blockID)
 	_, ts, err = n.api.PostMessageContext(ctx, channel, slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {

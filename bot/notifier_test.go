@@ -110,15 +110,6 @@ func (e *env) setState(number int64, change func(*slackstate.Incident)) {
 	}
 }
 
-func (e *env) get(number int64) *incidents.Incident {
-	e.t.Helper()
-	inc, err := e.svc.Get(e.ctx, number)
-	if err != nil {
-		e.t.Fatalf("get #%d: %v", number, err)
-	}
-	return inc
-}
-
 func (e *env) channel(name string) slacksim.Channel {
 	e.t.Helper()
 	ch, ok := e.sim.ChannelByName(name)

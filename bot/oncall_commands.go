@@ -13,6 +13,8 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
@@ -54,268 +56,358 @@ type Oncall interface {
 // ActionTakeCover is a cover request's "Take it" button; its value names the request.
 const ActionTakeCover = "oncall_take_cover"
 
-// oncallCommand answers /oncall within the ack budget.
+// oncallRequest is one parsed /oncall command on its way to its runner.
+type oncallRequest struct {
+	log *logrus.Entry
+	sc  slack.SlashCommand
+	cmd command.Oncall
+}
+
+// need is what a verb needs configured before it can run.
+type need int
+
+const (
+	needNothing     need = iota
+	needPaging           // the on-call side (Options.Oncall)
+	needSchedules        // at least one schedule
+	needMaintenance      // maintenance windows (Options.Maintenance)
+)
+
+// lacking says what is not configured for n; "" when nothing is missing.
+func (h *Handler) lacking(n need) string {
+	switch {
+	case n == needPaging && h.o.Oncall == nil:
+		return h.t("page.not_configured", nil)
+	case n == needSchedules && (h.o.Oncall == nil || len(h.o.Oncall.Schedules()) == 0):
+		return h.t("oncall.no_schedules", nil)
+	case n == needMaintenance && h.o.Maintenance == nil:
+		return h.t("maintenance.unavailable", nil)
+	}
+	return ""
+}
+
+// oncallRunners run the verbs of command.OncallVerbs, one each
+// (TestEveryVerbHasARunner).
+var oncallRunners = map[command.OncallVerb]runner[oncallRequest]{
+	command.OncallHelp:              {quick: true, run: (*Handler).oncallHelp},
+	command.OncallContact:           {quick: true, needs: needPaging, run: (*Handler).oncallContact},
+	command.OncallTestPage:          {needs: needPaging, run: (*Handler).oncallTestPage},
+	command.OncallNow:               {needs: needSchedules, run: (*Handler).oncallNow},
+	command.OncallSchedule:          {needs: needSchedules, run: (*Handler).oncallSchedule},
+	command.OncallOverride:          {needs: needSchedules, run: (*Handler).addOverride},
+	command.OncallOverrides:         {needs: needSchedules, run: (*Handler).listOverrides},
+	command.OncallOverrideRemove:    {needs: needSchedules, run: (*Handler).removeOverride},
+	command.OncallCover:             {needs: needSchedules, run: (*Handler).askCover},
+	command.OncallLoad:              {needs: needSchedules, run: (*Handler).oncallLoad},
+	command.OncallHandoff:           {needs: needSchedules, run: (*Handler).handoffNow},
+	command.OncallMaintenance:       {needs: needMaintenance, run: (*Handler).addMaintenance},
+	command.OncallMaintenanceList:   {needs: needMaintenance, run: (*Handler).listMaintenance},
+	command.OncallMaintenanceRemove: {needs: needMaintenance, run: (*Handler).removeMaintenance},
+}
+
+// oncallCommand answers /oncall: parse, then the verb's runner, if what it
+// needs is configured and the user may.
 func (h *Handler) oncallCommand(ctx context.Context, log *logrus.Entry, sc slack.SlashCommand) reply {
-	cmd, err := ParseOncall(sc.Text)
+	cmd, err := command.ParseOncall(sc.Text)
 	if err != nil {
 		return usageReply(h.o.Lang, err)
 	}
-	switch cmd.Verb {
-	case OncallHelp:
-		return h.oncallHelp()
-	case OncallMaintenance, OncallMaintenanceList, OncallMaintenanceRemove:
-		return h.answerCommand(ctx, sc, func(ctx context.Context) reply { return h.maintenanceCommand(ctx, log, sc, cmd) })
-	case OncallContact, OncallTestPage:
-		if h.o.Oncall == nil {
-			return ephemeralf("%s", h.t("page.not_configured", nil))
-		}
-		if cmd.Verb == OncallContact {
-			return ephemeralf("%s", h.o.Oncall.Contact(sc.UserID))
-		}
-		return h.answerCommand(ctx, sc, func(ctx context.Context) reply {
-			text, err := h.o.Oncall.TestPage(ctx, sc.UserID, cmd.Method)
-			if err != nil {
-				log.WithError(err).Error("/oncall test-page failed")
-				return ephemeralf("%s", h.t("oncall.failed", nil))
-			}
-			return ephemeralf("%s", text)
-		})
+	rn, ok := oncallRunners[cmd.Verb]
+	if !ok {
+		return h.oncallHelp(ctx, oncallRequest{})
 	}
-	if h.o.Oncall == nil || len(h.o.Oncall.Schedules()) == 0 {
-		return ephemeralf("%s", h.t("oncall.no_schedules", nil))
+	if no := h.lacking(rn.needs); no != "" {
+		return ephemeralf("%s", no)
 	}
-	return h.answerCommand(ctx, sc, func(ctx context.Context) reply { return h.runOncall(ctx, log, sc, cmd) })
-}
-
-func (h *Handler) runOncall(ctx context.Context, log *logrus.Entry, sc slack.SlashCommand, cmd OncallCommand) reply {
-	oc := h.o.Oncall
-	l := h.o.Lang
-	now := oc.Now()
-	schedule := func(name string) (oncall.Schedule, *reply) {
-		for _, s := range oc.Schedules() {
-			if s.Name == name {
-				return s, nil
-			}
-		}
-		r := ephemeralf("%s", h.t("oncall.no_schedule", M{"Name": EscapeMrkdwn(name), "Names": scheduleNames(oc.Schedules())}))
-		return oncall.Schedule{}, &r
+	r := oncallRequest{log: log, sc: sc, cmd: cmd}
+	if rn.quick {
+		return rn.run(h, ctx, r)
 	}
-	fail := func(err error) reply {
-		var ue *UsageError
-		if errors.As(err, &ue) {
-			return usageReply(h.o.Lang, err)
-		}
-		log.WithError(err).Error("/oncall failed")
-		return ephemeralf("%s", h.t("oncall.failed", nil))
-	}
-	switch cmd.Verb {
-	case OncallNow:
-		ovs, err := oc.Overrides(ctx, "")
-		if err != nil {
-			return fail(err)
-		}
-		lines := []string{h.t("oncall.now_title", nil)}
-		for _, s := range oc.Schedules() {
-			lines = append(lines, "• "+nowLine(l, s, ovs, now))
-		}
-		if m := h.maintenanceNow(ctx, log); m != "" {
-			lines = append(lines, m)
-		}
-		return ephemeralf("%s", strings.Join(lines, "\n"))
-	case OncallSchedule:
-		s, r := schedule(cmd.Schedule)
-		if r != nil {
-			return *r
-		}
-		ovs, err := oc.Overrides(ctx, s.Name)
-		if err != nil {
-			return fail(err)
-		}
-		lines := []string{nowLine(l, s, ovs, now), h.t("oncall.next_shifts", nil)}
-		shifts := oncall.Shifts(s, ovs, now, now.Add(14*24*time.Hour))
-		n := 0
-		for _, sh := range shifts {
-			if !sh.Start.After(now) {
-				continue
-			}
-			if n++; n > 5 {
-				break
-			}
-			lines = append(lines, fmt.Sprintf("• %s → %s: %s", WhenText(l, sh.Start, s), WhenText(l, sh.End, s), whoText(l, sh)))
-		}
-		if n == 0 {
-			lines = append(lines, h.t("oncall.no_change", 14))
-		}
-		return ephemeralf("%s", strings.Join(lines, "\n"))
-	case OncallOverride:
-		s, r := schedule(cmd.Schedule)
-		if r != nil {
-			return *r
-		}
-		if !cmd.User.Resolved() {
-			return ephemeralf("%s", h.t("oncall.unresolved_user", EscapeMrkdwn(cmd.User.Name)))
-		}
-		if no := mayChange(l, oc, s, sc.UserID); no != "" {
-			return ephemeralf("%s", no)
-		}
-		from, to, bad := h.oncallWindow(cmd, now, s.Timezone)
-		if bad != nil {
-			return *bad
-		}
-		o := oncall.Override{Schedule: s.Name, Kind: oncall.OverrideReplace, User: cmd.User.ID, From: from, To: to,
-			CreatedBy: sc.UserID, CreatedAt: now}
-		if err := o.Validate(); err != nil {
-			return ephemeralf("%s", InvalidText(l, err))
-		}
-		o, err := oc.AddOverride(ctx, o)
-		if err != nil {
-			return fail(err)
-		}
-		return inChannelf("%s", h.t("oncall.override_added", M{"Actor": UserMention(sc.UserID), "User": UserMention(o.User),
-			"Schedule": EscapeMrkdwn(s.Name), "From": WhenText(l, o.From, s), "To": WhenText(l, o.To, s), "ID": o.ID}))
-	case OncallOverrides:
-		if cmd.Schedule != "" {
-			if _, r := schedule(cmd.Schedule); r != nil {
-				return *r
+	return h.answerCommand(ctx, sc, func(ctx context.Context) reply {
+		// ScheduleMembers is checked by the runner, once it knows the schedule.
+		if cmd.Verb.Who() == command.OnCallMembers {
+			if no := h.mayMaintain(sc.UserID); no != "" {
+				return ephemeralf("%s", no)
 			}
 		}
-		ovs, err := oc.Overrides(ctx, cmd.Schedule)
-		if err != nil {
-			return fail(err)
-		}
-		var lines []string
-		for _, o := range ovs {
-			s, _ := schedule(o.Schedule)
-			lines = append(lines, h.t("oncall.override_line", M{"ID": o.ID, "Schedule": EscapeMrkdwn(o.Schedule),
-				"User": UserMention(o.User), "From": WhenText(l, o.From, s), "To": WhenText(l, o.To, s), "By": UserMention(o.CreatedBy)}))
-		}
-		if len(lines) == 0 {
-			return ephemeralf("%s", h.t("oncall.no_overrides", OncallOverride.UsageIn(h.o.Lang)))
-		}
-		return ephemeralf("%s\n%s", h.t("oncall.overrides_title", nil), strings.Join(lines, "\n"))
-	case OncallOverrideRemove:
-		ovs, err := oc.Overrides(ctx, "")
-		if err != nil {
-			return fail(err)
-		}
-		i := slices.IndexFunc(ovs, func(o oncall.Override) bool { return o.ID == cmd.ID })
-		if i < 0 {
-			return ephemeralf("%s", h.t("oncall.no_override", EscapeMrkdwn(cmd.ID)))
-		}
-		s, _ := schedule(ovs[i].Schedule)
-		if no := mayChange(l, oc, s, sc.UserID); no != "" {
-			return ephemeralf("%s", no)
-		}
-		o, err := oc.RemoveOverride(ctx, cmd.ID)
-		if errors.Is(err, oncall.ErrNotFound) {
-			return ephemeralf("%s", h.t("oncall.override_gone", EscapeMrkdwn(cmd.ID)))
-		}
-		if err != nil {
-			return fail(err)
-		}
-		return inChannelf("%s", h.t("oncall.override_removed", M{"Actor": UserMention(sc.UserID), "ID": o.ID, "User": UserMention(o.User),
-			"Schedule": EscapeMrkdwn(o.Schedule)}))
-	case OncallCover:
-		s, r := schedule(cmd.Schedule)
-		if r != nil {
-			return *r
-		}
-		if s.Channel == "" {
-			return ephemeralf("%s", h.t("oncall.cover_no_channel", EscapeMrkdwn(s.Name)))
-		}
-		from, to, bad := h.oncallWindow(cmd, now, s.Timezone)
-		if bad != nil {
-			return *bad
-		}
-		if err := (oncall.Override{Schedule: s.Name, User: sc.UserID, From: from, To: to}).Validate(); err != nil {
-			return ephemeralf("%s", InvalidText(l, err))
-		}
-		if err := oc.RequestCover(ctx, s.Name, from, to, sc.UserID); err != nil {
-			return fail(err)
-		}
-		return ephemeralf("%s", h.t("oncall.cover_asked", M{"Channel": EscapeMrkdwn(s.Channel), "Schedule": EscapeMrkdwn(s.Name),
-			"From": WhenText(l, from, s), "To": WhenText(l, to, s)}))
-	case OncallLoad:
-		days := int(cmd.Period / (24 * time.Hour))
-		lines := []string{h.t("oncall.load_title", days)}
-		for _, s := range oc.Schedules() {
-			loads, err := oc.Load(ctx, s.Name, cmd.Period)
-			if err != nil {
-				return fail(err)
-			}
-			lines = append(lines, "*"+EscapeMrkdwn(s.Name)+"*")
-			for _, ld := range loads {
-				lines = append(lines, h.t("oncall.load_line", M{"User": UserMention(ld.User), "OnCall": wholeHours(ld.OnCall),
-					"OutOfHours": wholeHours(ld.OutOfHours), "Pages": ld.Pages, "Night": ld.NightPages}))
-			}
-			if len(loads) == 0 {
-				lines = append(lines, h.t("oncall.load_nobody", nil))
-			}
-		}
-		return ephemeralf("%s", strings.Join(lines, "\n"))
-	case OncallHandoff:
-		if cmd.Schedule != "" {
-			if _, r := schedule(cmd.Schedule); r != nil {
-				return *r
-			}
-		}
-		if err := oc.HandoffNow(ctx, cmd.Schedule); err != nil {
-			return fail(err)
-		}
-		return ephemeralf("%s", h.t("oncall.handoff_posting", nil))
-	}
-	return h.oncallHelp()
+		return rn.run(h, ctx, r)
+	})
 }
 
 // oncallHelp is /oncall help: the usage of every subcommand.
-func (h *Handler) oncallHelp() reply {
-	return ephemeralf("%s", "```"+EscapeMrkdwn(OncallUsageIn(h.o.Lang))+"```")
+func (h *Handler) oncallHelp(context.Context, oncallRequest) reply {
+	return ephemeralf("%s", "```"+slacktext.Escape(command.OncallHelpText(h.o.Lang))+"```")
+}
+
+func (h *Handler) oncallContact(_ context.Context, r oncallRequest) reply {
+	return ephemeralf("%s", h.o.Oncall.Contact(r.sc.UserID))
+}
+
+func (h *Handler) oncallTestPage(ctx context.Context, r oncallRequest) reply {
+	text, err := h.o.Oncall.TestPage(ctx, r.sc.UserID, r.cmd.Method)
+	if err != nil {
+		r.log.WithError(err).Error("/oncall test-page failed")
+		return ephemeralf("%s", h.t("oncall.failed", nil))
+	}
+	return ephemeralf("%s", text)
+}
+
+// scheduleNamed is the configured schedule of that name, or the answer
+// that names the schedules there are.
+func (h *Handler) scheduleNamed(name string) (oncall.Schedule, *reply) {
+	ss := h.o.Oncall.Schedules()
+	for _, s := range ss {
+		if s.Name == name {
+			return s, nil
+		}
+	}
+	r := ephemeralf("%s", h.t("oncall.no_schedule", M{"Name": slacktext.Escape(name), "Names": scheduleNames(ss)}))
+	return oncall.Schedule{}, &r
+}
+
+// oncallFailed answers an /oncall command that failed on the app's side.
+func (h *Handler) oncallFailed(log *logrus.Entry, err error) reply {
+	var ue *command.UsageError
+	if errors.As(err, &ue) {
+		return usageReply(h.o.Lang, err)
+	}
+	log.WithError(err).Error("/oncall failed")
+	return ephemeralf("%s", h.t("oncall.failed", nil))
+}
+
+// oncallNow says who is on call now, for every schedule.
+func (h *Handler) oncallNow(ctx context.Context, r oncallRequest) reply {
+	oc := h.o.Oncall
+	now := oc.Now()
+	ovs, err := oc.Overrides(ctx, "")
+	if err != nil {
+		return h.oncallFailed(r.log, err)
+	}
+	lines := []string{h.t("oncall.now_title", nil)}
+	for _, s := range oc.Schedules() {
+		lines = append(lines, "• "+nowLine(h.o.Lang, s, ovs, now))
+	}
+	if m := h.maintenanceNow(ctx, r.log); m != "" {
+		lines = append(lines, m)
+	}
+	return ephemeralf("%s", strings.Join(lines, "\n"))
+}
+
+// oncallSchedule says who is on call for one schedule now, and the next shifts.
+func (h *Handler) oncallSchedule(ctx context.Context, r oncallRequest) reply {
+	oc, l := h.o.Oncall, h.o.Lang
+	now := oc.Now()
+	s, no := h.scheduleNamed(r.cmd.Schedule)
+	if no != nil {
+		return *no
+	}
+	ovs, err := oc.Overrides(ctx, s.Name)
+	if err != nil {
+		return h.oncallFailed(r.log, err)
+	}
+	lines := []string{nowLine(l, s, ovs, now), h.t("oncall.next_shifts", nil)}
+	shifts := oncall.Shifts(s, ovs, now, now.Add(14*24*time.Hour))
+	n := 0
+	for _, sh := range shifts {
+		if !sh.Start.After(now) {
+			continue
+		}
+		if n++; n > 5 {
+			break
+		}
+		lines = append(lines, fmt.Sprintf("• %s → %s: %s", WhenText(l, sh.Start, s), WhenText(l, sh.End, s), whoText(l, sh)))
+	}
+	if n == 0 {
+		lines = append(lines, h.t("oncall.no_change", 14))
+	}
+	return ephemeralf("%s", strings.Join(lines, "\n"))
+}
+
+// addOverride puts someone on call for a while.
+func (h *Handler) addOverride(ctx context.Context, r oncallRequest) reply {
+	oc, l, cmd, actor := h.o.Oncall, h.o.Lang, r.cmd, r.sc.UserID
+	now := oc.Now()
+	s, no := h.scheduleNamed(cmd.Schedule)
+	if no != nil {
+		return *no
+	}
+	if !cmd.User.Resolved() {
+		return ephemeralf("%s", h.t("oncall.unresolved_user", slacktext.Escape(cmd.User.Name)))
+	}
+	if no := mayChange(l, oc, s, actor); no != "" {
+		return ephemeralf("%s", no)
+	}
+	from, to, bad := h.oncallWindow(cmd, now, s.Timezone)
+	if bad != nil {
+		return *bad
+	}
+	o := oncall.Override{Schedule: s.Name, Kind: oncall.OverrideReplace, User: cmd.User.ID, From: from, To: to,
+		CreatedBy: actor, CreatedAt: now}
+	if err := o.Validate(); err != nil {
+		return ephemeralf("%s", invalidText(l, err))
+	}
+	o, err := oc.AddOverride(ctx, o)
+	if err != nil {
+		return h.oncallFailed(r.log, err)
+	}
+	return inChannelf("%s", h.t("oncall.override_added", M{"Actor": slacktext.UserMention(actor), "User": slacktext.UserMention(o.User),
+		"Schedule": slacktext.Escape(s.Name), "From": WhenText(l, o.From, s), "To": WhenText(l, o.To, s), "ID": o.ID}))
+}
+
+// listOverrides lists the overrides to come, of one schedule or all.
+func (h *Handler) listOverrides(ctx context.Context, r oncallRequest) reply {
+	oc, l, cmd := h.o.Oncall, h.o.Lang, r.cmd
+	if cmd.Schedule != "" {
+		if _, no := h.scheduleNamed(cmd.Schedule); no != nil {
+			return *no
+		}
+	}
+	ovs, err := oc.Overrides(ctx, cmd.Schedule)
+	if err != nil {
+		return h.oncallFailed(r.log, err)
+	}
+	var lines []string
+	for _, o := range ovs {
+		s, _ := h.scheduleNamed(o.Schedule)
+		lines = append(lines, h.t("oncall.override_line", M{"ID": o.ID, "Schedule": slacktext.Escape(o.Schedule),
+			"User": slacktext.UserMention(o.User), "From": WhenText(l, o.From, s), "To": WhenText(l, o.To, s), "By": slacktext.UserMention(o.CreatedBy)}))
+	}
+	if len(lines) == 0 {
+		return ephemeralf("%s", h.t("oncall.no_overrides", command.OncallOverride.Usage(l)))
+	}
+	return ephemeralf("%s\n%s", h.t("oncall.overrides_title", nil), strings.Join(lines, "\n"))
+}
+
+// removeOverride removes an override, by its ID.
+func (h *Handler) removeOverride(ctx context.Context, r oncallRequest) reply {
+	oc, id, actor := h.o.Oncall, r.cmd.ID, r.sc.UserID
+	ovs, err := oc.Overrides(ctx, "")
+	if err != nil {
+		return h.oncallFailed(r.log, err)
+	}
+	i := slices.IndexFunc(ovs, func(o oncall.Override) bool { return o.ID == id })
+	if i < 0 {
+		return ephemeralf("%s", h.t("oncall.no_override", slacktext.Escape(id)))
+	}
+	s, _ := h.scheduleNamed(ovs[i].Schedule)
+	if no := mayChange(h.o.Lang, oc, s, actor); no != "" {
+		return ephemeralf("%s", no)
+	}
+	o, err := oc.RemoveOverride(ctx, id)
+	if errors.Is(err, oncall.ErrNotFound) {
+		return ephemeralf("%s", h.t("oncall.override_gone", slacktext.Escape(id)))
+	}
+	if err != nil {
+		return h.oncallFailed(r.log, err)
+	}
+	return inChannelf("%s", h.t("oncall.override_removed", M{"Actor": slacktext.UserMention(actor), "ID": o.ID, "User": slacktext.UserMention(o.User),
+		"Schedule": slacktext.Escape(o.Schedule)}))
+}
+
+// askCover asks the schedule's channel for someone to cover.
+func (h *Handler) askCover(ctx context.Context, r oncallRequest) reply {
+	oc, l, cmd, actor := h.o.Oncall, h.o.Lang, r.cmd, r.sc.UserID
+	now := oc.Now()
+	s, no := h.scheduleNamed(cmd.Schedule)
+	if no != nil {
+		return *no
+	}
+	if s.Channel == "" {
+		return ephemeralf("%s", h.t("oncall.cover_no_channel", slacktext.Escape(s.Name)))
+	}
+	from, to, bad := h.oncallWindow(cmd, now, s.Timezone)
+	if bad != nil {
+		return *bad
+	}
+	if err := (oncall.Override{Schedule: s.Name, User: actor, From: from, To: to}).Validate(); err != nil {
+		return ephemeralf("%s", invalidText(l, err))
+	}
+	if err := oc.RequestCover(ctx, s.Name, from, to, actor); err != nil {
+		return h.oncallFailed(r.log, err)
+	}
+	return ephemeralf("%s", h.t("oncall.cover_asked", M{"Channel": slacktext.Escape(s.Channel), "Schedule": slacktext.Escape(s.Name),
+		"From": WhenText(l, from, s), "To": WhenText(l, to, s)}))
+}
+
+// oncallLoad shows each person's load, per schedule.
+func (h *Handler) oncallLoad(ctx context.Context, r oncallRequest) reply {
+	oc, period := h.o.Oncall, r.cmd.Period
+	days := int(period / (24 * time.Hour))
+	lines := []string{h.t("oncall.load_title", days)}
+	for _, s := range oc.Schedules() {
+		loads, err := oc.Load(ctx, s.Name, period)
+		if err != nil {
+			return h.oncallFailed(r.log, err)
+		}
+		lines = append(lines, "*"+slacktext.Escape(s.Name)+"*")
+		for _, ld := range loads {
+			lines = append(lines, h.t("oncall.load_line", M{"User": slacktext.UserMention(ld.User), "OnCall": wholeHours(ld.OnCall),
+				"OutOfHours": wholeHours(ld.OutOfHours), "Pages": ld.Pages, "Night": ld.NightPages}))
+		}
+		if len(loads) == 0 {
+			lines = append(lines, h.t("oncall.load_nobody", nil))
+		}
+	}
+	return ephemeralf("%s", strings.Join(lines, "\n"))
+}
+
+// handoffNow posts the shift handoff now.
+func (h *Handler) handoffNow(ctx context.Context, r oncallRequest) reply {
+	if r.cmd.Schedule != "" {
+		if _, no := h.scheduleNamed(r.cmd.Schedule); no != nil {
+			return *no
+		}
+	}
+	if err := h.o.Oncall.HandoffNow(ctx, r.cmd.Schedule); err != nil {
+		return h.oncallFailed(r.log, err)
+	}
+	return ephemeralf("%s", h.t("oncall.handoff_posting", nil))
 }
 
 // oncallWindow is Window with its error said in the Handler's language: the
 // override's or cover's start and end, or the answer that says what is
 // wrong with them, followed by the usage line.
-func (h *Handler) oncallWindow(cmd OncallCommand, now time.Time, loc *time.Location) (from, to time.Time, bad *reply) {
+func (h *Handler) oncallWindow(cmd command.Oncall, now time.Time, loc *time.Location) (from, to time.Time, bad *reply) {
 	from, to, err := oncall.ParseRange(cmd.From, cmd.To, now, loc)
 	if err == nil {
 		return from, to, nil
 	}
-	r := ephemeralf("%s", h.t("grammar.reply", M{"Msg": BadTimeText(h.o.Lang, err), "Usage": EscapeMrkdwn(cmd.Verb.UsageIn(h.o.Lang))}))
+	r := ephemeralf("%s", h.t("grammar.reply", M{"Msg": badTimeText(h.o.Lang, err), "Usage": slacktext.Escape(cmd.Verb.Usage(h.o.Lang))}))
 	return from, to, &r
 }
 
-// BadTimeText is the sentence, ready mrkdwn and ending in ".", that says in
+// badTimeText is the sentence, ready mrkdwn and ending in ".", that says in
 // l what is wrong with a time expression: err from oncall.ParseTime or
 // oncall.ParseRange. In English it is err's text.
-func BadTimeText(l Lang, err error) string {
+func badTimeText(l Lang, err error) string {
 	var te *oncall.TimeError
 	if !errors.As(err, &te) {
-		return EscapeMrkdwn(err.Error() + ".")
+		return slacktext.Escape(err.Error() + ".")
 	}
-	d := M{"Field": te.Field, "Input": EscapeMrkdwn(strconv.Quote(te.Input)), "Name": te.Name, "Forms": EscapeMrkdwn(oncall.TimeForms),
-		"Clock": EscapeMrkdwn(strconv.Quote(te.Data["clock"])), "Day": EscapeMrkdwn(strconv.Quote(te.Data["day"])),
-		"Wall": EscapeMrkdwn(te.Data["wall"]), "Zone": EscapeMrkdwn(te.Data["zone"]),
-		"From": EscapeMrkdwn(te.Data["from"]), "To": EscapeMrkdwn(te.Data["to"])}
+	d := M{"Field": te.Field, "Input": slacktext.Escape(strconv.Quote(te.Input)), "Name": te.Name, "Forms": slacktext.Escape(oncall.TimeForms),
+		"Clock": slacktext.Escape(strconv.Quote(te.Data["clock"])), "Day": slacktext.Escape(strconv.Quote(te.Data["day"])),
+		"Wall": slacktext.Escape(te.Data["wall"]), "Zone": slacktext.Escape(te.Data["zone"]),
+		"From": slacktext.Escape(te.Data["from"]), "To": slacktext.Escape(te.Data["to"])}
 	return l.Text("oncall.bad_time", d)
 }
 
-// InvalidText says in l, as ready mrkdwn, what Override.Validate found
+// invalidText says in l, as ready mrkdwn, what Override.Validate found
 // wrong, one field a line; in English it is err's text.
-func InvalidText(l Lang, err error) string {
+func invalidText(l Lang, err error) string {
 	var fes oncall.FieldErrors
 	if !errors.As(err, &fes) {
-		return EscapeMrkdwn(err.Error())
+		return slacktext.Escape(err.Error())
 	}
 	lines := make([]string, len(fes))
 	for i, fe := range fes {
 		if fe.Name == "" {
-			lines[i] = EscapeMrkdwn(fe.Error())
+			lines[i] = slacktext.Escape(fe.Error())
 			continue
 		}
 		days, _ := strconv.Atoi(fe.Data["days"])
-		lines[i] = l.Text("oncall.invalid", M{"Path": EscapeMrkdwn(fe.Path), "Name": fe.Name,
-			"Kind": EscapeMrkdwn(strconv.Quote(fe.Data["kind"])), "User": EscapeMrkdwn(strconv.Quote(fe.Data["user"])),
-			"Self": EscapeMrkdwn(fe.Data["user"]), "From": EscapeMrkdwn(fe.Data["from"]), "Days": days})
+		lines[i] = l.Text("oncall.invalid", M{"Path": slacktext.Escape(fe.Path), "Name": fe.Name,
+			"Kind": slacktext.Escape(strconv.Quote(fe.Data["kind"])), "User": slacktext.Escape(strconv.Quote(fe.Data["user"])),
+			"Self": slacktext.Escape(fe.Data["user"]), "From": slacktext.Escape(fe.Data["from"]), "Days": days})
 	}
 	return strings.Join(lines, "\n")
 }
@@ -335,7 +427,7 @@ func mayChange(l Lang, oc Oncall, s oncall.Schedule, user string) string {
 			return ""
 		}
 	}
-	return l.Text("oncall.may_not_change", EscapeMrkdwn(s.Name))
+	return l.Text("oncall.may_not_change", slacktext.Escape(s.Name))
 }
 
 // nowLine says who is on call for s now and until when.
@@ -345,7 +437,7 @@ func nowLine(l Lang, s oncall.Schedule, ovs []oncall.Override, now time.Time) st
 	if !sh.End.IsZero() {
 		until = WhenText(l, sh.End, s)
 	}
-	return l.Text("oncall.now_line", M{"Schedule": EscapeMrkdwn(s.Name), "Who": whoText(l, sh), "Until": until})
+	return l.Text("oncall.now_line", M{"Schedule": slacktext.Escape(s.Name), "Who": whoText(l, sh), "Until": until})
 }
 
 func whoText(l Lang, sh oncall.Shift) string {
@@ -355,7 +447,7 @@ func whoText(l Lang, sh oncall.Shift) string {
 	}
 	ms := make([]string, len(users))
 	for i, u := range users {
-		ms[i] = UserMention(u)
+		ms[i] = slacktext.UserMention(u)
 	}
 	return strings.Join(ms, ", ")
 }
@@ -375,7 +467,7 @@ func WhenText(l Lang, t time.Time, s oncall.Schedule) string {
 func scheduleNames(ss []oncall.Schedule) string {
 	names := make([]string, len(ss))
 	for i, s := range ss {
-		names[i] = EscapeMrkdwn(s.Name)
+		names[i] = slacktext.Escape(s.Name)
 	}
 	return strings.Join(names, ", ")
 }

@@ -9,7 +9,9 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/bot/pace"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/paging"
@@ -110,7 +112,7 @@ func (n *Notifier) LinkPage(ctx context.Context, p oncall.PageRecord, inc *incid
 
 // channelID resolves "#name" (or a channel ID) to an ID.
 func (n *Notifier) channelID(ctx context.Context, name string) (string, error) {
-	if isSlackID(name, "CG") {
+	if slacktext.IsID(name, "CG") {
 		return name, nil
 	}
 	ch, err := n.findChannel(ctx, strings.TrimPrefix(name, "#"), []string{"public_channel", "private_channel"})
@@ -127,7 +129,7 @@ func (n *Notifier) channelID(ctx context.Context, name string) (string, error) {
 // severity, the alert summary and a link to its channel, and the buttons.
 func pageBlocks(l Lang, inc *incidents.Incident, channelID string, p oncall.PageRecord, note, publicURL string) (string, []slack.Block) {
 	num := fmt.Sprint(inc.Number)
-	title := escapeTruncate(oneLine(inc.Title), 300)
+	title := slacktext.EscapeTruncate(oneLine(inc.Title), 300)
 	head := l.Text("page.head_user", M{"Number": inc.Number, "Title": title})
 	if p.User == "" {
 		head = l.Text("page.head_channel", M{"Number": inc.Number, "Title": title})
@@ -136,20 +138,20 @@ func pageBlocks(l Lang, inc *incidents.Incident, channelID string, p oncall.Page
 	if channelID != "" {
 		channel = "<#" + channelID + ">"
 	}
-	lines := []string{head, l.Text("page.severity", M{"Severity": EscapeMrkdwn(inc.Severity), "Status": statusName(l, inc.Status), "Channel": channel})}
+	lines := []string{head, l.Text("page.severity", M{"Severity": slacktext.Escape(inc.Severity), "Status": statusName(l, inc.Status), "Channel": channel})}
 	if s := incidentAlertSummary(inc); s != "" {
-		lines = append(lines, "> "+escapeTruncate(oneLine(s), 500))
+		lines = append(lines, "> "+slacktext.EscapeTruncate(oneLine(s), 500))
 	}
 	if note = strings.TrimSpace(note); note != "" {
-		lines = append(lines, l.Text("page.message", escapeTruncate(oneLine(note), 500)))
+		lines = append(lines, l.Text("page.message", slacktext.EscapeTruncate(oneLine(note), 500)))
 	}
 	if p.Level > 0 {
-		via := EscapeMrkdwn(p.Policy)
+		via := slacktext.Escape(p.Policy)
 		if p.Schedule != "" {
-			via = l.Text("page.via_schedule", EscapeMrkdwn(p.Schedule))
+			via = l.Text("page.via_schedule", slacktext.Escape(p.Schedule))
 		}
 		lines = append(lines, l.Text("page.escalation", M{"Level": p.Level, "Via": via,
-			"Details": Link(incidentURL(publicURL, inc.Number), l.Text("page.details", nil))}))
+			"Details": slacktext.Link(incidentURL(publicURL, inc.Number), l.Text("page.details", nil))}))
 	}
 	buttons := []slack.BlockElement{slack.NewButtonBlockElement(ActionAcknowledge, num, plain(l.Text("page.button_ack", nil))).WithStyle(slack.StylePrimary)}
 	if p.User != "" {
@@ -159,7 +161,7 @@ func pageBlocks(l Lang, inc *incidents.Incident, channelID string, p oncall.Page
 	if !oncall.IsRepage(inc.Number, p.Step) { // acknowledged already: no buttons
 		blocks = append(blocks, slack.NewActionBlock("page_actions", buttons...))
 	}
-	text := l.Text("page.text", M{"Number": inc.Number, "Title": title, "Severity": EscapeMrkdwn(inc.Severity)})
+	text := l.Text("page.text", M{"Number": inc.Number, "Title": title, "Severity": slacktext.Escape(inc.Severity)})
 	return text, blocks
 }
 
@@ -192,7 +194,7 @@ func (n *Notifier) ClosePage(ctx context.Context, p oncall.PageRecord, inc *inci
 	}
 	at := p.ClosedAt.In(n.opts.Location).Format("15:04 MST")
 	var outcome string
-	by := M{"User": UserMention(p.ClosedBy), "At": at}
+	by := M{"User": slacktext.UserMention(p.ClosedBy), "At": at}
 	switch p.State {
 	case oncall.PageAcknowledged:
 		outcome = n.t("page.acknowledged", by)
@@ -204,7 +206,7 @@ func (n *Notifier) ClosePage(ctx context.Context, p oncall.PageRecord, inc *inci
 			outcome = n.t("page.resolved", at)
 		}
 	}
-	head := n.t("page.closed_head", M{"Number": inc.Number, "Title": escapeTruncate(oneLine(inc.Title), 300), "Severity": EscapeMrkdwn(inc.Severity)})
+	head := n.t("page.closed_head", M{"Number": inc.Number, "Title": slacktext.EscapeTruncate(oneLine(inc.Title), 300), "Severity": slacktext.Escape(inc.Severity)})
 	blocks := []slack.Block{mrkdwnSection(head + "\n" + outcome)}
 	setBlockID(blocks, fmt.Sprintf(pageBlockID, p.ID))
 	if _, _, _, err := n.api.UpdateMessageContext(ctx, p.Channel, p.TS,
@@ -230,11 +232,11 @@ func (n *Notifier) NobodyAcknowledged(ctx context.Context, number int64, paged [
 	}
 	var who []string
 	for _, u := range paged {
-		who = append(who, UserMention(u))
+		who = append(who, slacktext.UserMention(u))
 	}
 	sort.Strings(who)
-	text := n.t("page.unacknowledged", M{"Number": inc.Number, "Title": escapeTruncate(oneLine(inc.Title), 300),
-		"Severity": EscapeMrkdwn(inc.Severity), "Paged": strings.Join(who, ", ")})
+	text := n.t("page.unacknowledged", M{"Number": inc.Number, "Title": slacktext.EscapeTruncate(oneLine(inc.Title), 300),
+		"Severity": slacktext.Escape(inc.Severity), "Paged": strings.Join(who, ", ")})
 	var channels []string
 	if st.ChannelID != "" {
 		channels = append(channels, st.ChannelID)
@@ -280,7 +282,7 @@ func (h *Handler) decline(ctx context.Context, log *logrus.Entry, value, user st
 }
 
 // pageByHand runs /incident page <schedule|@user>.
-func (h *Handler) pageByHand(ctx context.Context, log *logrus.Entry, n int64, cmd IncidentCommand, actor string) reply {
+func (h *Handler) pageByHand(ctx context.Context, log *logrus.Entry, n int64, cmd command.Incident, actor string) reply {
 	if h.o.Paging == nil {
 		return ephemeralf("%s", h.t("page.not_configured", nil))
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/postmortem"
 )
 
@@ -49,7 +50,7 @@ func (h *Handler) postmortemReply(ctx context.Context, log *logrus.Entry, n int6
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, n, err))
 	}
-	data := M{"Number": n, "Link": Link(d.URL, h.t("command.postmortem_page", nil)), "Status": string(d.Status)}
+	data := M{"Number": n, "Link": slacktext.Link(d.URL, h.t("command.postmortem_page", nil)), "Status": string(d.Status)}
 	if d.Posted {
 		return ephemeralf("%s", h.t("command.postmortem_exists", data))
 	}

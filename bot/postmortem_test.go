@@ -41,23 +41,23 @@ func TestPostmortemCommandsAndButton(t *testing.T) {
 	e := newEnv(t, func(o *HandlerOptions) { o.Postmortems = pm })
 	_, ch := e.incident("U0001", "Checkout down")
 
-	got := e.command("U0001", ch, CommandIncident, "postmortem")
+	got := e.command("U0001", ch, commandIncident, "postmortem")
 	if got.ResponseType != ephemeral || !strings.Contains(got.Text, "<http://bot.test/postmortems/1|the postmortem page>") ||
 		!strings.Contains(got.Text, "When it is ready, its link is posted in the incident channel") {
 		t.Errorf("postmortem answered %+v, want an ephemeral line with the draft's link", got)
 	}
 	// Asked again once the draft is written and its link posted: nothing new
 	// is posted in the channel, so the answer says where the draft is.
-	got = e.command("U0001", ch, CommandIncident, "postmortem")
+	got = e.command("U0001", ch, commandIncident, "postmortem")
 	if got.ResponseType != ephemeral || !strings.Contains(got.Text, "The postmortem draft of incident #1 is on <http://bot.test/postmortems/1|the postmortem page>") ||
 		strings.Contains(got.Text, "will be") {
 		t.Errorf("postmortem of a written draft answered %+v, want where the draft is", got)
 	}
-	got = e.command("U0002", ch, CommandIncident, "postmortem status in review")
+	got = e.command("U0002", ch, commandIncident, "postmortem status in review")
 	if got.ResponseType != inChannel || got.Text != "The postmortem is now *in-review*." {
 		t.Errorf("postmortem status answered %+v, want the service's message in the channel", got)
 	}
-	got = e.command("U0001", e.channel("general"), CommandIncident, "#99 postmortem")
+	got = e.command("U0001", e.channel("general"), commandIncident, "#99 postmortem")
 	if !strings.Contains(got.Text, "Incident #99 does not exist.") {
 		t.Errorf("postmortem of an unknown incident answered %+v", got)
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/reporting"
 )
@@ -33,36 +35,36 @@ type Reporting interface {
 }
 
 // reportingReply answers /incident classify and /incident report.
-func (h *Handler) reportingReply(ctx context.Context, log *logrus.Entry, n int64, cmd IncidentCommand, actor string) reply {
+func (h *Handler) reportingReply(ctx context.Context, log *logrus.Entry, n int64, cmd command.Incident, actor string) reply {
 	if h.o.Reporting == nil {
 		return ephemeralf("%s", h.t("reporting.unavailable", nil))
 	}
 	l, loc, now := h.o.Lang, h.o.Location, h.o.Now()
-	data := M{"Actor": UserMention(actor), "Number": n, "Obligation": EscapeMrkdwn(cmd.Obligation), "Report": EscapeMrkdwn(cmd.Report)}
+	data := M{"Actor": slacktext.UserMention(actor), "Number": n, "Obligation": slacktext.Escape(cmd.Obligation), "Report": slacktext.Escape(cmd.Report)}
 	switch {
-	case cmd.Verb == VerbClassify:
+	case cmd.Verb == command.VerbClassify:
 		clocks, err := h.o.Reporting.Classify(ctx, n, cmd.Obligation, actor)
 		if err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))
 		}
 		data["Clocks"] = clockLines(l, clocks, loc, now)
 		return inChannelf("%s", h.t("reporting.classified", data))
-	case cmd.ReportAction == ReportDraft:
+	case cmd.ReportAction == command.ReportDraft:
 		url, c, err := h.o.Reporting.Draft(ctx, n, cmd.Obligation, cmd.Report, actor)
 		if err != nil {
 			return ephemeralf("%s", h.friendly(log, n, err))
 		}
-		data["Link"] = Link(url, h.t("reporting.draft_link", nil))
+		data["Link"] = slacktext.Link(url, h.t("reporting.draft_link", nil))
 		data["Clock"] = clockLine(l, c, loc, now)
-		data["Report"] = EscapeMrkdwn(c.Report)
+		data["Report"] = slacktext.Escape(c.Report)
 		return inChannelf("%s", h.t("reporting.drafted", data))
 	}
 	report, clocks, err := h.o.Reporting.Submit(ctx, n, cmd.Obligation, cmd.Report, cmd.Text, actor)
 	if err != nil {
 		return ephemeralf("%s", h.friendly(log, n, err))
 	}
-	data["Reference"] = EscapeMrkdwn(cmd.Text)
-	data["Report"] = EscapeMrkdwn(report)
+	data["Reference"] = slacktext.Escape(cmd.Text)
+	data["Report"] = slacktext.Escape(report)
 	for _, c := range clocks {
 		if c.Report == report {
 			data["State"] = stateWord(l, c.State)
@@ -84,14 +86,14 @@ func clockLines(l Lang, clocks []incidents.ReportClock, loc *time.Location, now 
 // clockLine is one report with its deadline and state: "*initial* — due
 // Wed 25 Nov 2026 10:00 +05, in 3h 20m · due soon".
 func clockLine(l Lang, c incidents.ReportClock, loc *time.Location, now time.Time) string {
-	data := M{"Report": EscapeMrkdwn(c.Report), "State": stateWord(l, c.State), "Capped": c.Capped, "Late": c.State == incidents.ReportLate}
+	data := M{"Report": slacktext.Escape(c.Report), "State": stateWord(l, c.State), "Capped": c.Capped, "Late": c.State == incidents.ReportLate}
 	switch {
 	case !c.Submitted.IsZero():
 		data["Submitted"] = when(l, c.Submitted, loc)
-		data["Reference"] = EscapeMrkdwn(Truncate(c.Reference, 100))
+		data["Reference"] = slacktext.Escape(slacktext.Truncate(c.Reference, 100))
 		return l.Text("reporting.clock_submitted", data)
 	case c.Due.IsZero():
-		data["Waits"] = EscapeMrkdwn(c.Waits)
+		data["Waits"] = slacktext.Escape(c.Waits)
 		data["After"] = afterText(l, c.After)
 		return l.Text("reporting.clock_waits", data)
 	}
@@ -120,7 +122,7 @@ func stateWord(l Lang, state string) string { return l.Text("reporting.state", s
 func afterText(l Lang, after string) string {
 	d, err := reporting.ParseDuration(after)
 	if err != nil {
-		return EscapeMrkdwn(after)
+		return slacktext.Escape(after)
 	}
 	var parts []string
 	if d.Months > 0 {
@@ -146,12 +148,12 @@ func reportingBlock(l Lang, inc *incidents.Incident, loc *time.Location, now tim
 	last := ""
 	for _, c := range inc.Reporting {
 		if c.Obligation != last {
-			b.WriteString("\n" + l.Text("summary.reporting_obligation", EscapeMrkdwn(c.Obligation)))
+			b.WriteString("\n" + l.Text("summary.reporting_obligation", slacktext.Escape(c.Obligation)))
 			last = c.Obligation
 		}
 		b.WriteString("\n" + reportIcon(c.State) + " " + clockLine(l, c, loc, now))
 	}
-	return mrkdwnSection(Truncate(b.String(), MaxSectionText))
+	return mrkdwnSection(slacktext.Truncate(b.String(), maxSectionText))
 }
 
 func reportIcon(state string) string {
@@ -186,7 +188,7 @@ type ReportNotice struct {
 func (n *Notifier) PostReportNotice(ctx context.Context, rn ReportNotice) error {
 	l, c := n.opts.Lang, rn.Clock
 	now := n.opts.Now()
-	data := M{"Number": rn.Incident.Number, "Obligation": EscapeMrkdwn(c.Obligation), "Report": EscapeMrkdwn(c.Report),
+	data := M{"Number": rn.Incident.Number, "Obligation": slacktext.Escape(c.Obligation), "Report": slacktext.Escape(c.Report),
 		"Due": when(l, c.Due, n.opts.Location), "Left": l.Short(c.Due.Sub(now)), "Late": l.Short(now.Sub(c.Due))}
 	name := "reporting.reminder"
 	if rn.Overdue {
@@ -196,7 +198,7 @@ func (n *Notifier) PostReportNotice(ctx context.Context, rn ReportNotice) error 
 	if _, err := n.PostOnce(ctx, rn.Incident.Number, rn.BlockID, text); err != nil {
 		return err
 	}
-	if !isSlackID(rn.Incident.Commander, "UW") {
+	if !slacktext.IsID(rn.Incident.Commander, "UW") {
 		return nil
 	}
 	dm, _, _, err := n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{rn.Incident.Commander}})

@@ -36,7 +36,7 @@ func TestSummaryPinsTheReportClocks(t *testing.T) {
 			[]string{"Regulatory", "due", "submitted", "on time", "overdue", "month"}},
 	}
 	for _, tt := range tests {
-		blocks := SummaryBlocks(inc, SummaryOptions{Lang: tt.lang, Now: now, Location: almaty})
+		blocks := summaryBlocks(inc, summaryOptions{Lang: tt.lang, Now: now, Location: almaty})
 		checkBlockLimits(t, blocks)
 		js := blocksJSON(t, blocks)
 		for _, w := range tt.want {
@@ -46,7 +46,7 @@ func TestSummaryPinsTheReportClocks(t *testing.T) {
 		}
 		noEnglish(t, "Russian report clocks", js, tt.english...)
 	}
-	if js := blocksJSON(t, SummaryBlocks(&incidents.Incident{Number: 5, Title: "x"}, SummaryOptions{Now: now})); strings.Contains(js, "Regulatory") {
+	if js := blocksJSON(t, summaryBlocks(&incidents.Incident{Number: 5, Title: "x"}, summaryOptions{Now: now})); strings.Contains(js, "Regulatory") {
 		t.Error("an incident under no obligation shows a reporting section")
 	}
 }

@@ -25,9 +25,9 @@ const (
 	HeaderSignature = "X-Slack-Signature"
 	// HeaderTimestamp carries the Unix time, in seconds, at which Slack signed the request.
 	HeaderTimestamp = "X-Slack-Request-Timestamp"
-	// MaxClockSkew is how far the request timestamp may be from now, either way.
-	MaxClockSkew = 5 * time.Minute
-	// DefaultMaxBody bounds the body of a Slack request: 512 KiB. Slack
+	// maxClockSkew is how far the request timestamp may be from now, either way.
+	maxClockSkew = 5 * time.Minute
+	// defaultMaxBody bounds the body of a Slack request: 512 KiB. Slack
 	// publishes no request size, but it bounds what a request carries. The
 	// largest is a message event: text cut at 40,000 characters, sent twice
 	// (as text and as rich-text blocks), and Slack sends characters beyond
@@ -35,45 +35,45 @@ const (
 	// Cyrillic characters are then 2 × 240 KB. Interaction payloads carry
 	// the bot's own messages and modals (a few KB; at most 50 or 100 blocks
 	// of 3,000 characters); slash commands are a few hundred bytes.
-	DefaultMaxBody int64 = 512 << 10
-	// DefaultMaxUnverified bounds the bodies read at once before their
+	defaultMaxBody int64 = 512 << 10
+	// defaultMaxUnverified bounds the bodies read at once before their
 	// signature is checked: 32 × 512 KiB is 16 MiB at most, whatever the
 	// number of connections. Slack's own requests are read in milliseconds,
 	// so 32 at once serves far more than one workspace sends.
-	DefaultMaxUnverified = 32
-	// DefaultBodyTimeout is how long a body may take to arrive. Slack sends
+	defaultMaxUnverified = 32
+	// defaultBodyTimeout is how long a body may take to arrive. Slack sends
 	// a whole request at once; a body still arriving after this is cut.
-	DefaultBodyTimeout = 10 * time.Second
+	defaultBodyTimeout = 10 * time.Second
 
 	signatureVersion = "v0"
 	// signatureLen is len("v0=") + 64 hex digits of HMAC-SHA256.
 	signatureLen = len(signatureVersion) + 1 + 2*sha256.Size
 )
 
-// Errors of VerifyRequest. ErrBodyTooLarge maps to 413; every other error
-// wraps ErrUnverified and maps to 401.
+// Errors of verifyRequest. errBodyTooLarge maps to 413; every other error
+// wraps errUnverified and maps to 401.
 var (
-	ErrBodyTooLarge = errors.New("request body too large")
-	ErrUnverified   = errors.New("request not verified as coming from Slack")
+	errBodyTooLarge = errors.New("request body too large")
+	errUnverified   = errors.New("request not verified as coming from Slack")
 )
 
-// VerifyRequest checks that r was signed by Slack with secret, as described in
+// verifyRequest checks that r was signed by Slack with secret, as described in
 // Slack's "Verifying requests from Slack": the timestamp header must be a
-// number of seconds within MaxClockSkew of now, and the signature header must
+// number of seconds within maxClockSkew of now, and the signature header must
 // equal "v0=" + hex(HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)),
 // compared in constant time.
 //
 // Everything that can be checked without the body is checked first, so a
 // request that cannot be valid costs no read: the headers, their form, the
 // timestamp's window and a Content-Length over maxBody (maxBody ≤ 0 means
-// DefaultMaxBody), which gives ErrBodyTooLarge. Then the body is read once,
-// at most maxBody bytes; a longer one gives ErrBodyTooLarge too. On success
+// defaultMaxBody), which gives errBodyTooLarge. Then the body is read once,
+// at most maxBody bytes; a longer one gives errBodyTooLarge too. On success
 // it returns the body and leaves r.Body readable again from the start, so
 // the caller may parse it as usual. Nothing in the request is parsed before
 // it is verified.
-func VerifyRequest(r *http.Request, secret string, now time.Time, maxBody int64) ([]byte, error) {
+func verifyRequest(r *http.Request, secret string, now time.Time, maxBody int64) ([]byte, error) {
 	if maxBody <= 0 {
-		maxBody = DefaultMaxBody
+		maxBody = defaultMaxBody
 	}
 	ts, sig, err := checkHeaders(r, secret, now, maxBody)
 	if err != nil {
@@ -82,32 +82,32 @@ func VerifyRequest(r *http.Request, secret string, now time.Time, maxBody int64)
 	return verifyBody(r, secret, ts, sig, maxBody)
 }
 
-// checkHeaders checks what VerifyRequest can check before reading the body
+// checkHeaders checks what verifyRequest can check before reading the body
 // and returns the timestamp and signature headers.
 func checkHeaders(r *http.Request, secret string, now time.Time, maxBody int64) (ts, sig string, err error) {
 	if secret == "" {
-		return "", "", fmt.Errorf("%w: no signing secret is configured", ErrUnverified)
+		return "", "", fmt.Errorf("%w: no signing secret is configured", errUnverified)
 	}
 	ts = r.Header.Get(HeaderTimestamp)
 	if ts == "" {
-		return "", "", fmt.Errorf("%w: missing %s header", ErrUnverified, HeaderTimestamp)
+		return "", "", fmt.Errorf("%w: missing %s header", errUnverified, HeaderTimestamp)
 	}
 	sig = r.Header.Get(HeaderSignature)
 	if sig == "" {
-		return "", "", fmt.Errorf("%w: missing %s header", ErrUnverified, HeaderSignature)
+		return "", "", fmt.Errorf("%w: missing %s header", errUnverified, HeaderSignature)
 	}
 	if err := checkTimestamp(ts, now); err != nil {
 		return "", "", err
 	}
 	version, _, ok := strings.Cut(sig, "=")
 	if !ok || version != signatureVersion {
-		return "", "", fmt.Errorf("%w: unsupported signature version (want %s=…)", ErrUnverified, signatureVersion)
+		return "", "", fmt.Errorf("%w: unsupported signature version (want %s=…)", errUnverified, signatureVersion)
 	}
 	if !wellFormedSignature(sig) {
-		return "", "", fmt.Errorf("%w: the signature is not %s= and 64 hex digits", ErrUnverified, signatureVersion)
+		return "", "", fmt.Errorf("%w: the signature is not %s= and 64 hex digits", errUnverified, signatureVersion)
 	}
 	if r.ContentLength > maxBody {
-		return "", "", fmt.Errorf("%w: %d bytes, limit %d", ErrBodyTooLarge, r.ContentLength, maxBody)
+		return "", "", fmt.Errorf("%w: %d bytes, limit %d", errBodyTooLarge, r.ContentLength, maxBody)
 	}
 	return ts, sig, nil
 }
@@ -151,7 +151,7 @@ func readRequestBody(r *http.Request, maxBody int64) ([]byte, error) {
 		}
 	}
 	if int64(len(body)) > maxBody {
-		return nil, fmt.Errorf("%w: over %d bytes", ErrBodyTooLarge, maxBody)
+		return nil, fmt.Errorf("%w: over %d bytes", errBodyTooLarge, maxBody)
 	}
 	// Restore the body whatever the outcome, so a caller may still log its size.
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -162,7 +162,7 @@ func readRequestBody(r *http.Request, maxBody int64) ([]byte, error) {
 func checkSignature(secret, ts, sig string, body []byte) error {
 	want := Sign(secret, ts, body)
 	if !hmac.Equal([]byte(sig), []byte(want)) {
-		return fmt.Errorf("%w: signature mismatch", ErrUnverified)
+		return fmt.Errorf("%w: signature mismatch", errUnverified)
 	}
 	return nil
 }
@@ -190,31 +190,31 @@ func Sign(secret, ts string, body []byte) string {
 }
 
 // checkTimestamp accepts ts when it is a plain decimal number of seconds
-// within MaxClockSkew of now, before or after.
+// within maxClockSkew of now, before or after.
 func checkTimestamp(ts string, now time.Time) error {
 	if len(ts) > 18 {
-		return fmt.Errorf("%w: %s is not a Unix timestamp", ErrUnverified, HeaderTimestamp)
+		return fmt.Errorf("%w: %s is not a Unix timestamp", errUnverified, HeaderTimestamp)
 	}
 	for i := 0; i < len(ts); i++ {
 		if ts[i] < '0' || ts[i] > '9' {
-			return fmt.Errorf("%w: %s is not a Unix timestamp", ErrUnverified, HeaderTimestamp)
+			return fmt.Errorf("%w: %s is not a Unix timestamp", errUnverified, HeaderTimestamp)
 		}
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return fmt.Errorf("%w: %s is not a Unix timestamp", ErrUnverified, HeaderTimestamp)
+		return fmt.Errorf("%w: %s is not a Unix timestamp", errUnverified, HeaderTimestamp)
 	}
 	skew := now.Unix() - sec
 	if skew < 0 {
 		skew = -skew
 	}
-	if skew > int64(MaxClockSkew/time.Second) {
-		return fmt.Errorf("%w: timestamp is %ds away from now (limit %s); replayed or clock skew", ErrUnverified, skew, MaxClockSkew)
+	if skew > int64(maxClockSkew/time.Second) {
+		return fmt.Errorf("%w: timestamp is %ds away from now (limit %s); replayed or clock skew", errUnverified, skew, maxClockSkew)
 	}
 	return nil
 }
 
-// verifier lets a request through only when VerifyRequest accepts it,
+// verifier lets a request through only when verifyRequest accepts it,
 // before anything parses the body, and keeps what unsigned requests cost
 // bounded: the headers are checked before the body is read, at most
 // cap(slots) bodies are read at once (the rest are answered 503 at once,
@@ -289,24 +289,24 @@ func (v *verifier) wrap(next http.Handler) http.Handler {
 	})
 }
 
-// verifyStatus is the answer to a VerifyRequest error.
+// verifyStatus is the answer to a verifyRequest error.
 func verifyStatus(err error) int {
 	var ne net.Error
 	switch {
-	case errors.Is(err, ErrBodyTooLarge):
+	case errors.Is(err, errBodyTooLarge):
 		return http.StatusRequestEntityTooLarge
 	case errors.As(err, &ne) && ne.Timeout():
 		return http.StatusRequestTimeout
-	case !errors.Is(err, ErrUnverified):
+	case !errors.Is(err, errUnverified):
 		return http.StatusBadRequest // the body could not be read
 	}
 	return http.StatusUnauthorized
 }
 
 // requireSignature returns middleware that lets a request through only when
-// VerifyRequest accepts it, with the default bounds on unverified bodies.
+// verifyRequest accepts it, with the default bounds on unverified bodies.
 func requireSignature(secret string, now func() time.Time, maxBody int64, log *logrus.Entry) func(http.Handler) http.Handler {
-	return newVerifier(secret, now, maxBody, DefaultMaxUnverified, DefaultBodyTimeout, log).wrap
+	return newVerifier(secret, now, maxBody, defaultMaxUnverified, defaultBodyTimeout, log).wrap
 }
 
 // writeJSONError answers with the contract's error shape, {"error": msg}.

@@ -160,8 +160,8 @@ func FuzzCheckHeaders(f *testing.F) {
 		r.ContentLength = contentLength
 		gotTS, gotSig, err := checkHeaders(r, slackDocSecret, slackDocNow, 4096)
 		if err != nil {
-			if !errors.Is(err, ErrUnverified) && !errors.Is(err, ErrBodyTooLarge) {
-				t.Fatalf("checkHeaders(%q, %q) = %v, want ErrUnverified or ErrBodyTooLarge", ts, sig, err)
+			if !errors.Is(err, errUnverified) && !errors.Is(err, errBodyTooLarge) {
+				t.Fatalf("checkHeaders(%q, %q) = %v, want errUnverified or errBodyTooLarge", ts, sig, err)
 			}
 			return
 		}
@@ -190,11 +190,11 @@ func FuzzVerifyRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body, other []byte) {
 		sig := Sign(slackDocSecret, slackDocTimestamp, body)
 		r := signedRequest(string(body), slackDocTimestamp, sig)
-		got, err := VerifyRequest(r, slackDocSecret, slackDocNow, 4096)
+		got, err := verifyRequest(r, slackDocSecret, slackDocNow, 4096)
 		switch {
 		case len(body) > 4096:
-			if !errors.Is(err, ErrBodyTooLarge) {
-				t.Fatalf("%d-byte body: err %v, want ErrBodyTooLarge", len(body), err)
+			if !errors.Is(err, errBodyTooLarge) {
+				t.Fatalf("%d-byte body: err %v, want errBodyTooLarge", len(body), err)
 			}
 			return
 		case err != nil || string(got) != string(body):
@@ -204,7 +204,7 @@ func FuzzVerifyRequest(f *testing.F) {
 			return
 		}
 		r = signedRequest(string(other), slackDocTimestamp, sig)
-		if _, err := VerifyRequest(r, slackDocSecret, slackDocNow, 4096); err == nil {
+		if _, err := verifyRequest(r, slackDocSecret, slackDocNow, 4096); err == nil {
 			t.Fatalf("body %q accepted with the signature of %q", other, body)
 		}
 	})

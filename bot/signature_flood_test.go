@@ -14,7 +14,7 @@ import (
 
 // TestUnsignedFloodMemory holds 1,000 connections to /slack/events with
 // valid-looking headers and a fake signature, each promising a body of
-// DefaultMaxBody and sending it 16 KiB at a time, and measures what the process's heap
+// defaultMaxBody and sending it 16 KiB at a time, and measures what the process's heap
 // grows by (the clients are in the same process and counted too). Before
 // the bound on unverified reads, every connection's body was read: issue 17
 // measured 0.6 → 2.2 GB with 1,000 such connections. The assertion is on
@@ -26,7 +26,7 @@ func TestUnsignedFloodMemory(t *testing.T) {
 	const (
 		conns  = 1000
 		chunk  = 16 << 10
-		rounds = int(DefaultMaxBody/chunk) - 1 // then the whole body promised has been sent
+		rounds = int(defaultMaxBody/chunk) - 1 // then the whole body promised has been sent
 		limit  = 50 << 20
 	)
 	now := time.Date(2026, 3, 2, 4, 0, 0, 0, time.UTC)
@@ -50,7 +50,7 @@ func TestUnsignedFloodMemory(t *testing.T) {
 	runtime.ReadMemStats(&before)
 
 	ts := strconv.FormatInt(now.Unix(), 10)
-	head := rawRequest("/slack/events", ts, fakeSignature, int(DefaultMaxBody), "")
+	head := rawRequest("/slack/events", ts, fakeSignature, int(defaultMaxBody), "")
 	body := bytes.Repeat([]byte("a"), chunk)
 	type answer struct{ conn, code int }
 	answers := make(chan answer, conns)
@@ -85,19 +85,19 @@ func TestUnsignedFloodMemory(t *testing.T) {
 	guard := time.NewTimer(2 * time.Minute)
 	defer guard.Stop()
 	answered := map[int]bool{}
-	for i := range conns - DefaultMaxUnverified {
+	for i := range conns - defaultMaxUnverified {
 		select {
 		case a := <-answers:
 			if a.code != http.StatusServiceUnavailable {
-				t.Fatalf("answer %d: %d, want 503 (all %d read slots are taken)", i+1, a.code, DefaultMaxUnverified)
+				t.Fatalf("answer %d: %d, want 503 (all %d read slots are taken)", i+1, a.code, defaultMaxUnverified)
 			}
 			answered[a.conn] = true
 		case <-guard.C:
-			t.Fatalf("only %d of %d connections were answered 503", i, conns-DefaultMaxUnverified)
+			t.Fatalf("only %d of %d connections were answered 503", i, conns-defaultMaxUnverified)
 		}
 	}
-	if got := len(h.verify.slots); got != DefaultMaxUnverified {
-		t.Fatalf("bodies being read = %d, want %d", got, DefaultMaxUnverified)
+	if got := len(h.verify.slots); got != defaultMaxUnverified {
+		t.Fatalf("bodies being read = %d, want %d", got, defaultMaxUnverified)
 	}
 	// The held ones keep sending, 16 KiB at a time, up to the whole body
 	// promised: the most an unsigned body can make the server keep. The
@@ -112,11 +112,11 @@ func TestUnsignedFloodMemory(t *testing.T) {
 			}
 		}
 	}
-	for i := range DefaultMaxUnverified {
+	for i := range defaultMaxUnverified {
 		select {
 		case <-arrived:
 		case <-guard.C:
-			t.Fatalf("only %d of %d held bodies arrived", i, DefaultMaxUnverified)
+			t.Fatalf("only %d of %d held bodies arrived", i, defaultMaxUnverified)
 		}
 	}
 	var during runtime.MemStats
@@ -125,20 +125,20 @@ func TestUnsignedFloodMemory(t *testing.T) {
 	var live runtime.MemStats
 	runtime.ReadMemStats(&live)
 	close(release)
-	for i := range DefaultMaxUnverified {
+	for i := range defaultMaxUnverified {
 		select {
 		case a := <-answers:
 			if a.code != http.StatusUnauthorized || answered[a.conn] {
 				t.Fatalf("held connection %d: %d, want 401 once its whole body is read", a.conn, a.code)
 			}
 		case <-guard.C:
-			t.Fatalf("only %d of the %d held connections were answered", i, DefaultMaxUnverified)
+			t.Fatalf("only %d of the %d held connections were answered", i, defaultMaxUnverified)
 		}
 	}
 	grown := func(after, before uint64) int64 { return int64(after) - int64(before) }
 	mb := func(n int64) float64 { return float64(n) / (1 << 20) }
 	t.Logf("%d connections (%d bodies read whole and held, %d refused 503), %d KiB sent on each held one: heap %+.1f MB live after GC, %+.1f MB before GC, heap in use %+.1f MB, from the OS %+.1f MB",
-		conns, DefaultMaxUnverified, h.verify.busy.Load(), chunk*(rounds+1)>>10,
+		conns, defaultMaxUnverified, h.verify.busy.Load(), chunk*(rounds+1)>>10,
 		mb(grown(live.HeapAlloc, before.HeapAlloc)), mb(grown(during.HeapAlloc, before.HeapAlloc)),
 		mb(grown(during.HeapInuse, before.HeapInuse)), mb(grown(during.Sys, before.Sys)))
 	if g := grown(live.HeapAlloc, before.HeapAlloc); g > limit {

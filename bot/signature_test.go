@@ -54,46 +54,46 @@ func TestVerifyRequest(t *testing.T) {
 		{name: "Slack's example", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow},
 		{name: "5 minutes late is still fine", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow.Add(5 * time.Minute)},
 		{name: "5 minutes early is still fine", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow.Add(-5 * time.Minute)},
-		{name: "stale by 5m1s", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow.Add(5*time.Minute + time.Second), wantErr: ErrUnverified},
-		{name: "from the future by 5m1s", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow.Add(-5*time.Minute - time.Second), wantErr: ErrUnverified},
-		{name: "missing timestamp", secret: slackDocSecret, body: slackDocBody, sig: slackDocSignature, now: slackDocNow, wantErr: ErrUnverified},
-		{name: "missing signature", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, now: slackDocNow, wantErr: ErrUnverified},
-		{name: "non-numeric timestamp", secret: slackDocSecret, body: slackDocBody, ts: "1531420618x", sig: slackDocSignature, now: slackDocNow, wantErr: ErrUnverified},
-		{name: "negative timestamp", secret: slackDocSecret, body: slackDocBody, ts: "-1531420618", sig: slackDocSignature, now: slackDocNow, wantErr: ErrUnverified},
-		{name: "huge timestamp", secret: slackDocSecret, body: slackDocBody, ts: "99999999999999999999999", sig: slackDocSignature, now: slackDocNow, wantErr: ErrUnverified},
-		{name: "tampered body", secret: slackDocSecret, body: strings.Replace(slackDocBody, "text=", "text=drop", 1), ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow, wantErr: ErrUnverified},
-		{name: "wrong secret", secret: slackDocSecret + "x", body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow, wantErr: ErrUnverified},
-		{name: "empty secret", secret: "", body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow, wantErr: ErrUnverified},
-		{name: "wrong version prefix", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: "v1=" + strings.TrimPrefix(slackDocSignature, "v0="), now: slackDocNow, wantErr: ErrUnverified},
-		{name: "no version prefix", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: strings.TrimPrefix(slackDocSignature, "v0="), now: slackDocNow, wantErr: ErrUnverified},
-		{name: "upper-case hex", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: "v0=" + strings.ToUpper(slackDocSignature[3:]), now: slackDocNow, wantErr: ErrUnverified},
-		{name: "truncated signature", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature[:40], now: slackDocNow, wantErr: ErrUnverified},
-		{name: "timestamp signed differently", secret: slackDocSecret, body: slackDocBody, ts: "1531420619", sig: slackDocSignature, now: slackDocNow, wantErr: ErrUnverified},
-		{name: "oversize body", secret: slackDocSecret, body: strings.Repeat("a", maxBody+1), ts: slackDocTimestamp, sig: Sign(slackDocSecret, slackDocTimestamp, []byte(strings.Repeat("a", maxBody+1))), now: slackDocNow, wantErr: ErrBodyTooLarge},
+		{name: "stale by 5m1s", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow.Add(5*time.Minute + time.Second), wantErr: errUnverified},
+		{name: "from the future by 5m1s", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow.Add(-5*time.Minute - time.Second), wantErr: errUnverified},
+		{name: "missing timestamp", secret: slackDocSecret, body: slackDocBody, sig: slackDocSignature, now: slackDocNow, wantErr: errUnverified},
+		{name: "missing signature", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, now: slackDocNow, wantErr: errUnverified},
+		{name: "non-numeric timestamp", secret: slackDocSecret, body: slackDocBody, ts: "1531420618x", sig: slackDocSignature, now: slackDocNow, wantErr: errUnverified},
+		{name: "negative timestamp", secret: slackDocSecret, body: slackDocBody, ts: "-1531420618", sig: slackDocSignature, now: slackDocNow, wantErr: errUnverified},
+		{name: "huge timestamp", secret: slackDocSecret, body: slackDocBody, ts: "99999999999999999999999", sig: slackDocSignature, now: slackDocNow, wantErr: errUnverified},
+		{name: "tampered body", secret: slackDocSecret, body: strings.Replace(slackDocBody, "text=", "text=drop", 1), ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow, wantErr: errUnverified},
+		{name: "wrong secret", secret: slackDocSecret + "x", body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow, wantErr: errUnverified},
+		{name: "empty secret", secret: "", body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature, now: slackDocNow, wantErr: errUnverified},
+		{name: "wrong version prefix", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: "v1=" + strings.TrimPrefix(slackDocSignature, "v0="), now: slackDocNow, wantErr: errUnverified},
+		{name: "no version prefix", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: strings.TrimPrefix(slackDocSignature, "v0="), now: slackDocNow, wantErr: errUnverified},
+		{name: "upper-case hex", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: "v0=" + strings.ToUpper(slackDocSignature[3:]), now: slackDocNow, wantErr: errUnverified},
+		{name: "truncated signature", secret: slackDocSecret, body: slackDocBody, ts: slackDocTimestamp, sig: slackDocSignature[:40], now: slackDocNow, wantErr: errUnverified},
+		{name: "timestamp signed differently", secret: slackDocSecret, body: slackDocBody, ts: "1531420619", sig: slackDocSignature, now: slackDocNow, wantErr: errUnverified},
+		{name: "oversize body", secret: slackDocSecret, body: strings.Repeat("a", maxBody+1), ts: slackDocTimestamp, sig: Sign(slackDocSecret, slackDocTimestamp, []byte(strings.Repeat("a", maxBody+1))), now: slackDocNow, wantErr: errBodyTooLarge},
 		{name: "body exactly at the limit", secret: slackDocSecret, body: strings.Repeat("a", maxBody), ts: slackDocTimestamp, sig: Sign(slackDocSecret, slackDocTimestamp, []byte(strings.Repeat("a", maxBody))), now: slackDocNow},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := signedRequest(tt.body, tt.ts, tt.sig)
-			body, err := VerifyRequest(r, tt.secret, tt.now, maxBody)
+			body, err := verifyRequest(r, tt.secret, tt.now, maxBody)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
-					t.Fatalf("VerifyRequest() error = %v, want %v", err, tt.wantErr)
+					t.Fatalf("verifyRequest() error = %v, want %v", err, tt.wantErr)
 				}
 				if body != nil {
-					t.Errorf("VerifyRequest() body = %d bytes on error, want nil", len(body))
+					t.Errorf("verifyRequest() body = %d bytes on error, want nil", len(body))
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("VerifyRequest() error = %v, want nil", err)
+				t.Fatalf("verifyRequest() error = %v, want nil", err)
 			}
 			if string(body) != tt.body {
-				t.Errorf("VerifyRequest() body = %q, want %q", body, tt.body)
+				t.Errorf("verifyRequest() body = %q, want %q", body, tt.body)
 			}
 			again, err := io.ReadAll(r.Body)
 			if err != nil || string(again) != tt.body {
-				t.Errorf("r.Body after VerifyRequest = %q, %v; want the body again", again, err)
+				t.Errorf("r.Body after verifyRequest = %q, %v; want the body again", again, err)
 			}
 		})
 	}
@@ -104,14 +104,14 @@ func TestVerifyRequestChunkedOversize(t *testing.T) {
 	body := strings.Repeat("x", 100)
 	r := signedRequest(body, slackDocTimestamp, Sign(slackDocSecret, slackDocTimestamp, []byte(body)))
 	r.ContentLength = -1
-	if _, err := VerifyRequest(r, slackDocSecret, slackDocNow, 99); !errors.Is(err, ErrBodyTooLarge) {
-		t.Errorf("VerifyRequest(101 bytes, limit 99) error = %v, want ErrBodyTooLarge", err)
+	if _, err := verifyRequest(r, slackDocSecret, slackDocNow, 99); !errors.Is(err, errBodyTooLarge) {
+		t.Errorf("verifyRequest(101 bytes, limit 99) error = %v, want errBodyTooLarge", err)
 	}
 }
 
 func TestRequireSignature(t *testing.T) {
 	clock := func() time.Time { return slackDocNow }
-	big := strings.Repeat("a", int(DefaultMaxBody)+1)
+	big := strings.Repeat("a", int(defaultMaxBody)+1)
 	tests := []struct {
 		name       string
 		secret     string
@@ -140,7 +140,7 @@ func TestRequireSignature(t *testing.T) {
 				}
 			})
 			rec := httptest.NewRecorder()
-			requireSignature(tt.secret, clock, DefaultMaxBody, discardLogger())(next).ServeHTTP(rec, tt.req)
+			requireSignature(tt.secret, clock, defaultMaxBody, discardLogger())(next).ServeHTTP(rec, tt.req)
 			if rec.Code != tt.wantStatus {
 				t.Errorf("status = %d, want %d", rec.Code, tt.wantStatus)
 			}

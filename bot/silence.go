@@ -11,6 +11,8 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -30,7 +32,7 @@ type Silences interface {
 // SilenceRequest is what /incident silence asks for.
 type SilenceRequest struct {
 	// For is how long, unless UntilResolved (the silence then lasts until
-	// the incident resolves, at most MaxSilence).
+	// the incident resolves, at most command.MaxSilence).
 	For           time.Duration
 	UntilResolved bool
 	// Matchers are the matchers given (Alertmanager syntax); none: the
@@ -73,10 +75,10 @@ func (e *SilenceError) Error() string {
 func (e *SilenceError) Unwrap() error { return e.Err }
 
 // Actions of the summary's silence buttons. ActionSilence's value is
-// "<number>:<length>" (1h, 4h or resolved); ActionUnsilence's the number.
+// "<number>:<length>" (1h, 4h or resolved); actionUnsilence's the number.
 const (
 	ActionSilence   = "incident_silence"
-	ActionUnsilence = "incident_unsilence"
+	actionUnsilence = "incident_unsilence"
 )
 
 // silenceReply answers /incident silence.
@@ -92,8 +94,8 @@ func (h *Handler) silenceReply(ctx context.Context, log *logrus.Entry, inc *inci
 		}
 		return ephemeralf("%s", h.friendly(log, inc.Number, err))
 	}
-	return inChannelf("%s", h.t("silence.made", M{"Actor": UserMention(req.Actor), "Number": inc.Number,
-		"Matchers": EscapeMrkdwn(s.Matchers), "ID": EscapeMrkdwn(s.ID), "UntilResolved": s.UntilResolved,
+	return inChannelf("%s", h.t("silence.made", M{"Actor": slacktext.UserMention(req.Actor), "Number": inc.Number,
+		"Matchers": slacktext.Escape(s.Matchers), "ID": slacktext.Escape(s.ID), "UntilResolved": s.UntilResolved,
 		"Until": when(h.o.Lang, s.Ends, h.o.Location)}))
 }
 
@@ -112,15 +114,15 @@ func (h *Handler) unsilenceReply(ctx context.Context, log *logrus.Entry, n int64
 	}
 	lines := make([]string, len(gone))
 	for i, s := range gone {
-		lines[i] = "• `" + EscapeMrkdwn(s.Matchers) + "` (" + EscapeMrkdwn(s.ID) + ")"
+		lines[i] = "• `" + slacktext.Escape(s.Matchers) + "` (" + slacktext.Escape(s.ID) + ")"
 	}
-	return inChannelf("%s", h.t("silence.expired", M{"Actor": UserMention(actor), "Number": n, "Count": len(gone), "Lines": strings.Join(lines, "\n")}))
+	return inChannelf("%s", h.t("silence.expired", M{"Actor": slacktext.UserMention(actor), "Number": n, "Count": len(gone), "Lines": strings.Join(lines, "\n")}))
 }
 
 // silenceErrorText is the answer to a silence that was not made (expire:
 // or expired).
 func (h *Handler) silenceErrorText(n int64, e *SilenceError, expire bool) string {
-	data := M{"Number": n, "Host": EscapeMrkdwn(e.Host), "Detail": EscapeMrkdwn(Truncate(e.Detail, 300)), "Expire": expire}
+	data := M{"Number": n, "Host": slacktext.Escape(e.Host), "Detail": slacktext.Escape(slacktext.Truncate(e.Detail, 300)), "Expire": expire}
 	switch e.Code {
 	case SilenceNotConfigured:
 		return h.t("silence.not_configured", data)
@@ -138,7 +140,7 @@ func (h *Handler) silenceErrorText(n int64, e *SilenceError, expire bool) string
 
 // silenceButton runs a summary's Silence or Unsilence button.
 func (h *Handler) silenceButton(ctx context.Context, log *logrus.Entry, cb slack.InteractionCallback, act *slack.BlockAction) reply {
-	if act.ActionID == ActionUnsilence {
+	if act.ActionID == actionUnsilence {
 		n, err := incidentFromValue(act.Value)
 		if err != nil {
 			log.WithError(err).Warn("unsilence button without an incident number")
@@ -153,9 +155,9 @@ func (h *Handler) silenceButton(ctx context.Context, log *logrus.Entry, cb slack
 	case "resolved":
 		req.UntilResolved = true
 	default:
-		d, ok := parseLength(length)
-		if !ok || d < MinSilence || d > MaxSilence {
-			err = fmt.Errorf("silence button with length %q", Truncate(length, 20))
+		d, ok := command.ParseLength(length)
+		if !ok || d < command.MinSilence || d > command.MaxSilence {
+			err = fmt.Errorf("silence button with length %q", slacktext.Truncate(length, 20))
 		}
 		req.For = d
 	}
@@ -175,17 +177,17 @@ func (h *Handler) silenceButton(ctx context.Context, log *logrus.Entry, cb slack
 func silenceBlocks(l Lang, inc *incidents.Incident, loc *time.Location) []slack.Block {
 	var out []slack.Block
 	if m := inc.Maintenance; m != nil {
-		out = append(out, slack.NewContextBlock("", mrkdwn(Truncate(l.Text("silence.summary_maintenance", M{
-			"Window": EscapeMrkdwn(m.Window), "Reason": EscapeMrkdwn(Truncate(oneLine(m.Reason), 200)), "Until": when(l, m.Until, loc)}), MaxSectionText))))
+		out = append(out, slack.NewContextBlock("", mrkdwn(slacktext.Truncate(l.Text("silence.summary_maintenance", M{
+			"Window": slacktext.Escape(m.Window), "Reason": slacktext.Escape(slacktext.Truncate(oneLine(m.Reason), 200)), "Until": when(l, m.Until, loc)}), maxSectionText))))
 	}
 	if len(inc.Silences) > 0 {
 		var b strings.Builder
 		b.WriteString(l.Text("silence.summary_title", len(inc.Silences)))
 		for _, s := range inc.Silences {
-			b.WriteString("\n" + l.Text("silence.summary_line", M{"Matchers": EscapeMrkdwn(Truncate(s.Matchers, 300)), "ID": EscapeMrkdwn(s.ID),
+			b.WriteString("\n" + l.Text("silence.summary_line", M{"Matchers": slacktext.Escape(slacktext.Truncate(s.Matchers, 300)), "ID": slacktext.Escape(s.ID),
 				"UntilResolved": s.UntilResolved, "Until": when(l, s.Ends, loc)}))
 		}
-		out = append(out, mrkdwnSection(Truncate(b.String(), MaxSectionText)))
+		out = append(out, mrkdwnSection(slacktext.Truncate(b.String(), maxSectionText)))
 	}
 	return out
 }
@@ -204,7 +206,7 @@ func silenceButtons(l Lang, inc *incidents.Incident) slack.Block {
 		slack.NewButtonBlockElement(ActionSilence+"_resolved", num+":resolved", plain(l.Text("silence.button_resolved", nil))),
 	}
 	if len(inc.Silences) > 0 {
-		els = append(els, slack.NewButtonBlockElement(ActionUnsilence, num, plain(l.Text("silence.button_unsilence", nil))))
+		els = append(els, slack.NewButtonBlockElement(actionUnsilence, num, plain(l.Text("silence.button_unsilence", nil))))
 	}
 	return slack.NewActionBlock("incident_silence", els...)
 }
@@ -212,5 +214,5 @@ func silenceButtons(l Lang, inc *incidents.Incident) slack.Block {
 // isSilenceAction reports the silence buttons' action IDs (each button of
 // a block needs its own).
 func isSilenceAction(id string) bool {
-	return id == ActionSilence || id == ActionSilence+"_4h" || id == ActionSilence+"_resolved" || id == ActionUnsilence
+	return id == ActionSilence || id == ActionSilence+"_4h" || id == ActionSilence+"_resolved" || id == actionUnsilence
 }

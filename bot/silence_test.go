@@ -20,7 +20,7 @@ func TestSummaryShowsSilencesMaintenanceAndButtons(t *testing.T) {
 		Maintenance: &incidents.HoldFact{Window: "a1b2c3", Reason: "DB <upgrade>", Until: at.Add(2 * time.Hour)},
 	}
 	almaty := time.FixedZone("+05", 5*3600)
-	blocks := SummaryBlocks(inc, SummaryOptions{Now: at, Location: almaty, Silences: true})
+	blocks := summaryBlocks(inc, summaryOptions{Now: at, Location: almaty, Silences: true})
 	checkBlockLimits(t, blocks)
 	js := strings.ReplaceAll(blocksJSON(t, blocks), `\u0026`, "&")
 	for _, want := range []string{
@@ -38,16 +38,16 @@ func TestSummaryShowsSilencesMaintenanceAndButtons(t *testing.T) {
 
 	// Without an Alertmanager, or once resolved, no buttons; a declared
 	// incident without labels has none either.
-	if js := blocksJSON(t, SummaryBlocks(inc, SummaryOptions{Now: at})); strings.Contains(js, ActionSilence) {
+	if js := blocksJSON(t, summaryBlocks(inc, summaryOptions{Now: at})); strings.Contains(js, ActionSilence) {
 		t.Errorf("silence buttons without an Alertmanager configured")
 	}
 	resolved := *inc
 	resolved.Status = incidents.StatusResolved
-	if js := blocksJSON(t, SummaryBlocks(&resolved, SummaryOptions{Now: at, Silences: true})); strings.Contains(js, ActionSilence) {
+	if js := blocksJSON(t, summaryBlocks(&resolved, summaryOptions{Now: at, Silences: true})); strings.Contains(js, ActionSilence) {
 		t.Errorf("silence buttons on a resolved incident")
 	}
 	declared := &incidents.Incident{Number: 5, Title: "x", Status: incidents.StatusInvestigating, DeclaredAt: at}
-	if js := blocksJSON(t, SummaryBlocks(declared, SummaryOptions{Now: at, Silences: true})); strings.Contains(js, ActionSilence) {
+	if js := blocksJSON(t, summaryBlocks(declared, summaryOptions{Now: at, Silences: true})); strings.Contains(js, ActionSilence) {
 		t.Errorf("silence buttons on an incident without alert labels")
 	}
 }
@@ -57,7 +57,7 @@ func TestSummaryInRussianSilences(t *testing.T) {
 	inc := &incidents.Incident{Number: 4, Title: "x", Status: incidents.StatusTriggered, DeclaredAt: at, Labels: map[string]string{"a": "b"},
 		Silences:    []incidents.SilenceFact{{ID: "s1", Matchers: `{a="b"}`, Ends: at.Add(time.Hour)}},
 		Maintenance: &incidents.HoldFact{Window: "w1", Until: at.Add(time.Hour)}}
-	js := blocksJSON(t, SummaryBlocks(inc, SummaryOptions{Now: at, Silences: true, Lang: russian(t)}))
+	js := blocksJSON(t, summaryBlocks(inc, summaryOptions{Now: at, Silences: true, Lang: russian(t)}))
 	for _, want := range []string{"*Тишина в Alertmanager* (1)", "— № s1", "Открыт во время обслуживания (окно w1)", "Тишина 1h", "Тишина до решения", "Снять тишину"} {
 		if !strings.Contains(js, want) {
 			t.Errorf("Russian summary lacks %q\n%s", want, js)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -86,14 +87,10 @@ func IsPermanent(err error) bool {
 	return permanentCodes[ErrorCode(err)]
 }
 
-// UserMessage turns a Slack failure into a sentence for the people in Slack,
-// in English; see UserMessageIn.
-func UserMessage(err error) string { return UserMessageIn(Lang{}, err) }
-
-// UserMessageIn turns a Slack failure into a sentence for the people in
+// userMessageIn turns a Slack failure into a sentence for the people in
 // Slack, in l, e.g. "Slack says the bot lacks the scope channels:manage; add
 // it to the app and reinstall it." The result is safe to post as mrkdwn.
-func UserMessageIn(l Lang, err error) string {
+func userMessageIn(l Lang, err error) string {
 	if err == nil {
 		return ""
 	}
@@ -117,7 +114,7 @@ func UserMessageIn(l Lang, err error) string {
 	switch code {
 	case "":
 		if errors.Is(err, ErrPermanent) {
-			return EscapeMrkdwn(err.Error())
+			return slacktext.Escape(err.Error())
 		}
 		return l.Text("slackerr.unreachable", nil)
 	case "missing_scope":
@@ -129,7 +126,7 @@ func UserMessageIn(l Lang, err error) string {
 		if needed == "" {
 			return l.Text("slackerr.missing_scope_unknown", nil)
 		}
-		return l.Text("slackerr.missing_scope", EscapeMrkdwn(needed))
+		return l.Text("slackerr.missing_scope", slacktext.Escape(needed))
 	case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive":
 		return l.Text("slackerr.bad_token", code)
 	case "channel_not_found":
@@ -153,5 +150,5 @@ func UserMessageIn(l Lang, err error) string {
 	case "already_in_channel":
 		return l.Text("slackerr.already_in_channel", nil)
 	}
-	return l.Text("slackerr.other", EscapeMrkdwn(code))
+	return l.Text("slackerr.other", slacktext.Escape(code))
 }

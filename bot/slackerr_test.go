@@ -1,4 +1,4 @@
-package bot_test
+package bot
 
 import (
 	"errors"
@@ -11,7 +11,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
@@ -23,7 +22,7 @@ func TestSlackErrorClassification(t *testing.T) {
 		delay     time.Duration
 		limited   bool
 		permanent bool
-		message   string // a part of UserMessage
+		message   string // a part of userMessageIn's English
 	}{
 		{"rate limit", wrap(&slack.RateLimitedError{RetryAfter: 30 * time.Second}), 30 * time.Second, true, false, "try again in 30s"},
 		{"5xx", wrap(slack.StatusCodeError{Code: 503, Status: "503 Service Unavailable"}), 0, false, false, "HTTP 503"},
@@ -39,24 +38,24 @@ func TestSlackErrorClassification(t *testing.T) {
 		{"internal error", wrap(slack.SlackErrorResponse{Err: "internal_error"}), 0, false, false, `"internal_error"`},
 		{"ratelimited code", wrap(slack.SlackErrorResponse{Err: "ratelimited"}), 0, true, false, "rate-limiting"},
 		{"unknown incident", fmt.Errorf("sync: %w", incidents.ErrNotFound), 0, false, true, "does not exist"},
-		{"bot gave up", fmt.Errorf("names all taken: %w", bot.ErrPermanent), 0, false, true, "names all taken"},
+		{"bot gave up", fmt.Errorf("names all taken: %w", ErrPermanent), 0, false, true, "names all taken"},
 		{"odd code escaped", wrap(slack.SlackErrorResponse{Err: "<!channel>"}), 0, false, false, "&lt;!channel&gt;"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, ok := bot.RetryDelay(tt.err)
+			d, ok := RetryDelay(tt.err)
 			if d != tt.delay || ok != tt.limited {
 				t.Errorf("RetryDelay = %s, %v; want %s, %v", d, ok, tt.delay, tt.limited)
 			}
-			if got := bot.IsPermanent(tt.err); got != tt.permanent {
+			if got := IsPermanent(tt.err); got != tt.permanent {
 				t.Errorf("Permanent = %v, want %v", got, tt.permanent)
 			}
-			if got := bot.UserMessage(tt.err); !strings.Contains(got, tt.message) {
-				t.Errorf("UserMessage = %q, want it to contain %q", got, tt.message)
+			if got := userMessageIn(Lang{}, tt.err); !strings.Contains(got, tt.message) {
+				t.Errorf("userMessageIn(en) = %q, want it to contain %q", got, tt.message)
 			}
 		})
 	}
-	if bot.IsPermanent(nil) || bot.UserMessage(nil) != "" {
+	if IsPermanent(nil) || userMessageIn(Lang{}, nil) != "" {
 		t.Error("nil error classified as a failure")
 	}
 }

@@ -267,7 +267,7 @@ func TestSocketModeEndToEnd(t *testing.T) {
 
 	t.Run("slash command", func(t *testing.T) {
 		conn.send(t, envelope("env-cmd-1", "slash_commands",
-			slashPayload("U0001", general, CommandIncident, "declare Disk full sev2")))
+			slashPayload("U0001", general, commandIncident, "declare Disk full sev2")))
 		ack := got.wait(t, "env-cmd-1")
 		var r reply
 		if err := json.Unmarshal(ack.Payload, &r); err != nil {
@@ -343,7 +343,7 @@ func TestSocketModeEndToEnd(t *testing.T) {
 			conn.send(t, frame)
 		}
 		conn.send(t, envelope("env-cmd-2", "slash_commands",
-			slashPayload("U0002", general, CommandIncident, "declare Cache cold sev3")))
+			slashPayload("U0002", general, commandIncident, "declare Cache cold sev3")))
 		ack := got.wait(t, "env-cmd-2")
 		var r reply
 		if err := json.Unmarshal(ack.Payload, &r); err != nil || !strings.Contains(r.Text, "declared incident #2") {
@@ -404,7 +404,7 @@ func TestSocketModeShutdownWhileSlackUnreachable(t *testing.T) {
 	for i := range envelopes {
 		// declare without a title opens the declare form: a views.open call.
 		conn.send(t, envelope(fmt.Sprintf("env-form-%d", i), "slash_commands",
-			slashPayload("U0001", general, CommandIncident, "declare")))
+			slashPayload("U0001", general, commandIncident, "declare")))
 	}
 	for i := range envelopes {
 		select {

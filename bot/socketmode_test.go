@@ -42,7 +42,7 @@ func TestSocketModeDispatch(t *testing.T) {
 	t.Run("slash command", func(t *testing.T) {
 		evt := socketmode.Event{
 			Type:    socketmode.EventTypeSlashCommand,
-			Data:    slack.SlashCommand{Command: CommandIncident, Text: "status identified", UserID: "U0002", ChannelID: ch},
+			Data:    slack.SlashCommand{Command: commandIncident, Text: "status identified", UserID: "U0002", ChannelID: ch},
 			Request: &socketmode.Request{Type: "slash_commands", EnvelopeID: "env-1"},
 		}
 		e.h.dispatchSocketEvent(e.ctx, ack, evt)

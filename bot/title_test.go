@@ -7,21 +7,22 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/incidents"
 )
 
 // A title the service would refuse is refused by the grammar, with the
 // service's limit, not accepted and then refused with another message.
 func TestDeclareCommandUsesTheDomainTitleLimit(t *testing.T) {
-	_, err := ParseIncident("declare "+strings.Repeat("x", incidents.MaxTitle+30), nil)
-	var ue *UsageError
+	_, err := command.ParseIncident("declare "+strings.Repeat("x", incidents.MaxTitle+30), nil)
+	var ue *command.UsageError
 	if !errors.As(err, &ue) {
 		t.Fatalf("230-character title: err = %v, want a usage error", err)
 	}
 	if want := "within 200"; !strings.Contains(ue.Error(), want) {
 		t.Errorf("230-character title: %q, want it to name the limit (%q)", ue.Error(), want)
 	}
-	cmd, err := ParseIncident("declare "+strings.Repeat("я", incidents.MaxTitle), nil)
+	cmd, err := command.ParseIncident("declare "+strings.Repeat("я", incidents.MaxTitle), nil)
 	if err != nil || len([]rune(cmd.Title)) != incidents.MaxTitle {
 		t.Errorf("200 Cyrillic characters: %+v, %v; want accepted", cmd, err)
 	}
@@ -44,7 +45,7 @@ func TestDeclareModalCountsCharacters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, errs := validateDeclare(form(tt.title), nil)
+			_, errs := validateDeclareIn(Lang{}, form(tt.title), nil)
 			got := errs[BlockTitle]
 			if tt.wantErr == "" && got != "" || tt.wantErr != "" && !strings.Contains(got, tt.wantErr) {
 				t.Errorf("title error = %q, want %q", got, tt.wantErr)

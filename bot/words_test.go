@@ -46,7 +46,7 @@ func TestPushpinOnTheBotsOwnMessageRecordsNothing(t *testing.T) {
 func TestStatsSingular(t *testing.T) {
 	r := stats.Report{Incidents: 1, Open: 1,
 		NoisiestAlerts: []stats.AlertCount{{Name: "HighErrorRate", Alerts: 1, Incidents: 1}}}
-	text, blocks := StatsBlocks(Lang{}, r, 24*time.Hour)
+	text, blocks := statsBlocks(Lang{}, r, 24*time.Hour)
 	if want := "Incident figures, last day, all services: 1 incident, 1 open"; text != want {
 		t.Errorf("text = %q, want %q", text, want)
 	}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"time"
+
+	"github.com/incidentbot/incidentbot/internal/lookup"
 )
 
-// ErrNotFound means no deployment has the ID.
-var ErrNotFound = errors.New("deployment not found")
+// ErrNotFound means no deployment has the ID; it is every store's
+// lookup.ErrNotFound.
+var ErrNotFound = lookup.ErrNotFound
 
 // Store keeps deployments and which deployment caused which incident.
 type Store interface {

@@ -7,10 +7,10 @@ package heartbeats
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/internal/lookup"
+	"github.com/incidentbot/incidentbot/labels"
 )
 
 // Heartbeat is one configured heartbeat.
@@ -24,7 +24,7 @@ type Heartbeat struct {
 	Severity         string
 	// Matchers select the alerts whose firing notifications are beats;
 	// empty: only POST /heartbeat/<name> beats.
-	Matchers alertmanager.Matchers
+	Matchers labels.Matchers
 }
 
 // FromAlerts reports whether alerts beat it.
@@ -34,7 +34,7 @@ func (h Heartbeat) FromAlerts() bool { return len(h.Matchers) > 0 }
 // alertname its matchers ask for, or its matchers.
 func (h Heartbeat) Alert() string {
 	for _, m := range h.Matchers {
-		if m.Name == "alertname" && m.Type == alertmanager.MatchEqual {
+		if m.Name == "alertname" && m.Type == labels.MatchEqual {
 			return m.Value
 		}
 	}
@@ -77,8 +77,9 @@ type Store interface {
 	Heartbeats(ctx context.Context) ([]Record, error)
 }
 
-// ErrNotFound is a Store's answer for a name it holds no record of.
-var ErrNotFound = errors.New("no such heartbeat")
+// ErrNotFound is a Store's answer for a name it holds no record of; it is
+// every store's lookup.ErrNotFound.
+var ErrNotFound = lookup.ErrNotFound
 
 // State is where a heartbeat stands.
 type State string

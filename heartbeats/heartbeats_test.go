@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/labels"
 )
 
 func TestEvaluate(t *testing.T) {
@@ -29,8 +29,8 @@ func TestEvaluate(t *testing.T) {
 }
 
 func TestBeatsAndAlert(t *testing.T) {
-	wd, _ := alertmanager.ParseMatchers([]string{`alertname="Watchdog"`})
-	cron, _ := alertmanager.ParseMatchers([]string{`job=~"backup|etl"`})
+	wd, _ := labels.ParseMatchers([]string{`alertname="Watchdog"`})
+	cron, _ := labels.ParseMatchers([]string{`job=~"backup|etl"`})
 	hs := []Heartbeat{{Name: "watchdog", Matchers: wd}, {Name: "jobs", Matchers: cron}, {Name: "http-only"}}
 	if got := Beats(hs, map[string]string{"alertname": "Watchdog", "severity": "none"}); len(got) != 1 || got[0].Name != "watchdog" {
 		t.Errorf("Beats(Watchdog) = %v", got)

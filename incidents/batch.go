@@ -55,7 +55,7 @@ func (s *Service) inTx(ctx context.Context, fn func(tx *unitOfWork) error) error
 // It hands out its cached incidents themselves, not copies: a batch's
 // changes run one at a time, and a failed batch is thrown away.
 type unitOfWork struct {
-	st       Store
+	st       unitStore
 	observed bool
 
 	incidents map[int64]*Incident // read or written in this unit
@@ -79,7 +79,22 @@ type unitOfWork struct {
 	tasks  map[string]int
 }
 
-func newUnitOfWork(st Store, observed bool) *unitOfWork {
+// unitStore is all of the Store a unit of work may use: the reads it
+// caches (a second read of the same thing comes from the unit, so a batch
+// sees its own writes) and the one Commit. It is not the whole Store on
+// purpose: a store call added to the unit later does not compile until it
+// is added here, with a cache, instead of silently reading around the
+// batch's writes.
+type unitStore interface {
+	LastNumber(ctx context.Context) (int64, error)
+	GetIncident(ctx context.Context, number int64) (*Incident, error)
+	GetGroup(ctx context.Context, groupKey string) (Group, error)
+	GetStorm(ctx context.Context) (StormState, error)
+	GetAlerts(ctx context.Context, number int64, fingerprints []string) (map[string]Alert, error)
+	Commit(ctx context.Context, c *Change) error
+}
+
+func newUnitOfWork(st unitStore, observed bool) *unitOfWork {
 	return &unitOfWork{
 		st: st, observed: observed, incidents: map[int64]*Incident{}, loaded: map[int64]*Incident{},
 		created: map[int64]bool{}, changed: map[int64]bool{}, version: map[int64]int64{},

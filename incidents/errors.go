@@ -3,11 +3,13 @@ package incidents
 import (
 	"errors"
 	"fmt"
+
+	"github.com/incidentbot/incidentbot/internal/lookup"
 )
 
 // Sentinel errors; callers test them with errors.Is.
 var (
-	ErrNotFound   = errors.New("not found")
+	ErrNotFound   = lookup.ErrNotFound // the one of every store
 	ErrConflict   = errors.New("changed concurrently")
 	ErrExists     = errors.New("already exists")
 	ErrInvalid    = errors.New("invalid")

@@ -244,7 +244,7 @@ func (s *Service) createForGroup(ctx context.Context, tx *unitOfWork, n Notifica
 		DetectedAt: earliestStart(n.Alerts, now), DeclaredAt: now, StatusAt: now,
 	}
 	if _, err := s.ParseSeverity(inc.Severity); err != nil {
-		inc.Severity = s.opts.Severities[(len(s.opts.Severities)-1)/2].Name // the middle one, as config routes do
+		inc.Severity = MiddleSeverity(s.opts.Severities) // as for an unrouted group
 	}
 	if inc.Title == "" {
 		inc.Title = "Alert group"

@@ -55,6 +55,17 @@ func DefaultSeverities() []Severity {
 	}
 }
 
+// MiddleSeverity is the severity of an alert group that names none the
+// configuration knows (no route matched, or an unknown name): the middle of
+// severities (most severe first), rounding toward the more severe — sev2 of
+// sev1..sev4. It is "" for no severities.
+func MiddleSeverity(severities []Severity) string {
+	if len(severities) == 0 {
+		return ""
+	}
+	return severities[(len(severities)-1)/2].Name
+}
+
 // Service applies alerts and commands to incidents. Every change is persisted
 // before any side effect is scheduled, and every method is safe to retry.
 type Service struct {

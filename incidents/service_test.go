@@ -492,3 +492,31 @@ func TestUpdateDue(t *testing.T) {
 		t.Error("UpdateStillDue = true after a status update made the reminder stale, want false")
 	}
 }
+
+func TestMiddleSeverity(t *testing.T) {
+	sev := func(names ...string) []Severity {
+		out := make([]Severity, len(names))
+		for i, n := range names {
+			out[i] = Severity{Name: n}
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		in   []Severity
+		want string
+	}{
+		{"none", nil, ""},
+		{"one", sev("only"), "only"},
+		{"even rounds toward the more severe", sev("sev1", "sev2", "sev3", "sev4"), "sev2"},
+		{"odd", sev("critical", "major", "minor"), "major"},
+		{"defaults", DefaultSeverities(), "sev2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := MiddleSeverity(tt.in); got != tt.want {
+				t.Errorf("MiddleSeverity = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -14,7 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/internal/lookup"
+	"github.com/incidentbot/incidentbot/labels"
 )
 
 // maxLength bounds one window: longer is not maintenance but an outage of
@@ -43,21 +44,21 @@ type Window struct {
 
 // Errors of a Store.
 var (
-	ErrNotFound = errors.New("no such maintenance window")
+	ErrNotFound = lookup.ErrNotFound // every store's
 	ErrInvalid  = errors.New("invalid maintenance window")
 )
 
 // Selector returns the matchers of the window's silence: its Matchers, or
 // service="<Service>".
-func (w Window) Selector() (alertmanager.Matchers, error) {
+func (w Window) Selector() (labels.Matchers, error) {
 	if w.Service != "" {
-		m, err := alertmanager.NewMatcher(alertmanager.MatchEqual, "service", w.Service)
+		m, err := labels.NewMatcher(labels.MatchEqual, "service", w.Service)
 		if err != nil {
 			return nil, err
 		}
-		return alertmanager.Matchers{m}, nil
+		return labels.Matchers{m}, nil
 	}
-	return alertmanager.ParseMatchers(w.Matchers)
+	return labels.ParseMatchers(w.Matchers)
 }
 
 // Target is what the window covers, as people read it: the service, or

@@ -2,8 +2,9 @@ package oncall
 
 import (
 	"context"
-	"errors"
 	"time"
+
+	"github.com/incidentbot/incidentbot/internal/lookup"
 )
 
 // PageState is where one page is: open until the incident is acknowledged,
@@ -45,8 +46,9 @@ type PageRecord struct {
 // PageID is the ID of the page of one target by one step.
 func PageID(step, target string) string { return step + ":" + target }
 
-// ErrNotFound is returned for a page or override that is not stored.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is returned for a page or override that is not stored; it
+// is every store's lookup.ErrNotFound.
+var ErrNotFound = lookup.ErrNotFound
 
 // PageStore keeps the pages sent, so that an escalation step that runs
 // twice (a restart, two replicas) pages each person once, and so that an

@@ -13,11 +13,21 @@ const TimeForms = "now, +8h, +30m, +1h30m, +2d, 09:00, today 18:00, tomorrow 09:
 // maxAhead bounds relative expressions: nothing on call is planned further.
 const maxAhead = 366 * 24 * time.Hour
 
+// weekdayNames are the day names schedules, time expressions and due dates
+// accept, lowercase; ParseWeekday reads them.
 var weekdayNames = map[string]time.Weekday{
 	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
 	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
 	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
 	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+}
+
+// ParseWeekday reads a day of the week, short or long (mon, monday), in
+// any case. It is the one list of day names: the config's active days and
+// maintenance days, time expressions and due dates all read it.
+func ParseWeekday(s string) (time.Weekday, bool) {
+	wd, ok := weekdayNames[strings.ToLower(s)]
+	return wd, ok
 }
 
 // ParseTime reads a time as /oncall override takes it, in the zone loc (the
@@ -109,40 +119,36 @@ func parseTime(s string, now, base time.Time, loc *time.Location) (time.Time, er
 		return time.Time{}, badTime(s, TimeNotClock, fmt.Sprintf("%q is not a time of day HH:MM", clock), map[string]string{"clock": clock})
 	}
 	var w int64
-	switch wd, isWeekday := weekdayNames[day]; {
-	case day == "":
+	if day == "" {
 		w = today*1440 + int64(tod)
 		if w <= nowWall {
 			w += 1440
 		}
-	case day == "today":
-		w = today*1440 + int64(tod)
-	case day == "tomorrow":
-		w = (today+1)*1440 + int64(tod)
-	case isWeekday:
-		d := today + mod(int64(wd)-int64(weekdayOf(today)), 7)
-		w = d*1440 + int64(tod)
-		if w <= nowWall {
-			w += 7 * 1440
-		}
-	default:
-		date, rest, hasT := strings.Cut(day, "t")
-		if hasT {
-			if hasDay {
-				return time.Time{}, badTime(s, TimeDateWithT, "a date with T takes its time after the T only", nil)
+	} else {
+		d, kind := localDay(day, today)
+		if kind == notADay {
+			date, rest, hasT := strings.Cut(day, "t")
+			if hasT {
+				if hasDay {
+					return time.Time{}, badTime(s, TimeDateWithT, "a date with T takes its time after the T only", nil)
+				}
+				if tod, err = ParseTimeOfDay(rest); err != nil || tod == 24*60 {
+					return time.Time{}, badTime(s, TimeNotClock, fmt.Sprintf("%q is not a time of day HH:MM", rest), map[string]string{"clock": rest})
+				}
 			}
-			if tod, err = ParseTimeOfDay(rest); err != nil || tod == 24*60 {
-				return time.Time{}, badTime(s, TimeNotClock, fmt.Sprintf("%q is not a time of day HH:MM", rest), map[string]string{"clock": rest})
+			var ok bool
+			if d, ok = dateDay(date); !ok {
+				return time.Time{}, badTime(s, TimeNotDay, fmt.Sprintf("%q is neither a day (today, tomorrow, mon…sun) nor a date YYYY-MM-DD", day), map[string]string{"day": day})
 			}
+			kind = aDate
 		}
-		d, err := time.Parse("2006-01-02", date)
-		if err != nil {
-			return time.Time{}, badTime(s, TimeNotDay, fmt.Sprintf("%q is neither a day (today, tomorrow, mon…sun) nor a date YYYY-MM-DD", day), map[string]string{"day": day})
-		}
-		if y := d.Year(); y < 1970 || y > 9999 {
+		if kind == aDate && d < 0 { // before 1970; a four-digit year cannot pass 9999
 			return time.Time{}, badTime(s, TimeYearRange, "year out of range", nil)
 		}
-		w = d.Unix()/60 + int64(tod)
+		w = d*1440 + int64(tod)
+		if kind == aWeekday && w <= nowWall {
+			w += 7 * 1440 // a weekday means the next one strictly ahead
+		}
 	}
 	if !z.exists(w) {
 		return time.Time{}, &TimeError{Input: s, Name: TimeGap,
@@ -176,4 +182,112 @@ func relative(orig, s string, base time.Time) (time.Time, error) {
 		return time.Time{}, badTime(orig, TimeTooFar, "at most 366 days ahead", nil)
 	}
 	return base.Add(d).Truncate(time.Second), nil
+}
+
+// dayKind says how localDay read a day.
+type dayKind int
+
+const (
+	notADay  dayKind = iota
+	aDayWord         // today, tomorrow
+	aWeekday         // mon … sunday: the first one on or after today
+	aDate            // YYYY-MM-DD
+)
+
+// localDay reads the day words time expressions and due dates share —
+// today, tomorrow, a weekday, a date YYYY-MM-DD — as a local day number
+// (days since 1970-01-01 on the local calendar). A weekday is the first one
+// on or after today: the caller moves it a week on when it is not ahead.
+func localDay(word string, today int64) (int64, dayKind) {
+	switch word {
+	case "today":
+		return today, aDayWord
+	case "tomorrow":
+		return today + 1, aDayWord
+	}
+	if wd, ok := ParseWeekday(word); ok {
+		return today + mod(int64(wd)-int64(weekdayOf(today)), 7), aWeekday
+	}
+	if d, ok := dateDay(word); ok {
+		return d, aDate
+	}
+	return 0, notADay
+}
+
+// dateDay reads a date YYYY-MM-DD as a day number.
+func dateDay(s string) (int64, bool) {
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return 0, false
+	}
+	return floorDiv(d.Unix(), 86400), true
+}
+
+// DueForms is the usage text for due dates, for answers.
+const DueForms = "2026-12-24, today, tomorrow, +3d, +2w, fri"
+
+// maxDueAhead bounds a due date: follow-ups are planned within years, not ages.
+const maxDueAhead = 5 * 366 * 24 * time.Hour
+
+// DueError is a due date DueDate cannot read.
+type DueError struct {
+	Input  string // as typed, lowercased and trimmed
+	TooFar bool   // a date, but more than five years ahead
+}
+
+func (e *DueError) Error() string {
+	if e.TooFar {
+		return fmt.Sprintf("%q is too far ahead for a due date", e.Input)
+	}
+	return fmt.Sprintf("%q is not a due date (%s)", e.Input, DueForms)
+}
+
+// DueDate reads the due date of a follow-up, relative to now in the zone
+// loc, as the end of that day (23:59:59 local): a day as ParseTime reads
+// one (2026-12-24, today, tomorrow, a weekday: the next one after today),
+// or +3d, +2w from today. A past date is accepted. Every error is a
+// *DueError.
+func DueDate(s string, now time.Time, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	s = strings.ToLower(strings.TrimSpace(s))
+	z := newZone(loc)
+	today := floorDiv(z.wall(now.Unix()), 1440)
+	day, kind := localDay(s, today)
+	if n, ok := dueDaysAhead(s); ok {
+		day, kind = today+n, aDayWord
+	} else if kind == aWeekday && day == today {
+		day += 7
+	}
+	if kind == notADay {
+		return time.Time{}, &DueError{Input: s}
+	}
+	y, m, d := wallTime(day * 1440).Date()
+	end := time.Date(y, m, d, 23, 59, 59, 0, loc)
+	if end.Sub(now) > maxDueAhead {
+		return time.Time{}, &DueError{Input: s, TooFar: true}
+	}
+	return end.UTC(), nil
+}
+
+// dueDaysAhead reads +3d or +2w (0 to 3660 of them) as days from today.
+func dueDaysAhead(s string) (int64, bool) {
+	num, ok := strings.CutPrefix(s, "+")
+	if !ok || len(num) < 2 {
+		return 0, false
+	}
+	per := int64(1)
+	switch num[len(num)-1] {
+	case 'd':
+	case 'w':
+		per = 7
+	default:
+		return 0, false
+	}
+	n, err := strconv.Atoi(num[:len(num)-1])
+	if err != nil || !digits(num[:len(num)-1]) || n > 3660 {
+		return 0, false
+	}
+	return int64(n) * per, true
 }

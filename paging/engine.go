@@ -6,13 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/oncall"
 )
@@ -152,12 +152,7 @@ func New(o Options) (*Engine, error) {
 	if o.Words == nil {
 		o.Words = englishOnly{}
 	}
-	log := o.Logger
-	if log == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		log = logrus.NewEntry(l)
-	}
+	log := discard.IfNil(o.Logger)
 	return &Engine{o: o, log: log, metrics: newMetrics(o.Registerer)}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/incidentbot/incidentbot/internal/lookup"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
@@ -106,6 +107,6 @@ type Store interface {
 
 // Errors of a Store.
 var (
-	ErrNotFound = oncall.ErrNotFound
+	ErrNotFound = lookup.ErrNotFound // every store's
 	ErrConflict = errors.New("changed concurrently")
 )

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/incidentbot/incidentbot/internal/sanitize"
+	"github.com/incidentbot/incidentbot/internal/translit"
 )
 
 // FrontMatter is the YAML header of an exported postmortem, in the keys
@@ -102,17 +103,9 @@ var titleLookalikes = strings.NewReplacer("<", "‹", ">", "›", "&", "＆", `"
 // stays well below file-system limits.
 const maxSlug = 60
 
-// ruTranslit spells Russian letters in ASCII for slugs.
-var ruTranslit = map[rune]string{
-	'а': "a", 'б': "b", 'в': "v", 'г': "g", 'д': "d", 'е': "e", 'ё': "e", 'ж': "zh", 'з': "z", 'и': "i",
-	'й': "y", 'к': "k", 'л': "l", 'м': "m", 'н': "n", 'о': "o", 'п': "p", 'р': "r", 'с': "s", 'т': "t",
-	'у': "u", 'ф': "f", 'х': "kh", 'ц': "ts", 'ч': "ch", 'ш': "sh", 'щ': "shch", 'ъ': "", 'ы': "y", 'ь': "",
-	'э': "e", 'ю': "yu", 'я': "ya", 'і': "i", 'ї': "yi", 'є': "ye", 'ў': "u", 'қ': "q", 'ғ': "gh", 'ң': "ng",
-	'ү': "u", 'ұ': "u", 'һ': "h", 'ә': "a", 'ө': "o",
-}
-
 // Slug is s in lowercase ASCII letters, digits and single hyphens, at
-// most 60 characters; Cyrillic is transliterated, anything else dropped.
+// most 60 characters; letters are spelled by translit.Rune (as in channel
+// names), apostrophes dropped inside a word, anything else a hyphen.
 // It names exported files, so it never contains ':' or '/'.
 func Slug(s string) string {
 	var b strings.Builder
@@ -125,12 +118,11 @@ func Slug(s string) string {
 		b.WriteString(t)
 	}
 	for _, r := range strings.ToLower(sanitize.Line(s)) {
+		t, inWord := translit.Rune(r)
 		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			emit(string(r))
-		case ruTranslit[r] != "":
-			emit(ruTranslit[r])
-		case r == 'ъ' || r == 'ь' || r == '\'' || r == '’':
+		case t != "":
+			emit(t)
+		case inWord || r == '\'' || r == '’':
 		default:
 			dash = true
 		}

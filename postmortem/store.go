@@ -3,6 +3,8 @@ package postmortem
 import (
 	"context"
 	"time"
+
+	"github.com/incidentbot/incidentbot/internal/lookup"
 )
 
 // Record is a stored postmortem: its review status and owner, the last draft
@@ -51,11 +53,15 @@ func (r *Record) SetDraft(d *Draft, at time.Time) {
 	r.Services, r.Storm, r.Markdown, r.WrittenAt = d.Services, d.Storm, d.Markdown, at.UTC()
 }
 
-// Store keeps postmortem records. Errors are the incidents sentinels:
-// incidents.ErrNotFound, incidents.ErrConflict.
+// ErrNotFound means no record is stored for the incident; it is every
+// store's lookup.ErrNotFound (incidents.ErrNotFound too).
+var ErrNotFound = lookup.ErrNotFound
+
+// Store keeps postmortem records. Errors: ErrNotFound,
+// incidents.ErrConflict.
 type Store interface {
-	// Postmortem returns the record of incident number; incidents.ErrNotFound
-	// when none was stored.
+	// Postmortem returns the record of incident number; ErrNotFound when
+	// none was stored.
 	Postmortem(ctx context.Context, number int64) (Record, error)
 	// PutPostmortem stores r only if the stored version still equals
 	// r.Version (0: nothing stored yet), else incidents.ErrConflict; on

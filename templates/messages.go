@@ -57,7 +57,7 @@ func slackFuncs(loc Locale) template.FuncMap {
 
 // EscapeSlack escapes the three characters Slack's mrkdwn gives meaning to,
 // after removing terminal escapes, control characters (but line feeds and
-// tabs) and bidi overrides, as bot.EscapeMrkdwn does.
+// tabs) and bidi overrides, as slacktext.Escape (bot/slacktext) does.
 func EscapeSlack(s string) string { return slackEscaper.Replace(sanitize.Text(s)) }
 
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")

@@ -8,6 +8,8 @@ package slackstate
 import (
 	"context"
 	"time"
+
+	"github.com/incidentbot/incidentbot/internal/lookup"
 )
 
 // Incident is the Slack state of one incident.
@@ -42,8 +44,12 @@ type Incident struct {
 	NudgedAt time.Time
 }
 
-// Store keeps the Slack state of incidents. Errors are the incidents
-// sentinels: incidents.ErrNotFound, incidents.ErrConflict.
+// ErrNotFound means no incident has the channel; it is every store's
+// lookup.ErrNotFound (incidents.ErrNotFound too).
+var ErrNotFound = lookup.ErrNotFound
+
+// Store keeps the Slack state of incidents. Errors: ErrNotFound,
+// incidents.ErrConflict.
 type Store interface {
 	// SlackState returns the state of incident number: the zero state (Number
 	// set, Version 0) when none was stored yet.
@@ -54,6 +60,6 @@ type Store interface {
 	// millisecond precision.
 	PutSlackState(ctx context.Context, st *Incident) error
 	// SlackStateByChannel returns the state whose ChannelID is channelID;
-	// incidents.ErrNotFound if none.
+	// ErrNotFound if none.
 	SlackStateByChannel(ctx context.Context, channelID string) (Incident, error)
 }

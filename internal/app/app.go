@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -27,11 +26,13 @@ import (
 	"github.com/incidentbot/incidentbot/internal/amapi"
 	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/internal/deployhook"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/internal/store"
 	"github.com/incidentbot/incidentbot/internal/web"
 	"github.com/incidentbot/incidentbot/internal/webhookauth"
 	"github.com/incidentbot/incidentbot/paging"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 // BuildInfo identifies the binary.
@@ -89,6 +90,11 @@ type App struct {
 	cron     *jobs.Cron
 	pm       *postmortems
 
+	// Settled before any wiring (settle), from the config.
+	templates *templates.Set
+	locale    templates.Locale
+	lang      templates.Lang // the words of every message, in the config's locale
+
 	directoryOnce sync.Once
 	directory     *bot.Directory // people's names for drafts
 
@@ -106,8 +112,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		return nil, errors.New("app: no config")
 	}
 	if o.Logger == nil {
-		o.Logger = logrus.New()
-		o.Logger.SetOutput(io.Discard)
+		o.Logger = discard.Logger().Logger
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -118,6 +123,9 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	}
 	a = &App{opts: o, log: logrus.NewEntry(o.Logger), store: o.Store}
 	a.holder = fmt.Sprintf("%s-%d-%d", hostname(), os.Getpid(), time.Now().UnixNano())
+	if err := a.settle(ctx); err != nil {
+		return nil, err
+	}
 	built := a // the error returns below set a to nil
 	defer func() {
 		if err != nil {
@@ -145,7 +153,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 		Context: jobContext, Expected: isConflict,
 	})
 
-	cfg := o.Config
+	cfg := a.opts.Config // final: settle resolved it
 	observer := newIncidentMetrics(o.Registry, func() *incidents.Service { return a.service })
 	a.service = incidents.NewService(a.store, taskQueue{a.runner}, incidents.Options{
 		Observer: observer, Severities: cfg.Severities, AutoResolve: cfg.AutoResolve.Enabled, AutoResolveAfter: cfg.AutoResolve.After,
@@ -156,7 +164,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	jobs.Handle(a.runner, jobOpened, a.openedWithPrevious)
 
 	a.applier, err = alertmanager.NewApplier(alertmanager.ApplierOptions{
-		Inbox: a.store, Service: a.service, Router: cfg.Router(), Now: o.Now, BatchSize: applyBatch, Beats: heartbeatBeats{a},
+		Inbox: a.store, Service: a.service, Routes: cfg.Routing(), Now: o.Now, BatchSize: applyBatch, Beats: heartbeatBeats{a},
 		Logger: a.log.WithField("component", "applier"), Lease: a.applierLease,
 	})
 	if err != nil {
@@ -185,9 +193,7 @@ func New(ctx context.Context, o Options) (a *App, err error) {
 	mux.Handle("/webhooks/deploy", deployhook.New(a.store, deployhook.Options{
 		Auth: deployAuth, Now: o.Now, Logger: a.log.WithField("component", "deploy-webhook"), Registerer: o.Registry,
 	}))
-	if err := a.wirePostmortems(ctx); err != nil {
-		return nil, err
-	}
+	a.wirePostmortems()
 	a.wireReporting()
 	if err := a.wireAlertmanager(); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/oncall"
@@ -170,7 +171,7 @@ func (a *App) runHandoff(ctx context.Context, _ jobs.Job, h handoff) error {
 // A digest asked for by /oncall handoff (now set) says who is on call
 // instead.
 func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncall.Shift, at time.Time, digest bool) (string, error) {
-	l := a.lang()
+	l := a.lang
 	who := func(sh oncall.Shift) string {
 		us := sh.Users()
 		if len(us) == 0 {
@@ -178,19 +179,19 @@ func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncal
 		}
 		ms := make([]string, len(us))
 		for i, u := range us {
-			ms[i] = bot.UserMention(u)
+			ms[i] = slacktext.UserMention(u)
 		}
 		return strings.Join(ms, ", ")
 	}
 	now := a.opts.Now()
-	lines := []string{l.Text("handoff.header", bot.M{"Schedule": bot.EscapeMrkdwn(s.Name), "At": bot.WhenText(l, at, s),
+	lines := []string{l.Text("handoff.header", bot.M{"Schedule": slacktext.Escape(s.Name), "At": bot.WhenText(l, at, s),
 		"From": who(from), "To": who(to)})}
 	if digest {
 		until := ""
 		if !to.End.IsZero() {
 			until = bot.WhenText(l, to.End, s)
 		}
-		lines[0] = l.Text("handoff.digest", bot.M{"Schedule": bot.EscapeMrkdwn(s.Name), "Who": who(to), "Until": until})
+		lines[0] = l.Text("handoff.digest", bot.M{"Schedule": slacktext.Escape(s.Name), "Who": who(to), "Until": until})
 	} else if late := now.Sub(at); late > handoffLate {
 		lines[0] += " " + l.Text("handoff.late", late.Round(time.Minute))
 	}
@@ -204,8 +205,8 @@ func (a *App) handoffText(ctx context.Context, s oncall.Schedule, from, to oncal
 		lines = append(lines, l.Text("handoff.open_title", nil))
 		var unacked []string
 		for _, inc := range open {
-			lines = append(lines, l.Text("handoff.incident", bot.M{"Number": inc.Number, "Title": bot.EscapeMrkdwn(bot.Truncate(inc.Title, 150)),
-				"Severity": bot.EscapeMrkdwn(inc.Severity), "Status": l.Word("incident:" + string(inc.Status))}))
+			lines = append(lines, l.Text("handoff.incident", bot.M{"Number": inc.Number, "Title": slacktext.Escape(slacktext.Truncate(inc.Title, 150)),
+				"Severity": slacktext.Escape(inc.Severity), "Status": l.Word("incident:" + string(inc.Status))}))
 			if inc.AcknowledgedAt == nil {
 				pages, err := a.store.Pages(ctx, inc.Number)
 				if err != nil {
@@ -258,10 +259,10 @@ func (a *App) openFollowUps(ctx context.Context, l templates.Lang, now time.Time
 			if act.Overdue(now) {
 				owner := ""
 				if act.Owner != "" {
-					owner = " " + bot.UserMention(act.Owner)
+					owner = " " + slacktext.UserMention(act.Owner)
 				}
 				overdue = append(overdue, l.Text("handoff.followup", bot.M{"Number": inc.Number, "ID": act.ID,
-					"Text": bot.EscapeMrkdwn(bot.Truncate(act.Text, 80)), "Owner": owner, "Due": act.Due}))
+					"Text": slacktext.Escape(slacktext.Truncate(act.Text, 80)), "Owner": owner, "Due": act.Due}))
 			}
 		}
 	}

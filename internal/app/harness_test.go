@@ -18,6 +18,7 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/internal/store"
 )
@@ -102,8 +103,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	if ho.config != nil {
 		ho.config(cfg)
 	}
-	log := logrus.New()
-	log.SetOutput(io.Discard)
+	log := discard.Logger().Logger
 	if os.Getenv("HARNESS_LOG") != "" {
 		log.SetOutput(os.Stderr)
 	}

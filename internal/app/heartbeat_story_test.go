@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/heartbeats"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/internal/web"
+	"github.com/incidentbot/incidentbot/labels"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
@@ -24,9 +24,9 @@ func withWatchdog(c *config.Config) {
 	withPaging(c)
 	c.EscalationPolicies = append(c.EscalationPolicies, config.EscalationPolicy{Name: "pipeline", Levels: []oncall.EscalationLevel{
 		{Targets: []oncall.Target{{Kind: oncall.TargetSchedule, Name: "primary"}}}}})
-	wd, _ := alertmanager.NewMatcher(alertmanager.MatchEqual, "alertname", "Watchdog")
+	wd, _ := labels.NewMatcher(labels.MatchEqual, "alertname", "Watchdog")
 	c.Heartbeats = []heartbeats.Heartbeat{
-		{Name: "watchdog", Every: 5 * time.Minute, EscalationPolicy: "pipeline", Severity: "sev1", Matchers: alertmanager.Matchers{wd}},
+		{Name: "watchdog", Every: 5 * time.Minute, EscalationPolicy: "pipeline", Severity: "sev1", Matchers: labels.Matchers{wd}},
 		{Name: "nightly-backup", Every: 25 * time.Hour, EscalationPolicy: "pipeline"},
 	}
 }

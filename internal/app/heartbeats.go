@@ -219,7 +219,7 @@ func heartbeatFingerprint(name string, since time.Time) string {
 // openHeartbeatIncident opens the incident of a silent heartbeat, as an
 // alert of its own group, so it pages through the heartbeat's policy.
 func (a *App) openHeartbeatIncident(ctx context.Context, h heartbeats.Heartbeat, r heartbeats.Record, now time.Time) (int64, error) {
-	l := a.lang()
+	l := a.lang
 	since := r.Since()
 	title := l.Text("heartbeat.title", bot.M{"Name": h.Name, "Alert": h.Alert(), "For": l.Short(now.Sub(since)), "Never": r.Last.IsZero()})
 	sev := h.Severity
@@ -270,7 +270,7 @@ func (a *App) resolveHeartbeatIncident(ctx context.Context, h heartbeats.Heartbe
 	if !inc.Open() || inc.Storm {
 		return nil
 	}
-	l := a.lang()
+	l := a.lang
 	summary := l.Text("heartbeat.returned", bot.M{"Name": h.Name, "At": r.Last.In(a.opts.Config.Timezone).Format("2006-01-02 15:04 MST")})
 	_, err = a.service.Resolve(ctx, inc.Number, summary, incidents.ActorBot)
 	if errors.Is(err, incidents.ErrTransition) {

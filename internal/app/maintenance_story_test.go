@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/amapi/amapitest"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/labels"
 	"github.com/incidentbot/incidentbot/maintenance"
+	"github.com/incidentbot/incidentbot/routing"
 )
 
 var windowID = regexp.MustCompile("planned maintenance `([0-9a-f]{6})`")
@@ -232,10 +233,10 @@ func TestStoryMaintenanceOnlyByAdminsAndScheduleMembers(t *testing.T) {
 func TestStoryMaintenanceWarnsWhenItHidesAWholeSchedule(t *testing.T) {
 	h := newHarness(t, harnessOptions{manual: true, config: func(c *config.Config) {
 		withPaging(c)
-		checkout, _ := alertmanager.ParseMatchers([]string{`service="checkout"`})
-		c.Routes = []alertmanager.Route{
+		checkout, _ := labels.ParseMatchers([]string{`service="checkout"`})
+		c.Routes = []routing.Route{
 			{Matchers: checkout, Severity: "sev1", EscalationPolicy: "critical"},
-			{Matchers: alertmanager.Matchers{}, Severity: "sev4"},
+			{Matchers: labels.Matchers{}, Severity: "sev4"},
 		}
 	}})
 	if got := h.oncall("U0001", "maintenance checkout now +1h"); !strings.Contains(got, ":warning: It covers every alert of schedule primary, secondary") {

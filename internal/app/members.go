@@ -6,15 +6,24 @@ import (
 	"slices"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
-// resolveMemberEmails turns schedule members given by email into Slack user
-// IDs with users.lookupByEmail, once at start (each email asked once). An
-// email Slack does not know stops the start with an error naming it.
-func (a *App) resolveMemberEmails(ctx context.Context) error {
-	cfg := a.opts.Config
+// userByEmail is the one Slack call the member lookup makes.
+type userByEmail interface {
+	GetUserByEmailContext(ctx context.Context, email string) (*slack.User, error)
+}
+
+// resolveMemberEmails returns cfg with schedule members given by email
+// turned into Slack user IDs with users.lookupByEmail (each email asked
+// once); cfg itself is left as it is, and returned when no member is an
+// email. An email Slack does not know stops the start with an error naming
+// it.
+func resolveMemberEmails(ctx context.Context, users userByEmail, cfg *config.Config) (*config.Config, error) {
 	ids := map[string]string{}
 	schedules := slices.Clone(cfg.Schedules)
 	for i := range schedules {
@@ -29,12 +38,12 @@ func (a *App) resolveMemberEmails(ctx context.Context) error {
 				}
 				id, ok := ids[m]
 				if !ok {
-					u, err := a.slack.GetUserByEmailContext(ctx, m)
+					u, err := users.GetUserByEmailContext(ctx, m)
 					if err != nil {
 						if bot.ErrorCode(err) == "users_not_found" {
-							return fmt.Errorf("schedule %s, rotation %s: no Slack user has the email %s", s.Name, r.Name, m)
+							return nil, fmt.Errorf("schedule %s, rotation %s: no Slack user has the email %s", s.Name, r.Name, m)
 						}
-						return fmt.Errorf("schedule %s: look up %s: %w", s.Name, m, err)
+						return nil, fmt.Errorf("schedule %s: look up %s: %w", s.Name, m, err)
 					}
 					id, ids[m] = u.ID, u.ID
 				}
@@ -42,12 +51,12 @@ func (a *App) resolveMemberEmails(ctx context.Context) error {
 			}
 		}
 	}
-	if len(ids) > 0 {
-		c := *cfg
-		c.Schedules = schedules
-		a.opts.Config = &c
+	if len(ids) == 0 {
+		return cfg, nil
 	}
-	return nil
+	c := *cfg
+	c.Schedules = schedules
+	return &c, nil
 }
 
 // memberLookupTimeout bounds the start-up lookups of members by email.

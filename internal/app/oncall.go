@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 	"github.com/incidentbot/incidentbot/oncall"
 )
@@ -102,9 +103,9 @@ func (a *App) runCoverRequest(ctx context.Context, _ jobs.Job, c coverRequest) e
 	if !ok {
 		return nil
 	}
-	l := a.lang()
-	text := l.Text("oncall.cover_request", bot.M{"Requester": bot.UserMention(c.Requester),
-		"Schedule": bot.EscapeMrkdwn(s.Name), "From": bot.WhenText(l, c.From, s), "To": bot.WhenText(l, c.To, s)})
+	l := a.lang
+	text := l.Text("oncall.cover_request", bot.M{"Requester": slacktext.UserMention(c.Requester),
+		"Schedule": slacktext.Escape(s.Name), "From": bot.WhenText(l, c.From, s), "To": bot.WhenText(l, c.To, s)})
 	return a.notifier.PostCoverRequest(ctx, s.Channel, c.ID, text, c.value())
 }
 
@@ -115,13 +116,13 @@ func (p oncallProvider) TakeCover(ctx context.Context, value, user, channel, ts 
 	if err != nil {
 		return "", err
 	}
-	l := p.a.lang()
+	l := p.a.lang
 	s, ok := p.a.opts.Config.Schedule(c.Schedule)
 	if !ok {
-		return l.Text("oncall.cover_gone_schedule", bot.EscapeMrkdwn(c.Schedule)), nil
+		return l.Text("oncall.cover_gone_schedule", slacktext.Escape(c.Schedule)), nil
 	}
 	if !isMember(s, user) {
-		return l.Text("oncall.cover_not_member", bot.EscapeMrkdwn(s.Name)), nil
+		return l.Text("oncall.cover_not_member", slacktext.Escape(s.Name)), nil
 	}
 	if user == c.Requester {
 		return l.Text("oncall.cover_own", nil), nil
@@ -139,18 +140,18 @@ func (p oncallProvider) TakeCover(ctx context.Context, value, user, channel, ts 
 		}
 		for _, o := range ovs {
 			if o.ID == id {
-				return l.Text("oncall.cover_taken_by", bot.UserMention(o.User)), nil
+				return l.Text("oncall.cover_taken_by", slacktext.UserMention(o.User)), nil
 			}
 		}
 		return l.Text("oncall.cover_taken", nil), nil
 	}
-	text := l.Text("oncall.covered", bot.M{"User": bot.UserMention(user), "Schedule": bot.EscapeMrkdwn(s.Name),
-		"Requester": bot.UserMention(c.Requester), "From": bot.WhenText(l, c.From, s), "To": bot.WhenText(l, c.To, s)})
+	text := l.Text("oncall.covered", bot.M{"User": slacktext.UserMention(user), "Schedule": slacktext.Escape(s.Name),
+		"Requester": slacktext.UserMention(c.Requester), "From": bot.WhenText(l, c.From, s), "To": bot.WhenText(l, c.To, s)})
 	if err := p.a.runner.Enqueue(ctx, jobCoverTaken.Job("cover-taken:"+c.ID,
 		map[string]string{"channel": channel, "ts": ts, "id": c.ID, "text": text}, time.Time{})); err != nil {
 		return "", err
 	}
-	return l.Text("oncall.you_cover", bot.M{"Schedule": bot.EscapeMrkdwn(s.Name), "From": bot.WhenText(l, c.From, s),
+	return l.Text("oncall.you_cover", bot.M{"Schedule": slacktext.Escape(s.Name), "From": bot.WhenText(l, c.From, s),
 		"To": bot.WhenText(l, c.To, s)}), nil
 }
 

@@ -93,7 +93,7 @@ func TestStoryStoreLockedAnswers503AndTryAgain(t *testing.T) {
 			if err := json.Unmarshal([]byte(reply), &r); err != nil {
 				t.Fatalf("reply %q: %v", reply, err)
 			}
-			want := h.app.lang().Text("handler.unavailable", nil)
+			want := h.app.lang.Text("handler.unavailable", nil)
 			if r.Text != want || !strings.Contains(want, map[string]string{"en": "try again", "ru": "ещё раз"}[locale]) {
 				t.Errorf("/incident note during the outage answered %q, want %q", r.Text, want)
 			}

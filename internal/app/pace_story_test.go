@@ -9,9 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/bot/pace"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/labels"
+	"github.com/incidentbot/incidentbot/routing"
 )
 
 // Against a Slack that enforces its rate tiers (the simulator's, on the
@@ -24,13 +25,13 @@ func TestStorySev1PageFirstBehindSixtyMinorGroups(t *testing.T) {
 	h := newHarness(t, harnessOptions{manual: true, config: func(c *config.Config) {
 		withPaging(c)
 		c.Storm.MaxNew = 100
-		critical, err := alertmanager.ParseMatchers([]string{`alertname="CheckoutDown"`})
+		critical, err := labels.ParseMatchers([]string{`alertname="CheckoutDown"`})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.Routes = []alertmanager.Route{
+		c.Routes = []routing.Route{
 			{Matchers: critical, Severity: "sev1", EscalationPolicy: "critical"},
-			{Matchers: alertmanager.Matchers{}, Severity: "sev3"}, // minor: no page
+			{Matchers: labels.Matchers{}, Severity: "sev3"}, // minor: no page
 		}
 	}})
 	t0 := h.clock.Now()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/paging"
@@ -43,7 +44,7 @@ func (a *App) wirePaging(ctx context.Context, mux *http.ServeMux) error {
 		Store: a.store, Incidents: a.service, Queue: a.runner, Directory: directory{cfg}, Overrides: a.store,
 		Slack: slackSide, SlackError: slackJobError, Senders: senders, Fallbacks: fallbacks, DefaultRules: cfg.Paging.Rules,
 		Links: ackLinks{signer: signer, base: env.PublicURL}, AckLinkTTL: cfg.Paging.AckLinkTTL, PublicURL: env.PublicURL,
-		Words: a.lang(), Location: cfg.Timezone, Now: a.opts.Now, Logger: a.log.WithField("component", "paging"), Registerer: a.opts.Registry,
+		Words: a.lang, Location: cfg.Timezone, Now: a.opts.Now, Logger: a.log.WithField("component", "paging"), Registerer: a.opts.Registry,
 		Maintenance: pagingHold{a},
 	}
 	if cfg.Paging.Twilio != nil {
@@ -152,9 +153,9 @@ func (h pagingHandler) Decline(ctx context.Context, n int64, user string) (strin
 		return "", err
 	}
 	if !declined {
-		return h.a.lang().Text("page.already_acknowledged", n), nil
+		return h.a.lang.Text("page.already_acknowledged", n), nil
 	}
-	return h.a.lang().Text("page.you_declined", n), nil
+	return h.a.lang.Text("page.you_declined", n), nil
 }
 
 // PageByHand stores a page by hand as a job: target is "user:U…" or
@@ -162,7 +163,7 @@ func (h pagingHandler) Decline(ctx context.Context, n int64, user string) (strin
 func (h pagingHandler) PageByHand(ctx context.Context, n int64, target, message, actor string) (string, error) {
 	if t, err := oncall.ParseTarget(target); err == nil && t.Kind == oncall.TargetSchedule {
 		if _, ok := h.a.opts.Config.Schedule(t.Name); !ok {
-			return h.a.lang().Text("page.no_schedule", bot.EscapeMrkdwn(t.Name)), nil
+			return h.a.lang.Text("page.no_schedule", slacktext.Escape(t.Name)), nil
 		}
 	}
 	t, err := h.a.pager.PageByHand(ctx, n, target, message, actor)
@@ -171,24 +172,24 @@ func (h pagingHandler) PageByHand(ctx context.Context, n int64, target, message,
 	}
 	who := bot.M{"User": "<@" + t.Name + ">", "Schedule": "", "Number": n}
 	if t.Kind == oncall.TargetSchedule {
-		who["User"], who["Schedule"] = "", bot.EscapeMrkdwn(t.Name)
+		who["User"], who["Schedule"] = "", slacktext.Escape(t.Name)
 	}
-	return h.a.lang().Text("page.paging", who), nil
+	return h.a.lang.Text("page.paging", who), nil
 }
 
 // Contact implements bot.Oncall: /oncall contact.
 func (p oncallProvider) Contact(user string) string {
-	l := p.a.lang()
+	l := p.a.lang
 	methods, rules := p.a.pager.Contact(user)
 	lines := []string{l.Text("oncall.contact_title", nil)}
 	for _, m := range methods {
-		addr := bot.EscapeMrkdwn(m.Address)
+		addr := slacktext.Escape(m.Address)
 		if m.Method == oncall.MethodSlack {
-			addr = bot.UserMention(m.Address)
+			addr = slacktext.UserMention(m.Address)
 		}
 		lines = append(lines, l.Text("oncall.contact_method", bot.M{"Method": string(m.Method), "Address": addr, "Ready": m.Ready}))
 	}
-	lines = append(lines, l.Text("oncall.contact_rules", bot.EscapeMrkdwn(paging.RulesText(rules,
+	lines = append(lines, l.Text("oncall.contact_rules", slacktext.Escape(paging.RulesText(rules,
 		func(string) string { return l.Text("oncall.rule_now", nil) },
 		func(d string) string { return l.Text("oncall.rule_after", d) }))))
 	return strings.Join(lines, "\n")
@@ -196,7 +197,7 @@ func (p oncallProvider) Contact(user string) string {
 
 // TestPage implements bot.Oncall: /oncall test-page [method].
 func (p oncallProvider) TestPage(ctx context.Context, user string, m oncall.Method) (string, error) {
-	l := p.a.lang()
+	l := p.a.lang
 	results, err := p.a.pager.TestPage(ctx, user, m)
 	if err != nil {
 		return "", err
@@ -206,8 +207,8 @@ func (p oncallProvider) TestPage(ctx context.Context, user string, m oncall.Meth
 	}
 	lines := []string{l.Text("oncall.test_title", nil)}
 	for _, r := range results {
-		lines = append(lines, l.Text("oncall.test_result", bot.M{"Method": string(r.Method), "Provider": bot.EscapeMrkdwn(r.Provider),
-			"Status": bot.EscapeMrkdwn(r.Status), "Error": bot.EscapeMrkdwn(r.Error)}))
+		lines = append(lines, l.Text("oncall.test_result", bot.M{"Method": string(r.Method), "Provider": slacktext.Escape(r.Provider),
+			"Status": slacktext.Escape(r.Status), "Error": slacktext.Escape(r.Error)}))
 	}
 	return strings.Join(lines, "\n"), nil
 }

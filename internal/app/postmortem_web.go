@@ -32,7 +32,7 @@ func (a *App) Postmortem(ctx context.Context, n int64) (html, markdown []byte, e
 	if len(rec.Markdown) == 0 {
 		return nil, nil, fmt.Errorf("postmortem of incident #%d has no draft yet: %w", n, incidents.ErrNotFound)
 	}
-	html, err = postmortem.HTMLPage(rec.Draft(), string(a.pm.locale))
+	html, err = postmortem.HTMLPage(rec.Draft(), string(a.locale))
 	if err != nil {
 		return nil, nil, fmt.Errorf("render the postmortem of incident #%d: %w", n, err)
 	}

@@ -22,43 +22,20 @@ import (
 // postmortems is the app's postmortem wiring: the templates, the drafter,
 // the store of records and, with postmortem.export_dir, the exporter.
 type postmortems struct {
-	set     *templates.Set
 	drafter *postmortem.Drafter
-	locale  templates.Locale
 	store   postmortem.Store
 	export  *postmortem.Exporter // nil without postmortem.export_dir
 }
 
 // wirePostmortems builds the postmortem wiring and handles its jobs. It runs
 // before wireSlack, whose handler answers /incident postmortem with it.
-func (a *App) wirePostmortems(ctx context.Context) error {
-	cfg := a.opts.Config
-	topts := templates.Options{PostmortemFile: cfg.Postmortem.Template, ReportFiles: cfg.ReportTemplateFiles()}
-	if !a.opts.Manual {
-		// A message that fails to render is a bug: log it and write English
-		// (tests, driving the app by hand, panic instead).
-		topts.OnMessageError = func(err error) { a.log.WithError(err).Error("a Slack message template failed") }
-	}
-	set, err := templates.New(topts)
-	if err != nil {
-		return fmt.Errorf("postmortem templates: %w", err)
-	}
-	loc := templates.EN
-	if cfg.Locale != "" {
-		if loc, err = templates.ParseLocale(cfg.Locale); err != nil {
-			return fmt.Errorf("locale: %w", err)
-		}
-	}
-	a.pm = &postmortems{set: set, drafter: postmortem.New(set, a.opts.Now), locale: loc, store: a.store}
-	if dir := cfg.Postmortem.ExportDir; dir != "" {
-		a.pm.export = postmortem.NewExporter(dir, postmortem.ExportOptions{Locale: loc}, a.opts.Now)
+func (a *App) wirePostmortems() {
+	a.pm = &postmortems{drafter: postmortem.New(a.templates, a.opts.Now), store: a.store}
+	if dir := a.opts.Config.Postmortem.ExportDir; dir != "" {
+		a.pm.export = postmortem.NewExporter(dir, postmortem.ExportOptions{Locale: a.locale}, a.opts.Now)
 	}
 	jobs.Handle(a.runner, jobPostmortem, a.writePostmortem)
-	return nil
 }
-
-// lang is the language of the bot's Slack messages (config locale).
-func (a *App) lang() templates.Lang { return a.pm.set.Lang(a.pm.locale) }
 
 // postmortemURL is the address of a postmortem's page.
 func (a *App) postmortemURL(n int64) string {
@@ -177,7 +154,7 @@ func (a *App) postPostmortemLink(ctx context.Context, j jobs.Job, rec *postmorte
 	if a.notifier == nil || rec.MessageTS != "" {
 		return nil
 	}
-	msg, err := a.pm.set.Message(a.pm.locale, templates.MsgPostmortemDraft, templates.Notice{
+	msg, err := a.templates.Message(a.locale, templates.MsgPostmortemDraft, templates.Notice{
 		Number: rec.Number, Title: rec.Title, URL: a.postmortemURL(rec.Number), Status: string(rec.Status),
 	})
 	if err != nil {
@@ -213,7 +190,7 @@ func (a *App) exportPostmortem(ctx context.Context, rec *postmortem.Record, log 
 		if a.notifier == nil {
 			continue
 		}
-		msg, err := a.pm.set.Message(a.pm.locale, templates.MsgPostmortemConflict, templates.Notice{
+		msg, err := a.templates.Message(a.locale, templates.MsgPostmortemConflict, templates.Notice{
 			Number: rec.Number, Title: rec.Title, URL: a.postmortemURL(rec.Number), Status: string(rec.Status),
 			File: c.Path, Edited: c.Edited,
 		})
@@ -234,7 +211,7 @@ func (a *App) postmortemInput(ctx context.Context, inc *incidents.Incident, time
 	cfg := a.opts.Config
 	in := postmortem.Input{
 		Incident: inc, Timeline: timeline, Actions: postmortemActions(inc.Actions), Status: rec.Status, Owner: rec.Owner,
-		Zone: cfg.Timezone, Locale: a.pm.locale, Links: postmortem.Links{WebBase: a.opts.Env.PublicURL},
+		Zone: cfg.Timezone, Locale: a.locale, Links: postmortem.Links{WebBase: a.opts.Env.PublicURL},
 	}
 	for _, s := range cfg.Severities {
 		if s.Name == inc.Severity {
@@ -356,7 +333,7 @@ func (c postmortemCommands) SetStatus(ctx context.Context, n int64, st postmorte
 		if title == "" {
 			title = inc.Title
 		}
-		return c.a.pm.set.Message(c.a.pm.locale, templates.MsgPostmortemStatus, templates.Notice{
+		return c.a.templates.Message(c.a.locale, templates.MsgPostmortemStatus, templates.Notice{
 			Number: n, Title: title, URL: c.a.postmortemURL(n), Status: string(st),
 		})
 	}

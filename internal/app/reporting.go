@@ -434,7 +434,7 @@ func (a *App) reportDraftURL(n int64, obligation, report string) string {
 func (a *App) renderReport(inc *incidents.Incident, events []incidents.Event, ob reporting.Obligation, report string) ([]byte, error) {
 	cfg, now := a.opts.Config, a.opts.Now()
 	d := &templates.ReportDraft{
-		Locale: a.pm.locale, Zone: cfg.Timezone, Generated: now.UTC(),
+		Locale: a.locale, Zone: cfg.Timezone, Generated: now.UTC(),
 		Obligation: ob.Name, ObligationTitle: ob.Title, Reference: ob.Reference, Report: report, Reports: ob.ReportNames(),
 		Number: inc.Number, Title: inc.Title, Description: inc.Description, Severity: inc.Severity,
 		IncidentStatus: string(inc.Status), Commander: inc.Commander, Summary: inc.Summary,
@@ -482,7 +482,7 @@ func (a *App) renderReport(inc *incidents.Incident, events []incidents.Event, ob
 			}
 		}
 	}
-	l := a.lang()
+	l := a.lang
 	for _, e := range events {
 		if e.Type == incidents.EventAlertFired || e.Type == incidents.EventAlertResolved {
 			continue
@@ -496,7 +496,7 @@ func (a *App) renderReport(inc *incidents.Incident, events []incidents.Event, ob
 	for _, x := range inc.Actions {
 		d.Actions = append(d.Actions, templates.Action{ID: strconv.Itoa(x.ID), Text: x.Text, Owner: x.Owner, Due: x.Due, Done: x.Done, Overdue: x.Overdue(now)})
 	}
-	return a.pm.set.RenderReport(ob.Template, d)
+	return a.templates.RenderReport(ob.Template, d)
 }
 
 // incidentURL is the web view's page of incident n.

@@ -8,12 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/amapi"
 	"github.com/incidentbot/incidentbot/internal/config"
 	"github.com/incidentbot/incidentbot/internal/jobs"
+	"github.com/incidentbot/incidentbot/labels"
 )
 
 // Silences from Slack, wired: the Alertmanager API client (alertmanager:),
@@ -87,12 +88,12 @@ func shortDetail(err error, e *amapi.Error) string {
 }
 
 // apiMatchers converts matchers to the API's.
-func apiMatchers(ms alertmanager.Matchers) []amapi.Matcher {
+func apiMatchers(ms labels.Matchers) []amapi.Matcher {
 	out := make([]amapi.Matcher, len(ms))
 	for i, m := range ms {
 		out[i] = amapi.Matcher{Name: m.Name, Value: m.Value,
-			IsRegex: m.Type == alertmanager.MatchRegexp || m.Type == alertmanager.MatchNotRegexp,
-			IsEqual: m.Type == alertmanager.MatchEqual || m.Type == alertmanager.MatchRegexp}
+			IsRegex: m.Type == labels.MatchRegexp || m.Type == labels.MatchNotRegexp,
+			IsEqual: m.Type == labels.MatchEqual || m.Type == labels.MatchRegexp}
 	}
 	return out
 }
@@ -100,22 +101,22 @@ func apiMatchers(ms alertmanager.Matchers) []amapi.Matcher {
 // groupMatchers are the equality matchers of an incident's alert group:
 // its group labels, or its common labels for an incident stored before
 // group labels were (or grouped by nothing).
-func groupMatchers(inc *incidents.Incident) alertmanager.Matchers {
-	labels := inc.GroupLabels
-	if len(labels) == 0 {
-		labels = inc.Labels
+func groupMatchers(inc *incidents.Incident) labels.Matchers {
+	group := inc.GroupLabels
+	if len(group) == 0 {
+		group = inc.Labels
 	}
-	names := make([]string, 0, len(labels))
-	for k := range labels {
+	names := make([]string, 0, len(group))
+	for k := range group {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	var out alertmanager.Matchers
+	var out labels.Matchers
 	for _, k := range names {
-		if labels[k] == "" {
+		if group[k] == "" {
 			continue
 		}
-		m, err := alertmanager.NewMatcher(alertmanager.MatchEqual, k, labels[k])
+		m, err := labels.NewMatcher(labels.MatchEqual, k, group[k])
 		if err == nil {
 			out = append(out, m)
 		}
@@ -164,7 +165,7 @@ func (c silenceCommands) Silence(ctx context.Context, n int64, req bot.SilenceRe
 	}
 	ms := groupMatchers(inc)
 	if len(req.Matchers) > 0 {
-		if ms, err = alertmanager.ParseMatchers(req.Matchers); err != nil {
+		if ms, err = labels.ParseMatchers(req.Matchers); err != nil {
 			return incidents.SilenceFact{}, &bot.SilenceError{Code: bot.SilenceRefused, Host: "incidentbot", Detail: err.Error()}
 		}
 	}
@@ -174,7 +175,7 @@ func (c silenceCommands) Silence(ctx context.Context, n int64, req bot.SilenceRe
 	now := a.opts.Now().UTC()
 	ends := now.Add(req.For)
 	if req.UntilResolved {
-		ends = now.Add(bot.MaxSilence) // the job at the resolution expires it sooner
+		ends = now.Add(command.MaxSilence) // the job at the resolution expires it sooner
 	}
 	id, err := a.am.Create(ctx, amapi.Silence{Matchers: apiMatchers(ms), StartsAt: now, EndsAt: ends,
 		CreatedBy: a.personName(ctx, req.Actor, req.ActorName), Comment: a.incidentURL(n)})

@@ -22,16 +22,11 @@ import (
 // slackTimeout bounds one Web API call; Slack answers far faster when healthy.
 const slackTimeout = 20 * time.Second
 
-// wireSlack builds the Slack client, the notifier behind incident.sync jobs,
-// the slash-command/interaction/event handlers and the nudge tick.
-func (a *App) wireSlack(mux *http.ServeMux) error {
-	env, cfg := a.opts.Env, a.opts.Config
-	if env.SlackBotToken == "" {
-		a.log.Warn("SLACK_BOT_TOKEN is unset: incidents are kept, but nothing is posted to Slack")
-		return nil
-	}
-	// Paced per method and channel, shared by every worker; outside the
-	// metrics, so those count only calls actually sent.
+// newSlackClient builds the Slack Web API client: paced per method and
+// channel, shared by every worker; outside the metrics, so those count only
+// calls actually sent.
+func (a *App) newSlackClient() *slack.Client {
+	env := a.opts.Env
 	paced := pace.New(newSlackTransport(a.opts.Registry, http.DefaultTransport), pace.Options{Now: a.opts.Now, MaxWait: a.opts.SlackMaxWait})
 	timeout := a.opts.SlackTimeout
 	if timeout <= 0 {
@@ -42,21 +37,26 @@ func (a *App) wireSlack(mux *http.ServeMux) error {
 	if env.SocketMode() {
 		opts = append(opts, slack.OptionAppLevelToken(env.SlackAppToken))
 	}
-	a.slack = slack.New(env.SlackBotToken, opts...)
-	lookupCtx, cancel := context.WithTimeout(context.Background(), memberLookupTimeout)
-	defer cancel()
-	if err := a.resolveMemberEmails(lookupCtx); err != nil {
-		return err
+	return slack.New(env.SlackBotToken, opts...)
+}
+
+// wireSlack builds the notifier behind incident.sync jobs, the
+// slash-command/interaction/event handlers and the nudge tick, over the
+// client settle built (nil without SLACK_BOT_TOKEN).
+func (a *App) wireSlack(mux *http.ServeMux) error {
+	env, cfg := a.opts.Env, a.opts.Config
+	if a.slack == nil {
+		a.log.Warn("SLACK_BOT_TOKEN is unset: incidents are kept, but nothing is posted to Slack")
+		return nil
 	}
-	cfg = a.opts.Config
 
 	a.notifier = bot.NewNotifier(a.slack, notifierService{a.service, a}, a.store, bot.NotifierOptions{
 		ChannelPrefix: cfg.Slack.ChannelPrefix, AnnounceChannel: cfg.Slack.AnnounceChannel, Invite: cfg.Slack.Invite,
-		PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang(), Now: a.opts.Now, Logger: a.log.WithField("component", "notifier"),
+		PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang, Now: a.opts.Now, Logger: a.log.WithField("component", "notifier"),
 		RetriesMarked: true, Silences: a.am != nil,
 	})
 	a.handler = bot.NewHandler(a.slack, a.service, a.store, bot.HandlerOptions{
-		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang(),
+		SigningSecret: env.SlackSigningSecret, PublicURL: env.PublicURL, Location: cfg.Timezone, Lang: a.lang,
 		Now: a.opts.Now, Logger: a.log.WithField("component", "slack"), EnqueueEvent: a.enqueueEvent,
 		Deployments: a.store, Stats: a.stats, Paging: pagingHandler{a}, Oncall: oncallProvider{a},
 		Postmortems: postmortemCommands{a}, Reporting: a.reportingCommands(), SlackAPIURL: env.SlackAPIURL,

@@ -8,11 +8,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/incidentbot/incidentbot/evidence"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/store"
 	"github.com/incidentbot/incidentbot/postmortem"
 )
@@ -31,10 +30,8 @@ type chainSource interface {
 // export-postmortems does: the embedded store is read from a consistent
 // snapshot without its lock.
 func openReadOnly(ctx context.Context, env config.Env) (store.Store, func(), error) {
-	log := logrus.New()
-	log.SetOutput(io.Discard)
 	st, err := store.OpenReadOnly(ctx, store.Options{
-		URI: env.MongoDBURI, Database: env.MongoDBDatabase, DataDir: env.DataDir, Logger: logrus.NewEntry(log),
+		URI: env.MongoDBURI, Database: env.MongoDBDatabase, DataDir: env.DataDir, Logger: discard.Logger(),
 	})
 	if err != nil {
 		return nil, nil, err

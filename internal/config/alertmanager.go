@@ -9,8 +9,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/heartbeats"
+	"github.com/incidentbot/incidentbot/labels"
 	"github.com/incidentbot/incidentbot/maintenance"
 	"github.com/incidentbot/incidentbot/oncall"
 )
@@ -153,7 +153,7 @@ func (d *decoder) recurringMaintenance(n *yaml.Node, zone *time.Location) []main
 			for j, item := range d.items(v, join(path, "days")) {
 				p := index(join(path, "days"), j)
 				if s, ok := d.str(item, p); ok {
-					wd, known := weekdays[strings.ToLower(s)]
+					wd, known := oncall.ParseWeekday(s)
 					switch {
 					case !known:
 						d.errorf(item, p, "unknown day %q (use mon, tue, wed, thu, fri, sat or sun)", s)
@@ -256,8 +256,8 @@ func (d *decoder) heartbeats(n *yaml.Node) []heartbeats.Heartbeat {
 				d.errorf(v, join(path, "matchers"), "match every alert; name the always-firing alert, e.g. alertname=\"Watchdog\"")
 			}
 		} else if h.Name == "watchdog" {
-			m, _ := alertmanager.NewMatcher(alertmanager.MatchEqual, "alertname", "Watchdog")
-			h.Matchers = alertmanager.Matchers{m}
+			m, _ := labels.NewMatcher(labels.MatchEqual, "alertname", "Watchdog")
+			h.Matchers = labels.Matchers{m}
 		}
 		out = append(out, h)
 	}
@@ -282,7 +282,7 @@ func (c *Config) Heartbeat(name string) (heartbeats.Heartbeat, bool) {
 // same label whose value the window's matcher accepts (so a catch-all route
 // is never covered); a service window also covers the routes that set that
 // service. Schedules no route pages are not named.
-func (c *Config) HiddenSchedules(sel alertmanager.Matchers, service string) []string {
+func (c *Config) HiddenSchedules(sel labels.Matchers, service string) []string {
 	var out []string
 	for _, s := range c.Schedules {
 		routes := 0
@@ -320,11 +320,11 @@ func pages(p oncall.EscalationPolicy, schedule string) bool {
 // covers reports whether every alert route matches also matches window:
 // each of the window's matchers is implied by an equality matcher of the
 // route on the same label (or matches any value: =~".*").
-func covers(window, route alertmanager.Matchers) bool {
+func covers(window, route labels.Matchers) bool {
 	for _, w := range window {
-		implied := w.Type == alertmanager.MatchRegexp && w.Value == ".*"
+		implied := w.Type == labels.MatchRegexp && w.Value == ".*"
 		for _, r := range route {
-			if r.Name == w.Name && r.Type == alertmanager.MatchEqual && w.Matches(r.Value) {
+			if r.Name == w.Name && r.Type == labels.MatchEqual && w.Matches(r.Value) {
 				implied = true
 			}
 		}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/labels"
 )
 
 func TestAlertmanagerMaintenanceHeartbeatsParse(t *testing.T) {
@@ -121,9 +121,9 @@ heartbeats:
 	}
 }
 
-func matchers(t *testing.T, ss ...string) alertmanager.Matchers {
+func matchers(t *testing.T, ss ...string) labels.Matchers {
 	t.Helper()
-	ms, err := alertmanager.ParseMatchers(ss)
+	ms, err := labels.ParseMatchers(ss)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ routes:
 `)
 	for _, tc := range []struct {
 		name    string
-		sel     alertmanager.Matchers
+		sel     labels.Matchers
 		service string
 		want    string
 	}{

@@ -13,13 +13,14 @@ import (
 	// Zone names must resolve on hosts and images without /usr/share/zoneinfo.
 	_ "time/tzdata"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/heartbeats"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/labels"
 	"github.com/incidentbot/incidentbot/maintenance"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/reporting"
+	"github.com/incidentbot/incidentbot/routing"
 )
 
 // Config is the parsed, validated config file. Values are typed: durations
@@ -38,11 +39,10 @@ type Config struct {
 	// Routes map alert labels to a severity, a service and an escalation
 	// policy; the first match wins. A route without matchers is a catch-all.
 	// Each has a Severity; EscalationPolicy and Service may be empty.
-	Routes []alertmanager.Route
+	Routes []routing.Route
 	// DefaultSeverity is the severity of an alert group that matches no route
-	// (possible only when the last route is not a catch-all): the middle
-	// severity, rounding toward the more severe (sev2 of sev1..sev4). Such a
-	// group pages nobody.
+	// (possible only when the last route is not a catch-all):
+	// incidents.MiddleSeverity. Such a group pages nobody.
 	DefaultSeverity    string
 	Storm              Storm
 	AutoResolve        AutoResolve
@@ -166,22 +166,15 @@ func Default() *Config {
 		DORA:        DORA{Window: defaultDORAWindow},
 		Paging:      Paging{AckLinkTTL: defaultAckLinkTTL},
 	}
-	c.DefaultSeverity = middleSeverity(c.Severities)
-	c.Routes = []alertmanager.Route{{Matchers: alertmanager.Matchers{}, Severity: c.DefaultSeverity}}
+	c.DefaultSeverity = incidents.MiddleSeverity(c.Severities)
+	c.Routes = []routing.Route{{Matchers: labels.Matchers{}, Severity: c.DefaultSeverity}}
 	return c
 }
 
-// middleSeverity is the fallback for unrouted alert groups.
-func middleSeverity(ss []Severity) string {
-	if len(ss) == 0 {
-		return ""
-	}
-	return ss[(len(ss)-1)/2].Name
-}
-
-// Router returns the alert router the webhook handler uses.
-func (c *Config) Router() alertmanager.Router {
-	return alertmanager.Router{Routes: c.Routes, DefaultSeverity: c.DefaultSeverity}
+// Routing returns the routes and the default severity as one table, the
+// way the webhook's applier reads them.
+func (c *Config) Routing() routing.Table {
+	return routing.Table{Routes: c.Routes, DefaultSeverity: c.DefaultSeverity}
 }
 
 // Severity returns the severity with the given name.

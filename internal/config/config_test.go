@@ -124,8 +124,8 @@ func TestDefaultSeverity(t *testing.T) {
 			if len(c.Routes) != 1 || c.Routes[0].Severity != tt.want || !c.Routes[0].Matchers.Matches(map[string]string{"a": "b"}) {
 				t.Errorf("routes = %+v", c.Routes)
 			}
-			if r := c.Router(); r.DefaultSeverity != tt.want {
-				t.Errorf("Router().DefaultSeverity = %q", r.DefaultSeverity)
+			if r := c.Routing(); r.DefaultSeverity != tt.want {
+				t.Errorf("Routing().DefaultSeverity = %q", r.DefaultSeverity)
 			}
 		})
 	}
@@ -176,7 +176,7 @@ func TestContractExample(t *testing.T) {
 	if got := c.Routes[1].Matchers.String(); got != `{severity="warning", service=~"pay.*"}` {
 		t.Errorf("routes[1].matchers = %s", got)
 	}
-	router := c.Router()
+	router := c.Routing()
 	for _, tt := range []struct {
 		labels map[string]string
 		want   string

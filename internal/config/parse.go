@@ -6,7 +6,9 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/labels"
+	"github.com/incidentbot/incidentbot/routing"
 )
 
 // The keys each mapping of the file may hold, in the order the example file
@@ -90,7 +92,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			severities.lines[s.Name] = 0
 		}
 	}
-	c.DefaultSeverity = middleSeverity(c.Severities)
+	c.DefaultSeverity = incidents.MiddleSeverity(c.Severities)
 
 	// People first: schedules name them.
 	if n := o.get("people"); n != nil {
@@ -114,7 +116,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	if n := o.get("routes"); n != nil {
 		c.Routes = d.routes(n, o.keys["routes"])
 	} else {
-		c.Routes = []alertmanager.Route{{Matchers: alertmanager.Matchers{}, Severity: c.DefaultSeverity}}
+		c.Routes = []routing.Route{{Matchers: labels.Matchers{}, Severity: c.DefaultSeverity}}
 	}
 	if n := o.get("storm"); n != nil {
 		d.storm(n, &c.Storm)
@@ -214,12 +216,12 @@ func (d *decoder) severities(n *yaml.Node, set *defined) []Severity {
 	return out
 }
 
-func (d *decoder) routes(n, key *yaml.Node) []alertmanager.Route {
+func (d *decoder) routes(n, key *yaml.Node) []routing.Route {
 	items, ok := d.list(n, "routes")
 	if !ok {
 		return nil
 	}
-	var out []alertmanager.Route
+	var out []routing.Route
 	catchAll := -1
 	for i, item := range items {
 		path := index("routes", i)
@@ -227,7 +229,7 @@ func (d *decoder) routes(n, key *yaml.Node) []alertmanager.Route {
 		if !ok {
 			continue
 		}
-		r := alertmanager.Route{Matchers: alertmanager.Matchers{}}
+		r := routing.Route{Matchers: labels.Matchers{}}
 		if v := o.get("matchers"); v != nil {
 			r.Matchers = d.matchers(v, join(path, "matchers"))
 		}
@@ -263,8 +265,8 @@ func (d *decoder) routes(n, key *yaml.Node) []alertmanager.Route {
 
 // matchers parses each entry with Alertmanager's syntax. Like Alertmanager,
 // an entry may hold several comma-separated matchers, optionally in braces.
-func (d *decoder) matchers(n *yaml.Node, path string) alertmanager.Matchers {
-	out := alertmanager.Matchers{}
+func (d *decoder) matchers(n *yaml.Node, path string) labels.Matchers {
+	out := labels.Matchers{}
 	items, ok := d.list(n, path)
 	if !ok {
 		return out
@@ -275,7 +277,7 @@ func (d *decoder) matchers(n *yaml.Node, path string) alertmanager.Matchers {
 		if !ok {
 			continue
 		}
-		ms, err := alertmanager.ParseMatchers([]string{s})
+		ms, err := labels.ParseMatchers([]string{s})
 		if err != nil {
 			d.errorf(item, p, "%s", matcherError(s, err))
 			continue
@@ -288,7 +290,7 @@ func (d *decoder) matchers(n *yaml.Node, path string) alertmanager.Matchers {
 // matcherError renders the parser's reason without its own entry index,
 // which would count from the wrong list.
 func matcherError(s string, err error) string {
-	var pe *alertmanager.ParseError
+	var pe *labels.ParseError
 	if !errors.As(err, &pe) {
 		return fmt.Sprintf("invalid matcher %q: %v", s, err)
 	}

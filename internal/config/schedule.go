@@ -12,14 +12,6 @@ import (
 // minShiftLength keeps custom rotations sane: shorter shifts are a typo.
 const minShiftLength = time.Minute
 
-// weekdays maps the accepted day names to time.Weekday.
-var weekdays = map[string]time.Weekday{
-	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
-	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
-	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
-	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
-}
-
 func (d *decoder) schedules(n *yaml.Node, zone *time.Location, set *defined) []Schedule {
 	items, ok := d.list(n, "schedules")
 	if !ok {
@@ -219,7 +211,7 @@ func (d *decoder) active(n *yaml.Node, path string) *Active {
 				if !ok {
 					continue
 				}
-				wd, known := weekdays[strings.ToLower(s)]
+				wd, known := oncall.ParseWeekday(s)
 				if !known {
 					d.errorf(item, p, "unknown day %q (use mon, tue, wed, thu, fri, sat or sun)", s)
 					continue

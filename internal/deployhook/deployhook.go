@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/incidentbot/incidentbot/deploys"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/metriclabel"
 	"github.com/incidentbot/incidentbot/internal/webhookauth"
 )
@@ -47,11 +47,7 @@ func New(store deploys.Store, o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		o.Logger = logrus.NewEntry(l)
-	}
+	o.Logger = discard.IfNil(o.Logger)
 	h := &Handler{store: store, o: o, count: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "incidentbot_deployments_total", Help: "Deployments recorded, by service (the first 100 services seen; the rest are \"other\") and status.",
 	}, []string{"service", "status"}), services: metriclabel.NewSet(0)}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/webhookauth"
 )
 
@@ -45,11 +46,7 @@ func New(o Options) *Handler {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		o.Logger = logrus.NewEntry(l)
-	}
+	o.Logger = discard.IfNil(o.Logger)
 	return &Handler{o: o}
 }
 

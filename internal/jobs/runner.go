@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	mrand "math/rand/v2"
 	"os"
 	"runtime/debug"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sirupsen/logrus"
+
+	"github.com/incidentbot/incidentbot/internal/discard"
 )
 
 // Handler does the work of one job kind. It returns nil when done, RetryAfter to run again after
@@ -128,12 +129,7 @@ func New(store Store, opts Options) *Runner {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	log := opts.Logger
-	if log == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		log = logrus.NewEntry(l)
-	}
+	log := discard.IfNil(opts.Logger)
 	return &Runner{
 		store:    store,
 		opts:     opts,

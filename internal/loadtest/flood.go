@@ -24,6 +24,7 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/app"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/web"
 )
 
@@ -136,8 +137,7 @@ func flood(ctx context.Context, o floodOptions) (*floodReport, error) {
 	env := config.LoadEnv(func(k string) string {
 		return map[string]string{"INCIDENTBOT_DATA_DIR": dir, "INCIDENTBOT_LISTEN": "127.0.0.1:0", "ALERTMANAGER_WEBHOOK_TOKEN": floodToken}[k]
 	}, func(string) bool { return false })
-	logger := logrus.New()
-	logger.SetOutput(io.Discard)
+	logger := discard.Logger().Logger
 	if o.Log != nil {
 		logger.SetOutput(o.Log)
 		logger.SetLevel(logrus.WarnLevel)

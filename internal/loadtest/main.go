@@ -37,6 +37,7 @@ import (
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/app"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/store/sqlite"
 )
 
@@ -108,8 +109,7 @@ func run(posts, groups, conc int, hold bool) error {
 	env := config.LoadEnv(func(k string) string {
 		return map[string]string{"INCIDENTBOT_DATA_DIR": dir, "INCIDENTBOT_LISTEN": "127.0.0.1:0", "ALERTMANAGER_WEBHOOK_TOKEN": token}[k]
 	}, func(string) bool { return false })
-	log := logrus.New()
-	log.SetOutput(io.Discard)
+	log := discard.Logger().Logger
 	if path := os.Getenv("LOADTEST_LOG"); path != "" {
 		if f, err := os.Create(path); err == nil {
 			log.SetOutput(f)

@@ -24,10 +24,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/incidentbot/incidentbot/internal/app"
 	"github.com/incidentbot/incidentbot/internal/config"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/inboxsim"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/internal/twiliosim"
@@ -119,8 +118,7 @@ routes:
 	if err != nil {
 		return err
 	}
-	log := logrus.New()
-	log.SetOutput(io.Discard)
+	log := discard.Logger().Logger
 	ctx := context.Background()
 	a, err := app.New(ctx, app.Options{Env: env, Config: cfg, Logger: log, Listener: ln})
 	if err != nil {

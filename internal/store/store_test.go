@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/store"
 	"github.com/incidentbot/incidentbot/internal/store/storetest"
 )
@@ -13,7 +14,7 @@ import (
 func TestOpenChoosesTheStore(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
-	s, err := store.Open(ctx, store.Options{DataDir: t.TempDir(), Logger: storetest.Logger()})
+	s, err := store.Open(ctx, store.Options{DataDir: t.TempDir(), Logger: discard.Logger()})
 	if err != nil {
 		t.Fatalf("Open without a URI: %v", err)
 	}
@@ -33,7 +34,7 @@ func TestOpenBadURIFails(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, err := store.Open(ctx, store.Options{URI: "mongodb://user:s3cret@127.0.0.1:1/?serverSelectionTimeoutMS=500", Logger: storetest.Logger()})
+	_, err := store.Open(ctx, store.Options{URI: "mongodb://user:s3cret@127.0.0.1:1/?serverSelectionTimeoutMS=500", Logger: discard.Logger()})
 	if err == nil {
 		t.Fatal("Open of an unreachable server succeeded")
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/stats"
 )
 
@@ -259,8 +260,7 @@ func fixtureOnCall() fakeOnCall {
 
 // testOptions are the options of a fully configured server over the fixture.
 func testOptions() Options {
-	log := logrus.New()
-	log.SetOutput(io.Discard)
+	log := discard.Logger().Logger
 	almaty, err := time.LoadLocation("Asia/Almaty")
 	if err != nil {
 		panic(err)

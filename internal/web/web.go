@@ -10,7 +10,6 @@ import (
 	"context"
 	"embed"
 	"html/template"
-	"io"
 	"net/http"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/stats"
 )
 
@@ -150,11 +150,7 @@ func New(opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Logger == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		opts.Logger = logrus.NewEntry(l)
-	}
+	opts.Logger = discard.IfNil(opts.Logger)
 	if opts.Gatherer == nil {
 		opts.Gatherer = prometheus.DefaultGatherer
 	}

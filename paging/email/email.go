@@ -19,7 +19,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/mail"
 	"net/smtp"
@@ -29,6 +28,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/paging"
 )
@@ -132,11 +132,7 @@ func New(o Options) (*Sender, error) {
 	if strings.ContainsAny(o.HELO, " \r\n") {
 		return nil, fmt.Errorf("email: the HELO name %q is not a host name", o.HELO)
 	}
-	if o.Logger == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		o.Logger = logrus.NewEntry(l)
-	}
+	o.Logger = discard.IfNil(o.Logger)
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -30,7 +30,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -40,6 +39,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/paging"
 	"github.com/incidentbot/incidentbot/paging/internal/post"
@@ -79,11 +79,7 @@ func New(o Options) *Sender {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
-	if o.Logger == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		o.Logger = logrus.NewEntry(l)
-	}
+	o.Logger = discard.IfNil(o.Logger)
 	return &Sender{client: post.Client(o.Client, o.Timeout), log: o.Logger}
 }
 

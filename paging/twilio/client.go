@@ -23,6 +23,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/paging"
 )
@@ -119,11 +120,7 @@ func New(o Options) *Client {
 	if c.http == nil {
 		c.http = &http.Client{Timeout: defaultTimeout}
 	}
-	if c.log == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		c.log = logrus.NewEntry(l)
-	}
+	c.log = discard.IfNil(c.log)
 	return c
 }
 

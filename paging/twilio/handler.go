@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/sirupsen/logrus"
+
+	"github.com/incidentbot/incidentbot/internal/discard"
 )
 
 // The webhook paths, all POST, under PathPrefix:
@@ -122,11 +124,7 @@ func NewHandler(in Inbound, o HandlerOptions) *Handler {
 	if h.o.MaxBody <= 0 {
 		h.o.MaxBody = defaultMaxBody
 	}
-	if h.log == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		h.log = logrus.NewEntry(l)
-	}
+	h.log = discard.IfNil(h.log)
 	h.mux = http.NewServeMux()
 	// No method in the patterns: the handler answers 405 itself, in JSON.
 	h.mux.HandleFunc(PathPrefix+"sms", h.verified(h.sms))

@@ -45,13 +45,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/paging"
 	"github.com/incidentbot/incidentbot/paging/internal/post"
@@ -111,11 +111,7 @@ func New(o Options) *Sender {
 	if o.Timeout <= 0 {
 		o.Timeout = 10 * time.Second
 	}
-	if o.Logger == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		o.Logger = logrus.NewEntry(l)
-	}
+	o.Logger = discard.IfNil(o.Logger)
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -41,7 +41,7 @@ func (s *Mem) Postmortem(_ context.Context, number int64) (postmortem.Record, er
 	defer s.mu.Unlock()
 	r, ok := s.m[number]
 	if !ok {
-		return postmortem.Record{}, fmt.Errorf("postmortem of incident #%d: %w", number, incidents.ErrNotFound)
+		return postmortem.Record{}, fmt.Errorf("postmortem of incident #%d: %w", number, postmortem.ErrNotFound)
 	}
 	return clone(r), nil
 }
@@ -92,7 +92,7 @@ func Run(t *testing.T, open func(t *testing.T) postmortem.Store) {
 
 	t.Run("missing is not found", func(t *testing.T) {
 		s := open(t)
-		if _, err := s.Postmortem(ctx, 7); !errors.Is(err, incidents.ErrNotFound) {
+		if _, err := s.Postmortem(ctx, 7); !errors.Is(err, postmortem.ErrNotFound) {
 			t.Errorf("err = %v, want ErrNotFound", err)
 		}
 		list, err := s.Postmortems(ctx, true)

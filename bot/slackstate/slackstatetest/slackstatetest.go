@@ -60,7 +60,7 @@ func (s *Mem) SlackStateByChannel(_ context.Context, channelID string) (slacksta
 			return st, nil
 		}
 	}
-	return slackstate.Incident{}, incidents.ErrNotFound
+	return slackstate.Incident{}, slackstate.ErrNotFound
 }
 
 // Run runs the conformance suite; open returns a new, empty store.
@@ -121,10 +121,10 @@ func Run(t *testing.T, open func(t *testing.T) slackstate.Store) {
 		if err := s.PutSlackState(ctx, &st); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SlackStateByChannel(ctx, "C2"); !errors.Is(err, incidents.ErrNotFound) {
+		if _, err := s.SlackStateByChannel(ctx, "C2"); !errors.Is(err, slackstate.ErrNotFound) {
 			t.Errorf("unknown channel: err = %v, want ErrNotFound", err)
 		}
-		if _, err := s.SlackStateByChannel(ctx, ""); !errors.Is(err, incidents.ErrNotFound) {
+		if _, err := s.SlackStateByChannel(ctx, ""); !errors.Is(err, slackstate.ErrNotFound) {
 			t.Errorf("empty channel: err = %v, want ErrNotFound", err)
 		}
 	})

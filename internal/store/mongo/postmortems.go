@@ -84,7 +84,7 @@ func (s *Store) Postmortem(ctx context.Context, number int64) (postmortem.Record
 	var d postmortemDoc
 	err := s.db.Collection(colPostmortems).FindOne(ctx, bson.D{{Key: "_id", Value: strconv.FormatInt(number, 10)}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return postmortem.Record{}, fmt.Errorf("postmortem of incident #%d: %w", number, incidents.ErrNotFound)
+		return postmortem.Record{}, fmt.Errorf("postmortem of incident #%d: %w", number, postmortem.ErrNotFound)
 	}
 	if err != nil {
 		return postmortem.Record{}, fmt.Errorf("read the postmortem of incident #%d: %w", number, err)

@@ -104,12 +104,12 @@ func (s *Store) PutSlackState(ctx context.Context, st *slackstate.Incident) erro
 // SlackStateByChannel implements slackstate.Store.
 func (s *Store) SlackStateByChannel(ctx context.Context, channelID string) (slackstate.Incident, error) {
 	if channelID == "" {
-		return slackstate.Incident{}, fmt.Errorf("no channel: %w", incidents.ErrNotFound)
+		return slackstate.Incident{}, fmt.Errorf("no channel: %w", slackstate.ErrNotFound)
 	}
 	var d slackDoc
 	err := s.db.Collection(colSlack).FindOne(ctx, bson.D{{Key: "channel_id", Value: channelID}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
-		return slackstate.Incident{}, fmt.Errorf("channel %s: %w", channelID, incidents.ErrNotFound)
+		return slackstate.Incident{}, fmt.Errorf("channel %s: %w", channelID, slackstate.ErrNotFound)
 	}
 	if err != nil {
 		return slackstate.Incident{}, fmt.Errorf("look up channel %s: %w", channelID, err)

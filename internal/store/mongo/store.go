@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 
 	"github.com/sirupsen/logrus"
@@ -24,6 +23,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 )
 
@@ -77,12 +77,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.Database == "" {
 		o.Database = defaultDatabase
 	}
-	log := o.Logger
-	if log == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		log = logrus.NewEntry(l)
-	}
+	log := discard.IfNil(o.Logger)
 	// Times: BSON datetimes keep milliseconds; the driver decodes them in UTC
 	// (UseLocalTimeZone stays false), so every time read from the store is UTC.
 	copts := options.Client().SetAppName("incidentbot").SetRegistry(newRegistry()).

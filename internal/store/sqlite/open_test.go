@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,12 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/incidentbot/incidentbot/alertmanager"
 	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/jobs"
 )
 
@@ -328,7 +326,7 @@ func TestIncidentIndexBackfillMatchesGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(ctx, db, 7, discard()); err != nil {
+	if err := migrate(ctx, db, 7, discard.Logger()); err != nil {
 		t.Fatal(err)
 	}
 	old := &Store{w: db, r: db}
@@ -389,7 +387,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := migrate(ctx, db, v, discard()); err != nil {
+			if err := migrate(ctx, db, v, discard.Logger()); err != nil {
 				t.Fatalf("migrate to %d: %v", v, err)
 			}
 			old := &Store{w: db, r: db}
@@ -447,7 +445,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(ctx, db, schemaVersion, discard()); err != nil {
+	if err := migrate(ctx, db, schemaVersion, discard.Logger()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ExecContext(ctx, "UPDATE schema_version SET version = ?", schemaVersion+1); err != nil {
@@ -527,12 +525,6 @@ func TestFieldsEncoding(t *testing.T) {
 			t.Errorf("decodeFields(%q) = nil error, want malformed", bad)
 		}
 	}
-}
-
-func discard() *logrus.Entry {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return logrus.NewEntry(l)
 }
 
 func addEvents(ctx context.Context, s *Store, events ...incidents.Event) error {

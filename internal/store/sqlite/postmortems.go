@@ -72,7 +72,7 @@ func scanPostmortem(row rowScanner, markdown bool) (postmortem.Record, error) {
 func (s *Store) Postmortem(ctx context.Context, number int64) (postmortem.Record, error) {
 	r, err := scanPostmortem(s.r.QueryRowContext(ctx, `SELECT `+postmortemCols+`, markdown FROM postmortems WHERE number = ?`, number), true)
 	if errors.Is(err, sql.ErrNoRows) {
-		return postmortem.Record{}, fmt.Errorf("postmortem of incident #%d: %w", number, incidents.ErrNotFound)
+		return postmortem.Record{}, fmt.Errorf("postmortem of incident #%d: %w", number, postmortem.ErrNotFound)
 	}
 	if err != nil {
 		return postmortem.Record{}, fmt.Errorf("postmortem of incident #%d: %w", number, err)

@@ -74,12 +74,12 @@ func (s *Store) PutSlackState(ctx context.Context, st *slackstate.Incident) erro
 // SlackStateByChannel implements slackstate.Store through the channel index.
 func (s *Store) SlackStateByChannel(ctx context.Context, channelID string) (slackstate.Incident, error) {
 	if channelID == "" {
-		return slackstate.Incident{}, fmt.Errorf("slack state of channel %q: %w", channelID, incidents.ErrNotFound)
+		return slackstate.Incident{}, fmt.Errorf("slack state of channel %q: %w", channelID, slackstate.ErrNotFound)
 	}
 	st, err := scanSlack(s.r.QueryRowContext(ctx, `SELECT `+slackCols+` FROM slack_state
 		WHERE channel_id = ? AND channel_id <> '' ORDER BY number LIMIT 1`, channelID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return slackstate.Incident{}, fmt.Errorf("slack state of channel %s: %w", channelID, incidents.ErrNotFound)
+		return slackstate.Incident{}, fmt.Errorf("slack state of channel %s: %w", channelID, slackstate.ErrNotFound)
 	}
 	if err != nil {
 		return slackstate.Incident{}, fmt.Errorf("slack state of channel %s: %w", channelID, err)

@@ -14,7 +14,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	sqlite3lib "modernc.org/sqlite/lib"
 
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/discard"
 )
 
 // File names in the data dir.
@@ -95,12 +95,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.BusyTimeout <= 0 {
 		o.BusyTimeout = busyTimeout
 	}
-	log := o.Logger
-	if log == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		log = logrus.NewEntry(l)
-	}
+	log := discard.IfNil(o.Logger)
 	dir, err := filepath.Abs(o.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("resolve data dir %s: %w", o.DataDir, err)
@@ -167,9 +162,7 @@ func OpenReadOnly(ctx context.Context, dataDir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s read-only: its schema is version %d, this incidentbot's is %d: run the same release as the serving bot", dataDir, v, schemaVersion)
 	}
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return &Store{dir: dir, w: db, r: db, log: logrus.NewEntry(l)}, nil
+	return &Store{dir: dir, w: db, r: db, log: discard.Logger()}, nil
 }
 
 // refuseFerretDB recognises a data dir of the FerretDB store, which this

@@ -11,15 +11,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"io"
 	"os"
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
 	mongodriver "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/store"
 	"github.com/incidentbot/incidentbot/internal/store/mongo"
 	"github.com/incidentbot/incidentbot/internal/store/mongo/ferrettest"
@@ -35,7 +34,7 @@ func New(t testing.TB) *sqlite.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	s, err := sqlite.Open(ctx, sqlite.Options{DataDir: t.TempDir(), Logger: Logger()})
+	s, err := sqlite.Open(ctx, sqlite.Options{DataDir: t.TempDir(), Logger: discard.Logger()})
 	if err != nil {
 		t.Fatalf("storetest: open sqlite store: %v", err)
 	}
@@ -47,7 +46,7 @@ func New(t testing.TB) *sqlite.Store {
 // the one connection FerretDB v1 needs, and closes both when t ends.
 func NewFerretDB(t testing.TB) *mongo.Store {
 	t.Helper()
-	return openMongo(t, mongo.Options{URI: ferrettest.Start(t), MaxPoolSize: 1, Logger: Logger()})
+	return openMongo(t, mongo.Options{URI: ferrettest.Start(t), MaxPoolSize: 1, Logger: discard.Logger()})
 }
 
 // NewMongoDB opens the MongoDB store on MONGODB_URI with a fresh database,
@@ -64,7 +63,7 @@ func NewMongoDB(t testing.TB) *mongo.Store {
 	}
 	db := "incidentbot_test_" + hex.EncodeToString(b[:])
 	t.Cleanup(func() { dropDatabase(t, uri, db) })
-	return openMongo(t, mongo.Options{URI: uri, Database: db, Logger: Logger()})
+	return openMongo(t, mongo.Options{URI: uri, Database: db, Logger: discard.Logger()})
 }
 
 func openMongo(t testing.TB, o mongo.Options) *mongo.Store {
@@ -111,13 +110,6 @@ func ForEach(t *testing.T, f func(t *testing.T, open func(t testing.TB) store.St
 			f(t, b.Open)
 		})
 	}
-}
-
-// Logger returns a logger that discards everything.
-func Logger() *logrus.Entry {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return logrus.NewEntry(l)
 }
 
 func dropDatabase(t testing.TB, uri, db string) {

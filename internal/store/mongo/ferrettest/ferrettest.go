@@ -10,7 +10,6 @@ package ferrettest
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/url"
 	"path/filepath"
@@ -19,7 +18,8 @@ import (
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
-	"github.com/sirupsen/logrus"
+
+	"github.com/incidentbot/incidentbot/internal/discard"
 )
 
 // newMu serializes ferretdb.New, which writes a package-level variable
@@ -38,8 +38,6 @@ func Start(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("ferrettest: %v", err)
 	}
-	l := logrus.New()
-	l.SetOutput(io.Discard)
 	// FerretDB wants "file:" + an existing directory ending in "/".
 	sqliteURL := (&url.URL{Scheme: "file", Path: dir + "/"}).String()
 	newMu.Lock()
@@ -47,7 +45,7 @@ func Start(t testing.TB) string {
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
 		SQLiteURL: sqliteURL,
-		Logger:    slog.New(newSlogHandler(logrus.NewEntry(l))),
+		Logger:    slog.New(newSlogHandler(discard.Logger())),
 	})
 	newMu.Unlock()
 	if err != nil {

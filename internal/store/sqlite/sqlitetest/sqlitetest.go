@@ -7,12 +7,10 @@ package sqlitetest
 
 import (
 	"context"
-	"io"
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/store/sqlite"
 )
 
@@ -22,11 +20,9 @@ const timeout = 30 * time.Second
 // New opens an embedded store in a temporary directory and closes it when t ends.
 func New(t testing.TB) *sqlite.Store {
 	t.Helper()
-	l := logrus.New()
-	l.SetOutput(io.Discard)
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	s, err := sqlite.Open(ctx, sqlite.Options{DataDir: t.TempDir(), Logger: logrus.NewEntry(l)})
+	s, err := sqlite.Open(ctx, sqlite.Options{DataDir: t.TempDir(), Logger: discard.Logger()})
 	if err != nil {
 		t.Fatalf("sqlitetest: open sqlite store: %v", err)
 	}

@@ -1,4 +1,4 @@
-package bot
+package command
 
 import (
 	"strings"
@@ -6,21 +6,22 @@ import (
 	"github.com/incidentbot/incidentbot/postmortem"
 )
 
-// parsePostmortemArgs parses what follows /incident postmortem: nothing
+// postmortemArgs reads what follows /incident postmortem: nothing
 // (write the draft now) or status <draft|in-review|final> ("in review" too).
-func parsePostmortemArgs(cmd *IncidentCommand, args []token, usage usageLine) error {
+func postmortemArgs(cmd *Incident, in input) error {
+	args, usage := in.toks, in.usage
 	if len(args) == 0 {
 		return nil
 	}
 	if strings.ToLower(args[0].text) != "status" {
-		return usage.t("grammar.postmortem_not", M{"Token": quote(args[0].text)})
+		return usage.t("grammar.postmortem_not", facts{"Token": quote(args[0].text)})
 	}
 	if len(args) == 1 || len(args) > 3 {
 		return usage.t("grammar.postmortem_status_needs", nil)
 	}
 	st, err := postmortem.ParseStatus(strings.Join(tokenTexts(args[1:]), " "))
 	if err != nil {
-		return usage.t("grammar.postmortem_status_not", M{"Token": quote(strings.Join(tokenTexts(args[1:]), " "))})
+		return usage.t("grammar.postmortem_status_not", facts{"Token": quote(strings.Join(tokenTexts(args[1:]), " "))})
 	}
 	cmd.PostmortemStatus = st
 	return nil

@@ -1,11 +1,12 @@
-package bot
+package command
 
 import (
 	"fmt"
-	"github.com/incidentbot/incidentbot/oncall"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/oncall"
 
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/postmortem"
@@ -14,12 +15,12 @@ import (
 // validIncident reports whether an /incident command is well formed for its
 // verb: the fields the verb needs are set and valid. ParseIncident must only
 // return commands that pass it.
-func validIncident(c IncidentCommand) error {
+func validIncident(c Incident) error {
 	bad := func(what string) error { return fmt.Errorf("invalid %s command: %s", c.Verb, what) }
 	if c.Incident < 0 {
 		return bad("negative incident number")
 	}
-	if c.Incident != 0 && !c.Verb.needsIncident() {
+	if c.Incident != 0 && !c.Verb.OnIncident() {
 		return bad("takes no incident number")
 	}
 	switch c.Verb {
@@ -54,7 +55,7 @@ func validIncident(c IncidentCommand) error {
 			return bad("user")
 		}
 	case VerbRole:
-		if c.User.IsZero() || c.Role == "" || utf8.RuneCountInString(c.Role) > MaxRoleLength {
+		if c.User.IsZero() || c.Role == "" || utf8.RuneCountInString(c.Role) > maxRoleLength {
 			return bad("role")
 		}
 	case VerbNote:
@@ -72,7 +73,7 @@ func validIncident(c IncidentCommand) error {
 			return bad("text")
 		}
 		if c.Due != "" {
-			if _, err := DueDate(c.Due, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), time.UTC); err != nil {
+			if _, err := oncall.DueDate(c.Due, time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), time.UTC); err != nil {
 				return bad("due")
 			}
 		}
@@ -97,7 +98,7 @@ func validIncident(c IncidentCommand) error {
 			return bad("period")
 		}
 	case VerbHelp:
-		if c.Topic != "" && c.Topic.usage() == incidentGeneralUsage {
+		if c.Topic != "" && incidentTable.usage(c.Topic).verb == "" {
 			return bad("topic")
 		}
 	case VerbCause:
@@ -128,7 +129,7 @@ func validIncident(c IncidentCommand) error {
 }
 
 // validOncall is validIncident for /oncall commands.
-func validOncall(c OncallCommand) error {
+func validOncall(c Oncall) error {
 	switch c.Verb {
 	case OncallNow, OncallHelp, OncallContact, OncallTestPage:
 		if c.Schedule != "" || !c.User.IsZero() || c.From != "" || c.To != "" || c.ID != "" {

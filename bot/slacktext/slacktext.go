@@ -1,4 +1,8 @@
-package bot
+// Package slacktext is text as Slack reads and writes it: escaping for
+// mrkdwn and undoing Slack's escaping, mentions, links, and shortening by
+// characters as Slack counts them. It is where text from alerts and users
+// enters Slack, so the bot and the command grammar share one copy.
+package slacktext
 
 import (
 	"net/url"
@@ -11,7 +15,7 @@ import (
 // Ellipsis is what Truncate appends to text it shortens.
 const Ellipsis = "…"
 
-// EscapeMrkdwn makes s safe to embed in Slack mrkdwn (and in the top-level
+// Escape makes s safe to embed in Slack mrkdwn (and in the top-level
 // "text" of a message) by replacing exactly the three control characters
 // Slack parses: & → &amp;, < → &lt;, > → &gt;, as Slack decodes only these
 // three entities. It is where text from alerts and users enters Slack, so
@@ -23,7 +27,7 @@ const Ellipsis = "…"
 // mentions or <http://x|y> links. Escaping is not idempotent on purpose:
 // "&amp;" in the input is literal text and becomes "&amp;amp;", so it shows
 // exactly as typed.
-func EscapeMrkdwn(s string) string {
+func Escape(s string) string {
 	s = sanitize.Text(s)
 	if !strings.ContainsAny(s, "&<>") {
 		return s
@@ -77,14 +81,14 @@ func Truncate(s string, max int) string {
 	return s // not reached: the rune count exceeds max
 }
 
-// escapeTruncate escapes s for mrkdwn and keeps the result within max
+// EscapeTruncate escapes s for mrkdwn and keeps the result within max
 // characters without ever cutting an entity such as "&amp;" in half.
-func escapeTruncate(s string, max int) string {
+func EscapeTruncate(s string, max int) string {
 	if max <= 0 {
 		return ""
 	}
 	s = sanitize.Text(s)
-	esc := EscapeMrkdwn(s)
+	esc := Escape(s)
 	if utf8.RuneCountInString(esc) <= max {
 		return esc
 	}
@@ -141,7 +145,7 @@ func LinkURL(raw string) string {
 // control characters are escaped and "|" (which would split the link) is
 // replaced by a look-alike, "¦".
 func LinkText(s string) string {
-	return strings.ReplaceAll(EscapeMrkdwn(s), "|", "¦")
+	return strings.ReplaceAll(Escape(s), "|", "¦")
 }
 
 // Link renders a mrkdwn link <url|text>. When rawURL is not an http or https
@@ -150,7 +154,7 @@ func LinkText(s string) string {
 func Link(rawURL, text string) string {
 	u := LinkURL(rawURL)
 	if u == "" {
-		return EscapeMrkdwn(text)
+		return Escape(text)
 	}
 	if text == "" {
 		return "<" + u + ">"
@@ -161,8 +165,8 @@ func Link(rawURL, text string) string {
 // UserMention renders a Slack user ID as a mention (<@U123>). Anything that
 // is not a well-formed user ID is escaped and shown as text instead.
 func UserMention(id string) string {
-	if !isSlackID(id, "UW") {
-		return EscapeMrkdwn(id)
+	if !IsID(id, "UW") {
+		return Escape(id)
 	}
 	return "<@" + id + ">"
 }
@@ -170,15 +174,15 @@ func UserMention(id string) string {
 // ChannelMention renders a Slack conversation ID as a channel link (<#C123>).
 // Anything that is not a well-formed channel ID is escaped and shown as text.
 func ChannelMention(id string) string {
-	if !isSlackID(id, "CGD") {
-		return EscapeMrkdwn(id)
+	if !IsID(id, "CGD") {
+		return Escape(id)
 	}
 	return "<#" + id + ">"
 }
 
-// isSlackID reports whether id looks like a Slack ID: one of the given
+// IsID reports whether id looks like a Slack ID: one of the given
 // leading letters followed by upper-case letters and digits.
-func isSlackID(id, first string) bool {
+func IsID(id, first string) bool {
 	if len(id) < 2 || len(id) > 32 || !strings.ContainsRune(first, rune(id[0])) {
 		return false
 	}
@@ -191,13 +195,13 @@ func isSlackID(id, first string) bool {
 	return true
 }
 
-// UnescapeSlack turns text as Slack sends it (slash-command text, message
+// Unescape turns text as Slack sends it (slash-command text, message
 // text) into plain text as the user meant it, so it can be stored and later
 // escaped again for display: <@U123|alice> → @alice, <@U123> → @U123,
 // <#C123|general> → #general, <!here> → @here, <!subteam^S1|@sre> → @sre,
 // <url|label> → label (url), <url> → url, and &lt; &gt; &amp; → < > &.
 // The result contains no live mention: once escaped it pings no one.
-func UnescapeSlack(s string) string {
+func Unescape(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return s
 	}

@@ -1,16 +1,22 @@
-package bot
+// Package command reads the text of the slash commands /incident and
+// /oncall. One table of verbs per command says, for each verb, its name,
+// how its arguments read, its usage line and help (messages of its name in
+// templates), and who may run it; parsing, usage lines and help all come
+// from it. The bot runs the parsed command, from a table keyed by the same
+// verbs. Nothing here does I/O.
+package command
 
 import (
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/incidentbot/incidentbot/bot/slacktext"
 )
 
 // Grammar limits.
 const (
-	// MaxRoleLength bounds a role name, in characters.
-	MaxRoleLength = 40
 	// maxNameLength bounds schedule names.
 	maxNameLength = 64
 	// maxQuoted is how much of a user's token an error message repeats.
@@ -86,8 +92,8 @@ func tokenize(text string) []token {
 }
 
 // plainText is free text of a command as the user meant it: Slack's escaping
-// undone (see UnescapeSlack) and surrounding white space trimmed.
-func plainText(s string) string { return strings.TrimSpace(UnescapeSlack(s)) }
+// undone (see slacktext.Unescape) and surrounding white space trimmed.
+func plainText(s string) string { return strings.TrimSpace(slacktext.Unescape(s)) }
 
 // restOf returns the text from the first of toks to the end, trimmed.
 func restOf(text string, toks []token) string {
@@ -113,7 +119,7 @@ func parseUser(tok string) (UserRef, bool) {
 			return UserRef{}, false
 		}
 		id, name, _ := strings.Cut(inner, "|")
-		if !isSlackID(id, "UW") || strings.ContainsAny(name, "<>|") {
+		if !slacktext.IsID(id, "UW") || strings.ContainsAny(name, "<>|") {
 			return UserRef{}, false
 		}
 		return UserRef{ID: id, Name: name}, true
@@ -135,7 +141,7 @@ func parseChannel(tok string) (ChannelRef, bool) {
 		return ChannelRef{}, false
 	}
 	id, name, _ := strings.Cut(inner, "|")
-	if !isSlackID(id, "CGD") || strings.ContainsAny(name, "<>|") {
+	if !slacktext.IsID(id, "CGD") || strings.ContainsAny(name, "<>|") {
 		return ChannelRef{}, false
 	}
 	return ChannelRef{ID: id, Name: name}, true
@@ -170,5 +176,5 @@ func isName(s string) bool {
 
 // quote repeats a user's token in an error message, shortened.
 func quote(s string) string {
-	return strconv.Quote(Truncate(s, maxQuoted))
+	return strconv.Quote(slacktext.Truncate(s, maxQuoted))
 }

@@ -1,4 +1,4 @@
-package bot
+package command
 
 import (
 	"strings"
@@ -14,35 +14,37 @@ const (
 // maxReference bounds the authority's reference a submission records.
 const maxReference = 200
 
-// parseClassifyArgs parses what follows /incident classify: one obligation name.
-func parseClassifyArgs(cmd *IncidentCommand, args []token, usage usageLine) error {
+// classifyArgs reads what follows /incident classify: one obligation name.
+func classifyArgs(cmd *Incident, in input) error {
+	args, usage := in.toks, in.usage
 	if len(args) != 1 {
 		return usage.t("grammar.classify_needs", nil)
 	}
 	name := strings.ToLower(args[0].text)
 	if !isObligationName(name) {
-		return usage.t("grammar.obligation_not", M{"Token": quote(args[0].text)})
+		return usage.t("grammar.obligation_not", facts{"Token": quote(args[0].text)})
 	}
 	cmd.Obligation = name
 	return nil
 }
 
-// parseReportArgs parses what follows /incident report: an obligation,
+// reportArgs reads what follows /incident report: an obligation,
 // optionally a report's name (without it: the obligation's next report to
 // submit), then draft, or submitted and an optional reference (the rest of
 // the line, plain text).
-func parseReportArgs(cmd *IncidentCommand, text string, args []token, usage usageLine) error {
+func reportArgs(cmd *Incident, in input) error {
+	text, args, usage := in.text, in.toks, in.usage
 	if len(args) < 2 {
 		return usage.t("grammar.report_needs", nil)
 	}
 	if !isObligationName(strings.ToLower(args[0].text)) {
-		return usage.t("grammar.obligation_not", M{"Token": quote(args[0].text)})
+		return usage.t("grammar.obligation_not", facts{"Token": quote(args[0].text)})
 	}
 	cmd.Obligation = strings.ToLower(args[0].text)
 	args = args[1:]
 	if w := strings.ToLower(args[0].text); w != ReportDraft && w != ReportSubmitted {
 		if !isObligationName(w) {
-			return usage.t("grammar.obligation_not", M{"Token": quote(args[0].text)})
+			return usage.t("grammar.obligation_not", facts{"Token": quote(args[0].text)})
 		}
 		if len(args) < 2 {
 			return usage.t("grammar.report_needs", nil)
@@ -59,10 +61,10 @@ func parseReportArgs(cmd *IncidentCommand, text string, args []token, usage usag
 		cmd.ReportAction = action
 		cmd.Text = strings.Join(strings.Fields(plainText(restOf(text, args[1:]))), " ")
 		if n := utf8.RuneCountInString(cmd.Text); n > maxReference {
-			return usage.t("grammar.reference_long", M{"Max": maxReference})
+			return usage.t("grammar.reference_long", facts{"Max": maxReference})
 		}
 	default:
-		return usage.t("grammar.report_action_not", M{"Token": quote(args[0].text)})
+		return usage.t("grammar.report_action_not", facts{"Token": quote(args[0].text)})
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package bot
+package slacktext
 
 import (
 	"strings"
@@ -24,12 +24,12 @@ func TestEscapeMrkdwn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got := EscapeMrkdwn(tt.in)
+			got := Escape(tt.in)
 			if got != tt.want {
-				t.Errorf("EscapeMrkdwn(%q) = %q, want %q", tt.in, got, tt.want)
+				t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 			if strings.ContainsAny(got, "<>") {
-				t.Errorf("EscapeMrkdwn(%q) = %q still holds < or >", tt.in, got)
+				t.Errorf("Escape(%q) = %q still holds < or >", tt.in, got)
 			}
 		})
 	}
@@ -79,8 +79,8 @@ func TestEscapeTruncateKeepsEntitiesWhole(t *testing.T) {
 		{"&&&&", 6, "&amp;…"},
 	}
 	for _, tt := range tests {
-		if got := escapeTruncate(tt.in, tt.max); got != tt.want {
-			t.Errorf("escapeTruncate(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		if got := EscapeTruncate(tt.in, tt.max); got != tt.want {
+			t.Errorf("EscapeTruncate(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
 		}
 	}
 }
@@ -144,13 +144,13 @@ func TestUnescapeSlack(t *testing.T) {
 		{"unclosed <@U1 tag", "unclosed <@U1 tag"},
 	}
 	for _, tt := range tests {
-		got := UnescapeSlack(tt.in)
+		got := Unescape(tt.in)
 		if got != tt.want {
-			t.Errorf("UnescapeSlack(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("Unescape(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 		// Unescape then escape never yields a live mention.
-		if e := EscapeMrkdwn(got); strings.ContainsAny(e, "<>") {
-			t.Errorf("EscapeMrkdwn(UnescapeSlack(%q)) = %q holds < or >", tt.in, e)
+		if e := Escape(got); strings.ContainsAny(e, "<>") {
+			t.Errorf("Escape(Unescape(%q)) = %q holds < or >", tt.in, e)
 		}
 	}
 }

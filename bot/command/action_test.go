@@ -1,10 +1,9 @@
-package bot
+package command
 
 import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestParseIncidentActions(t *testing.T) {
@@ -62,31 +61,6 @@ func TestParseIncidentListActions(t *testing.T) {
 		var ue *UsageError
 		if !errors.As(err, &ue) || !strings.Contains(ue.Msg, want) {
 			t.Errorf("ParseIncident(%q) = %v, want a usage error containing %q", text, err, want)
-		}
-	}
-}
-
-func TestDueDate(t *testing.T) {
-	almaty := time.FixedZone("Almaty", 5*3600)
-	now := time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC) // Wed 2 Dec 01:00 in Almaty
-	endOf := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 23, 59, 59, 0, almaty).UTC() }
-	for s, want := range map[string]time.Time{
-		"2026-12-24": endOf(2026, 12, 24),
-		"today":      endOf(2026, 12, 2),
-		"tomorrow":   endOf(2026, 12, 3),
-		"+3d":        endOf(2026, 12, 5),
-		"+2w":        endOf(2026, 12, 16),
-		"fri":        endOf(2026, 12, 4),
-		"wednesday":  endOf(2026, 12, 9), // today is Wednesday there: the next one
-	} {
-		got, err := DueDate(s, now, almaty)
-		if err != nil || !got.Equal(want) {
-			t.Errorf("DueDate(%q) = %v, %v; want %v", s, got, err, want)
-		}
-	}
-	for _, bad := range []string{"", "someday", "+d", "+-3d", "2026-13-01", "+3h", "2040-01-01"} {
-		if _, err := DueDate(bad, now, almaty); err == nil {
-			t.Errorf("DueDate(%q) accepted", bad)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package bot
+package command
 
 import (
 	"errors"
@@ -7,25 +7,25 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/incidentbot/incidentbot/alertmanager"
+	"github.com/incidentbot/incidentbot/labels"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
 func TestParseSilence(t *testing.T) {
 	for _, tc := range []struct {
 		name, text string
-		want       IncidentCommand
+		want       Incident
 	}{
-		{"an hour", "silence 1h", IncidentCommand{Verb: VerbSilence, SilenceFor: time.Hour}},
-		{"days and hours", "#7 silence 1d12h", IncidentCommand{Verb: VerbSilence, Incident: 7, SilenceFor: 36 * time.Hour}},
-		{"until resolved", "silence Until Resolved", IncidentCommand{Verb: VerbSilence, SilenceUntilResolved: true}},
-		{"one matcher", `silence 4h service=checkout`, IncidentCommand{Verb: VerbSilence, SilenceFor: 4 * time.Hour, SilenceMatchers: `service="checkout"`}},
+		{"an hour", "silence 1h", Incident{Verb: VerbSilence, SilenceFor: time.Hour}},
+		{"days and hours", "#7 silence 1d12h", Incident{Verb: VerbSilence, Incident: 7, SilenceFor: 36 * time.Hour}},
+		{"until resolved", "silence Until Resolved", Incident{Verb: VerbSilence, SilenceUntilResolved: true}},
+		{"one matcher", `silence 4h service=checkout`, Incident{Verb: VerbSilence, SilenceFor: 4 * time.Hour, SilenceMatchers: `service="checkout"`}},
 		{"braces with spaces", `silence until resolved {service="checkout", instance=~"web-.*"}`,
-			IncidentCommand{Verb: VerbSilence, SilenceUntilResolved: true, SilenceMatchers: `service="checkout", instance=~"web-.*"`}},
-		{"space separated", `silence 30m service="checkout" env!="dev"`, IncidentCommand{Verb: VerbSilence, SilenceFor: 30 * time.Minute, SilenceMatchers: `service="checkout", env!="dev"`}},
-		{"typographic quotes from Slack", "silence 2h service=“pay ment”", IncidentCommand{Verb: VerbSilence, SilenceFor: 2 * time.Hour, SilenceMatchers: `service="pay ment"`}},
-		{"escaped by Slack", `silence 1h path=~"a&amp;b"`, IncidentCommand{Verb: VerbSilence, SilenceFor: time.Hour, SilenceMatchers: `path=~"a&b"`}},
-		{"unsilence", "unsilence", IncidentCommand{Verb: VerbUnsilence}},
+			Incident{Verb: VerbSilence, SilenceUntilResolved: true, SilenceMatchers: `service="checkout", instance=~"web-.*"`}},
+		{"space separated", `silence 30m service="checkout" env!="dev"`, Incident{Verb: VerbSilence, SilenceFor: 30 * time.Minute, SilenceMatchers: `service="checkout", env!="dev"`}},
+		{"typographic quotes from Slack", "silence 2h service=“pay ment”", Incident{Verb: VerbSilence, SilenceFor: 2 * time.Hour, SilenceMatchers: `service="pay ment"`}},
+		{"escaped by Slack", `silence 1h path=~"a&amp;b"`, Incident{Verb: VerbSilence, SilenceFor: time.Hour, SilenceMatchers: `path=~"a&b"`}},
+		{"unsilence", "unsilence", Incident{Verb: VerbUnsilence}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseIncident(tc.text, nil)
@@ -69,16 +69,16 @@ func TestParseSilenceErrors(t *testing.T) {
 func TestParseMaintenance(t *testing.T) {
 	for _, tc := range []struct {
 		name, text string
-		want       OncallCommand
+		want       Oncall
 	}{
 		{"service with a reason", "maintenance checkout tomorrow 22:00 +2h DB &lt;upgrade&gt; &amp; vacuum",
-			OncallCommand{Verb: OncallMaintenance, Service: "checkout", From: "tomorrow 22:00", To: "+2h", Reason: "DB <upgrade> & vacuum"}},
+			Oncall{Verb: OncallMaintenance, Service: "checkout", From: "tomorrow 22:00", To: "+2h", Reason: "DB <upgrade> & vacuum"}},
 		{"braced matchers", `maintenance {service="checkout", env="prod"} now +1h`,
-			OncallCommand{Verb: OncallMaintenance, Matchers: `service="checkout", env="prod"`, From: "now", To: "+1h"}},
+			Oncall{Verb: OncallMaintenance, Matchers: `service="checkout", env="prod"`, From: "now", To: "+1h"}},
 		{"one-word matchers and dates", `maintenance team=db,env=~prod.* 2026-12-01 09:00 2026-12-01 11:00 kernel`,
-			OncallCommand{Verb: OncallMaintenance, Matchers: `team="db", env=~"prod.*"`, From: "2026-12-01 09:00", To: "2026-12-01 11:00", Reason: "kernel"}},
-		{"list", "maintenance LIST", OncallCommand{Verb: OncallMaintenanceList}},
-		{"remove", "maintenance remove a1b2c3", OncallCommand{Verb: OncallMaintenanceRemove, ID: "a1b2c3"}},
+			Oncall{Verb: OncallMaintenance, Matchers: `team="db", env=~"prod.*"`, From: "2026-12-01 09:00", To: "2026-12-01 11:00", Reason: "kernel"}},
+		{"list", "maintenance LIST", Oncall{Verb: OncallMaintenanceList}},
+		{"remove", "maintenance remove a1b2c3", Oncall{Verb: OncallMaintenanceRemove, ID: "a1b2c3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseOncall(tc.text)
@@ -123,13 +123,13 @@ func TestParseMaintenanceErrors(t *testing.T) {
 
 func TestSilenceLengths(t *testing.T) {
 	for in, want := range map[string]time.Duration{"90m": 90 * time.Minute, "1w": 7 * 24 * time.Hour, "1h30m": 90 * time.Minute, "2D": 48 * time.Hour} {
-		if got, ok := parseLength(in); !ok || got != want {
-			t.Errorf("parseLength(%q) = %v, %v; want %v", in, got, ok, want)
+		if got, ok := ParseLength(in); !ok || got != want {
+			t.Errorf("ParseLength(%q) = %v, %v; want %v", in, got, ok, want)
 		}
 	}
 	for _, in := range []string{"", "h", "1", "1x", "1h-2m", "-1h", "1.5h", strings.Repeat("9", 40) + "h"} {
-		if got, ok := parseLength(in); ok {
-			t.Errorf("parseLength(%q) = %v; want refused", in, got)
+		if got, ok := ParseLength(in); ok {
+			t.Errorf("ParseLength(%q) = %v; want refused", in, got)
 		}
 	}
 }
@@ -153,11 +153,11 @@ func checkSilence(t *testing.T, text string) {
 		t.Fatalf("silence %q: length %v out of bounds", text, cmd.SilenceFor)
 	}
 	if cmd.SilenceMatchers != "" {
-		ms, err := alertmanager.ParseMatchers([]string{cmd.SilenceMatchers})
+		ms, err := labels.ParseMatchers([]string{cmd.SilenceMatchers})
 		if err != nil || len(ms) == 0 {
 			t.Fatalf("silence %q: matchers %q do not parse back: %v", text, cmd.SilenceMatchers, err)
 		}
-		if got := strings.Join(splitMatchers(cmd.SilenceMatchers), ", "); got != cmd.SilenceMatchers {
+		if got := strings.Join(SplitMatchers(cmd.SilenceMatchers), ", "); got != cmd.SilenceMatchers {
 			t.Fatalf("silence %q: matchers %q are not canonical (%q)", text, cmd.SilenceMatchers, got)
 		}
 	}
@@ -195,7 +195,7 @@ func FuzzParseMaintenance(f *testing.F) {
 }
 
 // validMaintenance is validOncall's part for maintenance commands.
-func validMaintenance(c OncallCommand) error {
+func validMaintenance(c Oncall) error {
 	bad := func(what string) error { return errors.New("invalid " + string(c.Verb) + " command: " + what) }
 	switch c.Verb {
 	case OncallMaintenanceList:
@@ -214,7 +214,7 @@ func validMaintenance(c OncallCommand) error {
 			return bad("service")
 		}
 		if c.Matchers != "" {
-			if ms, err := alertmanager.ParseMatchers([]string{c.Matchers}); err != nil || len(ms) == 0 {
+			if ms, err := labels.ParseMatchers([]string{c.Matchers}); err != nil || len(ms) == 0 {
 				return bad("matchers")
 			}
 		}

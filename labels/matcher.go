@@ -1,4 +1,8 @@
-package alertmanager
+// Package labels holds Alertmanager's label matchers: their syntax
+// (ParseMatchers) and semantics (Matchers.Matches). Routes, maintenance
+// windows, heartbeats and silences select alerts with them; the domain
+// packages and the config import this package, never the webhook adapter.
+package labels
 
 import (
 	"errors"

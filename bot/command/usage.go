@@ -1,21 +1,25 @@
-package bot
+package command
 
 import (
 	"errors"
-	"fmt"
-	"strconv"
+
+	"github.com/incidentbot/incidentbot/bot/slacktext"
+	"github.com/incidentbot/incidentbot/templates"
 )
+
+// facts is the data of a grammar message: plain text, which the answer
+// (grammar.reply) escapes whole.
+type facts = map[string]any
 
 // UsageError says what was wrong with a slash command's text and how the
 // subcommand is used. Msg and Usage are the English plain text, which
-// contains "<" and ">": escape them with EscapeMrkdwn before sending them as
-// mrkdwn. Text renders the whole answer in a Lang.
+// contains "<" and ">": Text renders the whole answer, escaped, in a Lang.
 type UsageError struct {
 	Msg   string // what was wrong, a sentence ending in "."
 	Usage string // the usage line of the subcommand, or the general usage
 
 	name  string     // Msg's message (grammar area); "" when built by hand
-	data  M          // its data: plain text, escaped with the whole answer
+	data  facts      // its data: plain text, escaped with the whole answer
 	usage *usageLine // Usage's message; nil: Usage as it is
 }
 
@@ -24,7 +28,7 @@ func (e *UsageError) Error() string { return e.Msg + " Usage: " + e.Usage }
 
 // Text is the answer to the malformed command in l, as mrkdwn: what was
 // wrong and, on its own line, the usage line in code.
-func (e *UsageError) Text(l Lang) string {
+func (e *UsageError) Text(l templates.Lang) string {
 	msg, usage := e.Msg, e.Usage
 	if e.name != "" {
 		msg = l.Text(e.name, e.data)
@@ -32,17 +36,17 @@ func (e *UsageError) Text(l Lang) string {
 	if e.usage != nil {
 		usage = e.usage.text(l)
 	}
-	return l.Text("grammar.reply", M{"Msg": EscapeMrkdwn(msg), "Usage": EscapeMrkdwn(usage)})
+	return l.Text("grammar.reply", facts{"Msg": slacktext.Escape(msg), "Usage": slacktext.Escape(usage)})
 }
 
-// parseErrorText is the answer in l to a command the parsers rejected: a
+// ErrorText is the answer in l to a command the parsers rejected: a
 // *UsageError's Text, any other error's text escaped.
-func parseErrorText(l Lang, err error) string {
+func ErrorText(l templates.Lang, err error) string {
 	var ue *UsageError
 	if errors.As(err, &ue) {
 		return ue.Text(l)
 	}
-	return EscapeMrkdwn(err.Error())
+	return slacktext.Escape(err.Error())
 }
 
 // usageLine names the usage line of a subcommand, rendered in a Lang by
@@ -53,7 +57,7 @@ type usageLine struct {
 }
 
 // text is the usage line in l, plain text.
-func (u usageLine) text(l Lang) string {
+func (u usageLine) text(l templates.Lang) string {
 	if u.oncall {
 		return l.Text("grammar.usage_oncall", u.verb)
 	}
@@ -62,34 +66,7 @@ func (u usageLine) text(l Lang) string {
 
 // t builds the UsageError whose message is the grammar message name with
 // data (plain text: the answer escapes it whole); Msg and Usage are English.
-func (u usageLine) t(name string, data M) *UsageError {
-	en := Lang{}
+func (u usageLine) t(name string, data facts) *UsageError {
+	en := templates.Lang{}
 	return &UsageError{Msg: en.Text(name, data), Usage: u.text(en), name: name, data: data, usage: &u}
-}
-
-// dueError is a due date DueDate cannot read.
-type dueError struct {
-	input  string // as typed, lowercased and trimmed
-	tooFar bool   // a date, but more than maxDueAhead ahead
-}
-
-func (e *dueError) Error() string {
-	if e.tooFar {
-		return fmt.Sprintf("%q is too far ahead for a due date", e.input)
-	}
-	return fmt.Sprintf("%q is not a due date (%s)", e.input, DueForms)
-}
-
-// dueErrorText is the answer in l, as mrkdwn, to a due date DueDate
-// rejected: what was wrong and the forms a due date takes.
-func dueErrorText(l Lang, err error) string {
-	var de *dueError
-	if !errors.As(err, &de) {
-		return l.Text("grammar.due_error", M{"Err": EscapeMrkdwn(err.Error()), "Forms": DueForms})
-	}
-	data := M{"Input": EscapeMrkdwn(strconv.Quote(de.input)), "Forms": DueForms}
-	if de.tooFar {
-		return l.Text("grammar.due_far", data)
-	}
-	return l.Text("grammar.due_bad", data)
 }
