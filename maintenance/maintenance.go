@@ -22,8 +22,9 @@ import (
 // the alerting.
 const maxLength = 31 * 24 * time.Hour
 
-// maxReason bounds a window's reason, in characters.
-const maxReason = 300
+// MaxReason bounds a window's reason, in characters. Exported: the
+// /oncall maintenance grammar (bot/command) checks the same bound.
+const MaxReason = 300
 
 // Window is one maintenance window, [From, To).
 type Window struct {
@@ -116,8 +117,8 @@ func (w Window) Validate() error {
 	case w.To.Sub(w.From) > maxLength:
 		problems = append(problems, fmt.Sprintf("lasts at most %d days", int(maxLength/(24*time.Hour))))
 	}
-	if len([]rune(w.Reason)) > maxReason {
-		problems = append(problems, fmt.Sprintf("its reason is longer than %d characters", maxReason))
+	if len([]rune(w.Reason)) > MaxReason {
+		problems = append(problems, fmt.Sprintf("its reason is longer than %d characters", MaxReason))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(problems, "; "))
