@@ -79,12 +79,12 @@ func (s *Store) AddPage(ctx context.Context, p oncall.PageRecord) (oncall.PageRe
 	if !p.ClosedAt.IsZero() {
 		doc.ClosedAt = p.ClosedAt.UTC()
 	}
-	_, err := s.db.Collection(colPages).InsertOne(ctx, doc)
-	if err == nil {
-		return doc.page(), true, nil
+	added, err := insertOnce(ctx, s.db.Collection(colPages), doc, "record page "+p.ID)
+	if err != nil {
+		return oncall.PageRecord{}, false, err
 	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return oncall.PageRecord{}, false, fmt.Errorf("record page %s: %w", p.ID, err)
+	if added {
+		return doc.page(), true, nil
 	}
 	var old pageDoc
 	if err := s.db.Collection(colPages).FindOne(ctx, byID(p.ID)).Decode(&old); err != nil {
@@ -151,17 +151,6 @@ func (s *Store) PagesBetween(ctx context.Context, from, to time.Time) ([]oncall.
 }
 
 func (s *Store) findPages(ctx context.Context, filter bson.D) ([]oncall.PageRecord, error) {
-	cur, err := s.db.Collection(colPages).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("list pages: %w", err)
-	}
-	var docs []pageDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("list pages: %w", err)
-	}
-	out := make([]oncall.PageRecord, len(docs))
-	for i, d := range docs {
-		out[i] = d.page()
-	}
-	return out, nil
+	return findAll(ctx, s.db.Collection(colPages), filter,
+		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}), "list pages", pageDoc.page)
 }
