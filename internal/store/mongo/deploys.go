@@ -33,22 +33,15 @@ type deployDoc struct {
 }
 
 func (d deployDoc) deployment() deploys.Deployment {
-	out := deploys.Deployment{ID: d.ID, Service: d.Service, Version: d.Version, Environment: d.Environment,
-		Status: deploys.Status(d.Status), At: d.At.UTC(), Commit: d.Commit}
-	if !d.CommitAt.IsZero() {
-		out.CommitAt = d.CommitAt.UTC()
-	}
-	return out
+	return deploys.Deployment{ID: d.ID, Service: d.Service, Version: d.Version, Environment: d.Environment,
+		Status: deploys.Status(d.Status), At: d.At.UTC(), Commit: d.Commit, CommitAt: utc(d.CommitAt)}
 }
 
 // AddDeployment implements deploys.Store: an insert, where a duplicate _id
 // means the deployment is already stored.
 func (s *Store) AddDeployment(ctx context.Context, d deploys.Deployment) (bool, error) {
 	doc := deployDoc{ID: d.ID, Service: d.Service, Version: d.Version, Environment: d.Environment,
-		Status: string(d.Status), At: d.At.UTC(), Commit: d.Commit}
-	if !d.CommitAt.IsZero() {
-		doc.CommitAt = d.CommitAt.UTC()
-	}
+		Status: string(d.Status), At: d.At.UTC(), Commit: d.Commit, CommitAt: utc(d.CommitAt)}
 	return insertOnce(ctx, s.db.Collection(colDeployments), doc, "store deployment "+d.ID)
 }
 

@@ -39,15 +39,12 @@ type windowDoc struct {
 
 func (d windowDoc) window() maintenance.Window {
 	w := maintenance.Window{ID: d.ID, Service: d.Service, Matchers: d.Matchers, From: d.From.UTC(), To: d.To.UTC(), Reason: d.Reason,
-		CreatedBy: d.CreatedBy, Silences: d.Silences, Recurring: d.Recurring}
+		CreatedBy: d.CreatedBy, CreatedAt: utc(d.CreatedAt), Silences: d.Silences, Recurring: d.Recurring}
 	if len(w.Matchers) == 0 {
 		w.Matchers = nil
 	}
 	if len(w.Silences) == 0 {
 		w.Silences = nil
-	}
-	if !d.CreatedAt.IsZero() {
-		w.CreatedAt = d.CreatedAt.UTC()
 	}
 	return w
 }
@@ -65,10 +62,7 @@ func (s *Store) ensureMaintenanceIndexes(ctx context.Context) error {
 // AddWindow implements maintenance.Store: an insert; a duplicate _id stores nothing.
 func (s *Store) AddWindow(ctx context.Context, w maintenance.Window) (bool, error) {
 	doc := windowDoc{ID: w.ID, Service: w.Service, Matchers: w.Matchers, From: w.From.UTC(), To: w.To.UTC(), Reason: w.Reason,
-		CreatedBy: w.CreatedBy, Silences: w.Silences, Recurring: w.Recurring}
-	if !w.CreatedAt.IsZero() {
-		doc.CreatedAt = w.CreatedAt.UTC()
-	}
+		CreatedBy: w.CreatedBy, CreatedAt: utc(w.CreatedAt), Silences: w.Silences, Recurring: w.Recurring}
 	return insertOnce(ctx, s.db.Collection(colMaintenance), doc, "store maintenance window "+w.ID)
 }
 

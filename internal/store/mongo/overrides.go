@@ -28,21 +28,14 @@ type overrideDoc struct {
 }
 
 func (d overrideDoc) override() oncall.Override {
-	o := oncall.Override{ID: d.ID, Schedule: d.Schedule, Kind: oncall.OverrideKind(d.Kind), User: d.User, Replaces: d.Replaces,
-		From: d.From.UTC(), To: d.To.UTC(), CreatedBy: d.CreatedBy}
-	if !d.CreatedAt.IsZero() {
-		o.CreatedAt = d.CreatedAt.UTC()
-	}
-	return o
+	return oncall.Override{ID: d.ID, Schedule: d.Schedule, Kind: oncall.OverrideKind(d.Kind), User: d.User, Replaces: d.Replaces,
+		From: d.From.UTC(), To: d.To.UTC(), CreatedBy: d.CreatedBy, CreatedAt: utc(d.CreatedAt)}
 }
 
 // AddOverride implements oncall.OverrideStore: an insert; a duplicate _id stores nothing.
 func (s *Store) AddOverride(ctx context.Context, o oncall.Override) (bool, error) {
 	doc := overrideDoc{ID: o.ID, Schedule: o.Schedule, Kind: string(o.Kind), User: o.User, Replaces: o.Replaces,
-		From: o.From.UTC(), To: o.To.UTC(), CreatedBy: o.CreatedBy}
-	if !o.CreatedAt.IsZero() {
-		doc.CreatedAt = o.CreatedAt.UTC()
-	}
+		From: o.From.UTC(), To: o.To.UTC(), CreatedBy: o.CreatedBy, CreatedAt: utc(o.CreatedAt)}
 	return insertOnce(ctx, s.db.Collection(colOverrides), doc, "store override "+o.ID)
 }
 

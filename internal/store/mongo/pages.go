@@ -40,13 +40,9 @@ type pageDoc struct {
 }
 
 func (d pageDoc) page() oncall.PageRecord {
-	p := oncall.PageRecord{ID: d.ID, Incident: d.Incident, Step: d.Step, Target: d.Target, User: d.User,
+	return oncall.PageRecord{ID: d.ID, Incident: d.Incident, Step: d.Step, Target: d.Target, User: d.User,
 		Schedule: d.Schedule, Policy: d.Policy, Level: d.Level, Round: d.Round, Channel: d.Channel, TS: d.TS,
-		State: oncall.PageState(d.State), At: d.At.UTC(), ClosedBy: d.ClosedBy, Linked: !d.Unlinked}
-	if !d.ClosedAt.IsZero() {
-		p.ClosedAt = d.ClosedAt.UTC()
-	}
-	return p
+		State: oncall.PageState(d.State), At: d.At.UTC(), ClosedBy: d.ClosedBy, Linked: !d.Unlinked, ClosedAt: utc(d.ClosedAt)}
 }
 
 // ensurePageIndexes creates the indexes of the pages and overrides collections; Open calls it.
@@ -75,10 +71,7 @@ func (s *Store) AddPage(ctx context.Context, p oncall.PageRecord) (oncall.PageRe
 	}
 	doc := pageDoc{ID: p.ID, Incident: p.Incident, Step: p.Step, Target: p.Target, User: p.User, Schedule: p.Schedule,
 		Policy: p.Policy, Level: p.Level, Round: p.Round, Channel: p.Channel, TS: p.TS, State: string(p.State),
-		At: p.At.UTC(), ClosedBy: p.ClosedBy, Unlinked: !p.Linked}
-	if !p.ClosedAt.IsZero() {
-		doc.ClosedAt = p.ClosedAt.UTC()
-	}
+		At: p.At.UTC(), ClosedBy: p.ClosedBy, Unlinked: !p.Linked, ClosedAt: utc(p.ClosedAt)}
 	added, err := insertOnce(ctx, s.db.Collection(colPages), doc, "record page "+p.ID)
 	if err != nil {
 		return oncall.PageRecord{}, false, err
