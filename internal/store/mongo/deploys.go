@@ -33,30 +33,16 @@ type deployDoc struct {
 }
 
 func (d deployDoc) deployment() deploys.Deployment {
-	out := deploys.Deployment{ID: d.ID, Service: d.Service, Version: d.Version, Environment: d.Environment,
-		Status: deploys.Status(d.Status), At: d.At.UTC(), Commit: d.Commit}
-	if !d.CommitAt.IsZero() {
-		out.CommitAt = d.CommitAt.UTC()
-	}
-	return out
+	return deploys.Deployment{ID: d.ID, Service: d.Service, Version: d.Version, Environment: d.Environment,
+		Status: deploys.Status(d.Status), At: d.At.UTC(), Commit: d.Commit, CommitAt: utc(d.CommitAt)}
 }
 
 // AddDeployment implements deploys.Store: an insert, where a duplicate _id
 // means the deployment is already stored.
 func (s *Store) AddDeployment(ctx context.Context, d deploys.Deployment) (bool, error) {
 	doc := deployDoc{ID: d.ID, Service: d.Service, Version: d.Version, Environment: d.Environment,
-		Status: string(d.Status), At: d.At.UTC(), Commit: d.Commit}
-	if !d.CommitAt.IsZero() {
-		doc.CommitAt = d.CommitAt.UTC()
-	}
-	_, err := s.db.Collection(colDeployments).InsertOne(ctx, doc)
-	if mongo.IsDuplicateKeyError(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("store deployment %s: %w", d.ID, err)
-	}
-	return true, nil
+		Status: string(d.Status), At: d.At.UTC(), Commit: d.Commit, CommitAt: utc(d.CommitAt)}
+	return insertOnce(ctx, s.db.Collection(colDeployments), doc, "store deployment "+d.ID)
 }
 
 // Deployment implements deploys.Store.
@@ -75,20 +61,8 @@ func (s *Store) Deployment(ctx context.Context, id string) (deploys.Deployment, 
 // Deployments implements deploys.Store.
 func (s *Store) Deployments(ctx context.Context, from, to time.Time) ([]deploys.Deployment, error) {
 	filter := bson.D{{Key: "at", Value: bson.D{{Key: "$gte", Value: from.UTC()}, {Key: "$lt", Value: to.UTC()}}}}
-	cur, err := s.db.Collection(colDeployments).Find(ctx, filter,
-		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("list deployments: %w", err)
-	}
-	var docs []deployDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("list deployments: %w", err)
-	}
-	out := make([]deploys.Deployment, len(docs))
-	for i, d := range docs {
-		out[i] = d.deployment()
-	}
-	return out, nil
+	return findAll(ctx, s.db.Collection(colDeployments), filter,
+		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}), "list deployments", deployDoc.deployment)
 }
 
 type causeDoc struct {

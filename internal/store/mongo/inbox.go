@@ -44,19 +44,9 @@ func (s *Store) PendingInbox(ctx context.Context, limit int) ([]alertmanager.Inb
 	if limit > 0 {
 		opts.SetLimit(int64(limit))
 	}
-	cur, err := s.db.Collection(colInbox).Find(ctx, bson.D{}, opts)
-	if err != nil {
-		return nil, fmt.Errorf("read inbox: %w", err)
-	}
-	var docs []inboxDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read inbox: %w", err)
-	}
-	out := make([]alertmanager.InboxItem, len(docs))
-	for i, d := range docs {
-		out[i] = alertmanager.InboxItem{ID: d.ID, ReceivedAt: d.ReceivedAt.UTC(), Body: d.Body}
-	}
-	return out, nil
+	return findAll(ctx, s.db.Collection(colInbox), bson.D{}, opts, "read inbox", func(d inboxDoc) alertmanager.InboxItem {
+		return alertmanager.InboxItem{ID: d.ID, ReceivedAt: d.ReceivedAt.UTC(), Body: d.Body}
+	})
 }
 
 // RemoveInbox implements alertmanager.Inbox; unknown IDs are ignored.

@@ -2,7 +2,6 @@ package mongo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -40,15 +39,12 @@ type windowDoc struct {
 
 func (d windowDoc) window() maintenance.Window {
 	w := maintenance.Window{ID: d.ID, Service: d.Service, Matchers: d.Matchers, From: d.From.UTC(), To: d.To.UTC(), Reason: d.Reason,
-		CreatedBy: d.CreatedBy, Silences: d.Silences, Recurring: d.Recurring}
+		CreatedBy: d.CreatedBy, CreatedAt: utc(d.CreatedAt), Silences: d.Silences, Recurring: d.Recurring}
 	if len(w.Matchers) == 0 {
 		w.Matchers = nil
 	}
 	if len(w.Silences) == 0 {
 		w.Silences = nil
-	}
-	if !d.CreatedAt.IsZero() {
-		w.CreatedAt = d.CreatedAt.UTC()
 	}
 	return w
 }
@@ -66,47 +62,22 @@ func (s *Store) ensureMaintenanceIndexes(ctx context.Context) error {
 // AddWindow implements maintenance.Store: an insert; a duplicate _id stores nothing.
 func (s *Store) AddWindow(ctx context.Context, w maintenance.Window) (bool, error) {
 	doc := windowDoc{ID: w.ID, Service: w.Service, Matchers: w.Matchers, From: w.From.UTC(), To: w.To.UTC(), Reason: w.Reason,
-		CreatedBy: w.CreatedBy, Silences: w.Silences, Recurring: w.Recurring}
-	if !w.CreatedAt.IsZero() {
-		doc.CreatedAt = w.CreatedAt.UTC()
-	}
-	_, err := s.db.Collection(colMaintenance).InsertOne(ctx, doc)
-	if mongo.IsDuplicateKeyError(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("store maintenance window %s: %w", w.ID, err)
-	}
-	return true, nil
+		CreatedBy: w.CreatedBy, CreatedAt: utc(w.CreatedAt), Silences: w.Silences, Recurring: w.Recurring}
+	return insertOnce(ctx, s.db.Collection(colMaintenance), doc, "store maintenance window "+w.ID)
 }
 
 // RemoveWindow implements maintenance.Store.
 func (s *Store) RemoveWindow(ctx context.Context, id string) (maintenance.Window, error) {
-	var doc windowDoc
-	err := s.db.Collection(colMaintenance).FindOneAndDelete(ctx, byID(id)).Decode(&doc)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return maintenance.Window{}, fmt.Errorf("maintenance window %s: %w", id, maintenance.ErrNotFound)
-	}
-	if err != nil {
-		return maintenance.Window{}, fmt.Errorf("remove maintenance window %s: %w", id, err)
-	}
-	return doc.window(), nil
+	return removeByID(ctx, s.db.Collection(colMaintenance), id, "maintenance window", maintenance.ErrNotFound, windowDoc.window)
 }
 
 // Windows implements maintenance.Store.
 func (s *Store) Windows(ctx context.Context, endsAfter time.Time) ([]maintenance.Window, error) {
 	filter := bson.D{{Key: "to", Value: bson.D{{Key: "$gt", Value: endsAfter.UTC()}}}}
-	cur, err := s.db.Collection(colMaintenance).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "from", Value: 1}, {Key: "_id", Value: 1}}))
+	out, err := findAll(ctx, s.db.Collection(colMaintenance), filter,
+		options.Find().SetSort(bson.D{{Key: "from", Value: 1}, {Key: "_id", Value: 1}}), "list maintenance windows", windowDoc.window)
 	if err != nil {
-		return nil, fmt.Errorf("list maintenance windows: %w", err)
-	}
-	var docs []windowDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("list maintenance windows: %w", err)
-	}
-	out := make([]maintenance.Window, len(docs))
-	for i, d := range docs {
-		out[i] = d.window()
+		return nil, err
 	}
 	maintenance.Sort(out)
 	return out, nil
@@ -176,17 +147,6 @@ func (s *Store) SetHeartbeatIncident(ctx context.Context, name string, incident 
 
 // Heartbeats implements heartbeats.Store.
 func (s *Store) Heartbeats(ctx context.Context) ([]heartbeats.Record, error) {
-	cur, err := s.db.Collection(colHeartbeats).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("list heartbeats: %w", err)
-	}
-	var docs []heartbeatDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("list heartbeats: %w", err)
-	}
-	out := make([]heartbeats.Record, len(docs))
-	for i, d := range docs {
-		out[i] = d.record()
-	}
-	return out, nil
+	return findAll(ctx, s.db.Collection(colHeartbeats), bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}),
+		"list heartbeats", heartbeatDoc.record)
 }

@@ -73,13 +73,12 @@ func (s *Store) AddNotification(ctx context.Context, n paging.Notification) (pag
 	if n.State == "" {
 		n.State = paging.NotifyPending
 	}
-	coll := s.db.Collection(colNotifications)
-	_, err := coll.InsertOne(ctx, notificationDocOf(n))
-	if err == nil {
-		return notificationDocOf(n).notification(), true, nil
+	added, err := insertOnce(ctx, s.db.Collection(colNotifications), notificationDocOf(n), "record notification "+n.ID)
+	if err != nil {
+		return paging.Notification{}, false, err
 	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return paging.Notification{}, false, fmt.Errorf("record notification %s: %w", n.ID, err)
+	if added {
+		return notificationDocOf(n).notification(), true, nil
 	}
 	stored, err := s.Notification(ctx, n.ID)
 	return stored, false, err
@@ -129,19 +128,7 @@ func (s *Store) NotificationsTo(ctx context.Context, user string, since time.Tim
 }
 
 func (s *Store) findNotifications(ctx context.Context, filter, sort bson.D) ([]paging.Notification, error) {
-	cur, err := s.db.Collection(colNotifications).Find(ctx, filter, options.Find().SetSort(sort))
-	if err != nil {
-		return nil, fmt.Errorf("list notifications: %w", err)
-	}
-	var docs []notificationDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("list notifications: %w", err)
-	}
-	out := make([]paging.Notification, len(docs))
-	for i, d := range docs {
-		out[i] = d.notification()
-	}
-	return out, nil
+	return findAll(ctx, s.db.Collection(colNotifications), filter, options.Find().SetSort(sort), "list notifications", notificationDoc.notification)
 }
 
 type escalationDoc struct {

@@ -2,12 +2,9 @@ package mongo
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/incidentbot/incidentbot/oncall"
@@ -31,42 +28,20 @@ type overrideDoc struct {
 }
 
 func (d overrideDoc) override() oncall.Override {
-	o := oncall.Override{ID: d.ID, Schedule: d.Schedule, Kind: oncall.OverrideKind(d.Kind), User: d.User, Replaces: d.Replaces,
-		From: d.From.UTC(), To: d.To.UTC(), CreatedBy: d.CreatedBy}
-	if !d.CreatedAt.IsZero() {
-		o.CreatedAt = d.CreatedAt.UTC()
-	}
-	return o
+	return oncall.Override{ID: d.ID, Schedule: d.Schedule, Kind: oncall.OverrideKind(d.Kind), User: d.User, Replaces: d.Replaces,
+		From: d.From.UTC(), To: d.To.UTC(), CreatedBy: d.CreatedBy, CreatedAt: utc(d.CreatedAt)}
 }
 
 // AddOverride implements oncall.OverrideStore: an insert; a duplicate _id stores nothing.
 func (s *Store) AddOverride(ctx context.Context, o oncall.Override) (bool, error) {
 	doc := overrideDoc{ID: o.ID, Schedule: o.Schedule, Kind: string(o.Kind), User: o.User, Replaces: o.Replaces,
-		From: o.From.UTC(), To: o.To.UTC(), CreatedBy: o.CreatedBy}
-	if !o.CreatedAt.IsZero() {
-		doc.CreatedAt = o.CreatedAt.UTC()
-	}
-	_, err := s.db.Collection(colOverrides).InsertOne(ctx, doc)
-	if mongo.IsDuplicateKeyError(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("store override %s: %w", o.ID, err)
-	}
-	return true, nil
+		From: o.From.UTC(), To: o.To.UTC(), CreatedBy: o.CreatedBy, CreatedAt: utc(o.CreatedAt)}
+	return insertOnce(ctx, s.db.Collection(colOverrides), doc, "store override "+o.ID)
 }
 
 // RemoveOverride implements oncall.OverrideStore.
 func (s *Store) RemoveOverride(ctx context.Context, id string) (oncall.Override, error) {
-	var doc overrideDoc
-	err := s.db.Collection(colOverrides).FindOneAndDelete(ctx, byID(id)).Decode(&doc)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return oncall.Override{}, fmt.Errorf("override %s: %w", id, oncall.ErrNotFound)
-	}
-	if err != nil {
-		return oncall.Override{}, fmt.Errorf("remove override %s: %w", id, err)
-	}
-	return doc.override(), nil
+	return removeByID(ctx, s.db.Collection(colOverrides), id, "override", oncall.ErrNotFound, overrideDoc.override)
 }
 
 // Overrides implements oncall.OverrideStore.
@@ -75,17 +50,10 @@ func (s *Store) Overrides(ctx context.Context, schedule string, endsAfter time.T
 	if schedule != "" {
 		filter = append(filter, bson.E{Key: "schedule", Value: schedule})
 	}
-	cur, err := s.db.Collection(colOverrides).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "from", Value: 1}, {Key: "_id", Value: 1}}))
+	out, err := findAll(ctx, s.db.Collection(colOverrides), filter,
+		options.Find().SetSort(bson.D{{Key: "from", Value: 1}, {Key: "_id", Value: 1}}), "list overrides", overrideDoc.override)
 	if err != nil {
-		return nil, fmt.Errorf("list overrides: %w", err)
-	}
-	var docs []overrideDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("list overrides: %w", err)
-	}
-	out := make([]oncall.Override, len(docs))
-	for i, d := range docs {
-		out[i] = d.override()
+		return nil, err
 	}
 	oncall.SortOverrides(out)
 	return out, nil

@@ -40,13 +40,9 @@ type pageDoc struct {
 }
 
 func (d pageDoc) page() oncall.PageRecord {
-	p := oncall.PageRecord{ID: d.ID, Incident: d.Incident, Step: d.Step, Target: d.Target, User: d.User,
+	return oncall.PageRecord{ID: d.ID, Incident: d.Incident, Step: d.Step, Target: d.Target, User: d.User,
 		Schedule: d.Schedule, Policy: d.Policy, Level: d.Level, Round: d.Round, Channel: d.Channel, TS: d.TS,
-		State: oncall.PageState(d.State), At: d.At.UTC(), ClosedBy: d.ClosedBy, Linked: !d.Unlinked}
-	if !d.ClosedAt.IsZero() {
-		p.ClosedAt = d.ClosedAt.UTC()
-	}
-	return p
+		State: oncall.PageState(d.State), At: d.At.UTC(), ClosedBy: d.ClosedBy, Linked: !d.Unlinked, ClosedAt: utc(d.ClosedAt)}
 }
 
 // ensurePageIndexes creates the indexes of the pages and overrides collections; Open calls it.
@@ -75,16 +71,13 @@ func (s *Store) AddPage(ctx context.Context, p oncall.PageRecord) (oncall.PageRe
 	}
 	doc := pageDoc{ID: p.ID, Incident: p.Incident, Step: p.Step, Target: p.Target, User: p.User, Schedule: p.Schedule,
 		Policy: p.Policy, Level: p.Level, Round: p.Round, Channel: p.Channel, TS: p.TS, State: string(p.State),
-		At: p.At.UTC(), ClosedBy: p.ClosedBy, Unlinked: !p.Linked}
-	if !p.ClosedAt.IsZero() {
-		doc.ClosedAt = p.ClosedAt.UTC()
+		At: p.At.UTC(), ClosedBy: p.ClosedBy, Unlinked: !p.Linked, ClosedAt: utc(p.ClosedAt)}
+	added, err := insertOnce(ctx, s.db.Collection(colPages), doc, "record page "+p.ID)
+	if err != nil {
+		return oncall.PageRecord{}, false, err
 	}
-	_, err := s.db.Collection(colPages).InsertOne(ctx, doc)
-	if err == nil {
+	if added {
 		return doc.page(), true, nil
-	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return oncall.PageRecord{}, false, fmt.Errorf("record page %s: %w", p.ID, err)
 	}
 	var old pageDoc
 	if err := s.db.Collection(colPages).FindOne(ctx, byID(p.ID)).Decode(&old); err != nil {
@@ -151,17 +144,6 @@ func (s *Store) PagesBetween(ctx context.Context, from, to time.Time) ([]oncall.
 }
 
 func (s *Store) findPages(ctx context.Context, filter bson.D) ([]oncall.PageRecord, error) {
-	cur, err := s.db.Collection(colPages).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("list pages: %w", err)
-	}
-	var docs []pageDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("list pages: %w", err)
-	}
-	out := make([]oncall.PageRecord, len(docs))
-	for i, d := range docs {
-		out[i] = d.page()
-	}
-	return out, nil
+	return findAll(ctx, s.db.Collection(colPages), filter,
+		options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}), "list pages", pageDoc.page)
 }

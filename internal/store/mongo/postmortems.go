@@ -54,12 +54,6 @@ func (d postmortemDoc) record() (postmortem.Record, error) {
 	if err != nil {
 		return postmortem.Record{}, fmt.Errorf("postmortem with _id %q: %w", d.ID, err)
 	}
-	utc := func(t time.Time) time.Time {
-		if t.IsZero() {
-			return time.Time{}
-		}
-		return t.UTC()
-	}
 	return postmortem.Record{
 		Number: n, Version: d.Version, Status: postmortem.Status(d.Status), Owner: d.Owner,
 		Title: d.Title, Severity: d.Severity, Date: utc(d.Date), Duration: time.Duration(d.Duration), Ongoing: d.Ongoing,

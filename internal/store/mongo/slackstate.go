@@ -45,15 +45,8 @@ func slackDocOf(st *slackstate.Incident) slackDoc {
 }
 
 func (d slackDoc) state() (slackstate.Incident, error) {
-	n := d.ID
-	utc := func(t time.Time) time.Time {
-		if t.IsZero() {
-			return time.Time{}
-		}
-		return t.UTC()
-	}
 	return slackstate.Incident{
-		Number: n, Version: d.Version,
+		Number: d.ID, Version: d.Version,
 		ChannelID: d.ChannelID, ChannelName: d.ChannelName, SummaryTS: d.SummaryTS, SummaryPinned: d.SummaryPinned,
 		AnnouncedOpen: d.AnnouncedOpen, AnnouncedResolved: d.AnnouncedResolved, AnnouncedResolvedAt: utc(d.AnnouncedResolvedAt),
 		Topic: d.Topic, Purpose: d.Purpose, Invited: d.Invited, NudgedAt: utc(d.NudgedAt),

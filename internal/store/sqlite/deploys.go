@@ -53,23 +53,7 @@ const deploymentsQuery = `SELECT ` + deployCols + ` FROM deployments WHERE at >=
 
 // Deployments implements deploys.Store: At in [from, to), oldest first.
 func (s *Store) Deployments(ctx context.Context, from, to time.Time) ([]deploys.Deployment, error) {
-	rows, err := s.r.QueryContext(ctx, deploymentsQuery, ts(from), ts(to))
-	if err != nil {
-		return nil, fmt.Errorf("list deployments: %w", err)
-	}
-	defer rows.Close()
-	out := []deploys.Deployment{}
-	for rows.Next() {
-		d, err := scanDeployment(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list deployments: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list deployments: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s, []deploys.Deployment{}, "list deployments", scanDeployment, deploymentsQuery, ts(from), ts(to))
 }
 
 // SetCause implements deploys.Store (upsert by incident).

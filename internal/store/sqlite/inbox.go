@@ -43,27 +43,15 @@ func (s *Store) PendingInbox(ctx context.Context, limit int) ([]alertmanager.Inb
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT id, received_at, body FROM inbox ORDER BY id LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read inbox: %w", err)
-	}
-	defer rows.Close()
-	var out []alertmanager.InboxItem
-	for rows.Next() {
+	return queryAll(ctx, s, nil, "read inbox", func(row rowScanner) (alertmanager.InboxItem, error) {
 		var (
 			it alertmanager.InboxItem
 			at int64
 		)
-		if err := rows.Scan(&it.ID, &at, &it.Body); err != nil {
-			return nil, fmt.Errorf("read inbox: %w", err)
-		}
+		err := row.Scan(&it.ID, &at, &it.Body)
 		it.ReceivedAt = fromTS(at)
-		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read inbox: %w", err)
-	}
-	return out, nil
+		return it, err
+	}, `SELECT id, received_at, body FROM inbox ORDER BY id LIMIT ?`, limit)
 }
 
 // removeChunk keeps each DELETE well under SQLite's limit on bound parameters.

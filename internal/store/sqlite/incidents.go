@@ -185,23 +185,7 @@ const updateIncidentSQL = `UPDATE incidents SET version = version + 1, status = 
 // primary key from the newest, up to Limit.
 func (s *Store) ListIncidents(ctx context.Context, o incidents.ListOptions) ([]*incidents.Incident, error) {
 	q, args := listQuery(o)
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list incidents: %w", err)
-	}
-	defer rows.Close()
-	out := []*incidents.Incident{}
-	for rows.Next() {
-		inc, err := scanIncident(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list incidents: %w", err)
-		}
-		out = append(out, inc)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list incidents: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s, []*incidents.Incident{}, "list incidents", scanIncident, q, args...)
 }
 
 // Timeline implements incidents.Store: oldest first, ties broken by event ID,

@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -95,41 +93,15 @@ func (s *Store) AddWindow(ctx context.Context, w maintenance.Window) (bool, erro
 
 // RemoveWindow implements maintenance.Store.
 func (s *Store) RemoveWindow(ctx context.Context, id string) (maintenance.Window, error) {
-	var w maintenance.Window
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if w, err = scanWindow(tx.QueryRowContext(ctx, `SELECT `+windowCols+` FROM maintenance_windows WHERE id = ?`, id)); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM maintenance_windows WHERE id = ?`, id)
-		return err
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return maintenance.Window{}, fmt.Errorf("maintenance window %s: %w", id, maintenance.ErrNotFound)
-	}
-	if err != nil {
-		return maintenance.Window{}, fmt.Errorf("remove maintenance window %s: %w", id, err)
-	}
-	return w, nil
+	return removeByID(ctx, s, "maintenance_windows", windowCols, scanWindow, id, "maintenance window", maintenance.ErrNotFound)
 }
 
 // Windows implements maintenance.Store.
 func (s *Store) Windows(ctx context.Context, endsAfter time.Time) ([]maintenance.Window, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+windowCols+` FROM maintenance_windows WHERE to_at > ?`, ts(endsAfter))
+	out, err := queryAll(ctx, s, nil, "list maintenance windows", scanWindow,
+		`SELECT `+windowCols+` FROM maintenance_windows WHERE to_at > ?`, ts(endsAfter))
 	if err != nil {
-		return nil, fmt.Errorf("list maintenance windows: %w", err)
-	}
-	defer rows.Close()
-	var out []maintenance.Window
-	for rows.Next() {
-		w, err := scanWindow(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list maintenance windows: %w", err)
-		}
-		out = append(out, w)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list maintenance windows: %w", err)
+		return nil, err
 	}
 	maintenance.Sort(out) // the windows still to end are few: sorted here, not by a second index
 	return out, nil

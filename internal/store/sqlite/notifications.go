@@ -128,23 +128,7 @@ func (s *Store) NotificationsTo(ctx context.Context, user string, since time.Tim
 }
 
 func (s *Store) queryNotifications(ctx context.Context, q string, args ...any) ([]paging.Notification, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list notifications: %w", err)
-	}
-	defer rows.Close()
-	var out []paging.Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list notifications: %w", err)
-		}
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list notifications: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s, nil, "list notifications", scanNotification, q, args...)
 }
 
 // escalationDoc is the stored body of an escalation.

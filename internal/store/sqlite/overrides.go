@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -53,42 +51,15 @@ func (s *Store) AddOverride(ctx context.Context, o oncall.Override) (bool, error
 
 // RemoveOverride implements oncall.OverrideStore.
 func (s *Store) RemoveOverride(ctx context.Context, id string) (oncall.Override, error) {
-	var o oncall.Override
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if o, err = scanOverride(tx.QueryRowContext(ctx, `SELECT `+overrideCols+` FROM overrides WHERE id = ?`, id)); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM overrides WHERE id = ?`, id)
-		return err
-	})
-	if errors.Is(err, sql.ErrNoRows) {
-		return oncall.Override{}, fmt.Errorf("override %s: %w", id, oncall.ErrNotFound)
-	}
-	if err != nil {
-		return oncall.Override{}, fmt.Errorf("remove override %s: %w", id, err)
-	}
-	return o, nil
+	return removeByID(ctx, s, "overrides", overrideCols, scanOverride, id, "override", oncall.ErrNotFound)
 }
 
 // Overrides implements oncall.OverrideStore.
 func (s *Store) Overrides(ctx context.Context, schedule string, endsAfter time.Time) ([]oncall.Override, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+overrideCols+` FROM overrides WHERE to_at > ? AND (? = '' OR schedule = ?)
-		ORDER BY from_at, id`, ts(endsAfter), schedule, schedule)
+	out, err := queryAll(ctx, s, nil, "list overrides", scanOverride, `SELECT `+overrideCols+` FROM overrides
+		WHERE to_at > ? AND (? = '' OR schedule = ?) ORDER BY from_at, id`, ts(endsAfter), schedule, schedule)
 	if err != nil {
-		return nil, fmt.Errorf("list overrides: %w", err)
-	}
-	defer rows.Close()
-	var out []oncall.Override
-	for rows.Next() {
-		o, err := scanOverride(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list overrides: %w", err)
-		}
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list overrides: %w", err)
+		return nil, err
 	}
 	oncall.SortOverrides(out)
 	return out, nil

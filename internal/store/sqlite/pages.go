@@ -124,21 +124,5 @@ func (s *Store) PagesBetween(ctx context.Context, from, to time.Time) ([]oncall.
 }
 
 func (s *Store) queryPages(ctx context.Context, q string, args ...any) ([]oncall.PageRecord, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list pages: %w", err)
-	}
-	defer rows.Close()
-	var out []oncall.PageRecord
-	for rows.Next() {
-		p, err := scanPage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list pages: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list pages: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s, nil, "list pages", scanPage, q, args...)
 }

@@ -41,8 +41,6 @@ const servicesSep = "\x1f"
 
 const postmortemCols = `number, version, status, owner, title, severity, date, duration_ns, ongoing, services, storm, written_at, source, message_ts`
 
-type rowScanner interface{ Scan(dest ...any) error }
-
 func scanPostmortem(row rowScanner, markdown bool) (postmortem.Record, error) {
 	var (
 		r                  postmortem.Record
