@@ -22,6 +22,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/deploys"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/stats"
 )
 
@@ -176,12 +177,7 @@ func NewHandler(api *slack.Client, svc Service, state slackstate.Store, o Handle
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = defaultMaxInFlight
 	}
-	log := o.Logger
-	if log == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		log = logrus.NewEntry(l)
-	}
+	log := discard.IfNil(o.Logger)
 	hc := o.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 10 * time.Second}

@@ -20,6 +20,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/internal/store/sqlite/sqlitetest"
 )
@@ -100,11 +101,7 @@ type env struct {
 	botURL   string
 }
 
-func discardLogger() *logrus.Entry {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return logrus.NewEntry(l)
-}
+func discardLogger() *logrus.Entry { return discard.Logger() }
 
 func newEnv(t testing.TB, tweak ...func(*HandlerOptions)) *env {
 	t.Helper()

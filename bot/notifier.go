@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"sort"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
+	"github.com/incidentbot/incidentbot/internal/discard"
 )
 
 // Block IDs by which the bot recognises its own messages in a channel's
@@ -155,11 +155,7 @@ func NewNotifier(api *slack.Client, svc NotifierService, state slackstate.Store,
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		o.Logger = logrus.NewEntry(l)
-	}
+	o.Logger = discard.IfNil(o.Logger)
 	return &Notifier{api: api, svc: svc, state: state, opts: o, log: o.Logger}
 }
 

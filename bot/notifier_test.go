@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/slackstate"
 	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/internal/clocktest"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/slacksim"
 	"github.com/incidentbot/incidentbot/internal/store/sqlite"
 	"github.com/incidentbot/incidentbot/internal/store/sqlite/sqlitetest"
@@ -42,11 +42,7 @@ type env struct {
 	n     *bot.Notifier
 }
 
-func discardLogger() *logrus.Entry {
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	return logrus.NewEntry(l)
-}
+func discardLogger() *logrus.Entry { return discard.Logger() }
 
 // newEnv wires a real service over the embedded store and a notifier talking
 // HTTP to the simulator.

@@ -13,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sirupsen/logrus"
-
 	"github.com/incidentbot/incidentbot/internal/clocktest"
+	"github.com/incidentbot/incidentbot/internal/discard"
 	"github.com/incidentbot/incidentbot/internal/inboxsim"
 	"github.com/incidentbot/incidentbot/oncall"
 	"github.com/incidentbot/incidentbot/paging"
@@ -82,9 +81,7 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := logrus.New()
-	l.SetOutput(io.Discard)
-	h := acklink.NewHandler(w.signer, w.acks, logrus.NewEntry(l))
+	h := acklink.NewHandler(w.signer, w.acks, discard.Logger())
 	botMux := http.NewServeMux()
 	botMux.Handle("GET /ack/{token}", h)
 	botMux.Handle("POST /ack/{token}", h)

@@ -24,7 +24,6 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -35,6 +34,8 @@ import (
 
 	"github.com/emersion/go-smtp"
 	"github.com/sirupsen/logrus"
+
+	"github.com/incidentbot/incidentbot/internal/discard"
 )
 
 // The SMTP TLS modes, named as paging/email names them.
@@ -97,11 +98,7 @@ func Start(o Options) (*Sim, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		o.Logger = logrus.NewEntry(l)
-	}
+	o.Logger = discard.IfNil(o.Logger)
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: 15 * time.Second}
 	}
