@@ -19,7 +19,11 @@ var ErrClosed = errors.New("inbox batcher is closed")
 // BatcherOptions tune a Batcher. The zero value is usable.
 type BatcherOptions struct {
 	// Window is how long a batch stays open for more items after its first
-	// one (default 2ms). Negative: write as soon as no item is queued.
+	// one. Zero or negative (the default): write as soon as no item is
+	// queued; the items that arrive during a write are the next batch, so
+	// batches grow with the load without anyone waiting for a timer (a 2ms
+	// window held the webhook to about 0.25 of a bare handler's rate; none,
+	// 0.4: BENCHMARKS.md).
 	Window time.Duration
 	// MaxItems caps one AppendInbox call (default 256).
 	MaxItems int
@@ -81,9 +85,6 @@ func NewBatcher(inbox Inbox, o BatcherOptions) (*Batcher, error) {
 		log:      o.Logger,
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
-	}
-	if b.window == 0 {
-		b.window = 2 * time.Millisecond
 	}
 	if b.max <= 0 {
 		b.max = 256
@@ -180,7 +181,7 @@ func (b *Batcher) flushQueued() {
 
 // collect adds items to batch until it is full or the window closes.
 func (b *Batcher) collect(batch []*submission) (_ []*submission, quitting bool) {
-	if b.window < 0 {
+	if b.window <= 0 {
 		return b.drain(batch), false
 	}
 	timer := time.NewTimer(b.window)

@@ -98,7 +98,7 @@ func TestBatcherWindow(t *testing.T) {
 		if d := time.Since(start); d != 5*time.Millisecond {
 			t.Errorf("stored after %v, want the 5ms window", d)
 		}
-		b2, err := NewBatcher(inbox, BatcherOptions{Window: -1})
+		b2, err := NewBatcher(inbox, BatcherOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +108,7 @@ func TestBatcherWindow(t *testing.T) {
 			t.Fatal(err)
 		}
 		if d := time.Since(start); d != 0 {
-			t.Errorf("negative window: stored after %v, want at once", d)
+			t.Errorf("no window (the default): stored after %v, want at once", d)
 		}
 	})
 }
@@ -118,7 +118,7 @@ func TestBatcherError(t *testing.T) {
 		inbox := newMemInbox()
 		inbox.appendErr = errStoreDown
 		called := false
-		b, err := NewBatcher(inbox, BatcherOptions{OnStored: func() { called = true }})
+		b, err := NewBatcher(inbox, BatcherOptions{Window: time.Millisecond, OnStored: func() { called = true }}) // one batch of three
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,13 +142,14 @@ func TestBatcherError(t *testing.T) {
 }
 
 // A caller that gives up gets its context error at once; an item whose
-// batch was not written yet is then left out.
+// batch was not written yet is then left out (a window keeps the batch
+// open long enough to see it).
 func TestBatcherCancelledWaiter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		inbox := newMemInbox()
 		gate := make(chan struct{})
 		inbox.gate = gate
-		b, err := NewBatcher(inbox, BatcherOptions{})
+		b, err := NewBatcher(inbox, BatcherOptions{Window: 2 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
