@@ -82,7 +82,7 @@ func (e *Engine) wanted(ctx context.Context, n Notification, inc *incidents.Inci
 // wanted. It is moved to sending before the provider is called: a job that
 // finds it sending crashed in the call, and (but for Slack, which finds its
 // own message again) does not send it twice: the person moves on instead.
-func (e *Engine) runNotify(ctx context.Context, _ jobs.Job, id string) error {
+func (e *Engine) runNotify(ctx context.Context, j jobs.Job, id string) error {
 	n, err := e.o.Store.Notification(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil // cancelled and cleaned up
@@ -115,7 +115,7 @@ func (e *Engine) runNotify(ctx context.Context, _ jobs.Job, id string) error {
 		n.State = NotifySending
 	}
 	if n.Method == oncall.MethodSlack {
-		return e.sendSlack(ctx, n, inc, page)
+		return e.sendSlack(ctx, j, n, inc, page)
 	}
 	receipt, err := e.send(ctx, n, inc)
 	if err != nil {
@@ -160,7 +160,7 @@ func (e *Engine) send(ctx context.Context, n Notification, inc *incidents.Incide
 
 // sendSlack posts the page's Slack message (or finds the one posted before
 // a crash) and records where it is.
-func (e *Engine) sendSlack(ctx context.Context, n Notification, inc *incidents.Incident, page oncall.PageRecord) error {
+func (e *Engine) sendSlack(ctx context.Context, j jobs.Job, n Notification, inc *incidents.Incident, page oncall.PageRecord) error {
 	if e.o.Slack == nil {
 		_, err := e.move(ctx, n, NotifyCancelled, "Slack is not configured", NotifySending)
 		return err
@@ -173,11 +173,16 @@ func (e *Engine) sendSlack(ctx context.Context, n Notification, inc *incidents.I
 		if classified := e.o.SlackError(err); jobs.IsPermanent(classified) {
 			return e.failed(ctx, n, inc, err.Error())
 		} else {
-			// Slack will take it later (429, 5xx): try again as it was.
+			// Slack will take it later (429, 5xx): try again as it was, soon.
 			if _, merr := e.move(ctx, n, NotifyPending, "", NotifySending); merr != nil {
 				return merr
 			}
-			return classified
+			if _, named := jobs.RetryDelay(classified); named {
+				return classified // Slack's Retry-After, or the pacer's turn
+			}
+			wait := slackPageRetry(j.Attempts)
+			e.log.WithFields(map[string]any{"incident": n.Incident, "retry_in": wait.String()}).WithError(err).Warn("Slack page failed; trying again")
+			return jobs.RetryAfter(wait, classified)
 		}
 	}
 	if page.TS == "" {
@@ -200,6 +205,14 @@ func (e *Engine) sendSlack(ctx context.Context, n Notification, inc *incidents.I
 	}
 	e.metrics.notifications.WithLabelValues(string(n.Method), "sent").Inc()
 	return nil
+}
+
+// slackPageRetry is how soon a Slack page that failed for a passing reason
+// (a 5xx, a timeout) is tried again after attempt attempts: 1 s doubling to
+// 30 s, not the job runner's backoff of up to 5 minutes, since someone is
+// waiting to be woken.
+func slackPageRetry(attempts int) time.Duration {
+	return min(time.Second<<min(max(attempts-1, 0), 5), 30*time.Second)
 }
 
 // failed records that n did not reach the person, and moves them on.

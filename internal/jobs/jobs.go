@@ -156,8 +156,8 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// retryAfterDelay returns the delay err asks for through RetryAfter, and whether it does.
-func retryAfterDelay(err error) (time.Duration, bool) {
+// RetryDelay returns the delay err asks for through RetryAfter, and whether it does.
+func RetryDelay(err error) (time.Duration, bool) {
 	var r *retryAfterError
 	if errors.As(err, &r) {
 		return r.after, true

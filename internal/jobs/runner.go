@@ -363,7 +363,7 @@ func (r *Runner) process(ctx context.Context, j *Job, heartbeat bool) {
 		r.complete(ctx, j, log)
 		return
 	}
-	delay, exact := retryAfterDelay(err)
+	delay, exact := RetryDelay(err)
 	if !exact {
 		delay = r.backoff(j.Attempts)
 	}
