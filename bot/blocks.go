@@ -11,7 +11,7 @@ import (
 
 	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
-	"github.com/incidentbot/incidentbot/internal/sanitize"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 // Block Kit limits the renderers keep to (Slack's Block Kit reference).
@@ -441,7 +441,7 @@ func mrkdwn(text string) *slack.TextBlockObject {
 // plain is a plain_text object; like slacktext.Escape it removes control
 // characters and bidi overrides, as a title can reach a header this way.
 func plain(text string) *slack.TextBlockObject {
-	text = sanitize.Text(text)
+	text = templates.CleanText(text)
 	if text == "" {
 		text = " " // Slack rejects empty text objects
 	}

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/incidentbot/incidentbot/internal/sanitize"
 	"github.com/incidentbot/incidentbot/internal/translit"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 // Channel-name limits. Slack allows lowercase letters, digits, "-" and "_",
@@ -41,8 +41,8 @@ func ChannelName(prefix string, number int64, title string) string {
 		p = DefaultChannelPrefix
 	}
 	base := p + "-" + strconv.FormatInt(number, 10)
-	room := MaxChannelName - len(base) - 1      // the "-" before the slug
-	slug := slugify(sanitize.Line(title), room) // no "31m" left of a colour escape
+	room := MaxChannelName - len(base) - 1            // the "-" before the slug
+	slug := slugify(templates.CleanLine(title), room) // no "31m" left of a colour escape
 	if slug == "" {
 		return base
 	}

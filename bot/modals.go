@@ -14,7 +14,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot/command"
 	"github.com/incidentbot/incidentbot/bot/slacktext"
 	"github.com/incidentbot/incidentbot/incidents"
-	"github.com/incidentbot/incidentbot/internal/sanitize"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 // Callback IDs of the modals the bot opens; view_submission dispatches on them.
@@ -84,7 +84,7 @@ func textInput(blockID, label string, multiline bool, initial string) *slack.Inp
 	el := slack.NewPlainTextInputBlockElement(nil, blockID)
 	el.Multiline = multiline
 	if initial != "" {
-		el.InitialValue = sanitize.Text(initial)
+		el.InitialValue = templates.CleanText(initial)
 	}
 	return slack.NewInputBlock(blockID, plain(label), nil, el)
 }

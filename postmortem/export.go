@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/incidentbot/incidentbot/internal/sanitize"
 	"github.com/incidentbot/incidentbot/templates"
 )
 
@@ -210,7 +209,7 @@ func (e *Exporter) exists(name string) bool {
 
 // exportTitle is a title as the export writes it into the manifest, the
 // index and commit subjects: one line, no control characters.
-func exportTitle(s string) string { return oneLine(sanitize.Line(s)) }
+func exportTitle(s string) string { return oneLine(templates.CleanLine(s)) }
 
 // writeDraft writes one draft and returns the paths it changed. The
 // Markdown written (and hashed) has no control characters, whatever the
@@ -219,7 +218,7 @@ func exportTitle(s string) string { return oneLine(sanitize.Line(s)) }
 func (e *Exporter) writeDraft(m *manifest, d *Draft) (Written, []string, error) {
 	key := strconv.FormatInt(d.Number, 10)
 	name := d.FileName()
-	md := sanitize.Bytes(d.Markdown)
+	md := templates.CleanBytes(d.Markdown)
 	sum := hash(md)
 	item := m.Incidents[key]
 	w := Written{Number: d.Number, Path: name}
@@ -341,7 +340,7 @@ func sideCopy(md []byte) []byte {
 // writeIndex writes index.md from the manifest, newest first, unless
 // someone edited it.
 func (e *Exporter) writeIndex(m *manifest) (Written, []string, error) {
-	body := sanitize.Bytes(e.index(m)) // a manifest written before titles were cleaned
+	body := templates.CleanBytes(e.index(m)) // a manifest written before titles were cleaned
 	sum := hash(body)
 	w := Written{Path: indexFile}
 	if m.Index != "" || e.exists(indexFile) {

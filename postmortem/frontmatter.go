@@ -8,8 +8,8 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/incidentbot/incidentbot/internal/sanitize"
 	"github.com/incidentbot/incidentbot/internal/translit"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 // FrontMatter is the YAML header of an exported postmortem, in the keys
@@ -87,7 +87,7 @@ func yamlQuote(s string) string {
 // runs of space one space.
 func SafeTitle(s string) string {
 	var b strings.Builder
-	for _, c := range sanitize.Line(strings.ToValidUTF8(s, "")) {
+	for _, c := range templates.CleanLine(strings.ToValidUTF8(s, "")) {
 		if unicode.IsControl(c) || unicode.Is(unicode.Zl, c) || unicode.Is(unicode.Zp, c) || c == 0xfeff {
 			c = ' '
 		}
@@ -117,7 +117,7 @@ func Slug(s string) string {
 		dash = false
 		b.WriteString(t)
 	}
-	for _, r := range strings.ToLower(sanitize.Line(s)) {
+	for _, r := range strings.ToLower(templates.CleanLine(s)) {
 		t, inWord := translit.Rune(r)
 		switch {
 		case t != "":

@@ -9,7 +9,7 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/incidentbot/incidentbot/internal/sanitize"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 // The bot's identity in commits, so a wiki's history shows its drafts
@@ -55,7 +55,7 @@ func (e *Exporter) commit(ctx context.Context, paths []string, msg string) (stri
 	if _, err := e.git(ctx, append([]string{"diff", "--cached", "--quiet", "--"}, keep...)...); err == nil {
 		return "", nil // nothing changed
 	}
-	msg = sanitize.Text(msg) // the subject comes from a title: no escapes in `git log`
+	msg = templates.CleanText(msg) // the subject comes from a title: no escapes in `git log`
 	if _, err := e.git(ctx, append([]string{"commit", "--quiet", "--no-gpg-sign", "-m", msg, "--"}, keep...)...); err != nil {
 		return "", err
 	}

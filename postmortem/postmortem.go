@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incidents"
-	"github.com/incidentbot/incidentbot/internal/sanitize"
 	"github.com/incidentbot/incidentbot/templates"
 )
 
@@ -179,6 +178,6 @@ func (d *Drafter) Draft(in Input) (*Draft, error) {
 	return &Draft{
 		Number: view.Number, Title: view.Title, Severity: view.Severity, Status: in.Status,
 		Date: view.DetectedAt, Duration: view.Duration, Ongoing: view.Ongoing,
-		Services: view.Services, Storm: view.Storm, Markdown: sanitize.Bytes(b.Bytes()),
+		Services: view.Services, Storm: view.Storm, Markdown: templates.CleanBytes(b.Bytes()),
 	}, nil
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"text/template"
 	"time"
-
-	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
 
 // funcMap returns the functions every template may call, formatting for
@@ -265,7 +263,7 @@ func Cell(s string) string {
 func escape(s string, keepLines bool) string {
 	// Terminal escapes, other controls and bidi overrides go first, whole:
 	// escaped one character at a time they would leave "[31m" behind.
-	s = sanitize.Text(s)
+	s = CleanText(s)
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/8)
@@ -385,7 +383,7 @@ func precededByDigitsOnly(s string, i int) bool {
 // code returns s as an inline code span on one line. Inside a code span
 // nothing is Markdown, and the renderer escapes HTML.
 func code(s string) string {
-	s = strings.Join(strings.Fields(sanitize.Line(s)), " ")
+	s = strings.Join(strings.Fields(CleanLine(s)), " ")
 	if s == "" {
 		return ""
 	}

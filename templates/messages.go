@@ -10,8 +10,6 @@ import (
 	"sync"
 	"text/template"
 	"time"
-
-	"github.com/incidentbot/incidentbot/internal/sanitize"
 )
 
 // ErrNoMessage reports a message name the templates do not define.
@@ -58,7 +56,7 @@ func slackFuncs(loc Locale) template.FuncMap {
 // EscapeSlack escapes the three characters Slack's mrkdwn gives meaning to,
 // after removing terminal escapes, control characters (but line feeds and
 // tabs) and bidi overrides, as slacktext.Escape (bot/slacktext) does.
-func EscapeSlack(s string) string { return slackEscaper.Replace(sanitize.Text(s)) }
+func EscapeSlack(s string) string { return slackEscaper.Replace(CleanText(s)) }
 
 var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/incidentbot/incidentbot/internal/sanitize"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 // Ellipsis is what Truncate appends to text it shortens.
@@ -28,7 +28,7 @@ const Ellipsis = "…"
 // "&amp;" in the input is literal text and becomes "&amp;amp;", so it shows
 // exactly as typed.
 func Escape(s string) string {
-	s = sanitize.Text(s)
+	s = templates.CleanText(s)
 	if !strings.ContainsAny(s, "&<>") {
 		return s
 	}
@@ -87,7 +87,7 @@ func EscapeTruncate(s string, max int) string {
 	if max <= 0 {
 		return ""
 	}
-	s = sanitize.Text(s)
+	s = templates.CleanText(s)
 	esc := Escape(s)
 	if utf8.RuneCountInString(esc) <= max {
 		return esc

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/incidentbot/incidentbot/internal/sanitize"
+	"github.com/incidentbot/incidentbot/templates"
 )
 
 // Defaults.
@@ -30,7 +30,7 @@ func clean(s string) string {
 	if len(s) > 4*MaxLen {
 		s = s[:4*MaxLen] // cleaning removes, never adds: no need to read the rest
 	}
-	s = sanitize.Line(s)
+	s = templates.CleanLine(s)
 	if len(s) <= MaxLen {
 		return s
 	}

@@ -1,4 +1,4 @@
-package sanitize
+package templates
 
 import (
 	"strings"
@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-func TestText(t *testing.T) {
+func TestCleanTextControls(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
@@ -31,18 +31,18 @@ func TestText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Text(tt.in); got != tt.want {
-				t.Errorf("Text(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := CleanText(tt.in); got != tt.want {
+				t.Errorf("CleanText(%q) = %q, want %q", tt.in, got, tt.want)
 			}
-			if got := string(Bytes([]byte(tt.in))); got != tt.want {
-				t.Errorf("Bytes(%q) = %q, want %q", tt.in, got, tt.want)
+			if got := string(CleanBytes([]byte(tt.in))); got != tt.want {
+				t.Errorf("CleanBytes(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}
 }
 
-func TestLine(t *testing.T) {
-	if got, want := Line("a\nb\tc\x1b[1md\u202e"), "a b cd"; got != want {
+func TestCleanLine(t *testing.T) {
+	if got, want := CleanLine("a\nb\tc\x1b[1md\u202e"), "a b cd"; got != want {
 		t.Errorf("Line = %q, want %q", got, want)
 	}
 }
@@ -51,44 +51,44 @@ func TestLine(t *testing.T) {
 // stray ESC cannot swallow a whole file.
 func TestLongSequenceIsBounded(t *testing.T) {
 	in := "\x1b[" + strings.Repeat("1", 10_000) + "m"
-	got := Text(in)
+	got := CleanText(in)
 	if len(got) < 9_000 {
-		t.Errorf("Text(ESC [ + 10,000 digits) kept %d bytes, want most of them", len(got))
+		t.Errorf("CleanText(ESC [ + 10,000 digits) kept %d bytes, want most of them", len(got))
 	}
 }
 
 func TestCleanTextIsReturnedAsIs(t *testing.T) {
 	s := strings.Repeat("clean text ", 100)
-	if n := testing.AllocsPerRun(100, func() { _ = Text(s); _ = Bytes([]byte(s)) }); n > 1 {
+	if n := testing.AllocsPerRun(100, func() { _ = CleanText(s); _ = CleanBytes([]byte(s)) }); n > 1 {
 		t.Errorf("Text and Bytes of clean text allocate %v times, want at most the []byte conversion", n)
 	}
 }
 
 // FuzzText checks what Text promises for any input: valid UTF-8, no control
 // character but \n and \t, no bidi control, and nothing left to remove.
-func FuzzText(f *testing.F) {
+func FuzzCleanText(f *testing.F) {
 	for _, s := range []string{"", "plain", "\x1b[31mred", "\x1b]0;t\x07", "\u202eabc", "a\x00b", "\xff\xfe", "\u009b1m", "\x1b", "\x1b]", "\x1b[", "x\r\ny"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, got := range []string{Text(s), Line(s)} {
+		for _, got := range []string{CleanText(s), CleanLine(s)} {
 			if !utf8.ValidString(got) {
-				t.Fatalf("Text(%q) = %q is not valid UTF-8", s, got)
+				t.Fatalf("CleanText(%q) = %q is not valid UTF-8", s, got)
 			}
 			for _, r := range got {
 				if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f || unsafeRune(r) {
-					t.Fatalf("Text(%q) = %q keeps %U", s, got, r)
+					t.Fatalf("CleanText(%q) = %q keeps %U", s, got, r)
 				}
 			}
-			if again := Text(got); again != got {
+			if again := CleanText(got); again != got {
 				t.Fatalf("Text is not idempotent on %q: %q then %q", s, got, again)
 			}
 			if len(got) > len(s)+2*len(s) { // U+FFFD is 3 bytes for 1
-				t.Fatalf("Text(%q) grew to %d bytes", s, len(got))
+				t.Fatalf("CleanText(%q) grew to %d bytes", s, len(got))
 			}
 		}
-		if strings.ContainsAny(Line(s), "\n\t") {
-			t.Fatalf("Line(%q) = %q keeps a line break or tab", s, Line(s))
+		if strings.ContainsAny(CleanLine(s), "\n\t") {
+			t.Fatalf("CleanLine(%q) = %q keeps a line break or tab", s, CleanLine(s))
 		}
 	})
 }

@@ -1,30 +1,33 @@
-// Package sanitize removes the characters that make text lie about itself
+// The Clean functions remove the characters that make text lie about itself
 // where it is shown: terminal escape sequences, other control characters
-// and Unicode bidirectional overrides. It is applied where text from alerts
+// and Unicode bidirectional overrides. They are applied where text from alerts
 // and users leaves the bot — files, git commit messages, Slack, metric
 // labels — and never to what is stored, so the record stays as it came.
-package sanitize
+// They live here, beside the escaping of every template, so that this
+// domain package imports the standard library only.
+
+package templates
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// Text returns s without control characters, keeping line feeds and tabs:
+// CleanText returns s without control characters, keeping line feeds and tabs:
 // C0 controls (NUL, ESC, CR, …), DEL and C1 controls are removed, a whole
 // ANSI escape sequence (ESC [ 31 m, an OSC title up to its terminator, …)
 // is removed with its ESC, and so are the bidirectional embedding,
 // override and isolate characters U+202A–U+202E and U+2066–U+2069, which
 // can make text display in an order other than the one it has. Invalid
 // UTF-8 becomes U+FFFD. Text that needs nothing removed is returned as it is.
-func Text(s string) string { return clean(s, true) }
+func CleanText(s string) string { return clean(s, true) }
 
-// Line is Text for a single line — a commit subject, a metric label: line
+// CleanLine is Text for a single line — a commit subject, a metric label: line
 // feeds and tabs become spaces too.
-func Line(s string) string { return clean(s, false) }
+func CleanLine(s string) string { return clean(s, false) }
 
-// Bytes is Text for a whole file's contents.
-func Bytes(b []byte) []byte {
+// CleanBytes is Text for a whole file's contents.
+func CleanBytes(b []byte) []byte {
 	if firstUnsafe(string(b), true) < 0 {
 		return b
 	}
