@@ -6,12 +6,12 @@ import (
 	"encoding/hex"
 	"time"
 
-	"github.com/incidentbot/incidentbot/internal/lookup"
+	"github.com/incidentbot/incidentbot/incidents"
 )
 
-// ErrNotFound means no deployment has the ID; it is every store's
-// lookup.ErrNotFound.
-var ErrNotFound = lookup.ErrNotFound
+// ErrNotFound means no deployment has the ID; it is incidents.ErrNotFound,
+// so either test answers alike.
+var ErrNotFound = incidents.ErrNotFound
 
 // Store keeps deployments and which deployment caused which incident.
 type Store interface {

@@ -9,7 +9,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/incidentbot/incidentbot/internal/lookup"
+	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/labels"
 )
 
@@ -78,8 +78,8 @@ type Store interface {
 }
 
 // ErrNotFound is a Store's answer for a name it holds no record of; it is
-// every store's lookup.ErrNotFound.
-var ErrNotFound = lookup.ErrNotFound
+// incidents.ErrNotFound.
+var ErrNotFound = incidents.ErrNotFound
 
 // State is where a heartbeat stands.
 type State string

@@ -3,13 +3,15 @@ package incidents
 import (
 	"errors"
 	"fmt"
-
-	"github.com/incidentbot/incidentbot/internal/lookup"
 )
 
 // Sentinel errors; callers test them with errors.Is.
 var (
-	ErrNotFound   = lookup.ErrNotFound // the one of every store
+	// ErrNotFound is the not-found of every store built on incidents:
+	// deploys, maintenance, heartbeats, postmortem and slackstate name
+	// it as their own, so errors.Is with any of them gives one answer.
+	// (oncall, stdlib-only too, has its own, and paging shares that.)
+	ErrNotFound   = errors.New("not found")
 	ErrConflict   = errors.New("changed concurrently")
 	ErrExists     = errors.New("already exists")
 	ErrInvalid    = errors.New("invalid")

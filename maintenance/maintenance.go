@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/incidentbot/incidentbot/internal/lookup"
+	"github.com/incidentbot/incidentbot/incidents"
 	"github.com/incidentbot/incidentbot/labels"
 )
 
@@ -45,7 +45,7 @@ type Window struct {
 
 // Errors of a Store.
 var (
-	ErrNotFound = lookup.ErrNotFound // every store's
+	ErrNotFound = incidents.ErrNotFound // one not-found for every store built on incidents
 	ErrInvalid  = errors.New("invalid maintenance window")
 )
 

@@ -2,9 +2,8 @@ package oncall
 
 import (
 	"context"
+	"errors"
 	"time"
-
-	"github.com/incidentbot/incidentbot/internal/lookup"
 )
 
 // PageState is where one page is: open until the incident is acknowledged,
@@ -46,9 +45,9 @@ type PageRecord struct {
 // PageID is the ID of the page of one target by one step.
 func PageID(step, target string) string { return step + ":" + target }
 
-// ErrNotFound is returned for a page or override that is not stored; it
-// is every store's lookup.ErrNotFound.
-var ErrNotFound = lookup.ErrNotFound
+// ErrNotFound is returned for a page or override that is not stored;
+// paging's stores return it too (paging.ErrNotFound).
+var ErrNotFound = errors.New("not found")
 
 // PageStore keeps the pages sent, so that an escalation step that runs
 // twice (a restart, two replicas) pages each person once, and so that an

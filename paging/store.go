@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/incidentbot/incidentbot/internal/lookup"
 	"github.com/incidentbot/incidentbot/oncall"
 )
 
@@ -107,6 +106,6 @@ type Store interface {
 
 // Errors of a Store.
 var (
-	ErrNotFound = lookup.ErrNotFound // every store's
+	ErrNotFound = oncall.ErrNotFound // pages are oncall's records
 	ErrConflict = errors.New("changed concurrently")
 )

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/incidentbot/incidentbot/internal/lookup"
+	"github.com/incidentbot/incidentbot/incidents"
 )
 
 // Record is a stored postmortem: its review status and owner, the last draft
@@ -53,9 +53,9 @@ func (r *Record) SetDraft(d *Draft, at time.Time) {
 	r.Services, r.Storm, r.Markdown, r.WrittenAt = d.Services, d.Storm, d.Markdown, at.UTC()
 }
 
-// ErrNotFound means no record is stored for the incident; it is every
-// store's lookup.ErrNotFound (incidents.ErrNotFound too).
-var ErrNotFound = lookup.ErrNotFound
+// ErrNotFound means no record is stored for the incident; it is
+// incidents.ErrNotFound.
+var ErrNotFound = incidents.ErrNotFound
 
 // Store keeps postmortem records. Errors: ErrNotFound,
 // incidents.ErrConflict.

@@ -9,7 +9,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/incidentbot/incidentbot/internal/lookup"
+	"github.com/incidentbot/incidentbot/incidents"
 )
 
 // Incident is the Slack state of one incident.
@@ -44,9 +44,9 @@ type Incident struct {
 	NudgedAt time.Time
 }
 
-// ErrNotFound means no incident has the channel; it is every store's
-// lookup.ErrNotFound (incidents.ErrNotFound too).
-var ErrNotFound = lookup.ErrNotFound
+// ErrNotFound means no incident has the channel; it is
+// incidents.ErrNotFound.
+var ErrNotFound = incidents.ErrNotFound
 
 // Store keeps the Slack state of incidents. Errors: ErrNotFound,
 // incidents.ErrConflict.

@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/incidentbot/incidentbot/internal/lookup"
 )
 
 // Job is one unit of durable work.
@@ -106,9 +104,8 @@ type Store interface {
 
 // Errors returned by a Store.
 var (
-	// ErrNotFound means there is no job with the key; it is every
-	// store's lookup.ErrNotFound.
-	ErrNotFound = lookup.ErrNotFound
+	// ErrNotFound means there is no job with the key.
+	ErrNotFound = errors.New("not found")
 	// ErrLeaseLost means the caller no longer holds the job's lease: it expired and another
 	// runner took it, or the job was cancelled.
 	ErrLeaseLost = errors.New("jobs: lease lost")
